@@ -1,0 +1,1772 @@
+// qwenplug — an OpenAI-compatible gateway in front of Qwen's web chat, in one Bun file.
+//
+// Run:    bun index.ts            (listens on $HOST:$PORT, default 0.0.0.0:8082)
+// Test:   bun test
+// Config: environment variables only, parsed once at start-up (see `loadConfig`
+//         and the README's configuration table). Secrets are never printed.
+//
+// Request path (see shared DESIGN.md):
+//   route → auth → OpenAI dialect decode → NeutralRequest → account pool →
+//   upstream adapter (fetch + SSE parse) → NeutralEvent stream → OpenAI dialect
+//   encode (SSE or one JSON body) → client; afterwards the upstream session is
+//   deleted in the background.
+
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+
+// ── Defaults ────────────────────────────────────────────────────────────────
+
+const VERSION = "0.1.0";
+const DEFAULT_CN_BASE_URL = "https://api.qianwen.com";
+const DEFAULT_CN_ORIGIN = "https://www.qianwen.com";
+const BROWSER_USER_AGENT =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+/** An upstream SSE line longer than this is treated as a broken stream. */
+const MAX_UPSTREAM_LINE_CHARS = 8 * 1024 * 1024;
+/** Upstream error bodies are read at most this far, then quoted in part. */
+const MAX_ERROR_BODY_CHARS = 64 * 1024;
+const MODEL_LIST_TTL_MS = 10 * 60 * 1000;
+const MODEL_LIST_TIMEOUT_MS = 5_000;
+const SESSION_DELETE_TIMEOUT_MS = 10_000;
+
+/**
+ * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
+ * display codes of §5.3 so names copied from the web UI work too.
+ * MODEL_ALIASES overrides or extends this table.
+ */
+const DEFAULT_CN_ALIASES: Readonly<Record<string, string>> = {
+  "qwen-max": "tongyi-qwen3-max-model",
+  "qwen3-max": "tongyi-qwen3-max-model",
+  "qwen-max-latest": "tongyi-qwen3-max-model",
+  "qwen-plus": "tongyi-qwen-plus-latest",
+  "qwen3-plus": "tongyi-qwen-plus-latest",
+  qwen: "tongyi-qwen-plus-latest",
+  "qwen3.5-plus": "tongyi-qwen35-plus-model",
+  "qwen-turbo": "tongyi-qwen3.5-flash",
+  "qwen-flash": "tongyi-qwen3.5-flash",
+  "qwen3.5-flash": "tongyi-qwen3.5-flash",
+  "qwen3-flash": "tongyi-qwen-flash",
+  "qwen3-coder": "tongyi-qwen3-coder",
+  "qwen3-coder-plus": "tongyi-qwen3-coder",
+  "qwen3-coder-flash": "tongyi-qwen3-coder-flash",
+  "qwen3-235b-a22b": "tongyi-qwen3-235b-a22b-instruct-2507",
+  "qwen3-30b-a3b": "tongyi-qwen3-30b-a3b-instruct-2507",
+  "qwen3-next-80b-a3b": "tongyi-qwen3-next-80b-a3b",
+  "qwen-vl-max": "tongyi-qwen3-vl-plus",
+  "qwen3-vl-plus": "tongyi-qwen3-vl-plus",
+  "qwen3-omni-flash": "tongyi-qwen3-omni-flash",
+  "gpt-4o": "tongyi-qwen3-max-model",
+  "gpt-4.1": "tongyi-qwen3-max-model",
+  "gpt-4o-mini": "tongyi-qwen3.5-flash",
+  "gpt-3.5-turbo": "tongyi-qwen3.5-flash",
+};
+
+// ── Config ──────────────────────────────────────────────────────────────────
+
+/** A start-up configuration problem; its message is one sentence naming the variable. */
+export class ConfigError extends Error {}
+
+const intFromEnv = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === "") return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max} (got "${raw}")` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const urlFromEnv = (name: string, fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = (raw ?? "").trim() || fallback;
+      try {
+        const url = new URL(value);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
+        return value.replace(/\/+$/, "");
+      } catch {
+        ctx.addIssue({ code: "custom", message: `${name} must be an http(s) URL such as ${fallback} (got "${value}")` });
+        return z.NEVER;
+      }
+    });
+
+const EnvSchema = z.object({
+  PORT: intFromEnv("PORT", 0, 65535, 8082),
+  HOST: z
+    .string()
+    .optional()
+    .transform((raw) => (raw ?? "").trim() || "0.0.0.0"),
+  API_MASTER_KEY: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? "")
+        .split(",")
+        .map((key) => key.trim())
+        .filter((key) => key.length > 0),
+    ),
+  QWEN_CN_BASE_URL: urlFromEnv("QWEN_CN_BASE_URL", DEFAULT_CN_BASE_URL),
+  QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
+  QWEN_CN_REFERER: z.string().optional(),
+  MODEL_ALIASES: z.string().optional(),
+  MAX_BODY_BYTES: intFromEnv("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
+  PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 120_000),
+  HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 1_000, 600_000, 60_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 1_000, 600_000, 120_000),
+  SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = (raw ?? "").trim().toLowerCase() || "info";
+      if (value !== "silent" && value !== "info" && value !== "debug") {
+        ctx.addIssue({ code: "custom", message: `LOG_LEVEL must be one of silent, info, debug (got "${raw}")` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+});
+
+export type LogLevel = "silent" | "info" | "debug";
+
+export interface CnAccount {
+  readonly upstream: "cn";
+  /** The n of CN_ACCOUNT_<n>_COOKIE; the only way an account is ever named in output. */
+  readonly number: number;
+  readonly cookie: string;
+  readonly xsrfToken: string;
+  readonly deviceId: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** SHA-256 digests of the accepted master keys; the keys themselves are not kept. */
+  masterKeyDigests: Buffer[];
+  cnBaseUrl: string;
+  cnOrigin: string;
+  cnReferer: string;
+  cnAccounts: CnAccount[];
+  aliases: Record<string, string>;
+  maxBodyBytes: number;
+  promptMaxChars: number;
+  heartbeatMs: number;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+  /** Every secret value, so that any text leaving the process can be scrubbed of them. */
+  secrets: string[];
+}
+
+const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN)$/;
+const HEADER_UNSAFE = /[\r\n\0]/;
+
+const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/** A bare ticket becomes the cookie string QFA and FREEQWEN build (UPSTREAMS §1.2). */
+function cookieFromTicketOrCookie(raw: string): string {
+  if (raw.includes("=")) return raw;
+  const name = raw.length > 100 ? "login_aliyunid_ticket" : "tongyi_sso_ticket";
+  return `${name}=${raw}; aliyun_choice=intl; _samesite_flag_=true; t=${randomUUID().replaceAll("-", "")}`;
+}
+
+function cookieValue(cookie: string, name: string): string | undefined {
+  for (const part of cookie.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function parseAliases(raw: string | undefined): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  if (raw === undefined || raw.trim() === "") return aliases;
+  const text = raw.trim();
+  if (text.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigError('MODEL_ALIASES is not valid JSON; use {"alias":"upstream-id"} or alias=upstream-id,alias2=id2.');
+    }
+    const result = z.record(z.string(), z.string().min(1)).safeParse(parsed);
+    if (!result.success) throw new ConfigError("MODEL_ALIASES must map names to non-empty upstream model ids.");
+    for (const [alias, target] of Object.entries(result.data)) aliases[alias.toLowerCase()] = target;
+    return aliases;
+  }
+  for (const pair of text.split(",")) {
+    const eq = pair.indexOf("=");
+    const alias = pair.slice(0, eq).trim();
+    const target = pair.slice(eq + 1).trim();
+    if (eq <= 0 || alias === "" || target === "") {
+      throw new ConfigError(`MODEL_ALIASES has a malformed entry "${pair.trim()}"; use alias=upstream-id pairs separated by commas.`);
+    }
+    aliases[alias.toLowerCase()] = target;
+  }
+  return aliases;
+}
+
+/** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(issue?.message ?? "invalid configuration");
+  }
+  const e = parsed.data;
+
+  const cookies = new Map<number, string>();
+  const xsrfTokens = new Map<number, string>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = ACCOUNT_VAR.exec(name);
+    if (!match || value === undefined) continue;
+    const number = Number(match[1]);
+    const trimmed = value.trim();
+    if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
+    if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
+    if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
+    (match[2] === "COOKIE" ? cookies : xsrfTokens).set(number, trimmed);
+  }
+  for (const number of xsrfTokens.keys()) {
+    if (!cookies.has(number)) {
+      throw new ConfigError(`CN_ACCOUNT_${number}_XSRF_TOKEN is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
+    }
+  }
+  const cnAccounts: CnAccount[] = [...cookies.keys()]
+    .sort((a, b) => a - b)
+    .map((number) => {
+      const cookie = cookieFromTicketOrCookie(cookies.get(number) as string);
+      return {
+        upstream: "cn",
+        number,
+        cookie,
+        xsrfToken: xsrfTokens.get(number) ?? cookieValue(cookie, "XSRF-TOKEN") ?? randomUUID(),
+        deviceId: randomUUID(),
+      };
+    });
+
+  const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
+  if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    masterKeyDigests: e.API_MASTER_KEY.map(sha256),
+    cnBaseUrl: e.QWEN_CN_BASE_URL,
+    cnOrigin: e.QWEN_CN_ORIGIN,
+    cnReferer: referer,
+    cnAccounts,
+    aliases: { ...Object.fromEntries(Object.entries(DEFAULT_CN_ALIASES)), ...parseAliases(e.MODEL_ALIASES) },
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    promptMaxChars: e.PROMPT_MAX_CHARS,
+    heartbeatMs: e.HEARTBEAT_MS,
+    firstByteTimeoutMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+    idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL as LogLevel,
+    secrets: [
+      ...e.API_MASTER_KEY,
+      ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...secretPartsOfCookie(a.cookie)]),
+      ...cookies.values(),
+    ].filter((s) => s.length >= 8),
+  };
+}
+
+/** The individual cookie values, so a ticket quoted alone is scrubbed too. */
+function secretPartsOfCookie(cookie: string): string[] {
+  return cookie
+    .split(";")
+    .map((part) => part.slice(part.indexOf("=") + 1).trim())
+    .filter((value) => value.length >= 16);
+}
+
+// ── Wire types: what clients send ───────────────────────────────────────────
+
+const ContentPartSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+const ToolCallSchema = z.looseObject({
+  id: z.string().optional(),
+  type: z.string().optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string().optional() }),
+});
+
+const MessageSchema = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+  content: z.union([z.string(), z.array(ContentPartSchema), z.null()]).optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(ToolCallSchema).nullish(),
+  tool_call_id: z.string().optional(),
+});
+
+const ChatRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must be a non-empty string"),
+  messages: z.array(MessageSchema).min(1, "messages must contain at least one message"),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  n: z.number().int().nullish(),
+  reasoning_effort: z.string().nullish(),
+  enable_thinking: z.boolean().nullish(),
+  web_search: z.boolean().nullish(),
+  enable_search: z.boolean().nullish(),
+});
+
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+type ChatMessage = z.infer<typeof MessageSchema>;
+
+// ── Neutral types ───────────────────────────────────────────────────────────
+
+/** What the user asked for, free of any wire format; both dialects produce it. */
+export interface NeutralRequest {
+  /** The model name as the client sent it (echoed back in responses). */
+  clientModel: string;
+  /** The upstream model id to request. */
+  upstreamModel: string;
+  thinking: boolean;
+  search: boolean;
+  prompt: string;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+/** The closed set of failure kinds shared by adapters, pool and dialects. */
+export type ErrorKind =
+  | "auth"
+  | "quota"
+  | "rate"
+  | "waf"
+  | "upstream"
+  | "truncated"
+  | "timeout"
+  | "bad_request"
+  | "no_account";
+
+export interface UpstreamFailure {
+  kind: ErrorKind;
+  message: string;
+  /** Seconds after which trying again may help. */
+  retryAfterSec?: number;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+}
+
+/** What an upstream said, free of any wire format. */
+export type NeutralEvent =
+  | { type: "text"; text: string }
+  | { type: "reasoning"; text: string }
+  | { type: "usage"; usage: Usage }
+  | { type: "done"; reason: "stop" | "content_filter" }
+  | { type: "error"; failure: UpstreamFailure };
+
+// ── Errors ──────────────────────────────────────────────────────────────────
+
+/** An error that becomes an OpenAI-shaped JSON response. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Status, type and code for each failure kind; the one place that decides them. */
+function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
+  const retryAfter: Record<string, string> =
+    failure.retryAfterSec !== undefined ? { "retry-after": String(Math.max(1, Math.ceil(failure.retryAfterSec))) } : {};
+  switch (failure.kind) {
+    case "auth":
+      return new HttpError(503, failure.message, "upstream_error", "upstream_account_expired", null, {
+        ...retryAfter,
+        "x-should-retry": "false",
+      });
+    case "no_account":
+      return new HttpError(503, failure.message, "upstream_error", "no_upstream_account", null, {
+        ...retryAfter,
+        "x-should-retry": "false",
+      });
+    case "waf":
+      return new HttpError(503, failure.message, "upstream_error", "upstream_waf_blocked", null, {
+        "retry-after": "300",
+        ...retryAfter,
+      });
+    case "rate":
+      return new HttpError(429, failure.message, "rate_limit_error", "upstream_rate_limited", null, retryAfter);
+    case "quota":
+      return new HttpError(429, failure.message, "rate_limit_error", "upstream_quota_exceeded", null, retryAfter);
+    case "timeout":
+      return new HttpError(504, failure.message, "upstream_error", "upstream_timeout");
+    case "bad_request":
+      return new HttpError(400, failure.message, "invalid_request_error", "upstream_rejected_request");
+    case "truncated":
+      return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
+    case "upstream":
+      return new HttpError(502, failure.message, "upstream_error", "upstream_error");
+  }
+}
+
+function errorBody(err: HttpError): string {
+  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
+}
+
+const BASE_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "retry-after, x-request-id, x-should-retry",
+};
+
+function jsonResponse(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { ...BASE_HEADERS, "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+function errorResponse(err: HttpError): Response {
+  return jsonResponse(err.status, errorBody(err), err.headers);
+}
+
+// ── Pure helpers ────────────────────────────────────────────────────────────
+
+export interface SseDataParser {
+  /** Feeds decoded text; calls onData once per complete event's `data` field. */
+  feed(text: string): void;
+  /** Flushes an event left open by a stream that ended without a blank line. */
+  end(): void;
+}
+
+/**
+ * A push parser for `text/event-stream` that only collects `data:` fields.
+ * Lines end in LF, CRLF or CR (a CR may be the last char of one chunk and the
+ * LF the first of the next). A partial line is kept as a list of pieces and
+ * joined only once its end arrives, so a long line split into many chunks is
+ * not re-copied on every chunk.
+ */
+export function createSseDataParser(
+  onData: (data: string) => void,
+  maxLineChars: number = MAX_UPSTREAM_LINE_CHARS,
+): SseDataParser {
+  let pieces: string[] = [];
+  let pieceChars = 0;
+  let skipLeadingLf = false;
+  let dataLines: string[] = [];
+  let isFirstLine = true;
+
+  const dispatch = () => {
+    if (dataLines.length === 0) return;
+    const data = dataLines.length === 1 ? (dataLines[0] as string) : dataLines.join("\n");
+    dataLines = [];
+    onData(data);
+  };
+
+  const line = (text: string) => {
+    if (isFirstLine) {
+      isFirstLine = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.length === 0) return dispatch();
+    if (text.startsWith("data:")) {
+      dataLines.push(text.charCodeAt(5) === 32 ? text.slice(6) : text.slice(5));
+    }
+    // Other fields (event:, id:, retry:) and comments carry nothing we use.
+  };
+
+  return {
+    feed(text: string) {
+      let start = 0;
+      if (skipLeadingLf) {
+        skipLeadingLf = false;
+        if (text.charCodeAt(0) === 10) start = 1;
+      }
+      const length = text.length;
+      let cr = text.indexOf("\r", start);
+      let lf = text.indexOf("\n", start);
+      while (cr !== -1 || lf !== -1) {
+        const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+        let piece = text.slice(start, end);
+        if (pieces.length > 0) {
+          pieces.push(piece);
+          piece = pieces.join("");
+          pieces = [];
+          pieceChars = 0;
+        }
+        line(piece);
+        if (end === cr && text.charCodeAt(end + 1) === 10) start = end + 2;
+        else start = end + 1;
+        if (end === cr && end === length - 1) skipLeadingLf = true;
+        if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
+        if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+      }
+      if (start < length) {
+        pieces.push(text.slice(start));
+        pieceChars += length - start;
+        if (pieceChars > maxLineChars) {
+          pieces = [];
+          pieceChars = 0;
+          throw new Error(`upstream sent a line longer than ${maxLineChars} characters`);
+        }
+      }
+    },
+    end() {
+      if (pieces.length > 0) {
+        const rest = pieces.join("");
+        pieces = [];
+        pieceChars = 0;
+        line(rest);
+      }
+      dispatch();
+    },
+  };
+}
+
+/** Encodes one SSE event whose data is already-serialized JSON (JSON has no raw newlines). */
+const sseData = (json: string) => `data: ${json}\n\n`;
+
+/**
+ * Turns cumulative snapshots into increments in O(new characters): instead of
+ * comparing the whole previous text on every event (quadratic over a long
+ * reply), it checks that the new snapshot still carries the previous one's
+ * first and last characters at the same places. A snapshot that fails the check
+ * is a rewrite: nothing already sent can be taken back, so it is only
+ * remembered. A U+FFFD in the new part is held back until a later snapshot
+ * completes the character (an event can end inside a multi-byte character).
+ */
+export function createCumulativeDiff() {
+  let previous = "";
+  const ANCHOR = 32;
+  return {
+    next(snapshot: string, isFinal = false): string {
+      const prevLength = previous.length;
+      if (snapshot.length < prevLength) {
+        previous = snapshot;
+        return "";
+      }
+      const head = Math.min(ANCHOR, prevLength);
+      const tailStart = Math.max(head, prevLength - ANCHOR);
+      const continues =
+        snapshot.startsWith(previous.slice(0, head)) &&
+        snapshot.slice(tailStart, prevLength) === previous.slice(tailStart);
+      if (!continues) {
+        previous = snapshot;
+        return "";
+      }
+      let added = snapshot.slice(prevLength);
+      if (!isFinal) {
+        const bad = added.indexOf("\uFFFD");
+        if (bad !== -1) added = added.slice(0, bad);
+      }
+      previous = prevLength === 0 && added.length === snapshot.length ? snapshot : previous + added;
+      return added;
+    },
+    get text() {
+      return previous;
+    },
+  };
+}
+
+/**
+ * A rough token count for upstreams that report none: one token per CJK
+ * character, one per four other characters. Documented as an estimate.
+ */
+export function estimateTokens(text: string): number {
+  let cjk = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef)) cjk++;
+  }
+  return cjk + Math.ceil((text.length - cjk) / 4);
+}
+
+const randomHex32 = () => randomUUID().replaceAll("-", "");
+
+/** Replaces every configured secret in a text that is about to leave the process. */
+function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const secret of sorted) if (out.includes(secret)) out = out.replaceAll(secret, "[redacted]");
+    return out;
+  };
+}
+
+/** Text of a message's content; image and other non-text parts are refused, not dropped. */
+function messageText(message: ChatMessage, index: number): string {
+  const content = message.content;
+  if (content === undefined || content === null) return "";
+  if (typeof content === "string") return content;
+  const texts: string[] = [];
+  content.forEach((part, partIndex) => {
+    if (part.type === "text" && typeof part.text === "string") texts.push(part.text);
+    else if (part.type === "text") {
+      throw new HttpError(400, `messages[${index}].content[${partIndex}] is a text part without a string "text".`, "invalid_request_error", "invalid_content", `messages[${index}].content[${partIndex}].text`);
+    } else {
+      const what = part.type === "image_url" || part.type === "image" ? "Image input" : `Content of type "${part.type}"`;
+      throw new HttpError(
+        400,
+        `${what} is not supported by qwenplug yet (messages[${index}].content[${partIndex}]); send text parts only.`,
+        "invalid_request_error",
+        "unsupported_content",
+        `messages[${index}].content[${partIndex}]`,
+      );
+    }
+  });
+  return texts.join("\n");
+}
+
+function turnText(message: ChatMessage, index: number): string {
+  const text = messageText(message, index);
+  switch (message.role) {
+    case "user":
+      return `Human: ${text}`;
+    case "assistant": {
+      const calls = (message.tool_calls ?? []).map((call) => {
+        let args: unknown = call.function.arguments ?? "{}";
+        try {
+          args = JSON.parse(call.function.arguments ?? "{}");
+        } catch {
+          // Keep the raw string: the model should see what it sent, even if malformed.
+        }
+        return `<tool_call>\n${JSON.stringify({ name: call.function.name, arguments: args })}\n</tool_call>`;
+      });
+      return `Assistant: ${[text, ...calls].filter((s) => s !== "").join("\n")}`;
+    }
+    default: {
+      const label = message.name ?? message.tool_call_id ?? "tool";
+      return `Tool result (${label}):\n<tool_response>\n${text}\n</tool_response>`;
+    }
+  }
+}
+
+/**
+ * Flattens an OpenAI message list into one prompt (UPSTREAMS §1.7): system
+ * and developer messages first in a <system> block, then `Human:` /
+ * `Assistant:` / tool-result turns separated by blank lines, then a trailing
+ * `Assistant:`. A lone user message is sent as is. Over `maxChars`, the oldest
+ * turns are dropped first; the system block and the last turn always stay.
+ */
+export function flattenMessages(messages: readonly ChatMessage[], maxChars: number): { prompt: string; droppedTurns: number } {
+  const systemParts: string[] = [];
+  const turns: string[] = [];
+  messages.forEach((message, index) => {
+    if (message.role === "system" || message.role === "developer") {
+      const text = messageText(message, index);
+      if (text !== "") systemParts.push(text);
+    } else {
+      turns.push(turnText(message, index));
+    }
+  });
+  const last = messages[messages.length - 1];
+  if (systemParts.length === 0 && turns.length === 1 && last?.role === "user") {
+    const only = messageText(last, messages.length - 1);
+    if (only.length > maxChars) throw promptTooLong(only.length, maxChars);
+    return { prompt: only, droppedTurns: 0 };
+  }
+  const system = systemParts.length > 0 ? `<system>\n${systemParts.join("\n\n")}\n</system>` : "";
+  const trailer = last?.role === "assistant" ? "" : "Assistant:";
+  const SEPARATOR = "\n\n";
+  let total = [system, ...turns, trailer].filter((s) => s !== "").reduce((sum, s) => sum + s.length + SEPARATOR.length, 0);
+  let first = 0;
+  const omittedNote = (n: number) => `[${n} earlier turn${n === 1 ? "" : "s"} omitted to fit the prompt budget]`;
+  while (total > maxChars && first < turns.length - 1) {
+    total -= (turns[first] as string).length + SEPARATOR.length;
+    first++;
+  }
+  const kept = turns.slice(first);
+  const parts = [system, first > 0 ? omittedNote(first) : "", ...kept, trailer].filter((s) => s !== "");
+  const prompt = parts.join(SEPARATOR);
+  if (prompt.length > maxChars) throw promptTooLong(prompt.length, maxChars);
+  return { prompt, droppedTurns: first };
+}
+
+function promptTooLong(chars: number, maxChars: number): HttpError {
+  return new HttpError(
+    400,
+    `The system prompt plus the last message is ${chars} characters, over the ${maxChars}-character prompt budget (PROMPT_MAX_CHARS); shorten it.`,
+    "invalid_request_error",
+    "context_length_exceeded",
+    "messages",
+  );
+}
+
+// ── Upstream: CN (千问 web chat, /dialog protocol) ───────────────────────────
+
+/** Substrings of Alibaba's anti-bot answers (UPSTREAMS §4.1), matched case-insensitively. */
+const WAF_MARKERS = [
+  "人机验证", "安全验证", "验证码", "访问验证", "滑块验证", "请完成验证",
+  "access verification", "security verification", "human verification",
+  "captcha", "aliyuncaptcha", "aliyun_waf", "cf_app_waf", "verifycenter",
+  "punish", "x5sec", "baxia", "awsc", "nc_1_n1z", "aliyun.com/verify",
+  "fail_sys_user_validate", "rgv587",
+];
+
+const looksLikeWaf = (body: string): boolean => {
+  const lower = body.toLowerCase();
+  return WAF_MARKERS.some((marker) => lower.includes(marker));
+};
+
+interface CnModel {
+  id: string;
+  displayName?: string;
+  canThink: boolean;
+}
+
+export interface CnAdapterOptions {
+  config: Config;
+  fetch: typeof fetch;
+  redact: (text: string) => string;
+  debug: (line: string) => void;
+}
+
+/** Bodies the G1 protocol expects (UPSTREAMS §1.5). */
+function cnConversationBody(req: NeutralRequest): string {
+  const searchType = req.search ? "depth" : "";
+  return JSON.stringify({
+    mode: "chat",
+    model: "",
+    action: "next",
+    userAction: "chat",
+    actionSource: "",
+    requestId: randomHex32(),
+    sessionId: "",
+    sessionType: "text_chat",
+    parentMsgId: "",
+    topicId: randomHex32(),
+    params: {
+      specifiedModel: req.upstreamModel,
+      lastUseModelList: [req.upstreamModel],
+      recordModelName: req.upstreamModel,
+      deepThink: req.thinking,
+      deepResearch: false,
+      searchType,
+      pptGenerate: false,
+      bizScene: "",
+      bizSceneInfo: {},
+      agentId: "",
+      fileUploadBatchId: "",
+    },
+    contents: [
+      {
+        role: "user",
+        contentType: "text",
+        content: req.prompt,
+        ext: { deepThink: req.thinking, searchType, pptGenerate: false, deepResearch: false },
+      },
+    ],
+  });
+}
+
+interface CnContentItem {
+  role?: unknown;
+  contentType?: unknown;
+  content?: unknown;
+  incremental?: unknown;
+}
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+const shortText = (value: unknown, max = 200): string => (typeof value === "string" ? value.slice(0, max) : "");
+
+export function createCnAdapter(options: CnAdapterOptions) {
+  const { config, redact, debug } = options;
+  const upstreamFetch = options.fetch;
+  const accountName = (n: number) => `CN account ${n}`;
+  const refreshHint = (n: number) =>
+    `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+
+  // Headers are fixed per account, so they are built once at start-up.
+  const headersByAccount = new Map<number, Record<string, string>>();
+  for (const account of config.cnAccounts) {
+    headersByAccount.set(account.number, {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+      origin: config.cnOrigin,
+      referer: config.cnReferer,
+      "user-agent": BROWSER_USER_AGENT,
+      "x-platform": "pc_tongyi",
+      "x-xsrf-token": account.xsrfToken,
+      "x-deviceid": account.deviceId,
+      cookie: account.cookie,
+      "sec-fetch-dest": "empty",
+      "sec-fetch-mode": "cors",
+      "sec-fetch-site": "same-site",
+    });
+  }
+  const headersFor = (account: CnAccount, accept?: string): Record<string, string> => {
+    const headers = headersByAccount.get(account.number) as Record<string, string>;
+    return accept === undefined ? headers : { ...headers, accept };
+  };
+
+  /** Classifies a JSON object that carries an upstream error, or returns undefined. */
+  function failureFromJson(json: Record<string, unknown>, account: CnAccount): UpstreamFailure | undefined {
+    const ret = json.ret;
+    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+      return {
+        kind: "waf",
+        message: `Qwen's anti-bot check (WAF) blocked ${accountName(account.number)}; wait a few minutes before trying again, and prefer fewer parallel requests.`,
+        retryAfterSec: 300,
+      };
+    }
+    const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
+    if (code === "NOT_LOGIN") {
+      return { kind: "auth", message: `${accountName(account.number)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(account.number)}`, retryAfterSec: 60 };
+    }
+    if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
+      const detail = redact([code, shortText(json.errorMsg)].filter(Boolean).join(": ") || "no error code");
+      return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
+    }
+    return undefined;
+  }
+
+  /** Classifies a non-stream answer (wrong status or content type). */
+  async function failureFromResponse(response: Response, account: CnAccount): Promise<UpstreamFailure> {
+    const body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+    const status = response.status;
+    if (looksLikeWaf(body)) {
+      return {
+        kind: "waf",
+        message: `Qwen's anti-bot check (WAF) blocked ${accountName(account.number)} (HTTP ${status}, captcha page); wait a few minutes before trying again.`,
+        retryAfterSec: 300,
+      };
+    }
+    if (body.startsWith("{")) {
+      try {
+        const json = asRecord(JSON.parse(body));
+        const failure = json && failureFromJson(json, account);
+        if (failure) return failure;
+      } catch {
+        // Not JSON after all; classified by status below.
+      }
+    }
+    if (status === 401 || status === 403) {
+      return { kind: "auth", message: `Qwen CN refused ${accountName(account.number)} (HTTP ${status}). ${refreshHint(account.number)}`, retryAfterSec: 60 };
+    }
+    if (status === 429) {
+      const retryAfter = Number(response.headers.get("retry-after"));
+      return { kind: "rate", message: `Qwen CN rate-limited ${accountName(account.number)} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
+    }
+    if (status >= 500) return { kind: "upstream", message: `Qwen CN failed with HTTP ${status}; try again shortly.` };
+    if (/^<!doctype html|^<html/i.test(body)) {
+      return { kind: "auth", message: `Qwen CN answered ${accountName(account.number)} with a web page instead of a stream, which usually means a login redirect. ${refreshHint(account.number)}`, retryAfterSec: 60 };
+    }
+    if (status >= 400) return { kind: "upstream", message: `Qwen CN rejected the request with HTTP ${status}.` };
+    return { kind: "upstream", message: body === "" ? "Qwen CN answered with an empty body instead of a stream." : "Qwen CN answered with something that is not an event stream." };
+  }
+
+  function deleteSession(account: CnAccount, sessionId: string): void {
+    upstreamFetch(`${config.cnBaseUrl}/dialog/session/delete`, {
+      method: "POST",
+      headers: headersFor(account, "application/json, text/plain, */*"),
+      body: JSON.stringify({ sessionId }),
+      signal: AbortSignal.timeout(SESSION_DELETE_TIMEOUT_MS),
+    })
+      .then((response) => response.body?.cancel())
+      .catch((err: unknown) => debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
+  }
+
+  /**
+   * One completion on one account, as neutral events. Yields exactly one
+   * terminal event (`done` or `error`) unless the signal aborts, in which case
+   * it ends quietly. Always deletes the upstream session it saw.
+   */
+  async function* complete(req: NeutralRequest, account: CnAccount, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
+    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
+    let sessionId: string | undefined;
+    try {
+      let response: Response;
+      try {
+        response = await upstreamFetch(`${config.cnBaseUrl}/dialog/conversation`, {
+          method: "POST",
+          headers: headersFor(account),
+          body: cnConversationBody(req),
+          signal: watchdog.signal,
+        });
+      } catch (err) {
+        if (signal.aborted) return;
+        yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } };
+        return;
+      }
+      const contentType = response.headers.get("content-type") ?? "";
+      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+        yield { type: "error", failure: await failureFromResponse(response, account) };
+        return;
+      }
+
+      const textDiff = createCumulativeDiff();
+      const thinkDiff = createCumulativeDiff();
+      const out: NeutralEvent[] = [];
+      let terminal: NeutralEvent | undefined;
+
+      const handleEvent = (json: Record<string, unknown>) => {
+        const failure = failureFromJson(json, account);
+        if (failure) {
+          terminal = { type: "error", failure };
+          return;
+        }
+        if (typeof json.sessionId === "string" && json.sessionId !== "") sessionId = json.sessionId;
+        const isFinal = json.msgStatus === "finished";
+        const eventIncremental = json.incremental === true;
+        const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
+        for (const item of contents) {
+          if (item === null || typeof item !== "object" || item.role === "user") continue;
+          if (typeof item.content !== "string") continue;
+          const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
+          if (item.contentType === "text") {
+            // A lone "Thinking" is a placeholder some thinking models send before the answer.
+            if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
+            const added = incremental ? item.content : textDiff.next(item.content, isFinal);
+            if (added !== "") out.push({ type: "text", text: added });
+          } else if (item.contentType === "think") {
+            const thought = thinkText(item.content);
+            const added = incremental ? thought : thinkDiff.next(thought, isFinal);
+            if (added !== "") out.push({ type: "reasoning", text: added });
+          }
+          // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
+        }
+        if (isFinal) {
+          if (typeof json.errorCode === "string" && json.errorCode !== "") {
+            terminal = { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redact(json.errorCode.slice(0, 100))}.` } };
+          } else {
+            terminal = { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
+          }
+        }
+      };
+
+      const parser = createSseDataParser((data) => {
+        if (terminal) return;
+        const first = data.charCodeAt(0);
+        if (first !== 123 /* { */) return; // [DONE], [heartbeat] and other non-JSON lines
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = asRecord(JSON.parse(data));
+        } catch {
+          // Several JSON lines sent without blank lines between them arrive joined.
+          for (const piece of data.split("\n")) {
+            try {
+              const record = asRecord(JSON.parse(piece));
+              if (record) handleEvent(record);
+            } catch {
+              // Not JSON: ignored like any other non-JSON line.
+            }
+          }
+          return;
+        }
+        if (json) handleEvent(json);
+      });
+
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      watchdog.setLimit(config.idleTimeoutMs);
+      try {
+        while (terminal === undefined) {
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            chunk = await reader.read();
+          } catch (err) {
+            if (signal.aborted) return;
+            terminal = {
+              type: "error",
+              failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN stream broke off before the reply finished (${errorName(err)}).` },
+            };
+            break;
+          }
+          watchdog.touch();
+          if (chunk.done) {
+            parser.feed(decoder.decode());
+            parser.end();
+          } else {
+            parser.feed(decoder.decode(chunk.value, { stream: true }));
+          }
+          if (out.length > 0) {
+            for (const event of out) yield event;
+            out.length = 0;
+          }
+          if (chunk.done) break;
+        }
+      } finally {
+        reader.cancel().catch(() => {});
+      }
+      yield terminal ?? { type: "error", failure: { kind: "truncated", message: "The Qwen CN stream ended before the reply finished (no msgStatus \"finished\"); the answer may be incomplete." } };
+    } finally {
+      watchdog.clear();
+      if (sessionId !== undefined) deleteSession(account, sessionId);
+    }
+  }
+
+  let modelCache: { models: CnModel[]; at: number } | undefined;
+  let modelFetch: Promise<CnModel[] | undefined> | undefined;
+
+  async function fetchModels(): Promise<CnModel[] | undefined> {
+    const account = config.cnAccounts[0];
+    if (account === undefined) return undefined;
+    try {
+      const response = await upstreamFetch(`${config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
+        method: "POST",
+        headers: headersFor(account, "*/*"),
+        body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
+        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+      });
+      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+      if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
+      const models: CnModel[] = [];
+      for (const series of json.data) {
+        const params = asRecord(series)?.params;
+        if (!Array.isArray(params)) continue;
+        for (const raw of params) {
+          const entry = asRecord(raw);
+          if (!entry) continue;
+          const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
+          const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
+          if (id === undefined) continue;
+          const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
+          models.push({
+            id,
+            displayName: names.find((s) => s !== id),
+            canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
+          });
+        }
+      }
+      return models.length > 0 ? models : undefined;
+    } catch (err) {
+      debug(`cn model list unavailable: ${errorName(err)}`);
+      return undefined;
+    }
+  }
+
+  /** The live model list, cached for MODEL_LIST_TTL_MS with one fetch in flight at a time. */
+  function liveModels(): Promise<CnModel[] | undefined> {
+    if (modelCache && Date.now() - modelCache.at < MODEL_LIST_TTL_MS) return Promise.resolve(modelCache.models);
+    modelFetch ??= fetchModels().then((models) => {
+      modelFetch = undefined;
+      if (models) modelCache = { models, at: Date.now() };
+      return models ?? modelCache?.models;
+    });
+    return modelFetch;
+  }
+
+  /** Maps a client model name (suffix already stripped) to a `specifiedModel` id, or undefined. */
+  function resolveModel(name: string, live: CnModel[] | undefined): string | undefined {
+    const lower = name.toLowerCase();
+    const liveMatch = live?.find((m) => m.id.toLowerCase() === lower || m.displayName?.toLowerCase() === lower);
+    if (liveMatch) return liveMatch.id;
+    const alias = config.aliases[lower];
+    if (alias !== undefined) return alias;
+    if (/^tongyi-/.test(lower)) return name;
+    return undefined;
+  }
+
+  return { complete, liveModels, resolveModel, cachedModels: () => modelCache?.models };
+}
+
+/** The thinking text inside a CN `think` item, whose content is itself JSON `{"content": "…"}`. */
+function thinkText(raw: string): string {
+  if (raw.charCodeAt(0) !== 123) return raw;
+  try {
+    const inner = asRecord(JSON.parse(raw));
+    return typeof inner?.content === "string" ? inner.content : raw;
+  } catch {
+    return raw;
+  }
+}
+
+function errorName(err: unknown): string {
+  if (err instanceof Error) return err.name === "Error" ? err.message.slice(0, 120) : err.name;
+  return "unknown error";
+}
+
+async function readTextCapped(response: Response, maxChars: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < maxChars) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return text.slice(0, maxChars);
+}
+
+/**
+ * One timer per upstream attempt: a first-byte limit, then an idle limit that
+ * `touch()` pushes forward. It re-arms itself lazily instead of resetting a
+ * timer on every chunk. Aborting the returned signal cancels the fetch.
+ */
+function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
+  const controller = new AbortController();
+  let limitMs = firstLimitMs;
+  let isFirstByte = true;
+  let lastActivity = Date.now();
+  let fired: UpstreamFailure | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onParentAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener("abort", onParentAbort, { once: true });
+  const check = () => {
+    const idle = Date.now() - lastActivity;
+    if (idle >= limitMs) {
+      fired = {
+        kind: "timeout",
+        message: isFirstByte
+          ? `Qwen did not start answering within ${limitMs} ms (UPSTREAM_FIRST_BYTE_TIMEOUT_MS).`
+          : `Qwen went silent for ${limitMs} ms mid-reply (UPSTREAM_IDLE_TIMEOUT_MS).`,
+      };
+      controller.abort(new Error("upstream timeout"));
+    } else {
+      timer = setTimeout(check, limitMs - idle);
+    }
+  };
+  timer = setTimeout(check, limitMs);
+  return {
+    signal: controller.signal,
+    touch() {
+      lastActivity = Date.now();
+    },
+    setLimit(ms: number) {
+      isFirstByte = false;
+      limitMs = ms;
+      lastActivity = Date.now();
+    },
+    failure: () => fired,
+    clear() {
+      if (timer !== undefined) clearTimeout(timer);
+      parent.removeEventListener("abort", onParentAbort);
+    },
+  };
+}
+
+// ── Account pool ────────────────────────────────────────────────────────────
+
+interface AccountState {
+  account: CnAccount;
+  inFlight: number;
+  coolingUntil: number;
+  lastFailure?: UpstreamFailure;
+}
+
+/**
+ * Least-loaded choice over healthy accounts; an account that failed with an
+ * account-level error (auth, quota, rate, WAF) cools down so that it is not
+ * hammered on every request.
+ */
+export function createPool(accounts: readonly CnAccount[], now: () => number = Date.now) {
+  const states: AccountState[] = accounts.map((account) => ({ account, inFlight: 0, coolingUntil: 0 }));
+  return {
+    size: states.length,
+    acquire(exclude: ReadonlySet<number>): AccountState | undefined {
+      const t = now();
+      let best: AccountState | undefined;
+      for (const state of states) {
+        if (exclude.has(state.account.number) || state.coolingUntil > t) continue;
+        if (best === undefined || state.inFlight < best.inFlight) best = state;
+      }
+      if (best) best.inFlight++;
+      return best;
+    },
+    release(state: AccountState, failure?: UpstreamFailure) {
+      state.inFlight--;
+      if (failure === undefined) {
+        state.lastFailure = undefined;
+        return;
+      }
+      if (failure.kind === "auth" || failure.kind === "quota" || failure.kind === "rate" || failure.kind === "waf") {
+        state.lastFailure = failure;
+        state.coolingUntil = now() + (failure.retryAfterSec ?? 60) * 1000;
+      }
+    },
+    /** Why no account can serve right now, naming accounts by number and the variables to fix. */
+    unavailable(): UpstreamFailure {
+      if (states.length === 0) {
+        return { kind: "no_account", message: "No Qwen account is configured: set CN_ACCOUNT_1_COOKIE (and CN_ACCOUNT_1_XSRF_TOKEN) and restart qwenplug." };
+      }
+      const t = now();
+      const reasons = states.map(({ account, lastFailure, coolingUntil }) => {
+        const wait = Math.max(0, Math.ceil((coolingUntil - t) / 1000));
+        return lastFailure?.kind === "auth"
+          ? `CN account ${account.number} is logged out (refresh CN_ACCOUNT_${account.number}_COOKIE)`
+          : `CN account ${account.number} is cooling down for ${wait} s after ${lastFailure?.kind ?? "errors"}`;
+      });
+      const soonest = Math.min(...states.map((s) => s.coolingUntil));
+      return {
+        kind: states.every((s) => s.lastFailure?.kind === "auth") ? "auth" : "no_account",
+        message: `No Qwen account can serve this request: ${reasons.join("; ")}.`,
+        retryAfterSec: Math.max(1, Math.ceil((soonest - t) / 1000)),
+      };
+    },
+  };
+}
+
+// ── Client dialect: OpenAI chat completions ─────────────────────────────────
+
+const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
+const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean }]> = [
+  ["-thinking-search", { thinking: true, search: true }],
+  ["-thinking", { thinking: true, search: false }],
+  ["-search", { thinking: false, search: true }],
+];
+
+function splitModelSuffix(model: string): { base: string; thinking: boolean; search: boolean } {
+  const lower = model.toLowerCase();
+  for (const [suffix, flags] of MODEL_SUFFIXES) {
+    if (lower.endsWith(suffix) && lower.length > suffix.length) return { base: model.slice(0, -suffix.length), ...flags };
+  }
+  return { base: model, thinking: false, search: false };
+}
+
+function formatZodIssue(error: z.ZodError): HttpError {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+  const missing = issue?.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
+  const message = missing ? `'${path}' is required.` : `Invalid '${path || "body"}': ${issue?.message ?? "invalid value"}.`;
+  return new HttpError(400, message, "invalid_request_error", missing ? "missing_required_parameter" : "invalid_value", path || null);
+}
+
+interface OpenAIChunkEncoder {
+  role(): string;
+  text(text: string): string;
+  reasoning(text: string): string;
+  finish(reason: string): string;
+  usage(usage: Usage): string;
+  error(err: HttpError): string;
+}
+
+/**
+ * Chunk serializers with the constant part of every chunk built once per
+ * request, so the hot path only stringifies the new text.
+ */
+function createChunkEncoder(id: string, created: number, model: string): OpenAIChunkEncoder {
+  const envelope = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+  const open = `${envelope}[{"index":0,"delta":`;
+  const close = `,"logprobs":null,"finish_reason":null}]}`;
+  return {
+    role: () => sseData(`${open}{"role":"assistant","content":""}${close}`),
+    text: (text) => sseData(`${open}{"content":${JSON.stringify(text)}}${close}`),
+    reasoning: (text) => sseData(`${open}{"reasoning_content":${JSON.stringify(text)}}${close}`),
+    finish: (reason) => sseData(`${open}{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]}`),
+    usage: (usage) => sseData(`${envelope}[],"usage":${JSON.stringify(openAIUsage(usage))}}`),
+    error: (err) => sseData(errorBody(err)),
+  };
+}
+
+function openAIUsage(usage: Usage) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+  };
+}
+
+/** Usage from the upstream if it reported any, else a local estimate (CN reports none). */
+function createUsageMeter(prompt: string) {
+  let reported: Usage | undefined;
+  let completion = 0;
+  let reasoning = 0;
+  return {
+    observe(event: NeutralEvent) {
+      if (event.type === "text") completion += estimateTokens(event.text);
+      else if (event.type === "reasoning") reasoning += estimateTokens(event.text);
+      else if (event.type === "usage") reported = event.usage;
+    },
+    total(): Usage {
+      return reported ?? { promptTokens: estimateTokens(prompt), completionTokens: completion + reasoning, reasoningTokens: reasoning };
+    },
+  };
+}
+
+// ── Routes and server ───────────────────────────────────────────────────────
+
+export interface AppDeps {
+  config: Config;
+  /** The fetch used for every upstream call; tests inject a fake. */
+  fetch?: typeof fetch;
+  /** Where log lines go; defaults to stdout. */
+  log?: (line: string) => void;
+}
+
+/** The part of Bun's Server that the handler uses; absent in in-process tests. */
+export interface ServerLike {
+  timeout(request: Request, seconds: number): void;
+  requestIP(request: Request): { address: string } | null;
+}
+
+interface RequestLog {
+  status: number;
+  model?: string;
+  account?: number;
+  ttftMs?: number;
+  outcome?: string;
+  /** Set once a stream is committed: it logs its own line when it ends. */
+  isStreaming?: boolean;
+}
+
+const CORS_PREFLIGHT_HEADERS = {
+  ...BASE_HEADERS,
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "authorization, content-type, x-api-key, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
+  "access-control-max-age": "86400",
+};
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+const PROXY_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
+const ENCODER = new TextEncoder();
+const HEARTBEAT_BYTES = ENCODER.encode(": keep-alive\n\n");
+
+export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const upstreamFetch = deps.fetch ?? fetch;
+  const write = deps.log ?? ((line: string) => console.log(line));
+  const redact = makeRedactor(config.secrets);
+  const info = (line: string) => {
+    if (config.logLevel !== "silent") write(redact(line));
+  };
+  const debug = (line: string) => {
+    if (config.logLevel === "debug") write(redact(line));
+  };
+  const cn = createCnAdapter({ config, fetch: upstreamFetch, redact, debug });
+  const pool = createPool(config.cnAccounts);
+  const hasKeys = config.masterKeyDigests.length > 0;
+
+  /**
+   * Without API_MASTER_KEY only direct loopback clients are served, so a
+   * server started without a key never exposes the accounts to a network.
+   */
+  function checkAuth(req: Request, server: ServerLike | undefined): HttpError | undefined {
+    if (!hasKeys) {
+      const ip = server?.requestIP(req)?.address;
+      const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
+      if (isDirectLoopback) return undefined;
+      return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+    }
+    const header = req.headers.get("authorization");
+    const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
+    if (presented === "") {
+      return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
+    }
+    const digest = sha256(presented);
+    let ok = false;
+    // Compare with every key, without stopping early, so timing says nothing about which matched.
+    for (const key of config.masterKeyDigests) ok = timingSafeEqual(digest, key) || ok;
+    return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+  }
+
+  async function readJsonBody(req: Request): Promise<unknown> {
+    const declared = Number(req.headers.get("content-length") ?? "0");
+    const tooLarge = () =>
+      new HttpError(413, `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, "invalid_request_error", "request_too_large");
+    if (declared > config.maxBodyBytes) throw tooLarge();
+    let text = "";
+    if (req.body !== null) {
+      const reader = req.body.getReader();
+      const decoder = new TextDecoder();
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        if (bytes > config.maxBodyBytes) {
+          reader.cancel().catch(() => {});
+          throw tooLarge();
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      text += decoder.decode();
+    }
+    if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "Request body is not valid JSON.", "invalid_request_error", "invalid_json");
+    }
+  }
+
+  async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
+    if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
+    const parsed = ChatRequestSchema.safeParse(body);
+    if (!parsed.success) throw formatZodIssue(parsed.error);
+    const chat = parsed.data;
+    if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
+      throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
+    }
+    const { base, thinking: suffixThinking, search: suffixSearch } = splitModelSuffix(chat.model);
+    const upstreamModel = cn.resolveModel(base, cn.cachedModels()) ?? cn.resolveModel(base, await cn.liveModels());
+    if (upstreamModel === undefined) {
+      throw new HttpError(404, `The model '${chat.model}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with MODEL_ALIASES).`, "invalid_request_error", "model_not_found", "model");
+    }
+    const effort = chat.reasoning_effort?.toLowerCase();
+    const { prompt } = flattenMessages(chat.messages, config.promptMaxChars);
+    return {
+      clientModel: chat.model,
+      upstreamModel,
+      // An explicit request field wins over the model-name suffix.
+      thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : suffixThinking),
+      search: chat.web_search ?? chat.enable_search ?? suffixSearch,
+      prompt,
+      stream: chat.stream === true,
+      includeUsage: chat.stream_options?.include_usage === true,
+    };
+  }
+
+  /**
+   * Runs the request on the pool. Until the first text or reasoning event is
+   * out, an account-level failure moves on to the next account; after that,
+   * events pass through untouched.
+   */
+  async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<NeutralEvent> {
+    const tried = new Set<number>();
+    for (;;) {
+      const state = pool.acquire(tried);
+      if (state === undefined) {
+        yield { type: "error", failure: pool.unavailable() };
+        return;
+      }
+      tried.add(state.account.number);
+      logRecord.account = state.account.number;
+      let failure: UpstreamFailure | undefined;
+      let hasOutput = false;
+      let retry = false;
+      try {
+        for await (const event of cn.complete(req, state.account, signal)) {
+          if (event.type === "error") {
+            failure = event.failure;
+            const isAccountLevel = failure.kind === "auth" || failure.kind === "waf" || failure.kind === "rate" || failure.kind === "quota";
+            if (!hasOutput && isAccountLevel && tried.size < pool.size) {
+              debug(`account ${state.account.number} failed with ${failure.kind}; trying another`);
+              retry = true;
+              break;
+            }
+          }
+          if (event.type === "text" || event.type === "reasoning") hasOutput = true;
+          yield event;
+        }
+      } finally {
+        pool.release(state, failure);
+      }
+      if (!retry) return;
+    }
+  }
+
+  async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
+    const neutral = await toNeutralRequest(await readJsonBody(req));
+    logRecord.model = neutral.clientModel;
+    // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
+    // (10 s by default) must not close the client connection meanwhile; the
+    // upstream watchdog bounds the wait instead.
+    server?.timeout(req, 0);
+
+    const abort = new AbortController();
+    const onClientAbort = () => abort.abort(new Error("client disconnected"));
+    req.signal.addEventListener("abort", onClientAbort, { once: true });
+    const started = performance.now();
+    const events = runCompletion(neutral, abort.signal, logRecord)[Symbol.asyncIterator]();
+    const id = `chatcmpl-${randomHex32().slice(0, 24)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const meter = createUsageMeter(neutral.prompt);
+    const markFirstToken = (event: NeutralEvent) => {
+      if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning")) {
+        logRecord.ttftMs = Math.round(performance.now() - started);
+      }
+    };
+
+    if (!neutral.stream) {
+      const content: string[] = [];
+      const reasoning: string[] = [];
+      let finishReason = "stop";
+      try {
+        for (;;) {
+          const { done, value: event } = await events.next();
+          if (done) break;
+          markFirstToken(event);
+          meter.observe(event);
+          if (event.type === "text") content.push(event.text);
+          else if (event.type === "reasoning") reasoning.push(event.text);
+          else if (event.type === "done") finishReason = event.reason;
+          else if (event.type === "error") throw httpErrorFromFailure(event.failure);
+        }
+      } finally {
+        req.signal.removeEventListener("abort", onClientAbort);
+        await events.return(undefined);
+      }
+      if (abort.signal.aborted) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+      const message: Record<string, unknown> = { role: "assistant", content: content.join("") };
+      if (reasoning.length > 0) message.reasoning_content = reasoning.join("");
+      logRecord.outcome = finishReason;
+      return jsonResponse(
+        200,
+        JSON.stringify({
+          id,
+          object: "chat.completion",
+          created,
+          model: neutral.clientModel,
+          system_fingerprint: null,
+          choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+          usage: openAIUsage(meter.total()),
+        }),
+      );
+    }
+
+    // Streaming: hold the response until the first event (or a heartbeat
+    // interval) so an early upstream error still gets a proper HTTP status.
+    let pending: Promise<IteratorResult<NeutralEvent>> | undefined = events.next();
+    const first = await Promise.race([pending, sleep(config.heartbeatMs).then(() => undefined)]);
+    if (first !== undefined) {
+      pending = undefined;
+      if (!first.done && first.value.type === "error") {
+        req.signal.removeEventListener("abort", onClientAbort);
+        await events.return(undefined);
+        throw httpErrorFromFailure(first.value.failure);
+      }
+    }
+    const encode = createChunkEncoder(id, created, neutral.clientModel);
+    let lastWrite = 0;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let wakePump: (() => void) | undefined;
+    let isClosed = false;
+    logRecord.isStreaming = true;
+
+    const finish = (outcome: string) => {
+      if (isClosed) return;
+      isClosed = true;
+      logRecord.outcome = outcome;
+      if (heartbeat !== undefined) clearInterval(heartbeat);
+      req.signal.removeEventListener("abort", onClientAbort);
+      info(formatLogLine("POST", "/v1/chat/completions", logRecord, started));
+    };
+
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          const send = (text: string) => {
+            lastWrite = Date.now();
+            controller.enqueue(ENCODER.encode(text));
+          };
+          heartbeat = setInterval(() => {
+            if (!isClosed && Date.now() - lastWrite >= config.heartbeatMs) {
+              lastWrite = Date.now();
+              controller.enqueue(HEARTBEAT_BYTES);
+            }
+          }, config.heartbeatMs);
+          send(encode.role());
+          const handle = (event: NeutralEvent): boolean => {
+            markFirstToken(event);
+            meter.observe(event);
+            switch (event.type) {
+              case "text":
+                send(encode.text(event.text));
+                return true;
+              case "reasoning":
+                send(encode.reasoning(event.text));
+                return true;
+              case "usage":
+                return true;
+              case "done":
+                send(encode.finish(event.reason));
+                if (neutral.includeUsage) send(encode.usage(meter.total()));
+                send("data: [DONE]\n\n");
+                finish(event.reason);
+                return false;
+              case "error":
+                // The status is already 200: the error can only be an in-stream event.
+                send(encode.error(httpErrorFromFailure(event.failure)));
+                finish(`error:${event.failure.kind}`);
+                return false;
+            }
+          };
+          const pump = async () => {
+            try {
+              let isOpen = first === undefined || first.done || handle(first.value);
+              while (isOpen) {
+                const result = await (pending ?? events.next());
+                pending = undefined;
+                if (result.done) break;
+                isOpen = handle(result.value);
+                if (isOpen && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wakePump = resolve));
+              }
+              // Resumes the generators so their cleanup (account release, session delete) runs now.
+              await events.return(undefined);
+              if (!isClosed) finish(abort.signal.aborted ? "client_closed" : "ended");
+              controller.close();
+            } catch (err) {
+              finish(abort.signal.aborted ? "client_closed" : "internal_error");
+              if (!abort.signal.aborted) debug(`stream pump failed: ${errorName(err)}`);
+              try {
+                controller.close();
+              } catch {
+                // Already closed or cancelled by the client.
+              }
+            }
+          };
+          void pump();
+        },
+        pull() {
+          wakePump?.();
+          wakePump = undefined;
+        },
+        cancel() {
+          abort.abort(new Error("client disconnected"));
+          wakePump?.();
+          finish("client_closed");
+        },
+      },
+      { highWaterMark: 8 },
+    );
+    logRecord.status = 200;
+    return new Response(body, {
+      status: 200,
+      headers: {
+        ...BASE_HEADERS,
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    });
+  }
+
+  async function handleModels(): Promise<Response> {
+    const live = await cn.liveModels();
+    const created = Math.floor(Date.now() / 1000);
+    const seen = new Set<string>();
+    const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
+    const add = (id: string) => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      data.push({ id, object: "model", created, owned_by: "qwen" });
+    };
+    for (const model of live ?? []) {
+      add(model.id);
+      if (model.canThink) add(`${model.id}-thinking`);
+    }
+    for (const alias of Object.keys(config.aliases)) {
+      add(alias);
+      add(`${alias}-thinking`);
+    }
+    return jsonResponse(200, JSON.stringify({ object: "list", data }));
+  }
+
+  async function route(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
+    const { pathname } = new URL(req.url);
+    const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
+    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
+    if (path === "/health" || path === "/") {
+      if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(req.method, path);
+      return jsonResponse(200, JSON.stringify({ status: "ok", version: VERSION, accounts: { cn: config.cnAccounts.length }, auth: hasKeys ? "api_key" : "loopback_only" }));
+    }
+    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models";
+    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models and /health.`, "invalid_request_error", "not_found");
+    const authError = checkAuth(req, server);
+    if (authError) throw authError;
+    if (path.endsWith("/models")) {
+      if (req.method !== "GET") throw methodNotAllowed(req.method, path);
+      return handleModels();
+    }
+    if (req.method !== "POST") throw methodNotAllowed(req.method, path);
+    return handleChatCompletions(req, server, logRecord);
+  }
+
+  async function handle(req: Request, server?: ServerLike): Promise<Response> {
+    const started = performance.now();
+    const logRecord: RequestLog = { status: 0 };
+    let response: Response;
+    try {
+      response = await route(req, server, logRecord);
+    } catch (err) {
+      const httpError =
+        err instanceof HttpError
+          ? err
+          : new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error");
+      if (!(err instanceof HttpError)) write(`internal error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
+      logRecord.outcome ??= httpError.code ?? undefined;
+      response = errorResponse(new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers));
+    }
+    logRecord.status = response.status;
+    // Streams log when they end; everything else logs now.
+    if (!logRecord.isStreaming) info(formatLogLine(req.method, new URL(req.url).pathname, logRecord, started));
+    return response;
+  }
+
+  return { fetch: handle, pool, cn };
+}
+
+function methodNotAllowed(method: string, path: string): HttpError {
+  return new HttpError(405, `Method ${method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
+}
+
+function formatLogLine(method: string, path: string, record: RequestLog, started: number): string {
+  const parts = [
+    new Date().toISOString(),
+    method,
+    path,
+    String(record.status),
+    `model=${record.model ?? "-"}`,
+    `account=${record.account !== undefined ? `cn#${record.account}` : "-"}`,
+    `dur_ms=${Math.round(performance.now() - started)}`,
+    `ttft_ms=${record.ttftMs ?? "-"}`,
+  ];
+  if (record.outcome !== undefined) parts.push(`outcome=${record.outcome}`);
+  return parts.join(" ");
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Starts the server; returns it so callers (and SIGTERM) can stop it. */
+export function startServer(config: Config, deps: Omit<AppDeps, "config"> = {}) {
+  const app = createApp({ config, ...deps });
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    // Bun's default idle timeout is 10 s; chat requests switch it off per
+    // request (server.timeout) and send SSE heartbeats instead.
+    idleTimeout: 30,
+    maxRequestBodySize: config.maxBodyBytes + 1024,
+    fetch: (req, srv) => app.fetch(req, srv),
+    error: () => errorResponse(new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error")),
+  });
+  return { server, app };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig(Bun.env);
+  } catch (err) {
+    console.error(`qwenplug: configuration error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  const { server } = startServer(config);
+  console.log(
+    `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+      (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only"),
+  );
+  let isStopping = false;
+  const shutdown = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    console.log(`qwenplug: ${signal} received; finishing open requests (at most ${config.shutdownGraceMs} ms)`);
+    const force = setTimeout(() => process.exit(0), config.shutdownGraceMs);
+    void server.stop(false).then(() => {
+      clearTimeout(force);
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
