@@ -1232,10 +1232,12 @@ function splitModelSuffix(model: string): { base: string; thinking: boolean; sea
   return { base: model, thinking: false, search: false };
 }
 
-function formatZodIssue(error: z.ZodError): HttpError {
+function formatZodIssue(error: z.ZodError, body: unknown): HttpError {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
-  const missing = issue?.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
+  let value: unknown = body;
+  for (const key of issue?.path ?? []) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  const missing = issue?.code === "invalid_type" && value === undefined;
   const message = missing ? `'${path}' is required.` : `Invalid '${path || "body"}': ${issue?.message ?? "invalid value"}.`;
   return new HttpError(400, message, "invalid_request_error", missing ? "missing_required_parameter" : "invalid_value", path || null);
 }
@@ -1402,7 +1404,7 @@ export function createApp(deps: AppDeps) {
   async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
     if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
     const parsed = ChatRequestSchema.safeParse(body);
-    if (!parsed.success) throw formatZodIssue(parsed.error);
+    if (!parsed.success) throw formatZodIssue(parsed.error, body);
     const chat = parsed.data;
     if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
       throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
@@ -1736,7 +1738,9 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> = {}) 
     // Bun's default idle timeout is 10 s; chat requests switch it off per
     // request (server.timeout) and send SSE heartbeats instead.
     idleTimeout: 30,
-    maxRequestBodySize: config.maxBodyBytes + 1024,
+    // A backstop only: readJsonBody enforces MAX_BODY_BYTES with a JSON 413,
+    // which Bun's own limit would answer with an empty body.
+    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
     fetch: (req, srv) => app.fetch(req, srv),
     error: () => errorResponse(new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error")),
   });

@@ -1,0 +1,756 @@
+// Tests for qwenplug, in three layers (see STYLE.md): pure functions with exact
+// wire strings; the server on a real port against a fake CN upstream replaying
+// fixtures/cn; and the official `openai` client as the oracle for every
+// response, streamed or not, including errors.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startFakeCnUpstream, type FakeCnUpstream } from "./bench/fake-upstream";
+import {
+  ConfigError,
+  createCumulativeDiff,
+  createSseDataParser,
+  estimateTokens,
+  flattenMessages,
+  HttpError,
+  loadConfig,
+  startServer,
+} from "./index";
+
+// ── Helpers ─────────────────────────────────────────────────────────────────
+
+const MASTER_KEY = "sk-test-master-key-0123456789";
+const COOKIE_1 = "tongyi_sso_ticket=ticket-one-SECRET-abcdefghijklmnop; XSRF-TOKEN=xsrf-one-0123456789abcdef";
+const COOKIE_2 = "tongyi_sso_ticket=ticket-two-SECRET-qrstuvwxyz012345";
+
+/** Polls until `check` holds; never sleeps and hopes. */
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(10);
+  }
+}
+
+interface Gateway {
+  url: string;
+  client: OpenAI;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts qwenplug on a free port; an env value of undefined removes that variable. */
+function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefined> = {}): Gateway {
+  const logs: string[] = [];
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    API_MASTER_KEY: MASTER_KEY,
+    QWEN_CN_BASE_URL: fake.url,
+    CN_ACCOUNT_1_COOKIE: COOKIE_1,
+    ...env,
+  });
+  const { server } = startServer(config, { log: (line) => logs.push(line) });
+  const url = `http://127.0.0.1:${server.port}`;
+  return {
+    url,
+    client: new OpenAI({ apiKey: MASTER_KEY, baseURL: `${url}/v1`, maxRetries: 0 }),
+    logs,
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+type StreamedChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
+const reasoningOf = (value: object): string | undefined => (value as { reasoning_content?: string }).reasoning_content;
+
+async function collectStream(client: OpenAI, prompt: string, model = "qwen-max") {
+  const stream = await client.chat.completions.create({
+    model,
+    messages: [{ role: "user", content: prompt }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const chunks: StreamedChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const content = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
+  const reasoning = chunks.map((c) => (c.choices[0] ? (reasoningOf(c.choices[0].delta) ?? "") : "")).join("");
+  const finish = chunks.map((c) => c.choices[0]?.finish_reason).find((r) => r);
+  return { chunks, content, reasoning, finish };
+}
+
+async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const TRICKY_TEXT = 'He said "hi" 👋\ndata: [DONE]\n[DONE] 中文😀 \\path\\to\n\n```js\nconsole.log("ok")\n```';
+
+// ── Pure functions ──────────────────────────────────────────────────────────
+
+describe("SSE data parser", () => {
+  const parseAll = (pieces: string[]) => {
+    const out: string[] = [];
+    const parser = createSseDataParser((d) => out.push(d));
+    for (const piece of pieces) parser.feed(piece);
+    parser.end();
+    return out;
+  };
+  const wire = '\uFEFFdata: {"a":1}\r\n\r\ndata:{"b":"中😀"}\n\n: comment\nevent: x\ndata: l1\ndata: l2\r\rdata: [DONE]\n\n';
+  const expected = ['{"a":1}', '{"b":"中😀"}', "l1\nl2", "[DONE]"];
+
+  test("parses LF, CRLF and CR line ends, BOM, comments and multi-line data", () => {
+    expect(parseAll([wire])).toEqual(expected);
+  });
+
+  test("gives the same events when the input is split at every position", () => {
+    for (let i = 0; i <= wire.length; i++) {
+      expect(parseAll([wire.slice(0, i), wire.slice(i)])).toEqual(expected);
+    }
+    expect(parseAll([...wire])).toEqual(expected);
+  });
+
+  test("flushes an event left open at the end of the stream", () => {
+    expect(parseAll(['data: {"x":1}'])).toEqual(['{"x":1}']);
+  });
+
+  test("rejects a line over the cap instead of buffering forever", () => {
+    const parser = createSseDataParser(() => {}, 100);
+    expect(() => {
+      for (let i = 0; i < 20; i++) parser.feed("data: 0123456789");
+    }).toThrow(/longer than 100/);
+  });
+});
+
+describe("cumulative diff", () => {
+  test("emits only the new suffix of each snapshot", () => {
+    const diff = createCumulativeDiff();
+    expect([diff.next("你好"), diff.next("你好！我是"), diff.next("你好！我是通义千问")]).toEqual(["你好", "！我是", "通义千问"]);
+  });
+
+  test("holds back a replacement character until a later snapshot completes it", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("温度是\uFFFD")).toBe("温度是");
+    expect(diff.next("温度是30°C")).toBe("30°C");
+    expect(diff.next("A\uFFFD", true)).toBe("");
+  });
+
+  test("a rewrite emits nothing and later snapshots continue from it", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("Answer: A")).toBe("Answer: A");
+    expect(diff.next("Answer: B is")).toBe("");
+    expect(diff.next("Answer: B is right")).toBe(" right");
+  });
+
+  test("detects a rewrite in the middle of a long text via the anchors", () => {
+    const diff = createCumulativeDiff();
+    const base = "x".repeat(100);
+    diff.next(base);
+    expect(diff.next(`${base.slice(0, 99)}y more`)).toBe("");
+  });
+
+  test("stays linear: 20,000 growing snapshots of a 60 KB text finish quickly", () => {
+    const diff = createCumulativeDiff();
+    let text = "";
+    let total = "";
+    for (let i = 0; i < 20_000; i++) {
+      text += "abc";
+      total += diff.next(text);
+    }
+    expect(total).toBe(text);
+  });
+});
+
+describe("estimateTokens", () => {
+  test("counts CJK characters one each and other text by fours", () => {
+    expect(estimateTokens("你好")).toBe(2);
+    expect(estimateTokens("abcdefgh")).toBe(2);
+    expect(estimateTokens("")).toBe(0);
+  });
+});
+
+describe("flattenMessages", () => {
+  test("a lone user message is sent as is", () => {
+    expect(flattenMessages([{ role: "user", content: "hello" }], 1000).prompt).toBe("hello");
+  });
+
+  test("system, turns, content parts and tool turns make one deterministic prompt", () => {
+    const { prompt } = flattenMessages(
+      [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "text", text: "In Paris." }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        { role: "tool", tool_call_id: "c1", content: "18°C" },
+        { role: "user", content: "Thanks" },
+      ],
+      10_000,
+    );
+    expect(prompt).toBe(
+      [
+        "<system>\nBe brief.\n</system>",
+        "Human: Weather?\nIn Paris.",
+        'Assistant: <tool_call>\n{"name":"get_weather","arguments":{"city":"Paris"}}\n</tool_call>',
+        "Tool result (c1):\n<tool_response>\n18°C\n</tool_response>",
+        "Human: Thanks",
+        "Assistant:",
+      ].join("\n\n"),
+    );
+  });
+
+  test("drops the oldest turns first and keeps the system block and the last turn", () => {
+    const messages = [
+      { role: "system" as const, content: "SYS" },
+      { role: "user" as const, content: "old ".repeat(50) },
+      { role: "assistant" as const, content: "older reply ".repeat(20) },
+      { role: "user" as const, content: "latest question" },
+    ];
+    const { prompt, droppedTurns } = flattenMessages(messages, 120);
+    expect(droppedTurns).toBe(2);
+    expect(prompt).toBe("<system>\nSYS\n</system>\n\n[2 earlier turns omitted to fit the prompt budget]\n\nHuman: latest question\n\nAssistant:");
+  });
+
+  test("refuses a last message over the budget with context_length_exceeded", () => {
+    try {
+      flattenMessages([{ role: "user", content: "x".repeat(200) }], 100);
+      throw new Error("should have thrown");
+    } catch (err) {
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).code).toBe("context_length_exceeded");
+    }
+  });
+
+  test("refuses image parts clearly instead of dropping them", () => {
+    expect(() =>
+      flattenMessages([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] }], 1000),
+    ).toThrow(/Image input is not supported/);
+  });
+});
+
+describe("loadConfig", () => {
+  test("defaults", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8082);
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.cnBaseUrl).toBe("https://api.qianwen.com");
+    expect(config.cnOrigin).toBe("https://www.qianwen.com");
+    expect(config.cnReferer).toBe("https://www.qianwen.com/");
+    expect(config.cnAccounts).toEqual([]);
+    expect(config.masterKeyDigests).toEqual([]);
+  });
+
+  test("a bad value stops start-up with one sentence naming the variable", () => {
+    expect(() => loadConfig({ PORT: "abc" })).toThrow(/^PORT must be a whole number/);
+    expect(() => loadConfig({ QWEN_CN_BASE_URL: "ftp://x" })).toThrow(/^QWEN_CN_BASE_URL must be an http/);
+    expect(() => loadConfig({ HEARTBEAT_MS: "5" })).toThrow(/HEARTBEAT_MS/);
+    expect(() => loadConfig({ CN_ACCOUNT_3_XSRF_TOKEN: "x" })).toThrow(/CN_ACCOUNT_3_COOKIE is not/);
+    expect(() => loadConfig({ CN_ACCOUNT_1_COOKIE: "  " })).toThrow(/CN_ACCOUNT_1_COOKIE is set but empty/);
+    expect(() => loadConfig({ CN_ACCOUNT_1_COOKIE: "a=b\r\nx: y" })).toThrow(/line break/);
+    expect(() => loadConfig({ MODEL_ALIASES: "broken" })).toThrow(ConfigError);
+  });
+
+  test("accounts: any n, gaps allowed, bare tickets, XSRF from variable, cookie or a fresh UUID", () => {
+    const ticket = "t".repeat(40);
+    const config = loadConfig({
+      CN_ACCOUNT_7_COOKIE: ticket,
+      CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=abc; XSRF-TOKEN=from-cookie",
+      CN_ACCOUNT_12_COOKIE: "tongyi_sso_ticket=def",
+      CN_ACCOUNT_12_XSRF_TOKEN: "from-variable",
+    });
+    expect(config.cnAccounts.map((a) => a.number)).toEqual([2, 7, 12]);
+    const [two, seven, twelve] = config.cnAccounts;
+    expect(two?.xsrfToken).toBe("from-cookie");
+    expect(seven?.cookie).toStartWith(`tongyi_sso_ticket=${ticket}; aliyun_choice=intl; _samesite_flag_=true; t=`);
+    expect(seven?.xsrfToken).toMatch(/^[0-9a-f-]{36}$/);
+    expect(twelve?.xsrfToken).toBe("from-variable");
+    const longTicket = loadConfig({ CN_ACCOUNT_1_COOKIE: "L".repeat(150) });
+    expect(longTicket.cnAccounts[0]?.cookie).toStartWith("login_aliyunid_ticket=");
+  });
+
+  test("several comma-separated master keys and alias overrides", () => {
+    const config = loadConfig({ API_MASTER_KEY: "a-key, b-key,,", MODEL_ALIASES: "mine=tongyi-x, Qwen-Max=tongyi-y" });
+    expect(config.masterKeyDigests.length).toBe(2);
+    expect(config.aliases.mine).toBe("tongyi-x");
+    expect(config.aliases["qwen-max"]).toBe("tongyi-y");
+    expect(loadConfig({ MODEL_ALIASES: '{"j":"tongyi-z"}' }).aliases.j).toBe("tongyi-z");
+  });
+});
+
+// ── The server against a fake upstream, with the openai client as oracle ────
+
+describe("chat completions over the CN upstream", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+
+  test("streams the UPSTREAMS §3.1.2 transcript as exact OpenAI deltas", async () => {
+    const { chunks, content, finish } = await collectStream(gw.client, "fixture:plain");
+    expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
+    const deltas = chunks.map((c) => c.choices[0]?.delta.content).filter((d) => d);
+    expect(deltas).toEqual(["你好", "！我是通义千问", "，有什么可以帮你？"]);
+    expect(content).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(finish).toBe("stop");
+    const usageChunk = chunks[chunks.length - 1];
+    expect(usageChunk?.choices).toEqual([]);
+    expect(usageChunk?.usage?.completion_tokens).toBe(estimateTokens(content));
+    expect(usageChunk?.usage?.prompt_tokens).toBe(estimateTokens("fixture:plain"));
+  });
+
+  test("the wire format is exactly data: events, a finish chunk, then [DONE]", async () => {
+    const response = await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }], stream: true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    const text = await response.text();
+    const events = text.split("\n\n").filter((e) => e !== "");
+    for (const event of events) expect(event).toStartWith("data: ");
+    expect(events[events.length - 1]).toBe("data: [DONE]");
+    const finish = JSON.parse((events[events.length - 2] as string).slice(6));
+    expect(finish.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
+    expect(text).not.toContain('"usage"');
+  });
+
+  test("non-streaming answers one JSON body assembled from the stream", async () => {
+    const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(completion.choices[0]?.finish_reason).toBe("stop");
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  test("Chinese, emoji, quotes and literal [DONE] arrive byte-exact, even split into 1-byte upstream chunks", async () => {
+    for (const prompt of ["fixture:tricky", "fixture:tricky chunk:1", "fixture:tricky chunk:7"]) {
+      expect((await collectStream(gw.client, prompt)).content).toBe(TRICKY_TEXT);
+      const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
+      expect(completion.choices[0]?.message.content).toBe(TRICKY_TEXT);
+    }
+  });
+
+  test("every fixture gives the same answer whole and split byte by byte", async () => {
+    for (const name of ["plain", "think", "incremental", "split-char", "content-filter", "rewrite"]) {
+      const whole = await collectStream(gw.client, `fixture:${name}`, "qwen-max-thinking");
+      const split = await collectStream(gw.client, `fixture:${name} chunk:1`, "qwen-max-thinking");
+      expect({ name, content: split.content, reasoning: split.reasoning, finish: split.finish }).toEqual({
+        name,
+        content: whole.content,
+        reasoning: whole.reasoning,
+        finish: whole.finish,
+      });
+    }
+  });
+
+  test("thinking goes to reasoning_content, never into content", async () => {
+    const streamed = await collectStream(gw.client, "fixture:think", "qwen-max-thinking");
+    expect(streamed.reasoning).toBe("用户问的是1+1，答案是2。");
+    expect(streamed.content).toBe("1+1=2");
+    const completion = await gw.client.chat.completions.create({ model: "qwen-max-thinking", messages: [{ role: "user", content: "fixture:think" }] });
+    expect(completion.choices[0]?.message.content).toBe("1+1=2");
+    expect(reasoningOf(completion.choices[0]?.message as object)).toBe("用户问的是1+1，答案是2。");
+    expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBe(estimateTokens("用户问的是1+1，答案是2。"));
+  });
+
+  test("incremental items, held-back U+FFFD and rewrites", async () => {
+    expect((await collectStream(gw.client, "fixture:incremental")).content).toBe("Hello, world!");
+    expect((await collectStream(gw.client, "fixture:split-char")).content).toBe("温度是30°C。");
+    expect((await collectStream(gw.client, "fixture:rewrite")).content).toBe("Answer: A right");
+  });
+
+  test("canShare:false finishes with content_filter", async () => {
+    const streamed = await collectStream(gw.client, "fixture:content-filter");
+    expect(streamed.finish).toBe("content_filter");
+    expect(streamed.content).toBe("这个问题");
+    const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:content-filter" }] });
+    expect(completion.choices[0]?.finish_reason).toBe("content_filter");
+  });
+
+  test("sends the G1 request: headers, flattened prompt, model id and switches", async () => {
+    const before = fake.calls.length;
+    await gw.client.chat.completions.create({
+      model: "qwen-max-thinking-search",
+      messages: [
+        { role: "system", content: "S" },
+        { role: "user", content: "fixture:plain" },
+      ],
+    });
+    const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+    expect(call).toBeDefined();
+    expect(call?.headers.cookie).toBe(COOKIE_1);
+    expect(call?.headers["x-xsrf-token"]).toBe("xsrf-one-0123456789abcdef");
+    expect(call?.headers["x-platform"]).toBe("pc_tongyi");
+    expect(call?.headers.origin).toBe("https://www.qianwen.com");
+    expect(call?.headers.referer).toBe("https://www.qianwen.com/");
+    const body = call?.body as { sessionId: string; params: Record<string, unknown>; contents: Array<Record<string, unknown>> };
+    expect(body.sessionId).toBe("");
+    expect(body.params.specifiedModel).toBe("tongyi-qwen3-max-model");
+    expect(body.params.deepThink).toBe(true);
+    expect(body.params.searchType).toBe("depth");
+    expect(body.contents[0]?.content).toBe("<system>\nS\n</system>\n\nHuman: fixture:plain\n\nAssistant:");
+  });
+
+  test("reasoning_effort and enable_thinking switch deep thinking; the live model list resolves display names", async () => {
+    const cases: Array<[Record<string, unknown>, boolean, string]> = [
+      [{ model: "qwen-max", reasoning_effort: "high" }, true, "tongyi-qwen3-max-model"],
+      [{ model: "qwen-max-thinking", reasoning_effort: "low" }, false, "tongyi-qwen3-max-model"],
+      [{ model: "qwen-plus", enable_thinking: true }, true, "tongyi-qwen-plus-latest"],
+      [{ model: "Qwen3.8-Max" }, false, "tongyi-qwen3.8-max-model"],
+      [{ model: "tongyi-some-new-model" }, false, "tongyi-some-new-model"],
+    ];
+    for (const [extra, deepThink, specifiedModel] of cases) {
+      const before = fake.calls.length;
+      const response = await rawPost(gw.url, { messages: [{ role: "user", content: "fixture:plain" }], ...extra });
+      expect(response.status).toBe(200);
+      const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+      const params = (call?.body as { params: Record<string, unknown> }).params;
+      expect({ extra, deepThink: params.deepThink, specifiedModel: params.specifiedModel }).toEqual({ extra, deepThink, specifiedModel });
+    }
+  });
+
+  test("deletes the upstream session after success and after errors", async () => {
+    const before = fake.deletedSessions.length;
+    await collectStream(gw.client, "fixture:plain");
+    await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:finished-error" }] });
+    await waitFor(() => fake.deletedSessions.length >= before + 2);
+    expect(fake.deletedSessions.slice(before)).toEqual(["9f2c4e1a7b3d4c5e8f60718293a4b5c6", "9f2c4e1a7b3d4c5e8f60718293a4b5c6"]);
+  });
+
+  test("a client that disconnects cancels the upstream stream at once and the session is deleted", async () => {
+    const cancelledBefore = fake.cancelledStreams;
+    const deletedBefore = fake.deletedSessions.length;
+    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "drip:50" }], stream: true });
+    let seen = "";
+    for await (const chunk of stream) {
+      seen += chunk.choices[0]?.delta.content ?? "";
+      if (seen.includes("2 ")) break; // breaking out aborts the request
+    }
+    await waitFor(() => fake.cancelledStreams > cancelledBefore);
+    await waitFor(() => fake.deletedSessions.length > deletedBefore);
+    expect(fake.deletedSessions[fake.deletedSessions.length - 1]).toBe("drip0000000000000000000000000000");
+  });
+
+  test("lists models in the OpenAI shape: live ids, thinking variants and aliases", async () => {
+    const page = await gw.client.models.list();
+    const ids = page.data.map((m) => m.id);
+    expect(ids).toContain("tongyi-qwen3-max-model");
+    expect(ids).toContain("tongyi-qwen3-max-model-thinking");
+    expect(ids).not.toContain("tongyi-qwen3.5-flash-thinking");
+    expect(ids).toContain("qwen-max");
+    expect(page.data[0]?.object).toBe("model");
+  });
+
+  test("logs one line per request with status, model, account and timings, and no secrets or prompt text", async () => {
+    const before = gw.logs.length;
+    await collectStream(gw.client, "fixture:plain secret-prompt-words");
+    await waitFor(() => gw.logs.length > before);
+    const line = gw.logs[gw.logs.length - 1] as string;
+    expect(line).toMatch(/POST \/v1\/chat\/completions 200 model=qwen-max account=cn#1 dur_ms=\d+ ttft_ms=\d+ outcome=stop/);
+    const all = gw.logs.join("\n");
+    for (const secret of ["SECRET", MASTER_KEY, "xsrf-one", "secret-prompt-words"]) expect(all).not.toContain(secret);
+  });
+});
+
+describe("upstream failures reach the client as OpenAI errors", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+
+  const expectApiError = async (prompt: string, stream: boolean) => {
+    // Each failure class puts the single account in a cooldown; a fresh
+    // gateway per case keeps the cases independent.
+    const local = startGateway(fake);
+    try {
+      if (stream) {
+        const s = await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }], stream: true });
+        for await (const _ of s) {
+          // drain
+        }
+      } else {
+        await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
+      }
+    } catch (err) {
+      return err as InstanceType<typeof OpenAI.APIError>;
+    } finally {
+      await local.stop();
+    }
+    throw new Error(`expected an error for ${prompt}`);
+  };
+
+  for (const stream of [false, true]) {
+    const mode = stream ? "streamed" : "non-streamed";
+
+    test(`NOT_LOGIN (in a stream and as JSON) is a 503 naming CN_ACCOUNT_1_COOKIE, ${mode}`, async () => {
+      for (const fixture of ["not-login", "not-login-json"]) {
+        const prompt = fixture === "not-login-json" ? "fixture:not-login" : "fixture:not-login";
+        const err = await expectApiError(prompt, stream);
+        expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+        expect(err.status).toBe(503);
+        expect(err.message).toContain("CN_ACCOUNT_1_COOKIE");
+        expect(err.code).toBe("upstream_account_expired");
+        expect(err.headers?.get("x-should-retry")).toBe("false");
+      }
+    });
+
+    test(`WAF JSON and captcha HTML are a 503 with Retry-After, ${mode}`, async () => {
+      for (const prompt of ["fixture:waf", "fixture:waf chunk:3"]) {
+        const err = await expectApiError(prompt, stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+      }
+    });
+
+    test(`upstream 5xx is a 502, ${mode}`, async () => {
+      const err = await expectApiError("fixture:server-error", stream);
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect(err.status).toBe(502);
+    });
+
+    test(`an empty 200 stream is an error, never an empty answer, ${mode}`, async () => {
+      const err = await expectApiError("fixture:empty", stream);
+      expect(err.status).toBe(502);
+      expect(err.code).toBe("upstream_truncated");
+    });
+  }
+
+  test("a login page instead of a stream is reported as an expired account", async () => {
+    const err = await expectApiError("fixture:login-page", false);
+    expect(err.status).toBe(503);
+    expect(err.message).toContain("CN_ACCOUNT_1_COOKIE");
+  });
+
+  test("a stream that ends without msgStatus finished is never a clean stop", async () => {
+    const nonStream = await expectApiError("fixture:truncated", false);
+    expect(nonStream.status).toBe(502);
+    expect(nonStream.code).toBe("upstream_truncated");
+    // Text already went out, so the streamed error arrives as a final error event.
+    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
+    let content = "";
+    let caught: unknown;
+    try {
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
+    } catch (err) {
+      caught = err;
+    }
+    expect(content).toBe("一半的回答");
+    expect(caught).toBeInstanceOf(OpenAI.APIError);
+    expect((caught as InstanceType<typeof OpenAI.APIError>).message).toContain("ended before the reply finished");
+  });
+
+  test("a finished event with an errorCode is an error after the partial text", async () => {
+    const err = await expectApiError("fixture:finished-error", false);
+    expect(err.status).toBe(502);
+    expect(err.message).toContain("MODEL_BUSY");
+    const streamErr = await expectApiError("fixture:finished-error", true);
+    expect(streamErr).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+describe("client errors", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake, { MAX_BODY_BYTES: "2048", API_MASTER_KEY: `${MASTER_KEY},second-key-abcdef` });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+
+  const cases: Array<[string, string | Record<string, unknown>, number, string | null]> = [
+    ["invalid JSON", "{not json", 400, "invalid_json"],
+    ["empty body", "", 400, "invalid_json"],
+    ["a JSON array", "[]", 400, "invalid_json"],
+    ["missing messages", { model: "qwen-max" }, 400, "missing_required_parameter"],
+    ["empty messages", { model: "qwen-max", messages: [] }, 400, "invalid_value"],
+    ["wrong message type", { model: "qwen-max", messages: "hi" }, 400, "invalid_value"],
+    ["bad role", { model: "qwen-max", messages: [{ role: "robot", content: "x" }] }, 400, "invalid_value"],
+    ["stream not boolean", { model: "qwen-max", messages: [{ role: "user", content: "x" }], stream: "yes" }, 400, "invalid_value"],
+    ["missing model", { messages: [{ role: "user", content: "x" }] }, 400, "missing_required_parameter"],
+    ["n=2", { model: "qwen-max", n: 2, messages: [{ role: "user", content: "x" }] }, 400, "unsupported_value"],
+    ["image part", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, 400, "unsupported_content"],
+    ["unknown model", { model: "no-such-model", messages: [{ role: "user", content: "x" }] }, 404, "model_not_found"],
+    ["body over MAX_BODY_BYTES", { model: "qwen-max", messages: [{ role: "user", content: "x".repeat(4096) }] }, 413, "request_too_large"],
+  ];
+  for (const [name, body, status, code] of cases) {
+    test(`${name} → ${status} ${code}`, async () => {
+      const response = await rawPost(gw.url, body);
+      expect(response.status).toBe(status);
+      const json = (await response.json()) as { error: Record<string, unknown> };
+      expect(Object.keys(json.error).sort()).toEqual(["code", "message", "param", "type"]);
+      expect(json.error.code).toBe(code);
+      expect(String(json.error.message)).not.toMatch(/at .*\.ts:\d+|ZodError/);
+    });
+  }
+
+  test("the openai client gets the right error classes", async () => {
+    // The SDK's APIPromise is a thenable, not a Promise, so `.rejects` cannot see it.
+    const bad = await gw.client.chat.completions.create({ model: "qwen-max", messages: [] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    const missing = await gw.client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    const wrongKey = new OpenAI({ apiKey: "sk-wrong", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const denied = await wrongKey.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  test("a chunked body over the limit is cut off with 413", async () => {
+    const big = new TextEncoder().encode(JSON.stringify({ model: "qwen-max", messages: [{ role: "user", content: "y".repeat(5000) }] }));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 512) controller.enqueue(big.slice(i, i + 512));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(413);
+  });
+
+  test("API keys: Bearer and x-api-key, any of several keys, wrong or missing key → 401", async () => {
+    const ok = { model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] };
+    expect((await rawPost(gw.url, ok)).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { authorization: "Bearer second-key-abcdef" })).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { authorization: "", "x-api-key": MASTER_KEY })).status).toBe(200);
+    const wrong = await rawPost(gw.url, ok, { authorization: "Bearer nope" });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+    const missing = await rawPost(gw.url, ok, { authorization: "" });
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
+  });
+
+  test("health is public and secret-free; unknown paths are JSON 404; CORS preflight works", async () => {
+    const health = await fetch(`${gw.url}/health`);
+    expect(health.status).toBe(200);
+    const text = await health.text();
+    expect(JSON.parse(text)).toMatchObject({ status: "ok", accounts: { cn: 1 }, auth: "api_key" });
+    expect(text).not.toContain("SECRET");
+    const missing = await fetch(`${gw.url}/v2/whatever`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    const preflight = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
+    const wrongMethod = await fetch(`${gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(wrongMethod.status).toBe(405);
+  });
+});
+
+describe("without API_MASTER_KEY", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake, { API_MASTER_KEY: undefined });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+
+  test("serves direct loopback clients only, and nothing that came through a proxy", async () => {
+    const body = { model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] };
+    expect((await rawPost(gw.url, body, { authorization: "" })).status).toBe(200);
+    for (const header of ["x-forwarded-for", "forwarded", "x-real-ip"]) {
+      const proxied = await rawPost(gw.url, body, { authorization: "", [header]: "203.0.113.9" });
+      expect(proxied.status).toBe(401);
+      expect(((await proxied.json()) as { error: { code: string } }).error.code).toBe("master_key_not_configured");
+    }
+    expect(JSON.parse(await (await fetch(`${gw.url}/health`)).text()).auth).toBe("loopback_only");
+  });
+});
+
+describe("accounts", () => {
+  test("an expired account fails over before any text, then cools down instead of being retried on every request", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { content } = await collectStream(gw.client, "fixture:plain");
+        expect(content).toBe("你好！我是通义千问，有什么可以帮你？");
+      }
+      const conversations = fake.calls.filter((c) => c.path === "/dialog/conversation");
+      const byAccount1 = conversations.filter((c) => c.headers.cookie?.includes("ticket-one"));
+      expect(byAccount1.length).toBe(1);
+      expect(conversations.length).toBe(4);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("no account configured → a 503 that says which variable to set", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: undefined });
+    try {
+      const response = await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "x" }] });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("CN_ACCOUNT_1_COOKIE");
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
+describe("long upstream silence", () => {
+  test(
+    "12 s of upstream silence keeps the client connection alive, streamed (with heartbeats) and not",
+    async () => {
+      const fake = startFakeCnUpstream();
+      const gw = startGateway(fake, { HEARTBEAT_MS: "2000" });
+      try {
+        const streamed = (async () => {
+          const response = await rawPost(gw.url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "fixture:plain silence:12000" }] });
+          return response.text();
+        })();
+        const nonStreamed = gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain silence:12000" }] });
+        const [wire, completion] = await Promise.all([streamed, nonStreamed]);
+        expect(wire).toContain(": keep-alive\n\n");
+        expect(wire).toEndWith("data: [DONE]\n\n");
+        expect(completion.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+      } finally {
+        await gw.stop();
+        await fake.stop();
+      }
+    },
+    { timeout: 30_000 },
+  );
+
+  test("an upstream that never answers ends in a 504, not a hang", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "1000" });
+    fake.respond = () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { "content-type": "text/event-stream" } });
+    try {
+      const err = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
