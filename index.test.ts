@@ -40,7 +40,7 @@ interface Gateway {
 }
 
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
-function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefined> = {}): Gateway {
+function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway {
   const logs: string[] = [];
   const config = loadConfig({
     PORT: "0",
@@ -50,7 +50,7 @@ function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefin
     CN_ACCOUNT_1_COOKIE: COOKIE_1,
     ...env,
   });
-  const { server } = startServer(config, { log: (line) => logs.push(line) });
+  const { server } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
   const url = `http://127.0.0.1:${server.port}`;
   return {
     url,
@@ -721,7 +721,9 @@ describe("long upstream silence", () => {
     "12 s of upstream silence keeps the client connection alive, streamed (with heartbeats) and not",
     async () => {
       const fake = startFakeCnUpstream();
-      const gw = startGateway(fake, { HEARTBEAT_MS: "2000" });
+      // Bun's idle timer is coarse (10 s fires after about 12 s), so the server
+      // runs with an 8 s idle timeout here: well inside the 12 s silence.
+      const gw = startGateway(fake, { HEARTBEAT_MS: "2000" }, 8);
       try {
         const streamed = (async () => {
           const response = await rawPost(gw.url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "fixture:plain silence:12000" }] });

@@ -1471,7 +1471,7 @@ export function createApp(deps: AppDeps) {
     const neutral = await toNeutralRequest(await readJsonBody(req));
     logRecord.model = neutral.clientModel;
     // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
-    // (10 s by default) must not close the client connection meanwhile; the
+    // must not close the client connection meanwhile (see startServer); the
     // upstream watchdog bounds the wait instead.
     server?.timeout(req, 0);
 
@@ -1730,14 +1730,16 @@ function formatLogLine(method: string, path: string, record: RequestLog, started
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
-export function startServer(config: Config, deps: Omit<AppDeps, "config"> = {}) {
+export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { idleTimeoutSec?: number } = {}) {
   const app = createApp({ config, ...deps });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
-    // Bun's default idle timeout is 10 s; chat requests switch it off per
-    // request (server.timeout) and send SSE heartbeats instead.
-    idleTimeout: 30,
+    // Bun closes a connection that sends no bytes for idleTimeout seconds, even
+    // while a handler is still working (Bun >= 1.1.26, oven-sh/bun#13712). Chat
+    // requests switch it off per request with server.timeout(req, 0) and rely
+    // on the upstream watchdog and SSE heartbeats; other connections keep it.
+    idleTimeout: deps.idleTimeoutSec ?? 10,
     // A backstop only: readJsonBody enforces MAX_BODY_BYTES with a JSON 413,
     // which Bun's own limit would answer with an empty body.
     maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
