@@ -1523,13 +1523,14 @@ export function createApp(deps: AppDeps) {
           choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
           usage: openAIUsage(meter.total()),
         }),
+        { "x-request-id": id },
       );
     }
 
     // Streaming: hold the response until the first event (or a heartbeat
     // interval) so an early upstream error still gets a proper HTTP status.
     let pending: Promise<IteratorResult<NeutralEvent>> | undefined = events.next();
-    const first = await Promise.race([pending, sleep(config.heartbeatMs).then(() => undefined)]);
+    const first = await withDeadline(pending, config.heartbeatMs);
     if (first !== undefined) {
       pending = undefined;
       if (!first.done && first.value.type === "error") {
@@ -1561,12 +1562,14 @@ export function createApp(deps: AppDeps) {
             lastWrite = Date.now();
             controller.enqueue(ENCODER.encode(text));
           };
+          // Ticking at half the interval keeps every gap under 1.5 × HEARTBEAT_MS
+          // without touching a timer on each event.
           heartbeat = setInterval(() => {
             if (!isClosed && Date.now() - lastWrite >= config.heartbeatMs) {
               lastWrite = Date.now();
               controller.enqueue(HEARTBEAT_BYTES);
             }
-          }, config.heartbeatMs);
+          }, config.heartbeatMs / 2);
           send(encode.role());
           const handle = (event: NeutralEvent): boolean => {
             markFirstToken(event);
@@ -1639,6 +1642,7 @@ export function createApp(deps: AppDeps) {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
         "x-accel-buffering": "no",
+        "x-request-id": id,
       },
     });
   }
@@ -1727,7 +1731,16 @@ function formatLogLine(method: string, path: string, record: RequestLog, started
   return parts.join(" ");
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The promise's result, or undefined if it takes longer than `ms`; the timer never outlives the race. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
 export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { idleTimeoutSec?: number } = {}) {
