@@ -19,6 +19,9 @@ import { z } from "zod";
 const VERSION = "0.1.0";
 const DEFAULT_CN_BASE_URL = "https://api.qianwen.com";
 const DEFAULT_CN_ORIGIN = "https://www.qianwen.com";
+const DEFAULT_INTL_BASE_URL = "https://chat.qwen.ai";
+/** The web app's `version` header, a hard gate on INTL write endpoints (UPSTREAMS §2.2); newest value a peer sent. */
+const DEFAULT_INTL_VERSION = "0.2.68";
 const BROWSER_USER_AGENT =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 /** An upstream SSE line longer than this is treated as a broken stream. */
@@ -27,7 +30,8 @@ const MAX_UPSTREAM_LINE_CHARS = 8 * 1024 * 1024;
 const MAX_ERROR_BODY_CHARS = 64 * 1024;
 const MODEL_LIST_TTL_MS = 10 * 60 * 1000;
 const MODEL_LIST_TIMEOUT_MS = 5_000;
-const SESSION_DELETE_TIMEOUT_MS = 10_000;
+/** Deleting the upstream chat after a reply happens in the background, bounded by this. */
+const CLEANUP_TIMEOUT_MS = 10_000;
 
 /**
  * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
@@ -96,6 +100,20 @@ const urlFromEnv = (name: string, fallback: string) =>
       }
     });
 
+const choiceFromEnv = <T extends string>(name: string, choices: readonly T[], fallback: T) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): T => {
+      const value = (raw ?? "").trim() || fallback;
+      const match = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+      if (match === undefined) {
+        ctx.addIssue({ code: "custom", message: `${name} must be one of ${choices.join(", ")} (got "${raw}")` });
+        return z.NEVER;
+      }
+      return match;
+    });
+
 const EnvSchema = z.object({
   PORT: intFromEnv("PORT", 0, 65535, 8082),
   HOST: z
@@ -114,7 +132,28 @@ const EnvSchema = z.object({
   QWEN_CN_BASE_URL: urlFromEnv("QWEN_CN_BASE_URL", DEFAULT_CN_BASE_URL),
   QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
   QWEN_CN_REFERER: z.string().optional(),
+  QWEN_INTL_BASE_URL: urlFromEnv("QWEN_INTL_BASE_URL", DEFAULT_INTL_BASE_URL),
+  QWEN_INTL_VERSION: z
+    .string()
+    .optional()
+    .transform((raw) => (raw ?? "").trim() || DEFAULT_INTL_VERSION),
+  QWEN_INTL_THINKING_FORMAT: choiceFromEnv("QWEN_INTL_THINKING_FORMAT", ["summary", "detail"] as const, "summary"),
+  QWEN_INTL_THINKING_MODES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const [on, off, extra] = ((raw ?? "").trim() || "Thinking,Fast").split(",").map((s) => s.trim());
+      if (!on || !off || extra !== undefined) {
+        ctx.addIssue({ code: "custom", message: `QWEN_INTL_THINKING_MODES must be two values "on,off" such as Thinking,Fast or Auto,Disabled (got "${raw}")` });
+        return z.NEVER;
+      }
+      return { on, off };
+    }),
+  QWEN_INTL_SEARCH_STYLE: choiceFromEnv("QWEN_INTL_SEARCH_STYLE", ["auto_search", "chat_type"] as const, "auto_search"),
+  SEARCH_SOURCES: choiceFromEnv("SEARCH_SOURCES", ["append", "off"] as const, "append"),
+  DEFAULT_UPSTREAM: choiceFromEnv("DEFAULT_UPSTREAM", ["intl", "cn"] as const, "intl"),
   MODEL_ALIASES: z.string().optional(),
+  INTL_MODEL_ALIASES: z.string().optional(),
   MAX_BODY_BYTES: intFromEnv("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 120_000),
   HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
@@ -136,13 +175,29 @@ const EnvSchema = z.object({
 
 export type LogLevel = "silent" | "info" | "debug";
 
-export interface CnAccount {
-  readonly upstream: "cn";
-  /** The n of CN_ACCOUNT_<n>_COOKIE; the only way an account is ever named in output. */
+export type UpstreamName = "cn" | "intl";
+
+/** An account is named in output only by upstream and number, never by a secret. */
+export interface Account {
+  readonly upstream: UpstreamName;
+  /** The n of CN_ACCOUNT_<n>_… or INTL_ACCOUNT_<n>_…. */
   readonly number: number;
+}
+
+export interface CnAccount extends Account {
+  readonly upstream: "cn";
   readonly cookie: string;
   readonly xsrfToken: string;
   readonly deviceId: string;
+}
+
+export interface IntlAccount extends Account {
+  readonly upstream: "intl";
+  readonly token: string;
+  /** The Cookie header: `token=<JWT>` plus the user's extra cookies. */
+  readonly cookie: string;
+  /** Static extra headers such as browser-made `bx-*` values. */
+  readonly extraHeaders: Readonly<Record<string, string>>;
 }
 
 export interface Config {
@@ -155,6 +210,15 @@ export interface Config {
   cnReferer: string;
   cnAccounts: CnAccount[];
   aliases: Record<string, string>;
+  intlBaseUrl: string;
+  intlVersion: string;
+  intlThinkingFormat: "summary" | "detail";
+  intlThinkingModes: { on: string; off: string };
+  intlSearchStyle: "auto_search" | "chat_type";
+  intlAccounts: IntlAccount[];
+  intlAliases: Record<string, string>;
+  searchSources: "append" | "off";
+  defaultUpstream: UpstreamName;
   maxBodyBytes: number;
   promptMaxChars: number;
   heartbeatMs: number;
@@ -167,6 +231,8 @@ export interface Config {
 }
 
 const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN)$/;
+const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|COOKIE|HEADERS)$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
 const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
@@ -186,7 +252,7 @@ function cookieValue(cookie: string, name: string): string | undefined {
   return undefined;
 }
 
-function parseAliases(raw: string | undefined): Record<string, string> {
+function parseAliases(name: string, raw: string | undefined): Record<string, string> {
   const aliases: Record<string, string> = {};
   if (raw === undefined || raw.trim() === "") return aliases;
   const text = raw.trim();
@@ -195,10 +261,10 @@ function parseAliases(raw: string | undefined): Record<string, string> {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new ConfigError('MODEL_ALIASES is not valid JSON; use {"alias":"upstream-id"} or alias=upstream-id,alias2=id2.');
+      throw new ConfigError(`${name} is not valid JSON; use {"alias":"upstream-id"} or alias=upstream-id,alias2=id2.`);
     }
     const result = z.record(z.string(), z.string().min(1)).safeParse(parsed);
-    if (!result.success) throw new ConfigError("MODEL_ALIASES must map names to non-empty upstream model ids.");
+    if (!result.success) throw new ConfigError(`${name} must map names to non-empty upstream model ids.`);
     for (const [alias, target] of Object.entries(result.data)) aliases[alias.toLowerCase()] = target;
     return aliases;
   }
@@ -207,11 +273,30 @@ function parseAliases(raw: string | undefined): Record<string, string> {
     const alias = pair.slice(0, eq).trim();
     const target = pair.slice(eq + 1).trim();
     if (eq <= 0 || alias === "" || target === "") {
-      throw new ConfigError(`MODEL_ALIASES has a malformed entry "${pair.trim()}"; use alias=upstream-id pairs separated by commas.`);
+      throw new ConfigError(`${name} has a malformed entry "${pair.trim()}"; use alias=upstream-id pairs separated by commas.`);
     }
     aliases[alias.toLowerCase()] = target;
   }
   return aliases;
+}
+
+/** `{"bx-ua":"…","bx-umidtoken":"…"}`: header names and values that cannot break the request. */
+function parseExtraHeaders(name: string, raw: string | undefined): Record<string, string> {
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a JSON object of header names to values, such as {"bx-ua":"…"}.`);
+  }
+  const result = z.record(z.string(), z.string()).safeParse(parsed);
+  if (!result.success) throw new ConfigError(`${name} must be a JSON object of header names to string values.`);
+  const headers: Record<string, string> = {};
+  for (const [header, value] of Object.entries(result.data)) {
+    if (!HEADER_NAME.test(header) || HEADER_UNSAFE.test(value)) throw new ConfigError(`${name} has an invalid header "${header}".`);
+    headers[header.toLowerCase()] = value;
+  }
+  return headers;
 }
 
 /** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
@@ -223,18 +308,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
 
-  const cookies = new Map<number, string>();
-  const xsrfTokens = new Map<number, string>();
-  for (const [name, value] of Object.entries(env)) {
-    const match = ACCOUNT_VAR.exec(name);
-    if (!match || value === undefined) continue;
-    const number = Number(match[1]);
-    const trimmed = value.trim();
-    if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
-    if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
-    if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
-    (match[2] === "COOKIE" ? cookies : xsrfTokens).set(number, trimmed);
-  }
+  /** Values of the account variables matching `pattern`, by field then account number. */
+  const scan = (pattern: RegExp) => {
+    const fields = new Map<string, Map<number, string>>();
+    for (const [name, value] of Object.entries(env)) {
+      const match = pattern.exec(name);
+      if (!match || value === undefined) continue;
+      const number = Number(match[1]);
+      const trimmed = value.trim();
+      if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
+      if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
+      if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
+      const field = match[2] as string;
+      if (!fields.has(field)) fields.set(field, new Map());
+      fields.get(field)?.set(number, trimmed);
+    }
+    return (field: string) => fields.get(field) ?? new Map<number, string>();
+  };
+  const cnVars = scan(ACCOUNT_VAR);
+  const cookies = cnVars("COOKIE");
+  const xsrfTokens = cnVars("XSRF_TOKEN");
   for (const number of xsrfTokens.keys()) {
     if (!cookies.has(number)) {
       throw new ConfigError(`CN_ACCOUNT_${number}_XSRF_TOKEN is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
@@ -253,6 +346,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       };
     });
 
+  const intlVars = scan(INTL_ACCOUNT_VAR);
+  const tokens = intlVars("TOKEN");
+  for (const field of ["COOKIE", "HEADERS"]) {
+    for (const number of intlVars(field).keys()) {
+      if (!tokens.has(number)) throw new ConfigError(`INTL_ACCOUNT_${number}_${field} is set but INTL_ACCOUNT_${number}_TOKEN is not; set the token too.`);
+    }
+  }
+  const intlAccounts: IntlAccount[] = [...tokens.keys()]
+    .sort((a, b) => a - b)
+    .map((number) => {
+      const token = (tokens.get(number) as string).replace(/^Bearer\s+/i, "");
+      const extraCookie = intlVars("COOKIE").get(number);
+      return {
+        upstream: "intl",
+        number,
+        token,
+        cookie: extraCookie ? `token=${token}; ${extraCookie}` : `token=${token}`,
+        extraHeaders: parseExtraHeaders(`INTL_ACCOUNT_${number}_HEADERS`, intlVars("HEADERS").get(number)),
+      };
+    });
+
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
 
@@ -264,7 +378,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cnOrigin: e.QWEN_CN_ORIGIN,
     cnReferer: referer,
     cnAccounts,
-    aliases: { ...Object.fromEntries(Object.entries(DEFAULT_CN_ALIASES)), ...parseAliases(e.MODEL_ALIASES) },
+    aliases: { ...DEFAULT_CN_ALIASES, ...parseAliases("MODEL_ALIASES", e.MODEL_ALIASES) },
+    intlBaseUrl: e.QWEN_INTL_BASE_URL,
+    intlVersion: e.QWEN_INTL_VERSION,
+    intlThinkingFormat: e.QWEN_INTL_THINKING_FORMAT,
+    intlThinkingModes: e.QWEN_INTL_THINKING_MODES,
+    intlSearchStyle: e.QWEN_INTL_SEARCH_STYLE,
+    intlAccounts,
+    intlAliases: parseAliases("INTL_MODEL_ALIASES", e.INTL_MODEL_ALIASES),
+    searchSources: e.SEARCH_SOURCES,
+    defaultUpstream: e.DEFAULT_UPSTREAM,
     maxBodyBytes: e.MAX_BODY_BYTES,
     promptMaxChars: e.PROMPT_MAX_CHARS,
     heartbeatMs: e.HEARTBEAT_MS,
@@ -276,6 +399,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ...e.API_MASTER_KEY,
       ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...secretPartsOfCookie(a.cookie)]),
       ...cookies.values(),
+      ...intlAccounts.flatMap((a) => [a.token, a.cookie, ...secretPartsOfCookie(a.cookie), ...Object.values(a.extraHeaders)]),
     ].filter((s) => s.length >= 8),
   };
 }
@@ -325,6 +449,7 @@ type ChatMessage = z.infer<typeof MessageSchema>;
 
 /** What the user asked for, free of any wire format; both dialects produce it. */
 export interface NeutralRequest {
+  upstream: UpstreamName;
   /** The model name as the client sent it (echoed back in responses). */
   clientModel: string;
   /** The upstream model id to request. */
@@ -346,6 +471,7 @@ export type ErrorKind =
   | "truncated"
   | "timeout"
   | "bad_request"
+  | "content_filter"
   | "no_account";
 
 export interface UpstreamFailure {
@@ -366,6 +492,7 @@ export type NeutralEvent =
   | { type: "text"; text: string }
   | { type: "reasoning"; text: string }
   | { type: "usage"; usage: Usage }
+  | { type: "sources"; sources: Array<{ title: string; url: string }> }
   | { type: "done"; reason: "stop" | "content_filter" }
   | { type: "error"; failure: UpstreamFailure };
 
@@ -413,6 +540,8 @@ function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
       return new HttpError(504, failure.message, "upstream_error", "upstream_timeout");
     case "bad_request":
       return new HttpError(400, failure.message, "invalid_request_error", "upstream_rejected_request");
+    case "content_filter":
+      return new HttpError(400, failure.message, "invalid_request_error", "content_filter");
     case "truncated":
       return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
     case "upstream":
@@ -702,7 +831,7 @@ function promptTooLong(chars: number, maxChars: number): HttpError {
   );
 }
 
-// ── Upstream: CN (千问 web chat, /dialog protocol) ───────────────────────────
+// ── Upstreams: shared plumbing ──────────────────────────────────────────────
 
 /** Substrings of Alibaba's anti-bot answers (UPSTREAMS §4.1), matched case-insensitively. */
 const WAF_MARKERS = [
@@ -718,371 +847,46 @@ const looksLikeWaf = (body: string): boolean => {
   return WAF_MARKERS.some((marker) => lower.includes(marker));
 };
 
-interface CnModel {
+/** A model as an upstream's own list describes it. */
+export interface UpstreamModel {
   id: string;
   displayName?: string;
   canThink: boolean;
+  canSearch: boolean;
 }
 
-export interface CnAdapterOptions {
+/** What the router needs from an upstream; each adapter section builds one. */
+export interface UpstreamAdapter {
+  readonly name: UpstreamName;
+  readonly accounts: readonly Account[];
+  /** The variable a user refreshes when account n is logged out. */
+  credentialVar(number: number): string;
+  /**
+   * One completion on one account, as neutral events. Yields exactly one
+   * terminal event (`done` or `error`) unless the signal aborts, in which case
+   * it ends quietly. Always cleans up the upstream chat it created.
+   */
+  complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent>;
+  /** The live model list, cached, one fetch in flight at a time; undefined if unreachable. */
+  liveModels(): Promise<UpstreamModel[] | undefined>;
+  cachedModels(): UpstreamModel[] | undefined;
+  /** Maps a client model name (suffixes stripped) to an upstream id, or undefined if unknown. */
+  resolveModel(name: string, live: UpstreamModel[] | undefined): string | undefined;
+  /** Names `/v1/models` lists beside the live ids. */
+  aliasNames(): string[];
+}
+
+export interface AdapterOptions {
   config: Config;
   fetch: typeof fetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
 }
 
-/** Bodies the G1 protocol expects (UPSTREAMS §1.5). */
-function cnConversationBody(req: NeutralRequest): string {
-  const searchType = req.search ? "depth" : "";
-  return JSON.stringify({
-    mode: "chat",
-    model: "",
-    action: "next",
-    userAction: "chat",
-    actionSource: "",
-    requestId: randomHex32(),
-    sessionId: "",
-    sessionType: "text_chat",
-    parentMsgId: "",
-    topicId: randomHex32(),
-    params: {
-      specifiedModel: req.upstreamModel,
-      lastUseModelList: [req.upstreamModel],
-      recordModelName: req.upstreamModel,
-      deepThink: req.thinking,
-      deepResearch: false,
-      searchType,
-      pptGenerate: false,
-      bizScene: "",
-      bizSceneInfo: {},
-      agentId: "",
-      fileUploadBatchId: "",
-    },
-    contents: [
-      {
-        role: "user",
-        contentType: "text",
-        content: req.prompt,
-        ext: { deepThink: req.thinking, searchType, pptGenerate: false, deepResearch: false },
-      },
-    ],
-  });
-}
-
-interface CnContentItem {
-  role?: unknown;
-  contentType?: unknown;
-  content?: unknown;
-  incremental?: unknown;
-}
-
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 const shortText = (value: unknown, max = 200): string => (typeof value === "string" ? value.slice(0, max) : "");
-
-export function createCnAdapter(options: CnAdapterOptions) {
-  const { config, redact, debug } = options;
-  const upstreamFetch = options.fetch;
-  const accountName = (n: number) => `CN account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
-
-  // Headers are fixed per account, so they are built once at start-up.
-  const headersByAccount = new Map<number, Record<string, string>>();
-  for (const account of config.cnAccounts) {
-    headersByAccount.set(account.number, {
-      "content-type": "application/json",
-      accept: "text/event-stream",
-      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-      origin: config.cnOrigin,
-      referer: config.cnReferer,
-      "user-agent": BROWSER_USER_AGENT,
-      "x-platform": "pc_tongyi",
-      "x-xsrf-token": account.xsrfToken,
-      "x-deviceid": account.deviceId,
-      cookie: account.cookie,
-      "sec-fetch-dest": "empty",
-      "sec-fetch-mode": "cors",
-      "sec-fetch-site": "same-site",
-    });
-  }
-  const headersFor = (account: CnAccount, accept?: string): Record<string, string> => {
-    const headers = headersByAccount.get(account.number) as Record<string, string>;
-    return accept === undefined ? headers : { ...headers, accept };
-  };
-
-  /** Classifies a JSON object that carries an upstream error, or returns undefined. */
-  function failureFromJson(json: Record<string, unknown>, account: CnAccount): UpstreamFailure | undefined {
-    const ret = json.ret;
-    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${accountName(account.number)}; wait a few minutes before trying again, and prefer fewer parallel requests.`,
-        retryAfterSec: 300,
-      };
-    }
-    const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
-    if (code === "NOT_LOGIN") {
-      return { kind: "auth", message: `${accountName(account.number)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(account.number)}`, retryAfterSec: 60 };
-    }
-    if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
-      const detail = redact([code, shortText(json.errorMsg)].filter(Boolean).join(": ") || "no error code");
-      return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
-    }
-    return undefined;
-  }
-
-  /** Classifies a non-stream answer (wrong status or content type). */
-  async function failureFromResponse(response: Response, account: CnAccount): Promise<UpstreamFailure> {
-    const body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-    const status = response.status;
-    if (looksLikeWaf(body)) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${accountName(account.number)} (HTTP ${status}, captcha page); wait a few minutes before trying again.`,
-        retryAfterSec: 300,
-      };
-    }
-    if (body.startsWith("{")) {
-      try {
-        const json = asRecord(JSON.parse(body));
-        const failure = json && failureFromJson(json, account);
-        if (failure) return failure;
-      } catch {
-        // Not JSON after all; classified by status below.
-      }
-    }
-    if (status === 401 || status === 403) {
-      return { kind: "auth", message: `Qwen CN refused ${accountName(account.number)} (HTTP ${status}). ${refreshHint(account.number)}`, retryAfterSec: 60 };
-    }
-    if (status === 429) {
-      const retryAfter = Number(response.headers.get("retry-after"));
-      return { kind: "rate", message: `Qwen CN rate-limited ${accountName(account.number)} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
-    }
-    if (status >= 500) return { kind: "upstream", message: `Qwen CN failed with HTTP ${status}; try again shortly.` };
-    if (/^<!doctype html|^<html/i.test(body)) {
-      return { kind: "auth", message: `Qwen CN answered ${accountName(account.number)} with a web page instead of a stream, which usually means a login redirect. ${refreshHint(account.number)}`, retryAfterSec: 60 };
-    }
-    if (status >= 400) return { kind: "upstream", message: `Qwen CN rejected the request with HTTP ${status}.` };
-    return { kind: "upstream", message: body === "" ? "Qwen CN answered with an empty body instead of a stream." : "Qwen CN answered with something that is not an event stream." };
-  }
-
-  function deleteSession(account: CnAccount, sessionId: string): void {
-    upstreamFetch(`${config.cnBaseUrl}/dialog/session/delete`, {
-      method: "POST",
-      headers: headersFor(account, "application/json, text/plain, */*"),
-      body: JSON.stringify({ sessionId }),
-      signal: AbortSignal.timeout(SESSION_DELETE_TIMEOUT_MS),
-    })
-      .then((response) => response.body?.cancel())
-      .catch((err: unknown) => debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  /**
-   * One completion on one account, as neutral events. Yields exactly one
-   * terminal event (`done` or `error`) unless the signal aborts, in which case
-   * it ends quietly. Always deletes the upstream session it saw.
-   */
-  async function* complete(req: NeutralRequest, account: CnAccount, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
-    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
-    let sessionId: string | undefined;
-    try {
-      let response: Response;
-      try {
-        response = await upstreamFetch(`${config.cnBaseUrl}/dialog/conversation`, {
-          method: "POST",
-          headers: headersFor(account),
-          body: cnConversationBody(req),
-          signal: watchdog.signal,
-        });
-      } catch (err) {
-        if (signal.aborted) return;
-        yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } };
-        return;
-      }
-      const contentType = response.headers.get("content-type") ?? "";
-      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        yield { type: "error", failure: await failureFromResponse(response, account) };
-        return;
-      }
-
-      const textDiff = createCumulativeDiff();
-      const thinkDiff = createCumulativeDiff();
-      const out: NeutralEvent[] = [];
-      let terminal: NeutralEvent | undefined;
-
-      const handleEvent = (json: Record<string, unknown>) => {
-        const failure = failureFromJson(json, account);
-        if (failure) {
-          terminal = { type: "error", failure };
-          return;
-        }
-        if (typeof json.sessionId === "string" && json.sessionId !== "") sessionId = json.sessionId;
-        const isFinal = json.msgStatus === "finished";
-        const eventIncremental = json.incremental === true;
-        const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
-        for (const item of contents) {
-          if (item === null || typeof item !== "object" || item.role === "user") continue;
-          if (typeof item.content !== "string") continue;
-          const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
-          if (item.contentType === "text") {
-            // A lone "Thinking" is a placeholder some thinking models send before the answer.
-            if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
-            const added = incremental ? item.content : textDiff.next(item.content, isFinal);
-            if (added !== "") out.push({ type: "text", text: added });
-          } else if (item.contentType === "think") {
-            const thought = thinkText(item.content);
-            const added = incremental ? thought : thinkDiff.next(thought, isFinal);
-            if (added !== "") out.push({ type: "reasoning", text: added });
-          }
-          // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
-        }
-        if (isFinal) {
-          if (typeof json.errorCode === "string" && json.errorCode !== "") {
-            terminal = { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redact(json.errorCode.slice(0, 100))}.` } };
-          } else {
-            terminal = { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
-          }
-        }
-      };
-
-      const parser = createSseDataParser((data) => {
-        if (terminal) return;
-        const first = data.charCodeAt(0);
-        if (first !== 123 /* { */) return; // [DONE], [heartbeat] and other non-JSON lines
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = asRecord(JSON.parse(data));
-        } catch {
-          // Several JSON lines sent without blank lines between them arrive joined.
-          for (const piece of data.split("\n")) {
-            try {
-              const record = asRecord(JSON.parse(piece));
-              if (record) handleEvent(record);
-            } catch {
-              // Not JSON: ignored like any other non-JSON line.
-            }
-          }
-          return;
-        }
-        if (json) handleEvent(json);
-      });
-
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      watchdog.setLimit(config.idleTimeoutMs);
-      try {
-        while (terminal === undefined) {
-          let chunk: Awaited<ReturnType<typeof reader.read>>;
-          try {
-            chunk = await reader.read();
-          } catch (err) {
-            if (signal.aborted) return;
-            terminal = {
-              type: "error",
-              failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN stream broke off before the reply finished (${errorName(err)}).` },
-            };
-            break;
-          }
-          watchdog.touch();
-          if (chunk.done) {
-            parser.feed(decoder.decode());
-            parser.end();
-          } else {
-            parser.feed(decoder.decode(chunk.value, { stream: true }));
-          }
-          if (out.length > 0) {
-            for (const event of out) yield event;
-            out.length = 0;
-          }
-          if (chunk.done) break;
-        }
-      } finally {
-        reader.cancel().catch(() => {});
-      }
-      yield terminal ?? { type: "error", failure: { kind: "truncated", message: "The Qwen CN stream ended before the reply finished (no msgStatus \"finished\"); the answer may be incomplete." } };
-    } finally {
-      watchdog.clear();
-      if (sessionId !== undefined) deleteSession(account, sessionId);
-    }
-  }
-
-  let modelCache: { models: CnModel[]; at: number } | undefined;
-  let modelFetch: Promise<CnModel[] | undefined> | undefined;
-
-  async function fetchModels(): Promise<CnModel[] | undefined> {
-    const account = config.cnAccounts[0];
-    if (account === undefined) return undefined;
-    try {
-      const response = await upstreamFetch(`${config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
-        method: "POST",
-        headers: headersFor(account, "*/*"),
-        body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-      if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
-      const models: CnModel[] = [];
-      for (const series of json.data) {
-        const params = asRecord(series)?.params;
-        if (!Array.isArray(params)) continue;
-        for (const raw of params) {
-          const entry = asRecord(raw);
-          if (!entry) continue;
-          const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
-          const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
-          if (id === undefined) continue;
-          const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
-          models.push({
-            id,
-            displayName: names.find((s) => s !== id),
-            canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
-          });
-        }
-      }
-      return models.length > 0 ? models : undefined;
-    } catch (err) {
-      debug(`cn model list unavailable: ${errorName(err)}`);
-      return undefined;
-    }
-  }
-
-  /** The live model list, cached for MODEL_LIST_TTL_MS with one fetch in flight at a time. */
-  function liveModels(): Promise<CnModel[] | undefined> {
-    if (modelCache && Date.now() - modelCache.at < MODEL_LIST_TTL_MS) return Promise.resolve(modelCache.models);
-    modelFetch ??= fetchModels().then((models) => {
-      modelFetch = undefined;
-      if (models) modelCache = { models, at: Date.now() };
-      return models ?? modelCache?.models;
-    });
-    return modelFetch;
-  }
-
-  /** Maps a client model name (suffix already stripped) to a `specifiedModel` id, or undefined. */
-  function resolveModel(name: string, live: CnModel[] | undefined): string | undefined {
-    const lower = name.toLowerCase();
-    const liveMatch = live?.find((m) => m.id.toLowerCase() === lower || m.displayName?.toLowerCase() === lower);
-    if (liveMatch) return liveMatch.id;
-    const alias = config.aliases[lower];
-    if (alias !== undefined) return alias;
-    if (/^tongyi-/.test(lower)) return name;
-    return undefined;
-  }
-
-  return { complete, liveModels, resolveModel, cachedModels: () => modelCache?.models };
-}
-
-/** The thinking text inside a CN `think` item, whose content is itself JSON `{"content": "…"}`. */
-function thinkText(raw: string): string {
-  if (raw.charCodeAt(0) !== 123) return raw;
-  try {
-    const inner = asRecord(JSON.parse(raw));
-    return typeof inner?.content === "string" ? inner.content : raw;
-  } catch {
-    return raw;
-  }
-}
 
 function errorName(err: unknown): string {
   if (err instanceof Error) return err.name === "Error" ? err.message.slice(0, 120) : err.name;
@@ -1141,9 +945,10 @@ function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
     touch() {
       lastActivity = Date.now();
     },
-    setLimit(ms: number) {
+    /** Switches from the first-byte limit to the idle limit. */
+    streaming(idleMs: number) {
       isFirstByte = false;
-      limitMs = ms;
+      limitMs = idleMs;
       lastActivity = Date.now();
     },
     failure: () => fired,
@@ -1154,22 +959,877 @@ function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
   };
 }
 
+type Watchdog = ReturnType<typeof createWatchdog>;
+
+/** Turns one upstream's `data:` payloads into neutral events; one per request. */
+interface StreamDecoder {
+  /** Handles one JSON payload; returns a terminal event when the reply is over. */
+  onJson(json: Record<string, unknown>, out: NeutralEvent[]): NeutralEvent | undefined;
+  /** What the end of the body means when no terminal event came. */
+  onEnd(out: NeutralEvent[]): NeutralEvent;
+}
+
+/**
+ * Reads an SSE body through a decoder and yields its events a network chunk
+ * at a time; non-JSON payloads (`[DONE]`, `[heartbeat]`) are skipped. Ends
+ * with exactly one terminal event, or quietly when `signal` aborts.
+ */
+async function* readUpstreamStream(
+  body: ReadableStream<Uint8Array>,
+  decoder: StreamDecoder,
+  watchdog: Watchdog,
+  signal: AbortSignal,
+  idleTimeoutMs: number,
+  upstreamLabel: string,
+): AsyncGenerator<NeutralEvent> {
+  const out: NeutralEvent[] = [];
+  let terminal: NeutralEvent | undefined;
+  const handle = (json: Record<string, unknown> | undefined) => {
+    if (json && terminal === undefined) terminal = decoder.onJson(json, out);
+  };
+  const parser = createSseDataParser((data) => {
+    if (terminal !== undefined || data.charCodeAt(0) !== 123 /* { */) return;
+    try {
+      handle(asRecord(JSON.parse(data)));
+    } catch {
+      // Several JSON lines sent without blank lines between them arrive joined.
+      for (const piece of data.split("\n")) {
+        try {
+          handle(asRecord(JSON.parse(piece)));
+        } catch {
+          // Not JSON: ignored like any other non-JSON line.
+        }
+      }
+    }
+  });
+  const reader = body.getReader();
+  const text = new TextDecoder();
+  watchdog.streaming(idleTimeoutMs);
+  try {
+    while (terminal === undefined) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (signal.aborted) return;
+        terminal = {
+          type: "error",
+          failure: watchdog.failure() ?? { kind: "truncated", message: `The ${upstreamLabel} stream broke off before the reply finished (${errorName(err)}).` },
+        };
+        break;
+      }
+      watchdog.touch();
+      try {
+        if (chunk.done) {
+          parser.feed(text.decode());
+          parser.end();
+        } else {
+          parser.feed(text.decode(chunk.value, { stream: true }));
+        }
+      } catch (err) {
+        terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
+      }
+      if (out.length > 0) {
+        for (const event of out) yield event;
+        out.length = 0;
+      }
+      if (chunk.done) break;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  terminal ??= decoder.onEnd(out);
+  for (const event of out) yield event;
+  yield terminal;
+}
+
+/** Classifies a non-stream answer by body and status; `fromJson` knows the upstream's JSON errors. */
+async function failureFromHttpAnswer(
+  response: Response,
+  label: string,
+  refreshHint: string,
+  fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
+): Promise<UpstreamFailure> {
+  const body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+  // INTL read endpoints answer 200 and put the real status in a header (UPSTREAMS §2.2).
+  const actual = Number(response.headers.get("x-actual-status-code"));
+  const status = Number.isInteger(actual) && actual >= 100 ? actual : response.status;
+  if (looksLikeWaf(body)) {
+    return {
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
+    };
+  }
+  if (body.startsWith("{")) {
+    try {
+      const json = asRecord(JSON.parse(body));
+      const failure = json && fromJson(json);
+      if (failure) return failure;
+    } catch {
+      // Not JSON after all; classified by status below.
+    }
+  }
+  if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}). ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  if (status === 429) {
+    const retryAfter = Number(response.headers.get("retry-after"));
+    return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
+  }
+  if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
+  if (/^<!doctype html|^<html/i.test(body)) {
+    return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect. ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (status >= 400) return { kind: "upstream", message: `Qwen rejected the request for ${label} with HTTP ${status}.` };
+  return { kind: "upstream", message: body === "" ? `Qwen answered ${label} with an empty body instead of a stream.` : `Qwen answered ${label} with something that is not an event stream.` };
+}
+
+const WAF_COOLDOWN_SEC = 300;
+const AUTH_COOLDOWN_SEC = 60;
+
+/** Shared model-list cache: TTL, one fetch in flight, the last good list kept when a refresh fails. */
+function createModelCache(load: () => Promise<UpstreamModel[] | undefined>) {
+  let cache: { models: UpstreamModel[]; at: number } | undefined;
+  let inFlight: Promise<UpstreamModel[] | undefined> | undefined;
+  return {
+    cached: () => cache?.models,
+    live(): Promise<UpstreamModel[] | undefined> {
+      if (cache && Date.now() - cache.at < MODEL_LIST_TTL_MS) return Promise.resolve(cache.models);
+      inFlight ??= load().then((models) => {
+        inFlight = undefined;
+        if (models && models.length > 0) cache = { models, at: Date.now() };
+        return cache?.models;
+      });
+      return inFlight;
+    },
+  };
+}
+
+const findLiveModel = (live: UpstreamModel[] | undefined, lower: string) =>
+  live?.find((m) => m.id.toLowerCase() === lower || m.displayName?.toLowerCase() === lower);
+
+// ── Upstream: CN (千问 web chat, /dialog protocol) ───────────────────────────
+
+/** Bodies the G1 protocol expects (UPSTREAMS §1.5). */
+function cnConversationBody(req: NeutralRequest): string {
+  const searchType = req.search ? "depth" : "";
+  return JSON.stringify({
+    mode: "chat",
+    model: "",
+    action: "next",
+    userAction: "chat",
+    actionSource: "",
+    requestId: randomHex32(),
+    sessionId: "",
+    sessionType: "text_chat",
+    parentMsgId: "",
+    topicId: randomHex32(),
+    params: {
+      specifiedModel: req.upstreamModel,
+      lastUseModelList: [req.upstreamModel],
+      recordModelName: req.upstreamModel,
+      deepThink: req.thinking,
+      deepResearch: false,
+      searchType,
+      pptGenerate: false,
+      bizScene: "",
+      bizSceneInfo: {},
+      agentId: "",
+      fileUploadBatchId: "",
+    },
+    contents: [
+      {
+        role: "user",
+        contentType: "text",
+        content: req.prompt,
+        ext: { deepThink: req.thinking, searchType, pptGenerate: false, deepResearch: false },
+      },
+    ],
+  });
+}
+
+interface CnContentItem {
+  role?: unknown;
+  contentType?: unknown;
+  content?: unknown;
+  incremental?: unknown;
+}
+
+/** The thinking text inside a CN `think` item, whose content is itself JSON `{"content": "…"}`. */
+function thinkText(raw: string): string {
+  if (raw.charCodeAt(0) !== 123) return raw;
+  try {
+    const inner = asRecord(JSON.parse(raw));
+    return typeof inner?.content === "string" ? inner.content : raw;
+  } catch {
+    return raw;
+  }
+}
+
+export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config, redact, debug } = options;
+  const upstreamFetch = options.fetch;
+  const label = (n: number) => `CN account ${n}`;
+  const refreshHint = (n: number) =>
+    `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+
+  // Headers are fixed per account, so they are built once at start-up.
+  const headersByAccount = new Map<number, Record<string, string>>();
+  for (const account of config.cnAccounts) {
+    headersByAccount.set(account.number, {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+      origin: config.cnOrigin,
+      referer: config.cnReferer,
+      "user-agent": BROWSER_USER_AGENT,
+      "x-platform": "pc_tongyi",
+      "x-xsrf-token": account.xsrfToken,
+      "x-deviceid": account.deviceId,
+      cookie: account.cookie,
+      "sec-fetch-dest": "empty",
+      "sec-fetch-mode": "cors",
+      "sec-fetch-site": "same-site",
+    });
+  }
+  const headersFor = (account: Account, accept?: string): Record<string, string> => {
+    const headers = headersByAccount.get(account.number) as Record<string, string>;
+    return accept === undefined ? headers : { ...headers, accept };
+  };
+
+  /** Classifies a JSON object that carries an upstream error, or returns undefined. */
+  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+    const ret = json.ret;
+    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+      return {
+        kind: "waf",
+        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
+        retryAfterSec: WAF_COOLDOWN_SEC,
+      };
+    }
+    const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
+    if (code === "NOT_LOGIN") {
+      return { kind: "auth", message: `${label(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+    }
+    if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
+      const detail = redact([code, shortText(json.errorMsg)].filter(Boolean).join(": ") || "no error code");
+      return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
+    }
+    return undefined;
+  }
+
+  function deleteSession(account: Account, sessionId: string): void {
+    upstreamFetch(`${config.cnBaseUrl}/dialog/session/delete`, {
+      method: "POST",
+      headers: headersFor(account, "application/json, text/plain, */*"),
+      body: JSON.stringify({ sessionId }),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    })
+      .then((response) => response.body?.cancel())
+      .catch((err: unknown) => debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
+  }
+
+  /** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
+  function createDecoder(req: NeutralRequest, n: number, onSession: (id: string) => void): StreamDecoder {
+    const textDiff = createCumulativeDiff();
+    const thinkDiff = createCumulativeDiff();
+    return {
+      onJson(json, out) {
+        const failure = failureFromJson(json, n);
+        if (failure) return { type: "error", failure };
+        if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
+        const isFinal = json.msgStatus === "finished";
+        const eventIncremental = json.incremental === true;
+        const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
+        for (const item of contents) {
+          if (item === null || typeof item !== "object" || item.role === "user" || typeof item.content !== "string") continue;
+          const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
+          if (item.contentType === "text") {
+            // A lone "Thinking" is a placeholder some thinking models send before the answer.
+            if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
+            const added = incremental ? item.content : textDiff.next(item.content, isFinal);
+            if (added !== "") out.push({ type: "text", text: added });
+          } else if (item.contentType === "think") {
+            const thought = thinkText(item.content);
+            const added = incremental ? thought : thinkDiff.next(thought, isFinal);
+            if (added !== "") out.push({ type: "reasoning", text: added });
+          }
+          // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
+        }
+        if (!isFinal) return undefined;
+        if (typeof json.errorCode === "string" && json.errorCode !== "") {
+          return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redact(json.errorCode.slice(0, 100))}.` } };
+        }
+        return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
+      },
+      onEnd: () => ({
+        type: "error",
+        failure: { kind: "truncated", message: 'The Qwen CN stream ended before the reply finished (no msgStatus "finished"); the answer may be incomplete.' },
+      }),
+    };
+  }
+
+  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
+    const n = account.number;
+    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
+    let sessionId: string | undefined;
+    try {
+      let response: Response;
+      try {
+        response = await upstreamFetch(`${config.cnBaseUrl}/dialog/conversation`, {
+          method: "POST",
+          headers: headersFor(account),
+          body: cnConversationBody(req),
+          signal: watchdog.signal,
+        });
+      } catch (err) {
+        if (signal.aborted) return;
+        yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } };
+        return;
+      }
+      const contentType = response.headers.get("content-type") ?? "";
+      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+        yield { type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
+        return;
+      }
+      const decoder = createDecoder(req, n, (id) => (sessionId = id));
+      yield* readUpstreamStream(response.body, decoder, watchdog, signal, config.idleTimeoutMs, "Qwen CN");
+    } finally {
+      watchdog.clear();
+      if (sessionId !== undefined) deleteSession(account, sessionId);
+    }
+  }
+
+  const models = createModelCache(async () => {
+    const account = config.cnAccounts[0];
+    if (account === undefined) return undefined;
+    try {
+      const response = await upstreamFetch(`${config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
+        method: "POST",
+        headers: headersFor(account, "*/*"),
+        body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
+        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+      });
+      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+      if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
+      const list: UpstreamModel[] = [];
+      for (const series of json.data) {
+        const params = asRecord(series)?.params;
+        if (!Array.isArray(params)) continue;
+        for (const raw of params) {
+          const entry = asRecord(raw);
+          if (!entry) continue;
+          // Which field holds the tongyi-* id is inferred (UPSTREAMS §5.3), so accept either.
+          const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
+          const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
+          if (id === undefined) continue;
+          const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
+          list.push({
+            id,
+            displayName: names.find((s) => s !== id),
+            canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
+            canSearch: false,
+          });
+        }
+      }
+      return list;
+    } catch (err) {
+      debug(`cn model list unavailable: ${errorName(err)}`);
+      return undefined;
+    }
+  });
+
+  return {
+    name: "cn",
+    accounts: config.cnAccounts,
+    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
+    complete,
+    liveModels: models.live,
+    cachedModels: models.cached,
+    resolveModel(name, live) {
+      const lower = name.toLowerCase();
+      const liveMatch = findLiveModel(live, lower);
+      if (liveMatch) return liveMatch.id;
+      const alias = config.aliases[lower];
+      if (alias !== undefined) return alias;
+      if (/^tongyi-/.test(lower)) return name;
+      return undefined;
+    },
+    aliasNames: () => Object.keys(config.aliases),
+  };
+}
+
+// ── Upstream: INTL (chat.qwen.ai, v2 API) ───────────────────────────────────
+
+/**
+ * Client names → a model family; the newest live id of that family serves it
+ * (UPSTREAMS §5.4). The fallback is used while the live list is unreachable.
+ */
+const INTL_FAMILIES: Readonly<Record<string, { pattern: RegExp; fallback: string }>> = {
+  max: { pattern: /^qwen([\d.]*)-max$/, fallback: "qwen3.7-max" },
+  plus: { pattern: /^qwen([\d.]*)-plus$/, fallback: "qwen3.7-plus" },
+  flash: { pattern: /^qwen([\d.]*)-flash$/, fallback: "qwen3.5-flash" },
+  coder: { pattern: /^qwen([\d.]*)-coder-plus$/, fallback: "qwen3-coder-plus" },
+};
+const INTL_FAMILY_ALIASES: Readonly<Record<string, string>> = {
+  "qwen-max": "max", "qwen3-max": "max", "qwen-max-latest": "max", "gpt-4o": "max", "gpt-4.1": "max", o3: "max",
+  "qwen-plus": "plus", "qwen3-plus": "plus", qwen: "plus",
+  "qwen-turbo": "flash", "qwen-flash": "flash", "gpt-4o-mini": "flash", "gpt-3.5-turbo": "flash",
+  "qwen3-coder": "coder", "qwen-coder": "coder",
+};
+
+/** "3.8" → [3, 8]; compares versions numerically so qwen3.10 beats qwen3.9. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The newest live id of a family, e.g. qwen3.8-max over qwen3.7-max. */
+function newestOfFamily(live: UpstreamModel[], pattern: RegExp): string | undefined {
+  let best: { id: string; version: string } | undefined;
+  for (const model of live) {
+    const match = pattern.exec(model.id.toLowerCase());
+    if (!match) continue;
+    const version = match[1] || "0";
+    if (best === undefined || compareVersions(version, best.version) > 0) best = { id: model.id, version };
+  }
+  return best?.id;
+}
+
+/** `Tue Sep 22 2026 04:13:35 GMT+0800`, the browser's Date#toString without the zone name. */
+const browserTimezone = (now: Date) => now.toString().replace(/ \(.*\)$/, "");
+
+interface IntlSource {
+  title: string;
+  url: string;
+}
+
+export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config, redact, debug } = options;
+  const upstreamFetch = options.fetch;
+  const base = config.intlBaseUrl;
+  const label = (n: number) => `INTL account ${n}`;
+  const refreshHint = (n: number) =>
+    `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN, then restart qwenplug.`;
+
+  // The constant part of the browser-aligned header set (UPSTREAMS §2.2), built once per account.
+  const headersByAccount = new Map<number, Record<string, string>>();
+  for (const account of config.intlAccounts) {
+    headersByAccount.set(account.number, {
+      authorization: `Bearer ${account.token}`,
+      cookie: account.cookie,
+      "content-type": "application/json",
+      accept: "application/json, text/plain, */*",
+      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+      origin: base,
+      "user-agent": BROWSER_USER_AGENT,
+      source: "web",
+      version: config.intlVersion,
+      "bx-v": "2.5.36",
+      "sec-ch-ua": '"Chromium";v="142", "Google Chrome";v="142", "Not_A Brand";v="99"',
+      "sec-ch-ua-mobile": "?0",
+      "sec-ch-ua-platform": '"Windows"',
+      "sec-fetch-dest": "empty",
+      "sec-fetch-mode": "cors",
+      "sec-fetch-site": "same-origin",
+      ...account.extraHeaders,
+    });
+  }
+  const headersFor = (account: Account, referer: string, accept?: string): Record<string, string> => ({
+    ...(headersByAccount.get(account.number) as Record<string, string>),
+    referer,
+    timezone: browserTimezone(new Date()),
+    "x-request-id": randomUUID(),
+    ...(accept === undefined ? {} : { accept, "x-accel-buffering": "no" }),
+  });
+
+  /**
+   * An error is `success:false` (code in `data.code` or `code`) or an `error`
+   * key, object or string (UPSTREAMS §4.2). Returns the upstream code too, so
+   * the caller can react to `Not_Found`.
+   */
+  function failureFromJson(json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
+    const ret = json.ret;
+    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+      return {
+        kind: "waf",
+        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
+        retryAfterSec: WAF_COOLDOWN_SEC,
+      };
+    }
+    let code: string | undefined;
+    let details = "";
+    let num: unknown;
+    if (json.success === false) {
+      const data = asRecord(json.data);
+      code = [data?.code, json.code].find((c): c is string => typeof c === "string");
+      details = shortText(data?.details) || shortText(data?.message) || shortText(json.details) || shortText(json.message);
+      num = data?.num;
+    } else if (json.error !== undefined && json.error !== null) {
+      const error = asRecord(json.error);
+      if (error === undefined) details = shortText(json.error);
+      else {
+        code = [error.code, error.type].find((c): c is string => typeof c === "string");
+        details = shortText(error.details) || shortText(error.message);
+      }
+    } else {
+      return undefined;
+    }
+    const said = redact([code, details].filter(Boolean).join(": ") || "no details");
+    switch (code) {
+      case "RateLimited": {
+        const hours = typeof num === "number" && num > 0 ? num : 1;
+        return { kind: "quota", code, message: `${label(n)} reached Qwen's usage limit (${said}); it rests for ${hours} h. Add more accounts or try again later.`, retryAfterSec: hours * 3600 };
+      }
+      case "Unauthorized":
+        return { kind: "auth", code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+      case "data_inspection_failed":
+        return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
+      case "invalid_input":
+        return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
+      case "Not_Found":
+      case "CHAT_NOT_FOUND":
+        return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
+      case "Bad_Request":
+        if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
+        return {
+          kind: "upstream",
+          code,
+          message: `Qwen INTL rejected the request (${said}). If every request fails like this, the web app's version header may have moved on: set QWEN_INTL_VERSION.`,
+        };
+    }
+    if (code === "internal_error" && /quota/i.test(details)) {
+      return { kind: "quota", code, message: `${label(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
+    }
+    return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
+  }
+
+  function deleteChat(account: Account, chatId: string): void {
+    upstreamFetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
+      method: "DELETE",
+      headers: headersFor(account, `${base}/`),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    })
+      .then((response) => response.body?.cancel())
+      .catch((err: unknown) => debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
+  }
+
+  const chatTypeOf = (req: NeutralRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
+
+  /** `POST /api/v2/chats/new` → the chat id, or why it failed. */
+  async function createChat(req: NeutralRequest, account: Account, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure }> {
+    const n = account.number;
+    const response = await upstreamFetch(`${base}/api/v2/chats/new`, {
+      method: "POST",
+      headers: headersFor(account, `${base}/c/new-chat`),
+      body: JSON.stringify({ title: "New Chat", models: [req.upstreamModel], chat_mode: "normal", chat_type: chatTypeOf(req), timestamp: Date.now(), project_id: "" }),
+      signal,
+    });
+    const isJson = (response.headers.get("content-type") ?? "").includes("json");
+    if (response.status === 200 && isJson) {
+      const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = asRecord(JSON.parse(text));
+      } catch {
+        json = undefined;
+      }
+      const id = asRecord(json?.data)?.id;
+      if (json?.success !== false && typeof id === "string" && id !== "") return { chatId: id };
+      const failure = json && failureFromJson(json, n);
+      return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${label(n)}.` } };
+    }
+    return { failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
+  }
+
+  function completionBody(req: NeutralRequest, chatId: string): string {
+    const chatType = chatTypeOf(req);
+    const seconds = Math.floor(Date.now() / 1000);
+    return JSON.stringify({
+      stream: true,
+      version: "2.1",
+      incremental_output: true,
+      chat_id: chatId,
+      chatId,
+      chat_mode: "normal",
+      model: req.upstreamModel,
+      parent_id: null,
+      messages: [
+        {
+          fid: randomUUID(),
+          parentId: null,
+          childrenIds: [randomUUID()],
+          role: "user",
+          content: req.prompt,
+          user_action: "chat",
+          files: [],
+          timestamp: seconds,
+          models: [req.upstreamModel],
+          chat_type: chatType,
+          feature_config: {
+            thinking_enabled: req.thinking,
+            output_schema: "phase",
+            research_mode: "normal",
+            auto_thinking: false,
+            thinking_mode: req.thinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
+            thinking_format: config.intlThinkingFormat,
+            auto_search: req.search && config.intlSearchStyle === "auto_search",
+            // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
+            function_calling: false,
+            enable_tools: false,
+            enable_function_call: false,
+            plugins_enabled: false,
+          },
+          extra: { meta: { subChatType: chatType } },
+          sub_chat_type: chatType,
+          parent_id: null,
+        },
+      ],
+      timestamp: seconds,
+    });
+  }
+
+  /**
+   * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
+   * cumulative `thinking_summary` arrays, search results in two shapes,
+   * usage on most events, and the end at `answer` + `finished` only.
+   */
+  function createDecoder(n: number): StreamDecoder {
+    const summary = createSummaryDiff();
+    const sources: IntlSource[] = [];
+    const seenUrls = new Set<string>();
+    let usage: Usage | undefined;
+    let hasText = false;
+    const addSources = (items: unknown) => {
+      if (!Array.isArray(items)) return;
+      for (const raw of items) {
+        const item = asRecord(raw);
+        const url = typeof item?.url === "string" ? item.url : "";
+        if (url === "" || seenUrls.has(url)) continue;
+        seenUrls.add(url);
+        sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
+      }
+    };
+    const finishEvents = (out: NeutralEvent[]) => {
+      if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
+      if (usage) out.push({ type: "usage", usage });
+    };
+    return {
+      onJson(json, out) {
+        const failure = failureFromJson(json, n);
+        if (failure) {
+          if (failure.kind === "content_filter" && hasText) {
+            finishEvents(out);
+            return { type: "done", reason: "content_filter" };
+          }
+          return { type: "error", failure };
+        }
+        const rawUsage = asRecord(json.usage);
+        if (rawUsage && typeof rawUsage.input_tokens === "number") {
+          const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
+          usage = {
+            promptTokens: rawUsage.input_tokens,
+            completionTokens: typeof rawUsage.output_tokens === "number" ? rawUsage.output_tokens : 0,
+            reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
+          };
+        }
+        const choices = json.choices;
+        const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
+        if (delta === undefined) return undefined; // response.created, response.info keep-alives
+        const phase = delta.phase;
+        const content = typeof delta.content === "string" ? delta.content : "";
+        const extra = asRecord(delta.extra);
+        if (phase === "answer" || (phase === undefined && delta.role === "assistant")) {
+          if (content !== "") {
+            hasText = true;
+            out.push({ type: "text", text: content });
+          }
+          if (delta.status === "finished") {
+            finishEvents(out);
+            return { type: "done", reason: "stop" };
+          }
+        } else if (phase === "think") {
+          if (content !== "") out.push({ type: "reasoning", text: content });
+        } else if (phase === "thinking_summary") {
+          const thought = asRecord(extra?.summary_thought)?.content;
+          const added = Array.isArray(thought) ? summary.next(thought) : "";
+          if (added !== "") out.push({ type: "reasoning", text: added });
+        } else if (phase === "web_search") {
+          addSources(extra?.web_search_info);
+          addSources(asRecord(extra?.tool_result)?.docs);
+        }
+        // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
+        return undefined;
+      },
+      onEnd: () => ({
+        type: "error",
+        failure: hasText
+          ? { kind: "truncated", message: "The Qwen INTL stream ended before the answer finished; the reply may be incomplete." }
+          : { kind: "truncated", message: "The Qwen INTL stream ended without an answer (only thinking or nothing); try again." },
+      }),
+    };
+  }
+
+  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
+    const n = account.number;
+    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
+    const chatIds: string[] = [];
+    try {
+      // A chat that vanishes between creation and use (Not_Found) is recreated once.
+      for (let attempt = 0; ; attempt++) {
+        let response: Response;
+        try {
+          const created = await createChat(req, account, watchdog.signal);
+          if ("failure" in created) {
+            yield { type: "error", failure: created.failure };
+            return;
+          }
+          chatIds.push(created.chatId);
+          response = await upstreamFetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
+            method: "POST",
+            headers: headersFor(account, `${base}/c/${created.chatId}`, "text/event-stream"),
+            body: completionBody(req, created.chatId),
+            signal: watchdog.signal,
+          });
+        } catch (err) {
+          if (signal.aborted) return;
+          yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } };
+          return;
+        }
+        const contentType = response.headers.get("content-type") ?? "";
+        if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
+          yield* readUpstreamStream(response.body, createDecoder(n), watchdog, signal, config.idleTimeoutMs, "Qwen INTL");
+          return;
+        }
+        let code: string | undefined;
+        const failure = await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => {
+          const found = failureFromJson(json, n);
+          code = found?.code;
+          return found;
+        });
+        if ((code === "Not_Found" || code === "CHAT_NOT_FOUND") && attempt === 0) continue;
+        yield { type: "error", failure };
+        return;
+      }
+    } finally {
+      watchdog.clear();
+      for (const chatId of chatIds) deleteChat(account, chatId);
+    }
+  }
+
+  const models = createModelCache(async () => {
+    try {
+      const account = config.intlAccounts[0];
+      const response = await upstreamFetch(`${base}/api/models`, {
+        headers: account ? headersFor(account, `${base}/`) : { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
+        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+      });
+      const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
+      // `/api/models` answers {data:[…]}; the v2 list wraps it once more ({data:{data:[…]}}).
+      const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
+      if (!Array.isArray(data)) return undefined;
+      const list: UpstreamModel[] = [];
+      for (const raw of data) {
+        const entry = asRecord(raw);
+        if (!entry || typeof entry.id !== "string" || entry.is_active === false) continue;
+        const meta = asRecord(asRecord(entry.info)?.meta);
+        const capabilities = asRecord(meta?.capabilities);
+        const abilities = asRecord(meta?.abilities);
+        const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
+        list.push({
+          id: entry.id,
+          displayName: typeof entry.name === "string" ? entry.name : undefined,
+          canThink: capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
+          canSearch: chatTypes.includes("search"),
+        });
+      }
+      return list;
+    } catch (err) {
+      debug(`intl model list unavailable: ${errorName(err)}`);
+      return undefined;
+    }
+  });
+
+  return {
+    name: "intl",
+    accounts: config.intlAccounts,
+    credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`,
+    complete,
+    liveModels: models.live,
+    cachedModels: models.cached,
+    resolveModel(name, live) {
+      const lower = name.toLowerCase();
+      const userAlias = config.intlAliases[lower];
+      if (userAlias !== undefined) return userAlias;
+      const liveMatch = findLiveModel(live, lower);
+      if (liveMatch) return liveMatch.id;
+      const familyName = INTL_FAMILY_ALIASES[lower];
+      const family = familyName === undefined ? undefined : INTL_FAMILIES[familyName];
+      if (family) return (live && newestOfFamily(live, family.pattern)) ?? family.fallback;
+      // Without a live list there is nothing to check against: let the upstream judge.
+      return live === undefined ? name : undefined;
+    },
+    aliasNames: () => [...Object.keys(INTL_FAMILY_ALIASES), ...Object.keys(config.intlAliases)],
+  };
+}
+
+/**
+ * `thinking_summary` thoughts arrive as an array re-sent in full on every
+ * event, with paragraphs appended and the last one growing. Emits each
+ * paragraph once, separated by blank lines, and only the growth of the last.
+ */
+export function createSummaryDiff() {
+  const emitted: string[] = [];
+  const seen = new Set<string>();
+  return {
+    next(paragraphs: readonly unknown[]): string {
+      let added = "";
+      paragraphs.forEach((raw, index) => {
+        if (typeof raw !== "string" || raw === "") return;
+        if (index === emitted.length) {
+          if (seen.has(raw)) return; // the same paragraph again at a new place: never repeat it
+          added += (emitted.length > 0 ? "\n\n" : "") + raw;
+          emitted.push(raw);
+          seen.add(raw);
+          return;
+        }
+        const known = emitted[index];
+        if (index === emitted.length - 1 && known !== undefined && raw.length > known.length && raw.startsWith(known)) {
+          added += raw.slice(known.length);
+          emitted[index] = raw;
+          seen.add(raw);
+        }
+        // Earlier paragraphs are already out; a change to them cannot be taken back.
+      });
+      return added;
+    },
+  };
+}
+
 // ── Account pool ────────────────────────────────────────────────────────────
 
 interface AccountState {
-  account: CnAccount;
+  account: Account;
   inFlight: number;
   coolingUntil: number;
   lastFailure?: UpstreamFailure;
 }
 
+const isAccountLevel = (failure: UpstreamFailure) =>
+  failure.kind === "auth" || failure.kind === "quota" || failure.kind === "rate" || failure.kind === "waf";
+
 /**
- * Least-loaded choice over healthy accounts; an account that failed with an
- * account-level error (auth, quota, rate, WAF) cools down so that it is not
- * hammered on every request.
+ * One pool per upstream: least-loaded choice over healthy accounts; an
+ * account that failed with an account-level error (auth, quota, rate, WAF)
+ * cools down so that it is not hammered on every request.
  */
-export function createPool(accounts: readonly CnAccount[], now: () => number = Date.now) {
-  const states: AccountState[] = accounts.map((account) => ({ account, inFlight: 0, coolingUntil: 0 }));
+export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar">, now: () => number = Date.now) {
+  const states: AccountState[] = upstream.accounts.map((account) => ({ account, inFlight: 0, coolingUntil: 0 }));
+  const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   return {
     size: states.length,
     acquire(exclude: ReadonlySet<number>): AccountState | undefined {
@@ -1186,9 +1846,7 @@ export function createPool(accounts: readonly CnAccount[], now: () => number = D
       state.inFlight--;
       if (failure === undefined) {
         state.lastFailure = undefined;
-        return;
-      }
-      if (failure.kind === "auth" || failure.kind === "quota" || failure.kind === "rate" || failure.kind === "waf") {
+      } else if (isAccountLevel(failure)) {
         state.lastFailure = failure;
         state.coolingUntil = now() + (failure.retryAfterSec ?? 60) * 1000;
       }
@@ -1196,24 +1854,26 @@ export function createPool(accounts: readonly CnAccount[], now: () => number = D
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
     unavailable(): UpstreamFailure {
       if (states.length === 0) {
-        return { kind: "no_account", message: "No Qwen account is configured: set CN_ACCOUNT_1_COOKIE (and CN_ACCOUNT_1_XSRF_TOKEN) and restart qwenplug." };
+        return { kind: "no_account", message: `No Qwen ${upstream.name.toUpperCase()} account is configured: set ${upstream.credentialVar(1)}, then restart qwenplug.` };
       }
       const t = now();
       const reasons = states.map(({ account, lastFailure, coolingUntil }) => {
         const wait = Math.max(0, Math.ceil((coolingUntil - t) / 1000));
         return lastFailure?.kind === "auth"
-          ? `CN account ${account.number} is logged out (refresh CN_ACCOUNT_${account.number}_COOKIE)`
-          : `CN account ${account.number} is cooling down for ${wait} s after ${lastFailure?.kind ?? "errors"}`;
+          ? `${label(account.number)} is logged out (refresh ${upstream.credentialVar(account.number)})`
+          : `${label(account.number)} is cooling down for ${wait} s after ${lastFailure?.kind ?? "errors"}`;
       });
       const soonest = Math.min(...states.map((s) => s.coolingUntil));
       return {
-        kind: states.every((s) => s.lastFailure?.kind === "auth") ? "auth" : "no_account",
-        message: `No Qwen account can serve this request: ${reasons.join("; ")}.`,
+        kind: states.length > 0 && states.every((s) => s.lastFailure?.kind === "auth") ? "auth" : "no_account",
+        message: `No Qwen ${upstream.name.toUpperCase()} account can serve this request: ${reasons.join("; ")}.`,
         retryAfterSec: Math.max(1, Math.ceil((soonest - t) / 1000)),
       };
     },
   };
 }
+
+type Pool = ReturnType<typeof createPool>;
 
 // ── Client dialect: OpenAI chat completions ─────────────────────────────────
 
@@ -1314,7 +1974,8 @@ export interface ServerLike {
 interface RequestLog {
   status: number;
   model?: string;
-  account?: number;
+  /** `cn#1`, `intl#2`: upstream and account number, never a secret. */
+  account?: string;
   ttftMs?: number;
   outcome?: string;
   /** Set once a stream is committed: it logs its own line when it ends. */
@@ -1344,8 +2005,13 @@ export function createApp(deps: AppDeps) {
   const debug = (line: string) => {
     if (config.logLevel === "debug") write(redact(line));
   };
-  const cn = createCnAdapter({ config, fetch: upstreamFetch, redact, debug });
-  const pool = createPool(config.cnAccounts);
+  const adapterOptions = { config, fetch: upstreamFetch, redact, debug };
+  const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
+  const pools: Record<UpstreamName, Pool> = { cn: createPool(adapters.cn), intl: createPool(adapters.intl) };
+  /** Upstreams with at least one account, the default first. */
+  const configured = (config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const)).filter(
+    (name) => adapters[name].accounts.length > 0,
+  );
   const hasKeys = config.masterKeyDigests.length > 0;
 
   /**
@@ -1401,6 +2067,25 @@ export function createApp(deps: AppDeps) {
     }
   }
 
+  /**
+   * Which upstream serves a model name: an explicit `cn/` or `intl/` prefix;
+   * else the only upstream with accounts; with both, `tongyi-…` ids go to CN
+   * and every other bare name to DEFAULT_UPSTREAM.
+   */
+  function chooseUpstream(requested: string): { upstream: UpstreamName; model: string } {
+    const prefixed = /^(cn|intl)\/(.+)$/i.exec(requested);
+    if (prefixed) return { upstream: (prefixed[1] as string).toLowerCase() as UpstreamName, model: prefixed[2] as string };
+    const [first] = configured;
+    if (first === undefined) {
+      throw httpErrorFromFailure({
+        kind: "no_account",
+        message: "No Qwen account is configured: set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.",
+      });
+    }
+    if (configured.length > 1 && /^tongyi-/i.test(requested)) return { upstream: "cn", model: requested };
+    return { upstream: first, model: requested };
+  }
+
   async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
     if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
     const parsed = ChatRequestSchema.safeParse(body);
@@ -1409,14 +2094,17 @@ export function createApp(deps: AppDeps) {
     if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
       throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
     }
-    const { base, thinking: suffixThinking, search: suffixSearch } = splitModelSuffix(chat.model);
-    const upstreamModel = cn.resolveModel(base, cn.cachedModels()) ?? cn.resolveModel(base, await cn.liveModels());
+    const { upstream, model } = chooseUpstream(chat.model);
+    const adapter = adapters[upstream];
+    const { base, thinking: suffixThinking, search: suffixSearch } = splitModelSuffix(model);
+    const upstreamModel = adapter.resolveModel(base, adapter.cachedModels()) ?? adapter.resolveModel(base, await adapter.liveModels());
     if (upstreamModel === undefined) {
-      throw new HttpError(404, `The model '${chat.model}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with MODEL_ALIASES).`, "invalid_request_error", "model_not_found", "model");
+      throw new HttpError(404, `The model '${chat.model}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
     }
     const effort = chat.reasoning_effort?.toLowerCase();
     const { prompt } = flattenMessages(chat.messages, config.promptMaxChars);
     return {
+      upstream,
       clientModel: chat.model,
       upstreamModel,
       // An explicit request field wins over the model-name suffix.
@@ -1434,6 +2122,8 @@ export function createApp(deps: AppDeps) {
    * events pass through untouched.
    */
   async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<NeutralEvent> {
+    const adapter = adapters[req.upstream];
+    const pool = pools[req.upstream];
     const tried = new Set<number>();
     for (;;) {
       const state = pool.acquire(tried);
@@ -1442,17 +2132,16 @@ export function createApp(deps: AppDeps) {
         return;
       }
       tried.add(state.account.number);
-      logRecord.account = state.account.number;
+      logRecord.account = `${req.upstream}#${state.account.number}`;
       let failure: UpstreamFailure | undefined;
       let hasOutput = false;
       let retry = false;
       try {
-        for await (const event of cn.complete(req, state.account, signal)) {
+        for await (const event of adapter.complete(req, state.account, signal)) {
           if (event.type === "error") {
             failure = event.failure;
-            const isAccountLevel = failure.kind === "auth" || failure.kind === "waf" || failure.kind === "rate" || failure.kind === "quota";
-            if (!hasOutput && isAccountLevel && tried.size < pool.size) {
-              debug(`account ${state.account.number} failed with ${failure.kind}; trying another`);
+            if (!hasOutput && isAccountLevel(failure) && tried.size < pool.size) {
+              debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind}; trying another`);
               retry = true;
               break;
             }
@@ -1500,6 +2189,7 @@ export function createApp(deps: AppDeps) {
           markFirstToken(event);
           meter.observe(event);
           if (event.type === "text") content.push(event.text);
+          else if (event.type === "sources") content.push(sourcesText(event.sources));
           else if (event.type === "reasoning") reasoning.push(event.text);
           else if (event.type === "done") finishReason = event.reason;
           else if (event.type === "error") throw httpErrorFromFailure(event.failure);
@@ -1583,6 +2273,11 @@ export function createApp(deps: AppDeps) {
                 return true;
               case "usage":
                 return true;
+              case "sources": {
+                const text = sourcesText(event.sources);
+                if (text !== "") send(encode.text(text));
+                return true;
+              }
               case "done":
                 send(encode.finish(event.reason));
                 if (neutral.includeUsage) send(encode.usage(meter.total()));
@@ -1647,24 +2342,42 @@ export function createApp(deps: AppDeps) {
     });
   }
 
+  /** Web-search sources as a numbered markdown list after the answer; `[[n]]` in the text points into it. */
+  function sourcesText(sources: ReadonlyArray<{ title: string; url: string }>): string {
+    if (config.searchSources === "off" || sources.length === 0) return "";
+    const escape = (title: string) => title.replace(/[[\]]/g, "\\$&");
+    return `\n\nSources:\n${sources.map((s, i) => `${i + 1}. [${escape(s.title)}](${s.url})`).join("\n")}`;
+  }
+
+  /**
+   * Live ids with their suffix variants, then aliases. With both upstreams
+   * configured, the default one's names are listed bare and the other's with
+   * its prefix, exactly as a request must name them.
+   */
   async function handleModels(): Promise<Response> {
-    const live = await cn.liveModels();
+    const listed: readonly UpstreamName[] = configured.length > 0 ? configured : [config.defaultUpstream];
+    const lives = await Promise.all(listed.map((name) => adapters[name].liveModels()));
     const created = Math.floor(Date.now() / 1000);
     const seen = new Set<string>();
     const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
-    const add = (id: string) => {
-      if (seen.has(id)) return;
-      seen.add(id);
-      data.push({ id, object: "model", created, owned_by: "qwen" });
-    };
-    for (const model of live ?? []) {
-      add(model.id);
-      if (model.canThink) add(`${model.id}-thinking`);
-    }
-    for (const alias of Object.keys(config.aliases)) {
-      add(alias);
-      add(`${alias}-thinking`);
-    }
+    listed.forEach((name, index) => {
+      const prefix = index === 0 ? "" : `${name}/`;
+      const add = (id: string) => {
+        if (seen.has(prefix + id)) return;
+        seen.add(prefix + id);
+        data.push({ id: prefix + id, object: "model", created, owned_by: `qwen-${name}` });
+      };
+      for (const model of lives[index] ?? []) {
+        add(model.id);
+        if (model.canThink) add(`${model.id}-thinking`);
+        if (model.canSearch) add(`${model.id}-search`);
+        if (model.canThink && model.canSearch) add(`${model.id}-thinking-search`);
+      }
+      for (const alias of adapters[name].aliasNames()) {
+        add(alias);
+        add(`${alias}-thinking`);
+      }
+    });
     return jsonResponse(200, JSON.stringify({ object: "list", data }));
   }
 
@@ -1674,7 +2387,7 @@ export function createApp(deps: AppDeps) {
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
     if (path === "/health" || path === "/") {
       if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(req.method, path);
-      return jsonResponse(200, JSON.stringify({ status: "ok", version: VERSION, accounts: { cn: config.cnAccounts.length }, auth: hasKeys ? "api_key" : "loopback_only" }));
+      return jsonResponse(200, JSON.stringify({ status: "ok", version: VERSION, accounts: { cn: config.cnAccounts.length, intl: config.intlAccounts.length }, auth: hasKeys ? "api_key" : "loopback_only" }));
     }
     const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models";
     if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models and /health.`, "invalid_request_error", "not_found");
@@ -1709,7 +2422,7 @@ export function createApp(deps: AppDeps) {
     return response;
   }
 
-  return { fetch: handle, pool, cn };
+  return { fetch: handle, pools, adapters };
 }
 
 function methodNotAllowed(method: string, path: string): HttpError {
@@ -1723,7 +2436,7 @@ function formatLogLine(method: string, path: string, record: RequestLog, started
     path,
     String(record.status),
     `model=${record.model ?? "-"}`,
-    `account=${record.account !== undefined ? `cn#${record.account}` : "-"}`,
+    `account=${record.account ?? "-"}`,
     `dur_ms=${Math.round(performance.now() - started)}`,
     `ttft_ms=${record.ttftMs ?? "-"}`,
   ];
@@ -1773,6 +2486,7 @@ if (import.meta.main) {
   const { server } = startServer(config);
   console.log(
     `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+      `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
       (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only"),
   );
   let isStopping = false;
