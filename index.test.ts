@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { startFakeCnUpstream, type FakeCnUpstream } from "./bench/fake-upstream";
+import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import {
   ConfigError,
   createCumulativeDiff,
@@ -753,6 +753,344 @@ describe("long upstream silence", () => {
     } finally {
       await gw.stop();
       await fake.stop();
+    }
+  });
+});
+
+// ── The INTL upstream (chat.qwen.ai) ────────────────────────────────────────
+
+const INTL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.intl-SECRET-token.sig0123456789";
+
+function startIntlGateway(fake: FakeIntlUpstream, env: Record<string, string | undefined> = {}): Gateway {
+  const logs: string[] = [];
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    API_MASTER_KEY: MASTER_KEY,
+    QWEN_INTL_BASE_URL: fake.url,
+    INTL_ACCOUNT_1_TOKEN: INTL_TOKEN,
+    INTL_ACCOUNT_1_COOKIE: "ssxmod_itna=abc123",
+    ...env,
+  });
+  const { server } = startServer(config, { log: (line) => logs.push(line) });
+  const url = `http://127.0.0.1:${server.port}`;
+  return {
+    url,
+    client: new OpenAI({ apiKey: MASTER_KEY, baseURL: `${url}/v1`, maxRetries: 0 }),
+    logs,
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+const completionCalls = (fake: FakeIntlUpstream, from = 0) => fake.calls.slice(from).filter((c) => c.path === "/api/v2/chat/completions");
+
+describe("chat completions over the INTL upstream", () => {
+  let fake: FakeIntlUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeIntlUpstream();
+    gw = startIntlGateway(fake);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+
+  test("the captured plain answer: exact text and the upstream's own usage, streamed and not", async () => {
+    const streamed = await collectStream(gw.client, "fixture:plain");
+    expect(streamed.content).toBe("Hi!");
+    expect(streamed.finish).toBe("stop");
+    expect(streamed.chunks[streamed.chunks.length - 1]?.usage).toMatchObject({ prompt_tokens: 1049, completion_tokens: 2, total_tokens: 1051 });
+    const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain chunk:1" }] });
+    expect(completion.choices[0]?.message.content).toBe("Hi!");
+    expect(completion.usage).toMatchObject({ prompt_tokens: 1049, completion_tokens: 2 });
+  });
+
+  test("the captured summary-thinking answer: reasoning_content, text and reasoning tokens", async () => {
+    const streamed = await collectStream(gw.client, "fixture:thinking-summary", "qwen3.7-plus-thinking");
+    expect(streamed.reasoning).toBe("我是一位由阿里巴巴通义实验室研发的超大规模语言模型……");
+    expect(streamed.content).toBe("我是通義千問（Qwen");
+    expect(streamed.chunks[streamed.chunks.length - 1]?.usage).toMatchObject({
+      prompt_tokens: 1438,
+      completion_tokens: 806,
+      completion_tokens_details: { reasoning_tokens: 102 },
+    });
+  });
+
+  test("cumulative summary arrays give each thought once, never a repeated paragraph", async () => {
+    for (const prompt of ["fixture:thinking-summary-multi", "fixture:thinking-summary-multi chunk:5"]) {
+      const streamed = await collectStream(gw.client, prompt, "qwen3.7-plus-thinking");
+      expect(streamed.reasoning).toBe("段1：用户想知道\n\n段2\n\n段3 final");
+      expect(streamed.content).toBe("答案是42。");
+      const completion = await gw.client.chat.completions.create({ model: "qwen3.7-plus-thinking", messages: [{ role: "user", content: prompt }] });
+      expect(reasoningOf(completion.choices[0]?.message as object)).toBe("段1：用户想知道\n\n段2\n\n段3 final");
+      expect(completion.usage).toMatchObject({ prompt_tokens: 1200, completion_tokens: 50, completion_tokens_details: { reasoning_tokens: 38 } });
+    }
+  });
+
+  test("detail thinking (phase think) is incremental reasoning", async () => {
+    const streamed = await collectStream(gw.client, "fixture:think-detail", "qwen3.7-plus-thinking");
+    expect(streamed.reasoning).toBe("好的，用户想确认1+1的结果。");
+    expect(streamed.content).toBe("1+1=2");
+  });
+
+  test("Chinese, emoji, quotes and literal [DONE] arrive byte-exact, and a trailing data: [DONE] is tolerated", async () => {
+    for (const prompt of ["fixture:tricky", "fixture:tricky chunk:1"]) {
+      expect((await collectStream(gw.client, prompt)).content).toBe(TRICKY_TEXT);
+    }
+  });
+
+  test("search results of both shapes become a numbered sources list after the answer; [[n]] markers stay", async () => {
+    const info = await collectStream(gw.client, "fixture:search-info", "qwen3.8-max-search");
+    expect(info.content).toBe("根据搜索结果[[1]]，答案在这里[[2]]。\n\nSources:\n1. [Example A](https://example.com/a)\n2. [Example B](https://example.org/b)");
+    const tool = await gw.client.chat.completions.create({ model: "qwen3.8-max-search", messages: [{ role: "user", content: "fixture:search-tool" }] });
+    expect(tool.choices[0]?.message.content).toBe("Bitcoin is trading at …\n\nSources:\n1. [BTC price](https://example.com/btc)");
+  });
+
+  test("sends the v2 request: create chat, one flattened message with output_schema phase, browser headers", async () => {
+    const before = fake.calls.length;
+    await gw.client.chat.completions.create({
+      model: "qwen-max-thinking-search",
+      messages: [
+        { role: "system", content: "S" },
+        { role: "user", content: "fixture:plain" },
+      ],
+    });
+    const calls = fake.calls.slice(before);
+    const created = calls.find((c) => c.path === "/api/v2/chats/new");
+    const completion = calls.find((c) => c.path === "/api/v2/chat/completions");
+    expect(created?.body).toMatchObject({ models: ["qwen3.8-max"], chat_mode: "normal", chat_type: "t2t" });
+    const headers = completion?.headers ?? {};
+    expect(headers.authorization).toBe(`Bearer ${INTL_TOKEN}`);
+    expect(headers.cookie).toBe(`token=${INTL_TOKEN}; ssxmod_itna=abc123`);
+    expect(headers.version).toBe("0.2.68");
+    expect(headers.source).toBe("web");
+    expect(headers.accept).toBe("text/event-stream");
+    expect(headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(headers.timezone).toMatch(/^\w{3} \w{3} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}$/);
+    const body = completion?.body as { chat_id: string; chatId: string; model: string; incremental_output: boolean; messages: Array<Record<string, unknown>> };
+    expect(headers.referer).toBe(`${fake.url}/c/${body.chat_id}`);
+    expect(body.chatId).toBe(body.chat_id);
+    expect(body.model).toBe("qwen3.8-max");
+    expect(body.incremental_output).toBe(true);
+    expect(body.messages.length).toBe(1);
+    const message = body.messages[0] as { content: string; chat_type: string; sub_chat_type: string; feature_config: Record<string, unknown>; extra: unknown };
+    expect(message.content).toBe("<system>\nS\n</system>\n\nHuman: fixture:plain\n\nAssistant:");
+    expect(message.feature_config).toMatchObject({ output_schema: "phase", thinking_enabled: true, thinking_mode: "Thinking", thinking_format: "summary", auto_search: true });
+    expect([message.chat_type, message.sub_chat_type, message.extra]).toEqual(["t2t", "t2t", { meta: { subChatType: "t2t" } }]);
+  });
+
+  test("thinking is off unless asked for: suffix, reasoning_effort medium+, or enable_thinking", async () => {
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{ model: "qwen3.7-plus" }, false],
+      [{ model: "qwen3.7-plus-thinking" }, true],
+      [{ model: "qwen3.7-plus", reasoning_effort: "medium" }, true],
+      [{ model: "qwen3.7-plus", reasoning_effort: "low" }, false],
+      [{ model: "qwen3.7-plus", enable_thinking: true }, true],
+    ];
+    for (const [extra, thinking] of cases) {
+      const before = fake.calls.length;
+      expect((await rawPost(gw.url, { messages: [{ role: "user", content: "fixture:plain" }], ...extra })).status).toBe(200);
+      const message = (completionCalls(fake, before)[0]?.body as { messages: Array<{ feature_config: { thinking_enabled: boolean; thinking_mode: string } }> }).messages[0];
+      expect({ extra, thinking: message?.feature_config.thinking_enabled, mode: message?.feature_config.thinking_mode }).toEqual({
+        extra,
+        thinking,
+        mode: thinking ? "Thinking" : "Fast",
+      });
+    }
+  });
+
+  test("deletes the upstream chat after success, after an error and after a client disconnect", async () => {
+    const createdBefore = fake.createdChats.length;
+    await collectStream(gw.client, "fixture:plain");
+    await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:error-string" }] });
+    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "drip:50" }], stream: true });
+    const cancelledBefore = fake.cancelledStreams;
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content?.includes("2")) break;
+    await waitFor(() => fake.cancelledStreams > cancelledBefore);
+    const created = fake.createdChats.slice(createdBefore);
+    expect(created.length).toBe(3);
+    await waitFor(() => created.every((id) => fake.deletedChats.includes(id)));
+  });
+
+  test("lists live models with thinking and search variants from their capabilities", async () => {
+    const ids = (await gw.client.models.list()).data.map((m) => m.id);
+    for (const id of ["qwen3.8-max", "qwen3.8-max-thinking", "qwen3.8-max-search", "qwen3.8-max-thinking-search", "qwen3.7-plus-thinking", "qwen3.5-flash", "qwen-max"]) {
+      expect(ids).toContain(id);
+    }
+    expect(ids).not.toContain("qwen3.5-flash-thinking");
+    expect(ids).not.toContain("qwen3.5-flash-search");
+  });
+
+  test("an unknown model is a 404 once the live list is known; qwen-plus resolves to the newest plus", async () => {
+    const missing = await rawPost(gw.url, { model: "qwen9-imaginary", messages: [{ role: "user", content: "x" }] });
+    expect(missing.status).toBe(404);
+    const before = fake.calls.length;
+    await rawPost(gw.url, { model: "qwen-plus", messages: [{ role: "user", content: "fixture:plain" }] });
+    expect((completionCalls(fake, before)[0]?.body as { model: string }).model).toBe("qwen3.7-plus");
+  });
+});
+
+describe("INTL failures reach the client as OpenAI errors", () => {
+  let fake: FakeIntlUpstream;
+  beforeAll(() => {
+    fake = startFakeIntlUpstream();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  /** A fresh gateway per case, since each failure class rests the account. */
+  const failWith = async (options: { prompt?: string; cookie?: string; stream?: boolean }) => {
+    const gw = startIntlGateway(fake, options.cookie ? { INTL_ACCOUNT_1_COOKIE: options.cookie } : {});
+    try {
+      const messages = [{ role: "user" as const, content: options.prompt ?? "fixture:plain" }];
+      if (options.stream) {
+        let content = "";
+        const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages, stream: true });
+        for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
+        throw new Error(`expected an error, got "${content}"`);
+      }
+      await gw.client.chat.completions.create({ model: "qwen-max", messages });
+    } catch (err) {
+      if (err instanceof OpenAI.APIError) return err;
+      throw err;
+    } finally {
+      await gw.stop();
+    }
+    throw new Error("expected an error");
+  };
+
+  test("RateLimited (on chats/new, and as the first stream line) → 429 with Retry-After in hours", async () => {
+    const onCreate = await failWith({ cookie: "a=1; newchat:rate-limited" });
+    expect(onCreate).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(onCreate.headers?.get("retry-after")).toBe(String(6 * 3600));
+    expect(onCreate.message).toContain("6 h");
+    for (const stream of [false, true]) {
+      const inStream = await failWith({ prompt: "fixture:rate-limited-stream", stream });
+      expect(inStream.status).toBe(429);
+      expect(inStream.headers?.get("retry-after")).toBe(String(2 * 3600));
+    }
+  });
+
+  test("401 Unauthorized → 503 naming INTL_ACCOUNT_1_TOKEN", async () => {
+    for (const stream of [false, true]) {
+      const err = await failWith({ prompt: "fixture:unauthorized", stream });
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("upstream_account_expired");
+      expect(err.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      expect(err.message).not.toContain("SECRET");
+    }
+  });
+
+  test("Bad_Request → 502 that points at QWEN_INTL_VERSION", async () => {
+    const err = await failWith({ prompt: "fixture:bad-request" });
+    expect(err.status).toBe(502);
+    expect(err.message).toContain("QWEN_INTL_VERSION");
+  });
+
+  test("Not_Found recreates the chat once, then fails with 502; both chats are deleted", async () => {
+    const createdBefore = fake.createdChats.length;
+    const err = await failWith({ prompt: "fixture:not-found" });
+    expect(err.status).toBe(502);
+    const created = fake.createdChats.slice(createdBefore);
+    expect(created.length).toBe(2);
+    await waitFor(() => created.every((id) => fake.deletedChats.includes(id)));
+  });
+
+  test("quota in-stream after the first characters: 429 before any byte went out, an error event after", async () => {
+    const nonStream = await failWith({ prompt: "fixture:quota-after-text" });
+    expect(nonStream.status).toBe(429);
+    expect(nonStream.code).toBe("upstream_quota_exceeded");
+    const gw = startIntlGateway(fake);
+    try {
+      const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:quota-after-text" }], stream: true });
+      let content = "";
+      const caught = await (async () => {
+        try {
+          for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
+        } catch (err) {
+          return err;
+        }
+        return undefined;
+      })();
+      expect(content).toBe("Hi");
+      expect(caught).toBeInstanceOf(OpenAI.APIError);
+      expect(String((caught as Error).message)).toContain("quota");
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("content inspection failure → 400 content_filter", async () => {
+    const err = await failWith({ prompt: "fixture:content-filter" });
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.code).toBe("content_filter");
+  });
+
+  test("WAF JSON and HTML → 503 with Retry-After", async () => {
+    for (const prompt of ["fixture:waf", "fixture:waf chunk:4"]) {
+      const err = await failWith({ prompt });
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("upstream_waf_blocked");
+      expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+    }
+  });
+
+  test("a plain-string in-stream error, a truncated stream and a thinking-only stream are 502s", async () => {
+    for (const prompt of ["fixture:error-string", "fixture:truncated", "fixture:thinking-only"]) {
+      const err = await failWith({ prompt });
+      expect({ prompt, status: err.status }).toEqual({ prompt, status: 502 });
+    }
+  });
+});
+
+describe("choosing the upstream", () => {
+  test("with both upstreams: bare names go to DEFAULT_UPSTREAM, cn/ and intl/ prefixes and tongyi- ids are explicit", async () => {
+    const cn = startFakeCnUpstream();
+    const intl = startFakeIntlUpstream();
+    const env = { QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1 };
+    const intlFirst = startIntlGateway(intl, env);
+    const cnFirst = startIntlGateway(intl, { ...env, DEFAULT_UPSTREAM: "cn" });
+    const served = async (gw: Gateway, model: string) => {
+      const cnBefore = cn.calls.length;
+      const intlBefore = intl.calls.length;
+      const response = await rawPost(gw.url, { model, messages: [{ role: "user", content: "fixture:plain" }] });
+      expect(response.status).toBe(200);
+      return cn.calls.length > cnBefore ? "cn" : intl.calls.length > intlBefore ? "intl" : "none";
+    };
+    try {
+      expect(await served(intlFirst, "qwen-max")).toBe("intl");
+      expect(await served(intlFirst, "cn/qwen-max")).toBe("cn");
+      expect(await served(intlFirst, "tongyi-qwen3-max-model")).toBe("cn");
+      expect(await served(cnFirst, "qwen-max")).toBe("cn");
+      expect(await served(cnFirst, "intl/qwen3.7-plus")).toBe("intl");
+      const ids = (await intlFirst.client.models.list()).data.map((m) => m.id);
+      expect(ids).toContain("qwen3.8-max");
+      expect(ids).toContain("cn/tongyi-qwen3-max-model");
+      expect(ids).toContain("cn/qwen-max");
+      const health = (await (await fetch(`${intlFirst.url}/health`)).json()) as { accounts: Record<string, number> };
+      expect(health.accounts).toEqual({ cn: 1, intl: 1 });
+    } finally {
+      await intlFirst.stop();
+      await cnFirst.stop();
+      await cn.stop();
+      await intl.stop();
+    }
+  });
+
+  test("a prefix naming an upstream without accounts gets a 503 that says what to set", async () => {
+    const cn = startFakeCnUpstream();
+    const gw = startGateway(cn);
+    try {
+      const response = await rawPost(gw.url, { model: "intl/qwen-max", messages: [{ role: "user", content: "x" }] });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_TOKEN");
+    } finally {
+      await gw.stop();
+      await cn.stop();
     }
   });
 });

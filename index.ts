@@ -30,6 +30,8 @@ const MAX_UPSTREAM_LINE_CHARS = 8 * 1024 * 1024;
 const MAX_ERROR_BODY_CHARS = 64 * 1024;
 const MODEL_LIST_TTL_MS = 10 * 60 * 1000;
 const MODEL_LIST_TIMEOUT_MS = 5_000;
+/** After a failed model-list fetch, requests resolve names without it for this long. */
+const MODEL_LIST_RETRY_MS = 60_000;
 /** Deleting the upstream chat after a reply happens in the background, bounded by this. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 
@@ -869,7 +871,6 @@ export interface UpstreamAdapter {
   complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent>;
   /** The live model list, cached, one fetch in flight at a time; undefined if unreachable. */
   liveModels(): Promise<UpstreamModel[] | undefined>;
-  cachedModels(): UpstreamModel[] | undefined;
   /** Maps a client model name (suffixes stripped) to an upstream id, or undefined if unknown. */
   resolveModel(name: string, live: UpstreamModel[] | undefined): string | undefined;
   /** Names `/v1/models` lists beside the live ids. */
@@ -1086,21 +1087,31 @@ async function failureFromHttpAnswer(
 const WAF_COOLDOWN_SEC = 300;
 const AUTH_COOLDOWN_SEC = 60;
 
-/** Shared model-list cache: TTL, one fetch in flight, the last good list kept when a refresh fails. */
+/**
+ * Shared model-list cache: one fetch in flight at a time; a stale list is
+ * served at once while it refreshes in the background; after a failed fetch
+ * with nothing cached, requests do not wait on the upstream again for a while.
+ */
 function createModelCache(load: () => Promise<UpstreamModel[] | undefined>) {
   let cache: { models: UpstreamModel[]; at: number } | undefined;
+  let failedAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<UpstreamModel[] | undefined> | undefined;
-  return {
-    cached: () => cache?.models,
-    live(): Promise<UpstreamModel[] | undefined> {
-      if (cache && Date.now() - cache.at < MODEL_LIST_TTL_MS) return Promise.resolve(cache.models);
-      inFlight ??= load().then((models) => {
-        inFlight = undefined;
-        if (models && models.length > 0) cache = { models, at: Date.now() };
-        return cache?.models;
-      });
-      return inFlight;
-    },
+  const refresh = () =>
+    (inFlight ??= load().then((models) => {
+      inFlight = undefined;
+      if (models && models.length > 0) cache = { models, at: Date.now() };
+      else failedAt = Date.now();
+      return cache?.models;
+    }));
+  return (): Promise<UpstreamModel[] | undefined> => {
+    const now = Date.now();
+    if (cache && now - cache.at < MODEL_LIST_TTL_MS) return Promise.resolve(cache.models);
+    if (cache) {
+      void refresh();
+      return Promise.resolve(cache.models);
+    }
+    if (now - failedAt < MODEL_LIST_RETRY_MS) return Promise.resolve(undefined);
+    return refresh();
   };
 }
 
@@ -1343,8 +1354,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     accounts: config.cnAccounts,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     complete,
-    liveModels: models.live,
-    cachedModels: models.cached,
+    liveModels: models,
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const liveMatch = findLiveModel(live, lower);
@@ -1759,8 +1769,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     accounts: config.intlAccounts,
     credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`,
     complete,
-    liveModels: models.live,
-    cachedModels: models.cached,
+    liveModels: models,
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const userAlias = config.intlAliases[lower];
@@ -2097,7 +2106,7 @@ export function createApp(deps: AppDeps) {
     const { upstream, model } = chooseUpstream(chat.model);
     const adapter = adapters[upstream];
     const { base, thinking: suffixThinking, search: suffixSearch } = splitModelSuffix(model);
-    const upstreamModel = adapter.resolveModel(base, adapter.cachedModels()) ?? adapter.resolveModel(base, await adapter.liveModels());
+    const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
     if (upstreamModel === undefined) {
       throw new HttpError(404, `The model '${chat.model}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
     }
@@ -2483,7 +2492,9 @@ if (import.meta.main) {
     console.error(`qwenplug: configuration error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  const { server } = startServer(config);
+  const { server, app } = startServer(config);
+  // Warm the model lists so the first chat request does not wait for them.
+  for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
   console.log(
     `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
       `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +

@@ -1,20 +1,22 @@
-// A fake Qwen CN (/dialog) upstream that replays the transcripts in fixtures/cn.
-// Used by index.test.ts and the benchmark; also runnable on its own so the
-// README's curl examples can be tried without a Qwen account:
+// Fake Qwen upstreams that replay the transcripts in fixtures/: CN (/dialog,
+// fixtures/cn) and INTL (chat.qwen.ai v2, fixtures/intl). Used by
+// index.test.ts and the benchmark; also runnable on its own so the README's
+// curl examples can be tried without a Qwen account:
 //
-//   bun bench/fake-upstream.ts            # listens on 127.0.0.1:8090
-//   QWEN_CN_BASE_URL=http://127.0.0.1:8090 CN_ACCOUNT_1_COOKIE=fake bun index.ts
+//   bun bench/fake-upstream.ts     # CN fake on 127.0.0.1:8090, INTL fake on :8091
 //
 // Which transcript it replays: the prompt (or the account cookie) may contain
 // directives `fixture:NAME`, `chunk:N` (split the body into N-byte pieces),
 // `gap:MS` (pause between pieces), `silence:MS` (pause after the headers) and
 // `drip:MS` (send events one by one, MS apart, forever: for abort tests).
 // A cookie directive wins over a prompt directive. Without one: plain.sse.
+// The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn");
+const INTL_FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "intl");
 
 export interface Fixture {
   status: number;
@@ -23,7 +25,7 @@ export interface Fixture {
 }
 
 /** `name@502.html` → status 502, text/html; `.sse` → event stream; `.json` → JSON. */
-export function loadCnFixtures(dir: string = FIXTURE_DIR): Map<string, Fixture> {
+export function loadFixtures(dir: string = FIXTURE_DIR): Map<string, Fixture> {
   const fixtures = new Map<string, Fixture>();
   for (const file of readdirSync(dir)) {
     const match = /^([a-z0-9-]+)(?:@(\d{3}))?\.(sse|json|html)$/.exec(file);
@@ -59,8 +61,78 @@ const directive = (text: string, key: string): string | undefined => new RegExp(
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Counts streams the client cancelled before they ended. */
+interface CancelCounter {
+  cancelledStreams: number;
+}
+
+/** Replays a fixture's bytes, `chunkBytes` at a time, with optional pauses. */
+function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response {
+  let offset = 0;
+  let isDone = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (offset === 0 && silenceMs > 0) await sleep(silenceMs);
+      else if (offset > 0 && gapMs > 0) await sleep(gapMs);
+      if (offset >= fixture.body.length) {
+        isDone = true;
+        controller.close();
+        return;
+      }
+      const end = Math.min(fixture.body.length, offset + chunkBytes);
+      controller.enqueue(fixture.body.slice(offset, end));
+      offset = end;
+    },
+    cancel() {
+      if (!isDone) state.cancelledStreams++;
+    },
+  });
+  return new Response(stream, { status: fixture.status, headers: { "content-type": fixture.contentType } });
+}
+
+/** An endless stream, one event every `intervalMs`, built by `event(n)`: for abort tests. */
+function drip(state: CancelCounter, intervalMs: number, event: (n: number) => unknown): Response {
+  let n = 0;
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (n > 0) await sleep(intervalMs);
+      n++;
+      controller.enqueue(encoder.encode(`data: ${JSON.stringify(event(n))}\n\n`));
+    },
+    cancel() {
+      state.cancelledStreams++;
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+}
+
+/** Picks and replays the fixture the directives in `prompt` and `cookie` name. */
+function replayByDirectives(state: CancelCounter, fixtures: Map<string, Fixture>, prompt: string, cookie: string, dripEvent: (n: number) => unknown): Response {
+  const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
+  const dripMs = pick("drip");
+  if (dripMs !== undefined) return drip(state, Number(dripMs), dripEvent);
+  const name = pick("fixture") ?? "plain";
+  const fixture = fixtures.get(name);
+  if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
+  return replay(state, fixture, Number(pick("chunk") ?? 1 << 30), Number(pick("gap") ?? 0), Number(pick("silence") ?? 0));
+}
+
+async function readCall(req: Request): Promise<FakeCall> {
+  const text = await req.text();
+  let body: unknown;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body };
+}
+
+const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
+
 export function startFakeCnUpstream(options: { port?: number; hostname?: string } = {}): FakeCnUpstream {
-  const fixtures = loadCnFixtures();
+  const fixtures = loadFixtures();
   const state: FakeCnUpstream = {
     url: "",
     port: 0,
@@ -73,64 +145,14 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
     },
   };
 
-  const replay = (fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response => {
-    let offset = 0;
-    let isDone = false;
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (offset === 0 && silenceMs > 0) await sleep(silenceMs);
-        else if (offset > 0 && gapMs > 0) await sleep(gapMs);
-        if (offset >= fixture.body.length) {
-          isDone = true;
-          controller.close();
-          return;
-        }
-        const end = Math.min(fixture.body.length, offset + chunkBytes);
-        controller.enqueue(fixture.body.slice(offset, end));
-        offset = end;
-      },
-      cancel() {
-        if (!isDone) state.cancelledStreams++;
-      },
-    });
-    return new Response(stream, { status: fixture.status, headers: { "content-type": fixture.contentType } });
-  };
-
-  const drip = (intervalMs: number): Response => {
-    let n = 0;
-    let text = "";
-    const encoder = new TextEncoder();
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (n > 0) await sleep(intervalMs);
-        n++;
-        text += `${n} `;
-        const event = { sessionId: "drip0000000000000000000000000000", msgStatus: "generating", contents: [{ role: "assistant", contentType: "text", content: text }] };
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
-      },
-      cancel() {
-        state.cancelledStreams++;
-      },
-    });
-    return new Response(stream, { headers: { "content-type": "text/event-stream" } });
-  };
-
-  const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
-
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname: options.hostname ?? "127.0.0.1",
     idleTimeout: 0,
     async fetch(req) {
-      const path = new URL(req.url).pathname;
-      const text = await req.text();
-      let body: unknown = undefined;
-      try {
-        body = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      state.calls.push({ path, headers: Object.fromEntries(req.headers), body });
+      const call = await readCall(req);
+      state.calls.push(call);
+      const { path, body } = call;
       const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
 
       if (path === "/dialog/session/delete") {
@@ -148,14 +170,11 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
       if (custom) return custom;
       const contents = Array.isArray(record.contents) ? record.contents : [];
       const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
-      const cookie = req.headers.get("cookie") ?? "";
-      const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
-      const dripMs = pick("drip");
-      if (dripMs !== undefined) return drip(Number(dripMs));
-      const name = pick("fixture") ?? "plain";
-      const fixture = fixtures.get(name);
-      if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
-      return replay(fixture, Number(pick("chunk") ?? 1 << 30), Number(pick("gap") ?? 0), Number(pick("silence") ?? 0));
+      return replayByDirectives(state, fixtures, prompt, req.headers.get("cookie") ?? "", (n) => ({
+        sessionId: "drip0000000000000000000000000000",
+        msgStatus: "generating",
+        contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
+      }));
     },
   });
   state.port = server.port as number;
@@ -163,7 +182,77 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
   return state;
 }
 
+export interface FakeIntlUpstream extends CancelCounter {
+  url: string;
+  calls: FakeCall[];
+  /** Chat ids handed out by /api/v2/chats/new, and those deleted afterwards. */
+  createdChats: string[];
+  deletedChats: string[];
+  stop(): Promise<void>;
+}
+
+/** The chat.qwen.ai v2 fake: chats/new → completions?chat_id → DELETE chats/<id>, and /api/models. */
+export function startFakeIntlUpstream(options: { port?: number; hostname?: string } = {}): FakeIntlUpstream {
+  const fixtures = loadFixtures(INTL_FIXTURE_DIR);
+  const state: FakeIntlUpstream = {
+    url: "",
+    calls: [],
+    createdChats: [],
+    deletedChats: [],
+    cancelledStreams: 0,
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+  let nextChat = 0;
+  const server = Bun.serve({
+    port: options.port ?? 0,
+    hostname: options.hostname ?? "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(req) {
+      const call = await readCall(req);
+      state.calls.push(call);
+      const cookie = req.headers.get("cookie") ?? "";
+      const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
+      if (call.path === "/api/models" && req.method === "GET") {
+        return new Response(fixtures.get("models")?.body ?? "{}", { headers: { "content-type": "application/json" } });
+      }
+      if (call.path === "/api/v2/chats/new" && req.method === "POST") {
+        const special = directive(cookie, "newchat");
+        const fixture = special === undefined ? undefined : fixtures.get(special);
+        if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
+        nextChat++;
+        const id = `00000000-0000-4000-8000-${String(nextChat).padStart(12, "0")}`;
+        state.createdChats.push(id);
+        return json({ success: true, request_id: `req-${nextChat}`, data: { id } });
+      }
+      const deleted = /^\/api\/v2\/chats\/([^/]+)$/.exec(call.path);
+      if (deleted && req.method === "DELETE") {
+        state.deletedChats.push(decodeURIComponent(deleted[1] as string));
+        return json({ success: true, data: { status: true } });
+      }
+      if (call.path === "/api/v2/chat/completions" && req.method === "POST") {
+        const chatId = new URL(req.url).searchParams.get("chat_id") ?? "";
+        if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
+          return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
+        }
+        const messages = Array.isArray(record.messages) ? record.messages : [];
+        const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
+        return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
+          choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }],
+          response_id: "drip",
+        }));
+      }
+      return new Response("not found", { status: 404 });
+    },
+  });
+  state.url = `http://127.0.0.1:${server.port}`;
+  return state;
+}
+
 if (import.meta.main) {
-  const fake = startFakeCnUpstream({ port: Number(process.env.FAKE_PORT ?? 8090) });
-  console.log(`fake Qwen CN upstream on ${fake.url} (fixtures: ${[...loadCnFixtures().keys()].join(", ")})`);
+  const cn = startFakeCnUpstream({ port: Number(process.env.FAKE_PORT ?? 8090) });
+  const intl = startFakeIntlUpstream({ port: Number(process.env.FAKE_INTL_PORT ?? 8091) });
+  console.log(`fake Qwen CN upstream on ${cn.url} (fixtures: ${[...loadFixtures().keys()].join(", ")})`);
+  console.log(`fake Qwen INTL upstream on ${intl.url} (fixtures: ${[...loadFixtures(INTL_FIXTURE_DIR).keys()].join(", ")})`);
 }
