@@ -34,6 +34,7 @@ const MODEL_LIST_TIMEOUT_MS = 5_000;
 const MODEL_LIST_RETRY_MS = 60_000;
 /** Deleting the upstream chat after a reply happens in the background, bounded by this. */
 const CLEANUP_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
@@ -159,8 +160,15 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: intFromEnv("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 120_000),
   HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
-  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 1_000, 600_000, 60_000),
-  UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 1_000, 600_000, 120_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: intFromEnv("UPSTREAM_CONNECT_TIMEOUT_MS", 100, 600_000, 20_000),
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 100, 600_000, 60_000),
+  ACCOUNT_MAX_IN_FLIGHT: intFromEnv("ACCOUNT_MAX_IN_FLIGHT", 1, 100_000, 8),
+  ACCOUNT_QUEUE_TIMEOUT_MS: intFromEnv("ACCOUNT_QUEUE_TIMEOUT_MS", 0, 600_000, 30_000),
+  ACCOUNT_REPROBE_MS: intFromEnv("ACCOUNT_REPROBE_MS", 100, 86_400_000, 600_000),
+  FAILOVER_MAX_ATTEMPTS: intFromEnv("FAILOVER_MAX_ATTEMPTS", 1, 10, 3),
+  FAILOVER_HOLDBACK_CHARS: intFromEnv("FAILOVER_HOLDBACK_CHARS", 0, 10_000, 16),
+  FAILOVER_HOLDBACK_MS: intFromEnv("FAILOVER_HOLDBACK_MS", 0, 60_000, 300),
+  UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 100, 600_000, 120_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: z
     .string()
@@ -224,8 +232,18 @@ export interface Config {
   maxBodyBytes: number;
   promptMaxChars: number;
   heartbeatMs: number;
-  firstByteTimeoutMs: number;
-  idleTimeoutMs: number;
+  timeouts: UpstreamTimeouts;
+  /** Requests one account may serve at once; more wait for a slot. */
+  accountMaxInFlight: number;
+  /** How long a request may wait for a free account slot. */
+  accountQueueTimeoutMs: number;
+  /** How often an account found logged out is checked again. */
+  accountReprobeMs: number;
+  /** Attempts per request across accounts, the first included. */
+  failoverMaxAttempts: number;
+  /** Text held back before the first byte goes out, so a failure can still move to another account. */
+  holdbackChars: number;
+  holdbackMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
   /** Every secret value, so that any text leaving the process can be scrubbed of them. */
@@ -393,8 +411,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     promptMaxChars: e.PROMPT_MAX_CHARS,
     heartbeatMs: e.HEARTBEAT_MS,
-    firstByteTimeoutMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
-    idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+    timeouts: { connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS },
+    accountMaxInFlight: e.ACCOUNT_MAX_IN_FLIGHT,
+    accountQueueTimeoutMs: e.ACCOUNT_QUEUE_TIMEOUT_MS,
+    accountReprobeMs: e.ACCOUNT_REPROBE_MS,
+    failoverMaxAttempts: e.FAILOVER_MAX_ATTEMPTS,
+    holdbackChars: e.FAILOVER_HOLDBACK_CHARS,
+    holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL as LogLevel,
     secrets: [
@@ -875,6 +898,35 @@ export interface UpstreamAdapter {
   resolveModel(name: string, live: UpstreamModel[] | undefined): string | undefined;
   /** Names `/v1/models` lists beside the live ids. */
   aliasNames(): string[];
+  /**
+   * A cheap liveness call (UPSTREAMS §1.4, §2.3) that confirms an auth
+   * failure: "dead" only when the upstream clearly says logged out.
+   */
+  probe(account: Account): Promise<ProbeResult>;
+}
+
+export type ProbeResult = "alive" | "dead" | "unknown";
+
+/** Runs a liveness request and classifies its answer; network trouble and WAF pages are "unknown". */
+async function runProbe(request: () => Promise<Response>, isAlive: (json: Record<string, unknown>) => boolean, isDead: (json: Record<string, unknown>) => boolean): Promise<ProbeResult> {
+  try {
+    const response = await request();
+    const body = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
+    const actual = Number(response.headers.get("x-actual-status-code"));
+    const status = Number.isInteger(actual) && actual >= 100 ? actual : response.status;
+    if (looksLikeWaf(body)) return "unknown";
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = asRecord(JSON.parse(body));
+    } catch {
+      json = undefined;
+    }
+    if (status === 401 || status === 403 || (json !== undefined && isDead(json))) return "dead";
+    if (status === 200 && json !== undefined && isAlive(json)) return "alive";
+    return "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 export interface AdapterOptions {
@@ -911,15 +963,31 @@ async function readTextCapped(response: Response, maxChars: number): Promise<str
   return text.slice(0, maxChars);
 }
 
+export interface UpstreamTimeouts {
+  /** Until the upstream's response headers arrive (chat creation included). */
+  connectMs: number;
+  /** From the headers until the first body bytes. */
+  firstByteMs: number;
+  /** The longest silence between body chunks. */
+  idleMs: number;
+}
+
+const TIMEOUT_PHASES = {
+  connect: { limit: "connectMs", variable: "UPSTREAM_CONNECT_TIMEOUT_MS", what: "did not answer" },
+  firstByte: { limit: "firstByteMs", variable: "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", what: "accepted the request but sent nothing" },
+  idle: { limit: "idleMs", variable: "UPSTREAM_IDLE_TIMEOUT_MS", what: "went silent mid-reply" },
+} as const;
+
 /**
- * One timer per upstream attempt: a first-byte limit, then an idle limit that
- * `touch()` pushes forward. It re-arms itself lazily instead of resetting a
- * timer on every chunk. Aborting the returned signal cancels the fetch.
+ * One timer per upstream attempt, through three phases (connect, first
+ * byte, idle), each with its own limit. `touch()` only records the time; the
+ * timer re-arms itself lazily instead of being reset on every chunk.
+ * Aborting the returned signal cancels the fetch.
  */
-function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
+function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
   const controller = new AbortController();
-  let limitMs = firstLimitMs;
-  let isFirstByte = true;
+  let phase: keyof typeof TIMEOUT_PHASES = "connect";
+  let limitMs = timeouts.connectMs;
   let lastActivity = Date.now();
   let fired: UpstreamFailure | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -929,12 +997,8 @@ function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
   const check = () => {
     const idle = Date.now() - lastActivity;
     if (idle >= limitMs) {
-      fired = {
-        kind: "timeout",
-        message: isFirstByte
-          ? `Qwen did not start answering within ${limitMs} ms (UPSTREAM_FIRST_BYTE_TIMEOUT_MS).`
-          : `Qwen went silent for ${limitMs} ms mid-reply (UPSTREAM_IDLE_TIMEOUT_MS).`,
-      };
+      const { variable, what } = TIMEOUT_PHASES[phase];
+      fired = { kind: "timeout", message: `Qwen ${what} within ${limitMs} ms (${variable}).` };
       controller.abort(new Error("upstream timeout"));
     } else {
       timer = setTimeout(check, limitMs - idle);
@@ -946,11 +1010,15 @@ function createWatchdog(parent: AbortSignal, firstLimitMs: number) {
     touch() {
       lastActivity = Date.now();
     },
-    /** Switches from the first-byte limit to the idle limit. */
-    streaming(idleMs: number) {
-      isFirstByte = false;
-      limitMs = idleMs;
+    enter(next: "firstByte" | "idle") {
+      phase = next;
+      limitMs = timeouts[TIMEOUT_PHASES[next].limit];
       lastActivity = Date.now();
+      // The new limit may be shorter than the one the pending timer was armed for.
+      if (timer !== undefined && fired === undefined) {
+        clearTimeout(timer);
+        timer = setTimeout(check, limitMs);
+      }
     },
     failure: () => fired,
     clear() {
@@ -980,7 +1048,6 @@ async function* readUpstreamStream(
   decoder: StreamDecoder,
   watchdog: Watchdog,
   signal: AbortSignal,
-  idleTimeoutMs: number,
   upstreamLabel: string,
 ): AsyncGenerator<NeutralEvent> {
   const out: NeutralEvent[] = [];
@@ -1005,7 +1072,8 @@ async function* readUpstreamStream(
   });
   const reader = body.getReader();
   const text = new TextDecoder();
-  watchdog.streaming(idleTimeoutMs);
+  watchdog.enter("firstByte");
+  let isFirstChunk = true;
   try {
     while (terminal === undefined) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -1019,7 +1087,12 @@ async function* readUpstreamStream(
         };
         break;
       }
-      watchdog.touch();
+      if (isFirstChunk) {
+        isFirstChunk = false;
+        watchdog.enter("idle");
+      } else {
+        watchdog.touch();
+      }
       try {
         if (chunk.done) {
           parser.feed(text.decode());
@@ -1281,7 +1354,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 
   async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
     const n = account.number;
-    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
+    const watchdog = createWatchdog(signal, config.timeouts);
     let sessionId: string | undefined;
     try {
       let response: Response;
@@ -1303,7 +1376,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
         return;
       }
       const decoder = createDecoder(req, n, (id) => (sessionId = id));
-      yield* readUpstreamStream(response.body, decoder, watchdog, signal, config.idleTimeoutMs, "Qwen CN");
+      yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
     } finally {
       watchdog.clear();
       if (sessionId !== undefined) deleteSession(account, sessionId);
@@ -1365,6 +1438,19 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       return undefined;
     },
     aliasNames: () => Object.keys(config.aliases),
+    probe: (account) =>
+      runProbe(
+        () =>
+          upstreamFetch(`${config.cnBaseUrl}/dialog/session/list`, {
+            method: "POST",
+            headers: headersFor(account, "application/json, text/plain, */*"),
+            body: "{}",
+            signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+          }),
+        // QFA treats "data is an array" as alive.
+        (json) => json.success === true && Array.isArray(json.data),
+        (json) => json.errorCode === "NOT_LOGIN",
+      ),
   };
 }
 
@@ -1549,7 +1635,8 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
         json = undefined;
       }
       const id = asRecord(json?.data)?.id;
-      if (json?.success !== false && typeof id === "string" && id !== "") return { chatId: id };
+      // The id goes into a URL path and the Referer header: accept only what an id looks like.
+      if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
       const failure = json && failureFromJson(json, n);
       return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${label(n)}.` } };
     }
@@ -1686,7 +1773,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
 
   async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
     const n = account.number;
-    const watchdog = createWatchdog(signal, config.firstByteTimeoutMs);
+    const watchdog = createWatchdog(signal, config.timeouts);
     const chatIds: string[] = [];
     try {
       // A chat that vanishes between creation and use (Not_Found) is recreated once.
@@ -1712,7 +1799,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
         }
         const contentType = response.headers.get("content-type") ?? "";
         if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
-          yield* readUpstreamStream(response.body, createDecoder(n), watchdog, signal, config.idleTimeoutMs, "Qwen INTL");
+          yield* readUpstreamStream(response.body, createDecoder(n), watchdog, signal, "Qwen INTL");
           return;
         }
         let code: string | undefined;
@@ -1783,6 +1870,12 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       return live === undefined ? name : undefined;
     },
     aliasNames: () => [...Object.keys(INTL_FAMILY_ALIASES), ...Object.keys(config.intlAliases)],
+    probe: (account) =>
+      runProbe(
+        () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, `${base}/`), signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+        (json) => typeof json.role === "string" || typeof json.id === "string",
+        (json) => json.success === false && asRecord(json.data)?.code === "Unauthorized",
+      ),
   };
 }
 
@@ -1821,44 +1914,185 @@ export function createSummaryDiff() {
 
 // ── Account pool ────────────────────────────────────────────────────────────
 
+export type AccountHealth = "healthy" | "cooling" | "invalid";
+
 interface AccountState {
   account: Account;
+  health: AccountHealth;
   inFlight: number;
-  coolingUntil: number;
+  /** Cooling: when it may serve again. Invalid: when to check it again. */
+  until: number;
+  /** Rate/WAF cooldowns double with each failure in a row. */
+  strikes: number;
+  isProbing: boolean;
   lastFailure?: UpstreamFailure;
+  lastErrorAt?: number;
+  successes: number;
+  failures: Partial<Record<ErrorKind, number>>;
+  ttftMs: ReturnType<typeof createSampleWindow>;
 }
 
-const isAccountLevel = (failure: UpstreamFailure) =>
+/** The last `size` samples, for p50/p95 without keeping every request forever. */
+function createSampleWindow(size = 512) {
+  const samples: number[] = [];
+  let next = 0;
+  return {
+    add(value: number) {
+      if (samples.length < size) samples.push(value);
+      else samples[next] = value;
+      next = (next + 1) % size;
+    },
+    percentiles(): { p50: number | null; p95: number | null; samples: number } {
+      if (samples.length === 0) return { p50: null, p95: null, samples: 0 };
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+      return { p50: at(0.5), p95: at(0.95), samples: sorted.length };
+    },
+  };
+}
+
+export const isAccountLevel = (failure: UpstreamFailure) =>
   failure.kind === "auth" || failure.kind === "quota" || failure.kind === "rate" || failure.kind === "waf";
 
+/** Failures worth another account when nothing reached the client yet. */
+const isRetryable = (failure: UpstreamFailure) =>
+  isAccountLevel(failure) || failure.kind === "upstream" || failure.kind === "truncated" || failure.kind === "timeout";
+
+const MAX_BACKOFF_SEC = 3600;
+
+export interface PoolOptions {
+  maxInFlight: number;
+  queueTimeoutMs: number;
+  reprobeMs: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
 /**
- * One pool per upstream: least-loaded choice over healthy accounts; an
- * account that failed with an account-level error (auth, quota, rate, WAF)
- * cools down so that it is not hammered on every request.
+ * One pool per upstream. Healthy accounts serve, least-loaded first, up to
+ * `maxInFlight` requests each; beyond that a request waits for a slot. An
+ * auth failure is confirmed with a liveness probe before the account is
+ * marked invalid (so one blip does not kill it); invalid accounts are probed
+ * again every `reprobeMs` and come back when fixed upstream. Rate limits,
+ * quota and WAF blocks cool an account down, with backoff.
  */
-export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar">, now: () => number = Date.now) {
-  const states: AccountState[] = upstream.accounts.map((account) => ({ account, inFlight: 0, coolingUntil: 0 }));
+export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar" | "probe">, options: PoolOptions) {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const states: AccountState[] = upstream.accounts.map((account) => ({
+    account,
+    health: "healthy",
+    inFlight: 0,
+    until: 0,
+    strikes: 0,
+    isProbing: false,
+    successes: 0,
+    failures: {},
+    ttftMs: createSampleWindow(),
+  }));
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of waiters) waiter();
+    waiters.clear();
+  };
+
+  function probe(state: AccountState): void {
+    if (state.isProbing) return;
+    state.isProbing = true;
+    void upstream.probe(state.account).then((result) => {
+      state.isProbing = false;
+      if (result === "alive") {
+        state.health = "healthy";
+        state.until = 0;
+        state.strikes = 0;
+      } else if (result === "dead") {
+        state.health = "invalid";
+        state.until = now() + options.reprobeMs;
+      } else if (state.health === "invalid") {
+        state.until = now() + options.reprobeMs;
+      }
+      log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
+      wake();
+    });
+  }
+
+  /** Moves expired cooldowns back to healthy and starts due re-probes of invalid accounts. */
+  function refresh(t: number): void {
+    for (const state of states) {
+      if (state.health === "cooling" && state.until <= t && !state.isProbing) state.health = "healthy";
+      else if (state.health === "invalid" && state.until <= t) probe(state);
+    }
+  }
+
+  function pick(exclude: ReadonlySet<number>): { state?: AccountState; isFull: boolean } {
+    let best: AccountState | undefined;
+    let isFull = false;
+    for (const state of states) {
+      if (exclude.has(state.account.number) || state.health !== "healthy") continue;
+      if (state.inFlight >= options.maxInFlight) {
+        isFull = true;
+        continue;
+      }
+      if (best === undefined || state.inFlight < best.inFlight) best = state;
+    }
+    return { state: best, isFull };
+  }
+
   return {
     size: states.length,
-    acquire(exclude: ReadonlySet<number>): AccountState | undefined {
-      const t = now();
-      let best: AccountState | undefined;
-      for (const state of states) {
-        if (exclude.has(state.account.number) || state.coolingUntil > t) continue;
-        if (best === undefined || state.inFlight < best.inFlight) best = state;
+    /** A healthy account with a free slot, waiting for one if all are busy; undefined if none can serve. */
+    async acquire(exclude: ReadonlySet<number>, signal: AbortSignal): Promise<AccountState | undefined> {
+      const deadline = now() + options.queueTimeoutMs;
+      for (;;) {
+        refresh(now());
+        const { state, isFull } = pick(exclude);
+        if (state) {
+          state.inFlight++;
+          return state;
+        }
+        const wait = deadline - now();
+        if (!isFull || wait <= 0 || signal.aborted) return undefined;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal.removeEventListener("abort", done);
+            waiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, wait);
+          signal.addEventListener("abort", done, { once: true });
+          waiters.add(done);
+        });
       }
-      if (best) best.inFlight++;
-      return best;
     },
-    release(state: AccountState, failure?: UpstreamFailure) {
+    release(state: AccountState, failure: UpstreamFailure | undefined, ttftMs: number | undefined): void {
       state.inFlight--;
+      if (ttftMs !== undefined) state.ttftMs.add(ttftMs);
       if (failure === undefined) {
-        state.lastFailure = undefined;
-      } else if (isAccountLevel(failure)) {
-        state.lastFailure = failure;
-        state.coolingUntil = now() + (failure.retryAfterSec ?? 60) * 1000;
+        state.successes++;
+        state.strikes = 0;
+        wake();
+        return;
       }
+      state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
+      state.lastFailure = failure;
+      state.lastErrorAt = now();
+      if (failure.kind === "auth") {
+        // Rest the account while a liveness call decides whether it is really logged out.
+        if (state.health === "healthy") {
+          state.health = "cooling";
+          state.until = now() + (failure.retryAfterSec ?? AUTH_COOLDOWN_SEC) * 1000;
+        }
+        probe(state);
+      } else if (isAccountLevel(failure) && state.health !== "invalid") {
+        state.strikes++;
+        const base = failure.retryAfterSec ?? 60;
+        const seconds = failure.kind === "quota" ? base : Math.min(MAX_BACKOFF_SEC, base * 2 ** (state.strikes - 1));
+        state.health = "cooling";
+        state.until = Math.max(state.until, now() + seconds * 1000);
+      }
+      wake();
     },
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
     unavailable(): UpstreamFailure {
@@ -1866,18 +2100,36 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         return { kind: "no_account", message: `No Qwen ${upstream.name.toUpperCase()} account is configured: set ${upstream.credentialVar(1)}, then restart qwenplug.` };
       }
       const t = now();
-      const reasons = states.map(({ account, lastFailure, coolingUntil }) => {
-        const wait = Math.max(0, Math.ceil((coolingUntil - t) / 1000));
-        return lastFailure?.kind === "auth"
-          ? `${label(account.number)} is logged out (refresh ${upstream.credentialVar(account.number)})`
-          : `${label(account.number)} is cooling down for ${wait} s after ${lastFailure?.kind ?? "errors"}`;
+      const reasons = states.map((state) => {
+        const n = state.account.number;
+        const wait = Math.max(1, Math.ceil((state.until - t) / 1000));
+        if (state.health === "invalid") return `${label(n)} is logged out (refresh ${upstream.credentialVar(n)})`;
+        if (state.health === "cooling") return `${label(n)} is resting for ${wait} s after ${state.lastFailure?.kind ?? "errors"}`;
+        return `${label(n)} is busy (${state.inFlight} requests; ACCOUNT_MAX_IN_FLIGHT is ${options.maxInFlight})`;
       });
-      const soonest = Math.min(...states.map((s) => s.coolingUntil));
+      const cooling = states.filter((s) => s.health === "cooling").map((s) => s.until);
+      const isAllInvalid = states.every((s) => s.health === "invalid");
       return {
-        kind: states.length > 0 && states.every((s) => s.lastFailure?.kind === "auth") ? "auth" : "no_account",
+        kind: isAllInvalid ? "auth" : "no_account",
         message: `No Qwen ${upstream.name.toUpperCase()} account can serve this request: ${reasons.join("; ")}.`,
-        retryAfterSec: Math.max(1, Math.ceil((soonest - t) / 1000)),
+        retryAfterSec: cooling.length > 0 ? Math.max(1, Math.ceil((Math.min(...cooling) - t) / 1000)) : isAllInvalid ? undefined : 1,
       };
+    },
+    /** Per-account figures for /status: numbers and states, never secrets. */
+    snapshot() {
+      const t = now();
+      refresh(t);
+      return states.map((state) => ({
+        number: state.account.number,
+        state: state.health,
+        in_flight: state.inFlight,
+        successes: state.successes,
+        failures: state.failures,
+        last_error_kind: state.lastFailure?.kind ?? null,
+        last_error_at: state.lastErrorAt === undefined ? null : new Date(state.lastErrorAt).toISOString(),
+        available_in_s: state.health === "healthy" ? 0 : Math.max(0, Math.ceil((state.until - t) / 1000)),
+        ttft_ms: state.ttftMs.percentiles(),
+      }));
     },
   };
 }
@@ -2016,7 +2268,16 @@ export function createApp(deps: AppDeps) {
   };
   const adapterOptions = { config, fetch: upstreamFetch, redact, debug };
   const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
-  const pools: Record<UpstreamName, Pool> = { cn: createPool(adapters.cn), intl: createPool(adapters.intl) };
+  const poolOptions: PoolOptions = {
+    maxInFlight: config.accountMaxInFlight,
+    queueTimeoutMs: config.accountQueueTimeoutMs,
+    reprobeMs: config.accountReprobeMs,
+    log: debug,
+  };
+  const pools: Record<UpstreamName, Pool> = { cn: createPool(adapters.cn, poolOptions), intl: createPool(adapters.intl, poolOptions) };
+  const requestTtft = createSampleWindow();
+  let isStopping = false;
+  const startedAt = Date.now();
   /** Upstreams with at least one account, the default first. */
   const configured = (config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const)).filter(
     (name) => adapters[name].accounts.length > 0,
@@ -2126,43 +2387,80 @@ export function createApp(deps: AppDeps) {
   }
 
   /**
-   * Runs the request on the pool. Until the first text or reasoning event is
-   * out, an account-level failure moves on to the next account; after that,
-   * events pass through untouched.
+   * Runs the request on the pool behind the failover gate. Until the commit
+   * point the gate holds text back (FAILOVER_HOLDBACK_CHARS characters or
+   * FAILOVER_HOLDBACK_MS, whichever comes first, or the end of the reply); a
+   * retryable failure before it drops what was held and starts the same
+   * request on another account, so the client never sees text twice. After
+   * the commit point events pass straight through.
    */
   async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<NeutralEvent> {
     const adapter = adapters[req.upstream];
     const pool = pools[req.upstream];
+    const maxAttempts = Math.min(config.failoverMaxAttempts, Math.max(1, pool.size));
     const tried = new Set<number>();
-    for (;;) {
-      const state = pool.acquire(tried);
-      if (state === undefined) {
-        yield { type: "error", failure: pool.unavailable() };
-        return;
-      }
+    let lastFailure: UpstreamFailure | undefined;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const state = await pool.acquire(tried, signal);
+      if (state === undefined) break;
       tried.add(state.account.number);
       logRecord.account = `${req.upstream}#${state.account.number}`;
+      const attemptStart = performance.now();
+      let ttftMs: number | undefined;
       let failure: UpstreamFailure | undefined;
-      let hasOutput = false;
-      let retry = false;
+      let isRetry = false;
+      let isCommitted = config.holdbackChars === 0 || config.holdbackMs === 0;
+      const held: NeutralEvent[] = [];
+      let heldChars = 0;
+      let holdUntil = 0;
+      const upstream = adapter.complete(req, state.account, signal);
+      let pending: Promise<IteratorResult<NeutralEvent>> | undefined;
       try {
-        for await (const event of adapter.complete(req, state.account, signal)) {
+        for (;;) {
+          pending ??= upstream.next();
+          const result = isCommitted || held.length === 0 ? await pending : await withDeadline(pending, holdUntil - performance.now());
+          if (result === undefined) {
+            // Held long enough: commit what came so far.
+            isCommitted = true;
+            yield* held.splice(0);
+            continue;
+          }
+          pending = undefined;
+          if (result.done) break;
+          const event = result.value;
           if (event.type === "error") {
             failure = event.failure;
-            if (!hasOutput && isAccountLevel(failure) && tried.size < pool.size) {
-              debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind}; trying another`);
-              retry = true;
+            if (!isCommitted && isRetryable(failure) && attempt + 1 < maxAttempts && !signal.aborted) {
+              debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind} before the commit point; trying another account`);
+              isRetry = true;
               break;
             }
+          } else if (event.type === "text" || event.type === "reasoning") {
+            ttftMs ??= performance.now() - attemptStart;
           }
-          if (event.type === "text" || event.type === "reasoning") hasOutput = true;
-          yield event;
+          if (isCommitted) {
+            yield event;
+            continue;
+          }
+          held.push(event);
+          if (event.type === "text" || event.type === "reasoning") {
+            if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
+            heldChars += event.text.length;
+          }
+          if (heldChars >= config.holdbackChars || event.type === "done" || event.type === "error") {
+            isCommitted = true;
+            yield* held.splice(0);
+          }
         }
       } finally {
-        pool.release(state, failure);
+        // Resuming the adapter lets its cleanup (upstream chat deletion) run now.
+        await upstream.return(undefined);
+        pool.release(state, failure, ttftMs);
       }
-      if (!retry) return;
+      if (!isRetry) return;
+      lastFailure = failure;
     }
+    yield { type: "error", failure: lastFailure ?? pool.unavailable() };
   }
 
   async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
@@ -2184,6 +2482,7 @@ export function createApp(deps: AppDeps) {
     const markFirstToken = (event: NeutralEvent) => {
       if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning")) {
         logRecord.ttftMs = Math.round(performance.now() - started);
+        requestTtft.add(logRecord.ttftMs);
       }
     };
 
@@ -2396,12 +2695,27 @@ export function createApp(deps: AppDeps) {
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
     if (path === "/health" || path === "/") {
       if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(req.method, path);
-      return jsonResponse(200, JSON.stringify({ status: "ok", version: VERSION, accounts: { cn: config.cnAccounts.length, intl: config.intlAccounts.length }, auth: hasKeys ? "api_key" : "loopback_only" }));
+      return jsonResponse(isStopping ? 503 : 200, JSON.stringify({
+        status: isStopping ? "stopping" : "ok",
+        version: VERSION,
+        accounts: { cn: config.cnAccounts.length, intl: config.intlAccounts.length },
+        auth: hasKeys ? "api_key" : "loopback_only",
+      }));
     }
-    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models";
-    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models and /health.`, "invalid_request_error", "not_found");
+    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models" || path === "/status";
+    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models, /status and /health.`, "invalid_request_error", "not_found");
     const authError = checkAuth(req, server);
     if (authError) throw authError;
+    if (path === "/status") {
+      if (req.method !== "GET") throw methodNotAllowed(req.method, path);
+      return jsonResponse(200, JSON.stringify({
+        status: isStopping ? "stopping" : "ok",
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        ttft_ms: requestTtft.percentiles(),
+        upstreams: { cn: { accounts: pools.cn.snapshot() }, intl: { accounts: pools.intl.snapshot() } },
+      }));
+    }
     if (path.endsWith("/models")) {
       if (req.method !== "GET") throw methodNotAllowed(req.method, path);
       return handleModels();
@@ -2431,7 +2745,15 @@ export function createApp(deps: AppDeps) {
     return response;
   }
 
-  return { fetch: handle, pools, adapters };
+  return {
+    fetch: handle,
+    pools,
+    adapters,
+    /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
+    beginShutdown() {
+      isStopping = true;
+    },
+  };
 }
 
 function methodNotAllowed(method: string, path: string): HttpError {
@@ -2504,6 +2826,7 @@ if (import.meta.main) {
   const shutdown = (signal: string) => {
     if (isStopping) return;
     isStopping = true;
+    app.beginShutdown();
     console.log(`qwenplug: ${signal} received; finishing open requests (at most ${config.shutdownGraceMs} ms)`);
     const force = setTimeout(() => process.exit(0), config.shutdownGraceMs);
     void server.stop(false).then(() => {

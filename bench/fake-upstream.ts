@@ -52,6 +52,8 @@ export interface FakeCnUpstream {
   deletedSessions: string[];
   /** How many response streams the client cancelled before they ended. */
   cancelledStreams: number;
+  /** Cookie substrings of accounts that are logged out: NOT_LOGIN on every call, liveness included. */
+  deadAccounts: Set<string>;
   /** Overrides the reply for /dialog/conversation; return undefined to fall back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
   stop(): Promise<void>;
@@ -139,6 +141,7 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
     calls: [],
     deletedSessions: [],
     cancelledStreams: 0,
+    deadAccounts: new Set(),
     respond: undefined,
     stop: async () => {
       await server.stop(true);
@@ -159,7 +162,12 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
         if (typeof record.sessionId === "string") state.deletedSessions.push(record.sessionId);
         return json({ success: true, data: true });
       }
-      if (path === "/dialog/session/list") return json({ success: true, data: [] });
+      if (path === "/dialog/session/list") {
+        // The liveness call: an account whose conversations say NOT_LOGIN is logged out here too.
+        const cookie = req.headers.get("cookie") ?? "";
+        const isDead = directive(cookie, "fixture") === "not-login" || [...state.deadAccounts].some((marker) => cookie.includes(marker));
+        return json(isDead ? { success: false, errorCode: "NOT_LOGIN", errorMsg: "未登录" } : { success: true, data: [] });
+      }
       if (path === "/dialog/api/chat/config/getModelSeries") {
         const fixture = fixtures.get("model-series");
         return new Response(fixture?.body ?? "{}", { headers: { "content-type": "application/json" } });
@@ -168,6 +176,10 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
 
       const custom = state.respond?.(record, req.headers);
       if (custom) return custom;
+      const cookieHeader = req.headers.get("cookie") ?? "";
+      if ([...state.deadAccounts].some((marker) => cookieHeader.includes(marker))) {
+        return replay(state, fixtures.get("not-login") as Fixture, 1 << 30, 0, 0);
+      }
       const contents = Array.isArray(record.contents) ? record.contents : [];
       const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
       return replayByDirectives(state, fixtures, prompt, req.headers.get("cookie") ?? "", (n) => ({
@@ -214,6 +226,12 @@ export function startFakeIntlUpstream(options: { port?: number; hostname?: strin
       state.calls.push(call);
       const cookie = req.headers.get("cookie") ?? "";
       const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
+      if (call.path === "/api/v1/auths/" && req.method === "GET") {
+        const isDead = directive(cookie, "fixture") === "unauthorized";
+        return isDead
+          ? new Response(JSON.stringify({ success: false, data: { code: "Unauthorized", details: "token expired" } }), { status: 401, headers: { "content-type": "application/json" } })
+          : json({ id: "user-1", role: "user", name: "fake" });
+      }
       if (call.path === "/api/models" && req.method === "GET") {
         return new Response(fixtures.get("models")?.body ?? "{}", { headers: { "content-type": "application/json" } });
       }
