@@ -88,6 +88,19 @@ async function rawPost(url: string, body: unknown, headers: Record<string, strin
   });
 }
 
+type ApiError = InstanceType<typeof OpenAI.APIError>;
+
+/** The API error a call ends with; fails the test if it succeeds. */
+async function apiError(call: PromiseLike<unknown>): Promise<ApiError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof OpenAI.APIError) return err;
+    throw err;
+  }
+  throw new Error("expected an API error");
+}
+
 const TRICKY_TEXT = 'He said "hi" 👋\ndata: [DONE]\n[DONE] 中文😀 \\path\\to\n\n```js\nconsole.log("ok")\n```';
 
 // ── Pure functions ──────────────────────────────────────────────────────────
@@ -415,11 +428,18 @@ describe("chat completions over the CN upstream", () => {
   });
 
   test("deletes the upstream session after success and after errors", async () => {
-    const before = fake.deletedSessions.length;
-    await collectStream(gw.client, "fixture:plain");
-    await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:finished-error" }] });
-    await waitFor(() => fake.deletedSessions.length >= before + 2);
-    expect(fake.deletedSessions.slice(before)).toEqual(["9f2c4e1a7b3d4c5e8f60718293a4b5c6", "9f2c4e1a7b3d4c5e8f60718293a4b5c6"]);
+    // A fake of its own: other tests' background deletes must not count here.
+    const own = startFakeCnUpstream();
+    const local = startGateway(own);
+    try {
+      await collectStream(local.client, "fixture:plain");
+      await rawPost(local.url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:finished-error" }] });
+      await waitFor(() => own.deletedSessions.length >= 2);
+      expect(own.deletedSessions).toEqual(["9f2c4e1a7b3d4c5e8f60718293a4b5c6", "9f2c4e1a7b3d4c5e8f60718293a4b5c6"]);
+    } finally {
+      await local.stop();
+      await own.stop();
+    }
   });
 
   test("a client that disconnects cancels the upstream stream at once and the session is deleted", async () => {
@@ -762,8 +782,7 @@ describe("long upstream silence", () => {
       return new Response(stream, { headers: { "content-type": "text/event-stream" } });
     };
     try {
-      const create = (content: string) =>
-        gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      const create = (content: string) => apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content }] }));
       const silent = await create("silent");
       expect(silent).toBeInstanceOf(OpenAI.APIError);
       expect(silent.status).toBe(504);
@@ -1117,3 +1136,343 @@ describe("choosing the upstream", () => {
     }
   });
 });
+
+// ── Account pool, failover and shutdown ─────────────────────────────────────
+
+/** Streams and collects one reply through a fresh OpenAI client, or returns the error it ends with. */
+async function replyOrError(client: OpenAI, model: string, prompt: string, stream: boolean): Promise<{ content?: string; error?: ApiError }> {
+  try {
+    if (!stream) {
+      const completion = await client.chat.completions.create({ model, messages: [{ role: "user", content: prompt }] });
+      return { content: completion.choices[0]?.message.content ?? "" };
+    }
+    const s = await client.chat.completions.create({ model, messages: [{ role: "user", content: prompt }], stream: true });
+    let content = "";
+    for await (const chunk of s) content += chunk.choices[0]?.delta.content ?? "";
+    return { content };
+  } catch (err) {
+    if (err instanceof OpenAI.APIError) return { error: err };
+    throw err;
+  }
+}
+
+describe("failover", () => {
+  const PLAIN_CN = "你好！我是通义千问，有什么可以帮你？";
+
+  for (const stream of [false, true]) {
+    const mode = stream ? "streamed" : "non-streamed";
+
+    test(`CN: each failure class on account 1 moves to account 2 with the exact reply, ${mode}`, async () => {
+      const fake = startFakeCnUpstream();
+      try {
+        for (const fixture of ["not-login", "not-login-json", "waf", "waf-html", "rate-limited", "server-error", "truncated", "finished-error", "empty", "login-page"]) {
+          const name = fixture === "not-login-json" ? "not-login" : fixture === "waf-html" ? "waf" : fixture;
+          const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:${name}`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+          try {
+            const result = await replyOrError(gw.client, "qwen-max", "fixture:plain", stream);
+            expect({ fixture, content: result.content, error: result.error?.message }).toEqual({ fixture, content: PLAIN_CN, error: undefined });
+          } finally {
+            await gw.stop();
+          }
+        }
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    test(`INTL: each failure class on account 1 moves to account 2 with the exact reply, ${mode}`, async () => {
+      const fake = startFakeIntlUpstream();
+      try {
+        for (const cookie of ["newchat:rate-limited", "fixture:rate-limited-stream", "fixture:quota-after-text", "fixture:unauthorized", "fixture:waf", "fixture:error-string", "fixture:truncated", "fixture:thinking-only"]) {
+          const gw = startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: `a=1; ${cookie}`, INTL_ACCOUNT_2_TOKEN: "second-intl-token-0123456789" });
+          try {
+            const result = await replyOrError(gw.client, "qwen-max", "fixture:plain", stream);
+            expect({ cookie, content: result.content, error: result.error?.message }).toEqual({ cookie, content: "Hi!", error: undefined });
+          } finally {
+            await gw.stop();
+          }
+        }
+      } finally {
+        await fake.stop();
+      }
+    });
+  }
+
+  test("quota after the first characters: the client gets the other account's exact reply, nothing twice", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; fixture:quota-after-text", INTL_ACCOUNT_2_TOKEN: "second-intl-token-0123456789" });
+    try {
+      for (const chunkSize of ["", " chunk:1"]) {
+        // Account 1 is least loaded again only after a success elsewhere; start from a fresh pool state each round.
+        const { chunks, content } = await collectStream(gw.client, `fixture:tricky${chunkSize}`);
+        expect(content).toBe(TRICKY_TEXT);
+        expect(chunks.filter((c) => c.choices[0]?.delta.role === "assistant").length).toBe(1);
+      }
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as {
+        upstreams: { intl: { accounts: Array<{ number: number; state: string; failures: Record<string, number>; successes: number }> } };
+      };
+      const [one, two] = status.upstreams.intl.accounts;
+      expect(one).toMatchObject({ number: 1, state: "cooling", failures: { quota: 1 } });
+      expect(two).toMatchObject({ number: 2, state: "healthy", successes: 2 });
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("with every account logged out: one clear 503 naming each variable, and no retries against them", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, {
+      LOG_LEVEL: "debug",
+      CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login`,
+      CN_ACCOUNT_3_COOKIE: "tongyi_sso_ticket=ticket-three-SECRET-0000000000; fixture:not-login",
+    });
+    try {
+      const first = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+      expect(first.status).toBe(503);
+      expect(first.message).toContain("CN_ACCOUNT_3_COOKIE");
+      // The liveness calls confirm both are logged out.
+      await waitFor(() => fake.calls.filter((c) => c.path === "/dialog/session/list").length >= 2);
+      const conversationsBefore = fake.calls.filter((c) => c.path === "/dialog/conversation").length;
+      await waitFor(() => gw.logs.filter((l) => l.includes("liveness check: dead")).length >= 2);
+      const second = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+      expect(second.status).toBe(503);
+      expect(second.message).toContain("CN account 1 is logged out (refresh CN_ACCOUNT_1_COOKIE)");
+      expect(second.message).toContain("CN account 3 is logged out (refresh CN_ACCOUNT_3_COOKIE)");
+      expect(second.headers?.get("x-should-retry")).toBe("false");
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation").length).toBe(conversationsBefore);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("accounts that are only cooling give a 503 with Retry-After when the first cooldown ends", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:rate-limited` });
+    try {
+      await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+      const err = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("no_upstream_account");
+      expect(err.message).toMatch(/CN account 1 is resting for \d+ s after waf; CN account 2 is resting for \d+ s after rate/);
+      const retryAfter = Number(err.headers?.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(50);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("a blip is not a death sentence, and an account fixed upstream comes back without a restart", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, ACCOUNT_REPROBE_MS: "200", LOG_LEVEL: "debug" });
+    const stateOf = async (n: number) => {
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as {
+        upstreams: { cn: { accounts: Array<{ number: number; state: string }> } };
+      };
+      return status.upstreams.cn.accounts.find((a) => a.number === n)?.state;
+    };
+    try {
+      fake.deadAccounts.add("ticket-one");
+      for (let i = 0; i < 2; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe(PLAIN_CN);
+      await waitFor(() => gw.logs.some((l) => l.includes("CN account 1 liveness check: dead; now invalid")));
+      expect(await stateOf(1)).toBe("invalid");
+      fake.deadAccounts.delete("ticket-one");
+      // /status itself starts the due re-probe; poll until it has run.
+      let state: string | undefined;
+      await waitFor(() => {
+        void stateOf(1).then((s) => (state = s));
+        return state === "healthy";
+      });
+      const before = fake.calls.filter((c) => c.path === "/dialog/conversation" && c.headers.cookie?.includes("ticket-one")).length;
+      await collectStream(gw.client, "fixture:plain");
+      await collectStream(gw.client, "fixture:plain");
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation" && c.headers.cookie?.includes("ticket-one")).length).toBeGreaterThan(before);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("a busy account makes requests wait for a slot instead of failing", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1" });
+    try {
+      const replies = await Promise.all([0, 1, 2].map(() => collectStream(gw.client, "fixture:plain gap:30 chunk:100")));
+      for (const reply of replies) expect(reply.content).toBe(PLAIN_CN);
+      const noQueue = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1", ACCOUNT_QUEUE_TIMEOUT_MS: "0" });
+      try {
+        const results = await Promise.all([0, 1].map(() => replyOrError(noQueue.client, "qwen-max", "fixture:plain gap:30 chunk:100", false)));
+        const busy = results.find((r) => r.error);
+        expect(busy?.error?.status).toBe(503);
+        expect(busy?.error?.message).toContain("busy");
+        expect(results.filter((r) => r.content === PLAIN_CN).length).toBe(1);
+      } finally {
+        await noQueue.stop();
+      }
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("/status needs the key and shows accounts by number with counts and TTFT, never a secret", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+    try {
+      expect((await fetch(`${gw.url}/status`)).status).toBe(401);
+      await collectStream(gw.client, "fixture:plain");
+      const response = await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+      const text = await response.text();
+      for (const secret of ["SECRET", "xsrf-one", MASTER_KEY]) expect(text).not.toContain(secret);
+      const status = JSON.parse(text) as { ttft_ms: { p50: number; samples: number }; upstreams: { cn: { accounts: Array<Record<string, unknown>> } } };
+      expect(status.ttft_ms.samples).toBe(1);
+      expect(status.upstreams.cn.accounts.map((a) => a.number)).toEqual([1, 2]);
+      const used = status.upstreams.cn.accounts.find((a) => a.successes === 1);
+      expect(used).toMatchObject({ state: "healthy", in_flight: 0, failures: {}, last_error_at: null });
+      expect((used?.ttft_ms as { p50: number }).p50).toBeGreaterThanOrEqual(0);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
+describe("secrets", () => {
+  test("at LOG_LEVEL=debug, through failures and failover, no log line or response holds a secret", async () => {
+    const cn = startFakeCnUpstream();
+    const intl = startFakeIntlUpstream();
+    const gw = startIntlGateway(intl, {
+      LOG_LEVEL: "debug",
+      QWEN_CN_BASE_URL: cn.url,
+      CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login`,
+      CN_ACCOUNT_2_COOKIE: COOKIE_2,
+      INTL_ACCOUNT_1_COOKIE: "ssxmod_itna=SECRET-itna-value-123456; fixture:unauthorized",
+      INTL_ACCOUNT_2_TOKEN: "intl-two-SECRET-token-0123456789",
+      INTL_ACCOUNT_2_HEADERS: '{"bx-ua":"bx-SECRET-value-0123456789"}',
+    });
+    // An upstream that quotes the credential back in its error message.
+    cn.respond = (_body, headers) =>
+      headers.get("cookie")?.includes("quote-me")
+        ? new Response(JSON.stringify({ success: false, errorCode: "BAD", errorMsg: `bad ticket ${COOKIE_2.split("=")[1]}` }), { headers: { "content-type": "application/json" } })
+        : undefined;
+    const bodies: string[] = [];
+    try {
+      for (const model of ["qwen-max", "cn/qwen-max", "intl/no-such", "cn/tongyi-x"]) {
+        for (const stream of [false, true]) {
+          const response = await rawPost(gw.url, { model, stream, messages: [{ role: "user", content: "fixture:plain" }] });
+          bodies.push(await response.text());
+        }
+      }
+      const quoting = startGateway(cn, { LOG_LEVEL: "debug", CN_ACCOUNT_1_COOKIE: `${COOKIE_2}; quote-me` });
+      try {
+        const response = await rawPost(quoting.url, { model: "qwen-max", messages: [{ role: "user", content: "x" }] });
+        const text = await response.text();
+        expect(text).toContain("[redacted]");
+        bodies.push(text, ...quoting.logs);
+      } finally {
+        await quoting.stop();
+      }
+      bodies.push(await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).text());
+      await waitFor(() => gw.logs.some((l) => l.includes("liveness check")));
+      const everything = [...bodies, ...gw.logs].join("\n");
+      expect(gw.logs.length).toBeGreaterThan(8);
+      for (const secret of ["SECRET", MASTER_KEY, INTL_TOKEN, "xsrf-one", "ticket-two"]) expect(everything).not.toContain(secret);
+    } finally {
+      await gw.stop();
+      await cn.stop();
+      await intl.stop();
+    }
+  });
+});
+
+describe("graceful shutdown", () => {
+  test(
+    "SIGTERM: health says stopping, the open stream finishes, new connections are refused, the process exits 0",
+    async () => {
+      const fake = startFakeCnUpstream();
+      const port = freePort();
+      const child = Bun.spawn([process.execPath, "index.ts"], {
+        cwd: import.meta.dir,
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, SHUTDOWN_GRACE_MS: "10000" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await waitFor(() => {
+          void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
+          return isUp;
+        }, 10_000);
+        // About 1.5 s of reply: 10-byte pieces 10 ms apart.
+        const response = await rawPost(url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "fixture:plain chunk:10 gap:10" }] });
+        const body = response.text();
+        child.kill("SIGTERM");
+        await waitFor(() => {
+          void fetch(`${url}/health`).then(
+            (r) => r.status === 503 && (sawStopping = true),
+            () => (sawRefused = true),
+          );
+          return sawStopping || sawRefused;
+        });
+        const wire = await body;
+        expect(wire).toContain("有什么可以帮你？");
+        expect(wire).toEndWith("data: [DONE]\n\n");
+        expect(await child.exited).toBe(0);
+        expect(await fetch(`${url}/health`).then(() => "answered", () => "refused")).toBe("refused");
+        expect(await new Response(child.stdout).text()).toContain("SIGTERM received");
+      } finally {
+        child.kill("SIGKILL");
+        await fake.stop();
+      }
+    },
+    { timeout: 30_000 },
+  );
+
+  test(
+    "SIGTERM with a stream that never ends: the process still exits after SHUTDOWN_GRACE_MS",
+    async () => {
+      const fake = startFakeCnUpstream();
+      const port = freePort();
+      const child = Bun.spawn([process.execPath, "index.ts"], {
+        cwd: import.meta.dir,
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, SHUTDOWN_GRACE_MS: "500" },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      const url = `http://127.0.0.1:${port}`;
+      let up = false;
+      try {
+        await waitFor(() => {
+          void fetch(`${url}/health`).then((r) => r.ok && (up = true), () => {});
+          return up;
+        }, 10_000);
+        const response = await rawPost(url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "drip:100" }] });
+        const reader = response.body?.getReader();
+        await reader?.read();
+        child.kill("SIGTERM");
+        expect(await child.exited).toBe(0);
+        await reader?.cancel().catch(() => {});
+        await waitFor(() => fake.cancelledStreams > 0);
+      } finally {
+        child.kill("SIGKILL");
+        await fake.stop();
+      }
+    },
+    { timeout: 30_000 },
+  );
+});
+
+let isUp = false;
+let sawStopping = false;
+let sawRefused = false;
+
+/** A port the OS just handed out and that is free again. */
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}

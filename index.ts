@@ -1135,21 +1135,24 @@ async function failureFromHttpAnswer(
       retryAfterSec: WAF_COOLDOWN_SEC,
     };
   }
+  let jsonFailure: UpstreamFailure | undefined;
   if (body.startsWith("{")) {
     try {
       const json = asRecord(JSON.parse(body));
-      const failure = json && fromJson(json);
-      if (failure) return failure;
+      jsonFailure = json && fromJson(json);
     } catch {
       // Not JSON after all; classified by status below.
     }
   }
+  // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
+  if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
   if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}). ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   if (status === 429) {
     const retryAfter = Number(response.headers.get("retry-after"));
     return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
   }
   if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
+  if (jsonFailure) return jsonFailure;
   if (/^<!doctype html|^<html/i.test(body)) {
     return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect. ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
