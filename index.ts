@@ -2597,7 +2597,7 @@ export function createApp(deps: AppDeps) {
                 return false;
               case "error":
                 // The status is already 200: the error can only be an in-stream event.
-                send(encode.error(httpErrorFromFailure(event.failure)));
+                send(encode.error(httpErrorFromFailure({ ...event.failure, message: redact(event.failure.message) })));
                 finish(`error:${event.failure.kind}`);
                 return false;
             }

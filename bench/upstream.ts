@@ -8,6 +8,8 @@
 // The reply is chosen by a directive in the prompt (the first user content),
 // which reaches this server unchanged both directly and through qwenplug:
 //   bench:ttft                      a short reply: first event at once, the rest 2 ms later
+//   bench:stream                    a longer reply: first event at once, then one every
+//                                   STREAM_EVENT_GAP_MS (a stream that stays open a while)
 //   bench:transcode                 the long cumulative stream prepared by a "prepare" message
 //   bench:many:RUN:ID:N             reply number ID of a run of N concurrent streams: the first
 //                                   event at once, then the others are held until all N
@@ -66,6 +68,11 @@ export function increments(seed: number, count: number, minChars: number, maxCha
 /** The TTFT reply: three increments, like a short real answer. */
 export const TTFT_INCREMENTS: readonly string[] = ["你好", "! I am Qwen", ", how can I help? 有什么可以帮你？"];
 
+/** The longer reply of `bench:stream`: starts like the TTFT reply, then 22 more events. */
+export const STREAM_INCREMENTS: readonly string[] = [...TTFT_INCREMENTS, ...increments(7, 22, 2, 6)];
+/** Mean gap between `bench:stream` events; each gap is drawn from 0.5–1.5× this, so streams do not march in step. */
+export const STREAM_EVENT_GAP_MS = 20;
+
 /** Reply number `id` of a many-streams run; the id is in the text so crossed streams are caught. */
 export function manyIncrements(id: number): string[] {
   return [`#${id}: `, ...increments(1_000_003 + id, 11, 2, 6)];
@@ -73,7 +80,7 @@ export function manyIncrements(id: number): string[] {
 
 export const MANY_EVENT_GAP_MS = 20;
 /** A many-streams barrier opens early when no new stream arrived for this long. */
-export const MANY_QUIET_MS = 600;
+export const MANY_QUIET_MS = 300;
 
 export const TRANSCODE_SEED = 20_000;
 
@@ -144,8 +151,12 @@ export function buildCumulativeStream(pieces: readonly string[]): { body: Uint8A
 
 const SSE_HEADERS = { "content-type": "text/event-stream;charset=UTF-8" };
 
-/** Sends `pieces` as cumulative events: the first at once, then the others after `waitBeforeRest`, `gapMs` apart. */
-function scriptedStream(pieces: readonly string[], waitBeforeRest: () => Promise<void>, gapMs: number, onEnd: () => void): Response {
+/**
+ * Sends `pieces` as cumulative events: the first at once, then the others after
+ * `waitBeforeRest`, `gapMs()` apart. `onEnd` runs once, when the final event is
+ * out or the client cancelled: from then on the stream no longer counts as open.
+ */
+function scriptedStream(pieces: readonly string[], waitBeforeRest: () => Promise<void>, gapMs: () => number, onEnd: () => void): Response {
   const sessionId = hex32();
   const msgId = hex32();
   let sent = 0;
@@ -159,18 +170,22 @@ function scriptedStream(pieces: readonly string[], waitBeforeRest: () => Promise
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (sent === 1) await waitBeforeRest();
-      else if (sent > 1 && gapMs > 0) await Bun.sleep(gapMs);
-      if (isEnded) return;
-      const piece = pieces[sent];
-      if (piece === undefined) {
+      else if (sent > 1) {
+        const gap = gapMs();
+        if (gap > 0) await Bun.sleep(gap);
+      }
+      text += pieces[sent] ?? "";
+      sent++;
+      const isFinal = sent >= pieces.length;
+      controller.enqueue(encoder.encode(cnEvent(sessionId, msgId, text, isFinal)));
+      if (isFinal) {
+        // [DONE] and the end of the body go out with the final event, as the real
+        // upstream sends them; a client that stops at "finished" then still finds
+        // the whole body read and can keep the connection.
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
         controller.close();
         end();
-        return;
       }
-      text += piece;
-      sent++;
-      controller.enqueue(encoder.encode(cnEvent(sessionId, msgId, text, sent === pieces.length)));
     },
     cancel() {
       end();
@@ -236,7 +251,11 @@ function main() {
 
     const contents = Array.isArray(body.contents) ? body.contents : [];
     const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
-    if (prompt === "bench:ttft") return scriptedStream(TTFT_INCREMENTS, () => Bun.sleep(2), 0, () => {});
+    if (prompt === "bench:ttft") return scriptedStream(TTFT_INCREMENTS, () => Bun.sleep(2), () => 0, () => {});
+    if (prompt === "bench:stream") {
+      const jittered = () => STREAM_EVENT_GAP_MS * (0.5 + Math.random());
+      return scriptedStream(STREAM_INCREMENTS, () => Bun.sleep(jittered()), jittered, () => {});
+    }
     if (prompt === "bench:transcode") {
       if (transcode === undefined) return new Response("transcode stream not prepared", { status: 500 });
       return new Response(transcode, { headers: SSE_HEADERS });
@@ -256,7 +275,7 @@ function main() {
         if (state.quietTimer !== undefined) clearTimeout(state.quietTimer);
         state.quietTimer = setTimeout(() => release(state), MANY_QUIET_MS);
       }
-      return scriptedStream(manyIncrements(Number(id)), () => barrier, MANY_EVENT_GAP_MS, () => state.open--);
+      return scriptedStream(manyIncrements(Number(id)), () => barrier, () => MANY_EVENT_GAP_MS, () => state.open--);
     }
     return undefined;
   };
