@@ -1948,7 +1948,7 @@ function createSampleWindow(size = 512) {
     percentiles(): { p50: number | null; p95: number | null; samples: number } {
       if (samples.length === 0) return { p50: null, p95: null, samples: 0 };
       const sorted = [...samples].sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+      const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 10) / 10;
       return { p50: at(0.5), p95: at(0.95), samples: sorted.length };
     },
   };
