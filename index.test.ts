@@ -4,6 +4,7 @@
 // response, streamed or not, including errors.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import {
@@ -1591,6 +1592,294 @@ describe("OpenAI tool calling over the INTL upstream", () => {
       expect(call?.type === "function" && [call.function.name, call.function.arguments]).toEqual(["get_weather", '{"city":"Paris"}']);
       expect(final.choices[0]?.finish_reason).toBe("tool_calls");
       expect(final.usage?.prompt_tokens).toBe(2100);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
+// ── Anthropic Messages API ──────────────────────────────────────────────────
+
+const ANTHROPIC_TOOLS: Anthropic.Messages.Tool[] = [
+  {
+    name: "get_weather",
+    description: "Current weather in a city",
+    input_schema: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"] },
+  },
+  { name: "get_time", input_schema: { type: "object", properties: { timezone: { type: "string" } } } },
+];
+
+/** The SSE events of a raw Anthropic stream as [event name, parsed data]. */
+async function anthropicEvents(response: Response): Promise<Array<[string, Record<string, unknown>]>> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((e) => e !== "")
+    .map((e) => {
+      const [nameLine, dataLine] = e.split("\n");
+      return [String(nameLine).replace(/^event: /, ""), JSON.parse(String(dataLine).replace(/^data: /, ""))];
+    });
+}
+
+describe("Anthropic Messages API over the CN upstream", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  let anthropic: Anthropic;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+    anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+  const postMessages = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+  test("a text reply: content, end_turn, usage, the client's model name; claude-* names get a stand-in", async () => {
+    const before = fake.calls.length;
+    const message = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(message.type).toBe("message");
+    expect(message.role).toBe("assistant");
+    expect(message.id).toMatch(/^msg_[0-9a-f]{24}$/);
+    expect(message.model).toBe("claude-sonnet-4-5");
+    expect(message.content as unknown).toEqual([{ type: "text", text: "你好！我是通义千问，有什么可以帮你？" }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.usage.output_tokens).toBe(estimateTokens("你好！我是通义千问，有什么可以帮你？"));
+    expect(message.usage.input_tokens).toBe(estimateTokens("fixture:plain"));
+    const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+    expect((call?.body as { params: { specifiedModel: string } }).params.specifiedModel).toBe("tongyi-qwen3-coder");
+    await anthropic.messages.create({ model: "claude-3-5-haiku-20241022", max_tokens: 100, messages: [{ role: "user", content: "fixture:plain" }] });
+    const haiku = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((haiku?.body as { params: { specifiedModel: string } }).params.specifiedModel).toBe("tongyi-qwen3.5-flash");
+  });
+
+  test("auth by x-api-key or Bearer; a wrong key is an authentication_error in Anthropic's shape", async () => {
+    const bearer = new Anthropic({ authToken: MASTER_KEY, apiKey: null, baseURL: gw.url, maxRetries: 0 });
+    const viaBearer = await bearer.messages.create({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(viaBearer.content[0]?.type).toBe("text");
+    const wrong = new Anthropic({ apiKey: "sk-wrong", baseURL: gw.url, maxRetries: 0 });
+    const denied = await wrong.messages.create({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
+    const raw = await postMessages({ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: "x" }] }, { "x-api-key": "sk-wrong" });
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Incorrect API key provided." } });
+  });
+
+  test("tool_use, not streamed: text, then tool_use blocks with id, name and input; stop_reason tool_use", async () => {
+    const message = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call" }] });
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content[0] as unknown).toEqual({ type: "text", text: "我来查一下巴黎的天气。\n" });
+    const use = message.content[1] as Anthropic.Messages.ToolUseBlock;
+    expect(use.type).toBe("tool_use");
+    expect(use.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(use.name).toBe("get_weather");
+    expect(use.input).toEqual({ city: "Paris", unit: "celsius" });
+    const parallel = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-calls-parallel" }] });
+    expect(parallel.content.map((b) => (b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual([
+      ["get_weather", { city: "Paris" }],
+      ["get_time", { timezone: "Asia/Tokyo" }],
+    ]);
+  });
+
+  test("tool_use, streamed: finalMessage() rebuilds the blocks, and the wire has the exact event sequence", async () => {
+    for (const prompt of ["fixture:tool-call", "fixture:tool-call chunk:1"]) {
+      const final = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: prompt }] }).finalMessage();
+      expect(final.stop_reason).toBe("tool_use");
+      expect(final.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual([
+        "我来查一下巴黎的天气。\n",
+        ["get_weather", { city: "Paris", unit: "celsius" }],
+      ]);
+    }
+    const events = await anthropicEvents(await postMessages({ model: "qwen-max", max_tokens: 1024, stream: true, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-calls-parallel" }] }));
+    for (const [name, data] of events) expect(data.type).toBe(name);
+    expect(events.map(([name]) => name)).toEqual([
+      "message_start",
+      "ping",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(events[2]?.[1]).toEqual({ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: expect.stringMatching(/^call_/), name: "get_weather", input: {} } });
+    expect(events[3]?.[1]).toEqual({ type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: '{"city":"Paris"}' } });
+    expect(events[5]?.[1]).toMatchObject({ index: 1, content_block: { name: "get_time" } });
+    expect(events[8]?.[1]).toMatchObject({ delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: expect.any(Number) } });
+  });
+
+  test("streamed text and thinking: thinking_delta then text_delta blocks; no markup for a text-only reply with tools", async () => {
+    const stream = anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, thinking: { type: "enabled", budget_tokens: 512 }, messages: [{ role: "user", content: "fixture:think" }] });
+    const deltas: string[] = [];
+    stream.on("streamEvent", (event) => {
+      if (event.type === "content_block_delta") deltas.push(event.delta.type);
+    });
+    const final = await stream.finalMessage();
+    expect(final.content as unknown).toEqual([
+      { type: "thinking", thinking: "用户问的是1+1，答案是2。", signature: "" },
+      { type: "text", text: "1+1=2" },
+    ]);
+    expect(new Set(deltas)).toEqual(new Set(["thinking_delta", "text_delta"]));
+    const conversation = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((conversation?.body as { params: { deepThink: boolean } }).params.deepThink).toBe(true);
+    const plain = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:plain" }] }).finalMessage();
+    expect(plain.content as unknown).toEqual([{ type: "text", text: "你好！我是通义千问，有什么可以帮你？" }]);
+    expect(plain.stop_reason).toBe("end_turn");
+  });
+
+  test("tool_result round trip: system blocks, the tool_use and its result reach the model; tool_choice rules", async () => {
+    const first = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call" }] });
+    const use = first.content.find((b) => b.type === "tool_use") as Anthropic.Messages.ToolUseBlock;
+    const second = await anthropic.messages.create({
+      model: "qwen-max",
+      max_tokens: 1024,
+      system: [{ type: "text", text: "You are a weather bot." }, { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
+      tools: ANTHROPIC_TOOLS,
+      tool_choice: { type: "auto" },
+      messages: [
+        { role: "user", content: "Weather? fixture:tool-reply-text" },
+        { role: "assistant", content: first.content },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: use.id, content: [{ type: "text", text: '{"temp": 18}' }] },
+            { type: "text", text: "Answer in Chinese." },
+          ],
+        },
+      ],
+    });
+    expect(second.content as unknown).toEqual([{ type: "text", text: "巴黎现在18°C，晴。" }]);
+    const prompt = lastPrompt(fake);
+    expect(prompt).toStartWith("<system>\nYou are a weather bot.\n\nBe brief.\n\n# Tools");
+    expect(prompt).toContain(
+      [
+        "Human: Weather? fixture:tool-reply-text",
+        'Assistant: 我来查一下巴黎的天气。\n\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
+        'Tool result (get_weather):\n<tool_response>\n{"temp": 18}\n</tool_response>',
+        "Human: Answer in Chinese.",
+        "Assistant:",
+      ].join("\n\n"),
+    );
+    await anthropic.messages.create({ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "tool", name: "get_time", disable_parallel_tool_use: true }, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(lastPrompt(fake)).toContain('You must call the function "get_time" in this reply. Call at most one function per reply.');
+    await anthropic.messages.create({ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "any" }, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(lastPrompt(fake)).toContain("You must call at least one function in this reply.");
+  });
+
+  test("max_tokens is enforced on estimated tokens: the reply is cut with stop_reason max_tokens, streamed and not", async () => {
+    const whole = await anthropic.messages.create({ model: "qwen-max", max_tokens: 3, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(whole.stop_reason).toBe("max_tokens");
+    expect(whole.content as unknown).toEqual([{ type: "text", text: "你好！" }]);
+    const streamed = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 3, messages: [{ role: "user", content: "fixture:plain" }] }).finalMessage();
+    expect(streamed.stop_reason).toBe("max_tokens");
+    expect(streamed.content as unknown).toEqual([{ type: "text", text: "你好！" }]);
+  });
+
+  test("count_tokens gives an estimate of the whole flattened request", async () => {
+    const counted = await anthropic.messages.countTokens({ model: "claude-sonnet-4-5", system: "Be brief.", tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "hello there" }] });
+    const expected = estimateTokens(flattenTurns([{ role: "system", text: "Be brief." }, { role: "user", text: "hello there" }], { ...TOOLING, tools: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parameters: t.input_schema })) }, 1e9).prompt);
+    expect(counted.input_tokens).toBe(expected);
+  });
+
+  test("request errors are Anthropic-shaped: missing max_tokens, unknown model, image blocks, bad tool_choice", async () => {
+    const cases: Array<[Record<string, unknown>, number, string]> = [
+      [{ model: "qwen-max", messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+      [{ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "x" }] }, 404, "not_found_error"],
+      [{ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } }] }] }, 400, "invalid_request_error"],
+      [{ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "tool", name: "nope" }, messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+      [{ model: "qwen-max", max_tokens: 10, tools: [{ type: "bash_20250124", name: "bash" }], messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+    ];
+    for (const [body, status, type] of cases) {
+      const response = await postMessages(body);
+      const json = (await response.json()) as { type: string; error: { type: string; message: string } };
+      expect({ body, status: response.status, type: json.type, errorType: json.error.type }).toEqual({ body, status, type: "error", errorType: type });
+      expect(json.error.message).not.toMatch(/ZodError|at .*\.ts:\d+/);
+    }
+    const sdkError = await anthropic.messages.create({ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(sdkError).toBeInstanceOf(Anthropic.NotFoundError);
+  });
+
+  test("upstream failures: a status before the stream starts, an error event after it", async () => {
+    const local = startGateway(fake);
+    const client = new Anthropic({ apiKey: MASTER_KEY, baseURL: local.url, maxRetries: 0 });
+    try {
+      const early = await client.messages.create({ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: "fixture:server-error" }] }).catch((e: unknown) => e);
+      expect(early).toBeInstanceOf(Anthropic.InternalServerError);
+      expect((early as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
+      expect((early as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "api_error" } });
+      const stream = client.messages.stream({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "fixture:truncated" }] });
+      let text = "";
+      stream.on("text", (delta) => (text += delta));
+      const late = await stream.finalMessage().catch((e: unknown) => e);
+      expect(text).toBe("一半的回答");
+      expect(late).toBeInstanceOf(Anthropic.APIError);
+      expect(String((late as Error).message)).toContain("ended before the reply finished");
+      const wire = await (await fetch(`${local.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 100, stream: true, messages: [{ role: "user", content: "fixture:truncated" }] }),
+      })).text();
+      expect(wire).toContain('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"The Qwen CN stream ended');
+      const expired = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login` });
+      try {
+        const response = await fetch(`${expired.url}/v1/messages`, {
+          method: "POST",
+          headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+          body: JSON.stringify({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "x" }] }),
+        });
+        expect(response.status).toBe(503);
+        expect(response.headers.get("x-should-retry")).toBe("false");
+        expect(((await response.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "overloaded_error", message: expect.stringContaining("CN_ACCOUNT_1_COOKIE") });
+      } finally {
+        await expired.stop();
+      }
+    } finally {
+      await local.stop();
+    }
+  });
+
+  test("a silent upstream gets ping events, and web_search as a server tool turns on Qwen's search", async () => {
+    const local = startGateway(fake, { HEARTBEAT_MS: "500" });
+    try {
+      const response = await fetch(`${local.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 100, stream: true, messages: [{ role: "user", content: "fixture:plain silence:1600" }] }),
+      });
+      const names = (await anthropicEvents(response)).map(([name]) => name);
+      expect(names.filter((n) => n === "ping").length).toBeGreaterThanOrEqual(3);
+      expect(names[names.length - 1]).toBe("message_stop");
+    } finally {
+      await local.stop();
+    }
+    const before = fake.calls.length;
+    await anthropic.messages.create({
+      model: "qwen-max",
+      max_tokens: 100,
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+      messages: [{ role: "user", content: "fixture:plain" }],
+    });
+    const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+    expect((call?.body as { params: { searchType: string } }).params.searchType).toBe("depth");
+    expect(lastPrompt(fake)).toBe("fixture:plain");
+  });
+});
+
+describe("Anthropic Messages API over the INTL upstream", () => {
+  test("a streamed tool_use with the upstream's usage", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake);
+    try {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const final = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call chunk:3" }] }).finalMessage();
+      expect(final.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual(["I'll look that up.\n", ["get_weather", { city: "Paris" }]]);
+      expect(final.stop_reason).toBe("tool_use");
+      expect(final.usage.input_tokens).toBe(2100);
     } finally {
       await gw.stop();
       await fake.stop();

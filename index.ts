@@ -459,6 +459,40 @@ const ChatRequestSchema = z.looseObject({
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 type ChatMessage = z.infer<typeof MessageSchema>;
 
+const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+/** Any content block; which fields a type needs is checked while decoding. */
+const AnthropicBlockSchema = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  input: z.unknown().optional(),
+  tool_use_id: z.string().optional(),
+  content: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).optional(),
+  is_error: z.boolean().optional(),
+});
+
+const AnthropicRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must be a non-empty string"),
+  max_tokens: z.number().int().min(1, "max_tokens must be at least 1"),
+  messages: z
+    .array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
+    .min(1, "messages must contain at least one message"),
+  system: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).optional(),
+  stream: z.boolean().nullish(),
+  tools: z
+    .array(z.looseObject({ name: z.string().min(1, "a tool name must be a non-empty string"), type: z.string().nullish(), description: z.string().optional(), input_schema: z.unknown().optional() }))
+    .optional(),
+  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: z.string().optional(), disable_parallel_tool_use: z.boolean().optional() }).optional(),
+  thinking: z.looseObject({ type: z.string() }).optional(),
+});
+
+/** count_tokens takes a Messages request without max_tokens. */
+const AnthropicCountTokensSchema = AnthropicRequestSchema.extend({ max_tokens: z.number().int().optional() });
+
+type AnthropicRequest = z.infer<typeof AnthropicCountTokensSchema>;
+
 // ── Neutral types ───────────────────────────────────────────────────────────
 
 /** One turn of a conversation, free of any wire format; both dialects decode into these. */
@@ -727,6 +761,9 @@ export function createSseDataParser(
 
 /** Encodes one SSE event whose data is already-serialized JSON (JSON has no raw newlines). */
 const sseData = (json: string) => `data: ${json}\n\n`;
+
+/** The same with an event name, as the Anthropic stream needs. */
+const sseEvent = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
 
 /**
  * Turns cumulative snapshots into increments in O(new characters): instead of
@@ -2372,6 +2409,14 @@ function splitModelSuffix(model: string): { base: string; thinking: boolean; sea
   return { base: model, thinking: false, search: false };
 }
 
+/** A request body checked against a schema; the first problem becomes a 400 that names the field. */
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw formatZodIssue(parsed.error, body);
+  return parsed.data;
+}
+
 function formatZodIssue(error: z.ZodError, body: unknown): HttpError {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
@@ -2456,6 +2501,174 @@ function openAIUsage(usage: Usage) {
   };
 }
 
+// ── Client dialect: Anthropic Messages ──────────────────────────────────────
+//
+// POST /v1/messages and /v1/messages/count_tokens, decoded into the same
+// NeutralRequest and encoded from the same neutral events as OpenAI chat.
+
+/**
+ * Anthropic clients ask for Claude models by name, some in the background
+ * (Claude Code uses a haiku model for titles and summaries), so those names
+ * get stand-ins: haiku → qwen-flash, any other claude-* → qwen3-coder.
+ */
+function claudeStandIn(model: string): string {
+  const lower = model.toLowerCase();
+  if (!lower.startsWith("claude-")) return model;
+  return lower.includes("haiku") ? "qwen-flash" : "qwen3-coder";
+}
+
+const IMAGE_IN_TOOL_RESULT = "[image omitted: qwenplug passes text only]";
+
+/**
+ * The conversation as neutral turns. A user message's tool_result blocks
+ * become tool turns (labelled with the name of the tool_use they answer) and
+ * its text blocks a user turn, in their order; thinking blocks are the
+ * model's own and are not sent back.
+ */
+function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
+  const turns: NeutralTurn[] = [];
+  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((b) => b.text ?? "").join("\n\n");
+  if (system !== "") turns.push({ role: "system", text: system });
+  const toolNames = new Map<string, string>();
+  request.messages.forEach((message, i) => {
+    const blocks = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
+    const texts: string[] = [];
+    const calls: Array<{ name: string; arguments: unknown }> = [];
+    const flushUserText = () => {
+      if (texts.length > 0) turns.push({ role: "user", text: texts.splice(0).join("\n") });
+    };
+    blocks.forEach((block, j) => {
+      const where = `messages[${i}].content[${j}]`;
+      if (block.type === "text") texts.push(block.text ?? "");
+      else if (message.role === "assistant" && block.type === "tool_use" && block.name !== undefined) {
+        calls.push({ name: block.name, arguments: block.input ?? {} });
+        if (block.id !== undefined) toolNames.set(block.id, block.name);
+      } else if (message.role === "user" && block.type === "tool_result") {
+        flushUserText();
+        const id = block.tool_use_id ?? "tool";
+        const content = typeof block.content === "string" ? block.content : (block.content ?? []).map((b) => (b.type === "text" ? (b.text ?? "") : IMAGE_IN_TOOL_RESULT)).join("\n");
+        const name = toolNames.get(id) ?? id;
+        turns.push({ role: "tool", text: content, label: block.is_error === true ? `${name}, error` : name });
+      } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
+        const what = block.type === "image" ? "Image input" : `A "${block.type}" block in a ${message.role} message`;
+        throw new HttpError(400, `${what} is not supported by qwenplug (${where}); send text, tool_use and tool_result blocks.`, "invalid_request_error", "unsupported_content", where);
+      }
+    });
+    if (message.role === "assistant") turns.push({ role: "assistant", text: texts.join("\n"), calls });
+    else flushUserText();
+  });
+  return turns;
+}
+
+/**
+ * The request's tools. Client tools (with an input_schema) are described to
+ * the model; Anthropic's web_search server tool switches on Qwen's own
+ * search instead; other server tools cannot run here.
+ */
+function anthropicTooling(request: AnthropicRequest): { tooling: Tooling; search?: boolean } {
+  const tools: NeutralTool[] = [];
+  let search: boolean | undefined;
+  (request.tools ?? []).forEach((tool, index) => {
+    if (tool.type === undefined || tool.type === null || tool.type === "custom") {
+      tools.push({ name: tool.name, description: tool.description, parameters: tool.input_schema });
+    } else if (tool.type.startsWith("web_search")) {
+      search = true;
+    } else {
+      throw new HttpError(400, `The server tool "${tool.type}" is not supported by qwenplug; send client tools with an input_schema.`, "invalid_request_error", "unsupported_value", `tools[${index}]`);
+    }
+  });
+  const raw = request.tool_choice;
+  const choice: ToolChoice =
+    raw === undefined || raw.type === "auto" ? { type: "auto" } : raw.type === "any" ? { type: "required" } : raw.type === "none" ? { type: "none" } : { type: "function", name: raw.name ?? "" };
+  if (choice.type === "function" && !tools.some((t) => t.name === choice.name)) {
+    throw new HttpError(400, `tool_choice names the tool "${choice.name}", which is not in tools.`, "invalid_request_error", "invalid_value", "tool_choice");
+  }
+  return { tooling: { tools, choice, parallel: raw?.disable_parallel_tool_use !== true }, search };
+}
+
+const ANTHROPIC_STOP_REASONS: Readonly<Record<FinishReason, string>> = {
+  stop: "end_turn",
+  tool_calls: "tool_use",
+  length: "max_tokens",
+  content_filter: "refusal",
+};
+
+/** Anthropic's error type for a status; the status itself stays what qwenplug decided. */
+function anthropicErrorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 503) return "overloaded_error";
+  return status >= 500 ? "api_error" : "invalid_request_error";
+}
+
+const anthropicErrorBody = (err: HttpError) => JSON.stringify({ type: "error", error: { type: anthropicErrorType(err.status), message: err.message } });
+
+function anthropicErrorResponse(err: HttpError): Response {
+  return jsonResponse(err.status, anthropicErrorBody(err), err.headers);
+}
+
+function anthropicUsage(usage: Usage) {
+  return { input_tokens: usage.promptTokens, output_tokens: usage.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}
+
+/**
+ * The Messages wire format. A stream is message_start, then content blocks
+ * (thinking, text, tool_use), each opened, filled with deltas and stopped,
+ * then message_delta with the stop reason and usage, and message_stop; pings
+ * keep it alive. Thinking blocks carry an empty signature: nothing signs them.
+ */
+function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
+  const id = `msg_${randomHex32().slice(0, 24)}`;
+  let openBlock: "text" | "thinking" | undefined;
+  let index = -1;
+  const event = (type: string, fields: Record<string, unknown>) => sseEvent(type, JSON.stringify({ type, ...fields }));
+  const stopBlock = () => {
+    if (openBlock === undefined) return "";
+    openBlock = undefined;
+    return event("content_block_stop", { index });
+  };
+  const startBlock = (block: Record<string, unknown>) => {
+    const stop = stopBlock();
+    index++;
+    return stop + event("content_block_start", { index, content_block: block });
+  };
+  const delta = (fields: Record<string, unknown>) => event("content_block_delta", { index, delta: fields });
+  const inBlock = (kind: "text" | "thinking") => {
+    if (openBlock === kind) return "";
+    const start = startBlock(kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" });
+    openBlock = kind;
+    return start;
+  };
+  const message = (fields: Record<string, unknown>) => ({ id, type: "message", role: "assistant", model: req.clientModel, ...fields, stop_sequence: null });
+  return {
+    id,
+    heartbeat: event("ping", {}),
+    open: () =>
+      event("message_start", { message: message({ content: [], stop_reason: null, usage: { input_tokens: estimateTokens(req.prompt), output_tokens: 0 } }) }) + event("ping", {}),
+    text: (text) => inBlock("text") + delta({ type: "text_delta", text }),
+    reasoning: (text) => inBlock("thinking") + delta({ type: "thinking_delta", thinking: text }),
+    toolCall: (call) =>
+      startBlock({ type: "tool_use", id: call.id, name: call.name, input: {} }) +
+      delta({ type: "input_json_delta", partial_json: call.argumentsJson }) +
+      event("content_block_stop", { index }),
+    finish: (reason, usage) =>
+      stopBlock() +
+      event("message_delta", { delta: { stop_reason: ANTHROPIC_STOP_REASONS[reason], stop_sequence: null }, usage: anthropicUsage(usage) }) +
+      event("message_stop", {}),
+    error: (err) => sseEvent("error", anthropicErrorBody(err)),
+    body(reply) {
+      const content: Array<Record<string, unknown>> = [];
+      if (reply.reasoning !== "") content.push({ type: "thinking", thinking: reply.reasoning, signature: "" });
+      if (reply.text !== "") content.push({ type: "text", text: reply.text });
+      for (const call of reply.toolCalls) content.push({ type: "tool_use", id: call.id, name: call.name, input: JSON.parse(call.argumentsJson) });
+      return JSON.stringify(message({ content, stop_reason: ANTHROPIC_STOP_REASONS[reply.finishReason], usage: anthropicUsage(reply.usage) }));
+    },
+  };
+}
+
 // ── Routes and server ───────────────────────────────────────────────────────
 
 export interface AppDeps {
@@ -2486,7 +2699,7 @@ interface RequestLog {
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type, x-api-key, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
+  "access-control-allow-headers": "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
   "access-control-max-age": "86400",
 };
 
@@ -2605,10 +2818,7 @@ export function createApp(deps: AppDeps) {
   }
 
   async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
-    if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
-    const parsed = ChatRequestSchema.safeParse(body);
-    if (!parsed.success) throw formatZodIssue(parsed.error, body);
-    const chat = parsed.data;
+    const chat = parseBody(ChatRequestSchema, body);
     if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
       throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
     }
@@ -2665,6 +2875,32 @@ export function createApp(deps: AppDeps) {
   async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
     const neutral = await toNeutralRequest(await readJsonBody(req));
     return serveCompletion(req, server, logRecord, neutral, createOpenAIEncoder(neutral));
+  }
+
+  /** max_tokens is required by the API; the web chat cannot take it, so `limitOutputTokens` enforces it. */
+  async function handleMessages(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
+    const request = parseBody(AnthropicRequestSchema, await readJsonBody(req));
+    const { tooling, search } = anthropicTooling(request);
+    const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
+    const model = await resolveModel(claudeStandIn(request.model), { thinking, search });
+    const { prompt } = flattenTurns(anthropicTurns(request), tooling, config.promptMaxChars);
+    const neutral: NeutralRequest = {
+      ...model,
+      clientModel: request.model,
+      prompt,
+      tooling,
+      stream: request.stream === true,
+      includeUsage: true,
+      maxOutputTokens: request.max_tokens,
+    };
+    return serveCompletion(req, server, logRecord, neutral, createAnthropicEncoder(neutral));
+  }
+
+  /** An estimate, like every CN count: the whole conversation flattened, with no budget applied. */
+  async function handleCountTokens(req: Request): Promise<Response> {
+    const request = parseBody(AnthropicCountTokensSchema, await readJsonBody(req));
+    const { prompt } = flattenTurns(anthropicTurns(request), anthropicTooling(request).tooling, Number.MAX_SAFE_INTEGER);
+    return jsonResponse(200, JSON.stringify({ input_tokens: estimateTokens(prompt) }));
   }
 
   /**
@@ -2895,8 +3131,8 @@ export function createApp(deps: AppDeps) {
       if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(req.method, path);
       return jsonResponse(200, JSON.stringify({ status: "ok", version: VERSION, accounts: { cn: config.cnAccounts.length, intl: config.intlAccounts.length }, auth: hasKeys ? "api_key" : "loopback_only" }));
     }
-    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models";
-    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models and /health.`, "invalid_request_error", "not_found");
+    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models" || isAnthropicPath(path);
+    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models, /v1/messages and /health.`, "invalid_request_error", "not_found");
     const authError = checkAuth(req, server);
     if (authError) throw authError;
     if (path.endsWith("/models")) {
@@ -2904,6 +3140,8 @@ export function createApp(deps: AppDeps) {
       return handleModels();
     }
     if (req.method !== "POST") throw methodNotAllowed(req.method, path);
+    if (path === "/v1/messages") return handleMessages(req, server, logRecord);
+    if (path === "/v1/messages/count_tokens") return handleCountTokens(req);
     return handleChatCompletions(req, server, logRecord);
   }
 
@@ -2920,7 +3158,8 @@ export function createApp(deps: AppDeps) {
           : new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error");
       if (!(err instanceof HttpError)) write(`internal error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
       logRecord.outcome ??= httpError.code ?? undefined;
-      response = errorResponse(new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers));
+      const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
+      response = isAnthropicPath(new URL(req.url).pathname) ? anthropicErrorResponse(safe) : errorResponse(safe);
     }
     logRecord.status = response.status;
     // Streams log when they end; everything else logs now.
@@ -2930,6 +3169,9 @@ export function createApp(deps: AppDeps) {
 
   return { fetch: handle, pools, adapters };
 }
+
+/** Errors on these paths take Anthropic's shape. */
+const isAnthropicPath = (path: string) => path.startsWith("/v1/messages");
 
 function methodNotAllowed(method: string, path: string): HttpError {
   return new HttpError(405, `Method ${method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
