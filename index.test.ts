@@ -1522,7 +1522,7 @@ describe("OpenAI tool calling over the CN upstream", () => {
     expect(prompt).toContain(
       [
         "Human: Weather in Paris? fixture:tool-reply-text",
-        'Assistant: 我来查一下巴黎的天气。\n\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
+        'Assistant: 我来查一下巴黎的天气。\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
         `Tool result (${call.id}):\n<tool_response>\n{"temp": 18, "sky": "clear"}\n</tool_response>`,
         "Assistant:",
       ].join("\n\n"),
@@ -1759,7 +1759,7 @@ describe("Anthropic Messages API over the CN upstream", () => {
     expect(prompt).toContain(
       [
         "Human: Weather? fixture:tool-reply-text",
-        'Assistant: 我来查一下巴黎的天气。\n\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
+        'Assistant: 我来查一下巴黎的天气。\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
         'Tool result (get_weather):\n<tool_response>\n{"temp": 18}\n</tool_response>',
         "Human: Answer in Chinese.",
         "Assistant:",
@@ -1769,6 +1769,44 @@ describe("Anthropic Messages API over the CN upstream", () => {
     expect(lastPrompt(fake)).toContain('You must call the function "get_time" in this reply. Call at most one function per reply.');
     await anthropic.messages.create({ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "any" }, messages: [{ role: "user", content: "fixture:plain" }] });
     expect(lastPrompt(fake)).toContain("You must call at least one function in this reply.");
+  });
+
+  test("the request shape Claude Code 2.1 sends: ?beta=true, system messages inside messages, adaptive thinking, extra fields", async () => {
+    const response = await fetch(`${gw.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${MASTER_KEY}`,
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27",
+      },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 32000,
+        stream: true,
+        thinking: { type: "adaptive", display: "omitted" },
+        context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+        output_config: { effort: "high" },
+        metadata: { user_id: "{}" },
+        system: [{ type: "text", text: "You are a Claude agent.", cache_control: { type: "ephemeral" } }],
+        tools: [
+          { ...ANTHROPIC_TOOLS[0], cache_control: { type: "ephemeral" } },
+          { name: "DeferredToolPlaceholder", description: "never call this tool", input_schema: { type: "object", properties: {} }, defer_loading: true },
+        ],
+        messages: [
+          { role: "user", content: [{ type: "text", text: "<system-reminder>\nrules\n</system-reminder>\n" }, { type: "text", text: "fixture:tool-call" }] },
+          { role: "system", content: [{ type: "text", text: "# Environment\n - Primary working directory: /tmp/w" }] },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const events = await anthropicEvents(response);
+    expect(events[events.length - 2]?.[1]).toMatchObject({ delta: { stop_reason: "tool_use" } });
+    const prompt = lastPrompt(fake);
+    expect(prompt).toStartWith("<system>\nYou are a Claude agent.\n\n# Environment\n - Primary working directory: /tmp/w\n\n# Tools");
+    expect(prompt).toContain("Human: <system-reminder>\nrules\n</system-reminder>\n\nfixture:tool-call\n\nAssistant:");
+    const conversation = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((conversation?.body as { params: { deepThink: boolean } }).params.deepThink).toBe(false);
   });
 
   test("max_tokens is enforced on estimated tokens: the reply is cut with stop_reason max_tokens, streamed and not", async () => {

@@ -477,7 +477,7 @@ const AnthropicRequestSchema = z.looseObject({
   model: z.string().min(1, "model must be a non-empty string"),
   max_tokens: z.number().int().min(1, "max_tokens must be at least 1"),
   messages: z
-    .array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
+    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
     .min(1, "messages must contain at least one message"),
   system: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).optional(),
   stream: z.boolean().nullish(),
@@ -891,7 +891,7 @@ function turnText(turn: Exclude<NeutralTurn, { role: "system" }>): string {
       return `Human: ${turn.text}`;
     case "assistant": {
       const calls = turn.calls.map((call) => `${TOOL_OPEN}\n${JSON.stringify({ name: call.name, arguments: call.arguments })}\n${TOOL_CLOSE}`);
-      return `Assistant: ${[turn.text, ...calls].filter((s) => s !== "").join("\n")}`;
+      return `Assistant: ${[calls.length > 0 ? turn.text.trimEnd() : turn.text, ...calls].filter((s) => s !== "").join("\n")}`;
     }
     case "tool":
       return `Tool result (${turn.label}):\n<tool_response>\n${turn.text}\n</tool_response>`;
@@ -2523,7 +2523,8 @@ const IMAGE_IN_TOOL_RESULT = "[image omitted: qwenplug passes text only]";
  * The conversation as neutral turns. A user message's tool_result blocks
  * become tool turns (labelled with the name of the tool_use they answer) and
  * its text blocks a user turn, in their order; thinking blocks are the
- * model's own and are not sent back.
+ * model's own and are not sent back. System messages inside `messages`
+ * (Claude Code 2.1 sends its environment that way) join the system block.
  */
 function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
   const turns: NeutralTurn[] = [];
@@ -2555,6 +2556,7 @@ function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
       }
     });
     if (message.role === "assistant") turns.push({ role: "assistant", text: texts.join("\n"), calls });
+    else if (message.role === "system") turns.push({ role: "system", text: texts.join("\n") });
     else flushUserText();
   });
   return turns;
