@@ -4,17 +4,27 @@
 // response, streamed or not, including errors.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import {
   ConfigError,
   createCumulativeDiff,
   createSseDataParser,
+  createToolCallParser,
   estimateTokens,
   flattenMessages,
+  flattenTurns,
   HttpError,
+  limitOutputTokens,
   loadConfig,
+  NO_TOOLS,
+  type NeutralEvent,
+  type NeutralTool,
+  parseToolCallBlock,
+  repairJson,
   startServer,
+  type Tooling,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -1094,14 +1104,14 @@ describe("choosing the upstream", () => {
     const env = { QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1 };
     const intlFirst = startIntlGateway(intl, env);
     const cnFirst = startIntlGateway(intl, { ...env, DEFAULT_UPSTREAM: "cn" });
-    // Counted by completion calls only: session deletes of earlier requests may still be arriving.
-    const count = (fake: { calls: Array<{ path: string }> }) => fake.calls.filter((c) => c.path === "/dialog/conversation" || c.path === "/api/v2/chat/completions").length;
+    // Only completion calls count: the previous request's session delete runs in the background.
+    const completions = () => [cn.calls.filter((c) => c.path === "/dialog/conversation").length, completionCalls(intl).length];
     const served = async (gw: Gateway, model: string) => {
-      const cnBefore = count(cn);
-      const intlBefore = count(intl);
+      const [cnBefore = 0, intlBefore = 0] = completions();
       const response = await rawPost(gw.url, { model, messages: [{ role: "user", content: "fixture:plain" }] });
       expect(response.status).toBe(200);
-      return count(cn) > cnBefore ? "cn" : count(intl) > intlBefore ? "intl" : "none";
+      const [cnAfter = 0, intlAfter = 0] = completions();
+      return cnAfter > cnBefore ? "cn" : intlAfter > intlBefore ? "intl" : "none";
     };
     try {
       expect(await served(intlFirst, "qwen-max")).toBe("intl");
@@ -1133,6 +1143,824 @@ describe("choosing the upstream", () => {
     } finally {
       await gw.stop();
       await cn.stop();
+    }
+  });
+});
+
+// ── Tool calls ──────────────────────────────────────────────────────────────
+
+const WEATHER_TOOL: NeutralTool = {
+  name: "get_weather",
+  description: "Current weather in a city",
+  parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city"] },
+};
+const TOOLING: Tooling = { tools: [WEATHER_TOOL], choice: { type: "auto" }, parallel: true };
+
+/** Feeds `pieces` through a parser; returns all text joined and the calls without their ids. */
+function parsePieces(pieces: readonly string[], tooling: Tooling = TOOLING) {
+  const parser = createToolCallParser(tooling);
+  const out = [...pieces.flatMap((piece) => parser.feed(piece)), ...parser.end()];
+  let text = "";
+  const calls: Array<{ index: number; name: string; args: unknown }> = [];
+  const ids: string[] = [];
+  for (const event of out) {
+    if (event.type === "text") text += event.text;
+    else {
+      calls.push({ index: event.call.index, name: event.call.name, args: JSON.parse(event.call.argumentsJson) });
+      ids.push(event.call.id);
+    }
+  }
+  return { text, calls, ids, isFinished: parser.isFinished };
+}
+
+const REPLIES: Record<string, { reply: string; text: string; calls: Array<{ index: number; name: string; args: unknown }> }> = {
+  single: {
+    reply: '我来查一下。\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>',
+    text: "我来查一下。\n",
+    calls: [{ index: 0, name: "get_weather", args: { city: "Paris" } }],
+  },
+  parallel: {
+    reply: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Tokyo 😀"}}\n</tool_call>\n',
+    text: "",
+    calls: [
+      { index: 0, name: "get_weather", args: { city: "Paris" } },
+      { index: 1, name: "get_weather", args: { city: "Tokyo 😀" } },
+    ],
+  },
+  malformed: {
+    reply: "Trying.\n<tool_call>\nget_weather(city=Paris)\n</tool_call>",
+    text: "Trying.\nget_weather(city=Paris)",
+    calls: [],
+  },
+  "not a tag": {
+    reply: "a < b, <tool_response> and <tool_cal are not calls <",
+    text: "a < b, <tool_response> and <tool_cal are not calls <",
+    calls: [],
+  },
+  "invented result": {
+    reply: '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>\n<tool_response>\n{"temp": 99}\n</tool_response>\nIt is 99.',
+    text: "",
+    calls: [{ index: 0, name: "get_weather", args: {} }],
+  },
+  "repairable": {
+    reply: '<tool_call>\n```json\n{"name": "get_weather", "arguments": {"city": "Pa\nris", "days": 3,},}\n```\n</tool_call>',
+    text: "",
+    calls: [{ index: 0, name: "get_weather", args: { city: "Pa\nris", days: 3 } }],
+  },
+};
+
+describe("tool-call parser", () => {
+  test("gives the same text and calls whole, split at every position, and one character at a time", () => {
+    for (const [name, { reply, text, calls }] of Object.entries(REPLIES)) {
+      const expected = { name, text, calls };
+      expect({ name, ...pick(parsePieces([reply])) }).toEqual(expected);
+      for (let i = 0; i <= reply.length; i++) {
+        expect({ name, ...pick(parsePieces([reply.slice(0, i), reply.slice(i)])) }).toEqual(expected);
+      }
+      expect({ name, ...pick(parsePieces([...reply])) }).toEqual(expected);
+    }
+  });
+
+  test("no tag text ever comes out as text, at any split", () => {
+    for (const { reply } of Object.values(REPLIES)) {
+      for (let i = 0; i <= reply.length; i++) {
+        const { text } = parsePieces([reply.slice(0, i), reply.slice(i)]);
+        expect(text).not.toContain("<tool_call>");
+        expect(text).not.toContain("</tool_call>");
+      }
+    }
+  });
+
+  test("calls get unique ids; text after a call ends the reply; parallel off keeps only the first call", () => {
+    const parallel = parsePieces([REPLIES.parallel?.reply as string]);
+    expect(parallel.ids[0]).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(new Set(parallel.ids).size).toBe(2);
+    expect(parsePieces([REPLIES["invented result"]?.reply as string]).isFinished).toBe(true);
+    const single = parsePieces([REPLIES.parallel?.reply as string], { ...TOOLING, parallel: false });
+    expect(single.calls.map((c) => c.args)).toEqual([{ city: "Paris" }]);
+    expect(single.isFinished).toBe(true);
+  });
+
+  test("a block the reply never closed is a call only if it parses as it is", () => {
+    expect(pick(parsePieces(['Checking.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}']))).toEqual({
+      text: "Checking.\n",
+      calls: [{ index: 0, name: "get_weather", args: { city: "Paris" } }],
+    });
+    expect(pick(parsePieces(['<tool_call>\n{"name": "get_weather", "arguments": {"city": "Par']))).toEqual({
+      text: '{"name": "get_weather", "arguments": {"city": "Par',
+      calls: [],
+    });
+  });
+
+  test("reads arrays of calls, arguments sent as a JSON string, and Qwen3-Coder's XML form typed by the schema", () => {
+    expect(parseToolCallBlock('[{"name":"a","arguments":{"x":1}},{"name":"b","parameters":{"y":2}}]', [], true)).toEqual([
+      { name: "a", arguments: { x: 1 } },
+      { name: "b", arguments: { y: 2 } },
+    ]);
+    expect(parseToolCallBlock('{"name":"a","arguments":"{\\"x\\": 1}"}', [], true)).toEqual([{ name: "a", arguments: { x: 1 } }]);
+    const xml = "\n<function=get_weather>\n<parameter=city>\n1984\n</parameter>\n<parameter=days>\n3\n</parameter>\n</function>\n";
+    expect(parseToolCallBlock(xml, [WEATHER_TOOL], true)).toEqual([{ name: "get_weather", arguments: { city: "1984", days: 3 } }]);
+    expect(parseToolCallBlock('{"arguments":{}}', [], true)).toBeUndefined();
+    expect(parseToolCallBlock('{"name":"a","arguments":[1]}', [], true)).toBeUndefined();
+  });
+
+  test("repairJson fixes the obvious and leaves the rest for JSON.parse to refuse", () => {
+    expect(JSON.parse(repairJson('{"a": "x\ny\tz", "b": [1, 2,],}'))).toEqual({ a: "x\ny\tz", b: [1, 2] });
+    expect(JSON.parse(repairJson('Sure: {"a": {"b": "c'))).toEqual({ a: { b: "c" } });
+    expect(JSON.parse(repairJson('{"a": 1}} and more'))).toEqual({ a: 1 });
+    expect(() => JSON.parse(repairJson("{a: 1}"))).toThrow();
+    expect(repairJson('{"a": [1}')).toBe('{"a": [1}');
+  });
+
+  test("limitOutputTokens cuts text at the estimated budget and ends with length", async () => {
+    async function* source(): AsyncGenerator<NeutralEvent> {
+      yield { type: "reasoning", text: "思考" };
+      yield { type: "text", text: "abcdefgh你好ijkl" };
+      yield { type: "done", reason: "stop" };
+    }
+    const out: NeutralEvent[] = [];
+    for await (const event of limitOutputTokens(source(), 5)) out.push(event);
+    expect(out).toEqual([
+      { type: "reasoning", text: "思考" },
+      { type: "text", text: "abcdefgh你" },
+      { type: "done", reason: "length" },
+    ]);
+  });
+});
+
+/** Only text and calls, for comparing parses. */
+function pick(result: { text: string; calls: unknown[] }) {
+  return { text: result.text, calls: result.calls };
+}
+
+describe("flattening with tools", () => {
+  const conversation = [
+    { role: "system" as const, content: "Be brief." },
+    { role: "user" as const, content: "Weather in Paris?" },
+  ];
+
+  test("the tools go into the system block in Qwen's format, with the tool_choice rule", () => {
+    const { prompt } = flattenMessages(conversation, 100_000, TOOLING);
+    expect(prompt).toStartWith("<system>\nBe brief.\n\n# Tools\n\nYou may call one or more functions");
+    expect(prompt).toContain(`<tools>\n${JSON.stringify({ type: "function", function: WEATHER_TOOL })}\n</tools>`);
+    expect(prompt).toContain('<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>');
+    expect(prompt).toContain("Call a function only when it helps");
+    expect(prompt).toEndWith("</system>\n\nHuman: Weather in Paris?\n\nAssistant:");
+    const rule = (tooling: Partial<Tooling>) => flattenMessages(conversation, 100_000, { ...TOOLING, ...tooling }).prompt;
+    expect(rule({ choice: { type: "required" } })).toContain("You must call at least one function in this reply.");
+    expect(rule({ choice: { type: "function", name: "get_weather" } })).toContain('You must call the function "get_weather" in this reply.');
+    expect(rule({ parallel: false })).toContain("Call at most one function per reply.");
+    const none = rule({ choice: { type: "none" } });
+    expect(none).toContain("Do not call any function in this reply");
+    expect(none).not.toContain("<tools>");
+    expect(flattenMessages([{ role: "user", content: "hi" }], 100_000, TOOLING).prompt).toStartWith("<system>\n# Tools");
+    expect(flattenMessages([{ role: "user", content: "hi" }], 100_000, NO_TOOLS).prompt).toBe("hi");
+  });
+
+  test("the budget drops the oldest turns, never the tool definitions, the last user turn or the final turn", () => {
+    const bigTools: Tooling = {
+      ...TOOLING,
+      tools: Array.from({ length: 40 }, (_, i) => ({ name: `tool_${i}`, description: "d".repeat(1000), parameters: { type: "object" } })),
+    };
+    const turns = [
+      { role: "user" as const, text: "old question ".repeat(300) },
+      { role: "assistant" as const, text: "old answer ".repeat(300), calls: [] },
+      { role: "user" as const, text: "THE TASK" },
+      ...Array.from({ length: 30 }, (_, i) => [
+        { role: "assistant" as const, text: "", calls: [{ name: "tool_1", arguments: { step: i } }] },
+        { role: "tool" as const, text: `result ${i} `.repeat(100), label: "tool_1" },
+      ]).flat(),
+    ];
+    const toolsOnly = flattenTurns([{ role: "user", text: "x" }], bigTools, 1_000_000).prompt.length;
+    const { prompt, droppedTurns } = flattenTurns(turns, bigTools, toolsOnly + 12_000);
+    expect(prompt.length).toBeLessThanOrEqual(toolsOnly + 12_000);
+    for (let i = 0; i < 40; i++) expect(prompt).toContain(`"name":"tool_${i}"`);
+    expect(prompt).toContain("[2 earlier turns omitted to fit the prompt budget]\n\nHuman: THE TASK\n\n[");
+    expect(prompt).toContain(`result 29 result 29`);
+    expect(prompt).toEndWith("</tool_response>\n\nAssistant:");
+    expect(droppedTurns).toBeGreaterThan(2);
+    try {
+      flattenTurns(turns, bigTools, toolsOnly - 100);
+      throw new Error("should have thrown");
+    } catch (err) {
+      expect((err as HttpError).code).toBe("context_length_exceeded");
+    }
+  });
+});
+
+type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+const OPENAI_TOOLS: OpenAI.Chat.Completions.ChatCompletionTool[] = [
+  {
+    type: "function",
+    function: {
+      name: "get_weather",
+      description: "Current weather in a city",
+      parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"], additionalProperties: false },
+    },
+  },
+  {
+    type: "function",
+    function: { name: "get_time", parameters: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"], additionalProperties: false } },
+  },
+];
+
+/** A CN upstream reply whose text arrives as the given incremental pieces. */
+function cnPieces(pieces: readonly string[]): Response {
+  const events = pieces.map(
+    (content, i) =>
+      `data: ${JSON.stringify({ sessionId: "5e551011", msgStatus: i === pieces.length - 1 ? "finished" : "generating", incremental: true, contents: [{ role: "assistant", contentType: "text", content }] })}\n\n`,
+  );
+  return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+}
+
+const lastPrompt = (fake: FakeCnUpstream) => {
+  const call = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+  return String((call?.body as { contents: Array<{ content: string }> }).contents[0]?.content);
+};
+
+describe("OpenAI tool calling over the CN upstream", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+  const ask = (prompt: string, extra: Partial<ChatParams> = {}): ChatParams => ({
+    model: "qwen-max",
+    messages: [{ role: "user", content: prompt }],
+    tools: OPENAI_TOOLS,
+    ...extra,
+  });
+
+  test("one call, not streamed: tool_calls, finish_reason tool_calls, the text before it as content", async () => {
+    const completion = await gw.client.chat.completions.create(ask("fixture:tool-call"));
+    const choice = completion.choices[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    expect(choice?.message.content).toBe("我来查一下巴黎的天气。\n");
+    const calls = choice?.message.tool_calls ?? [];
+    expect(calls.length).toBe(1);
+    const call = calls[0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
+    expect(call.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(call.type).toBe("function");
+    expect(call.function.name).toBe("get_weather");
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: "Paris", unit: "celsius" });
+  });
+
+  test("one call, streamed: finalChatCompletion() accepts the fragments, strict arguments parse", async () => {
+    for (const prompt of ["fixture:tool-call", "fixture:tool-call chunk:1"]) {
+      const strictTools = OPENAI_TOOLS.map((t) => (t.type === "function" ? { ...t, function: { ...t.function, strict: true } } : t));
+      const stream = gw.client.chat.completions.stream({ ...ask(prompt), tools: strictTools, stream: true });
+      const final = await stream.finalChatCompletion();
+      const choice = final.choices[0];
+      expect(choice?.finish_reason).toBe("tool_calls");
+      expect(choice?.message.content).toBe("我来查一下巴黎的天气。\n");
+      const call = choice?.message.tool_calls?.[0] as OpenAI.Chat.Completions.ParsedFunctionToolCall;
+      expect(call.id).toMatch(/^call_[0-9a-f]{24}$/);
+      expect(call.function.name).toBe("get_weather");
+      expect(call.function.parsed_arguments).toEqual({ city: "Paris", unit: "celsius" });
+    }
+  });
+
+  test("parallel calls get indexes 0 and 1 and distinct ids, streamed and not", async () => {
+    const expected = [
+      { name: "get_weather", args: { city: "Paris" } },
+      { name: "get_time", args: { timezone: "Asia/Tokyo" } },
+    ];
+    const summary = (calls: OpenAI.Chat.Completions.ChatCompletionMessageToolCall[] | undefined) =>
+      (calls ?? []).map((c) => (c.type === "function" ? { name: c.function.name, args: JSON.parse(c.function.arguments) } : {}));
+    const whole = await gw.client.chat.completions.create(ask("fixture:tool-calls-parallel"));
+    expect(summary(whole.choices[0]?.message.tool_calls)).toEqual(expected);
+    expect(whole.choices[0]?.message.content).toBeNull();
+    const final = await gw.client.chat.completions.stream({ ...ask("fixture:tool-calls-parallel"), stream: true }).finalChatCompletion();
+    expect(summary(final.choices[0]?.message.tool_calls)).toEqual(expected);
+    const ids = (final.choices[0]?.message.tool_calls ?? []).map((c) => c.id);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  test("the wire: the first fragment of each call carries index, id, type and name; no markup in any content", async () => {
+    const response = await rawPost(gw.url, { ...ask("fixture:tool-calls-parallel"), stream: true });
+    const text = await response.text();
+    expect(text).not.toContain("<tool_call>");
+    const deltas = text
+      .split("\n\n")
+      .filter((e) => e.startsWith("data: {"))
+      .map((e) => JSON.parse(e.slice(6)).choices[0]?.delta);
+    const fragments = deltas.flatMap((d) => d?.tool_calls ?? []);
+    expect(fragments).toEqual([
+      { index: 0, id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_weather", arguments: "" } },
+      { index: 0, function: { arguments: '{"city":"Paris"}' } },
+      { index: 1, id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_time", arguments: "" } },
+      { index: 1, function: { arguments: '{"timezone":"Asia/Tokyo"}' } },
+    ]);
+    expect(text).toContain('"finish_reason":"tool_calls"');
+    expect(text).toEndWith("data: [DONE]\n\n");
+  });
+
+  test("a malformed block comes back as text with finish_reason stop, streamed and not", async () => {
+    const whole = await gw.client.chat.completions.create(ask("fixture:tool-call-malformed"));
+    expect(whole.choices[0]?.finish_reason).toBe("stop");
+    expect(whole.choices[0]?.message.content).toBe("Let me try.\nget_weather(city=Paris)");
+    expect(whole.choices[0]?.message.tool_calls).toBeUndefined();
+    const final = await gw.client.chat.completions.stream({ ...ask("fixture:tool-call-malformed"), stream: true }).finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe("Let me try.\nget_weather(city=Paris)");
+    expect(final.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  test("obviously broken JSON is repaired; an unclosed block that parses is a call; an invented tool response is cut off", async () => {
+    const repaired = await gw.client.chat.completions.create(ask("fixture:tool-call-repair"));
+    const call = repaired.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ path: "a.py", content: "print(1)\nprint(2)" });
+    const unclosed = await gw.client.chat.completions.stream({ ...ask("fixture:tool-call-unclosed"), stream: true }).finalChatCompletion();
+    expect(unclosed.choices[0]?.message.content).toBe("Checking.\n");
+    expect(unclosed.choices[0]?.message.tool_calls?.length).toBe(1);
+    const invented = await gw.client.chat.completions.create(ask("fixture:tool-call-invented-result"));
+    expect(invented.choices[0]?.message.content).toBeNull();
+    expect(invented.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(JSON.stringify(invented)).not.toContain("tool_response");
+    expect(JSON.stringify(invented)).not.toContain("99 degrees");
+  });
+
+  test("text after a call ends the reply at once and cancels the upstream, which may go on forever", async () => {
+    let isCancelled = false;
+    const encoder = new TextEncoder();
+    let n = 0;
+    fake.respond = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const content = n++ === 0 ? '<tool_call>\n{"name": "get_time", "arguments": {"timezone": "UTC"}}\n</tool_call>\n' : "<tool_response>made up</tool_response> ";
+            if (n > 1) await Bun.sleep(20);
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify({ sessionId: "endless", msgStatus: "generating", incremental: true, contents: [{ role: "assistant", contentType: "text", content }] })}\n\n`));
+          },
+          cancel() {
+            isCancelled = true;
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    try {
+      const final = await gw.client.chat.completions.stream({ ...ask("x"), stream: true }).finalChatCompletion();
+      expect(final.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(final.choices[0]?.message.tool_calls?.length).toBe(1);
+      await waitFor(() => isCancelled);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+
+  test("a text-only reply with tools offered is an ordinary answer", async () => {
+    const whole = await gw.client.chat.completions.create(ask("fixture:plain"));
+    expect(whole.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(whole.choices[0]?.finish_reason).toBe("stop");
+    const streamed = await gw.client.chat.completions.stream({ ...ask("fixture:plain"), stream: true }).finalChatCompletion();
+    expect(streamed.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(streamed.choices[0]?.message.tool_calls).toBeUndefined();
+  });
+
+  test("without tools the reply is not touched, even when it contains <tool_call> text", async () => {
+    const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:tool-call" }] });
+    expect(completion.choices[0]?.message.content).toBe('我来查一下巴黎的天气。\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}\n</tool_call>');
+    expect(completion.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  test("a reply split into one-character upstream events still gives the exact calls", async () => {
+    const reply = '好的。<tool_call>\n{"name": "get_weather", "arguments": {"city": "巴黎 😀"}}\n</tool_call>\n<tool_call>{"name": "get_time", "arguments": {"timezone": "UTC"}}</tool_call>';
+    fake.respond = () => cnPieces([...[...reply], ""]);
+    try {
+      const final = await gw.client.chat.completions.stream({ ...ask("x"), stream: true }).finalChatCompletion();
+      expect(final.choices[0]?.message.content).toBe("好的。");
+      expect((final.choices[0]?.message.tool_calls ?? []).map((c) => (c.type === "function" ? [c.function.name, c.function.arguments] : []))).toEqual([
+        ["get_weather", '{"city":"巴黎 😀"}'],
+        ["get_time", '{"timezone":"UTC"}'],
+      ]);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+
+  test("tool-result round trip: the model sees the tools, its call and the result, then answers", async () => {
+    const first = await gw.client.chat.completions.create(ask("fixture:tool-call"));
+    const message = first.choices[0]?.message as OpenAI.Chat.Completions.ChatCompletionMessage;
+    const call = message.tool_calls?.[0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
+    const second = await gw.client.chat.completions.create(
+      ask("fixture:tool-call", {
+        messages: [
+          { role: "user", content: "Weather in Paris? fixture:tool-reply-text" },
+          message,
+          { role: "tool", tool_call_id: call.id, content: '{"temp": 18, "sky": "clear"}' },
+        ],
+      }),
+    );
+    expect(second.choices[0]?.message.content).toBe("巴黎现在18°C，晴。");
+    expect(second.choices[0]?.finish_reason).toBe("stop");
+    const prompt = lastPrompt(fake);
+    expect(prompt).toContain('"name":"get_weather"');
+    expect(prompt).toContain(
+      [
+        "Human: Weather in Paris? fixture:tool-reply-text",
+        'Assistant: 我来查一下巴黎的天气。\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
+        `Tool result (${call.id}):\n<tool_response>\n{"temp": 18, "sky": "clear"}\n</tool_response>`,
+        "Assistant:",
+      ].join("\n\n"),
+    );
+  });
+
+  test("tool_choice: required and named are told to the model; a name not in tools and non-function tools are 400s", async () => {
+    await gw.client.chat.completions.create(ask("fixture:tool-call", { tool_choice: "required" }));
+    expect(lastPrompt(fake)).toContain("You must call at least one function in this reply.");
+    await gw.client.chat.completions.create(ask("fixture:tool-call", { tool_choice: { type: "function", function: { name: "get_time" } }, parallel_tool_calls: false }));
+    expect(lastPrompt(fake)).toContain('You must call the function "get_time" in this reply. Call at most one function per reply.');
+    const unknown = await rawPost(gw.url, { ...ask("x"), tool_choice: { type: "function", function: { name: "nope" } } });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { param: string } }).error.param).toBe("tool_choice");
+    const custom = await rawPost(gw.url, { ...ask("x"), tools: [{ type: "custom", custom: { name: "c" } }] });
+    expect(custom.status).toBe(400);
+    expect(((await custom.json()) as { error: { code: string } }).error.code).toBe("unsupported_value");
+  });
+
+  test("a large agent prompt stays within PROMPT_MAX_CHARS with every tool definition and the last user turn", async () => {
+    const local = startGateway(fake, { PROMPT_MAX_CHARS: "60000" });
+    try {
+      const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = Array.from({ length: 30 }, (_, i) => ({
+        type: "function",
+        function: { name: `tool_${i}`, description: `Does thing ${i}. ${"Details. ".repeat(100)}`, parameters: { type: "object", properties: { arg: { type: "string" } } } },
+      }));
+      const history: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = Array.from({ length: 40 }, (_, i) => [
+        { role: "assistant" as const, content: null, tool_calls: [{ id: `c${i}`, type: "function" as const, function: { name: "tool_1", arguments: `{"arg":"${i}"}` } }] },
+        { role: "tool" as const, tool_call_id: `c${i}`, content: `output ${i} `.repeat(120) },
+      ]).flat();
+      const completion = await local.client.chat.completions.create({
+        model: "qwen-max",
+        tools,
+        messages: [{ role: "system", content: "You are an agent." }, { role: "user", content: "fixture:plain THE TASK" }, ...history],
+      });
+      expect(completion.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+      const prompt = lastPrompt(fake);
+      expect(prompt.length).toBeLessThanOrEqual(60_000);
+      for (let i = 0; i < 30; i++) expect(prompt).toContain(`"name":"tool_${i}"`);
+      expect(prompt).toContain("Human: fixture:plain THE TASK\n\n[");
+      expect(prompt).toContain("output 39 output 39");
+      expect(prompt).not.toContain("output 0 output 0");
+      const tooBig = await rawPost(local.url, { model: "qwen-max", tools: [...tools, ...tools, ...tools], messages: [{ role: "user", content: "hi" }] });
+      expect(tooBig.status).toBe(400);
+      expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe("context_length_exceeded");
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
+describe("OpenAI tool calling over the INTL upstream", () => {
+  test("a streamed call with the upstream's usage", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake);
+    try {
+      const stream = gw.client.chat.completions.stream({
+        model: "qwen-max",
+        messages: [{ role: "user", content: "fixture:tool-call chunk:5" }],
+        tools: OPENAI_TOOLS,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const final = await stream.finalChatCompletion();
+      expect(final.choices[0]?.message.content).toBe("I'll look that up.\n");
+      const call = final.choices[0]?.message.tool_calls?.[0];
+      expect(call?.type === "function" && [call.function.name, call.function.arguments]).toEqual(["get_weather", '{"city":"Paris"}']);
+      expect(final.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(final.usage?.prompt_tokens).toBe(2100);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
+// ── Anthropic Messages API ──────────────────────────────────────────────────
+
+const ANTHROPIC_TOOLS: Anthropic.Messages.Tool[] = [
+  {
+    name: "get_weather",
+    description: "Current weather in a city",
+    input_schema: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"] },
+  },
+  { name: "get_time", input_schema: { type: "object", properties: { timezone: { type: "string" } } } },
+];
+
+/** The SSE events of a raw Anthropic stream as [event name, parsed data]. */
+async function anthropicEvents(response: Response): Promise<Array<[string, Record<string, unknown>]>> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((e) => e !== "")
+    .map((e) => {
+      const [nameLine, dataLine] = e.split("\n");
+      return [String(nameLine).replace(/^event: /, ""), JSON.parse(String(dataLine).replace(/^data: /, ""))];
+    });
+}
+
+describe("Anthropic Messages API over the CN upstream", () => {
+  let fake: FakeCnUpstream;
+  let gw: Gateway;
+  let anthropic: Anthropic;
+  beforeAll(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+    anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await fake.stop();
+  });
+  const postMessages = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+  test("a text reply: content, end_turn, usage, the client's model name; claude-* names get a stand-in", async () => {
+    const before = fake.calls.length;
+    const message = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(message.type).toBe("message");
+    expect(message.role).toBe("assistant");
+    expect(message.id).toMatch(/^msg_[0-9a-f]{24}$/);
+    expect(message.model).toBe("claude-sonnet-4-5");
+    expect(message.content as unknown).toEqual([{ type: "text", text: "你好！我是通义千问，有什么可以帮你？" }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.usage.output_tokens).toBe(estimateTokens("你好！我是通义千问，有什么可以帮你？"));
+    expect(message.usage.input_tokens).toBe(estimateTokens("fixture:plain"));
+    const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+    expect((call?.body as { params: { specifiedModel: string } }).params.specifiedModel).toBe("tongyi-qwen3-coder");
+    await anthropic.messages.create({ model: "claude-3-5-haiku-20241022", max_tokens: 100, messages: [{ role: "user", content: "fixture:plain" }] });
+    const haiku = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((haiku?.body as { params: { specifiedModel: string } }).params.specifiedModel).toBe("tongyi-qwen3.5-flash");
+  });
+
+  test("auth by x-api-key or Bearer; a wrong key is an authentication_error in Anthropic's shape", async () => {
+    const bearer = new Anthropic({ authToken: MASTER_KEY, apiKey: null, baseURL: gw.url, maxRetries: 0 });
+    const viaBearer = await bearer.messages.create({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(viaBearer.content[0]?.type).toBe("text");
+    const wrong = new Anthropic({ apiKey: "sk-wrong", baseURL: gw.url, maxRetries: 0 });
+    const denied = await wrong.messages.create({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
+    const raw = await postMessages({ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: "x" }] }, { "x-api-key": "sk-wrong" });
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Incorrect API key provided." } });
+  });
+
+  test("tool_use, not streamed: text, then tool_use blocks with id, name and input; stop_reason tool_use", async () => {
+    const message = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call" }] });
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content[0] as unknown).toEqual({ type: "text", text: "我来查一下巴黎的天气。\n" });
+    const use = message.content[1] as Anthropic.Messages.ToolUseBlock;
+    expect(use.type).toBe("tool_use");
+    expect(use.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(use.name).toBe("get_weather");
+    expect(use.input).toEqual({ city: "Paris", unit: "celsius" });
+    const parallel = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-calls-parallel" }] });
+    expect(parallel.content.map((b) => (b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual([
+      ["get_weather", { city: "Paris" }],
+      ["get_time", { timezone: "Asia/Tokyo" }],
+    ]);
+  });
+
+  test("tool_use, streamed: finalMessage() rebuilds the blocks, and the wire has the exact event sequence", async () => {
+    for (const prompt of ["fixture:tool-call", "fixture:tool-call chunk:1"]) {
+      const final = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: prompt }] }).finalMessage();
+      expect(final.stop_reason).toBe("tool_use");
+      expect(final.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual([
+        "我来查一下巴黎的天气。\n",
+        ["get_weather", { city: "Paris", unit: "celsius" }],
+      ]);
+    }
+    const events = await anthropicEvents(await postMessages({ model: "qwen-max", max_tokens: 1024, stream: true, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-calls-parallel" }] }));
+    for (const [name, data] of events) expect(data.type).toBe(name);
+    expect(events.map(([name]) => name)).toEqual([
+      "message_start",
+      "ping",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(events[2]?.[1]).toEqual({ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: expect.stringMatching(/^call_/), name: "get_weather", input: {} } });
+    expect(events[3]?.[1]).toEqual({ type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: '{"city":"Paris"}' } });
+    expect(events[5]?.[1]).toMatchObject({ index: 1, content_block: { name: "get_time" } });
+    expect(events[8]?.[1]).toMatchObject({ delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: expect.any(Number) } });
+  });
+
+  test("streamed text and thinking: thinking_delta then text_delta blocks; no markup for a text-only reply with tools", async () => {
+    const stream = anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, thinking: { type: "enabled", budget_tokens: 512 }, messages: [{ role: "user", content: "fixture:think" }] });
+    const deltas: string[] = [];
+    stream.on("streamEvent", (event) => {
+      if (event.type === "content_block_delta") deltas.push(event.delta.type);
+    });
+    const final = await stream.finalMessage();
+    expect(final.content as unknown).toEqual([
+      { type: "thinking", thinking: "用户问的是1+1，答案是2。", signature: "" },
+      { type: "text", text: "1+1=2" },
+    ]);
+    expect(new Set(deltas)).toEqual(new Set(["thinking_delta", "text_delta"]));
+    const conversation = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((conversation?.body as { params: { deepThink: boolean } }).params.deepThink).toBe(true);
+    const plain = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:plain" }] }).finalMessage();
+    expect(plain.content as unknown).toEqual([{ type: "text", text: "你好！我是通义千问，有什么可以帮你？" }]);
+    expect(plain.stop_reason).toBe("end_turn");
+  });
+
+  test("tool_result round trip: system blocks, the tool_use and its result reach the model; tool_choice rules", async () => {
+    const first = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call" }] });
+    const use = first.content.find((b) => b.type === "tool_use") as Anthropic.Messages.ToolUseBlock;
+    const second = await anthropic.messages.create({
+      model: "qwen-max",
+      max_tokens: 1024,
+      system: [{ type: "text", text: "You are a weather bot." }, { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
+      tools: ANTHROPIC_TOOLS,
+      tool_choice: { type: "auto" },
+      messages: [
+        { role: "user", content: "Weather? fixture:tool-reply-text" },
+        { role: "assistant", content: first.content },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: use.id, content: [{ type: "text", text: '{"temp": 18}' }] },
+            { type: "text", text: "Answer in Chinese." },
+          ],
+        },
+      ],
+    });
+    expect(second.content as unknown).toEqual([{ type: "text", text: "巴黎现在18°C，晴。" }]);
+    const prompt = lastPrompt(fake);
+    expect(prompt).toStartWith("<system>\nYou are a weather bot.\n\nBe brief.\n\n# Tools");
+    expect(prompt).toContain(
+      [
+        "Human: Weather? fixture:tool-reply-text",
+        'Assistant: 我来查一下巴黎的天气。\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>',
+        'Tool result (get_weather):\n<tool_response>\n{"temp": 18}\n</tool_response>',
+        "Human: Answer in Chinese.",
+        "Assistant:",
+      ].join("\n\n"),
+    );
+    await anthropic.messages.create({ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "tool", name: "get_time", disable_parallel_tool_use: true }, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(lastPrompt(fake)).toContain('You must call the function "get_time" in this reply. Call at most one function per reply.');
+    await anthropic.messages.create({ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "any" }, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(lastPrompt(fake)).toContain("You must call at least one function in this reply.");
+  });
+
+  test("the request shape Claude Code 2.1 sends: ?beta=true, system messages inside messages, adaptive thinking, extra fields", async () => {
+    const response = await fetch(`${gw.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${MASTER_KEY}`,
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27",
+      },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 32000,
+        stream: true,
+        thinking: { type: "adaptive", display: "omitted" },
+        context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+        output_config: { effort: "high" },
+        metadata: { user_id: "{}" },
+        system: [{ type: "text", text: "You are a Claude agent.", cache_control: { type: "ephemeral" } }],
+        tools: [
+          { ...ANTHROPIC_TOOLS[0], cache_control: { type: "ephemeral" } },
+          { name: "DeferredToolPlaceholder", description: "never call this tool", input_schema: { type: "object", properties: {} }, defer_loading: true },
+        ],
+        messages: [
+          { role: "user", content: [{ type: "text", text: "<system-reminder>\nrules\n</system-reminder>\n" }, { type: "text", text: "fixture:tool-call" }] },
+          { role: "system", content: [{ type: "text", text: "# Environment\n - Primary working directory: /tmp/w" }] },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const events = await anthropicEvents(response);
+    expect(events[events.length - 2]?.[1]).toMatchObject({ delta: { stop_reason: "tool_use" } });
+    const prompt = lastPrompt(fake);
+    expect(prompt).toStartWith("<system>\nYou are a Claude agent.\n\n# Environment\n - Primary working directory: /tmp/w\n\n# Tools");
+    expect(prompt).toContain("Human: <system-reminder>\nrules\n</system-reminder>\n\nfixture:tool-call\n\nAssistant:");
+    const conversation = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation");
+    expect((conversation?.body as { params: { deepThink: boolean } }).params.deepThink).toBe(false);
+  });
+
+  test("max_tokens is enforced on estimated tokens: the reply is cut with stop_reason max_tokens, streamed and not", async () => {
+    const whole = await anthropic.messages.create({ model: "qwen-max", max_tokens: 3, messages: [{ role: "user", content: "fixture:plain" }] });
+    expect(whole.stop_reason).toBe("max_tokens");
+    expect(whole.content as unknown).toEqual([{ type: "text", text: "你好！" }]);
+    const streamed = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 3, messages: [{ role: "user", content: "fixture:plain" }] }).finalMessage();
+    expect(streamed.stop_reason).toBe("max_tokens");
+    expect(streamed.content as unknown).toEqual([{ type: "text", text: "你好！" }]);
+  });
+
+  test("count_tokens gives an estimate of the whole flattened request", async () => {
+    const counted = await anthropic.messages.countTokens({ model: "claude-sonnet-4-5", system: "Be brief.", tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "hello there" }] });
+    const expected = estimateTokens(flattenTurns([{ role: "system", text: "Be brief." }, { role: "user", text: "hello there" }], { ...TOOLING, tools: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parameters: t.input_schema })) }, 1e9).prompt);
+    expect(counted.input_tokens).toBe(expected);
+  });
+
+  test("request errors are Anthropic-shaped: missing max_tokens, unknown model, image blocks, bad tool_choice", async () => {
+    const cases: Array<[Record<string, unknown>, number, string]> = [
+      [{ model: "qwen-max", messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+      [{ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "x" }] }, 404, "not_found_error"],
+      [{ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } }] }] }, 400, "invalid_request_error"],
+      [{ model: "qwen-max", max_tokens: 10, tools: ANTHROPIC_TOOLS, tool_choice: { type: "tool", name: "nope" }, messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+      [{ model: "qwen-max", max_tokens: 10, tools: [{ type: "bash_20250124", name: "bash" }], messages: [{ role: "user", content: "x" }] }, 400, "invalid_request_error"],
+    ];
+    for (const [body, status, type] of cases) {
+      const response = await postMessages(body);
+      const json = (await response.json()) as { type: string; error: { type: string; message: string } };
+      expect({ body, status: response.status, type: json.type, errorType: json.error.type }).toEqual({ body, status, type: "error", errorType: type });
+      expect(json.error.message).not.toMatch(/ZodError|at .*\.ts:\d+/);
+    }
+    const sdkError = await anthropic.messages.create({ model: "no-such-model", max_tokens: 10, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    expect(sdkError).toBeInstanceOf(Anthropic.NotFoundError);
+  });
+
+  test("upstream failures: a status before the stream starts, an error event after it", async () => {
+    const local = startGateway(fake);
+    const client = new Anthropic({ apiKey: MASTER_KEY, baseURL: local.url, maxRetries: 0 });
+    try {
+      const early = await client.messages.create({ model: "qwen-max", max_tokens: 10, messages: [{ role: "user", content: "fixture:server-error" }] }).catch((e: unknown) => e);
+      expect(early).toBeInstanceOf(Anthropic.InternalServerError);
+      expect((early as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
+      expect((early as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "api_error" } });
+      const stream = client.messages.stream({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "fixture:truncated" }] });
+      let text = "";
+      stream.on("text", (delta) => (text += delta));
+      const late = await stream.finalMessage().catch((e: unknown) => e);
+      expect(text).toBe("一半的回答");
+      expect(late).toBeInstanceOf(Anthropic.APIError);
+      expect(String((late as Error).message)).toContain("ended before the reply finished");
+      const wire = await (await fetch(`${local.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 100, stream: true, messages: [{ role: "user", content: "fixture:truncated" }] }),
+      })).text();
+      expect(wire).toContain('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"The Qwen CN stream ended');
+      const expired = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login` });
+      try {
+        const response = await fetch(`${expired.url}/v1/messages`, {
+          method: "POST",
+          headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+          body: JSON.stringify({ model: "qwen-max", max_tokens: 100, messages: [{ role: "user", content: "x" }] }),
+        });
+        expect(response.status).toBe(503);
+        expect(response.headers.get("x-should-retry")).toBe("false");
+        expect(((await response.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "overloaded_error", message: expect.stringContaining("CN_ACCOUNT_1_COOKIE") });
+      } finally {
+        await expired.stop();
+      }
+    } finally {
+      await local.stop();
+    }
+  });
+
+  test("a silent upstream gets ping events, and web_search as a server tool turns on Qwen's search", async () => {
+    const local = startGateway(fake, { HEARTBEAT_MS: "500" });
+    try {
+      const response = await fetch(`${local.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 100, stream: true, messages: [{ role: "user", content: "fixture:plain silence:1600" }] }),
+      });
+      const names = (await anthropicEvents(response)).map(([name]) => name);
+      expect(names.filter((n) => n === "ping").length).toBeGreaterThanOrEqual(3);
+      expect(names[names.length - 1]).toBe("message_stop");
+    } finally {
+      await local.stop();
+    }
+    const before = fake.calls.length;
+    await anthropic.messages.create({
+      model: "qwen-max",
+      max_tokens: 100,
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+      messages: [{ role: "user", content: "fixture:plain" }],
+    });
+    const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
+    expect((call?.body as { params: { searchType: string } }).params.searchType).toBe("depth");
+    expect(lastPrompt(fake)).toBe("fixture:plain");
+  });
+});
+
+describe("Anthropic Messages API over the INTL upstream", () => {
+  test("a streamed tool_use with the upstream's usage", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake);
+    try {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const final = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call chunk:3" }] }).finalMessage();
+      expect(final.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual(["I'll look that up.\n", ["get_weather", { city: "Paris" }]]);
+      expect(final.stop_reason).toBe("tool_use");
+      expect(final.usage.input_tokens).toBe(2100);
+    } finally {
+      await gw.stop();
+      await fake.stop();
     }
   });
 });

@@ -455,6 +455,13 @@ const MessageSchema = z.looseObject({
   tool_call_id: z.string().optional(),
 });
 
+const FunctionToolSchema = z.looseObject({
+  type: z.string(),
+  function: z
+    .looseObject({ name: z.string().min(1, "a function name must be a non-empty string"), description: z.string().nullish(), parameters: z.unknown().optional() })
+    .optional(),
+});
+
 const ChatRequestSchema = z.looseObject({
   model: z.string().min(1, "model must be a non-empty string"),
   messages: z.array(MessageSchema).min(1, "messages must contain at least one message"),
@@ -465,12 +472,80 @@ const ChatRequestSchema = z.looseObject({
   enable_thinking: z.boolean().nullish(),
   web_search: z.boolean().nullish(),
   enable_search: z.boolean().nullish(),
+  tools: z.array(FunctionToolSchema).nullish(),
+  tool_choice: z
+    .union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])
+    .nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
 });
 
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 type ChatMessage = z.infer<typeof MessageSchema>;
 
+const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+/** Any content block; which fields a type needs is checked while decoding. */
+const AnthropicBlockSchema = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  input: z.unknown().optional(),
+  tool_use_id: z.string().optional(),
+  content: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).optional(),
+  is_error: z.boolean().optional(),
+});
+
+const AnthropicRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must be a non-empty string"),
+  max_tokens: z.number().int().min(1, "max_tokens must be at least 1"),
+  messages: z
+    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
+    .min(1, "messages must contain at least one message"),
+  system: z.union([z.string(), z.array(AnthropicTextBlockSchema)]).optional(),
+  stream: z.boolean().nullish(),
+  tools: z
+    .array(z.looseObject({ name: z.string().min(1, "a tool name must be a non-empty string"), type: z.string().nullish(), description: z.string().optional(), input_schema: z.unknown().optional() }))
+    .optional(),
+  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: z.string().optional(), disable_parallel_tool_use: z.boolean().optional() }).optional(),
+  thinking: z.looseObject({ type: z.string() }).optional(),
+});
+
+/** count_tokens takes a Messages request without max_tokens. */
+const AnthropicCountTokensSchema = AnthropicRequestSchema.extend({ max_tokens: z.number().int().optional() });
+
+type AnthropicRequest = z.infer<typeof AnthropicCountTokensSchema>;
+
 // ── Neutral types ───────────────────────────────────────────────────────────
+
+/** One turn of a conversation, free of any wire format; both dialects decode into these. */
+export type NeutralTurn =
+  | { role: "system"; text: string }
+  | { role: "user"; text: string }
+  /** `arguments` is the parsed object, or the raw string when the client sent malformed JSON. */
+  | { role: "assistant"; text: string; calls: ReadonlyArray<{ name: string; arguments: unknown }> }
+  /** `label` names the call the result answers: the function name, else the call id. */
+  | { role: "tool"; text: string; label: string };
+
+/** A function the client offers the model. */
+export interface NeutralTool {
+  name: string;
+  description?: string;
+  /** A JSON Schema, passed to the model as it is. */
+  parameters?: unknown;
+}
+
+export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "function"; name: string };
+
+/** The tools of a request; with none offered, replies are not scanned for tool calls at all. */
+export interface Tooling {
+  tools: readonly NeutralTool[];
+  choice: ToolChoice;
+  /** Whether one reply may call several functions. */
+  parallel: boolean;
+}
+
+export const NO_TOOLS: Tooling = { tools: [], choice: { type: "auto" }, parallel: true };
 
 /** What the user asked for, free of any wire format; both dialects produce it. */
 export interface NeutralRequest {
@@ -481,9 +556,16 @@ export interface NeutralRequest {
   upstreamModel: string;
   thinking: boolean;
   search: boolean;
+  /** The flattened conversation, tool definitions included (see `flattenTurns`). */
   prompt: string;
+  tooling: Tooling;
   stream: boolean;
   includeUsage: boolean;
+  /**
+   * The web chats take no output limit, so a client's limit is enforced here
+   * on estimated tokens: the reply is cut and ends with reason `length`.
+   */
+  maxOutputTokens?: number;
 }
 
 /** The closed set of failure kinds shared by adapters, pool and dialects. */
@@ -512,13 +594,26 @@ export interface Usage {
   reasoningTokens: number;
 }
 
-/** What an upstream said, free of any wire format. */
+/** One function call the model made, found in its reply by the tool-call extractor. */
+export interface ToolCall {
+  /** 0, 1, … in the order of the reply. */
+  index: number;
+  id: string;
+  name: string;
+  /** The arguments object as JSON text. */
+  argumentsJson: string;
+}
+
+export type FinishReason = "stop" | "content_filter" | "tool_calls" | "length";
+
+/** What an upstream said, free of any wire format; `tool_call` comes from the extractor, never an adapter. */
 export type NeutralEvent =
   | { type: "text"; text: string }
   | { type: "reasoning"; text: string }
+  | { type: "tool_call"; call: ToolCall }
   | { type: "usage"; usage: Usage }
   | { type: "sources"; sources: Array<{ title: string; url: string }> }
-  | { type: "done"; reason: "stop" | "content_filter" }
+  | { type: "done"; reason: FinishReason }
   | { type: "error"; failure: UpstreamFailure };
 
 // ── Errors ──────────────────────────────────────────────────────────────────
@@ -690,6 +785,9 @@ export function createSseDataParser(
 /** Encodes one SSE event whose data is already-serialized JSON (JSON has no raw newlines). */
 const sseData = (json: string) => `data: ${json}\n\n`;
 
+/** The same with an event name, as the Anthropic stream needs. */
+const sseEvent = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
+
 /**
  * Turns cumulative snapshots into increments in O(new characters): instead of
  * comparing the whole previous text on every event (quadratic over a long
@@ -738,12 +836,11 @@ export function createCumulativeDiff() {
  */
 export function estimateTokens(text: string): number {
   let cjk = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef)) cjk++;
-  }
+  for (let i = 0; i < text.length; i++) if (isCjkCode(text.charCodeAt(i))) cjk++;
   return cjk + Math.ceil((text.length - cjk) / 4);
 }
+
+const isCjkCode = (c: number) => (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef);
 
 const randomHex32 = () => randomUUID().replaceAll("-", "");
 
@@ -781,79 +878,437 @@ function messageText(message: ChatMessage, index: number): string {
   return texts.join("\n");
 }
 
-function turnText(message: ChatMessage, index: number): string {
-  const text = messageText(message, index);
-  switch (message.role) {
+/** An OpenAI message list as neutral turns; malformed tool-call arguments are kept as the raw string. */
+function openAITurns(messages: readonly ChatMessage[]): NeutralTurn[] {
+  return messages.map((message, index): NeutralTurn => {
+    const text = messageText(message, index);
+    switch (message.role) {
+      case "system":
+      case "developer":
+        return { role: "system", text };
+      case "user":
+        return { role: "user", text };
+      case "assistant":
+        return {
+          role: "assistant",
+          text,
+          calls: (message.tool_calls ?? []).map((call) => {
+            const raw = call.function.arguments ?? "{}";
+            try {
+              return { name: call.function.name, arguments: JSON.parse(raw) as unknown };
+            } catch {
+              // Keep the raw string: the model should see what it sent, even if malformed.
+              return { name: call.function.name, arguments: raw };
+            }
+          }),
+        };
+      default:
+        return { role: "tool", text, label: message.name ?? message.tool_call_id ?? "tool" };
+    }
+  });
+}
+
+function turnText(turn: Exclude<NeutralTurn, { role: "system" }>): string {
+  switch (turn.role) {
     case "user":
-      return `Human: ${text}`;
+      return `Human: ${turn.text}`;
     case "assistant": {
-      const calls = (message.tool_calls ?? []).map((call) => {
-        let args: unknown = call.function.arguments ?? "{}";
-        try {
-          args = JSON.parse(call.function.arguments ?? "{}");
-        } catch {
-          // Keep the raw string: the model should see what it sent, even if malformed.
-        }
-        return `<tool_call>\n${JSON.stringify({ name: call.function.name, arguments: args })}\n</tool_call>`;
-      });
-      return `Assistant: ${[text, ...calls].filter((s) => s !== "").join("\n")}`;
+      const calls = turn.calls.map((call) => `${TOOL_OPEN}\n${JSON.stringify({ name: call.name, arguments: call.arguments })}\n${TOOL_CLOSE}`);
+      return `Assistant: ${[calls.length > 0 ? turn.text.trimEnd() : turn.text, ...calls].filter((s) => s !== "").join("\n")}`;
     }
-    default: {
-      const label = message.name ?? message.tool_call_id ?? "tool";
-      return `Tool result (${label}):\n<tool_response>\n${text}\n</tool_response>`;
-    }
+    case "tool":
+      return `Tool result (${turn.label}):\n<tool_response>\n${turn.text}\n</tool_response>`;
   }
 }
 
+/** Flattens an OpenAI message list (see `flattenTurns`). */
+export function flattenMessages(messages: readonly ChatMessage[], maxChars: number, tooling: Tooling = NO_TOOLS): { prompt: string; droppedTurns: number } {
+  return flattenTurns(openAITurns(messages), tooling, maxChars);
+}
+
 /**
- * Flattens an OpenAI message list into one prompt (UPSTREAMS §1.7): system
- * and developer messages first in a <system> block, then `Human:` /
+ * Flattens a conversation into one prompt (UPSTREAMS §1.7): system text and
+ * the tool definitions first in a <system> block, then `Human:` /
  * `Assistant:` / tool-result turns separated by blank lines, then a trailing
- * `Assistant:`. A lone user message is sent as is. Over `maxChars`, the oldest
- * turns are dropped first; the system block and the last turn always stay.
+ * `Assistant:`. A lone user message without tools is sent as is.
+ *
+ * The budget: over `maxChars`, the oldest turns are dropped first and a note
+ * says how many. The system block (with the tools), the last user turn and
+ * the final turn always stay; if they alone are over, the request is refused.
  */
-export function flattenMessages(messages: readonly ChatMessage[], maxChars: number): { prompt: string; droppedTurns: number } {
+export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, maxChars: number): { prompt: string; droppedTurns: number } {
   const systemParts: string[] = [];
-  const turns: string[] = [];
-  messages.forEach((message, index) => {
-    if (message.role === "system" || message.role === "developer") {
-      const text = messageText(message, index);
-      if (text !== "") systemParts.push(text);
-    } else {
-      turns.push(turnText(message, index));
-    }
-  });
-  const last = messages[messages.length - 1];
-  if (systemParts.length === 0 && turns.length === 1 && last?.role === "user") {
-    const only = messageText(last, messages.length - 1);
-    if (only.length > maxChars) throw promptTooLong(only.length, maxChars);
-    return { prompt: only, droppedTurns: 0 };
+  const chat: Array<Exclude<NeutralTurn, { role: "system" }>> = [];
+  for (const turn of turns) {
+    if (turn.role !== "system") chat.push(turn);
+    else if (turn.text !== "") systemParts.push(turn.text);
+  }
+  const toolText = describeTools(tooling);
+  if (toolText !== "") systemParts.push(toolText);
+  const last = chat[chat.length - 1];
+  if (systemParts.length === 0 && chat.length === 1 && last?.role === "user") {
+    if (last.text.length > maxChars) throw promptTooLong(last.text.length, maxChars);
+    return { prompt: last.text, droppedTurns: 0 };
   }
   const system = systemParts.length > 0 ? `<system>\n${systemParts.join("\n\n")}\n</system>` : "";
   const trailer = last?.role === "assistant" ? "" : "Assistant:";
+  const texts = chat.map(turnText);
   const SEPARATOR = "\n\n";
-  let total = [system, ...turns, trailer].filter((s) => s !== "").reduce((sum, s) => sum + s.length + SEPARATOR.length, 0);
-  let first = 0;
   const omittedNote = (n: number) => `[${n} earlier turn${n === 1 ? "" : "s"} omitted to fit the prompt budget]`;
-  while (total > maxChars && first < turns.length - 1) {
-    total -= (turns[first] as string).length + SEPARATOR.length;
-    first++;
+  const noteChars = (n: number) => (n === 0 ? 0 : omittedNote(n).length + SEPARATOR.length);
+  let lastUser = -1;
+  chat.forEach((turn, i) => {
+    if (turn.role === "user") lastUser = i;
+  });
+  // Oldest first: the turns before the last user turn, then those after it, never the final one.
+  let total = [system, ...texts, trailer].filter((s) => s !== "").reduce((sum, s) => sum + s.length + SEPARATOR.length, 0);
+  const dropped = new Set<number>();
+  let droppedBefore = 0;
+  let droppedAfter = 0;
+  for (let i = 0; i < texts.length - 1 && total + noteChars(droppedBefore) + noteChars(droppedAfter) > maxChars; i++) {
+    if (i === lastUser) continue;
+    dropped.add(i);
+    total -= (texts[i] as string).length + SEPARATOR.length;
+    if (i < lastUser) droppedBefore++;
+    else droppedAfter++;
   }
-  const kept = turns.slice(first);
-  const parts = [system, first > 0 ? omittedNote(first) : "", ...kept, trailer].filter((s) => s !== "");
-  const prompt = parts.join(SEPARATOR);
+  const parts = [system];
+  for (let i = 0; i < texts.length; i++) {
+    if (!dropped.has(i)) parts.push(texts[i] as string);
+    else if (!dropped.has(i - 1)) parts.push(omittedNote(i < lastUser ? droppedBefore : droppedAfter));
+  }
+  parts.push(trailer);
+  const prompt = parts.filter((s) => s !== "").join(SEPARATOR);
   if (prompt.length > maxChars) throw promptTooLong(prompt.length, maxChars);
-  return { prompt, droppedTurns: first };
+  return { prompt, droppedTurns: dropped.size };
 }
 
 function promptTooLong(chars: number, maxChars: number): HttpError {
   return new HttpError(
     400,
-    `The system prompt plus the last message is ${chars} characters, over the ${maxChars}-character prompt budget (PROMPT_MAX_CHARS); shorten it.`,
+    `The system prompt, the tool definitions and the last user turn come to ${chars} characters, over the ${maxChars}-character prompt budget (PROMPT_MAX_CHARS); shorten them.`,
     "invalid_request_error",
     "context_length_exceeded",
     "messages",
   );
+}
+
+// ── Tool calls ──────────────────────────────────────────────────────────────
+//
+// The web chats' own tools cannot run a client's functions (UPSTREAMS §2.5:
+// native tool flags stay off), so the functions are described in the prompt's
+// system block and the model is asked for Qwen's native format, one block per
+// call:  <tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>
+// The extractor finds those blocks in the reply text and turns them into
+// `tool_call` events. It runs only when the client offered tools: otherwise
+// the text is not touched at all.
+
+const TOOL_OPEN = "<tool_call>";
+const TOOL_CLOSE = "</tool_call>";
+
+/** The tools part of the system block, or "" when no tools were offered. */
+function describeTools(tooling: Tooling): string {
+  if (tooling.tools.length === 0) return "";
+  if (tooling.choice.type === "none") return "# Tools\n\nDo not call any function in this reply; answer in plain text.";
+  const signatures = tooling.tools.map((tool) =>
+    JSON.stringify({
+      type: "function",
+      function: { name: tool.name, description: tool.description ?? "", parameters: tool.parameters ?? { type: "object", properties: {} } },
+    }),
+  );
+  const choice = tooling.choice;
+  const rule =
+    choice.type === "required"
+      ? "You must call at least one function in this reply."
+      : choice.type === "function"
+        ? `You must call the function "${choice.name}" in this reply.`
+        : "Call a function only when it helps; otherwise answer directly.";
+  return [
+    "# Tools",
+    tooling.parallel ? "You may call one or more functions to assist with the user query." : "You may call one function to assist with the user query.",
+    `You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n${signatures.join("\n")}\n</tools>`,
+    `For each function call, return a json object with function name and arguments within ${TOOL_OPEN}${TOOL_CLOSE} XML tags:\n${TOOL_OPEN}\n{"name": <function-name>, "arguments": <args-json-object>}\n${TOOL_CLOSE}`,
+    tooling.parallel ? rule : `${rule} Call at most one function per reply.`,
+    `Write any words for the user before the first ${TOOL_OPEN}. After the last ${TOOL_CLOSE}, stop: the results come back in the next turn inside <tool_response></tool_response> tags. Never write a <tool_response> yourself.`,
+  ].join("\n\n");
+}
+
+/**
+ * Fixes what models commonly get wrong in JSON: raw line breaks and tabs
+ * inside strings, trailing commas, missing closing brackets or quote, text
+ * before or after the value. Anything else is left for JSON.parse to refuse.
+ */
+export function repairJson(text: string): string {
+  const start = text.search(/[[{]/);
+  if (start === -1) return text;
+  const out: string[] = [];
+  const closers: string[] = [];
+  let isInString = false;
+  let isEscaped = false;
+  const dropTrailingComma = () => {
+    let k = out.length - 1;
+    while (k >= 0 && /\s/.test(out[k] as string)) k--;
+    if (out[k] === ",") out.splice(k, 1);
+  };
+  for (let i = start; i < text.length; i++) {
+    const c = text[i] as string;
+    if (isInString) {
+      if (isEscaped) isEscaped = false;
+      else if (c === "\\") isEscaped = true;
+      else if (c === '"') isInString = false;
+      out.push(c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : c);
+      continue;
+    }
+    if (c === '"') isInString = true;
+    else if (c === "{") closers.push("}");
+    else if (c === "[") closers.push("]");
+    else if (c === "}" || c === "]") {
+      if (closers.pop() !== c) return text;
+      dropTrailingComma();
+      out.push(c);
+      if (closers.length === 0) return out.join("");
+      continue;
+    }
+    out.push(c);
+  }
+  if (isInString) {
+    if (isEscaped) out.pop();
+    out.push('"');
+  }
+  dropTrailingComma();
+  while (closers.length > 0) out.push(closers.pop() as string);
+  return out.join("");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+type ParsedCall = { name: string; arguments: Record<string, unknown> };
+
+/** A `{"name", "arguments"}` object (also `parameters`, or arguments as a JSON string) as a call. */
+function callFromJson(value: unknown, canRepair: boolean): ParsedCall | undefined {
+  const record = asRecord(value);
+  const fn = asRecord(record?.function) ?? record;
+  const name = typeof fn?.name === "string" ? fn.name.trim() : "";
+  if (fn === undefined || name === "") return undefined;
+  let args: unknown = fn.arguments ?? fn.parameters ?? {};
+  if (typeof args === "string") args = parseJson(args) ?? (canRepair ? parseJson(repairJson(args)) : undefined);
+  const argsRecord = asRecord(args);
+  return argsRecord && { name, arguments: argsRecord };
+}
+
+/**
+ * The XML form Qwen3-Coder was trained on, in case a model answers with it:
+ * <function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>. A value
+ * stays a string where the tool's schema says string, and is read as JSON
+ * (number, boolean, object) otherwise when it can be.
+ */
+function callFromXml(text: string, tools: readonly NeutralTool[]): ParsedCall | undefined {
+  const head = /^<function=([^>\s]+)>/.exec(text);
+  if (!head || !/<\/function>\s*$/.test(text)) return undefined;
+  const name = head[1] as string;
+  const properties = asRecord(asRecord(tools.find((t) => t.name === name)?.parameters)?.properties);
+  const args: Record<string, unknown> = {};
+  for (const match of text.matchAll(/<parameter=([^>\s]+)>\n?([\s\S]*?)\n?<\/parameter>/g)) {
+    const key = match[1] as string;
+    const raw = match[2] as string;
+    args[key] = asRecord(properties?.[key])?.type === "string" ? raw : (parseJson(raw) ?? raw);
+  }
+  return { name, arguments: args };
+}
+
+/**
+ * The calls in the text between <tool_call> and </tool_call>: one JSON
+ * object, a JSON array of them, either inside a ``` fence, or the XML form.
+ * `canRepair` allows `repairJson`, for blocks the model closed itself (a block
+ * cut off by the end of the reply must parse as it is). Undefined if
+ * the block cannot be read as calls.
+ */
+export function parseToolCallBlock(block: string, tools: readonly NeutralTool[], canRepair: boolean): ParsedCall[] | undefined {
+  let text = block.trim();
+  const fenced = /^```[\w-]*\s*\n([\s\S]*?)\n?```$/.exec(text);
+  if (fenced) text = (fenced[1] as string).trim();
+  if (text.startsWith("<function=")) {
+    const call = callFromXml(text, tools);
+    return call && [call];
+  }
+  const value = parseJson(text) ?? (canRepair ? parseJson(repairJson(text)) : undefined);
+  const items = Array.isArray(value) ? value : [value];
+  const calls = items.map((item) => callFromJson(item, canRepair));
+  return calls.length > 0 && calls.every((c) => c !== undefined) ? (calls as ParsedCall[]) : undefined;
+}
+
+/** How much of the end of `text` could be the start of `tag`: such text must wait for the next chunk. */
+function partialTagLength(text: string, tag: string): number {
+  for (let n = Math.min(tag.length - 1, text.length); n > 0; n--) {
+    if (tag.startsWith(text.slice(text.length - n))) return n;
+  }
+  return 0;
+}
+
+type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
+
+/**
+ * A push parser over reply text that may arrive split at any character.
+ * Plain text is released at once, except a tail that could be the start of
+ * <tool_call>. A block is held until </tool_call>, then becomes tool calls,
+ * or, if it cannot be read as calls, its inner text (never the tags).
+ * Between and after calls only whitespace is expected: other text after a
+ * call (the model inventing a <tool_response>, say) ends the reply, and so
+ * does the first call when parallel calls are off (`isFinished`).
+ */
+export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel">) {
+  let mode: "text" | "block" | "after" = "text";
+  /** In text and after modes: a possible start of <tool_call>. */
+  let held = "";
+  /** In block mode: the block so far, as pieces, and its last characters for finding </tool_call>. */
+  let pieces: string[] = [];
+  let tail = "";
+  let callCount = 0;
+  let isFinished = false;
+
+  const emitBlock = (block: string, isClosed: boolean, out: ToolParseOutput[]) => {
+    const calls = parseToolCallBlock(block, tooling.tools, isClosed);
+    if (calls === undefined) {
+      const text = block.trim();
+      if (text !== "") out.push({ type: "text", text });
+    } else {
+      for (const call of calls) {
+        if (!tooling.parallel && callCount > 0) break;
+        out.push({ type: "tool_call", call: { index: callCount++, id: `call_${randomHex32().slice(0, 24)}`, name: call.name, argumentsJson: JSON.stringify(call.arguments) } });
+      }
+    }
+    mode = callCount > 0 ? "after" : "text";
+    if (!tooling.parallel && callCount > 0) isFinished = true;
+  };
+
+  /** Text or after mode; returns what follows an opening tag, if one was found. */
+  const feedText = (text: string, out: ToolParseOutput[]): string => {
+    const all = held + text;
+    held = "";
+    const open = all.indexOf(TOOL_OPEN);
+    const keep = open === -1 ? partialTagLength(all, TOOL_OPEN) : 0;
+    const before = open === -1 ? all.slice(0, all.length - keep) : all.slice(0, open);
+    if (mode === "after" && before.trim() !== "") {
+      isFinished = true;
+      return "";
+    }
+    if (mode === "text" && before !== "") out.push({ type: "text", text: before });
+    if (open === -1) {
+      held = all.slice(all.length - keep);
+      return "";
+    }
+    mode = "block";
+    return all.slice(open + TOOL_OPEN.length);
+  };
+
+  /** Block mode, in time linear in the block's length; returns what follows </tool_call>, if found. */
+  const feedBlock = (text: string, out: ToolParseOutput[]): string => {
+    const window = tail + text;
+    const close = window.indexOf(TOOL_CLOSE);
+    if (close === -1) {
+      pieces.push(text);
+      tail = window.slice(-(TOOL_CLOSE.length - 1));
+      return "";
+    }
+    const sofar = pieces.join("");
+    const block = sofar.slice(0, sofar.length - tail.length) + window.slice(0, close);
+    pieces = [];
+    tail = "";
+    emitBlock(block, true, out);
+    return window.slice(close + TOOL_CLOSE.length);
+  };
+
+  return {
+    feed(text: string): ToolParseOutput[] {
+      const out: ToolParseOutput[] = [];
+      let rest = text;
+      while (rest !== "" && !isFinished) rest = mode === "block" ? feedBlock(rest, out) : feedText(rest, out);
+      return out;
+    },
+    /** The end of the reply: releases held text and reads an unclosed block strictly. */
+    end(): ToolParseOutput[] {
+      const out: ToolParseOutput[] = [];
+      if (isFinished) return out;
+      if (mode === "block") emitBlock(pieces.join(""), false, out);
+      else if (mode === "text" && held !== "") out.push({ type: "text", text: held });
+      held = "";
+      pieces = [];
+      isFinished = true;
+      return out;
+    },
+    get isFinished() {
+      return isFinished;
+    },
+    get callCount() {
+      return callCount;
+    },
+  };
+}
+
+/**
+ * The extractor stage between the failover gate and a dialect. A reply that
+ * called a function ends with `done` reason `tool_calls`; when the parser
+ * decides the reply is over before the upstream does, returning cancels the
+ * upstream through the generators' cleanup.
+ */
+export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling): AsyncGenerator<NeutralEvent> {
+  const parser = createToolCallParser(tooling);
+  for await (const event of events) {
+    if (event.type === "text") {
+      yield* parser.feed(event.text);
+      if (parser.isFinished) {
+        yield { type: "done", reason: "tool_calls" };
+        return;
+      }
+    } else if (event.type === "done" || event.type === "error") {
+      yield* parser.end();
+      yield event.type === "done" && event.reason === "stop" && parser.callCount > 0 ? { type: "done", reason: "tool_calls" } : event;
+      return;
+    } else {
+      yield event;
+    }
+  }
+}
+
+/** Cuts a reply off after about `maxTokens` estimated tokens of text and reasoning, ending it with `length`. */
+export async function* limitOutputTokens(events: AsyncIterable<NeutralEvent>, maxTokens: number): AsyncGenerator<NeutralEvent> {
+  let left = maxTokens;
+  for await (const event of events) {
+    if (event.type === "text" || event.type === "reasoning") {
+      const cost = estimateTokens(event.text);
+      if (cost > left) {
+        const text = prefixWithinTokens(event.text, left);
+        if (text !== "") yield { ...event, text };
+        yield { type: "done", reason: "length" };
+        return;
+      }
+      left -= cost;
+    }
+    yield event;
+  }
+}
+
+/** The longest prefix of `text` that `estimateTokens` counts at most `tokens`, never splitting a surrogate pair. */
+function prefixWithinTokens(text: string, tokens: number): string {
+  let cjk = 0;
+  let other = 0;
+  let end = 0;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const width = code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+    const isCjk = isCjkCode(code);
+    if ((isCjk ? cjk + 1 : cjk) + Math.ceil((isCjk ? other : other + width) / 4) > tokens) break;
+    if (isCjk) cjk++;
+    else other += width;
+    end += width;
+  }
+  return text.slice(0, end);
 }
 
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
@@ -2139,6 +2594,59 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
 
 type Pool = ReturnType<typeof createPool>;
 
+// ── Client dialects: shared ─────────────────────────────────────────────────
+
+/** A whole reply, for clients that did not ask for a stream. */
+interface CollectedReply {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+}
+
+/**
+ * How one client dialect writes a reply. Everything around it (the upstream,
+ * the failover gate, the tool-call extractor, heartbeats, cancellation, logs)
+ * is shared by `serveCompletion`; a dialect only turns neutral events into its
+ * wire format.
+ */
+interface ReplyEncoder {
+  /** The response id, also sent as x-request-id. */
+  readonly id: string;
+  /** A keep-alive that this dialect's clients ignore. */
+  readonly heartbeat: string;
+  /** The whole reply as one JSON body. */
+  body(reply: CollectedReply): string;
+  /** What a committed stream starts with. */
+  open(): string;
+  text(text: string): string;
+  reasoning(text: string): string;
+  toolCall(call: ToolCall): string;
+  /** The end of a stream that finished. */
+  finish(reason: FinishReason, usage: Usage): string;
+  /** The end of a stream that failed after its status went out. */
+  error(err: HttpError): string;
+}
+
+/** Usage from the upstream if it reported any, else a local estimate (CN reports none). */
+function createUsageMeter(prompt: string) {
+  let reported: Usage | undefined;
+  let completion = 0;
+  let reasoning = 0;
+  return {
+    observe(event: NeutralEvent) {
+      if (event.type === "text") completion += estimateTokens(event.text);
+      else if (event.type === "reasoning") reasoning += estimateTokens(event.text);
+      else if (event.type === "tool_call") completion += estimateTokens(event.call.name + event.call.argumentsJson);
+      else if (event.type === "usage") reported = event.usage;
+    },
+    total(): Usage {
+      return reported ?? { promptTokens: estimateTokens(prompt), completionTokens: completion + reasoning, reasoningTokens: reasoning };
+    },
+  };
+}
+
 // ── Client dialect: OpenAI chat completions ─────────────────────────────────
 
 const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
@@ -2156,6 +2664,14 @@ function splitModelSuffix(model: string): { base: string; thinking: boolean; sea
   return { base: model, thinking: false, search: false };
 }
 
+/** A request body checked against a schema; the first problem becomes a 400 that names the field. */
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw formatZodIssue(parsed.error, body);
+  return parsed.data;
+}
+
 function formatZodIssue(error: z.ZodError, body: unknown): HttpError {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
@@ -2166,30 +2682,68 @@ function formatZodIssue(error: z.ZodError, body: unknown): HttpError {
   return new HttpError(400, message, "invalid_request_error", missing ? "missing_required_parameter" : "invalid_value", path || null);
 }
 
-interface OpenAIChunkEncoder {
-  role(): string;
-  text(text: string): string;
-  reasoning(text: string): string;
-  finish(reason: string): string;
-  usage(usage: Usage): string;
-  error(err: HttpError): string;
+/** An OpenAI request's tools, checked: only function tools, and a named tool_choice must be one of them. */
+function openAITooling(chat: ChatRequest): Tooling {
+  const tools = (chat.tools ?? []).map((tool, index): NeutralTool => {
+    if (tool.type !== "function" || tool.function === undefined) {
+      throw new HttpError(400, `tools[${index}] is of type "${tool.type}"; qwenplug supports function tools only.`, "invalid_request_error", "unsupported_value", `tools[${index}]`);
+    }
+    return { name: tool.function.name, description: tool.function.description ?? undefined, parameters: tool.function.parameters };
+  });
+  const raw = chat.tool_choice;
+  const choice: ToolChoice = raw === undefined || raw === null ? { type: "auto" } : typeof raw === "string" ? { type: raw } : { type: "function", name: raw.function.name };
+  if (choice.type === "function" && !tools.some((t) => t.name === choice.name)) {
+    throw new HttpError(400, `tool_choice names the function "${choice.name}", which is not in tools.`, "invalid_request_error", "invalid_value", "tool_choice");
+  }
+  if (choice.type !== "auto" && choice.type !== "none" && tools.length === 0) {
+    throw new HttpError(400, "tool_choice asks for a tool call but no tools were given.", "invalid_request_error", "invalid_value", "tool_choice");
+  }
+  return { tools, choice, parallel: chat.parallel_tool_calls !== false };
 }
 
 /**
- * Chunk serializers with the constant part of every chunk built once per
- * request, so the hot path only stringifies the new text.
+ * The OpenAI chat wire format. Chunks are built from strings with the
+ * constant part made once per request, so the hot path only stringifies the
+ * new text. A tool call goes out as two fragments, as OpenAI sends them: the
+ * first with index, id, type and name, the second with the arguments.
  */
-function createChunkEncoder(id: string, created: number, model: string): OpenAIChunkEncoder {
-  const envelope = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":`;
+function createOpenAIEncoder(req: NeutralRequest): ReplyEncoder {
+  const id = `chatcmpl-${randomHex32().slice(0, 24)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const envelope = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(req.clientModel)},"system_fingerprint":null,"choices":`;
   const open = `${envelope}[{"index":0,"delta":`;
-  const close = `,"logprobs":null,"finish_reason":null}]}`;
+  const delta = (json: string) => sseData(`${open}${json},"logprobs":null,"finish_reason":null}]}`);
   return {
-    role: () => sseData(`${open}{"role":"assistant","content":""}${close}`),
-    text: (text) => sseData(`${open}{"content":${JSON.stringify(text)}}${close}`),
-    reasoning: (text) => sseData(`${open}{"reasoning_content":${JSON.stringify(text)}}${close}`),
-    finish: (reason) => sseData(`${open}{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]}`),
-    usage: (usage) => sseData(`${envelope}[],"usage":${JSON.stringify(openAIUsage(usage))}}`),
+    id,
+    heartbeat: ": keep-alive\n\n",
+    open: () => delta(`{"role":"assistant","content":""}`),
+    text: (text) => delta(`{"content":${JSON.stringify(text)}}`),
+    reasoning: (text) => delta(`{"reasoning_content":${JSON.stringify(text)}}`),
+    toolCall: (call) =>
+      delta(`{"tool_calls":[{"index":${call.index},"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`) +
+      delta(`{"tool_calls":[{"index":${call.index},"function":{"arguments":${JSON.stringify(call.argumentsJson)}}}]}`),
+    finish: (reason, usage) =>
+      sseData(`${open}{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]}`) +
+      (req.includeUsage ? sseData(`${envelope}[],"usage":${JSON.stringify(openAIUsage(usage))}}`) : "") +
+      "data: [DONE]\n\n",
     error: (err) => sseData(errorBody(err)),
+    body(reply) {
+      const hasCalls = reply.toolCalls.length > 0;
+      const message: Record<string, unknown> = { role: "assistant", content: reply.text === "" && hasCalls ? null : reply.text };
+      if (reply.reasoning !== "") message.reasoning_content = reply.reasoning;
+      if (hasCalls) {
+        message.tool_calls = reply.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.argumentsJson } }));
+      }
+      return JSON.stringify({
+        id,
+        object: "chat.completion",
+        created,
+        model: req.clientModel,
+        system_fingerprint: null,
+        choices: [{ index: 0, message, logprobs: null, finish_reason: reply.finishReason }],
+        usage: openAIUsage(reply.usage),
+      });
+    },
   };
 }
 
@@ -2202,19 +2756,172 @@ function openAIUsage(usage: Usage) {
   };
 }
 
-/** Usage from the upstream if it reported any, else a local estimate (CN reports none). */
-function createUsageMeter(prompt: string) {
-  let reported: Usage | undefined;
-  let completion = 0;
-  let reasoning = 0;
+// ── Client dialect: Anthropic Messages ──────────────────────────────────────
+//
+// POST /v1/messages and /v1/messages/count_tokens, decoded into the same
+// NeutralRequest and encoded from the same neutral events as OpenAI chat.
+
+/**
+ * Anthropic clients ask for Claude models by name, some in the background
+ * (Claude Code uses a haiku model for titles and summaries), so those names
+ * get stand-ins: haiku → qwen-flash, any other claude-* → qwen3-coder.
+ */
+function claudeStandIn(model: string): string {
+  const lower = model.toLowerCase();
+  if (!lower.startsWith("claude-")) return model;
+  return lower.includes("haiku") ? "qwen-flash" : "qwen3-coder";
+}
+
+const IMAGE_IN_TOOL_RESULT = "[image omitted: qwenplug passes text only]";
+
+/**
+ * The conversation as neutral turns. A user message's tool_result blocks
+ * become tool turns (labelled with the name of the tool_use they answer) and
+ * its text blocks a user turn, in their order; thinking blocks are the
+ * model's own and are not sent back. System messages inside `messages`
+ * (Claude Code 2.1 sends its environment that way) join the system block.
+ */
+function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
+  const turns: NeutralTurn[] = [];
+  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((b) => b.text ?? "").join("\n\n");
+  if (system !== "") turns.push({ role: "system", text: system });
+  const toolNames = new Map<string, string>();
+  request.messages.forEach((message, i) => {
+    const blocks = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
+    const texts: string[] = [];
+    const calls: Array<{ name: string; arguments: unknown }> = [];
+    const flushUserText = () => {
+      if (texts.length > 0) turns.push({ role: "user", text: texts.splice(0).join("\n") });
+    };
+    blocks.forEach((block, j) => {
+      const where = `messages[${i}].content[${j}]`;
+      if (block.type === "text") texts.push(block.text ?? "");
+      else if (message.role === "assistant" && block.type === "tool_use" && block.name !== undefined) {
+        calls.push({ name: block.name, arguments: block.input ?? {} });
+        if (block.id !== undefined) toolNames.set(block.id, block.name);
+      } else if (message.role === "user" && block.type === "tool_result") {
+        flushUserText();
+        const id = block.tool_use_id ?? "tool";
+        const content = typeof block.content === "string" ? block.content : (block.content ?? []).map((b) => (b.type === "text" ? (b.text ?? "") : IMAGE_IN_TOOL_RESULT)).join("\n");
+        const name = toolNames.get(id) ?? id;
+        turns.push({ role: "tool", text: content, label: block.is_error === true ? `${name}, error` : name });
+      } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
+        const what = block.type === "image" ? "Image input" : `A "${block.type}" block in a ${message.role} message`;
+        throw new HttpError(400, `${what} is not supported by qwenplug (${where}); send text, tool_use and tool_result blocks.`, "invalid_request_error", "unsupported_content", where);
+      }
+    });
+    if (message.role === "assistant") turns.push({ role: "assistant", text: texts.join("\n"), calls });
+    else if (message.role === "system") turns.push({ role: "system", text: texts.join("\n") });
+    else flushUserText();
+  });
+  return turns;
+}
+
+/**
+ * The request's tools. Client tools (with an input_schema) are described to
+ * the model; Anthropic's web_search server tool switches on Qwen's own
+ * search instead; other server tools cannot run here.
+ */
+function anthropicTooling(request: AnthropicRequest): { tooling: Tooling; search?: boolean } {
+  const tools: NeutralTool[] = [];
+  let search: boolean | undefined;
+  (request.tools ?? []).forEach((tool, index) => {
+    if (tool.type === undefined || tool.type === null || tool.type === "custom") {
+      tools.push({ name: tool.name, description: tool.description, parameters: tool.input_schema });
+    } else if (tool.type.startsWith("web_search")) {
+      search = true;
+    } else {
+      throw new HttpError(400, `The server tool "${tool.type}" is not supported by qwenplug; send client tools with an input_schema.`, "invalid_request_error", "unsupported_value", `tools[${index}]`);
+    }
+  });
+  const raw = request.tool_choice;
+  const choice: ToolChoice =
+    raw === undefined || raw.type === "auto" ? { type: "auto" } : raw.type === "any" ? { type: "required" } : raw.type === "none" ? { type: "none" } : { type: "function", name: raw.name ?? "" };
+  if (choice.type === "function" && !tools.some((t) => t.name === choice.name)) {
+    throw new HttpError(400, `tool_choice names the tool "${choice.name}", which is not in tools.`, "invalid_request_error", "invalid_value", "tool_choice");
+  }
+  return { tooling: { tools, choice, parallel: raw?.disable_parallel_tool_use !== true }, search };
+}
+
+const ANTHROPIC_STOP_REASONS: Readonly<Record<FinishReason, string>> = {
+  stop: "end_turn",
+  tool_calls: "tool_use",
+  length: "max_tokens",
+  content_filter: "refusal",
+};
+
+/** Anthropic's error type for a status; the status itself stays what qwenplug decided. */
+function anthropicErrorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 503) return "overloaded_error";
+  return status >= 500 ? "api_error" : "invalid_request_error";
+}
+
+const anthropicErrorBody = (err: HttpError) => JSON.stringify({ type: "error", error: { type: anthropicErrorType(err.status), message: err.message } });
+
+function anthropicErrorResponse(err: HttpError): Response {
+  return jsonResponse(err.status, anthropicErrorBody(err), err.headers);
+}
+
+function anthropicUsage(usage: Usage) {
+  return { input_tokens: usage.promptTokens, output_tokens: usage.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}
+
+/**
+ * The Messages wire format. A stream is message_start, then content blocks
+ * (thinking, text, tool_use), each opened, filled with deltas and stopped,
+ * then message_delta with the stop reason and usage, and message_stop; pings
+ * keep it alive. Thinking blocks carry an empty signature: nothing signs them.
+ */
+function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
+  const id = `msg_${randomHex32().slice(0, 24)}`;
+  let openBlock: "text" | "thinking" | undefined;
+  let index = -1;
+  const event = (type: string, fields: Record<string, unknown>) => sseEvent(type, JSON.stringify({ type, ...fields }));
+  const stopBlock = () => {
+    if (openBlock === undefined) return "";
+    openBlock = undefined;
+    return event("content_block_stop", { index });
+  };
+  const startBlock = (block: Record<string, unknown>) => {
+    const stop = stopBlock();
+    index++;
+    return stop + event("content_block_start", { index, content_block: block });
+  };
+  const delta = (fields: Record<string, unknown>) => event("content_block_delta", { index, delta: fields });
+  const inBlock = (kind: "text" | "thinking") => {
+    if (openBlock === kind) return "";
+    const start = startBlock(kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" });
+    openBlock = kind;
+    return start;
+  };
+  const message = (fields: Record<string, unknown>) => ({ id, type: "message", role: "assistant", model: req.clientModel, ...fields, stop_sequence: null });
   return {
-    observe(event: NeutralEvent) {
-      if (event.type === "text") completion += estimateTokens(event.text);
-      else if (event.type === "reasoning") reasoning += estimateTokens(event.text);
-      else if (event.type === "usage") reported = event.usage;
-    },
-    total(): Usage {
-      return reported ?? { promptTokens: estimateTokens(prompt), completionTokens: completion + reasoning, reasoningTokens: reasoning };
+    id,
+    heartbeat: event("ping", {}),
+    open: () =>
+      event("message_start", { message: message({ content: [], stop_reason: null, usage: { input_tokens: estimateTokens(req.prompt), output_tokens: 0 } }) }) + event("ping", {}),
+    text: (text) => inBlock("text") + delta({ type: "text_delta", text }),
+    reasoning: (text) => inBlock("thinking") + delta({ type: "thinking_delta", thinking: text }),
+    toolCall: (call) =>
+      startBlock({ type: "tool_use", id: call.id, name: call.name, input: {} }) +
+      delta({ type: "input_json_delta", partial_json: call.argumentsJson }) +
+      event("content_block_stop", { index }),
+    finish: (reason, usage) =>
+      stopBlock() +
+      event("message_delta", { delta: { stop_reason: ANTHROPIC_STOP_REASONS[reason], stop_sequence: null }, usage: anthropicUsage(usage) }) +
+      event("message_stop", {}),
+    error: (err) => sseEvent("error", anthropicErrorBody(err)),
+    body(reply) {
+      const content: Array<Record<string, unknown>> = [];
+      if (reply.reasoning !== "") content.push({ type: "thinking", thinking: reply.reasoning, signature: "" });
+      if (reply.text !== "") content.push({ type: "text", text: reply.text });
+      for (const call of reply.toolCalls) content.push({ type: "tool_use", id: call.id, name: call.name, input: JSON.parse(call.argumentsJson) });
+      return JSON.stringify(message({ content, stop_reason: ANTHROPIC_STOP_REASONS[reply.finishReason], usage: anthropicUsage(reply.usage) }));
     },
   };
 }
@@ -2249,14 +2956,13 @@ interface RequestLog {
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type, x-api-key, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
+  "access-control-allow-headers": "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
   "access-control-max-age": "86400",
 };
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const PROXY_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
 const ENCODER = new TextEncoder();
-const HEARTBEAT_BYTES = ENCODER.encode(": keep-alive\n\n");
 
 export function createApp(deps: AppDeps) {
   const { config } = deps;
@@ -2359,34 +3065,37 @@ export function createApp(deps: AppDeps) {
     return { upstream: first, model: requested };
   }
 
+  /**
+   * The upstream, model id and switches for a client's model name; explicit
+   * request fields win over the name's suffix.
+   */
+  async function resolveModel(
+    requested: string,
+    explicit: { thinking?: boolean; search?: boolean },
+  ): Promise<Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search">> {
+    const { upstream, model } = chooseUpstream(requested);
+    const adapter = adapters[upstream];
+    const { base, thinking, search } = splitModelSuffix(model);
+    const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
+    if (upstreamModel === undefined) {
+      throw new HttpError(404, `The model '${requested}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
+    }
+    return { upstream, clientModel: requested, upstreamModel, thinking: explicit.thinking ?? thinking, search: explicit.search ?? search };
+  }
+
   async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
-    if (asRecord(body) === undefined) throw new HttpError(400, "Request body must be a JSON object.", "invalid_request_error", "invalid_json");
-    const parsed = ChatRequestSchema.safeParse(body);
-    if (!parsed.success) throw formatZodIssue(parsed.error, body);
-    const chat = parsed.data;
+    const chat = parseBody(ChatRequestSchema, body);
     if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
       throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
     }
-    const { upstream, model } = chooseUpstream(chat.model);
-    const adapter = adapters[upstream];
-    const { base, thinking: suffixThinking, search: suffixSearch } = splitModelSuffix(model);
-    const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
-    if (upstreamModel === undefined) {
-      throw new HttpError(404, `The model '${chat.model}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
-    }
+    const tooling = openAITooling(chat);
     const effort = chat.reasoning_effort?.toLowerCase();
-    const { prompt } = flattenMessages(chat.messages, config.promptMaxChars);
-    return {
-      upstream,
-      clientModel: chat.model,
-      upstreamModel,
-      // An explicit request field wins over the model-name suffix.
-      thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : suffixThinking),
-      search: chat.web_search ?? chat.enable_search ?? suffixSearch,
-      prompt,
-      stream: chat.stream === true,
-      includeUsage: chat.stream_options?.include_usage === true,
-    };
+    const model = await resolveModel(chat.model, {
+      thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : undefined),
+      search: chat.web_search ?? chat.enable_search ?? undefined,
+    });
+    const { prompt } = flattenMessages(chat.messages, config.promptMaxChars, tooling);
+    return { ...model, prompt, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
   }
 
   /**
@@ -2468,6 +3177,41 @@ export function createApp(deps: AppDeps) {
 
   async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
     const neutral = await toNeutralRequest(await readJsonBody(req));
+    return serveCompletion(req, server, logRecord, neutral, createOpenAIEncoder(neutral));
+  }
+
+  /** max_tokens is required by the API; the web chat cannot take it, so `limitOutputTokens` enforces it. */
+  async function handleMessages(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
+    const request = parseBody(AnthropicRequestSchema, await readJsonBody(req));
+    const { tooling, search } = anthropicTooling(request);
+    const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
+    const model = await resolveModel(claudeStandIn(request.model), { thinking, search });
+    const { prompt } = flattenTurns(anthropicTurns(request), tooling, config.promptMaxChars);
+    const neutral: NeutralRequest = {
+      ...model,
+      clientModel: request.model,
+      prompt,
+      tooling,
+      stream: request.stream === true,
+      includeUsage: true,
+      maxOutputTokens: request.max_tokens,
+    };
+    return serveCompletion(req, server, logRecord, neutral, createAnthropicEncoder(neutral));
+  }
+
+  /** An estimate, like every CN count: the whole conversation flattened, with no budget applied. */
+  async function handleCountTokens(req: Request): Promise<Response> {
+    const request = parseBody(AnthropicCountTokensSchema, await readJsonBody(req));
+    const { prompt } = flattenTurns(anthropicTurns(request), anthropicTooling(request).tooling, Number.MAX_SAFE_INTEGER);
+    return jsonResponse(200, JSON.stringify({ input_tokens: estimateTokens(prompt) }));
+  }
+
+  /**
+   * One completion for any dialect: the pool and failover gate, then the
+   * output limit and the tool-call extractor (each only when asked for), then
+   * the dialect's encoder, as one JSON body or as a stream.
+   */
+  async function serveCompletion(req: Request, server: ServerLike | undefined, logRecord: RequestLog, neutral: NeutralRequest, encoder: ReplyEncoder): Promise<Response> {
     logRecord.model = neutral.clientModel;
     // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
     // must not close the client connection meanwhile (see startServer); the
@@ -2478,30 +3222,33 @@ export function createApp(deps: AppDeps) {
     const onClientAbort = () => abort.abort(new Error("client disconnected"));
     req.signal.addEventListener("abort", onClientAbort, { once: true });
     const started = performance.now();
-    const events = runCompletion(neutral, abort.signal, logRecord)[Symbol.asyncIterator]();
-    const id = `chatcmpl-${randomHex32().slice(0, 24)}`;
-    const created = Math.floor(Date.now() / 1000);
+    let stages: AsyncGenerator<NeutralEvent> = runCompletion(neutral, abort.signal, logRecord);
+    if (neutral.maxOutputTokens !== undefined) stages = limitOutputTokens(stages, neutral.maxOutputTokens);
+    if (neutral.tooling.tools.length > 0) stages = extractToolCalls(stages, neutral.tooling);
+    const events = stages[Symbol.asyncIterator]();
     const meter = createUsageMeter(neutral.prompt);
     const markFirstToken = (event: NeutralEvent) => {
-      if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning")) {
+      if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) {
         logRecord.ttftMs = Math.round(performance.now() - started);
         requestTtft.add(logRecord.ttftMs);
       }
     };
 
     if (!neutral.stream) {
-      const content: string[] = [];
+      const text: string[] = [];
       const reasoning: string[] = [];
-      let finishReason = "stop";
+      const toolCalls: ToolCall[] = [];
+      let finishReason: FinishReason = "stop";
       try {
         for (;;) {
           const { done, value: event } = await events.next();
           if (done) break;
           markFirstToken(event);
           meter.observe(event);
-          if (event.type === "text") content.push(event.text);
-          else if (event.type === "sources") content.push(sourcesText(event.sources));
+          if (event.type === "text") text.push(event.text);
+          else if (event.type === "sources") text.push(sourcesText(event.sources));
           else if (event.type === "reasoning") reasoning.push(event.text);
+          else if (event.type === "tool_call") toolCalls.push(event.call);
           else if (event.type === "done") finishReason = event.reason;
           else if (event.type === "error") throw httpErrorFromFailure(event.failure);
         }
@@ -2510,22 +3257,9 @@ export function createApp(deps: AppDeps) {
         await events.return(undefined);
       }
       if (abort.signal.aborted) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
-      const message: Record<string, unknown> = { role: "assistant", content: content.join("") };
-      if (reasoning.length > 0) message.reasoning_content = reasoning.join("");
       logRecord.outcome = finishReason;
-      return jsonResponse(
-        200,
-        JSON.stringify({
-          id,
-          object: "chat.completion",
-          created,
-          model: neutral.clientModel,
-          system_fingerprint: null,
-          choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
-          usage: openAIUsage(meter.total()),
-        }),
-        { "x-request-id": id },
-      );
+      const reply = { text: text.join(""), reasoning: reasoning.join(""), toolCalls, finishReason, usage: meter.total() };
+      return jsonResponse(200, encoder.body(reply), { "x-request-id": encoder.id });
     }
 
     // Streaming: hold the response until the first event (or a heartbeat
@@ -2540,7 +3274,7 @@ export function createApp(deps: AppDeps) {
         throw httpErrorFromFailure(first.value.failure);
       }
     }
-    const encode = createChunkEncoder(id, created, neutral.clientModel);
+    const heartbeatBytes = ENCODER.encode(encoder.heartbeat);
     let lastWrite = 0;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let wakePump: (() => void) | undefined;
@@ -2553,7 +3287,7 @@ export function createApp(deps: AppDeps) {
       logRecord.outcome = outcome;
       if (heartbeat !== undefined) clearInterval(heartbeat);
       req.signal.removeEventListener("abort", onClientAbort);
-      info(formatLogLine("POST", "/v1/chat/completions", logRecord, started));
+      info(formatLogLine("POST", new URL(req.url).pathname, logRecord, started));
     };
 
     const body = new ReadableStream<Uint8Array>(
@@ -2568,36 +3302,37 @@ export function createApp(deps: AppDeps) {
           heartbeat = setInterval(() => {
             if (!isClosed && Date.now() - lastWrite >= config.heartbeatMs) {
               lastWrite = Date.now();
-              controller.enqueue(HEARTBEAT_BYTES);
+              controller.enqueue(heartbeatBytes);
             }
           }, config.heartbeatMs / 2);
-          send(encode.role());
+          send(encoder.open());
           const handle = (event: NeutralEvent): boolean => {
             markFirstToken(event);
             meter.observe(event);
             switch (event.type) {
               case "text":
-                send(encode.text(event.text));
+                send(encoder.text(event.text));
                 return true;
               case "reasoning":
-                send(encode.reasoning(event.text));
+                send(encoder.reasoning(event.text));
+                return true;
+              case "tool_call":
+                send(encoder.toolCall(event.call));
                 return true;
               case "usage":
                 return true;
               case "sources": {
                 const text = sourcesText(event.sources);
-                if (text !== "") send(encode.text(text));
+                if (text !== "") send(encoder.text(text));
                 return true;
               }
               case "done":
-                send(encode.finish(event.reason));
-                if (neutral.includeUsage) send(encode.usage(meter.total()));
-                send("data: [DONE]\n\n");
+                send(encoder.finish(event.reason, meter.total()));
                 finish(event.reason);
                 return false;
               case "error":
                 // The status is already 200: the error can only be an in-stream event.
-                send(encode.error(httpErrorFromFailure({ ...event.failure, message: redact(event.failure.message) })));
+                send(encoder.error(httpErrorFromFailure({ ...event.failure, message: redact(event.failure.message) })));
                 finish(`error:${event.failure.kind}`);
                 return false;
             }
@@ -2648,7 +3383,7 @@ export function createApp(deps: AppDeps) {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
         "x-accel-buffering": "no",
-        "x-request-id": id,
+        "x-request-id": encoder.id,
       },
     });
   }
@@ -2705,8 +3440,8 @@ export function createApp(deps: AppDeps) {
         auth: hasKeys ? "api_key" : "loopback_only",
       }));
     }
-    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models" || path === "/status";
-    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models, /status and /health.`, "invalid_request_error", "not_found");
+    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models" || path === "/status" || isAnthropicPath(path);
+    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models, /v1/messages, /status and /health.`, "invalid_request_error", "not_found");
     const authError = checkAuth(req, server);
     if (authError) throw authError;
     if (path === "/status") {
@@ -2724,6 +3459,8 @@ export function createApp(deps: AppDeps) {
       return handleModels();
     }
     if (req.method !== "POST") throw methodNotAllowed(req.method, path);
+    if (path === "/v1/messages") return handleMessages(req, server, logRecord);
+    if (path === "/v1/messages/count_tokens") return handleCountTokens(req);
     return handleChatCompletions(req, server, logRecord);
   }
 
@@ -2740,7 +3477,8 @@ export function createApp(deps: AppDeps) {
           : new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error");
       if (!(err instanceof HttpError)) write(`internal error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
       logRecord.outcome ??= httpError.code ?? undefined;
-      response = errorResponse(new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers));
+      const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
+      response = isAnthropicPath(new URL(req.url).pathname) ? anthropicErrorResponse(safe) : errorResponse(safe);
     }
     logRecord.status = response.status;
     // Streams log when they end; everything else logs now.
@@ -2758,6 +3496,9 @@ export function createApp(deps: AppDeps) {
     },
   };
 }
+
+/** Errors on these paths take Anthropic's shape. */
+const isAnthropicPath = (path: string) => path.startsWith("/v1/messages");
 
 function methodNotAllowed(method: string, path: string): HttpError {
   return new HttpError(405, `Method ${method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
