@@ -50,16 +50,9 @@ interface Gateway {
 }
 
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
-function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway {
+function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number): Gateway {
   const logs: string[] = [];
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    API_MASTER_KEY: MASTER_KEY,
-    QWEN_CN_BASE_URL: fake.url,
-    CN_ACCOUNT_1_COOKIE: COOKIE_1,
-    ...env,
-  });
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, ...env });
   const { server } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
   const url = `http://127.0.0.1:${server.port}`;
   return {
@@ -71,6 +64,10 @@ function startGateway(fake: FakeCnUpstream, env: Record<string, string | undefin
     },
   };
 }
+
+/** qwenplug with one CN account on the fake CN upstream. */
+const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
 
 type StreamedChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 const reasoningOf = (value: object): string | undefined => (value as { reasoning_content?: string }).reasoning_content;
@@ -811,27 +808,9 @@ describe("long upstream silence", () => {
 
 const INTL_TOKEN = "eyJhbGciOiJIUzI1NiJ9.intl-SECRET-token.sig0123456789";
 
+/** qwenplug with one INTL account on the fake INTL upstream. */
 function startIntlGateway(fake: FakeIntlUpstream, env: Record<string, string | undefined> = {}): Gateway {
-  const logs: string[] = [];
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    API_MASTER_KEY: MASTER_KEY,
-    QWEN_INTL_BASE_URL: fake.url,
-    INTL_ACCOUNT_1_TOKEN: INTL_TOKEN,
-    INTL_ACCOUNT_1_COOKIE: "ssxmod_itna=abc123",
-    ...env,
-  });
-  const { server } = startServer(config, { log: (line) => logs.push(line) });
-  const url = `http://127.0.0.1:${server.port}`;
-  return {
-    url,
-    client: new OpenAI({ apiKey: MASTER_KEY, baseURL: `${url}/v1`, maxRetries: 0 }),
-    logs,
-    stop: async () => {
-      await server.stop(true);
-    },
-  };
+  return launchGateway({ QWEN_INTL_BASE_URL: fake.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, INTL_ACCOUNT_1_COOKIE: "ssxmod_itna=abc123", ...env });
 }
 
 const completionCalls = (fake: FakeIntlUpstream, from = 0) => fake.calls.slice(from).filter((c) => c.path === "/api/v2/chat/completions");

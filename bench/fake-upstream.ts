@@ -131,6 +131,20 @@ async function readCall(req: Request): Promise<FakeCall> {
   return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body };
 }
 
+/** A loopback server that records every call before `handle` answers it. */
+function serveRecording(options: { port?: number; hostname?: string }, calls: FakeCall[], handle: (req: Request, call: FakeCall) => Response | Promise<Response>) {
+  return Bun.serve({
+    port: options.port ?? 0,
+    hostname: options.hostname ?? "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(req) {
+      const call = await readCall(req);
+      calls.push(call);
+      return handle(req, call);
+    },
+  });
+}
+
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
 
 export function startFakeCnUpstream(options: { port?: number; hostname?: string } = {}): FakeCnUpstream {
@@ -148,46 +162,37 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
     },
   };
 
-  const server = Bun.serve({
-    port: options.port ?? 0,
-    hostname: options.hostname ?? "127.0.0.1",
-    idleTimeout: 0,
-    async fetch(req) {
-      const call = await readCall(req);
-      state.calls.push(call);
-      const { path, body } = call;
-      const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const server = serveRecording(options, state.calls, (req, call) => {
+    const { path, body } = call;
+    const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
 
-      if (path === "/dialog/session/delete") {
-        if (typeof record.sessionId === "string") state.deletedSessions.push(record.sessionId);
-        return json({ success: true, data: true });
-      }
-      if (path === "/dialog/session/list") {
-        // The liveness call: an account whose conversations say NOT_LOGIN is logged out here too.
-        const cookie = req.headers.get("cookie") ?? "";
-        const isDead = directive(cookie, "fixture") === "not-login" || [...state.deadAccounts].some((marker) => cookie.includes(marker));
-        return json(isDead ? { success: false, errorCode: "NOT_LOGIN", errorMsg: "未登录" } : { success: true, data: [] });
-      }
-      if (path === "/dialog/api/chat/config/getModelSeries") {
-        const fixture = fixtures.get("model-series");
-        return new Response(fixture?.body ?? "{}", { headers: { "content-type": "application/json" } });
-      }
-      if (path !== "/dialog/conversation") return new Response("not found", { status: 404 });
+    if (path === "/dialog/session/delete") {
+      if (typeof record.sessionId === "string") state.deletedSessions.push(record.sessionId);
+      return json({ success: true, data: true });
+    }
+    const cookie = req.headers.get("cookie") ?? "";
+    const isDead = [...state.deadAccounts].some((marker) => cookie.includes(marker));
+    if (path === "/dialog/session/list") {
+      // The liveness call: an account whose conversations say NOT_LOGIN is logged out here too.
+      const isLoggedOut = isDead || directive(cookie, "fixture") === "not-login";
+      return json(isLoggedOut ? { success: false, errorCode: "NOT_LOGIN", errorMsg: "未登录" } : { success: true, data: [] });
+    }
+    if (path === "/dialog/api/chat/config/getModelSeries") {
+      const fixture = fixtures.get("model-series");
+      return new Response(fixture?.body ?? "{}", { headers: { "content-type": "application/json" } });
+    }
+    if (path !== "/dialog/conversation") return new Response("not found", { status: 404 });
 
-      const custom = state.respond?.(record, req.headers);
-      if (custom) return custom;
-      const cookieHeader = req.headers.get("cookie") ?? "";
-      if ([...state.deadAccounts].some((marker) => cookieHeader.includes(marker))) {
-        return replay(state, fixtures.get("not-login") as Fixture, 1 << 30, 0, 0);
-      }
-      const contents = Array.isArray(record.contents) ? record.contents : [];
-      const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
-      return replayByDirectives(state, fixtures, prompt, req.headers.get("cookie") ?? "", (n) => ({
-        sessionId: "drip0000000000000000000000000000",
-        msgStatus: "generating",
-        contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
-      }));
-    },
+    const custom = state.respond?.(record, req.headers);
+    if (custom) return custom;
+    if (isDead) return replay(state, fixtures.get("not-login") as Fixture, 1 << 30, 0, 0);
+    const contents = Array.isArray(record.contents) ? record.contents : [];
+    const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
+    return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
+      sessionId: "drip0000000000000000000000000000",
+      msgStatus: "generating",
+      contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
+    }));
   });
   state.port = server.port as number;
   state.url = `http://127.0.0.1:${server.port}`;
@@ -217,52 +222,45 @@ export function startFakeIntlUpstream(options: { port?: number; hostname?: strin
     },
   };
   let nextChat = 0;
-  const server = Bun.serve({
-    port: options.port ?? 0,
-    hostname: options.hostname ?? "127.0.0.1",
-    idleTimeout: 0,
-    async fetch(req) {
-      const call = await readCall(req);
-      state.calls.push(call);
-      const cookie = req.headers.get("cookie") ?? "";
-      const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
-      if (call.path === "/api/v1/auths/" && req.method === "GET") {
-        const isDead = directive(cookie, "fixture") === "unauthorized";
-        return isDead
-          ? new Response(JSON.stringify({ success: false, data: { code: "Unauthorized", details: "token expired" } }), { status: 401, headers: { "content-type": "application/json" } })
-          : json({ id: "user-1", role: "user", name: "fake" });
+  const server = serveRecording(options, state.calls, (req, call) => {
+    const cookie = req.headers.get("cookie") ?? "";
+    const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
+    if (call.path === "/api/v1/auths/" && req.method === "GET") {
+      const isDead = directive(cookie, "fixture") === "unauthorized";
+      return isDead
+        ? new Response(JSON.stringify({ success: false, data: { code: "Unauthorized", details: "token expired" } }), { status: 401, headers: { "content-type": "application/json" } })
+        : json({ id: "user-1", role: "user", name: "fake" });
+    }
+    if (call.path === "/api/models" && req.method === "GET") {
+      return new Response(fixtures.get("models")?.body ?? "{}", { headers: { "content-type": "application/json" } });
+    }
+    if (call.path === "/api/v2/chats/new" && req.method === "POST") {
+      const special = directive(cookie, "newchat");
+      const fixture = special === undefined ? undefined : fixtures.get(special);
+      if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
+      nextChat++;
+      const id = `00000000-0000-4000-8000-${String(nextChat).padStart(12, "0")}`;
+      state.createdChats.push(id);
+      return json({ success: true, request_id: `req-${nextChat}`, data: { id } });
+    }
+    const deleted = /^\/api\/v2\/chats\/([^/]+)$/.exec(call.path);
+    if (deleted && req.method === "DELETE") {
+      state.deletedChats.push(decodeURIComponent(deleted[1] as string));
+      return json({ success: true, data: { status: true } });
+    }
+    if (call.path === "/api/v2/chat/completions" && req.method === "POST") {
+      const chatId = new URL(req.url).searchParams.get("chat_id") ?? "";
+      if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
+        return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
       }
-      if (call.path === "/api/models" && req.method === "GET") {
-        return new Response(fixtures.get("models")?.body ?? "{}", { headers: { "content-type": "application/json" } });
-      }
-      if (call.path === "/api/v2/chats/new" && req.method === "POST") {
-        const special = directive(cookie, "newchat");
-        const fixture = special === undefined ? undefined : fixtures.get(special);
-        if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
-        nextChat++;
-        const id = `00000000-0000-4000-8000-${String(nextChat).padStart(12, "0")}`;
-        state.createdChats.push(id);
-        return json({ success: true, request_id: `req-${nextChat}`, data: { id } });
-      }
-      const deleted = /^\/api\/v2\/chats\/([^/]+)$/.exec(call.path);
-      if (deleted && req.method === "DELETE") {
-        state.deletedChats.push(decodeURIComponent(deleted[1] as string));
-        return json({ success: true, data: { status: true } });
-      }
-      if (call.path === "/api/v2/chat/completions" && req.method === "POST") {
-        const chatId = new URL(req.url).searchParams.get("chat_id") ?? "";
-        if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
-          return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
-        }
-        const messages = Array.isArray(record.messages) ? record.messages : [];
-        const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
-        return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
-          choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }],
-          response_id: "drip",
-        }));
-      }
-      return new Response("not found", { status: 404 });
-    },
+      const messages = Array.isArray(record.messages) ? record.messages : [];
+      const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
+      return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
+        choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }],
+        response_id: "drip",
+      }));
+    }
+    return new Response("not found", { status: 404 });
   });
   state.url = `http://127.0.0.1:${server.port}`;
   return state;
