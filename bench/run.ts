@@ -1,0 +1,1530 @@
+// qwenplug benchmark. One command:
+//
+//   bun bench/run.ts            full run (5 repetitions; about 3 minutes on 2 cores)
+//   bun bench/run.ts --quick    smaller run (fewer repetitions and requests; about 40 s)
+//   bun bench/run.ts --json     also write bench/results/latest.json (gitignored)
+//   bun bench/run.ts --profile  also CPU-profile the qwenplug processes of sections 1–2
+//                               (bench/results/profile/, Bun's --cpu-prof and --cpu-prof-md)
+//   bun bench/run.ts --only=latency,transcode,streams,cold,image   some sections only
+//
+// What runs: bench/upstream.ts (the fake Qwen upstreams, in a process of their
+// own), and qwenplug itself as separate `bun index.ts` processes, so that their
+// memory can be read from /proc/<pid>/status. This process is the client: every
+// figure is measured side by side with the same request sent straight to the
+// fake upstream, so "added" is via qwenplug minus direct, in the same
+// repetition. qwenplug runs with the brief's environment ([defaults]); latency
+// and concurrency are also measured with the settings that hold text back or
+// cap concurrency by design lifted, so that transport cost and policy cost can
+// be told apart. Everything listens on 127.0.0.1; every loop is bounded in count
+// and time; child processes are stopped on exit, on error and on SIGINT/SIGTERM.
+
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpus, loadavg, tmpdir, release } from "node:os";
+import { join } from "node:path";
+import {
+  increments,
+  manyIncrements,
+  MANY_EVENT_GAP_MS,
+  MANY_QUIET_MS,
+  STREAM_EVENT_GAP_MS,
+  STREAM_INCREMENTS,
+  TRANSCODE_SEED,
+  TTFT_INCREMENTS,
+  type ControlMessage,
+  type UpstreamMessage,
+  type UpstreamStats,
+} from "./upstream.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const RESULTS_DIR = join(import.meta.dir, "results");
+const MASTER_KEY = "bench-key";
+const MODEL = "qwen-max";
+
+/**
+ * Bun's fetch runs at most 256 requests at once unless BUN_CONFIG_MAX_HTTP_REQUESTS
+ * says otherwise, and it reads that variable only at start-up; the 1,000-stream
+ * test needs more, so the script re-executes itself with it set (see `main`).
+ */
+const CLIENT_MAX_FETCHES = 4096;
+/** Open files the client needs: 1,000 streams to qwenplug plus 1,000 direct, with room. */
+const MIN_OPEN_FILES = 8192;
+
+// ── Plan ────────────────────────────────────────────────────────────────────
+
+interface Plan {
+  name: "full" | "quick";
+  reps: number;
+  /** TTFT at concurrency 1: requests per target per repetition. */
+  serialRequests: number;
+  concurrency: number;
+  /** TTFT at concurrency 100 with 0.5 s streams: measured requests per worker per repetition. */
+  streamsPerWorker: number;
+  /** TTFT at concurrency 100 with short back-to-back replies: measured requests per worker per repetition. */
+  burstPerWorker: number;
+  transcodeEvents: number;
+  streams: number;
+  streamReps: number;
+  coldReps: number;
+  settleMs: number;
+  /** gzip the Bun binary to estimate the compressed image layer (a few seconds of CPU). */
+  gzipBinary: boolean;
+}
+
+const PLANS: Record<Plan["name"], Plan> = {
+  full: { name: "full", reps: 5, serialRequests: 300, concurrency: 100, streamsPerWorker: 3, burstPerWorker: 10, transcodeEvents: 20_000, streams: 1000, streamReps: 3, coldReps: 6, settleMs: 1000, gzipBinary: true },
+  quick: { name: "quick", reps: 2, serialRequests: 100, concurrency: 100, streamsPerWorker: 1, burstPerWorker: 4, transcodeEvents: 8_000, streams: 1000, streamReps: 1, coldReps: 3, settleMs: 400, gzipBinary: false },
+};
+
+interface Flags {
+  quick: boolean;
+  json: boolean;
+  profile: boolean;
+  /** Run only these sections (`--only=latency,transcode,streams,cold,image`). */
+  only?: Section[];
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const flags: Flags = { quick: false, json: false, profile: false };
+  for (const arg of argv) {
+    if (arg === "--quick") flags.quick = true;
+    else if (arg === "--json") flags.json = true;
+    else if (arg === "--profile") flags.profile = true;
+    else if (arg.startsWith("--only=")) {
+      const names = arg.slice("--only=".length).split(",");
+      const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+      if (unknown.length > 0) usage(`unknown section ${unknown.join(", ")}`);
+      flags.only = names as Section[];
+    } else usage(`unknown option ${arg}`);
+  }
+  return flags;
+}
+
+function usage(problem: string): never {
+  console.error(`${problem}\nusage: bun bench/run.ts [--quick] [--json] [--profile] [--only=${SECTIONS.join(",")}]`);
+  process.exit(2);
+}
+
+// ── Small helpers ───────────────────────────────────────────────────────────
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const now = () => performance.now();
+const runStarted = performance.now();
+/** Progress goes to stderr (with seconds since start), the report to stdout. */
+const log = (line: string) => console.error(`[bench ${((performance.now() - runStarted) / 1000).toFixed(1)} s] ${line}`);
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN, values: [...values] };
+}
+
+/** Three significant figures, which is about what a noisy 2-core machine supports. */
+function num(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  const abs = Math.abs(value);
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+const withSpread = (s: Spread, unit = "") => `${num(s.median)}${unit} (${num(s.min)}–${num(s.max)})`;
+/** /proc reports KiB; figures are printed in MB of 10^6 bytes (the stricter reading of the targets). */
+const mb = (kb: number) => (kb * 1024) / 1e6;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// ── /proc readers ───────────────────────────────────────────────────────────
+
+interface Memory {
+  rssKb: number;
+  hwmKb: number;
+}
+
+function readMemory(pid: number): Memory | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+    return { rssKb: field("VmRSS"), hwmKb: field("VmHWM") };
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux build
+
+/** User + system CPU time of a process in ms (10 ms resolution). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function openFilesLimit(): number {
+  const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
+  return line === undefined || line === "unlimited" ? Number.POSITIVE_INFINITY : Number(line);
+}
+
+/**
+ * Every TCP connection, in any state, that has one end on one of `ports`
+ * (127.0.0.1), as a set of "addressA-addressB" keys, one per connection. A
+ * closed connection stays listed in TIME_WAIT for a minute, so the keys that
+ * appear between two snapshots are the connections opened in between: this
+ * checks that a measured phase ran on warm keep-alive connections. Filtering by
+ * our servers' ports keeps other processes' traffic out of the count.
+ */
+function tcpConnections(ports: readonly number[]): Set<string> {
+  const wanted = new Set(ports.map((port) => `:${port.toString(16).toUpperCase().padStart(4, "0")}`));
+  const keys = new Set<string>();
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const [, local, remote] = line.trim().split(/\s+/);
+    if (local === undefined || remote === undefined || local.length < 6) continue;
+    if (!wanted.has(local.slice(-5)) && !wanted.has(remote.slice(-5))) continue;
+    // Each connection between two local processes is listed twice, once per end.
+    keys.add(local < remote ? `${local}-${remote}` : `${remote}-${local}`);
+  }
+  return keys;
+}
+
+/** Starts counting the connections opened on `ports`; call the result to read the count. */
+function countConnections(ports: readonly number[]): () => number {
+  const before = tcpConnections(ports);
+  return () => [...tcpConnections(ports)].filter((key) => !before.has(key)).length;
+}
+
+// ── Child processes ─────────────────────────────────────────────────────────
+
+interface ChildProcess {
+  pid: number;
+  exited: Promise<number>;
+  kill(signal?: number | NodeJS.Signals): void;
+}
+
+const children = new Set<ChildProcess>();
+
+/** SIGTERM (or SIGKILL with no grace), then SIGKILL after `graceMs`; waits until the process is reaped. */
+async function stopProcess(proc: ChildProcess, graceMs: number) {
+  proc.kill(graceMs > 0 ? "SIGTERM" : "SIGKILL");
+  try {
+    await withTimeout(proc.exited, Math.max(graceMs, 2000), `process ${proc.pid} exit`);
+  } catch {
+    proc.kill("SIGKILL");
+    await withTimeout(proc.exited, 2000, `process ${proc.pid} exit`).catch(() => {});
+  }
+  children.delete(proc);
+}
+
+/** Kills every child still running (synchronous, for the "exit" event). */
+function killChildren() {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Kills every child and waits (at most 2 s) until they are reaped, so none is left behind as a zombie. */
+async function stopChildren() {
+  killChildren();
+  await Promise.race([Promise.allSettled([...children].map((child) => child.exited)), sleep(2000)]);
+  children.clear();
+}
+
+/** Collects a child's output and lets callers wait for a line matching a pattern. */
+function watchOutput(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  let isClosed = false;
+  const listeners = new Set<() => void>();
+  void (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of stream) {
+        // Keep the first 64 KB for error messages; keep reading so the pipe never fills.
+        if (text.length < 65_536) text += decoder.decode(chunk, { stream: true });
+        for (const listener of listeners) listener();
+      }
+    } catch {
+      // The process was killed.
+    }
+    isClosed = true;
+    for (const listener of listeners) listener();
+  })();
+  return {
+    text: () => text,
+    waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+      return withTimeout(
+        new Promise<RegExpExecArray>((resolve, reject) => {
+          const check = () => {
+            const match = pattern.exec(text);
+            if (match) {
+              listeners.delete(check);
+              resolve(match);
+            } else if (isClosed) {
+              listeners.delete(check);
+              reject(new Error("process exited before it was ready"));
+            }
+          };
+          listeners.add(check);
+          check();
+        }),
+        timeoutMs,
+        `waiting for ${pattern}`,
+      );
+    },
+  };
+}
+
+function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+/** The environment a child gets: only what it needs, so the client's fetch limit does not leak into qwenplug. */
+const baseEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir() });
+
+interface Upstream {
+  url: string;
+  port: number;
+  /** The INTL (chat.qwen.ai v2) server of bench/upstream.ts. */
+  intlUrl: string;
+  pid: number;
+  ask<T extends UpstreamMessage["type"]>(message: ControlMessage, reply: T): Promise<Extract<UpstreamMessage, { type: T }>>;
+  stop(): Promise<void>;
+}
+
+async function startUpstream(): Promise<Upstream> {
+  const waiting = new Map<string, (message: UpstreamMessage) => void>();
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upstream.ts")], {
+    cwd: ROOT,
+    env: baseEnv(),
+    stdin: "ignore",
+    stdout: "inherit",
+    stderr: "inherit",
+    serialization: "json",
+    ipc(raw) {
+      const message = raw as UpstreamMessage;
+      const resolve = waiting.get(message.type);
+      waiting.delete(message.type);
+      resolve?.(message);
+    },
+  });
+  children.add(proc);
+  const ask = <T extends UpstreamMessage["type"]>(message: ControlMessage | undefined, reply: T, timeoutMs = 60_000) =>
+    withTimeout(
+      new Promise<Extract<UpstreamMessage, { type: T }>>((resolve) => {
+        waiting.set(reply, (m) => resolve(m as Extract<UpstreamMessage, { type: T }>));
+        if (message) proc.send(message);
+      }),
+      timeoutMs,
+      `upstream reply ${reply}`,
+    );
+  const ready = await ask(undefined, "ready", 15_000);
+  return {
+    url: ready.url,
+    port: Number(new URL(ready.url).port),
+    intlUrl: ready.intlUrl,
+    pid: proc.pid,
+    ask: (message, reply) => ask(message, reply),
+    stop: () => stopProcess(proc, 3000),
+  };
+}
+
+interface Qwenplug {
+  pid: number;
+  url: string;
+  port: number;
+  /** performance.now() just before spawn, and when the "listening" line was read. */
+  spawnedAt: number;
+  listeningAt: number;
+  stop(): Promise<void>;
+}
+
+interface SpawnOptions {
+  env?: Record<string, string>;
+  bunArgs?: string[];
+  /** Instead of index.ts: a script given to `bun -e` (the bare-Bun baseline). */
+  evalScript?: string;
+  /** Instead of index.ts: another entry file, such as the Dockerfile's bundle. */
+  entry?: string;
+}
+
+async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Promise<Qwenplug> {
+  const port = freePort();
+  const env = {
+    ...baseEnv(),
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    QWEN_CN_BASE_URL: upstreamUrl,
+    CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
+    CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
+    API_MASTER_KEY: MASTER_KEY,
+    LOG_LEVEL: "silent",
+    ...options.env,
+  };
+  const command = options.evalScript !== undefined ? [process.execPath, "-e", options.evalScript] : [process.execPath, ...(options.bunArgs ?? []), options.entry ?? "index.ts"];
+  const spawnedAt = now();
+  const proc = Bun.spawn(command, { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  children.add(proc);
+  const stdout = watchOutput(proc.stdout);
+  const stderr = watchOutput(proc.stderr);
+  try {
+    await stdout.waitFor(/listening on/, 15_000);
+  } catch (err) {
+    await stopProcess(proc, 0);
+    throw new Error(`server did not start (${err instanceof Error ? err.message : String(err)}): ${stderr.text().slice(0, 500)}${stdout.text().slice(0, 500)}`);
+  }
+  const listeningAt = now();
+  return {
+    pid: proc.pid,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    spawnedAt,
+    listeningAt,
+    // SIGTERM lets qwenplug run its shutdown (and Bun write a CPU profile); it
+    // waits for open requests, so SIGKILL follows after a while.
+    stop: () => stopProcess(proc, 5000),
+  };
+}
+
+// ── Requests and stream reading ─────────────────────────────────────────────
+
+/** Direct to an upstream (CN unless `dialect` says INTL), or via qwenplug (model "qwen-max" unless `model` says otherwise). */
+type Target = { kind: "direct"; url: string; dialect?: "intl" } | { kind: "via"; url: string; model?: string };
+
+const hex32 = () => crypto.randomUUID().replaceAll("-", "");
+
+// The same header set qwenplug sends upstream, so the direct requests cost the
+// upstream the same to parse.
+const DIRECT_HEADERS: Record<string, string> = {
+  "content-type": "application/json",
+  accept: "text/event-stream",
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  origin: "https://www.qianwen.com",
+  referer: "https://www.qianwen.com/",
+  "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+  "x-platform": "pc_tongyi",
+  "x-xsrf-token": "bench-xsrf-one",
+  "x-deviceid": "00000000-0000-4000-8000-000000000000",
+  cookie: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+};
+
+const VIA_HEADERS = { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" };
+
+/** The /dialog/conversation body qwenplug would send for this prompt. */
+function directBody(prompt: string): string {
+  const model = "tongyi-qwen3-max-model";
+  const ext = { deepThink: false, searchType: "", pptGenerate: false, deepResearch: false };
+  return JSON.stringify({
+    mode: "chat", model: "", action: "next", userAction: "chat", actionSource: "", requestId: hex32(), sessionId: "", sessionType: "text_chat", parentMsgId: "", topicId: hex32(),
+    params: { specifiedModel: model, lastUseModelList: [model], recordModelName: model, deepThink: false, deepResearch: false, searchType: "", pptGenerate: false, bizScene: "", bizSceneInfo: {}, agentId: "", fileUploadBatchId: "" },
+    contents: [{ role: "user", contentType: "text", content: prompt, ext }],
+  });
+}
+
+const viaBody = (prompt: string, stream: boolean, model = MODEL) => JSON.stringify({ model, stream, messages: [{ role: "user", content: prompt }] });
+
+/** The INTL chat/completions body, roughly as index.ts's INTL adapter sends it. */
+const intlBody = (prompt: string) =>
+  JSON.stringify({ stream: true, version: "2.1", incremental_output: true, chat_id: "bench", chat_mode: "normal", model: "qwen3.7-max", parent_id: null, messages: [{ role: "user", content: prompt, chat_type: "t2t", feature_config: { thinking_enabled: false, output_schema: "phase" } }] });
+
+interface StreamOutcome {
+  ok: boolean;
+  status: number;
+  /** ms from just before fetch() to the first event carrying text; NaN if none. */
+  ttftMs: number;
+  /** ms from just before fetch() to the end of the body. */
+  totalMs: number;
+  /** The reply as a client assembles it: the last snapshot (direct) or the joined deltas (via). */
+  text: string;
+  /** Events that carried text. */
+  textEvents: number;
+  error?: string;
+}
+
+interface CnEventShape {
+  contents?: Array<{ content?: unknown }>;
+}
+interface IntlEventShape {
+  choices?: Array<{ delta?: { content?: unknown; phase?: unknown } }>;
+}
+interface ChatChunkShape {
+  choices?: Array<{ delta?: { content?: unknown } }>;
+  error?: { message?: unknown };
+}
+
+/**
+ * Streams one request and reads it as a client would: SSE framing by hand,
+ * every `data:` payload JSON-parsed. Direct CN: events whose `contents[0].content`
+ * is the whole text so far. Direct INTL: events whose `choices[0].delta.content`
+ * is the increment (answer phase). Via: OpenAI chunks whose
+ * `choices[0].delta.content` is the increment.
+ */
+async function streamOnce(target: Target, prompt: string, timeoutMs: number): Promise<StreamOutcome> {
+  const started = now();
+  let ttftMs = Number.NaN;
+  let snapshot = "";
+  const deltas: string[] = [];
+  let textEvents = 0;
+  let inStreamError: string | undefined;
+
+  const onIntlData = (data: string) => {
+    if (data.charCodeAt(0) !== 123) return;
+    const delta = (JSON.parse(data) as IntlEventShape).choices?.[0]?.delta;
+    if (delta?.phase !== "answer" || typeof delta.content !== "string" || delta.content === "") return;
+    if (textEvents === 0) ttftMs = now() - started;
+    textEvents++;
+    deltas.push(delta.content);
+  };
+  const onData =
+    target.kind === "direct" && target.dialect === "intl"
+      ? onIntlData
+      : target.kind === "direct"
+      ? (data: string) => {
+          if (data.charCodeAt(0) !== 123) return; // [DONE], [heartbeat]
+          const content = (JSON.parse(data) as CnEventShape).contents?.[0]?.content;
+          if (typeof content !== "string" || content === "") return;
+          if (textEvents === 0) ttftMs = now() - started;
+          textEvents++;
+          snapshot = content;
+        }
+      : (data: string) => {
+          if (data.charCodeAt(0) !== 123) return; // [DONE]
+          const chunk = JSON.parse(data) as ChatChunkShape;
+          if (chunk.error !== undefined) inStreamError = String(chunk.error.message);
+          const content = chunk.choices?.[0]?.delta?.content;
+          if (typeof content !== "string" || content === "") return;
+          if (textEvents === 0) ttftMs = now() - started;
+          textEvents++;
+          deltas.push(content);
+        };
+
+  const fail = (status: number, error: string): StreamOutcome => ({ ok: false, status, ttftMs, totalMs: now() - started, text: "", textEvents, error });
+  try {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const response =
+      target.kind === "via"
+        ? await fetch(`${target.url}/v1/chat/completions`, { method: "POST", headers: VIA_HEADERS, body: viaBody(prompt, true, target.model), signal })
+        : target.dialect === "intl"
+          ? await fetch(`${target.url}/api/v2/chat/completions?chat_id=bench`, { method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: intlBody(prompt), signal })
+          : await fetch(`${target.url}/dialog/conversation`, { method: "POST", headers: DIRECT_HEADERS, body: directBody(prompt), signal });
+    if (response.status !== 200 || response.body === null) return fail(response.status, (await response.text()).slice(0, 300));
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let scanFrom = 0;
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const end = buffer.indexOf("\n\n", scanFrom);
+        if (end === -1) break;
+        const block = buffer.slice(start, end);
+        // Both servers send one `data:` line per event; a comment line (heartbeat) may precede it.
+        for (const line of block.includes("\n") ? block.split("\n") : [block]) {
+          if (line.startsWith("data: ")) onData(line.slice(6));
+          else if (line.startsWith("data:")) onData(line.slice(5));
+        }
+        start = end + 2;
+        scanFrom = start;
+      }
+      if (start > 0) buffer = buffer.slice(start);
+      // The separator may straddle two chunks: rescan from the last character kept.
+      scanFrom = Math.max(0, buffer.length - 1);
+    }
+    const totalMs = now() - started;
+    if (inStreamError !== undefined) return fail(200, `in-stream error: ${inStreamError}`);
+    const isCumulative = target.kind === "direct" && target.dialect !== "intl";
+    return { ok: true, status: 200, ttftMs, totalMs, text: isCumulative ? snapshot : deltas.join(""), textEvents };
+  } catch (err) {
+    return fail(0, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  }
+}
+
+/** A non-streaming chat completion; returns the assistant text, or throws. */
+async function completeOnce(url: string, prompt: string, timeoutMs: number): Promise<string> {
+  const response = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: VIA_HEADERS, body: viaBody(prompt, false), signal: AbortSignal.timeout(timeoutMs) });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
+  const content = (JSON.parse(body) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+  if (typeof content !== "string") throw new Error("no choices[0].message.content");
+  return content;
+}
+
+/** Counts failures and keeps the first message, so a broken run says why. */
+class Failures {
+  count = 0;
+  first?: string;
+  add(what: string, outcome: StreamOutcome | string) {
+    this.count++;
+    this.first ??= `${what}: ${typeof outcome === "string" ? outcome : (outcome.error ?? `assembled text differs (${outcome.text.length} chars)`)}`;
+  }
+}
+
+// ── 1. Time to first token ──────────────────────────────────────────────────
+
+const TTFT_TEXT = TTFT_INCREMENTS.join("");
+const TTFT_PROMPT = "bench:ttft";
+const STREAM_TEXT = STREAM_INCREMENTS.join("");
+const STREAM_PROMPT = "bench:stream";
+/** How long a `bench:stream` reply lasts on average. */
+const STREAM_SECONDS = ((STREAM_INCREMENTS.length - 1) * STREAM_EVENT_GAP_MS) / 1000;
+
+/** A request target with the key its samples are filed under: "direct" or a qwenplug variant. */
+interface Keyed {
+  key: string;
+  target: Target;
+}
+
+/** Sequential requests over all targets, the order rotating so drift hits them alike. */
+async function ttftSerial(targets: readonly Keyed[], count: number, failures: Failures): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>(targets.map((t) => [t.key, []]));
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < targets.length; j++) {
+      const { key, target } = targets[(i + j) % targets.length] as Keyed;
+      const outcome = await streamOnce(target, TTFT_PROMPT, 10_000);
+      if (!outcome.ok || outcome.text !== TTFT_TEXT) failures.add(`ttft@1 ${key}`, outcome);
+      else samples.get(key)?.push(outcome.ttftMs);
+    }
+  }
+  return samples;
+}
+
+interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+const p50p99 = (values: readonly number[]): Percentiles => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+interface LoopHooks {
+  /** Runs when every worker has warmed up, just before the first measured request. */
+  onMeasureStart(): void;
+  /** Runs when the last measured request is done, before any worker stops. */
+  onMeasureEnd(): void;
+}
+
+interface LoopResult {
+  ttfts: number[];
+  /** Requests completed per second while measuring (measured or not). */
+  requestsPerSec: number;
+  /** Requests completed while measuring. */
+  completed: number;
+}
+
+/**
+ * A closed loop of `concurrency` workers, each sending one request after
+ * another. Warm-up and measurement are one uninterrupted loop: Bun keeps at most
+ * 64 idle keep-alive connections per process, so letting 100 connections go idle
+ * between a warm-up round and a measured round would close some and reopen them
+ * while measuring. A request counts only if it starts after every worker has done
+ * `warmup` requests; workers keep going until every worker has done `perWorker`
+ * counted requests, so the concurrency stays constant while measuring.
+ * `staggerMs` spreads the workers' starts.
+ */
+async function closedLoop(target: Target, prompt: string, expected: string, concurrency: number, warmup: number, perWorker: number, staggerMs: number, failures: Failures, hooks: LoopHooks): Promise<LoopResult> {
+  const ttfts: number[] = [];
+  let ready = 0;
+  let done = 0;
+  let isMeasuring = false;
+  let isFinished = false;
+  let completed = 0;
+  let measureStart = 0;
+  let measureEnd = 0;
+  const maxRequestsPerWorker = 20 * (warmup + perWorker); // a bound, never reached in practice
+  if (warmup === 0) {
+    isMeasuring = true;
+    hooks.onMeasureStart();
+    measureStart = now();
+  }
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      // Spread the workers' first requests over one reply's duration, so that
+      // long streams are at all phases at once, as independent users would be.
+      if (staggerMs > 0) await sleep((worker * staggerMs) / concurrency);
+      let warmed = 0;
+      let measured = 0;
+      for (let i = 0; !isFinished && i < maxRequestsPerWorker; i++) {
+        const counts = isMeasuring && measured < perWorker;
+        const outcome = await streamOnce(target, prompt, 20_000);
+        if (isMeasuring && !isFinished) completed++;
+        const good = outcome.ok && outcome.text === expected;
+        if (counts) {
+          if (good) ttfts.push(outcome.ttftMs);
+          else failures.add(`ttft@${concurrency} ${target.kind}`, outcome);
+          if (++measured === perWorker && ++done === concurrency) {
+            isFinished = true;
+            measureEnd = now();
+            hooks.onMeasureEnd();
+          }
+        } else if (!isMeasuring && ++warmed === warmup && ++ready === concurrency) {
+          isMeasuring = true;
+          hooks.onMeasureStart();
+          measureStart = now();
+        }
+      }
+    }),
+  );
+  return { ttfts, completed, requestsPerSec: (completed * 1000) / Math.max(1, measureEnd - measureStart) };
+}
+
+/** One qwenplug process measured in section 1, in one configuration. */
+interface Variant {
+  key: "defaults" | "transport";
+  q: Qwenplug;
+  /** The environment added to the brief's (empty for the defaults). */
+  env: Record<string, string>;
+  /** 100-stream phase: unmeasured and measured requests per worker. */
+  warmup: number;
+  streamsPerWorker: number;
+  saturation: boolean;
+}
+
+/** One measured phase for one target. */
+interface Phase {
+  p50: number;
+  p99: number;
+  n: number;
+  /** TCP connections opened while measuring (on this phase's servers' ports), and requests completed meanwhile. */
+  opens: number;
+  requests: number;
+  requestsPerSec: number;
+  /** qwenplug CPU per request, µs (NaN for direct). */
+  cpuUsPerRequest: number;
+}
+
+interface TtftRep {
+  /** Keyed by "direct" or a variant key. */
+  serial: Record<string, Phase>;
+  streams: Record<string, Phase>;
+  burst: Record<string, Phase>;
+}
+
+/** `items` rotated by `by`: direct and each variant take turns going first. */
+const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length] as T);
+
+async function ttftRep(plan: Plan, rep: number, variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<TtftRep> {
+  const direct: Keyed = { key: "direct", target: { kind: "direct", url: upstream.url } };
+  const keyed = (v: Variant): Keyed => ({ key: v.key, target: { kind: "via", url: v.q.url } });
+  const result: TtftRep = { serial: {}, streams: {}, burst: {} };
+
+  // Concurrency 1. Warm-up first: JIT, and keep-alive connections that may have
+  // been closed by idle timeouts since the last repetition.
+  const serialTargets = [direct, ...variants.map(keyed)];
+  await ttftSerial(serialTargets, 20, new Failures());
+  const serialConnections = countConnections([upstream.port, ...variants.map((v) => v.q.port)]);
+  const cpuStart = variants.map((v) => cpuMs(v.q.pid));
+  const serial = await ttftSerial(serialTargets, plan.serialRequests, failures);
+  const serialOpens = serialConnections();
+  for (const { key } of serialTargets) {
+    const values = serial.get(key) ?? [];
+    const index = variants.findIndex((v) => v.key === key);
+    const variant = variants[index];
+    const cpuUsPerRequest = variant === undefined ? Number.NaN : ((cpuMs(variant.q.pid) - (cpuStart[index] ?? 0)) * 1000) / Math.max(1, values.length);
+    // The phases interleave the targets, so connections are counted for all of them together.
+    result.serial[key] = { ...p50p99(values), n: values.length, opens: serialOpens, requests: plan.serialRequests * serialTargets.length, requestsPerSec: Number.NaN, cpuUsPerRequest };
+  }
+
+  // Concurrency 100: one closed loop per target, the order rotating per repetition.
+  const loop = async ({ key, target }: Keyed, q: Qwenplug | undefined, prompt: string, expected: string, warmup: number, perWorker: number, staggerMs: number): Promise<Phase> => {
+    let cpuAtStart = 0;
+    let cpu = Number.NaN;
+    let connections = () => 0;
+    let opens = 0;
+    const loopResult = await closedLoop(target, prompt, expected, plan.concurrency, warmup, perWorker, staggerMs, failures, {
+      onMeasureStart() {
+        connections = countConnections(q === undefined ? [upstream.port] : [upstream.port, q.port]);
+        if (q !== undefined) cpuAtStart = cpuMs(q.pid);
+      },
+      onMeasureEnd() {
+        opens = connections();
+        if (q !== undefined) cpu = cpuMs(q.pid) - cpuAtStart;
+      },
+    });
+    log(`  ${prompt} ×${plan.concurrency} ${key}: p50 ${num(p50p99(loopResult.ttfts).p50)} ms`);
+    return { ...p50p99(loopResult.ttfts), n: loopResult.ttfts.length, opens, requests: loopResult.completed, requestsPerSec: loopResult.requestsPerSec, cpuUsPerRequest: (cpu * 1000) / Math.max(1, loopResult.completed) };
+  };
+  const streamPhases = [
+    { keyed: direct, q: undefined, warmup: 1, perWorker: plan.streamsPerWorker },
+    ...variants.map((v) => ({ keyed: keyed(v), q: v.q, warmup: v.warmup, perWorker: v.streamsPerWorker })),
+  ];
+  for (const phase of rotate(streamPhases, rep)) {
+    result.streams[phase.keyed.key] = await loop(phase.keyed, phase.q, STREAM_PROMPT, STREAM_TEXT, phase.warmup, phase.perWorker, STREAM_SECONDS * 1000);
+  }
+  const burstPhases = [{ keyed: direct, q: undefined }, ...variants.filter((v) => v.saturation).map((v) => ({ keyed: keyed(v), q: v.q }))];
+  for (const phase of rotate(burstPhases, rep)) {
+    result.burst[phase.keyed.key] = await loop(phase.keyed, phase.q, TTFT_PROMPT, TTFT_TEXT, 2, plan.burstPerWorker, 0);
+  }
+  return result;
+}
+
+// ── 2. Transcoding rate ─────────────────────────────────────────────────────
+
+interface TranscodeRep {
+  directEventsPerSec: number;
+  viaEventsPerSec: number;
+  ratio: number;
+  /** qwenplug CPU per upstream event during the via run, µs. */
+  cpuUsPerEvent: number;
+  peakRssKb: number;
+}
+
+/** One long stream read directly and through qwenplug `q`, in alternating order per repetition. */
+async function transcodeRep(rep: number, events: number, expected: string, direct: Target, via: Target, q: Qwenplug, failures: Failures): Promise<TranscodeRep> {
+  const rates = { direct: Number.NaN, via: Number.NaN };
+  let cpuUsPerEvent = Number.NaN;
+  let peakRssKb = 0;
+  for (const target of rep % 2 === 0 ? [direct, via] : [via, direct]) {
+    const cpuStart = cpuMs(q.pid);
+    const sampler = target.kind === "via" ? setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 25) : undefined;
+    const outcome = await streamOnce(target, "bench:transcode", 120_000);
+    if (sampler !== undefined) clearInterval(sampler);
+    if (!outcome.ok || outcome.text !== expected) {
+      failures.add(`transcode ${target.kind}${target.kind === "direct" && target.dialect ? ` ${target.dialect}` : ""}`, outcome);
+      continue;
+    }
+    rates[target.kind] = (events * 1000) / outcome.totalMs;
+    if (target.kind === "via") cpuUsPerEvent = ((cpuMs(q.pid) - cpuStart) * 1000) / events;
+  }
+  return { directEventsPerSec: rates.direct, viaEventsPerSec: rates.via, ratio: rates.via / rates.direct, cpuUsPerEvent, peakRssKb };
+}
+
+// ── 3. Many concurrent streams ──────────────────────────────────────────────
+
+interface ManyOutcome {
+  exact: number;
+  wallMs: number;
+  /** The most streams the upstream had open at once. */
+  upstreamMaxOpen: number;
+}
+
+let runCounter = 0;
+
+/**
+ * Starts `n` streaming requests at once and counts the replies that come back
+ * exactly right. With `hold`, the upstream sends each reply's first event at
+ * once and the rest only when all n requests have arrived (or none arrived for
+ * a while), so that all n streams are open together; without it, each reply
+ * goes out at once at its own pace (for a qwenplug that queues requests itself).
+ */
+async function manyStreams(target: Target, n: number, hold: boolean, upstream: Upstream, failures: Failures): Promise<ManyOutcome> {
+  const run = `r${process.pid}-${++runCounter}`;
+  const started = now();
+  const outcomes = await Promise.all(
+    Array.from({ length: n }, async (_, id) => {
+      const outcome = await streamOnce(target, `bench:many:${run}:${id}:${n}:${hold ? 1 : 0}`, 90_000);
+      if (!outcome.ok || outcome.text !== manyIncrements(id).join("")) {
+        failures.add(`${n} streams ${target.kind}`, outcome);
+        return false;
+      }
+      return true;
+    }),
+  );
+  const wallMs = now() - started;
+  const stats: UpstreamStats = await upstream.ask({ type: "stats", run }, "stats");
+  return { exact: outcomes.filter(Boolean).length, wallMs, upstreamMaxOpen: stats.maxOpen };
+}
+
+interface ManyVia extends ManyOutcome {
+  hwmKb: number;
+  peakRssKb: number;
+  startRssKb: number;
+}
+
+interface ManyRep {
+  direct: ManyOutcome;
+  /** qwenplug with the brief's environment. */
+  via: ManyVia;
+  /** qwenplug with its concurrency limits raised above n (see `raisedLimitsEnv`). */
+  viaRaised: ManyVia;
+}
+
+async function manyThroughFreshQwenplug(plan: Plan, upstream: Upstream, env: Record<string, string>, hold: boolean, failures: Failures): Promise<ManyVia> {
+  // A fresh process per repetition: VmHWM is a lifetime peak, so an older process
+  // would report the peak of whatever it did before.
+  const q = await spawnServer(upstream.url, { env });
+  try {
+    await streamOnce({ kind: "via", url: q.url }, TTFT_PROMPT, 10_000);
+    await completeOnce(q.url, TTFT_PROMPT, 10_000);
+    const startRssKb = readMemory(q.pid)?.rssKb ?? Number.NaN;
+    let peakRssKb = 0;
+    const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 20);
+    const outcome = await manyStreams({ kind: "via", url: q.url }, plan.streams, hold, upstream, failures);
+    clearInterval(sampler);
+    const hwmKb = readMemory(q.pid)?.hwmKb ?? Number.NaN;
+    return { ...outcome, hwmKb, peakRssKb, startRssKb };
+  } finally {
+    await q.stop();
+  }
+}
+
+/**
+ * The environment that lifts qwenplug's concurrency limits above `streams`:
+ * Bun's fetch limit, and the per-account in-flight cap if this index.ts has one.
+ */
+function raisedLimitsEnv(streams: number): Record<string, string> {
+  return { BUN_CONFIG_MAX_HTTP_REQUESTS: String(streams * 2 + 64), ...knownSettings({ ACCOUNT_MAX_IN_FLIGHT: String(streams) }) };
+}
+
+async function manyRep(plan: Plan, upstream: Upstream, failures: Failures): Promise<ManyRep> {
+  const direct = await manyStreams({ kind: "direct", url: upstream.url }, plan.streams, true, upstream, failures);
+  // With its default limits qwenplug queues most requests itself, so a held
+  // upstream would only wait for arrivals that cannot come.
+  const via = await manyThroughFreshQwenplug(plan, upstream, {}, false, failures);
+  const viaRaised = await manyThroughFreshQwenplug(plan, upstream, raisedLimitsEnv(plan.streams), true, failures);
+  return { direct, via, viaRaised };
+}
+
+/** Of `settings`, those whose names index.ts mentions: an older or newer index.ts may not have them. */
+function knownSettings(settings: Record<string, string>): Record<string, string> {
+  const source = readFileSync(join(ROOT, "index.ts"), "utf8");
+  return Object.fromEntries(Object.entries(settings).filter(([name]) => source.includes(name)));
+}
+
+const envText = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ");
+
+// ── 4. Cold start and idle memory ───────────────────────────────────────────
+
+interface ColdRep {
+  listenMs: number;
+  firstResponseMs: number;
+  idleRssKb: number;
+}
+
+// The runtime floor to compare with: a bare Bun.serve that answers by making
+// the same one upstream call, with no config parsing, zod or OpenAI encoding.
+const BARE_SERVER = `
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: Number(process.env.PORT),
+  async fetch(req) {
+    await req.text();
+    const upstream = await fetch(process.env.QWEN_CN_BASE_URL + "/dialog/conversation", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ role: "user", content: "bench:ttft" }] }),
+    });
+    return new Response(JSON.stringify({ choices: [{ message: { content: await upstream.text() } }] }), { headers: { "content-type": "application/json" } });
+  },
+});
+console.log("listening on " + server.port);
+`;
+
+/**
+ * Builds the single-file bundle the Dockerfile builds (`bun build --target=bun
+ * --minify`), into a temporary directory, so its size and start-up can be measured.
+ */
+interface Bundle {
+  path: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+function buildBundle(dir: string): Bundle | string {
+  const path = join(dir, "server.js");
+  const result = Bun.spawnSync([process.execPath, "build", "index.ts", "--target=bun", "--minify", `--outfile=${path}`], { cwd: ROOT, env: baseEnv(), stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  if (result.exitCode !== 0) return `bun build failed: ${result.stderr.toString().slice(0, 300)}`;
+  return { path, bytes: statSync(path).size, gzipBytes: gzipSize(path) };
+}
+
+/** Bytes after gzip -6 of a file, or of every file under a directory (about what a layer tarball compresses to). */
+function gzipSize(path: string): number {
+  if (!statSync(path).isDirectory()) return Bun.gzipSync(readFileSync(path), { level: 6 }).length;
+  let total = 0;
+  for (const entry of readdirSync(path)) total += gzipSize(join(path, entry));
+  return total;
+}
+
+async function coldRep(upstream: Upstream, options: SpawnOptions, settleMs: number | undefined): Promise<ColdRep> {
+  const q = await spawnServer(upstream.url, options);
+  try {
+    await completeOnce(q.url, TTFT_PROMPT, 10_000);
+    const firstResponseMs = now() - q.spawnedAt;
+    let idleRssKb = Number.NaN;
+    if (settleMs !== undefined) {
+      // "A couple of requests", one of each kind, then let timers and GC settle.
+      if (options.evalScript === undefined) await streamOnce({ kind: "via", url: q.url }, TTFT_PROMPT, 10_000);
+      else await completeOnce(q.url, TTFT_PROMPT, 10_000);
+      await completeOnce(q.url, TTFT_PROMPT, 10_000);
+      await sleep(settleMs);
+      idleRssKb = readMemory(q.pid)?.rssKb ?? Number.NaN;
+    }
+    return { listenMs: q.listeningAt - q.spawnedAt, firstResponseMs, idleRssKb };
+  } finally {
+    await q.stop();
+  }
+}
+
+// ── 5. Image size estimate ──────────────────────────────────────────────────
+
+/**
+ * Published size of the base image. There is no Docker engine or registry
+ * access here, so this comes from a stored copy of the Docker Hub tag list
+ * (https://hub.docker.com/r/oven/bun/tags, undated snapshot): canary-alpine
+ * linux/amd64 45.3 MB compressed (distroless 46.71 MB, slim 70.68 MB, debian
+ * 88.41 MB). The 1-alpine row itself was not in the snapshot; canary-alpine is
+ * the same Dockerfile on a newer binary. Docker Hub lists no uncompressed size.
+ */
+const PUBLISHED_ALPINE = { tag: "oven/bun:canary-alpine", compressedMb: 45.3, source: "hub.docker.com/r/oven/bun/tags (stored, undated snapshot; linux/amd64)" };
+/** alpine:3.2x linux/amd64 as listed on Docker Hub (3.5–3.7 MB compressed); about 8 MB on disk. */
+const ALPINE_BASE_UNCOMPRESSED_MB = 8;
+
+interface ImageEstimate {
+  from: string;
+  /** The Dockerfile copies a `bun build` bundle rather than index.ts + node_modules. */
+  usesBundle: boolean;
+  bunBinaryMb: number;
+  bunBinaryGzipMb: number;
+  appSourceMb: number;
+  productionDepsMb: number;
+  productionDepsApparentMb: number;
+  /** gzip -6 of index.ts plus the production node_modules, file by file. */
+  sourceAndDepsGzipMb: number;
+  bundleMb: number;
+  bundleGzipMb: number;
+}
+
+function readDockerfile(): { from: string; usesBundle: boolean } {
+  const path = join(ROOT, "Dockerfile");
+  if (!existsSync(path)) return { from: "(no ./Dockerfile; assuming oven/bun:1-alpine)", usesBundle: false };
+  const text = readFileSync(path, "utf8");
+  const froms = [...text.matchAll(/^\s*FROM\s+(\S+)/gim)].map((m) => m[1] as string);
+  const from = froms.length === 0 ? "(./Dockerfile has no FROM line)" : `${froms[froms.length - 1]}${froms.length > 1 ? ` (final stage of ${froms.length})` : ""}`;
+  return { from, usesBundle: /^\s*RUN\s+bun\s+build\b/im.test(text) };
+}
+
+async function estimateImage(plan: Plan, bundle: Bundle | undefined): Promise<ImageEstimate> {
+  const bunBinary = statSync(process.execPath).size;
+  // Docker layers are gzip-compressed; gzip -6 of this machine's binary approximates the Bun layer.
+  const bunBinaryGzipMb = plan.gzipBinary ? Bun.gzipSync(readFileSync(process.execPath), { level: 6 }).length / 1e6 : Number.NaN;
+  // A production install into a temporary copy of package.json and bun.lock, measured with du.
+  const dir = mkdtempSync(join(tmpdir(), "qwenplug-image-"));
+  try {
+    cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
+    if (existsSync(join(ROOT, "bun.lock"))) cpSync(join(ROOT, "bun.lock"), join(dir, "bun.lock"));
+    const install = Bun.spawn([process.execPath, "install", "--production", "--no-progress", "--ignore-scripts"], { cwd: dir, env: baseEnv(), stdout: "pipe", stderr: "pipe" });
+    children.add(install);
+    const code = await withTimeout(install.exited, 90_000, "bun install --production").catch(async (err: unknown) => {
+      await stopProcess(install, 0);
+      throw err;
+    });
+    children.delete(install);
+    if (code !== 0) throw new Error(`bun install --production exited with ${code}: ${(await new Response(install.stderr).text()).slice(0, 300)}`);
+    const duMb = (args: string[]) => (Number(Bun.spawnSync(["du", ...args, join(dir, "node_modules")]).stdout.toString().split(/\s/)[0]) * 1024) / 1e6;
+    return {
+      ...readDockerfile(),
+      bunBinaryMb: bunBinary / 1e6,
+      bunBinaryGzipMb,
+      appSourceMb: statSync(join(ROOT, "index.ts")).size / 1e6,
+      productionDepsMb: duMb(["-sk"]),
+      productionDepsApparentMb: duMb(["-sk", "--apparent-size"]),
+      sourceAndDepsGzipMb: (gzipSize(join(ROOT, "index.ts")) + gzipSize(join(dir, "node_modules"))) / 1e6,
+      bundleMb: (bundle?.bytes ?? Number.NaN) / 1e6,
+      bundleGzipMb: (bundle?.gzipBytes ?? Number.NaN) / 1e6,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ── Report ──────────────────────────────────────────────────────────────────
+
+interface Row {
+  id: string;
+  measure: string;
+  direct: string;
+  via: string;
+  added: string;
+  target: string;
+  result: string;
+}
+
+/** "met" / "missed by …" for a figure that should stay below `limit`, judged on the median. */
+function below(s: Spread, limit: number, unit: string): string {
+  const over = s.values.filter((v) => !(v < limit)).length;
+  const reps = over > 0 && s.median < limit ? ` (${over}/${s.values.length} reps over)` : "";
+  return s.median < limit ? `met${reps}` : `**missed** by ${num(s.median - limit)}${unit} (${num(s.median / limit)}× the target)`;
+}
+
+function atLeast(s: Spread, limit: number, unit: string): string {
+  const under = s.values.filter((v) => !(v >= limit)).length;
+  const reps = under > 0 && s.median >= limit ? ` (${under}/${s.values.length} reps under)` : "";
+  return s.median >= limit ? `met${reps}` : `**missed** by ${num(limit - s.median)}${unit}`;
+}
+
+function table(rows: readonly Row[]): string {
+  const header = "| # | Measure | Direct to fake upstream | Via qwenplug | Added by qwenplug | Target | Result |";
+  const rule = "|---|---|---|---|---|---|---|";
+  const esc = (s: string) => s.replaceAll("|", "\\|");
+  return [header, rule, ...rows.map((r) => `| ${r.id} | ${esc(r.measure)} | ${esc(r.direct)} | ${esc(r.via)} | ${esc(r.added)} | ${esc(r.target)} | ${esc(r.result)} |`)].join("\n");
+}
+
+// ── Sections ────────────────────────────────────────────────────────────────
+
+const SECTIONS = ["latency", "transcode", "streams", "cold", "image"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Context {
+  plan: Plan;
+  flags: Flags;
+  upstream: Upstream;
+  failures: Failures;
+}
+
+interface SectionResult {
+  rows: Row[];
+  notes: string[];
+  raw: Record<string, unknown>;
+}
+
+/** Sections 1 and 2 share one long-lived qwenplug, their repetitions interleaved. */
+async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTranscode: boolean): Promise<SectionResult> {
+  const { plan, flags, upstream, failures } = ctx;
+  const result: SectionResult = { rows: [], notes: [], raw: {} };
+  let transcodeText = "";
+  let streamMb = 0;
+  let intlStreamMb = 0;
+  if (doTranscode) {
+    // Built before anything is timed.
+    const prepared = await upstream.ask({ type: "prepare", events: plan.transcodeEvents }, "prepared");
+    transcodeText = increments(TRANSCODE_SEED, plan.transcodeEvents, 1, 3).join("");
+    if (transcodeText.length !== prepared.finalChars) throw new Error("upstream and client disagree on the transcoding text");
+    streamMb = prepared.bytes / 1e6;
+    intlStreamMb = prepared.intlBytes / 1e6;
+    log(`transcoding stream: ${plan.transcodeEvents} events, final text ${prepared.finalChars} chars (${num(Buffer.byteLength(transcodeText) / 1e3)} KB), whole stream ${num(streamMb)} MB (CN cumulative), ${num(intlStreamMb)} MB (INTL incremental)`);
+  }
+
+  // The brief's configuration, and (for latency) one with the settings that hold
+  // text back or cap concurrency by design switched off, which leaves qwenplug's
+  // transport cost on its own.
+  const profileDir = join(RESULTS_DIR, "profile");
+  /** With --profile, each qwenplug of these sections writes a CPU profile into its own directory when it stops. */
+  const profiled = (name: string): string[] => {
+    if (!flags.profile) return [];
+    mkdirSync(join(profileDir, name), { recursive: true });
+    return ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(profileDir, name)}`];
+  };
+  const defaults = await spawnServer(upstream.url, { bunArgs: profiled("defaults") });
+  const variants: Variant[] = [{ key: "defaults", q: defaults, env: {}, warmup: 0, streamsPerWorker: 1, saturation: false }];
+  const transportEnv = knownSettings({ FAILOVER_HOLDBACK_CHARS: "0", ACCOUNT_MAX_IN_FLIGHT: String(plan.concurrency * 10) });
+  const ttftReps: TtftRep[] = [];
+  const transcodeReps: TranscodeRep[] = [];
+  const intlReps: TranscodeRep[] = [];
+  // INTL transcoding needs INTL accounts, which would also make INTL the default
+  // upstream for bare model names: a process of its own, asked for "intl/…".
+  let intl: Qwenplug | undefined;
+  try {
+    if (doTranscode) {
+      intl = await spawnServer(upstream.url, { bunArgs: profiled("intl"), env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } });
+      // The INTL stream takes only tens of ms: warm up (JIT, the model list, connections) unmeasured.
+      for (const target of [{ kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }] as const) {
+        await streamOnce(target, "bench:transcode", 60_000);
+      }
+    }
+    if (doLatency && Object.keys(transportEnv).length > 0) {
+      variants.push({ key: "transport", q: await spawnServer(upstream.url, { bunArgs: profiled("transport"), env: transportEnv }), env: transportEnv, warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
+    } else if (doLatency) {
+      // Nothing to switch off in this index.ts: the defaults are the transport.
+      Object.assign(variants[0] as Variant, { warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
+    }
+    for (let rep = 0; rep < plan.reps; rep++) {
+      if (doLatency) {
+        const t = await ttftRep(plan, rep, variants, upstream, failures);
+        ttftReps.push(t);
+        const p50 = (phases: Record<string, Phase>) => Object.entries(phases).map(([key, phase]) => `${key} ${num(phase.p50)}`).join(", ");
+        log(`rep ${rep + 1}/${plan.reps} TTFT p50 ms: 1 stream ${p50(t.serial)}; ${plan.concurrency} streams ${p50(t.streams)}; saturation ${p50(t.burst)}`);
+      }
+      if (doTranscode) {
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaults.url }, defaults, failures);
+        transcodeReps.push(r);
+        log(`rep ${rep + 1}/${plan.reps} CN transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
+      }
+      if (intl !== undefined) {
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }, intl, failures);
+        intlReps.push(r);
+        log(`rep ${rep + 1}/${plan.reps} INTL transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
+      }
+    }
+  } finally {
+    for (const variant of variants) await variant.q.stop();
+    await intl?.stop();
+  }
+  result.raw = { ttftReps, transcodeReps, intlReps, variants: variants.map((v) => ({ key: v.key, env: v.env })) };
+  if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of sections ${[doLatency ? "1" : "", doTranscode ? "2" : ""].filter(Boolean).join(" and ")}: ${profileDir}/<defaults|transport|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
+
+  if (doLatency) {
+    const none = Number.NaN;
+    const phaseOf = (phases: Record<string, Phase>, key: string): Phase => phases[key] ?? { p50: none, p99: none, n: 0, opens: none, requests: 0, requestsPerSec: none, cpuUsPerRequest: none };
+    type Pick = (r: TtftRep) => Record<string, Phase>;
+    const ttftRow = (id: string, label: string, pick: Pick, key: string, stat: "p50" | "p99", limit: number) => {
+      const added = spread(ttftReps.map((r) => phaseOf(pick(r), key)[stat] - phaseOf(pick(r), "direct")[stat]));
+      result.rows.push({
+        id,
+        measure: label,
+        direct: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), "direct")[stat])), " ms"),
+        via: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), key)[stat])), " ms"),
+        added: withSpread(added, " ms"),
+        target: `< ${limit} ms added`,
+        result: below(added, limit, " ms"),
+      });
+    };
+    const first = ttftReps[0];
+    const serial: Pick = (r) => r.serial;
+    const streams: Pick = (r) => r.streams;
+    const burst: Pick = (r) => r.burst;
+    const ids = "abcdefghijklmnop";
+    let next = 0;
+    const id = () => `1${ids[next++] ?? "?"}`;
+    for (const v of variants) {
+      const config = v.key === "defaults" ? "defaults" : envText(v.env);
+      const n1 = first ? phaseOf(first.serial, v.key).n : 0;
+      const nS = first ? phaseOf(first.streams, v.key).n : 0;
+      ttftRow(id(), `TTFT p50, 1 stream [${config}] (${n1} req/rep)`, serial, v.key, "p50", 0.5);
+      ttftRow(id(), `TTFT p99, 1 stream [${config}]`, serial, v.key, "p99", 2);
+      ttftRow(id(), `TTFT p50, ${plan.concurrency} concurrent streams [${config}] (${STREAM_INCREMENTS.length} events over ~${num(STREAM_SECONDS)} s each; ${nS} req/rep)`, streams, v.key, "p50", 0.5);
+      ttftRow(id(), `TTFT p99, ${plan.concurrency} concurrent streams [${config}]`, streams, v.key, "p99", 2);
+    }
+    for (const v of variants.filter((x) => x.saturation)) {
+      const config = v.key === "defaults" ? "defaults" : envText(v.env);
+      const rps = (key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, key).requestsPerSec)), " req/s");
+      ttftRow(id(), `TTFT p50, saturation [${config}]: ${plan.concurrency} workers, short replies back to back (${first ? phaseOf(first.burst, v.key).n : 0} req/rep; direct ${rps("direct")}, via ${rps(v.key)})`, burst, v.key, "p50", 0.5);
+      ttftRow(id(), `TTFT p99, saturation [${config}]`, burst, v.key, "p99", 2);
+    }
+
+    const opensText = (pick: Pick, key: string) => {
+      const opens = ttftReps.reduce((sum, r) => sum + phaseOf(pick(r), key).opens, 0);
+      const requests = ttftReps.reduce((sum, r) => sum + phaseOf(pick(r), key).requests, 0);
+      return `${opens} for ${requests} requests`;
+    };
+    const cpu = (pick: Pick, key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), key).cpuUsPerRequest)), " µs");
+    result.notes.push(
+      `TTFT = time from just before fetch() to the first SSE event with text (qwenplug: choices[0].delta.content non-empty; direct: contents[0].content non-empty). Replies: "1 stream" and saturation ${TTFT_INCREMENTS.length} events (${TTFT_INCREMENTS.map((t) => t.length).join("+")} chars; the first at once, the rest 2 ms later); "${plan.concurrency} concurrent streams" ${STREAM_INCREMENTS.length} events ${STREAM_EVENT_GAP_MS / 2}–${STREAM_EVENT_GAP_MS * 1.5} ms apart, each worker sending its next request when a reply ends, the workers' starts spread over ${num(STREAM_SECONDS)} s so streams are at all phases at once. Saturation is a throughput test: TTFT there is queueing (Little's law), i.e. mostly qwenplug's CPU per request.`,
+      `[defaults] is qwenplug as the brief starts it. [${envText(transportEnv) || "none"}] switches off what holds text back (the failover gate's first FAILOVER_HOLDBACK_CHARS characters, up to FAILOVER_HOLDBACK_MS) and the per-account in-flight cap (ACCOUNT_MAX_IN_FLIGHT, 2 accounts here), leaving qwenplug's transport cost. With the defaults, the 100-stream TTFT is mostly time spent queued for an account slot (measured from a cold start of the loop, no warm-up).`,
+      `Warm connections — TCP connections opened while measuring ("via" counts both hops and qwenplug's session-delete calls), all reps: 1 stream, all targets interleaved: ${opensText(serial, "direct")}; ${plan.concurrency} streams: ${["direct", ...variants.map((v) => v.key)].map((key) => `${key} ${opensText(streams, key)}`).join(", ")}; saturation: ${["direct", ...variants.filter((v) => v.saturation).map((v) => v.key)].map((key) => `${key} ${opensText(burst, key)}`).join(", ")}. The [defaults] 100-stream loop starts cold (about 100 first connections per repetition); otherwise, Bun keeps at most 64 idle keep-alive sockets per process, so with 100 in flight some reconnects happen on every path.`,
+      `qwenplug CPU (user+sys of all its threads, /proc/<pid>/stat) per request: ${variants.map((v) => `${v.key}: 1 stream ${cpu(serial, v.key)}, ${plan.concurrency} streams ${cpu(streams, v.key)}${v.saturation ? `, saturation ${cpu(burst, v.key)}` : ""}`).join("; ")}.`,
+    );
+  }
+  if (doTranscode) {
+    const ratio = spread(transcodeReps.map((r) => r.ratio));
+    result.rows.push({
+      id: "2a",
+      measure: `Transcoding, CN cumulative [defaults]: ${plan.transcodeEvents.toLocaleString("en")} events of 1–3 chars (text grows to ${num(Buffer.byteLength(transcodeText) / 1e3)} KB; the stream is ${num(streamMb)} MB)`,
+      direct: withSpread(spread(transcodeReps.map((r) => r.directEventsPerSec / 1000)), "k ev/s"),
+      via: withSpread(spread(transcodeReps.map((r) => r.viaEventsPerSec / 1000)), "k ev/s"),
+      added: `ratio ${withSpread(ratio, "×")}`,
+      target: "≥ 0.7× direct",
+      result: atLeast(ratio, 0.7, "×"),
+    });
+    const intlRatio = spread(intlReps.map((r) => r.ratio));
+    result.rows.push({
+      id: "2b",
+      measure: `Transcoding, INTL incremental [INTL accounts]: the same ${plan.transcodeEvents.toLocaleString("en")} increments, one per event (the stream is ${num(intlStreamMb)} MB)`,
+      direct: withSpread(spread(intlReps.map((r) => r.directEventsPerSec / 1000)), "k ev/s"),
+      via: withSpread(spread(intlReps.map((r) => r.viaEventsPerSec / 1000)), "k ev/s"),
+      added: `ratio ${withSpread(intlRatio, "×")}`,
+      target: "≥ 0.7× direct",
+      result: atLeast(intlRatio, 0.7, "×"),
+    });
+    const perEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.cpuUsPerEvent)), " µs");
+    const peak = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => mb(r.peakRssKb))), " MB");
+    result.notes.push(
+      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, INTL ${perEvent(intlReps)}; qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, INTL ${peak(intlReps)}. The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
+    );
+  }
+  return result;
+}
+
+async function runStreams(ctx: Context): Promise<SectionResult> {
+  const { plan, upstream, failures } = ctx;
+  const manyReps: ManyRep[] = [];
+  for (let rep = 0; rep < plan.streamReps; rep++) {
+    const m = await manyRep(plan, upstream, failures);
+    manyReps.push(m);
+    log(`rep ${rep + 1}/${plan.streamReps} ${plan.streams} streams: exact direct ${m.direct.exact}, via ${m.via.exact} (VmHWM ${num(mb(m.via.hwmKb))} MB, ${num(m.via.wallMs)} ms), via with limits raised ${m.viaRaised.exact} (VmHWM ${num(mb(m.viaRaised.hwmKb))} MB)`);
+  }
+  const over = (pick: (m: ManyRep) => number, unit = "") => withSpread(spread(manyReps.map(pick)), unit);
+  const allExact = (s: Spread) => (s.min === plan.streams ? "met" : `**missed**: worst rep ${s.min}/${plan.streams}`);
+  const exactVia = spread(manyReps.map((m) => m.via.exact));
+  const exactRaised = spread(manyReps.map((m) => m.viaRaised.exact));
+  const hwm = spread(manyReps.map((m) => mb(m.via.hwmKb)));
+  const hwmRaised = spread(manyReps.map((m) => mb(m.viaRaised.hwmKb)));
+  const raised = envText(raisedLimitsEnv(plan.streams));
+  const rows: Row[] = [
+    {
+      id: "3a",
+      measure: `${plan.streams} concurrent streams [defaults, 2 accounts]: replies whose assembled text is exactly right`,
+      direct: `${over((m) => m.direct.exact)} / ${plan.streams}`,
+      via: `${withSpread(exactVia)} / ${plan.streams}`,
+      added: "—",
+      target: `all ${plan.streams}`,
+      result: allExact(exactVia),
+    },
+    {
+      id: "3b",
+      measure: `Peak memory (VmHWM) of a fresh qwenplug over the ${plan.streams} streams [defaults]`,
+      direct: "—",
+      via: withSpread(hwm, " MB"),
+      added: `from ${over((m) => mb(m.via.startRssKb), " MB")} RSS before`,
+      target: "≤ 150 MB",
+      result: hwm.median <= 150 ? "met" : `**missed** by ${num(hwm.median - 150)} MB`,
+    },
+    {
+      id: "3c",
+      measure: `[defaults] streams the upstream had open at once; wall time for all ${plan.streams}`,
+      direct: `${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
+      via: `${over((m) => m.via.upstreamMaxOpen)}; ${over((m) => m.via.wallMs, " ms")}`,
+      added: "—",
+      target: "(info)",
+      result: "—",
+    },
+    {
+      id: "3d",
+      measure: `${plan.streams} concurrent streams [${raised}]: exact; VmHWM; open upstream at once; wall`,
+      direct: `${over((m) => m.direct.exact)} / ${plan.streams}; —; ${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
+      via: `${withSpread(exactRaised)} / ${plan.streams}; ${withSpread(hwmRaised, " MB")}; ${over((m) => m.viaRaised.upstreamMaxOpen)}; ${over((m) => m.viaRaised.wallMs, " ms")}`,
+      added: "—",
+      target: "all exact, ≤ 150 MB",
+      result: exactRaised.min === plan.streams && hwmRaised.median <= 150 ? "met" : `**missed**: ${allExact(exactRaised)}; ${hwmRaised.median <= 150 ? "memory met" : `memory over by ${num(hwmRaised.median - 150)} MB`}`,
+    },
+  ];
+  const notes = [
+    `${plan.streams} streams: the client starts all ${plan.streams} requests at once and keeps them open; each reply's text contains its request number, so crossed streams would count as wrong. [defaults]: qwenplug admits only as many upstream requests as its limits allow (ACCOUNT_MAX_IN_FLIGHT per account, if index.ts has it, and Bun's fetch limit of 256 per process) and queues the rest, so each reply goes out at its own pace (${manyIncrements(0).length} events ${MANY_EVENT_GAP_MS} ms apart). Direct and [${raised}]: the upstream sends each reply's first event at once, holds the rest until all ${plan.streams} requests arrived (or none arrived for ${MANY_QUIET_MS} ms), then sends them ${MANY_EVENT_GAP_MS} ms apart, so all ${plan.streams} are open at once.`,
+  ];
+  return { rows, notes, raw: { manyReps } };
+}
+
+async function runCold(ctx: Context): Promise<SectionResult> {
+  const { plan, upstream } = ctx;
+  const dir = mkdtempSync(join(tmpdir(), "qwenplug-bundle-"));
+  const cold: ColdRep[] = [];
+  const coldNoCache: ColdRep[] = [];
+  const bundled: ColdRep[] = [];
+  const bare: ColdRep[] = [];
+  const bundle = buildBundle(dir);
+  try {
+    // The Dockerfile's way: the bundle, NODE_ENV=production, and the transpiler
+    // cache off, as the oven/bun base images set it.
+    const bundleOptions: SpawnOptions | undefined = typeof bundle === "string" ? undefined : { entry: bundle.path, env: { NODE_ENV: "production", BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } };
+    // The first spawn after an edit of index.ts also fills Bun's transpiler
+    // cache; one unmeasured spawn makes every measured one alike.
+    await coldRep(upstream, {}, undefined);
+    for (let rep = 0; rep < plan.coldReps; rep++) {
+      cold.push(await coldRep(upstream, {}, plan.settleMs));
+      coldNoCache.push(await coldRep(upstream, { env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } }, undefined));
+      if (bundleOptions) bundled.push(await coldRep(upstream, bundleOptions, plan.settleMs));
+      bare.push(await coldRep(upstream, { evalScript: BARE_SERVER }, plan.settleMs));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(`cold start median ${num(spread(cold.map((c) => c.firstResponseMs)).median)} ms`);
+
+  const first = (c: ColdRep) => c.firstResponseMs;
+  const idleRss = (c: ColdRep) => mb(c.idleRssKb);
+  const minus = (a: readonly ColdRep[], b: readonly ColdRep[], pick: (c: ColdRep) => number) => spread(a.map((c, i) => pick(c) - (b[i] === undefined ? Number.NaN : pick(b[i]))));
+  const of = (reps: readonly ColdRep[], pick: (c: ColdRep) => number) => spread(reps.map(pick));
+  const bareFirst = `bare Bun.serve: ${withSpread(of(bare, first), " ms")}`;
+  const bareIdle = `bare Bun.serve: ${withSpread(of(bare, idleRss), " MB")}`;
+  const bundleLabel = `the \`bun build --minify\` bundle${readDockerfile().usesBundle ? " that ./Dockerfile runs" : ""}`;
+  const bundleFailed = typeof bundle === "string" ? bundle : undefined;
+  const rows: Row[] = [
+    {
+      id: "4a",
+      measure: `Cold start: spawn → first non-stream completion, \`bun index.ts\` (transpiler cache warm; ${plan.coldReps} spawns)`,
+      direct: bareFirst,
+      via: `${withSpread(of(cold, first), " ms")} (listening after ${withSpread(of(cold, (c) => c.listenMs), " ms")})`,
+      added: withSpread(minus(cold, bare, first), " ms"),
+      target: "< 150 ms",
+      result: below(of(cold, first), 150, " ms"),
+    },
+    {
+      id: "4b",
+      measure: "Cold start, `bun index.ts` with BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 (no transpiler cache, as in a fresh container)",
+      direct: bareFirst,
+      via: withSpread(of(coldNoCache, first), " ms"),
+      added: withSpread(minus(coldNoCache, bare, first), " ms"),
+      target: "< 150 ms",
+      result: below(of(coldNoCache, first), 150, " ms"),
+    },
+    {
+      id: "4c",
+      measure: `Cold start of ${bundleLabel} (NODE_ENV=production, transpiler cache off)`,
+      direct: bareFirst,
+      via: bundleFailed ?? withSpread(of(bundled, first), " ms"),
+      added: withSpread(minus(bundled, bare, first), " ms"),
+      target: "< 150 ms",
+      result: bundleFailed ? "—" : below(of(bundled, first), 150, " ms"),
+    },
+    {
+      id: "4d",
+      measure: `Idle memory, \`bun index.ts\`: VmRSS after start + 3 requests + ${plan.settleMs} ms`,
+      direct: bareIdle,
+      via: withSpread(of(cold, idleRss), " MB"),
+      added: withSpread(minus(cold, bare, idleRss), " MB"),
+      target: "< 50 MB",
+      result: below(of(cold, idleRss), 50, " MB"),
+    },
+    {
+      id: "4e",
+      measure: `Idle memory, ${bundleLabel} (as 4c, measured as 4d)`,
+      direct: bareIdle,
+      via: bundleFailed ?? withSpread(of(bundled, idleRss), " MB"),
+      added: withSpread(minus(bundled, bare, idleRss), " MB"),
+      target: "< 50 MB",
+      result: bundleFailed ? "—" : below(of(bundled, idleRss), 50, " MB"),
+    },
+  ];
+  const notes = ["Cold start: from just before spawn to the whole JSON body of the first completion; \"bare Bun.serve\" is a 15-line server making the same upstream call (the runtime's floor)."];
+  return { rows, notes, raw: { cold, coldNoCache, bundled, bare } };
+}
+
+async function runImage(ctx: Context): Promise<SectionResult> {
+  const dir = mkdtempSync(join(tmpdir(), "qwenplug-bundle-"));
+  let image: ImageEstimate | string;
+  try {
+    const bundle = buildBundle(dir);
+    image = await estimateImage(ctx.plan, typeof bundle === "string" ? undefined : bundle);
+  } catch (err) {
+    image = `estimate failed: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (typeof image === "string") return { rows: [{ id: "5", measure: "Image size estimate", direct: "—", via: image, added: "—", target: "(estimate)", result: "—" }], notes: [], raw: {} };
+  // What the final stage adds on top of the base image.
+  const appMb = image.usesBundle ? image.bundleMb : image.appSourceMb + image.productionDepsMb;
+  const appGzipMb = image.usesBundle ? image.bundleGzipMb : image.sourceAndDepsGzipMb;
+  const binary = `Bun binary here ${num(image.bunBinaryMb)} MB${Number.isFinite(image.bunBinaryGzipMb) ? ` (${num(image.bunBinaryGzipMb)} MB gzip -6)` : ""}`;
+  const row: Row = {
+    id: "5",
+    measure: `Image size estimate (no Docker engine here). FROM ${image.from}`,
+    direct: `base ${PUBLISHED_ALPINE.tag}: ${PUBLISHED_ALPINE.compressedMb} MB compressed per ${PUBLISHED_ALPINE.source}; uncompressed ≈ ${binary} + alpine ≈ ${ALPINE_BASE_UNCOMPRESSED_MB} MB`,
+    via:
+      `app layer: ${image.usesBundle ? `the bundle, ${num(image.bundleMb * 1000)} KB (${num(image.bundleGzipMb * 1000)} KB gzip), is all the Dockerfile copies` : "index.ts + production node_modules"}. ` +
+      `For comparison: index.ts ${num(image.appSourceMb * 1000)} KB + production node_modules (zod) ${num(image.productionDepsMb)} MB on disk, ${num(image.productionDepsApparentMb)} MB apparent (du of a temporary \`bun install --production\`)`,
+    added: `+${num(appMb)} MB (${num(appGzipMb)} MB gzip) → image ≈ ${num(PUBLISHED_ALPINE.compressedMb + appGzipMb)} MB compressed, ≈ ${num(image.bunBinaryMb + ALPINE_BASE_UNCOMPRESSED_MB + appMb)} MB uncompressed`,
+    target: "(estimate)",
+    result: "—",
+  };
+  return { rows: [row], notes: [], raw: { image } };
+}
+
+// ── Main ────────────────────────────────────────────────────────────────────
+
+async function reexecWithLimits(): Promise<never> {
+  const args = [process.execPath, import.meta.path, ...process.argv.slice(2)];
+  // Raise the open-files limit through the shell when it is low (Bun has no setrlimit).
+  const command = openFilesLimit() < MIN_OPEN_FILES ? ["/bin/sh", "-c", `ulimit -n ${MIN_OPEN_FILES} 2>/dev/null || ulimit -n hard; exec "$@"`, "sh", ...args] : args;
+  const child = Bun.spawn(command, {
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(CLIENT_MAX_FETCHES) },
+    stdio: ["inherit", "inherit", "inherit"],
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  process.exit(await child.exited);
+}
+
+async function main() {
+  const flags = parseFlags(process.argv.slice(2));
+  if (Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS ?? 0) < CLIENT_MAX_FETCHES) await reexecWithLimits();
+  const plan = flags.quick ? PLANS.quick : PLANS.full;
+  const selected = new Set<Section>(flags.only ?? SECTIONS);
+
+  // A hard ceiling on the whole run, whatever happens.
+  const deadline = setTimeout(() => {
+    log("run exceeded its time limit; stopping");
+    void stopChildren().finally(() => process.exit(3));
+  }, flags.quick ? 180_000 : 600_000);
+  let isStopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      // The signal may come both from the terminal's process group and from the re-executing parent.
+      if (isStopping) return;
+      isStopping = true;
+      log(`${signal}: stopping`);
+      void stopChildren().finally(() => process.exit(130));
+    });
+  }
+  process.on("exit", killChildren);
+
+  const environment = {
+    bun: Bun.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    kernel: release(),
+    indexTsSha256: createHash("sha256").update(readFileSync(join(ROOT, "index.ts"))).digest("hex").slice(0, 12),
+    loadAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+    plan,
+    sections: [...selected],
+  };
+  log(`plan ${plan.name} (${[...selected].join(", ")}): ${plan.reps} reps; Bun ${Bun.version}; ${environment.cores} cores; load ${environment.loadAtStart.join(" ")}`);
+
+  const upstream = await startUpstream();
+  const ctx: Context = { plan, flags, upstream, failures: new Failures() };
+  const results: SectionResult[] = [];
+  try {
+    if (selected.has("latency") || selected.has("transcode")) results.push(await runLatencyAndTranscoding(ctx, selected.has("latency"), selected.has("transcode")));
+    if (selected.has("streams")) results.push(await runStreams(ctx));
+    if (selected.has("cold")) results.push(await runCold(ctx));
+    if (selected.has("image")) results.push(await runImage(ctx));
+  } finally {
+    clearTimeout(deadline);
+    await upstream.stop();
+    await stopChildren();
+  }
+
+  const elapsedS = (now() - runStarted) / 1000;
+  const rows = results.flatMap((r) => r.rows);
+  const { failures } = ctx;
+  const notes = [
+    `Each figure: median (min–max) over ${plan.reps} repetitions (${plan.streamReps} for 3x, ${plan.coldReps} spawns for 4x); "added" is via − direct within each repetition, then summarised the same way. MB = 10^6 bytes.`,
+    ...results.flatMap((r) => r.notes),
+    `Failures (non-200, in-stream errors, wrong text): ${failures.count}${failures.first ? ` — first: ${failures.first}` : ""}.`,
+    `Machine: ${environment.cpu}, ${environment.cores} cores, Linux ${environment.kernel}, Bun ${environment.bun}; index.ts sha256 ${environment.indexTsSha256}; load average at start ${environment.loadAtStart.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}. Run took ${num(elapsedS)} s.`,
+  ];
+  console.log([`## qwenplug benchmark (${plan.name})`, "", table(rows), "", ...notes.map((n) => `- ${n}`)].join("\n"));
+
+  if (flags.json) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const path = join(RESULTS_DIR, "latest.json");
+    const raw = Object.fromEntries(results.flatMap((r) => Object.entries(r.raw)));
+    writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), environment, elapsedS, rows, notes, failures: { count: failures.count, first: failures.first }, raw }, null, 2)}\n`);
+    log(`wrote ${path}`);
+  }
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  await stopChildren();
+  process.exit(1);
+});
