@@ -10,6 +10,7 @@ import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type F
 import {
   ConfigError,
   createCumulativeDiff,
+  createUtf8ChunkDecoder,
   createSseDataParser,
   createToolCallParser,
   estimateTokens,
@@ -143,6 +144,29 @@ describe("SSE data parser", () => {
     expect(() => {
       for (let i = 0; i < 20; i++) parser.feed("data: 0123456789");
     }).toThrow(/longer than 100/);
+  });
+});
+
+describe("UTF-8 chunk decoder", () => {
+  const decodeAll = (chunks: Uint8Array[]) => {
+    const decoder = createUtf8ChunkDecoder();
+    return chunks.map((c) => decoder.decode(c)).join("") + decoder.end();
+  };
+  const samples = [
+    new TextEncoder().encode('data: {"t":"中文😀é a\u00e9"}\n\n你好👋🏽'),
+    // Invalid and truncated sequences: a lone continuation byte, a 4-byte lead cut short, a bare 0xFF.
+    new Uint8Array([0x61, 0x80, 0x62, 0xf0, 0x9f, 0x63, 0xff, 0xe4, 0xb8, 0xad, 0xe4, 0xb8]),
+  ];
+
+  test("gives what one TextDecoder call gives, split at every position and byte by byte", () => {
+    for (const bytes of samples) {
+      const expected = new TextDecoder().decode(bytes);
+      for (let i = 0; i <= bytes.length; i++) expect(decodeAll([bytes.slice(0, i), bytes.slice(i)])).toBe(expected);
+      expect(decodeAll([...bytes].map((b) => new Uint8Array([b])))).toBe(expected);
+      for (let i = 0; i < bytes.length; i++) {
+        for (let j = i; j <= bytes.length; j++) expect(decodeAll([bytes.slice(0, i), bytes.slice(i, j), bytes.slice(j)])).toBe(expected);
+      }
+    }
   });
 });
 
@@ -1972,7 +1996,10 @@ describe("failover", () => {
     test(`CN: each failure class on account 1 moves to account 2 with the exact reply, ${mode}`, async () => {
       const fake = startFakeCnUpstream();
       try {
-        for (const fixture of ["not-login", "not-login-json", "waf", "waf-html", "rate-limited", "server-error", "truncated", "finished-error", "empty", "login-page"]) {
+        // A CN stream commits at its first character, so failures after text
+        // ("truncated", "finished-error") can move on only when not streamed.
+        const afterText = stream ? [] : ["truncated", "finished-error"];
+        for (const fixture of ["not-login", "not-login-json", "waf", "waf-html", "rate-limited", "server-error", "empty", "login-page", ...afterText]) {
           const name = fixture === "not-login-json" ? "not-login" : fixture === "waf-html" ? "waf" : fixture;
           const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:${name}`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
           try {
@@ -2004,6 +2031,19 @@ describe("failover", () => {
       }
     });
   }
+
+  test("a CN stream commits at its first character: a later failure is an in-stream error, not a second reply", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:truncated`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:truncated` });
+    try {
+      const result = await replyOrError(gw.client, "qwen-max", "x", true);
+      expect(result.error?.message).toContain("ended before the reply finished");
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation").length).toBe(1);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
 
   test("quota after the first characters: the client gets the other account's exact reply, nothing twice", async () => {
     const fake = startFakeIntlUpstream();

@@ -162,7 +162,7 @@ const EnvSchema = z.object({
   HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: intFromEnv("UPSTREAM_CONNECT_TIMEOUT_MS", 100, 600_000, 20_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 100, 600_000, 60_000),
-  ACCOUNT_MAX_IN_FLIGHT: intFromEnv("ACCOUNT_MAX_IN_FLIGHT", 1, 100_000, 8),
+  ACCOUNT_MAX_IN_FLIGHT: intFromEnv("ACCOUNT_MAX_IN_FLIGHT", 1, 100_000, 64),
   ACCOUNT_QUEUE_TIMEOUT_MS: intFromEnv("ACCOUNT_QUEUE_TIMEOUT_MS", 0, 600_000, 30_000),
   ACCOUNT_REPROBE_MS: intFromEnv("ACCOUNT_REPROBE_MS", 100, 86_400_000, 600_000),
   FAILOVER_MAX_ATTEMPTS: intFromEnv("FAILOVER_MAX_ATTEMPTS", 1, 10, 3),
@@ -782,6 +782,44 @@ export function createSseDataParser(
   };
 }
 
+/**
+ * Decodes UTF-8 network chunks whose boundaries may split a character: the
+ * incomplete tail (at most 3 bytes) is carried to the next chunk. Same output
+ * as TextDecoder's stream mode, which in Bun 1.4.5 decodes about 2.8× slower
+ * on CN's large cumulative events (bench/run.ts, transcoding profile).
+ */
+export function createUtf8ChunkDecoder() {
+  const decoder = new TextDecoder();
+  let carry: Uint8Array | undefined;
+  return {
+    decode(chunk: Uint8Array): string {
+      let bytes = chunk;
+      if (carry !== undefined) {
+        bytes = new Uint8Array(carry.length + chunk.length);
+        bytes.set(carry);
+        bytes.set(chunk, carry.length);
+        carry = undefined;
+      }
+      let end = bytes.length;
+      let lead = end - 1;
+      while (lead >= 0 && end - lead < 4 && ((bytes[lead] as number) & 0xc0) === 0x80) lead--;
+      if (lead >= 0) {
+        const first = bytes[lead] as number;
+        const length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+        if (end - lead < length) end = lead;
+      }
+      if (end < bytes.length) carry = bytes.slice(end);
+      return decoder.decode(end === bytes.length ? bytes : bytes.subarray(0, end));
+    },
+    /** What an unfinished character at the very end becomes (U+FFFD, as TextDecoder does). */
+    end(): string {
+      const rest = carry === undefined ? "" : decoder.decode(carry);
+      carry = undefined;
+      return rest;
+    },
+  };
+}
+
 /** Encodes one SSE event whose data is already-serialized JSON (JSON has no raw newlines). */
 const sseData = (json: string) => `data: ${json}\n\n`;
 
@@ -821,7 +859,9 @@ export function createCumulativeDiff() {
         const bad = added.indexOf("\uFFFD");
         if (bad !== -1) added = added.slice(0, bad);
       }
-      previous = prevLength === 0 && added.length === snapshot.length ? snapshot : previous + added;
+      // The snapshot is known to extend `previous`, so keep it (or its checked prefix) as is:
+      // `previous + added` would build a rope that the next slice() flattens, copying the whole text per event.
+      previous = prevLength + added.length === snapshot.length ? snapshot : snapshot.slice(0, prevLength + added.length);
       return added;
     },
     get text() {
@@ -1339,6 +1379,11 @@ export interface UpstreamModel {
 export interface UpstreamAdapter {
   readonly name: UpstreamName;
   readonly accounts: readonly Account[];
+  /**
+   * Whether a reply can fail after its first characters (chat.qwen.ai's quota
+   * errors do, UPSTREAMS §4.2), so that the failover gate holds text back.
+   */
+  readonly canFailAfterText: boolean;
   /** The variable a user refreshes when account n is logged out. */
   credentialVar(number: number): string;
   /**
@@ -1526,7 +1571,7 @@ async function* readUpstreamStream(
     }
   });
   const reader = body.getReader();
-  const text = new TextDecoder();
+  const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
   let isFirstChunk = true;
   try {
@@ -1550,10 +1595,10 @@ async function* readUpstreamStream(
       }
       try {
         if (chunk.done) {
-          parser.feed(text.decode());
+          parser.feed(text.end());
           parser.end();
         } else {
-          parser.feed(text.decode(chunk.value, { stream: true }));
+          parser.feed(text.decode(chunk.value));
         }
       } catch (err) {
         terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
@@ -1883,6 +1928,8 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
   return {
     name: "cn",
     accounts: config.cnAccounts,
+    // CN fails before the first text (NOT_LOGIN, WAF) or at the very end.
+    canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     complete,
     liveModels: models,
@@ -2312,6 +2359,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   return {
     name: "intl",
     accounts: config.intlAccounts,
+    canFailAfterText: true,
     credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`,
     complete,
     liveModels: models,
@@ -2969,8 +3017,9 @@ export function createApp(deps: AppDeps) {
   const upstreamFetch = deps.fetch ?? fetch;
   const write = deps.log ?? ((line: string) => console.log(line));
   const redact = makeRedactor(config.secrets);
+  const isLogging = config.logLevel !== "silent";
   const info = (line: string) => {
-    if (config.logLevel !== "silent") write(redact(line));
+    if (isLogging) write(redact(line));
   };
   const debug = (line: string) => {
     if (config.logLevel === "debug") write(redact(line));
@@ -3121,7 +3170,15 @@ export function createApp(deps: AppDeps) {
       let ttftMs: number | undefined;
       let failure: UpstreamFailure | undefined;
       let isRetry = false;
-      let isCommitted = config.holdbackChars === 0 || config.holdbackMs === 0;
+      // Until the commit point a failure can still move to another account.
+      // A non-streamed reply reaches the client only at its end, so it is held
+      // whole. A stream is held past its first character only where replies
+      // can fail after it (chat.qwen.ai), and only when another attempt is left.
+      const canRetry = attempt + 1 < maxAttempts;
+      const isHoldingAll = canRetry && !req.stream;
+      const isHolding = isHoldingAll || (canRetry && adapter.canFailAfterText && config.holdbackChars > 0 && config.holdbackMs > 0);
+      const commitChars = isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? config.holdbackChars : 1;
+      let isCommitted = false;
       const held: NeutralEvent[] = [];
       let heldChars = 0;
       let holdUntil = 0;
@@ -3130,7 +3187,7 @@ export function createApp(deps: AppDeps) {
       try {
         for (;;) {
           pending ??= upstream.next();
-          const result = isCommitted || held.length === 0 ? await pending : await withDeadline(pending, holdUntil - performance.now());
+          const result = isCommitted || !isHolding || isHoldingAll || heldChars === 0 ? await pending : await withDeadline(pending, holdUntil - performance.now());
           if (result === undefined) {
             // Held long enough: commit what came so far.
             isCommitted = true;
@@ -3159,7 +3216,7 @@ export function createApp(deps: AppDeps) {
             if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
             heldChars += event.text.length;
           }
-          if (heldChars >= config.holdbackChars || event.type === "done" || event.type === "error") {
+          if (heldChars >= commitChars || event.type === "done" || event.type === "error") {
             isCommitted = true;
             yield* held.splice(0);
           }
@@ -3287,15 +3344,23 @@ export function createApp(deps: AppDeps) {
       logRecord.outcome = outcome;
       if (heartbeat !== undefined) clearInterval(heartbeat);
       req.signal.removeEventListener("abort", onClientAbort);
-      info(formatLogLine("POST", new URL(req.url).pathname, logRecord, started));
+      if (isLogging) info(formatLogLine("POST", new URL(req.url).pathname, logRecord, started));
     };
 
     const body = new ReadableStream<Uint8Array>(
       {
         start(controller) {
+          // Chunks are collected and written once per turn of the event loop:
+          // the events of one upstream read become one write, not one each.
+          let unsent = "";
           const send = (text: string) => {
+            unsent += text;
+          };
+          const flush = () => {
+            if (unsent === "") return;
             lastWrite = Date.now();
-            controller.enqueue(ENCODER.encode(text));
+            controller.enqueue(ENCODER.encode(unsent));
+            unsent = "";
           };
           // Ticking at half the interval keeps every gap under 1.5 × HEARTBEAT_MS
           // without touching a timer on each event.
@@ -3341,12 +3406,21 @@ export function createApp(deps: AppDeps) {
             try {
               let isOpen = first === undefined || first.done || handle(first.value);
               while (isOpen) {
-                const result = await (pending ?? events.next());
+                const next = pending ?? events.next();
                 pending = undefined;
+                // An event that is not ready by the next turn of the event loop
+                // waits for the upstream: write what is collected first.
+                let result = unsent === "" ? await next : await Promise.race([next, nextTurn()]);
+                if (result === undefined) {
+                  flush();
+                  result = await next;
+                }
                 if (result.done) break;
                 isOpen = handle(result.value);
+                if (unsent.length >= MAX_UNSENT_CHARS) flush();
                 if (isOpen && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wakePump = resolve));
               }
+              flush();
               // Resumes the generators so their cleanup (account release, session delete) runs now.
               await events.return(undefined);
               if (!isClosed) finish(abort.signal.aborted ? "client_closed" : "ended");
@@ -3482,7 +3556,7 @@ export function createApp(deps: AppDeps) {
     }
     logRecord.status = response.status;
     // Streams log when they end; everything else logs now.
-    if (!logRecord.isStreaming) info(formatLogLine(req.method, new URL(req.url).pathname, logRecord, started));
+    if (!logRecord.isStreaming && isLogging) info(formatLogLine(req.method, new URL(req.url).pathname, logRecord, started));
     return response;
   }
 
@@ -3518,6 +3592,12 @@ function formatLogLine(method: string, path: string, record: RequestLog, started
   if (record.outcome !== undefined) parts.push(`outcome=${record.outcome}`);
   return parts.join(" ");
 }
+
+/** Resolves (to undefined) after the current microtasks and I/O callbacks have run. */
+const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(resolve, undefined));
+
+/** Stream output is written at the latest when this much is collected. */
+const MAX_UNSENT_CHARS = 64 * 1024;
 
 /** The promise's result, or undefined if it takes longer than `ms`; the timer never outlives the race. */
 async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
