@@ -13,9 +13,12 @@ RUN bun build index.ts --target=bun --minify --outfile=server.js
 
 FROM oven/bun:1-alpine
 WORKDIR /app
+# Bun's fetch runs at most 256 upstream requests at once unless told otherwise,
+# and reads this only at start-up; 64 per account × a few accounts needs more.
 ENV NODE_ENV=production \
     PORT=8082 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    BUN_CONFIG_MAX_HTTP_REQUESTS=1024
 COPY --from=build --chown=1000:1000 /app/server.js ./
 # Hugging Face runs Spaces as uid 1000; the oven/bun images name that user "bun".
 USER 1000
