@@ -2497,10 +2497,13 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     ttftMs: createSampleWindow(),
   }));
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of waiters) waiter();
-    waiters.clear();
+  // Requests waiting for a slot, oldest first. A freed slot wakes one of them
+  // (waking all would make every waiter re-queue on every release); a change
+  // of health wakes all, since it may free or close several.
+  const waiters: Array<() => void> = [];
+  const wakeOne = () => waiters.shift()?.();
+  const wakeAll = () => {
+    for (const waiter of waiters.splice(0)) waiter();
   };
 
   function probe(state: AccountState): void {
@@ -2519,7 +2522,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.until = now() + options.reprobeMs;
       }
       log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
-      wake();
+      wakeAll();
     });
   }
 
@@ -2563,12 +2566,13 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
           const done = () => {
             clearTimeout(timer);
             signal.removeEventListener("abort", done);
-            waiters.delete(done);
+            const index = waiters.indexOf(done);
+            if (index !== -1) waiters.splice(index, 1);
             resolve();
           };
           const timer = setTimeout(done, wait);
           signal.addEventListener("abort", done, { once: true });
-          waiters.add(done);
+          waiters.push(done);
         });
       }
     },
@@ -2578,7 +2582,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       if (failure === undefined) {
         state.successes++;
         state.strikes = 0;
-        wake();
+        wakeOne();
         return;
       }
       state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
@@ -2598,7 +2602,8 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.health = "cooling";
         state.until = Math.max(state.until, now() + seconds * 1000);
       }
-      wake();
+      // The slot is free either way; a cooling account may close it for the waiter, who then waits again.
+      wakeOne();
     },
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
     unavailable(): UpstreamFailure {
