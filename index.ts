@@ -606,6 +606,13 @@ export interface ToolCall {
 
 export type FinishReason = "stop" | "content_filter" | "tool_calls" | "length";
 
+/**
+ * Events travel in batches, one per upstream network read, so that the
+ * layers between upstream and client cost one async step per read rather
+ * than per event, and one read becomes one write to the client.
+ */
+export type EventBatch = NeutralEvent[];
+
 /** What an upstream said, free of any wire format; `tool_call` comes from the extractor, never an adapter. */
 export type NeutralEvent =
   | { type: "text"; text: string }
@@ -1316,6 +1323,16 @@ export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, too
   }
 }
 
+/** Events one by one, for the stages that work that way. */
+async function* unbatch(batches: AsyncIterable<EventBatch>): AsyncGenerator<NeutralEvent> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** Batches of one event, back to the shape the dialects consume. */
+async function* rebatch(events: AsyncIterable<NeutralEvent>): AsyncGenerator<EventBatch> {
+  for await (const event of events) yield [event];
+}
+
 /** Cuts a reply off after about `maxTokens` estimated tokens of text and reasoning, ending it with `length`. */
 export async function* limitOutputTokens(events: AsyncIterable<NeutralEvent>, maxTokens: number): AsyncGenerator<NeutralEvent> {
   let left = maxTokens;
@@ -1391,7 +1408,7 @@ export interface UpstreamAdapter {
    * terminal event (`done` or `error`) unless the signal aborts, in which case
    * it ends quietly. Always cleans up the upstream chat it created.
    */
-  complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent>;
+  complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch>;
   /** The live model list, cached, one fetch in flight at a time; undefined if unreachable. */
   liveModels(): Promise<UpstreamModel[] | undefined>;
   /** Maps a client model name (suffixes stripped) to an upstream id, or undefined if unknown. */
@@ -1540,8 +1557,9 @@ interface StreamDecoder {
 
 /**
  * Reads an SSE body through a decoder and yields its events a network chunk
- * at a time; non-JSON payloads (`[DONE]`, `[heartbeat]`) are skipped. Ends
- * with exactly one terminal event, or quietly when `signal` aborts.
+ * at a time, as one batch per chunk; non-JSON payloads (`[DONE]`,
+ * `[heartbeat]`) are skipped. Ends with exactly one terminal event, or
+ * quietly when `signal` aborts.
  */
 async function* readUpstreamStream(
   body: ReadableStream<Uint8Array>,
@@ -1549,7 +1567,7 @@ async function* readUpstreamStream(
   watchdog: Watchdog,
   signal: AbortSignal,
   upstreamLabel: string,
-): AsyncGenerator<NeutralEvent> {
+): AsyncGenerator<EventBatch> {
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
@@ -1603,18 +1621,14 @@ async function* readUpstreamStream(
       } catch (err) {
         terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
-      if (out.length > 0) {
-        for (const event of out) yield event;
-        out.length = 0;
-      }
+      if (out.length > 0 && terminal === undefined) yield out.splice(0);
       if (chunk.done) break;
     }
   } finally {
     reader.cancel().catch(() => {});
   }
   terminal ??= decoder.onEnd(out);
-  for (const event of out) yield event;
-  yield terminal;
+  yield [...out, terminal];
 }
 
 /** Classifies a non-stream answer by body and status; `fromJson` knows the upstream's JSON errors. */
@@ -1855,7 +1869,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     };
   }
 
-  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
+  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
     const watchdog = createWatchdog(signal, config.timeouts);
     let sessionId: string | undefined;
@@ -1870,12 +1884,12 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
         });
       } catch (err) {
         if (signal.aborted) return;
-        yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } };
+        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
         return;
       }
       const contentType = response.headers.get("content-type") ?? "";
       if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        yield { type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
+        yield [{ type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) }];
         return;
       }
       const decoder = createDecoder(req, n, (id) => (sessionId = id));
@@ -2276,7 +2290,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     };
   }
 
-  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<NeutralEvent> {
+  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
     const watchdog = createWatchdog(signal, config.timeouts);
     const chatIds: string[] = [];
@@ -2287,7 +2301,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
         try {
           const created = await createChat(req, account, watchdog.signal);
           if ("failure" in created) {
-            yield { type: "error", failure: created.failure };
+            yield [{ type: "error", failure: created.failure }];
             return;
           }
           chatIds.push(created.chatId);
@@ -2299,7 +2313,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           });
         } catch (err) {
           if (signal.aborted) return;
-          yield { type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } };
+          yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
           return;
         }
         const contentType = response.headers.get("content-type") ?? "";
@@ -2314,7 +2328,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           return found;
         });
         if ((code === "Not_Found" || code === "CHAT_NOT_FOUND") && attempt === 0) continue;
-        yield { type: "error", failure };
+        yield [{ type: "error", failure }];
         return;
       }
     } finally {
@@ -3160,7 +3174,7 @@ export function createApp(deps: AppDeps) {
    * request on another account, so the client never sees text twice. After
    * the commit point events pass straight through.
    */
-  async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<NeutralEvent> {
+  async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<EventBatch> {
     const adapter = adapters[req.upstream];
     const pool = pools[req.upstream];
     const maxAttempts = Math.min(config.failoverMaxAttempts, Math.max(1, pool.size));
@@ -3188,42 +3202,49 @@ export function createApp(deps: AppDeps) {
       let heldChars = 0;
       let holdUntil = 0;
       const upstream = adapter.complete(req, state.account, signal);
-      let pending: Promise<IteratorResult<NeutralEvent>> | undefined;
+      let pending: Promise<IteratorResult<EventBatch>> | undefined;
       try {
-        for (;;) {
+        reading: for (;;) {
           pending ??= upstream.next();
           const result = isCommitted || !isHolding || isHoldingAll || heldChars === 0 ? await pending : await withDeadline(pending, holdUntil - performance.now());
           if (result === undefined) {
             // Held long enough: commit what came so far.
             isCommitted = true;
-            yield* held.splice(0);
+            yield held.splice(0);
             continue;
           }
           pending = undefined;
           if (result.done) break;
-          const event = result.value;
-          if (event.type === "error") {
-            failure = event.failure;
-            if (!isCommitted && isRetryable(failure) && attempt + 1 < maxAttempts && !signal.aborted) {
-              debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind} before the commit point; trying another account`);
-              isRetry = true;
-              break;
+          const batch = result.value;
+          for (const event of batch) {
+            if (event.type === "error") {
+              failure = event.failure;
+              if (!isCommitted && isRetryable(failure) && canRetry && !signal.aborted) {
+                debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind} before the commit point; trying another account`);
+                isRetry = true;
+                break reading;
+              }
+            } else if (event.type === "text" || event.type === "reasoning") {
+              ttftMs ??= performance.now() - attemptStart;
             }
-          } else if (event.type === "text" || event.type === "reasoning") {
-            ttftMs ??= performance.now() - attemptStart;
           }
           if (isCommitted) {
-            yield event;
+            yield batch;
             continue;
           }
-          held.push(event);
-          if (event.type === "text" || event.type === "reasoning") {
-            if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
-            heldChars += event.text.length;
-          }
-          if (heldChars >= commitChars || event.type === "done" || event.type === "error") {
-            isCommitted = true;
-            yield* held.splice(0);
+          // Not committed yet: hold the batch, then commit at the first event that reaches the mark.
+          for (const [index, event] of batch.entries()) {
+            if (event.type === "text" || event.type === "reasoning") {
+              if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
+              heldChars += event.text.length;
+            }
+            if (heldChars >= commitChars || event.type === "done" || event.type === "error") {
+              isCommitted = true;
+              held.push(...batch);
+              yield held.splice(0);
+              break;
+            }
+            if (index === batch.length - 1) held.push(...batch);
           }
         }
       } finally {
@@ -3234,7 +3255,7 @@ export function createApp(deps: AppDeps) {
       if (!isRetry) return;
       lastFailure = failure;
     }
-    yield { type: "error", failure: lastFailure ?? pool.unavailable() };
+    yield [{ type: "error", failure: lastFailure ?? pool.unavailable() }];
   }
 
   async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
@@ -3284,10 +3305,15 @@ export function createApp(deps: AppDeps) {
     const onClientAbort = () => abort.abort(new Error("client disconnected"));
     req.signal.addEventListener("abort", onClientAbort, { once: true });
     const started = performance.now();
-    let stages: AsyncGenerator<NeutralEvent> = runCompletion(neutral, abort.signal, logRecord);
-    if (neutral.maxOutputTokens !== undefined) stages = limitOutputTokens(stages, neutral.maxOutputTokens);
-    if (neutral.tooling.tools.length > 0) stages = extractToolCalls(stages, neutral.tooling);
-    const events = stages[Symbol.asyncIterator]();
+    let stages: AsyncGenerator<EventBatch> = runCompletion(neutral, abort.signal, logRecord);
+    // The optional stages work event by event; without them batches pass straight through.
+    if (neutral.maxOutputTokens !== undefined || neutral.tooling.tools.length > 0) {
+      let events = unbatch(stages);
+      if (neutral.maxOutputTokens !== undefined) events = limitOutputTokens(events, neutral.maxOutputTokens);
+      if (neutral.tooling.tools.length > 0) events = extractToolCalls(events, neutral.tooling);
+      stages = rebatch(events);
+    }
+    const batches = stages;
     const meter = createUsageMeter(neutral.prompt);
     const markFirstToken = (event: NeutralEvent) => {
       if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) {
@@ -3303,20 +3329,22 @@ export function createApp(deps: AppDeps) {
       let finishReason: FinishReason = "stop";
       try {
         for (;;) {
-          const { done, value: event } = await events.next();
+          const { done, value: batch } = await batches.next();
           if (done) break;
-          markFirstToken(event);
-          meter.observe(event);
-          if (event.type === "text") text.push(event.text);
-          else if (event.type === "sources") text.push(sourcesText(event.sources));
-          else if (event.type === "reasoning") reasoning.push(event.text);
-          else if (event.type === "tool_call") toolCalls.push(event.call);
-          else if (event.type === "done") finishReason = event.reason;
-          else if (event.type === "error") throw httpErrorFromFailure(event.failure);
+          for (const event of batch) {
+            markFirstToken(event);
+            meter.observe(event);
+            if (event.type === "text") text.push(event.text);
+            else if (event.type === "sources") text.push(sourcesText(event.sources));
+            else if (event.type === "reasoning") reasoning.push(event.text);
+            else if (event.type === "tool_call") toolCalls.push(event.call);
+            else if (event.type === "done") finishReason = event.reason;
+            else if (event.type === "error") throw httpErrorFromFailure(event.failure);
+          }
         }
       } finally {
         req.signal.removeEventListener("abort", onClientAbort);
-        await events.return(undefined);
+        await batches.return(undefined);
       }
       if (abort.signal.aborted) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
       logRecord.outcome = finishReason;
@@ -3326,14 +3354,15 @@ export function createApp(deps: AppDeps) {
 
     // Streaming: hold the response until the first event (or a heartbeat
     // interval) so an early upstream error still gets a proper HTTP status.
-    let pending: Promise<IteratorResult<NeutralEvent>> | undefined = events.next();
+    let pending: Promise<IteratorResult<EventBatch>> | undefined = batches.next();
     const first = await withDeadline(pending, config.heartbeatMs);
     if (first !== undefined) {
       pending = undefined;
-      if (!first.done && first.value.type === "error") {
+      const firstEvent = first.done ? undefined : first.value[0];
+      if (firstEvent?.type === "error") {
         req.signal.removeEventListener("abort", onClientAbort);
-        await events.return(undefined);
-        throw httpErrorFromFailure(first.value.failure);
+        await batches.return(undefined);
+        throw httpErrorFromFailure(firstEvent.failure);
       }
     }
     const heartbeatBytes = ENCODER.encode(encoder.heartbeat);
@@ -3342,6 +3371,8 @@ export function createApp(deps: AppDeps) {
     let wakePump: (() => void) | undefined;
     let isClosed = false;
     logRecord.isStreaming = true;
+    // Set before the stream starts: a reply that is already complete logs from inside start().
+    logRecord.status = 200;
 
     const finish = (outcome: string) => {
       if (isClosed) return;
@@ -3355,8 +3386,7 @@ export function createApp(deps: AppDeps) {
     const body = new ReadableStream<Uint8Array>(
       {
         start(controller) {
-          // Chunks are collected and written once per turn of the event loop:
-          // the events of one upstream read become one write, not one each.
+          // Each batch (one upstream read) becomes one write.
           let unsent = "";
           const send = (text: string) => {
             unsent += text;
@@ -3409,25 +3439,26 @@ export function createApp(deps: AppDeps) {
           };
           const pump = async () => {
             try {
-              let isOpen = first === undefined || first.done || handle(first.value);
-              while (isOpen) {
-                const next = pending ?? events.next();
-                pending = undefined;
-                // An event that is not ready by the next turn of the event loop
-                // waits for the upstream: write what is collected first.
-                let result = unsent === "" ? await next : await Promise.race([next, nextTurn()]);
-                if (result === undefined) {
-                  flush();
-                  result = await next;
+              /** Handles a batch and writes it; false once the reply is over. */
+              const handleBatch = (batch: EventBatch): boolean => {
+                let isOpen = true;
+                for (const event of batch) {
+                  isOpen = handle(event);
+                  if (!isOpen) break;
                 }
+                flush();
+                return isOpen;
+              };
+              let isOpen = first === undefined || first.done || handleBatch(first.value);
+              while (isOpen) {
+                const result = await (pending ?? batches.next());
+                pending = undefined;
                 if (result.done) break;
-                isOpen = handle(result.value);
-                if (unsent.length >= MAX_UNSENT_CHARS) flush();
+                isOpen = handleBatch(result.value);
                 if (isOpen && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wakePump = resolve));
               }
-              flush();
               // Resumes the generators so their cleanup (account release, session delete) runs now.
-              await events.return(undefined);
+              await batches.return(undefined);
               if (!isClosed) finish(abort.signal.aborted ? "client_closed" : "ended");
               controller.close();
             } catch (err) {
@@ -3454,7 +3485,6 @@ export function createApp(deps: AppDeps) {
       },
       { highWaterMark: 8 },
     );
-    logRecord.status = 200;
     return new Response(body, {
       status: 200,
       headers: {
@@ -3597,12 +3627,6 @@ function formatLogLine(method: string, path: string, record: RequestLog, started
   if (record.outcome !== undefined) parts.push(`outcome=${record.outcome}`);
   return parts.join(" ");
 }
-
-/** Resolves (to undefined) after the current microtasks and I/O callbacks have run. */
-const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(resolve, undefined));
-
-/** Stream output is written at the latest when this much is collected. */
-const MAX_UNSENT_CHARS = 64 * 1024;
 
 /** The promise's result, or undefined if it takes longer than `ms`; the timer never outlives the race. */
 async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
