@@ -3234,20 +3234,16 @@ export function createApp(deps: AppDeps) {
             yield batch;
             continue;
           }
-          // Not committed yet: hold the batch, then commit at the first event that reaches the mark.
-          for (const [index, event] of batch.entries()) {
+          // Not committed yet: hold the batch; commit once enough text, or the end, is in.
+          held.push(...batch);
+          for (const event of batch) {
             if (event.type === "text" || event.type === "reasoning") {
               if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
               heldChars += event.text.length;
             }
-            if (heldChars >= commitChars || event.type === "done" || event.type === "error") {
-              isCommitted = true;
-              held.push(...batch);
-              yield held.splice(0);
-              break;
-            }
-            if (index === batch.length - 1) held.push(...batch);
+            if (heldChars >= commitChars || event.type === "done" || event.type === "error") isCommitted = true;
           }
+          if (isCommitted) yield held.splice(0);
         }
       } finally {
         // Resuming the adapter lets its cleanup (upstream chat deletion) run now.
