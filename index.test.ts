@@ -53,7 +53,15 @@ interface Gateway {
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
 function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number): Gateway {
   const logs: string[] = [];
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, ...env });
+  // Both upstreams default to a closed loopback port, so no test can reach a real host by omission.
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    API_MASTER_KEY: MASTER_KEY,
+    QWEN_CN_BASE_URL: "http://127.0.0.1:9",
+    QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
+    ...env,
+  });
   const { server } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
   const url = `http://127.0.0.1:${server.port}`;
   return {
@@ -1136,16 +1144,32 @@ describe("choosing the upstream", () => {
     }
   });
 
-  test("a prefix naming an upstream without accounts gets a 503 that says what to set", async () => {
+  test("a prefix naming an upstream without accounts gets a 503 that says what to set, without calling it", async () => {
     const cn = startFakeCnUpstream();
-    const gw = startGateway(cn);
+    const intl = startFakeIntlUpstream();
+    const gw = startGateway(cn, { QWEN_INTL_BASE_URL: intl.url });
     try {
       const response = await rawPost(gw.url, { model: "intl/qwen-max", messages: [{ role: "user", content: "x" }] });
       expect(response.status).toBe(503);
       expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      expect(intl.calls).toEqual([]);
     } finally {
       await gw.stop();
       await cn.stop();
+      await intl.stop();
+    }
+  });
+
+  test("with no account at all, /v1/models lists the aliases and asks no upstream", async () => {
+    const intl = startFakeIntlUpstream();
+    const gw = launchGateway({ QWEN_INTL_BASE_URL: intl.url });
+    try {
+      const ids = (await gw.client.models.list()).data.map((m) => m.id);
+      expect(ids).toContain("qwen-max");
+      expect(intl.calls).toEqual([]);
+    } finally {
+      await gw.stop();
+      await intl.stop();
     }
   });
 });

@@ -3145,6 +3145,8 @@ export function createApp(deps: AppDeps) {
   ): Promise<Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search">> {
     const { upstream, model } = chooseUpstream(requested);
     const adapter = adapters[upstream];
+    // Named explicitly but without accounts: say so before asking the upstream for its models.
+    if (adapter.accounts.length === 0) throw httpErrorFromFailure(pools[upstream].unavailable());
     const { base, thinking, search } = splitModelSuffix(model);
     const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
     if (upstreamModel === undefined) {
@@ -3508,8 +3510,9 @@ export function createApp(deps: AppDeps) {
    * its prefix, exactly as a request must name them.
    */
   async function handleModels(): Promise<Response> {
+    // Without accounts nothing can be served, so no upstream is asked for its list.
     const listed: readonly UpstreamName[] = configured.length > 0 ? configured : [config.defaultUpstream];
-    const lives = await Promise.all(listed.map((name) => adapters[name].liveModels()));
+    const lives = await Promise.all(listed.map((name) => (configured.length > 0 ? adapters[name].liveModels() : undefined)));
     const created = Math.floor(Date.now() / 1000);
     const seen = new Set<string>();
     const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
