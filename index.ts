@@ -3247,6 +3247,8 @@ export function createApp(deps: AppDeps) {
           }
           if (isCommitted) yield held.splice(0);
         }
+        // An upstream that ended quietly (the client went away) leaves nothing to hold for.
+        if (!isRetry && held.length > 0) yield held.splice(0);
       } finally {
         // Resuming the adapter lets its cleanup (upstream chat deletion) run now.
         await upstream.return(undefined);
