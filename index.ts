@@ -1402,13 +1402,18 @@ export interface UpstreamAdapter {
 
 export type ProbeResult = "alive" | "dead" | "unknown";
 
+/** INTL read endpoints answer 200 and put the real status in a header (UPSTREAMS §2.2). */
+function actualStatus(response: Response): number {
+  const actual = Number(response.headers.get("x-actual-status-code"));
+  return Number.isInteger(actual) && actual >= 100 ? actual : response.status;
+}
+
 /** Runs a liveness request and classifies its answer; network trouble and WAF pages are "unknown". */
 async function runProbe(request: () => Promise<Response>, isAlive: (json: Record<string, unknown>) => boolean, isDead: (json: Record<string, unknown>) => boolean): Promise<ProbeResult> {
   try {
     const response = await request();
     const body = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    const actual = Number(response.headers.get("x-actual-status-code"));
-    const status = Number.isInteger(actual) && actual >= 100 ? actual : response.status;
+    const status = actualStatus(response);
     if (looksLikeWaf(body)) return "unknown";
     let json: Record<string, unknown> | undefined;
     try {
@@ -1617,9 +1622,7 @@ async function failureFromHttpAnswer(
   fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
 ): Promise<UpstreamFailure> {
   const body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-  // INTL read endpoints answer 200 and put the real status in a header (UPSTREAMS §2.2).
-  const actual = Number(response.headers.get("x-actual-status-code"));
-  const status = Number.isInteger(actual) && actual >= 100 ? actual : response.status;
+  const status = actualStatus(response);
   if (looksLikeWaf(body)) {
     return {
       kind: "waf",
@@ -2316,10 +2319,12 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   }
 
   const models = createModelCache(async () => {
+    // Without accounts nothing can be served, so the list is not asked for.
+    const account = config.intlAccounts[0];
+    if (account === undefined) return undefined;
     try {
-      const account = config.intlAccounts[0];
       const response = await upstreamFetch(`${base}/api/models`, {
-        headers: account ? headersFor(account, `${base}/`) : { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
+        headers: headersFor(account, `${base}/`),
         signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
       });
       const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
@@ -3512,9 +3517,8 @@ export function createApp(deps: AppDeps) {
    * its prefix, exactly as a request must name them.
    */
   async function handleModels(): Promise<Response> {
-    // Without accounts nothing can be served, so no upstream is asked for its list.
     const listed: readonly UpstreamName[] = configured.length > 0 ? configured : [config.defaultUpstream];
-    const lives = await Promise.all(listed.map((name) => (configured.length > 0 ? adapters[name].liveModels() : undefined)));
+    const lives = await Promise.all(listed.map((name) => adapters[name].liveModels()));
     const created = Math.floor(Date.now() / 1000);
     const seen = new Set<string>();
     const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
