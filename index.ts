@@ -3017,6 +3017,8 @@ export interface ServerLike {
 }
 
 interface RequestLog {
+  /** The request path as sent, parsed once per request. */
+  path: string;
   status: number;
   model?: string;
   /** `cn#1`, `intl#2`: upstream and account number, never a secret. */
@@ -3387,7 +3389,7 @@ export function createApp(deps: AppDeps) {
       logRecord.outcome = outcome;
       if (heartbeat !== undefined) clearInterval(heartbeat);
       req.signal.removeEventListener("abort", onClientAbort);
-      if (isLogging) info(formatLogLine("POST", new URL(req.url).pathname, logRecord, started));
+      if (isLogging) info(formatLogLine("POST", logRecord.path, logRecord, started));
     };
 
     const body = new ReadableStream<Uint8Array>(
@@ -3544,7 +3546,7 @@ export function createApp(deps: AppDeps) {
   }
 
   async function route(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
-    const { pathname } = new URL(req.url);
+    const pathname = logRecord.path;
     const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
     if (path === "/health" || path === "/") {
@@ -3582,7 +3584,7 @@ export function createApp(deps: AppDeps) {
 
   async function handle(req: Request, server?: ServerLike): Promise<Response> {
     const started = performance.now();
-    const logRecord: RequestLog = { status: 0 };
+    const logRecord: RequestLog = { path: new URL(req.url).pathname, status: 0 };
     let response: Response;
     try {
       response = await route(req, server, logRecord);
@@ -3594,11 +3596,11 @@ export function createApp(deps: AppDeps) {
       if (!(err instanceof HttpError)) write(`internal error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
       logRecord.outcome ??= httpError.code ?? undefined;
       const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
-      response = isAnthropicPath(new URL(req.url).pathname) ? anthropicErrorResponse(safe) : errorResponse(safe);
+      response = isAnthropicPath(logRecord.path) ? anthropicErrorResponse(safe) : errorResponse(safe);
     }
     logRecord.status = response.status;
     // Streams log when they end; everything else logs now.
-    if (!logRecord.isStreaming && isLogging) info(formatLogLine(req.method, new URL(req.url).pathname, logRecord, started));
+    if (!logRecord.isStreaming && isLogging) info(formatLogLine(req.method, logRecord.path, logRecord, started));
     return response;
   }
 
