@@ -3,7 +3,7 @@
 // fixtures/cn; and the official `openai` client as the oracle for every
 // response, streamed or not, including errors.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
@@ -47,7 +47,41 @@ interface Gateway {
   url: string;
   client: OpenAI;
   logs: string[];
+  app: ReturnType<typeof startServer>["app"];
+  /** Stops the server, after checking that every account slot came back (see `expectSlotsFree`). */
   stop(): Promise<void>;
+}
+
+/**
+ * The suite's invariant: once a test's requests are over, every account's
+ * in-flight count returns to 0, whatever ended them (success, error, abort).
+ * Release can trail the response by a moment, so this polls.
+ */
+async function expectSlotsFree(gw: Gateway): Promise<void> {
+  const inFlight = () => Object.values(gw.app.pools).flatMap((pool) => pool.snapshot().map((a) => a.in_flight));
+  try {
+    await waitFor(() => inFlight().every((n) => n === 0), 8000);
+  } catch {
+    throw new Error(`account slots still taken after the test: ${JSON.stringify(inFlight())}`);
+  }
+}
+
+/**
+ * Starts what a describe block's tests share (a gateway, a fake upstream or
+ * both) before them and stops it after; checks the slot invariant after each test.
+ */
+function useGateway(start: () => { gw?: Gateway; fake?: { stop(): Promise<void> } }): void {
+  let started: ReturnType<typeof start> = {};
+  beforeAll(() => {
+    started = start();
+  });
+  afterEach(async () => {
+    if (started.gw) await expectSlotsFree(started.gw);
+  });
+  afterAll(async () => {
+    await started.gw?.stop();
+    await started.fake?.stop();
+  });
 }
 
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
@@ -62,16 +96,22 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
     ...env,
   });
-  const { server } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
+  const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
   const url = `http://127.0.0.1:${server.port}`;
-  return {
+  const gw: Gateway = {
     url,
     client: new OpenAI({ apiKey: MASTER_KEY, baseURL: `${url}/v1`, maxRetries: 0 }),
     logs,
+    app,
     stop: async () => {
-      await server.stop(true);
+      try {
+        await expectSlotsFree(gw);
+      } finally {
+        await server.stop(true);
+      }
     },
   };
+  return gw;
 }
 
 /** qwenplug with one CN account on the fake CN upstream. */
@@ -336,13 +376,9 @@ describe("loadConfig", () => {
 describe("chat completions over the CN upstream", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startGateway(fake)), fake };
   });
 
   test("streams the UPSTREAMS §3.1.2 transcript as exact OpenAI deltas", async () => {
@@ -519,13 +555,9 @@ describe("chat completions over the CN upstream", () => {
 describe("upstream failures reach the client as OpenAI errors", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startGateway(fake)), fake };
   });
 
   const expectApiError = async (prompt: string, stream: boolean) => {
@@ -622,13 +654,9 @@ describe("upstream failures reach the client as OpenAI errors", () => {
 describe("client errors", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
-    gw = startGateway(fake, { MAX_BODY_BYTES: "2048", API_MASTER_KEY: `${MASTER_KEY},second-key-abcdef` });
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startGateway(fake, { MAX_BODY_BYTES: "2048", API_MASTER_KEY: `${MASTER_KEY},second-key-abcdef` })), fake };
   });
 
   const cases: Array<[string, string | Record<string, unknown>, number, string | null]> = [
@@ -721,13 +749,9 @@ describe("client errors", () => {
 describe("without API_MASTER_KEY", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
-    gw = startGateway(fake, { API_MASTER_KEY: undefined });
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startGateway(fake, { API_MASTER_KEY: undefined })), fake };
   });
 
   test("serves direct loopback clients only, and nothing that came through a proxy", async () => {
@@ -850,13 +874,9 @@ const completionCalls = (fake: FakeIntlUpstream, from = 0) => fake.calls.slice(f
 describe("chat completions over the INTL upstream", () => {
   let fake: FakeIntlUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeIntlUpstream();
-    gw = startIntlGateway(fake);
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startIntlGateway(fake)), fake };
   });
 
   test("the captured plain answer: exact text and the upstream's own usage, streamed and not", async () => {
@@ -996,12 +1016,7 @@ describe("chat completions over the INTL upstream", () => {
 
 describe("INTL failures reach the client as OpenAI errors", () => {
   let fake: FakeIntlUpstream;
-  beforeAll(() => {
-    fake = startFakeIntlUpstream();
-  });
-  afterAll(async () => {
-    await fake.stop();
-  });
+  useGateway(() => ({ fake: (fake = startFakeIntlUpstream()) }));
 
   /** A fresh gateway per case, since each failure class rests the account. */
   const failWith = async (options: { prompt?: string; cookie?: string; stream?: boolean }) => {
@@ -1408,13 +1423,9 @@ const lastPrompt = (fake: FakeCnUpstream) => {
 describe("OpenAI tool calling over the CN upstream", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw: (gw = startGateway(fake)), fake };
   });
   const ask = (prompt: string, extra: Partial<ChatParams> = {}): ChatParams => ({
     model: "qwen-max",
@@ -1693,14 +1704,11 @@ describe("Anthropic Messages API over the CN upstream", () => {
   let fake: FakeCnUpstream;
   let gw: Gateway;
   let anthropic: Anthropic;
-  beforeAll(() => {
+  useGateway(() => {
     fake = startFakeCnUpstream();
     gw = startGateway(fake);
     anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.stop();
+    return { gw, fake };
   });
   const postMessages = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
