@@ -410,90 +410,6 @@ function secretPartsOfCookie(cookie: string): string[] {
     .filter((value) => value.length >= 16);
 }
 
-// ── Wire types: what clients send ───────────────────────────────────────────
-
-const optional = <T extends z.core.SomeType>(schema: T) => z.optional(schema);
-const nullish = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
-/** A string of at least one character; `message` ends the sentence "'field' …" when it is empty. */
-const nonEmptyString = (message: string) => z.string().check(z.minLength(1, message));
-
-const ContentPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
-
-const ToolCallSchema = z.looseObject({
-  id: optional(z.string()),
-  type: optional(z.string()),
-  function: z.looseObject({ name: z.string(), arguments: optional(z.string()) }),
-});
-
-const MessageSchema = z.looseObject({
-  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-  content: optional(z.union([z.string(), z.array(ContentPartSchema), z.null()])),
-  name: optional(z.string()),
-  tool_calls: nullish(z.array(ToolCallSchema)),
-  tool_call_id: optional(z.string()),
-});
-
-const FunctionToolSchema = z.looseObject({
-  type: z.string(),
-  function: optional(
-    z.looseObject({ name: nonEmptyString("must be a non-empty function name"), description: nullish(z.string()), parameters: optional(z.unknown()) }),
-  ),
-});
-
-const ChatRequestSchema = z.looseObject({
-  model: nonEmptyString("must be a non-empty string"),
-  messages: z.array(MessageSchema).check(z.minLength(1, "must contain at least one message")),
-  stream: nullish(z.boolean()),
-  stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
-  n: nullish(z.int()),
-  reasoning_effort: nullish(z.string()),
-  enable_thinking: nullish(z.boolean()),
-  web_search: nullish(z.boolean()),
-  enable_search: nullish(z.boolean()),
-  tools: nullish(z.array(FunctionToolSchema)),
-  tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])),
-  parallel_tool_calls: nullish(z.boolean()),
-});
-
-export type ChatRequest = z.infer<typeof ChatRequestSchema>;
-type ChatMessage = z.infer<typeof MessageSchema>;
-
-const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
-
-/** Any content block; which fields a type needs is checked while decoding. */
-const AnthropicBlockSchema = z.looseObject({
-  type: z.string(),
-  text: optional(z.string()),
-  id: optional(z.string()),
-  name: optional(z.string()),
-  input: optional(z.unknown()),
-  tool_use_id: optional(z.string()),
-  content: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
-  is_error: optional(z.boolean()),
-});
-
-const AnthropicRequestSchema = z.looseObject({
-  model: nonEmptyString("must be a non-empty string"),
-  max_tokens: z.int().check(z.minimum(1, "must be at least 1")),
-  messages: z
-    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
-    .check(z.minLength(1, "must contain at least one message")),
-  system: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
-  stream: nullish(z.boolean()),
-  tools: optional(
-    z.array(
-      z.looseObject({ name: nonEmptyString("must be a non-empty tool name"), type: nullish(z.string()), description: optional(z.string()), input_schema: optional(z.unknown()) }),
-    ),
-  ),
-  tool_choice: optional(z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: optional(z.string()), disable_parallel_tool_use: optional(z.boolean()) })),
-  thinking: optional(z.looseObject({ type: z.string() })),
-});
-
-/** count_tokens takes a Messages request without max_tokens. */
-const AnthropicCountTokensSchema = z.extend(AnthropicRequestSchema, { max_tokens: optional(z.int()) });
-
-type AnthropicRequest = z.infer<typeof AnthropicCountTokensSchema>;
-
 // ── Neutral types ───────────────────────────────────────────────────────────
 
 /** One turn of a conversation, free of any wire format; both dialects decode into these. */
@@ -674,7 +590,7 @@ function errorResponse(err: HttpError): Response {
   return jsonResponse(err.status, errorBody(err), err.headers);
 }
 
-// ── Pure helpers ────────────────────────────────────────────────────────────
+// ── SSE codec and text helpers ──────────────────────────────────────────────
 
 export interface SseDataParser {
   /** Feeds decoded text; calls onData once per complete event's `data` field. */
@@ -877,473 +793,6 @@ function makeRedactor(secrets: readonly string[]): (text: string) => string {
     for (const secret of sorted) if (out.includes(secret)) out = out.replaceAll(secret, "[redacted]");
     return out;
   };
-}
-
-/** Text of a message's content; image and other non-text parts are refused, not dropped. */
-function messageText(message: ChatMessage, index: number): string {
-  const content = message.content;
-  if (content === undefined || content === null) return "";
-  if (typeof content === "string") return content;
-  const texts: string[] = [];
-  content.forEach((part, partIndex) => {
-    if (part.type === "text" && typeof part.text === "string") texts.push(part.text);
-    else if (part.type === "text") {
-      throw new HttpError(400, `messages[${index}].content[${partIndex}] is a text part without a string "text".`, "invalid_request_error", "invalid_content", `messages[${index}].content[${partIndex}].text`);
-    } else {
-      const what = part.type === "image_url" || part.type === "image" ? "Image input" : `Content of type "${part.type}"`;
-      throw new HttpError(
-        400,
-        `${what} is not supported by qwenplug yet (messages[${index}].content[${partIndex}]); send text parts only.`,
-        "invalid_request_error",
-        "unsupported_content",
-        `messages[${index}].content[${partIndex}]`,
-      );
-    }
-  });
-  return texts.join("\n");
-}
-
-/** An OpenAI message list as neutral turns; malformed tool-call arguments are kept as the raw string. */
-function openAITurns(messages: readonly ChatMessage[]): NeutralTurn[] {
-  return messages.map((message, index): NeutralTurn => {
-    const text = messageText(message, index);
-    switch (message.role) {
-      case "system":
-      case "developer":
-        return { role: "system", text };
-      case "user":
-        return { role: "user", text };
-      case "assistant":
-        return {
-          role: "assistant",
-          text,
-          calls: (message.tool_calls ?? []).map((call) => {
-            const raw = call.function.arguments ?? "{}";
-            try {
-              return { name: call.function.name, arguments: JSON.parse(raw) as unknown };
-            } catch {
-              // Keep the raw string: the model should see what it sent, even if malformed.
-              return { name: call.function.name, arguments: raw };
-            }
-          }),
-        };
-      default:
-        return { role: "tool", text, label: message.name ?? message.tool_call_id ?? "tool" };
-    }
-  });
-}
-
-function turnText(turn: Exclude<NeutralTurn, { role: "system" }>): string {
-  switch (turn.role) {
-    case "user":
-      return `Human: ${turn.text}`;
-    case "assistant": {
-      const calls = turn.calls.map((call) => `${TOOL_OPEN}\n${JSON.stringify({ name: call.name, arguments: call.arguments })}\n${TOOL_CLOSE}`);
-      return `Assistant: ${[calls.length > 0 ? turn.text.trimEnd() : turn.text, ...calls].filter((s) => s !== "").join("\n")}`;
-    }
-    case "tool":
-      return `Tool result (${turn.label}):\n<tool_response>\n${turn.text}\n</tool_response>`;
-  }
-}
-
-/** Flattens an OpenAI message list (see `flattenTurns`). */
-export function flattenMessages(messages: readonly ChatMessage[], maxChars: number, tooling: Tooling = NO_TOOLS): { prompt: string; droppedTurns: number } {
-  return flattenTurns(openAITurns(messages), tooling, maxChars);
-}
-
-/**
- * Flattens a conversation into one prompt (UPSTREAMS §1.7): system text and
- * the tool definitions first in a <system> block, then `Human:` /
- * `Assistant:` / tool-result turns separated by blank lines, then a trailing
- * `Assistant:`. A lone user message without tools is sent as is.
- *
- * The budget: over `maxChars`, the oldest turns are dropped first and a note
- * says how many. The system block (with the tools), the last user turn and
- * the final turn always stay; if they alone are over, the request is refused.
- */
-export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, maxChars: number): { prompt: string; droppedTurns: number } {
-  const systemParts: string[] = [];
-  const chat: Array<Exclude<NeutralTurn, { role: "system" }>> = [];
-  for (const turn of turns) {
-    if (turn.role !== "system") chat.push(turn);
-    else if (turn.text !== "") systemParts.push(turn.text);
-  }
-  const toolText = describeTools(tooling);
-  if (toolText !== "") systemParts.push(toolText);
-  const last = chat[chat.length - 1];
-  if (systemParts.length === 0 && chat.length === 1 && last?.role === "user") {
-    if (last.text.length > maxChars) throw promptTooLong(last.text.length, maxChars);
-    return { prompt: last.text, droppedTurns: 0 };
-  }
-  const system = systemParts.length > 0 ? `<system>\n${systemParts.join("\n\n")}\n</system>` : "";
-  const trailer = last?.role === "assistant" ? "" : "Assistant:";
-  const texts = chat.map(turnText);
-  const SEPARATOR = "\n\n";
-  const omittedNote = (n: number) => `[${n} earlier turn${n === 1 ? "" : "s"} omitted to fit the prompt budget]`;
-  const noteChars = (n: number) => (n === 0 ? 0 : omittedNote(n).length + SEPARATOR.length);
-  let lastUser = -1;
-  chat.forEach((turn, i) => {
-    if (turn.role === "user") lastUser = i;
-  });
-  // Oldest first: the turns before the last user turn, then those after it, never the final one.
-  let total = [system, ...texts, trailer].filter((s) => s !== "").reduce((sum, s) => sum + s.length + SEPARATOR.length, 0);
-  const dropped = new Set<number>();
-  let droppedBefore = 0;
-  let droppedAfter = 0;
-  for (let i = 0; i < texts.length - 1 && total + noteChars(droppedBefore) + noteChars(droppedAfter) > maxChars; i++) {
-    if (i === lastUser) continue;
-    dropped.add(i);
-    total -= (texts[i] as string).length + SEPARATOR.length;
-    if (i < lastUser) droppedBefore++;
-    else droppedAfter++;
-  }
-  const parts = [system];
-  for (let i = 0; i < texts.length; i++) {
-    if (!dropped.has(i)) parts.push(texts[i] as string);
-    else if (!dropped.has(i - 1)) parts.push(omittedNote(i < lastUser ? droppedBefore : droppedAfter));
-  }
-  parts.push(trailer);
-  const prompt = parts.filter((s) => s !== "").join(SEPARATOR);
-  if (prompt.length > maxChars) throw promptTooLong(prompt.length, maxChars);
-  return { prompt, droppedTurns: dropped.size };
-}
-
-function promptTooLong(chars: number, maxChars: number): HttpError {
-  return new HttpError(
-    400,
-    `The system prompt, the tool definitions and the last user turn come to ${chars} characters, over the ${maxChars}-character prompt budget (PROMPT_MAX_CHARS); shorten them.`,
-    "invalid_request_error",
-    "context_length_exceeded",
-    "messages",
-  );
-}
-
-// ── Tool calls ──────────────────────────────────────────────────────────────
-//
-// The web chats' own tools cannot run a client's functions (UPSTREAMS §2.5:
-// native tool flags stay off), so the functions are described in the prompt's
-// system block and the model is asked for Qwen's native format, one block per
-// call:  <tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>
-// The extractor finds those blocks in the reply text and turns them into
-// `tool_call` events. It runs only when the client offered tools: otherwise
-// the text is not touched at all.
-
-const TOOL_OPEN = "<tool_call>";
-const TOOL_CLOSE = "</tool_call>";
-
-/** The tools part of the system block, or "" when no tools were offered. */
-function describeTools(tooling: Tooling): string {
-  if (tooling.tools.length === 0) return "";
-  if (tooling.choice.type === "none") return "# Tools\n\nDo not call any function in this reply; answer in plain text.";
-  const signatures = tooling.tools.map((tool) =>
-    JSON.stringify({
-      type: "function",
-      function: { name: tool.name, description: tool.description ?? "", parameters: tool.parameters ?? { type: "object", properties: {} } },
-    }),
-  );
-  const choice = tooling.choice;
-  const rule =
-    choice.type === "required"
-      ? "You must call at least one function in this reply."
-      : choice.type === "function"
-        ? `You must call the function "${choice.name}" in this reply.`
-        : "Call a function only when it helps; otherwise answer directly.";
-  return [
-    "# Tools",
-    tooling.parallel ? "You may call one or more functions to assist with the user query." : "You may call one function to assist with the user query.",
-    `You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n${signatures.join("\n")}\n</tools>`,
-    `For each function call, return a json object with function name and arguments within ${TOOL_OPEN}${TOOL_CLOSE} XML tags:\n${TOOL_OPEN}\n{"name": <function-name>, "arguments": <args-json-object>}\n${TOOL_CLOSE}`,
-    tooling.parallel ? rule : `${rule} Call at most one function per reply.`,
-    `Write any words for the user before the first ${TOOL_OPEN}. After the last ${TOOL_CLOSE}, stop: the results come back in the next turn inside <tool_response></tool_response> tags. Never write a <tool_response> yourself.`,
-  ].join("\n\n");
-}
-
-/**
- * Fixes what models commonly get wrong in JSON: raw line breaks and tabs
- * inside strings, trailing commas, missing closing brackets or quote, text
- * before or after the value. Anything else is left for JSON.parse to refuse.
- */
-export function repairJson(text: string): string {
-  const start = text.search(/[[{]/);
-  if (start === -1) return text;
-  const out: string[] = [];
-  const closers: string[] = [];
-  let isInString = false;
-  let isEscaped = false;
-  const dropTrailingComma = () => {
-    let k = out.length - 1;
-    while (k >= 0 && /\s/.test(out[k] as string)) k--;
-    if (out[k] === ",") out.splice(k, 1);
-  };
-  for (let i = start; i < text.length; i++) {
-    const c = text[i] as string;
-    if (isInString) {
-      if (isEscaped) isEscaped = false;
-      else if (c === "\\") isEscaped = true;
-      else if (c === '"') isInString = false;
-      out.push(c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : c);
-      continue;
-    }
-    if (c === '"') isInString = true;
-    else if (c === "{") closers.push("}");
-    else if (c === "[") closers.push("]");
-    else if (c === "}" || c === "]") {
-      if (closers.pop() !== c) return text;
-      dropTrailingComma();
-      out.push(c);
-      if (closers.length === 0) return out.join("");
-      continue;
-    }
-    out.push(c);
-  }
-  if (isInString) {
-    if (isEscaped) out.pop();
-    out.push('"');
-  }
-  dropTrailingComma();
-  while (closers.length > 0) out.push(closers.pop() as string);
-  return out.join("");
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-type ParsedCall = { name: string; arguments: Record<string, unknown> };
-
-/** A `{"name", "arguments"}` object (also `parameters`, or arguments as a JSON string) as a call. */
-function callFromJson(value: unknown, canRepair: boolean): ParsedCall | undefined {
-  const record = asRecord(value);
-  const fn = asRecord(record?.function) ?? record;
-  const name = typeof fn?.name === "string" ? fn.name.trim() : "";
-  if (fn === undefined || name === "") return undefined;
-  let args: unknown = fn.arguments ?? fn.parameters ?? {};
-  if (typeof args === "string") args = parseJson(args) ?? (canRepair ? parseJson(repairJson(args)) : undefined);
-  const argsRecord = asRecord(args);
-  return argsRecord && { name, arguments: argsRecord };
-}
-
-/**
- * The XML form Qwen3-Coder was trained on, in case a model answers with it:
- * <function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>. A value
- * stays a string where the tool's schema says string, and is read as JSON
- * (number, boolean, object) otherwise when it can be.
- */
-function callFromXml(text: string, tools: readonly NeutralTool[]): ParsedCall | undefined {
-  const head = /^<function=([^>\s]+)>/.exec(text);
-  if (!head || !/<\/function>\s*$/.test(text)) return undefined;
-  const name = head[1] as string;
-  const properties = asRecord(asRecord(tools.find((t) => t.name === name)?.parameters)?.properties);
-  const args: Record<string, unknown> = {};
-  for (const match of text.matchAll(/<parameter=([^>\s]+)>\n?([\s\S]*?)\n?<\/parameter>/g)) {
-    const key = match[1] as string;
-    const raw = match[2] as string;
-    args[key] = asRecord(properties?.[key])?.type === "string" ? raw : (parseJson(raw) ?? raw);
-  }
-  return { name, arguments: args };
-}
-
-/**
- * The calls in the text between <tool_call> and </tool_call>: one JSON
- * object, a JSON array of them, either inside a ``` fence, or the XML form.
- * `canRepair` allows `repairJson`, for blocks the model closed itself (a block
- * cut off by the end of the reply must parse as it is). Undefined if
- * the block cannot be read as calls.
- */
-export function parseToolCallBlock(block: string, tools: readonly NeutralTool[], canRepair: boolean): ParsedCall[] | undefined {
-  let text = block.trim();
-  const fenced = /^```[\w-]*\s*\n([\s\S]*?)\n?```$/.exec(text);
-  if (fenced) text = (fenced[1] as string).trim();
-  if (text.startsWith("<function=")) {
-    const call = callFromXml(text, tools);
-    return call && [call];
-  }
-  const value = parseJson(text) ?? (canRepair ? parseJson(repairJson(text)) : undefined);
-  const items = Array.isArray(value) ? value : [value];
-  const calls = items.map((item) => callFromJson(item, canRepair));
-  return calls.length > 0 && calls.every((c) => c !== undefined) ? (calls as ParsedCall[]) : undefined;
-}
-
-/** How much of the end of `text` could be the start of `tag`: such text must wait for the next chunk. */
-function partialTagLength(text: string, tag: string): number {
-  for (let n = Math.min(tag.length - 1, text.length); n > 0; n--) {
-    if (tag.startsWith(text.slice(text.length - n))) return n;
-  }
-  return 0;
-}
-
-type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
-
-/**
- * A push parser over reply text that may arrive split at any character.
- * Plain text is released at once, except a tail that could be the start of
- * <tool_call>. A block is held until </tool_call>, then becomes tool calls,
- * or, if it cannot be read as calls, its inner text (never the tags).
- * Between and after calls only whitespace is expected: other text after a
- * call (the model inventing a <tool_response>, say) ends the reply, and so
- * does the first call when parallel calls are off (`isFinished`).
- */
-export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel">) {
-  let mode: "text" | "block" | "after" = "text";
-  /** In text and after modes: a possible start of <tool_call>. */
-  let held = "";
-  /** In block mode: the block so far, as pieces, and its last characters for finding </tool_call>. */
-  let pieces: string[] = [];
-  let tail = "";
-  let callCount = 0;
-  let isFinished = false;
-
-  const emitBlock = (block: string, isClosed: boolean, out: ToolParseOutput[]) => {
-    const calls = parseToolCallBlock(block, tooling.tools, isClosed);
-    if (calls === undefined) {
-      const text = block.trim();
-      if (text !== "") out.push({ type: "text", text });
-    } else {
-      for (const call of calls) {
-        if (!tooling.parallel && callCount > 0) break;
-        out.push({ type: "tool_call", call: { index: callCount++, id: `call_${randomHex32().slice(0, 24)}`, name: call.name, argumentsJson: JSON.stringify(call.arguments) } });
-      }
-    }
-    mode = callCount > 0 ? "after" : "text";
-    if (!tooling.parallel && callCount > 0) isFinished = true;
-  };
-
-  /** Text or after mode; returns what follows an opening tag, if one was found. */
-  const feedText = (text: string, out: ToolParseOutput[]): string => {
-    const all = held + text;
-    held = "";
-    const open = all.indexOf(TOOL_OPEN);
-    const keep = open === -1 ? partialTagLength(all, TOOL_OPEN) : 0;
-    const before = open === -1 ? all.slice(0, all.length - keep) : all.slice(0, open);
-    if (mode === "after" && before.trim() !== "") {
-      isFinished = true;
-      return "";
-    }
-    if (mode === "text" && before !== "") out.push({ type: "text", text: before });
-    if (open === -1) {
-      held = all.slice(all.length - keep);
-      return "";
-    }
-    mode = "block";
-    return all.slice(open + TOOL_OPEN.length);
-  };
-
-  /** Block mode, in time linear in the block's length; returns what follows </tool_call>, if found. */
-  const feedBlock = (text: string, out: ToolParseOutput[]): string => {
-    const window = tail + text;
-    const close = window.indexOf(TOOL_CLOSE);
-    if (close === -1) {
-      pieces.push(text);
-      tail = window.slice(-(TOOL_CLOSE.length - 1));
-      return "";
-    }
-    const sofar = pieces.join("");
-    const block = sofar.slice(0, sofar.length - tail.length) + window.slice(0, close);
-    pieces = [];
-    tail = "";
-    emitBlock(block, true, out);
-    return window.slice(close + TOOL_CLOSE.length);
-  };
-
-  return {
-    feed(text: string): ToolParseOutput[] {
-      const out: ToolParseOutput[] = [];
-      let rest = text;
-      while (rest !== "" && !isFinished) rest = mode === "block" ? feedBlock(rest, out) : feedText(rest, out);
-      return out;
-    },
-    /** The end of the reply: releases held text and reads an unclosed block strictly. */
-    end(): ToolParseOutput[] {
-      const out: ToolParseOutput[] = [];
-      if (isFinished) return out;
-      if (mode === "block") emitBlock(pieces.join(""), false, out);
-      else if (mode === "text" && held !== "") out.push({ type: "text", text: held });
-      held = "";
-      pieces = [];
-      isFinished = true;
-      return out;
-    },
-    get isFinished() {
-      return isFinished;
-    },
-    get callCount() {
-      return callCount;
-    },
-  };
-}
-
-/**
- * The extractor stage between the failover gate and a dialect. A reply that
- * called a function ends with `done` reason `tool_calls`; when the parser
- * decides the reply is over before the upstream does, returning cancels the
- * upstream through the generators' cleanup.
- */
-export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling): AsyncGenerator<NeutralEvent> {
-  const parser = createToolCallParser(tooling);
-  for await (const event of events) {
-    if (event.type === "text") {
-      yield* parser.feed(event.text);
-      if (parser.isFinished) {
-        yield { type: "done", reason: "tool_calls" };
-        return;
-      }
-    } else if (event.type === "done" || event.type === "error") {
-      yield* parser.end();
-      yield event.type === "done" && event.reason === "stop" && parser.callCount > 0 ? { type: "done", reason: "tool_calls" } : event;
-      return;
-    } else {
-      yield event;
-    }
-  }
-}
-
-/** Events one by one, for the stages that work that way. */
-async function* unbatch(batches: AsyncIterable<EventBatch>): AsyncGenerator<NeutralEvent> {
-  for await (const batch of batches) yield* batch;
-}
-
-/** Batches of one event, back to the shape the dialects consume. */
-async function* rebatch(events: AsyncIterable<NeutralEvent>): AsyncGenerator<EventBatch> {
-  for await (const event of events) yield [event];
-}
-
-/** Cuts a reply off after about `maxTokens` estimated tokens of text and reasoning, ending it with `length`. */
-export async function* limitOutputTokens(events: AsyncIterable<NeutralEvent>, maxTokens: number): AsyncGenerator<NeutralEvent> {
-  let left = maxTokens;
-  for await (const event of events) {
-    if (event.type === "text" || event.type === "reasoning") {
-      const cost = estimateTokens(event.text);
-      if (cost > left) {
-        const text = prefixWithinTokens(event.text, left);
-        if (text !== "") yield { ...event, text };
-        yield { type: "done", reason: "length" };
-        return;
-      }
-      left -= cost;
-    }
-    yield event;
-  }
-}
-
-/** The longest prefix of `text` that `estimateTokens` counts at most `tokens`, never splitting a surrogate pair. */
-function prefixWithinTokens(text: string, tokens: number): string {
-  let cjk = 0;
-  let other = 0;
-  let end = 0;
-  while (end < text.length) {
-    const code = text.charCodeAt(end);
-    const width = code >= 0xd800 && code <= 0xdbff ? 2 : 1;
-    const isCjk = isCjkCode(code);
-    if ((isCjk ? cjk + 1 : cjk) + Math.ceil((isCjk ? other : other + width) / 4) > tokens) break;
-    if (isCjk) cjk++;
-    else other += width;
-    end += width;
-  }
-  return text.slice(0, end);
 }
 
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
@@ -1688,6 +1137,129 @@ function createModelCache(load: () => Promise<UpstreamModel[] | undefined>) {
 
 const findLiveModel = (live: UpstreamModel[] | undefined, lower: string) =>
   live?.find((m) => m.id.toLowerCase() === lower || m.displayName?.toLowerCase() === lower);
+
+// ── Upstreams: the prompt ───────────────────────────────────────────────────
+//
+// The web chats take one user message, so a conversation is flattened into one
+// prompt (the adapters call this; dialects hand over turns).
+
+function turnText(turn: Exclude<NeutralTurn, { role: "system" }>): string {
+  switch (turn.role) {
+    case "user":
+      return `Human: ${turn.text}`;
+    case "assistant": {
+      const calls = turn.calls.map((call) => `${TOOL_OPEN}\n${JSON.stringify({ name: call.name, arguments: call.arguments })}\n${TOOL_CLOSE}`);
+      return `Assistant: ${[calls.length > 0 ? turn.text.trimEnd() : turn.text, ...calls].filter((s) => s !== "").join("\n")}`;
+    }
+    case "tool":
+      return `Tool result (${turn.label}):\n<tool_response>\n${turn.text}\n</tool_response>`;
+  }
+}
+
+/**
+ * Flattens a conversation into one prompt (UPSTREAMS §1.7): system text and
+ * the tool definitions first in a <system> block, then `Human:` /
+ * `Assistant:` / tool-result turns separated by blank lines, then a trailing
+ * `Assistant:`. A lone user message without tools is sent as is.
+ *
+ * The budget: over `maxChars`, the oldest turns are dropped first and a note
+ * says how many. The system block (with the tools), the last user turn and
+ * the final turn always stay; if they alone are over, the request is refused.
+ */
+export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, maxChars: number): { prompt: string; droppedTurns: number } {
+  const systemParts: string[] = [];
+  const chat: Array<Exclude<NeutralTurn, { role: "system" }>> = [];
+  for (const turn of turns) {
+    if (turn.role !== "system") chat.push(turn);
+    else if (turn.text !== "") systemParts.push(turn.text);
+  }
+  const toolText = describeTools(tooling);
+  if (toolText !== "") systemParts.push(toolText);
+  const last = chat[chat.length - 1];
+  if (systemParts.length === 0 && chat.length === 1 && last?.role === "user") {
+    if (last.text.length > maxChars) throw promptTooLong(last.text.length, maxChars);
+    return { prompt: last.text, droppedTurns: 0 };
+  }
+  const system = systemParts.length > 0 ? `<system>\n${systemParts.join("\n\n")}\n</system>` : "";
+  const trailer = last?.role === "assistant" ? "" : "Assistant:";
+  const texts = chat.map(turnText);
+  const SEPARATOR = "\n\n";
+  const omittedNote = (n: number) => `[${n} earlier turn${n === 1 ? "" : "s"} omitted to fit the prompt budget]`;
+  const noteChars = (n: number) => (n === 0 ? 0 : omittedNote(n).length + SEPARATOR.length);
+  let lastUser = -1;
+  chat.forEach((turn, i) => {
+    if (turn.role === "user") lastUser = i;
+  });
+  // Oldest first: the turns before the last user turn, then those after it, never the final one.
+  let total = [system, ...texts, trailer].filter((s) => s !== "").reduce((sum, s) => sum + s.length + SEPARATOR.length, 0);
+  const dropped = new Set<number>();
+  let droppedBefore = 0;
+  let droppedAfter = 0;
+  for (let i = 0; i < texts.length - 1 && total + noteChars(droppedBefore) + noteChars(droppedAfter) > maxChars; i++) {
+    if (i === lastUser) continue;
+    dropped.add(i);
+    total -= (texts[i] as string).length + SEPARATOR.length;
+    if (i < lastUser) droppedBefore++;
+    else droppedAfter++;
+  }
+  const parts = [system];
+  for (let i = 0; i < texts.length; i++) {
+    if (!dropped.has(i)) parts.push(texts[i] as string);
+    else if (!dropped.has(i - 1)) parts.push(omittedNote(i < lastUser ? droppedBefore : droppedAfter));
+  }
+  parts.push(trailer);
+  const prompt = parts.filter((s) => s !== "").join(SEPARATOR);
+  if (prompt.length > maxChars) throw promptTooLong(prompt.length, maxChars);
+  return { prompt, droppedTurns: dropped.size };
+}
+
+function promptTooLong(chars: number, maxChars: number): HttpError {
+  return new HttpError(
+    400,
+    `The system prompt, the tool definitions and the last user turn come to ${chars} characters, over the ${maxChars}-character prompt budget (PROMPT_MAX_CHARS); shorten them.`,
+    "invalid_request_error",
+    "context_length_exceeded",
+    "messages",
+  );
+}
+//
+// The web chats' own tools cannot run a client's functions (UPSTREAMS §2.5:
+// native tool flags stay off), so the functions are described in the prompt's
+// system block and the model is asked for Qwen's native format, one block per
+// call:  <tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>
+// The extractor finds those blocks in the reply text and turns them into
+// `tool_call` events. It runs only when the client offered tools: otherwise
+// the text is not touched at all.
+
+const TOOL_OPEN = "<tool_call>";
+const TOOL_CLOSE = "</tool_call>";
+
+/** The tools part of the system block, or "" when no tools were offered. */
+function describeTools(tooling: Tooling): string {
+  if (tooling.tools.length === 0) return "";
+  if (tooling.choice.type === "none") return "# Tools\n\nDo not call any function in this reply; answer in plain text.";
+  const signatures = tooling.tools.map((tool) =>
+    JSON.stringify({
+      type: "function",
+      function: { name: tool.name, description: tool.description ?? "", parameters: tool.parameters ?? { type: "object", properties: {} } },
+    }),
+  );
+  const choice = tooling.choice;
+  const rule =
+    choice.type === "required"
+      ? "You must call at least one function in this reply."
+      : choice.type === "function"
+        ? `You must call the function "${choice.name}" in this reply.`
+        : "Call a function only when it helps; otherwise answer directly.";
+  return [
+    "# Tools",
+    tooling.parallel ? "You may call one or more functions to assist with the user query." : "You may call one function to assist with the user query.",
+    `You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n${signatures.join("\n")}\n</tools>`,
+    `For each function call, return a json object with function name and arguments within ${TOOL_OPEN}${TOOL_CLOSE} XML tags:\n${TOOL_OPEN}\n{"name": <function-name>, "arguments": <args-json-object>}\n${TOOL_CLOSE}`,
+    tooling.parallel ? rule : `${rule} Call at most one function per reply.`,
+    `Write any words for the user before the first ${TOOL_OPEN}. After the last ${TOOL_CLOSE}, stop: the results come back in the next turn inside <tool_response></tool_response> tags. Never write a <tool_response> yourself.`,
+  ].join("\n\n");
+}
 
 // ── Upstream: CN (千问 web chat, /dialog protocol) ───────────────────────────
 
@@ -2644,6 +2216,294 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
 
 type Pool = ReturnType<typeof createPool>;
 
+// ── Stages: tool calls and output limits ────────────────────────────────────
+/**
+ * Fixes what models commonly get wrong in JSON: raw line breaks and tabs
+ * inside strings, trailing commas, missing closing brackets or quote, text
+ * before or after the value. Anything else is left for JSON.parse to refuse.
+ */
+export function repairJson(text: string): string {
+  const start = text.search(/[[{]/);
+  if (start === -1) return text;
+  const out: string[] = [];
+  const closers: string[] = [];
+  let isInString = false;
+  let isEscaped = false;
+  const dropTrailingComma = () => {
+    let k = out.length - 1;
+    while (k >= 0 && /\s/.test(out[k] as string)) k--;
+    if (out[k] === ",") out.splice(k, 1);
+  };
+  for (let i = start; i < text.length; i++) {
+    const c = text[i] as string;
+    if (isInString) {
+      if (isEscaped) isEscaped = false;
+      else if (c === "\\") isEscaped = true;
+      else if (c === '"') isInString = false;
+      out.push(c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : c);
+      continue;
+    }
+    if (c === '"') isInString = true;
+    else if (c === "{") closers.push("}");
+    else if (c === "[") closers.push("]");
+    else if (c === "}" || c === "]") {
+      if (closers.pop() !== c) return text;
+      dropTrailingComma();
+      out.push(c);
+      if (closers.length === 0) return out.join("");
+      continue;
+    }
+    out.push(c);
+  }
+  if (isInString) {
+    if (isEscaped) out.pop();
+    out.push('"');
+  }
+  dropTrailingComma();
+  while (closers.length > 0) out.push(closers.pop() as string);
+  return out.join("");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+type ParsedCall = { name: string; arguments: Record<string, unknown> };
+
+/** A `{"name", "arguments"}` object (also `parameters`, or arguments as a JSON string) as a call. */
+function callFromJson(value: unknown, canRepair: boolean): ParsedCall | undefined {
+  const record = asRecord(value);
+  const fn = asRecord(record?.function) ?? record;
+  const name = typeof fn?.name === "string" ? fn.name.trim() : "";
+  if (fn === undefined || name === "") return undefined;
+  let args: unknown = fn.arguments ?? fn.parameters ?? {};
+  if (typeof args === "string") args = parseJson(args) ?? (canRepair ? parseJson(repairJson(args)) : undefined);
+  const argsRecord = asRecord(args);
+  return argsRecord && { name, arguments: argsRecord };
+}
+
+/**
+ * The XML form Qwen3-Coder was trained on, in case a model answers with it:
+ * <function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>. A value
+ * stays a string where the tool's schema says string, and is read as JSON
+ * (number, boolean, object) otherwise when it can be.
+ */
+function callFromXml(text: string, tools: readonly NeutralTool[]): ParsedCall | undefined {
+  const head = /^<function=([^>\s]+)>/.exec(text);
+  if (!head || !/<\/function>\s*$/.test(text)) return undefined;
+  const name = head[1] as string;
+  const properties = asRecord(asRecord(tools.find((t) => t.name === name)?.parameters)?.properties);
+  const args: Record<string, unknown> = {};
+  for (const match of text.matchAll(/<parameter=([^>\s]+)>\n?([\s\S]*?)\n?<\/parameter>/g)) {
+    const key = match[1] as string;
+    const raw = match[2] as string;
+    args[key] = asRecord(properties?.[key])?.type === "string" ? raw : (parseJson(raw) ?? raw);
+  }
+  return { name, arguments: args };
+}
+
+/**
+ * The calls in the text between <tool_call> and </tool_call>: one JSON
+ * object, a JSON array of them, either inside a ``` fence, or the XML form.
+ * `canRepair` allows `repairJson`, for blocks the model closed itself (a block
+ * cut off by the end of the reply must parse as it is). Undefined if
+ * the block cannot be read as calls.
+ */
+export function parseToolCallBlock(block: string, tools: readonly NeutralTool[], canRepair: boolean): ParsedCall[] | undefined {
+  let text = block.trim();
+  const fenced = /^```[\w-]*\s*\n([\s\S]*?)\n?```$/.exec(text);
+  if (fenced) text = (fenced[1] as string).trim();
+  if (text.startsWith("<function=")) {
+    const call = callFromXml(text, tools);
+    return call && [call];
+  }
+  const value = parseJson(text) ?? (canRepair ? parseJson(repairJson(text)) : undefined);
+  const items = Array.isArray(value) ? value : [value];
+  const calls = items.map((item) => callFromJson(item, canRepair));
+  return calls.length > 0 && calls.every((c) => c !== undefined) ? (calls as ParsedCall[]) : undefined;
+}
+
+/** How much of the end of `text` could be the start of `tag`: such text must wait for the next chunk. */
+function partialTagLength(text: string, tag: string): number {
+  for (let n = Math.min(tag.length - 1, text.length); n > 0; n--) {
+    if (tag.startsWith(text.slice(text.length - n))) return n;
+  }
+  return 0;
+}
+
+type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
+
+/**
+ * A push parser over reply text that may arrive split at any character.
+ * Plain text is released at once, except a tail that could be the start of
+ * <tool_call>. A block is held until </tool_call>, then becomes tool calls,
+ * or, if it cannot be read as calls, its inner text (never the tags).
+ * Between and after calls only whitespace is expected: other text after a
+ * call (the model inventing a <tool_response>, say) ends the reply, and so
+ * does the first call when parallel calls are off (`isFinished`).
+ */
+export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel">) {
+  let mode: "text" | "block" | "after" = "text";
+  /** In text and after modes: a possible start of <tool_call>. */
+  let held = "";
+  /** In block mode: the block so far, as pieces, and its last characters for finding </tool_call>. */
+  let pieces: string[] = [];
+  let tail = "";
+  let callCount = 0;
+  let isFinished = false;
+
+  const emitBlock = (block: string, isClosed: boolean, out: ToolParseOutput[]) => {
+    const calls = parseToolCallBlock(block, tooling.tools, isClosed);
+    if (calls === undefined) {
+      const text = block.trim();
+      if (text !== "") out.push({ type: "text", text });
+    } else {
+      for (const call of calls) {
+        if (!tooling.parallel && callCount > 0) break;
+        out.push({ type: "tool_call", call: { index: callCount++, id: `call_${randomHex32().slice(0, 24)}`, name: call.name, argumentsJson: JSON.stringify(call.arguments) } });
+      }
+    }
+    mode = callCount > 0 ? "after" : "text";
+    if (!tooling.parallel && callCount > 0) isFinished = true;
+  };
+
+  /** Text or after mode; returns what follows an opening tag, if one was found. */
+  const feedText = (text: string, out: ToolParseOutput[]): string => {
+    const all = held + text;
+    held = "";
+    const open = all.indexOf(TOOL_OPEN);
+    const keep = open === -1 ? partialTagLength(all, TOOL_OPEN) : 0;
+    const before = open === -1 ? all.slice(0, all.length - keep) : all.slice(0, open);
+    if (mode === "after" && before.trim() !== "") {
+      isFinished = true;
+      return "";
+    }
+    if (mode === "text" && before !== "") out.push({ type: "text", text: before });
+    if (open === -1) {
+      held = all.slice(all.length - keep);
+      return "";
+    }
+    mode = "block";
+    return all.slice(open + TOOL_OPEN.length);
+  };
+
+  /** Block mode, in time linear in the block's length; returns what follows </tool_call>, if found. */
+  const feedBlock = (text: string, out: ToolParseOutput[]): string => {
+    const window = tail + text;
+    const close = window.indexOf(TOOL_CLOSE);
+    if (close === -1) {
+      pieces.push(text);
+      tail = window.slice(-(TOOL_CLOSE.length - 1));
+      return "";
+    }
+    const sofar = pieces.join("");
+    const block = sofar.slice(0, sofar.length - tail.length) + window.slice(0, close);
+    pieces = [];
+    tail = "";
+    emitBlock(block, true, out);
+    return window.slice(close + TOOL_CLOSE.length);
+  };
+
+  return {
+    feed(text: string): ToolParseOutput[] {
+      const out: ToolParseOutput[] = [];
+      let rest = text;
+      while (rest !== "" && !isFinished) rest = mode === "block" ? feedBlock(rest, out) : feedText(rest, out);
+      return out;
+    },
+    /** The end of the reply: releases held text and reads an unclosed block strictly. */
+    end(): ToolParseOutput[] {
+      const out: ToolParseOutput[] = [];
+      if (isFinished) return out;
+      if (mode === "block") emitBlock(pieces.join(""), false, out);
+      else if (mode === "text" && held !== "") out.push({ type: "text", text: held });
+      held = "";
+      pieces = [];
+      isFinished = true;
+      return out;
+    },
+    get isFinished() {
+      return isFinished;
+    },
+    get callCount() {
+      return callCount;
+    },
+  };
+}
+
+/**
+ * The extractor stage between the failover gate and a dialect. A reply that
+ * called a function ends with `done` reason `tool_calls`; when the parser
+ * decides the reply is over before the upstream does, returning cancels the
+ * upstream through the generators' cleanup.
+ */
+export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling): AsyncGenerator<NeutralEvent> {
+  const parser = createToolCallParser(tooling);
+  for await (const event of events) {
+    if (event.type === "text") {
+      yield* parser.feed(event.text);
+      if (parser.isFinished) {
+        yield { type: "done", reason: "tool_calls" };
+        return;
+      }
+    } else if (event.type === "done" || event.type === "error") {
+      yield* parser.end();
+      yield event.type === "done" && event.reason === "stop" && parser.callCount > 0 ? { type: "done", reason: "tool_calls" } : event;
+      return;
+    } else {
+      yield event;
+    }
+  }
+}
+
+async function* unbatch(batches: AsyncIterable<EventBatch>): AsyncGenerator<NeutralEvent> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** Batches of one event, back to the shape the dialects consume. */
+async function* rebatch(events: AsyncIterable<NeutralEvent>): AsyncGenerator<EventBatch> {
+  for await (const event of events) yield [event];
+}
+
+/** Cuts a reply off after about `maxTokens` estimated tokens of text and reasoning, ending it with `length`. */
+export async function* limitOutputTokens(events: AsyncIterable<NeutralEvent>, maxTokens: number): AsyncGenerator<NeutralEvent> {
+  let left = maxTokens;
+  for await (const event of events) {
+    if (event.type === "text" || event.type === "reasoning") {
+      const cost = estimateTokens(event.text);
+      if (cost > left) {
+        const text = prefixWithinTokens(event.text, left);
+        if (text !== "") yield { ...event, text };
+        yield { type: "done", reason: "length" };
+        return;
+      }
+      left -= cost;
+    }
+    yield event;
+  }
+}
+
+/** The longest prefix of `text` that `estimateTokens` counts at most `tokens`, never splitting a surrogate pair. */
+function prefixWithinTokens(text: string, tokens: number): string {
+  let cjk = 0;
+  let other = 0;
+  let end = 0;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const width = code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+    const isCjk = isCjkCode(code);
+    if ((isCjk ? cjk + 1 : cjk) + Math.ceil((isCjk ? other : other + width) / 4) > tokens) break;
+    if (isCjk) cjk++;
+    else other += width;
+    end += width;
+  }
+  return text.slice(0, end);
+}
+
 // ── Client dialects: shared ─────────────────────────────────────────────────
 
 /** A whole reply, for clients that did not ask for a stream. */
@@ -2696,8 +2556,10 @@ function createUsageMeter(prompt: string) {
     },
   };
 }
-
-// ── Client dialect: OpenAI chat completions ─────────────────────────────────
+const optional = <T extends z.core.SomeType>(schema: T) => z.optional(schema);
+const nullish = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
+/** A string of at least one character; `message` ends the sentence "'field' …" when it is empty. */
+const nonEmptyString = (message: string) => z.string().check(z.minLength(1, message));
 
 const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
 const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean }]> = [
@@ -2756,6 +2618,105 @@ function formatZodIssue(issues: readonly z.core.$ZodIssue[], body: unknown): Htt
   return new HttpError(400, message, "invalid_request_error", isMissing ? "missing_required_parameter" : "invalid_value", path || null);
 }
 
+// ── Client dialect: OpenAI chat completions ─────────────────────────────────
+
+const ContentPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+
+const ToolCallSchema = z.looseObject({
+  id: optional(z.string()),
+  type: optional(z.string()),
+  function: z.looseObject({ name: z.string(), arguments: optional(z.string()) }),
+});
+
+const MessageSchema = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+  content: optional(z.union([z.string(), z.array(ContentPartSchema), z.null()])),
+  name: optional(z.string()),
+  tool_calls: nullish(z.array(ToolCallSchema)),
+  tool_call_id: optional(z.string()),
+});
+
+const FunctionToolSchema = z.looseObject({
+  type: z.string(),
+  function: optional(
+    z.looseObject({ name: nonEmptyString("must be a non-empty function name"), description: nullish(z.string()), parameters: optional(z.unknown()) }),
+  ),
+});
+
+const ChatRequestSchema = z.looseObject({
+  model: nonEmptyString("must be a non-empty string"),
+  messages: z.array(MessageSchema).check(z.minLength(1, "must contain at least one message")),
+  stream: nullish(z.boolean()),
+  stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
+  n: nullish(z.int()),
+  reasoning_effort: nullish(z.string()),
+  enable_thinking: nullish(z.boolean()),
+  web_search: nullish(z.boolean()),
+  enable_search: nullish(z.boolean()),
+  tools: nullish(z.array(FunctionToolSchema)),
+  tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])),
+  parallel_tool_calls: nullish(z.boolean()),
+});
+
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+type ChatMessage = z.infer<typeof MessageSchema>;
+function messageText(message: ChatMessage, index: number): string {
+  const content = message.content;
+  if (content === undefined || content === null) return "";
+  if (typeof content === "string") return content;
+  const texts: string[] = [];
+  content.forEach((part, partIndex) => {
+    if (part.type === "text" && typeof part.text === "string") texts.push(part.text);
+    else if (part.type === "text") {
+      throw new HttpError(400, `messages[${index}].content[${partIndex}] is a text part without a string "text".`, "invalid_request_error", "invalid_content", `messages[${index}].content[${partIndex}].text`);
+    } else {
+      const what = part.type === "image_url" || part.type === "image" ? "Image input" : `Content of type "${part.type}"`;
+      throw new HttpError(
+        400,
+        `${what} is not supported by qwenplug yet (messages[${index}].content[${partIndex}]); send text parts only.`,
+        "invalid_request_error",
+        "unsupported_content",
+        `messages[${index}].content[${partIndex}]`,
+      );
+    }
+  });
+  return texts.join("\n");
+}
+
+/** An OpenAI message list as neutral turns; malformed tool-call arguments are kept as the raw string. */
+function openAITurns(messages: readonly ChatMessage[]): NeutralTurn[] {
+  return messages.map((message, index): NeutralTurn => {
+    const text = messageText(message, index);
+    switch (message.role) {
+      case "system":
+      case "developer":
+        return { role: "system", text };
+      case "user":
+        return { role: "user", text };
+      case "assistant":
+        return {
+          role: "assistant",
+          text,
+          calls: (message.tool_calls ?? []).map((call) => {
+            const raw = call.function.arguments ?? "{}";
+            try {
+              return { name: call.function.name, arguments: JSON.parse(raw) as unknown };
+            } catch {
+              // Keep the raw string: the model should see what it sent, even if malformed.
+              return { name: call.function.name, arguments: raw };
+            }
+          }),
+        };
+      default:
+        return { role: "tool", text, label: message.name ?? message.tool_call_id ?? "tool" };
+    }
+  });
+}
+
+/** Flattens an OpenAI message list (see `flattenTurns`). */
+export function flattenMessages(messages: readonly ChatMessage[], maxChars: number, tooling: Tooling = NO_TOOLS): { prompt: string; droppedTurns: number } {
+  return flattenTurns(openAITurns(messages), tooling, maxChars);
+}
 /** An OpenAI request's tools, checked: only function tools, and a named tool_choice must be one of them. */
 function openAITooling(chat: ChatRequest): Tooling {
   const tools = (chat.tools ?? []).map((tool, index): NeutralTool => {
@@ -2834,6 +2795,42 @@ function openAIUsage(usage: Usage) {
 //
 // POST /v1/messages and /v1/messages/count_tokens, decoded into the same
 // NeutralRequest and encoded from the same neutral events as OpenAI chat.
+
+const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+
+/** Any content block; which fields a type needs is checked while decoding. */
+const AnthropicBlockSchema = z.looseObject({
+  type: z.string(),
+  text: optional(z.string()),
+  id: optional(z.string()),
+  name: optional(z.string()),
+  input: optional(z.unknown()),
+  tool_use_id: optional(z.string()),
+  content: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
+  is_error: optional(z.boolean()),
+});
+
+const AnthropicRequestSchema = z.looseObject({
+  model: nonEmptyString("must be a non-empty string"),
+  max_tokens: z.int().check(z.minimum(1, "must be at least 1")),
+  messages: z
+    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
+    .check(z.minLength(1, "must contain at least one message")),
+  system: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
+  stream: nullish(z.boolean()),
+  tools: optional(
+    z.array(
+      z.looseObject({ name: nonEmptyString("must be a non-empty tool name"), type: nullish(z.string()), description: optional(z.string()), input_schema: optional(z.unknown()) }),
+    ),
+  ),
+  tool_choice: optional(z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: optional(z.string()), disable_parallel_tool_use: optional(z.boolean()) })),
+  thinking: optional(z.looseObject({ type: z.string() })),
+});
+
+/** count_tokens takes a Messages request without max_tokens. */
+const AnthropicCountTokensSchema = z.extend(AnthropicRequestSchema, { max_tokens: optional(z.int()) });
+
+type AnthropicRequest = z.infer<typeof AnthropicCountTokensSchema>;
 
 /**
  * Anthropic clients ask for Claude models by name, some in the background
