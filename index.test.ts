@@ -365,9 +365,9 @@ describe("loadConfig", () => {
   test("several comma-separated master keys and alias overrides", () => {
     const config = loadConfig({ API_MASTER_KEY: "a-key, b-key,,", MODEL_ALIASES: "mine=tongyi-x, Qwen-Max=tongyi-y" });
     expect(config.masterKeyDigests.length).toBe(2);
-    expect(config.aliases.mine).toBe("tongyi-x");
-    expect(config.aliases["qwen-max"]).toBe("tongyi-y");
-    expect(loadConfig({ MODEL_ALIASES: '{"j":"tongyi-z"}' }).aliases.j).toBe("tongyi-z");
+    expect(config.aliases.get("mine")).toBe("tongyi-x");
+    expect(config.aliases.get("qwen-max")).toBe("tongyi-y");
+    expect(loadConfig({ MODEL_ALIASES: '{"j":"tongyi-z"}' }).aliases.get("j")).toBe("tongyi-z");
   });
 });
 

@@ -42,32 +42,32 @@ const PROBE_TIMEOUT_MS = 10_000;
  * display codes of §5.3 so names copied from the web UI work too.
  * MODEL_ALIASES overrides or extends this table.
  */
-const DEFAULT_CN_ALIASES: Readonly<Record<string, string>> = {
-  "qwen-max": "tongyi-qwen3-max-model",
-  "qwen3-max": "tongyi-qwen3-max-model",
-  "qwen-max-latest": "tongyi-qwen3-max-model",
-  "qwen-plus": "tongyi-qwen-plus-latest",
-  "qwen3-plus": "tongyi-qwen-plus-latest",
-  qwen: "tongyi-qwen-plus-latest",
-  "qwen3.5-plus": "tongyi-qwen35-plus-model",
-  "qwen-turbo": "tongyi-qwen3.5-flash",
-  "qwen-flash": "tongyi-qwen3.5-flash",
-  "qwen3.5-flash": "tongyi-qwen3.5-flash",
-  "qwen3-flash": "tongyi-qwen-flash",
-  "qwen3-coder": "tongyi-qwen3-coder",
-  "qwen3-coder-plus": "tongyi-qwen3-coder",
-  "qwen3-coder-flash": "tongyi-qwen3-coder-flash",
-  "qwen3-235b-a22b": "tongyi-qwen3-235b-a22b-instruct-2507",
-  "qwen3-30b-a3b": "tongyi-qwen3-30b-a3b-instruct-2507",
-  "qwen3-next-80b-a3b": "tongyi-qwen3-next-80b-a3b",
-  "qwen-vl-max": "tongyi-qwen3-vl-plus",
-  "qwen3-vl-plus": "tongyi-qwen3-vl-plus",
-  "qwen3-omni-flash": "tongyi-qwen3-omni-flash",
-  "gpt-4o": "tongyi-qwen3-max-model",
-  "gpt-4.1": "tongyi-qwen3-max-model",
-  "gpt-4o-mini": "tongyi-qwen3.5-flash",
-  "gpt-3.5-turbo": "tongyi-qwen3.5-flash",
-};
+const DEFAULT_CN_ALIASES: ReadonlyMap<string, string> = new Map([
+  ["qwen-max", "tongyi-qwen3-max-model"],
+  ["qwen3-max", "tongyi-qwen3-max-model"],
+  ["qwen-max-latest", "tongyi-qwen3-max-model"],
+  ["qwen-plus", "tongyi-qwen-plus-latest"],
+  ["qwen3-plus", "tongyi-qwen-plus-latest"],
+  ["qwen", "tongyi-qwen-plus-latest"],
+  ["qwen3.5-plus", "tongyi-qwen35-plus-model"],
+  ["qwen-turbo", "tongyi-qwen3.5-flash"],
+  ["qwen-flash", "tongyi-qwen3.5-flash"],
+  ["qwen3.5-flash", "tongyi-qwen3.5-flash"],
+  ["qwen3-flash", "tongyi-qwen-flash"],
+  ["qwen3-coder", "tongyi-qwen3-coder"],
+  ["qwen3-coder-plus", "tongyi-qwen3-coder"],
+  ["qwen3-coder-flash", "tongyi-qwen3-coder-flash"],
+  ["qwen3-235b-a22b", "tongyi-qwen3-235b-a22b-instruct-2507"],
+  ["qwen3-30b-a3b", "tongyi-qwen3-30b-a3b-instruct-2507"],
+  ["qwen3-next-80b-a3b", "tongyi-qwen3-next-80b-a3b"],
+  ["qwen-vl-max", "tongyi-qwen3-vl-plus"],
+  ["qwen3-vl-plus", "tongyi-qwen3-vl-plus"],
+  ["qwen3-omni-flash", "tongyi-qwen3-omni-flash"],
+  ["gpt-4o", "tongyi-qwen3-max-model"],
+  ["gpt-4.1", "tongyi-qwen3-max-model"],
+  ["gpt-4o-mini", "tongyi-qwen3.5-flash"],
+  ["gpt-3.5-turbo", "tongyi-qwen3.5-flash"],
+]);
 
 // ── Config ──────────────────────────────────────────────────────────────────
 
@@ -90,8 +90,9 @@ const fromEnv = <T>(parse: (raw: string | undefined, fail: (message: string) => 
 const intFromEnv = (name: string, min: number, max: number, fallback: number) =>
   fromEnv((raw, fail) => {
     if (raw === undefined || raw.trim() === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) return fail(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    // Digits only: Number() would also take "0x1F90", "1e3" or " 8082 ".
+    const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) return fail(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return value;
   });
 
@@ -128,7 +129,10 @@ const EnvSchema = z.object({
   QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
   QWEN_CN_REFERER: optionalString(),
   QWEN_INTL_BASE_URL: urlFromEnv("QWEN_INTL_BASE_URL", DEFAULT_INTL_BASE_URL),
-  QWEN_INTL_VERSION: fromEnv((raw) => (raw ?? "").trim() || DEFAULT_INTL_VERSION),
+  QWEN_INTL_VERSION: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim() || DEFAULT_INTL_VERSION;
+    return HEADER_UNSAFE.test(value) ? fail("QWEN_INTL_VERSION contains a line break; set it to a version such as 0.2.91.") : value;
+  }),
   QWEN_INTL_THINKING_FORMAT: choiceFromEnv("QWEN_INTL_THINKING_FORMAT", ["summary", "detail"] as const, "summary"),
   QWEN_INTL_THINKING_MODES: fromEnv((raw, fail) => {
     const [on, off, extra] = ((raw ?? "").trim() || "Thinking,Fast").split(",").map((s) => s.trim());
@@ -152,6 +156,7 @@ const EnvSchema = z.object({
   FAILOVER_HOLDBACK_CHARS: intFromEnv("FAILOVER_HOLDBACK_CHARS", 0, 10_000, 16),
   FAILOVER_HOLDBACK_MS: intFromEnv("FAILOVER_HOLDBACK_MS", 0, 60_000, 300),
   UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 100, 600_000, 120_000),
+  CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: choiceFromEnv("LOG_LEVEL", ["silent", "info", "debug"] as const, "info"),
 });
@@ -192,20 +197,22 @@ export interface Config {
   cnOrigin: string;
   cnReferer: string;
   cnAccounts: CnAccount[];
-  aliases: Record<string, string>;
+  aliases: ReadonlyMap<string, string>;
   intlBaseUrl: string;
   intlVersion: string;
   intlThinkingFormat: "summary" | "detail";
   intlThinkingModes: { on: string; off: string };
   intlSearchStyle: "auto_search" | "chat_type";
   intlAccounts: IntlAccount[];
-  intlAliases: Record<string, string>;
+  intlAliases: ReadonlyMap<string, string>;
   searchSources: "append" | "off";
   defaultUpstream: UpstreamName;
   maxBodyBytes: number;
   promptMaxChars: number;
   heartbeatMs: number;
   timeouts: UpstreamTimeouts;
+  /** How long a streaming client may read nothing before it is dropped and its account slot freed. */
+  clientStallMs: number;
   /** Requests one account may serve at once; more wait for a slot. */
   accountMaxInFlight: number;
   /** How long a request may wait for a free account slot. */
@@ -245,8 +252,9 @@ function cookieValue(cookie: string, name: string): string | undefined {
   return undefined;
 }
 
-function parseAliases(name: string, raw: string | undefined): Record<string, string> {
-  const aliases: Record<string, string> = {};
+/** Alias tables are Maps: a client's model name must never reach Object.prototype ("constructor", "__proto__"). */
+function parseAliases(name: string, raw: string | undefined): Map<string, string> {
+  const aliases = new Map<string, string>();
   if (raw === undefined || raw.trim() === "") return aliases;
   const text = raw.trim();
   if (text.startsWith("{")) {
@@ -258,7 +266,7 @@ function parseAliases(name: string, raw: string | undefined): Record<string, str
     }
     const result = z.record(z.string(), z.string().check(z.minLength(1))).safeParse(parsed);
     if (!result.success) throw new ConfigError(`${name} must map names to non-empty upstream model ids.`);
-    for (const [alias, target] of Object.entries(result.data)) aliases[alias.toLowerCase()] = target;
+    for (const [alias, target] of Object.entries(result.data)) aliases.set(alias.toLowerCase(), target);
     return aliases;
   }
   for (const pair of text.split(",")) {
@@ -268,7 +276,7 @@ function parseAliases(name: string, raw: string | undefined): Record<string, str
     if (eq <= 0 || alias === "" || target === "") {
       throw new ConfigError(`${name} has a malformed entry "${pair.trim()}"; use alias=upstream-id pairs separated by commas.`);
     }
-    aliases[alias.toLowerCase()] = target;
+    aliases.set(alias.toLowerCase(), target);
   }
   return aliases;
 }
@@ -310,6 +318,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const number = Number(match[1]);
       const trimmed = value.trim();
       if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
+      // CN_ACCOUNT_01_… and CN_ACCOUNT_1_… would silently be one account.
+      if (match[1] !== String(number)) throw new ConfigError(`${name}: write the account number without leading zeros (${name.replace(match[1] as string, String(number))}).`);
       if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
       if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
       const field = match[2] as string;
@@ -371,7 +381,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cnOrigin: e.QWEN_CN_ORIGIN,
     cnReferer: referer,
     cnAccounts,
-    aliases: { ...DEFAULT_CN_ALIASES, ...parseAliases("MODEL_ALIASES", e.MODEL_ALIASES) },
+    aliases: new Map([...DEFAULT_CN_ALIASES, ...parseAliases("MODEL_ALIASES", e.MODEL_ALIASES)]),
     intlBaseUrl: e.QWEN_INTL_BASE_URL,
     intlVersion: e.QWEN_INTL_VERSION,
     intlThinkingFormat: e.QWEN_INTL_THINKING_FORMAT,
@@ -385,6 +395,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     promptMaxChars: e.PROMPT_MAX_CHARS,
     heartbeatMs: e.HEARTBEAT_MS,
     timeouts: { connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS },
+    clientStallMs: e.CLIENT_STALL_TIMEOUT_MS,
     accountMaxInFlight: e.ACCOUNT_MAX_IN_FLIGHT,
     accountQueueTimeoutMs: e.ACCOUNT_QUEUE_TIMEOUT_MS,
     accountReprobeMs: e.ACCOUNT_REPROBE_MS,
@@ -394,11 +405,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     secrets: [
-      ...e.API_MASTER_KEY,
       ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...secretPartsOfCookie(a.cookie)]),
       ...cookies.values(),
       ...intlAccounts.flatMap((a) => [a.token, a.cookie, ...secretPartsOfCookie(a.cookie), ...Object.values(a.extraHeaders)]),
-    ].filter((s) => s.length >= 8),
+    ]
+      .filter((s) => s.length >= 8)
+      // A master key is redacted whatever its length: it is the one secret a client sends in every request.
+      .concat(e.API_MASTER_KEY),
   };
 }
 
@@ -450,8 +463,8 @@ export interface NeutralRequest {
   upstreamModel: string;
   thinking: boolean;
   search: boolean;
-  /** The flattened conversation, tool definitions included (see `flattenTurns`). */
-  prompt: string;
+  /** The conversation; the adapter turns it into its own prompt (`UpstreamAdapter.prepare`). */
+  turns: readonly NeutralTurn[];
   tooling: Tooling;
   stream: boolean;
   includeUsage: boolean;
@@ -460,6 +473,11 @@ export interface NeutralRequest {
    * on estimated tokens: the reply is cut and ends with reason `length`.
    */
   maxOutputTokens?: number;
+}
+
+/** A request as an adapter sends it: the conversation flattened into one prompt, tool definitions included. */
+export interface UpstreamRequest extends NeutralRequest {
+  prompt: string;
 }
 
 /** The closed set of failure kinds shared by adapters, pool and dialects. */
@@ -831,11 +849,18 @@ export interface UpstreamAdapter {
   /** The variable a user refreshes when account n is logged out. */
   credentialVar(number: number): string;
   /**
+   * The request in this upstream's terms (today: the conversation flattened
+   * into one prompt). Runs before anything is sent, so a conversation that
+   * cannot fit is refused with a 400 here.
+   */
+  prepare(req: NeutralRequest): UpstreamRequest;
+  /**
    * One completion on one account, as neutral events. Yields exactly one
    * terminal event (`done` or `error`) unless the signal aborts, in which case
-   * it ends quietly. Always cleans up the upstream chat it created.
+   * it ends quietly. Never throws: whatever goes wrong becomes an `error`
+   * event. Always cleans up the upstream chat it created.
    */
-  complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch>;
+  complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch>;
   /** The live model list, cached, one fetch in flight at a time; undefined if unreachable. */
   liveModels(): Promise<UpstreamModel[] | undefined>;
   /** Maps a client model name (suffixes stripped) to an upstream id, or undefined if unknown. */
@@ -931,7 +956,9 @@ const TIMEOUT_PHASES = {
  * One timer per upstream attempt, through three phases (connect, first
  * byte, idle), each with its own limit. `touch()` only records the time; the
  * timer re-arms itself lazily instead of being reset on every chunk.
- * Aborting the returned signal cancels the fetch.
+ * Aborting the returned signal cancels the fetch. While `paused` (the
+ * consumer has not asked for more, so nothing is being read) the clock does
+ * not run against the upstream: a slow client is not a silent upstream.
  */
 function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
   const controller = new AbortController();
@@ -943,8 +970,9 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
   const onParentAbort = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener("abort", onParentAbort, { once: true });
+  let isPaused = false;
   const check = () => {
-    const idle = Date.now() - lastActivity;
+    const idle = isPaused ? 0 : Date.now() - lastActivity;
     if (idle >= limitMs) {
       const { variable, what } = TIMEOUT_PHASES[phase];
       fired = { kind: "timeout", message: `Qwen ${what} within ${limitMs} ms (${variable}).` };
@@ -957,6 +985,13 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
   return {
     signal: controller.signal,
     touch() {
+      lastActivity = Date.now();
+    },
+    pause() {
+      isPaused = true;
+    },
+    resume() {
+      isPaused = false;
       lastActivity = Date.now();
     },
     enter(next: "firstByte" | "idle") {
@@ -1053,7 +1088,12 @@ async function* readUpstreamStream(
       } catch (err) {
         terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
-      if (out.length > 0 && terminal === undefined) yield out.splice(0);
+      if (out.length > 0 && terminal === undefined) {
+        // Suspended here until the consumer asks for more: that wait is the client's, not the upstream's.
+        watchdog.pause();
+        yield out.splice(0);
+        watchdog.resume();
+      }
       if (chunk.done) break;
     }
   } finally {
@@ -1063,14 +1103,36 @@ async function* readUpstreamStream(
   yield [...out, terminal];
 }
 
+/**
+ * The adapter contract enforced in one place: whatever still escapes an
+ * adapter becomes an `error` event, so the gate and the pool see a failure,
+ * never an exception.
+ */
+function completeSafely(adapter: UpstreamAdapter, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  return (async function* () {
+    try {
+      yield* adapter.complete(req, account, signal);
+    } catch (err) {
+      if (!signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }];
+    }
+  })();
+}
+
 /** Classifies a non-stream answer by body and status; `fromJson` knows the upstream's JSON errors. */
 async function failureFromHttpAnswer(
   response: Response,
   label: string,
   refreshHint: string,
   fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
+  watchdog?: Watchdog,
 ): Promise<UpstreamFailure> {
-  const body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+  let body: string;
+  try {
+    body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+  } catch (err) {
+    // A reset or stalled error body is still an upstream failure, never an exception out of the adapter.
+    return watchdog?.failure() ?? { kind: "upstream", message: `Qwen answered ${label} with HTTP ${actualStatus(response)} and its body broke off (${errorName(err)}).` };
+  }
   const status = actualStatus(response);
   if (looksLikeWaf(body)) {
     return {
@@ -1213,6 +1275,11 @@ export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, ma
   return { prompt, droppedTurns: dropped.size };
 }
 
+/** The `prepare` of both web chats: the conversation flattened within the prompt budget. */
+const flattenedRequest =
+  (maxChars: number) =>
+  (req: NeutralRequest): UpstreamRequest => ({ ...req, prompt: flattenTurns(req.turns, req.tooling, maxChars).prompt });
+
 function promptTooLong(chars: number, maxChars: number): HttpError {
   return new HttpError(
     400,
@@ -1264,7 +1331,7 @@ function describeTools(tooling: Tooling): string {
 // ── Upstream: CN (千问 web chat, /dialog protocol) ───────────────────────────
 
 /** Bodies the G1 protocol expects (UPSTREAMS §1.5). */
-function cnConversationBody(req: NeutralRequest): string {
+function cnConversationBody(req: UpstreamRequest): string {
   const searchType = req.search ? "depth" : "";
   return JSON.stringify({
     mode: "chat",
@@ -1422,7 +1489,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     };
   }
 
-  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
     const watchdog = createWatchdog(signal, config.timeouts);
     let sessionId: string | undefined;
@@ -1442,7 +1509,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       }
       const contentType = response.headers.get("content-type") ?? "";
       if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        yield [{ type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) }];
+        yield [{ type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n), watchdog) }];
         return;
       }
       const decoder = createDecoder(req, n, (id) => (sessionId = id));
@@ -1498,18 +1565,19 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     // CN fails before the first text (NOT_LOGIN, WAF) or at the very end.
     canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
+    prepare: flattenedRequest(config.promptMaxChars),
     complete,
     liveModels: models,
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const liveMatch = findLiveModel(live, lower);
       if (liveMatch) return liveMatch.id;
-      const alias = config.aliases[lower];
+      const alias = config.aliases.get(lower);
       if (alias !== undefined) return alias;
       if (/^tongyi-/.test(lower)) return name;
       return undefined;
     },
-    aliasNames: () => Object.keys(config.aliases),
+    aliasNames: () => [...config.aliases.keys()],
     probe: (account) =>
       runProbe(
         () =>
@@ -1532,18 +1600,20 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
  * Client names → a model family; the newest live id of that family serves it
  * (UPSTREAMS §5.4). The fallback is used while the live list is unreachable.
  */
-const INTL_FAMILIES: Readonly<Record<string, { pattern: RegExp; fallback: string }>> = {
-  max: { pattern: /^qwen([\d.]*)-max$/, fallback: "qwen3.7-max" },
-  plus: { pattern: /^qwen([\d.]*)-plus$/, fallback: "qwen3.7-plus" },
-  flash: { pattern: /^qwen([\d.]*)-flash$/, fallback: "qwen3.5-flash" },
-  coder: { pattern: /^qwen([\d.]*)-coder-plus$/, fallback: "qwen3-coder-plus" },
-};
-const INTL_FAMILY_ALIASES: Readonly<Record<string, string>> = {
-  "qwen-max": "max", "qwen3-max": "max", "qwen-max-latest": "max", "gpt-4o": "max", "gpt-4.1": "max", o3: "max",
-  "qwen-plus": "plus", "qwen3-plus": "plus", qwen: "plus",
-  "qwen-turbo": "flash", "qwen-flash": "flash", "gpt-4o-mini": "flash", "gpt-3.5-turbo": "flash",
-  "qwen3-coder": "coder", "qwen-coder": "coder",
-};
+const INTL_FAMILIES: ReadonlyMap<string, { pattern: RegExp; fallback: string }> = new Map([
+  ["max", { pattern: /^qwen([\d.]*)-max$/, fallback: "qwen3.7-max" }],
+  ["plus", { pattern: /^qwen([\d.]*)-plus$/, fallback: "qwen3.7-plus" }],
+  ["flash", { pattern: /^qwen([\d.]*)-flash$/, fallback: "qwen3.5-flash" }],
+  ["coder", { pattern: /^qwen([\d.]*)-coder-plus$/, fallback: "qwen3-coder-plus" }],
+]);
+const INTL_FAMILY_ALIASES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    max: ["qwen-max", "qwen3-max", "qwen-max-latest", "gpt-4o", "gpt-4.1", "o3"],
+    plus: ["qwen-plus", "qwen3-plus", "qwen"],
+    flash: ["qwen-turbo", "qwen-flash", "gpt-4o-mini", "gpt-3.5-turbo"],
+    coder: ["qwen3-coder", "qwen-coder"],
+  }).flatMap(([family, names]) => names.map((name): [string, string] => [name, family])),
+);
 
 /** "3.8" → [3, 8]; compares versions numerically so qwen3.10 beats qwen3.9. */
 function compareVersions(a: string, b: string): number {
@@ -1715,7 +1785,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     return { failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
   }
 
-  function completionBody(req: NeutralRequest, chatId: string): string {
+  function completionBody(req: UpstreamRequest, chatId: string): string {
     const chatType = chatTypeOf(req);
     const seconds = Math.floor(Date.now() / 1000);
     return JSON.stringify({
@@ -1843,7 +1913,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     };
   }
 
-  async function* complete(req: NeutralRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
     const watchdog = createWatchdog(signal, config.timeouts);
     const chatIds: string[] = [];
@@ -1875,11 +1945,17 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           return;
         }
         let code: string | undefined;
-        const failure = await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => {
-          const found = failureFromJson(json, n);
-          code = found?.code;
-          return found;
-        });
+        const failure = await failureFromHttpAnswer(
+          response,
+          label(n),
+          refreshHint(n),
+          (json) => {
+            const found = failureFromJson(json, n);
+            code = found?.code;
+            return found;
+          },
+          watchdog,
+        );
         if ((code === "Not_Found" || code === "CHAT_NOT_FOUND") && attempt === 0) continue;
         yield [{ type: "error", failure }];
         return;
@@ -1930,21 +2006,22 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     accounts: config.intlAccounts,
     canFailAfterText: true,
     credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`,
+    prepare: flattenedRequest(config.promptMaxChars),
     complete,
     liveModels: models,
     resolveModel(name, live) {
       const lower = name.toLowerCase();
-      const userAlias = config.intlAliases[lower];
+      const userAlias = config.intlAliases.get(lower);
       if (userAlias !== undefined) return userAlias;
       const liveMatch = findLiveModel(live, lower);
       if (liveMatch) return liveMatch.id;
-      const familyName = INTL_FAMILY_ALIASES[lower];
-      const family = familyName === undefined ? undefined : INTL_FAMILIES[familyName];
+      const familyName = INTL_FAMILY_ALIASES.get(lower);
+      const family = familyName === undefined ? undefined : INTL_FAMILIES.get(familyName);
       if (family) return (live && newestOfFamily(live, family.pattern)) ?? family.fallback;
       // Without a live list there is nothing to check against: let the upstream judge.
       return live === undefined ? name : undefined;
     },
-    aliasNames: () => [...Object.keys(INTL_FAMILY_ALIASES), ...Object.keys(config.intlAliases)],
+    aliasNames: () => [...INTL_FAMILY_ALIASES.keys(), ...config.intlAliases.keys()],
     probe: (account) =>
       runProbe(
         () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, `${base}/`), signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
@@ -2034,6 +2111,18 @@ const isRetryable = (failure: UpstreamFailure) =>
   isAccountLevel(failure) || failure.kind === "upstream" || failure.kind === "truncated" || failure.kind === "timeout";
 
 const MAX_BACKOFF_SEC = 3600;
+/** The longest any upstream figure may rest an account (a quota's `num` hours included), so no number rests it forever. */
+const MAX_REST_SEC = 24 * 3600;
+/** Plain upstream failures (5xx, truncated, timeouts) in a row before an account rests, and its first rest. */
+const UPSTREAM_STRIKES_BEFORE_REST = 3;
+const UPSTREAM_REST_SEC = 30;
+
+/** A finite number of seconds from 1 to MAX_REST_SEC, whatever an upstream said. */
+const restSeconds = (seconds: number | undefined, fallback: number): number =>
+  Math.min(MAX_REST_SEC, Math.max(1, seconds !== undefined && Number.isFinite(seconds) ? seconds : fallback));
+
+/** How one attempt ended, for the pool's books: an attempt the client aborted counts neither way. */
+export type AttemptOutcome = { kind: "success" } | { kind: "failure"; failure: UpstreamFailure } | { kind: "aborted" };
 
 export interface PoolOptions {
   maxInFlight: number;
@@ -2043,13 +2132,78 @@ export interface PoolOptions {
   log?: (line: string) => void;
 }
 
+/** An account's health after a failure: rate, quota, WAF and repeated plain failures rest it, with backoff. */
+function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: number): void {
+  if (state.health === "invalid") return;
+  const isPlain = !isAccountLevel(failure);
+  if (isPlain && !isRetryable(failure)) return; // the request's fault (bad input, content filter), not the account's
+  state.strikes++;
+  let seconds: number;
+  if (failure.kind === "quota") seconds = restSeconds(failure.retryAfterSec, 3600);
+  else if (isPlain) {
+    if (state.strikes < UPSTREAM_STRIKES_BEFORE_REST) return;
+    seconds = Math.min(MAX_BACKOFF_SEC, UPSTREAM_REST_SEC * 2 ** (state.strikes - UPSTREAM_STRIKES_BEFORE_REST));
+  } else seconds = Math.min(MAX_BACKOFF_SEC, restSeconds(failure.retryAfterSec, 60) * 2 ** (state.strikes - 1));
+  state.health = "cooling";
+  state.until = Math.max(state.until, t + seconds * 1000);
+}
+
+/**
+ * Requests waiting for a slot, oldest first. A freed slot wakes the oldest
+ * waiter that may use that account (waking all would make every waiter
+ * re-queue on every release); a change of health wakes all.
+ */
+function createWaitQueue() {
+  const waiters: Array<{ exclude: ReadonlySet<number>; wake: () => void }> = [];
+  return {
+    /** Resolves when woken, after `ms`, or when the signal aborts. */
+    wait(exclude: ReadonlySet<number>, ms: number, signal: AbortSignal): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const waiter = { exclude, wake: () => done() };
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          const index = waiters.indexOf(waiter);
+          if (index !== -1) waiters.splice(index, 1);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener("abort", done, { once: true });
+        waiters.push(waiter);
+      });
+    },
+    wakeFor(number: number): void {
+      waiters.find((w) => !w.exclude.has(number))?.wake();
+    },
+    wakeAll(): void {
+      for (const waiter of [...waiters]) waiter.wake();
+    },
+  };
+}
+
+/** What /status shows of an account: numbers and states, never secrets. */
+function accountSnapshot(state: AccountState, t: number) {
+  return {
+    number: state.account.number,
+    state: state.health,
+    in_flight: state.inFlight,
+    successes: state.successes,
+    failures: state.failures,
+    last_error_kind: state.lastFailure?.kind ?? null,
+    last_error_at: state.lastErrorAt === undefined ? null : new Date(state.lastErrorAt).toISOString(),
+    available_in_s: state.health === "healthy" ? 0 : Math.max(0, Math.ceil((state.until - t) / 1000)),
+    ttft_ms: state.ttftMs.percentiles(),
+  };
+}
+
 /**
  * One pool per upstream. Healthy accounts serve, least-loaded first, up to
  * `maxInFlight` requests each; beyond that a request waits for a slot. An
  * auth failure is confirmed with a liveness probe before the account is
  * marked invalid (so one blip does not kill it); invalid accounts are probed
  * again every `reprobeMs` and come back when fixed upstream. Rate limits,
- * quota and WAF blocks cool an account down, with backoff.
+ * quota, WAF blocks and repeated upstream failures cool an account down, with
+ * backoff; one timer wakes the waiters when the earliest cooldown ends.
  */
 export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar" | "probe">, options: PoolOptions) {
   const now = options.now ?? Date.now;
@@ -2066,14 +2220,27 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     ttftMs: createSampleWindow(),
   }));
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
-  // Requests waiting for a slot, oldest first. A freed slot wakes one of them
-  // (waking all would make every waiter re-queue on every release); a change
-  // of health wakes all, since it may free or close several.
-  const waiters: Array<() => void> = [];
-  const wakeOne = () => waiters.shift()?.();
-  const wakeAll = () => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
+  const queue = createWaitQueue();
+  let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
+
+  /** Keeps one timer armed at the earliest cooldown end, so waiters learn of it without polling. */
+  function armCooldownTimer(): void {
+    const ends = states.filter((s) => s.health === "cooling" && !s.isProbing).map((s) => s.until);
+    const at = ends.length > 0 ? Math.min(...ends) : undefined;
+    if (cooldownTimer !== undefined && cooldownTimer.at === at) return;
+    if (cooldownTimer !== undefined) clearTimeout(cooldownTimer.timer);
+    cooldownTimer = undefined;
+    if (at === undefined) return;
+    const timer = setTimeout(() => {
+      cooldownTimer = undefined;
+      refresh(now());
+      queue.wakeAll();
+      armCooldownTimer();
+    }, Math.max(0, at - now()));
+    // A cooldown alone must not keep the process alive.
+    timer.unref?.();
+    cooldownTimer = { at, timer };
+  }
 
   function probe(state: AccountState): void {
     if (state.isProbing) return;
@@ -2091,7 +2258,8 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.until = now() + options.reprobeMs;
       }
       log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
-      wakeAll();
+      armCooldownTimer();
+      queue.wakeAll();
     });
   }
 
@@ -2131,48 +2299,33 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         }
         const wait = deadline - now();
         if (!isFull || wait <= 0 || signal.aborted) return undefined;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", done);
-            const index = waiters.indexOf(done);
-            if (index !== -1) waiters.splice(index, 1);
-            resolve();
-          };
-          const timer = setTimeout(done, wait);
-          signal.addEventListener("abort", done, { once: true });
-          waiters.push(done);
-        });
+        await queue.wait(exclude, wait, signal);
       }
     },
-    release(state: AccountState, failure: UpstreamFailure | undefined, ttftMs: number | undefined): void {
+    release(state: AccountState, outcome: AttemptOutcome, ttftMs: number | undefined): void {
       state.inFlight--;
       if (ttftMs !== undefined) state.ttftMs.add(ttftMs);
-      if (failure === undefined) {
+      if (outcome.kind === "success") {
         state.successes++;
         state.strikes = 0;
-        wakeOne();
-        return;
-      }
-      state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
-      state.lastFailure = failure;
-      state.lastErrorAt = now();
-      if (failure.kind === "auth") {
-        // Rest the account while a liveness call decides whether it is really logged out.
-        if (state.health === "healthy") {
-          state.health = "cooling";
-          state.until = now() + (failure.retryAfterSec ?? AUTH_COOLDOWN_SEC) * 1000;
+      } else if (outcome.kind === "failure") {
+        const { failure } = outcome;
+        state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
+        state.lastFailure = failure;
+        state.lastErrorAt = now();
+        if (failure.kind === "auth") {
+          // Rest the account while a liveness call decides whether it is really logged out.
+          if (state.health === "healthy") {
+            state.health = "cooling";
+            state.until = now() + restSeconds(failure.retryAfterSec, AUTH_COOLDOWN_SEC) * 1000;
+          }
+          probe(state);
+        } else {
+          restAfterFailure(state, failure, now());
         }
-        probe(state);
-      } else if (isAccountLevel(failure) && state.health !== "invalid") {
-        state.strikes++;
-        const base = failure.retryAfterSec ?? 60;
-        const seconds = failure.kind === "quota" ? base : Math.min(MAX_BACKOFF_SEC, base * 2 ** (state.strikes - 1));
-        state.health = "cooling";
-        state.until = Math.max(state.until, now() + seconds * 1000);
+        armCooldownTimer();
       }
-      // The slot is free either way; a cooling account may close it for the waiter, who then waits again.
-      wakeOne();
+      if (state.health === "healthy") queue.wakeFor(state.account.number);
     },
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
     unavailable(): UpstreamFailure {
@@ -2195,26 +2348,154 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         retryAfterSec: cooling.length > 0 ? Math.max(1, Math.ceil((Math.min(...cooling) - t) / 1000)) : isAllInvalid ? undefined : 1,
       };
     },
-    /** Per-account figures for /status: numbers and states, never secrets. */
+    /** Per-account figures for /status. */
     snapshot() {
       const t = now();
       refresh(t);
-      return states.map((state) => ({
-        number: state.account.number,
-        state: state.health,
-        in_flight: state.inFlight,
-        successes: state.successes,
-        failures: state.failures,
-        last_error_kind: state.lastFailure?.kind ?? null,
-        last_error_at: state.lastErrorAt === undefined ? null : new Date(state.lastErrorAt).toISOString(),
-        available_in_s: state.health === "healthy" ? 0 : Math.max(0, Math.ceil((state.until - t) / 1000)),
-        ttft_ms: state.ttftMs.percentiles(),
-      }));
+      return states.map((state) => accountSnapshot(state, t));
     },
   };
 }
 
 type Pool = ReturnType<typeof createPool>;
+
+// ── Failover gate ───────────────────────────────────────────────────────────
+//
+// Between adapter and stages: it holds events until a reply is safe to commit
+// to the client, and on a retryable failure before that point starts the same
+// request on another account. After the commit point it passes events through.
+
+export interface GateOptions {
+  adapter: UpstreamAdapter;
+  pool: Pool;
+  maxAttempts: number;
+  holdbackChars: number;
+  holdbackMs: number;
+  debug: (line: string) => void;
+  /** Called once an attempt has its account, before the upstream is asked. */
+  onAttempt?: (account: Account) => void;
+}
+
+/**
+ * Events held until the commit point: `commitChars` characters of text or
+ * reasoning, `holdMs` after the first of them, or the end of the reply,
+ * whichever comes first. With `commitChars` 1 the first character commits.
+ */
+function createHoldback(commitChars: number, holdMs: number) {
+  const held: NeutralEvent[] = [];
+  let heldChars = 0;
+  let holdUntil = 0;
+  let isCommitted = false;
+  return {
+    get isCommitted() {
+      return isCommitted;
+    },
+    /** Milliseconds until held text must go out anyway; undefined while nothing waits on the clock. */
+    msLeft(): number | undefined {
+      return isCommitted || heldChars === 0 || !Number.isFinite(commitChars) ? undefined : holdUntil - performance.now();
+    },
+    /** Takes a batch; returns what may go to the client now. */
+    add(batch: EventBatch): EventBatch {
+      if (isCommitted) return batch;
+      held.push(...batch);
+      for (const event of batch) {
+        if (event.type === "text" || event.type === "reasoning") {
+          if (heldChars === 0) holdUntil = performance.now() + holdMs;
+          heldChars += event.text.length;
+        }
+        if (heldChars >= commitChars || event.type === "done" || event.type === "error") isCommitted = true;
+      }
+      return isCommitted ? held.splice(0) : [];
+    },
+    commit(): EventBatch {
+      isCommitted = true;
+      return held.splice(0);
+    },
+  };
+}
+
+/**
+ * Runs a request on the pool, moving to another account on a retryable
+ * failure before the commit point, up to FAILOVER_MAX_ATTEMPTS attempts.
+ * Ends with one terminal event, or quietly when `signal` aborts.
+ */
+export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const maxAttempts = Math.min(gate.maxAttempts, Math.max(1, gate.pool.size));
+  const tried = new Set<number>();
+  let lastFailure: UpstreamFailure | undefined;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const state = await gate.pool.acquire(tried, signal);
+    if (state === undefined) break;
+    tried.add(state.account.number);
+    gate.onAttempt?.(state.account);
+    const retryAfter = yield* runAttempt(req, gate, state, signal, attempt + 1 < maxAttempts);
+    if (retryAfter === undefined) return;
+    lastFailure = retryAfter;
+  }
+  if (!signal.aborted) yield [{ type: "error", failure: lastFailure ?? gate.pool.unavailable() }];
+}
+
+type AccountSlot = NonNullable<Awaited<ReturnType<Pool["acquire"]>>>;
+
+/**
+ * One attempt on one account. Returns the failure when the request should
+ * move to another account, else undefined. A non-streamed reply reaches the
+ * client only at its end, so it is held whole; a stream is held past its first
+ * character only where replies can fail after it (chat.qwen.ai), and only when
+ * another attempt is left.
+ *
+ * Its `finally` is the attempt's clean-up: it aborts the attempt's upstream
+ * request first (a read still pending would otherwise hold up the adapter's
+ * return until the upstream sends again), then lets the adapter clean up, then
+ * gives the slot back with the attempt's outcome.
+ */
+async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: AccountSlot, signal: AbortSignal, canRetry: boolean): AsyncGenerator<EventBatch, UpstreamFailure | undefined> {
+  const attemptAbort = new AbortController();
+  const onAbort = () => attemptAbort.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  const isHoldingAll = canRetry && !req.stream;
+  const isHolding = isHoldingAll || (canRetry && gate.adapter.canFailAfterText && gate.holdbackChars > 0 && gate.holdbackMs > 0);
+  const hold = createHoldback(isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? gate.holdbackChars : 1, gate.holdbackMs);
+  const upstream = completeSafely(gate.adapter, req, slot.account, attemptAbort.signal);
+  const started = performance.now();
+  let outcome: AttemptOutcome = { kind: "aborted" };
+  let ttftMs: number | undefined;
+  let pending: Promise<IteratorResult<EventBatch>> | undefined;
+  try {
+    for (;;) {
+      pending ??= upstream.next();
+      const msLeft = hold.msLeft();
+      const result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
+      if (result === undefined) {
+        yield hold.commit(); // held long enough
+        continue;
+      }
+      pending = undefined;
+      if (result.done) break;
+      for (const event of result.value) {
+        if (event.type === "error") outcome = { kind: "failure", failure: event.failure };
+        else if (event.type === "done") outcome = { kind: "success" };
+        else if (event.type === "text" || event.type === "reasoning") ttftMs ??= performance.now() - started;
+      }
+      if (outcome.kind === "failure" && !hold.isCommitted && canRetry && isRetryable(outcome.failure) && !signal.aborted) {
+        gate.debug(`${req.upstream} account ${slot.account.number} failed with ${outcome.failure.kind} before the commit point; trying another account`);
+        return outcome.failure;
+      }
+      const out = hold.add(result.value);
+      if (out.length > 0) yield out;
+    }
+    // An upstream that ended without a terminal event (the request was aborted) leaves nothing to hold for.
+    const rest = hold.commit();
+    if (rest.length > 0) yield rest;
+    return undefined;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    attemptAbort.abort(new Error("attempt over"));
+    await upstream.return(undefined);
+    gate.pool.release(slot, outcome, ttftMs);
+  }
+}
 
 // ── Stages: tool calls and output limits ────────────────────────────────────
 /**
@@ -2505,6 +2786,11 @@ function prefixWithinTokens(text: string, tokens: number): string {
 }
 
 // ── Client dialects: shared ─────────────────────────────────────────────────
+//
+// Each client dialect (OpenAI chat, Anthropic Messages) is the same four
+// things: decode a request into a NeutralRequest, encode the event stream,
+// encode one whole reply, shape an error. Routes pick a dialect; nothing else
+// knows which one is in use.
 
 /** A whole reply, for clients that did not ask for a stream. */
 interface CollectedReply {
@@ -2516,10 +2802,10 @@ interface CollectedReply {
 }
 
 /**
- * How one client dialect writes a reply. Everything around it (the upstream,
- * the failover gate, the tool-call extractor, heartbeats, cancellation, logs)
- * is shared by `serveCompletion`; a dialect only turns neutral events into its
- * wire format.
+ * How one client dialect writes one reply. Everything around it (the
+ * upstream, the failover gate, the stages, heartbeats, cancellation, logs) is
+ * shared by the serve functions; an encoder only turns neutral events into
+ * its wire format.
  */
 interface ReplyEncoder {
   /** The response id, also sent as x-request-id. */
@@ -2528,8 +2814,8 @@ interface ReplyEncoder {
   readonly heartbeat: string;
   /** The whole reply as one JSON body. */
   body(reply: CollectedReply): string;
-  /** What a committed stream starts with. */
-  open(): string;
+  /** What a committed stream starts with; `promptTokens` is the estimate known at that point. */
+  open(promptTokens: number): string;
   text(text: string): string;
   reasoning(text: string): string;
   toolCall(call: ToolCall): string;
@@ -2539,42 +2825,25 @@ interface ReplyEncoder {
   error(err: HttpError): string;
 }
 
-/** Usage from the upstream if it reported any, else a local estimate (CN reports none). */
-function createUsageMeter(prompt: string) {
-  let reported: Usage | undefined;
-  let completion = 0;
-  let reasoning = 0;
-  return {
-    observe(event: NeutralEvent) {
-      if (event.type === "text") completion += estimateTokens(event.text);
-      else if (event.type === "reasoning") reasoning += estimateTokens(event.text);
-      else if (event.type === "tool_call") completion += estimateTokens(event.call.name + event.call.argumentsJson);
-      else if (event.type === "usage") reported = event.usage;
-    },
-    total(): Usage {
-      return reported ?? { promptTokens: estimateTokens(prompt), completionTokens: completion + reasoning, reasoningTokens: reasoning };
-    },
-  };
+/** The upstream, model id and switches a client's model name resolves to. */
+type ResolvedModel = Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search">;
+
+/** Resolves a model name; explicit request fields win over the name's suffix. Throws a 404 for an unknown name. */
+type ModelResolver = (requested: string, explicit: { thinking?: boolean; search?: boolean }) => Promise<ResolvedModel>;
+
+interface Dialect {
+  /** A request body as a NeutralRequest; bad input throws a 400 (an unknown model a 404). */
+  decode(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest>;
+  /** The writer of one reply. */
+  encoder(req: NeutralRequest): ReplyEncoder;
+  /** An error as this dialect's JSON body. */
+  errorBody(err: HttpError): string;
 }
+
 const optional = <T extends z.core.SomeType>(schema: T) => z.optional(schema);
 const nullish = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
 /** A string of at least one character; `message` ends the sentence "'field' …" when it is empty. */
 const nonEmptyString = (message: string) => z.string().check(z.minLength(1, message));
-
-const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
-const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean }]> = [
-  ["-thinking-search", { thinking: true, search: true }],
-  ["-thinking", { thinking: true, search: false }],
-  ["-search", { thinking: false, search: true }],
-];
-
-function splitModelSuffix(model: string): { base: string; thinking: boolean; search: boolean } {
-  const lower = model.toLowerCase();
-  for (const [suffix, flags] of MODEL_SUFFIXES) {
-    if (lower.endsWith(suffix) && lower.length > suffix.length) return { base: model.slice(0, -suffix.length), ...flags };
-  }
-  return { base: model, thinking: false, search: false };
-}
 
 /** A request body checked against a schema; the first problem becomes a 400 that names the field. */
 function parseBody<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
@@ -2736,6 +3005,24 @@ function openAITooling(chat: ChatRequest): Tooling {
   return { tools, choice, parallel: chat.parallel_tool_calls !== false };
 }
 
+const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
+
+/** An OpenAI chat request as a NeutralRequest. */
+async function decodeOpenAIChat(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
+  const chat = parseBody(ChatRequestSchema, body);
+  if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
+    throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
+  }
+  const tooling = openAITooling(chat);
+  const turns = openAITurns(chat.messages);
+  const effort = chat.reasoning_effort?.toLowerCase();
+  const model = await resolveModel(chat.model, {
+    thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : undefined),
+    search: chat.web_search ?? chat.enable_search ?? undefined,
+  });
+  return { ...model, turns, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
+}
+
 /**
  * The OpenAI chat wire format. Chunks are built from strings with the
  * constant part made once per request, so the hot path only stringifies the
@@ -2790,6 +3077,8 @@ function openAIUsage(usage: Usage) {
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
 }
+
+const openAIChat: Dialect = { decode: decodeOpenAIChat, encoder: createOpenAIEncoder, errorBody };
 
 // ── Client dialect: Anthropic Messages ──────────────────────────────────────
 //
@@ -2914,6 +3203,23 @@ function anthropicTooling(request: AnthropicRequest): { tooling: Tooling; search
   return { tooling: { tools, choice, parallel: raw?.disable_parallel_tool_use !== true }, search };
 }
 
+/** max_tokens is required by the API; the web chat cannot take it, so `limitOutputTokens` enforces it. */
+async function decodeAnthropicMessages(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
+  const request = parseBody(AnthropicRequestSchema, body);
+  const { tooling, search } = anthropicTooling(request);
+  const turns = anthropicTurns(request);
+  const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
+  const model = await resolveModel(claudeStandIn(request.model), { thinking, search });
+  return { ...model, clientModel: request.model, turns, tooling, stream: request.stream === true, includeUsage: true, maxOutputTokens: request.max_tokens };
+}
+
+/** An estimate, like every CN count: the whole conversation flattened as the upstream would see it, with no budget applied. */
+function countAnthropicTokens(body: unknown): Response {
+  const request = parseBody(AnthropicCountTokensSchema, body);
+  const { prompt } = flattenTurns(anthropicTurns(request), anthropicTooling(request).tooling, Number.MAX_SAFE_INTEGER);
+  return jsonResponse(200, JSON.stringify({ input_tokens: estimateTokens(prompt) }));
+}
+
 const ANTHROPIC_STOP_REASONS: Readonly<Record<FinishReason, string>> = {
   stop: "end_turn",
   tool_calls: "tool_use",
@@ -2933,10 +3239,6 @@ function anthropicErrorType(status: number): string {
 }
 
 const anthropicErrorBody = (err: HttpError) => JSON.stringify({ type: "error", error: { type: anthropicErrorType(err.status), message: err.message } });
-
-function anthropicErrorResponse(err: HttpError): Response {
-  return jsonResponse(err.status, anthropicErrorBody(err), err.headers);
-}
 
 function anthropicUsage(usage: Usage) {
   return { input_tokens: usage.promptTokens, output_tokens: usage.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
@@ -2974,8 +3276,8 @@ function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
   return {
     id,
     heartbeat: event("ping", {}),
-    open: () =>
-      event("message_start", { message: message({ content: [], stop_reason: null, usage: { input_tokens: estimateTokens(req.prompt), output_tokens: 0 } }) }) + event("ping", {}),
+    open: (promptTokens) =>
+      event("message_start", { message: message({ content: [], stop_reason: null, usage: { input_tokens: promptTokens, output_tokens: 0 } }) }) + event("ping", {}),
     text: (text) => inBlock("text") + delta({ type: "text_delta", text }),
     reasoning: (text) => inBlock("thinking") + delta({ type: "thinking_delta", thinking: text }),
     toolCall: (call) =>
@@ -2997,14 +3299,25 @@ function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
   };
 }
 
-// ── Routes and server ───────────────────────────────────────────────────────
+const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody };
 
-export interface AppDeps {
+// ── Serve: one reply, whole or streamed ─────────────────────────────────────
+
+/** What the request handlers share: built once by `createApp`. */
+interface App {
   config: Config;
-  /** The fetch used for every upstream call; tests inject a fake. */
-  fetch?: typeof fetch;
-  /** Where log lines go; defaults to stdout. */
-  log?: (line: string) => void;
+  adapters: Record<UpstreamName, UpstreamAdapter>;
+  pools: Record<UpstreamName, Pool>;
+  redact: (text: string) => string;
+  /** Writes a line as it is (already redacted); `info` and `debug` redact and respect LOG_LEVEL. */
+  write: (line: string) => void;
+  info: (line: string) => void;
+  debug: (line: string) => void;
+  requestTtft: ReturnType<typeof createSampleWindow>;
+  startedAt: number;
+  isStopping: boolean;
+  /** Upstreams with at least one account, the default first. */
+  configured: readonly UpstreamName[];
 }
 
 /** The part of Bun's Server that the handler uses; absent in in-process tests. */
@@ -3026,6 +3339,299 @@ interface RequestLog {
   isStreaming?: boolean;
 }
 
+/** One client request on its way through. */
+interface Exchange {
+  request: Request;
+  server?: ServerLike;
+  log: RequestLog;
+  started: number;
+}
+
+const ENCODER = new TextEncoder();
+
+/**
+ * A completion under way: its event batches after every stage, a promise
+ * that settles once an account serves it, and the one clean-up path.
+ * `close()` is idempotent: it aborts every upstream attempt first (so no
+ * pending read holds it up), then resumes the generators so that their
+ * `finally` blocks run now: the slot goes back to the pool, the upstream chat
+ * is deleted in the background.
+ */
+interface CompletionRun {
+  batches: AsyncGenerator<EventBatch>;
+  acquired: Promise<void>;
+  readonly isClientGone: boolean;
+  close(): Promise<void>;
+}
+
+function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): CompletionRun {
+  const abort = new AbortController();
+  let isClientGone = false;
+  let markAcquired = () => {};
+  const acquired = new Promise<void>((resolve) => (markAcquired = resolve));
+  const gate: GateOptions = {
+    adapter: app.adapters[req.upstream],
+    pool: app.pools[req.upstream],
+    maxAttempts: app.config.failoverMaxAttempts,
+    holdbackChars: app.config.holdbackChars,
+    holdbackMs: app.config.holdbackMs,
+    debug: app.debug,
+    onAttempt: (account) => {
+      ex.log.account = `${req.upstream}#${account.number}`;
+      markAcquired();
+    },
+  };
+  const batches = withStages(runWithFailover(req, gate, abort.signal), req);
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      ex.request.signal.removeEventListener("abort", onClientGone);
+      abort.abort(new Error("request over"));
+      await batches.return(undefined).catch(() => undefined);
+    })());
+  const onClientGone = () => {
+    isClientGone = true;
+    void close();
+  };
+  ex.request.signal.addEventListener("abort", onClientGone, { once: true });
+  return {
+    batches,
+    acquired,
+    get isClientGone() {
+      return isClientGone;
+    },
+    close,
+  };
+}
+
+/** The optional stages, each only when asked for: the output limit, then the tool-call extractor. */
+function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest): AsyncGenerator<EventBatch> {
+  const hasTools = req.tooling.tools.length > 0 && req.tooling.choice.type !== "none";
+  if (req.maxOutputTokens === undefined && !hasTools) return batches; // batches pass straight through
+  let events = unbatch(batches);
+  if (req.maxOutputTokens !== undefined) events = limitOutputTokens(events, req.maxOutputTokens);
+  if (hasTools) events = extractToolCalls(events, req.tooling);
+  return rebatch(events);
+}
+
+/** Usage from the upstream if it reported any, else a local estimate (CN reports none); notes the first token's time. */
+function createReplyMeter(app: App, ex: Exchange, prompt: string) {
+  let reported: Usage | undefined;
+  let completion = 0;
+  let reasoning = 0;
+  const promptTokens = estimateTokens(prompt);
+  return {
+    promptTokens,
+    observe(event: NeutralEvent) {
+      if (event.type === "text") completion += estimateTokens(event.text);
+      else if (event.type === "reasoning") reasoning += estimateTokens(event.text);
+      else if (event.type === "tool_call") completion += estimateTokens(event.call.name + event.call.argumentsJson);
+      else if (event.type === "usage") reported = event.usage;
+      if (ex.log.ttftMs === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) {
+        ex.log.ttftMs = Math.round(performance.now() - ex.started);
+        app.requestTtft.add(ex.log.ttftMs);
+      }
+    },
+    total(): Usage {
+      return reported ?? { promptTokens, completionTokens: completion + reasoning, reasoningTokens: reasoning };
+    },
+  };
+}
+
+type ReplyMeter = ReturnType<typeof createReplyMeter>;
+
+/** Web-search sources as a numbered markdown list after the answer; `[[n]]` in the text points into it. */
+function sourcesText(config: Config, sources: ReadonlyArray<{ title: string; url: string }>): string {
+  if (config.searchSources === "off" || sources.length === 0) return "";
+  const escape = (title: string) => title.replace(/[[\]]/g, "\\$&");
+  return `\n\nSources:\n${sources.map((s, i) => `${i + 1}. [${escape(s.title)}](${s.url})`).join("\n")}`;
+}
+
+/** A failure as it may leave the process: its message scrubbed of secrets. */
+const safeHttpError = (app: App, failure: UpstreamFailure) => httpErrorFromFailure({ ...failure, message: app.redact(failure.message) });
+
+const internalError = () => new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error");
+
+async function serveWhole(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyEncoder, meter: ReplyMeter): Promise<Response> {
+  const text: string[] = [];
+  const reasoning: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  let finishReason: FinishReason = "stop";
+  try {
+    for (;;) {
+      const { done, value: batch } = await run.batches.next();
+      if (done) break;
+      for (const event of batch) {
+        meter.observe(event);
+        if (event.type === "text") text.push(event.text);
+        else if (event.type === "sources") text.push(sourcesText(app.config, event.sources));
+        else if (event.type === "reasoning") reasoning.push(event.text);
+        else if (event.type === "tool_call") toolCalls.push(event.call);
+        else if (event.type === "done") finishReason = event.reason;
+        else if (event.type === "error") throw httpErrorFromFailure(event.failure);
+      }
+    }
+  } finally {
+    await run.close();
+  }
+  if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+  ex.log.outcome = finishReason;
+  const reply = { text: text.join(""), reasoning: reasoning.join(""), toolCalls, finishReason, usage: meter.total() };
+  return jsonResponse(200, encoder.body(reply), { "x-request-id": encoder.id });
+}
+
+/**
+ * A streamed reply. The status waits for the first event, so an early
+ * failure still gets its own status; once an account serves the request
+ * (a full pool may keep it waiting, and then answers 503), at most one
+ * heartbeat interval, after which the stream opens and heartbeats keep it alive.
+ */
+async function serveStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyEncoder, meter: ReplyMeter): Promise<Response> {
+  const firstRead = run.batches.next();
+  const first = await Promise.race([firstRead, run.acquired.then(() => withDeadline(firstRead, app.config.heartbeatMs))]);
+  const firstEvent = first === undefined || first.done ? undefined : first.value[0];
+  if (firstEvent?.type === "error") {
+    await run.close();
+    throw httpErrorFromFailure(firstEvent.failure);
+  }
+  ex.log.isStreaming = true;
+  // Set before the stream starts: a reply that is already complete logs from inside start().
+  ex.log.status = 200;
+  const body = eventStream(app, ex, run, encoder, meter, first === undefined ? firstRead : Promise.resolve(first));
+  return new Response(body, {
+    status: 200,
+    headers: {
+      ...BASE_HEADERS,
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+      "x-request-id": encoder.id,
+    },
+  });
+}
+
+/**
+ * The body of a streamed reply: each batch (one upstream read) becomes one
+ * write. `end()` is the stream's one way out, whoever calls it (the reply's
+ * last event, the client leaving, a client that stopped reading, an
+ * exception): it is idempotent, lets the client see the end at once, and then
+ * runs the completion's clean-up. Writes after it are no-ops.
+ */
+function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyEncoder, meter: ReplyMeter, firstRead: Promise<IteratorResult<EventBatch>>): ReadableStream<Uint8Array> {
+  const { config } = app;
+  const heartbeatBytes = ENCODER.encode(encoder.heartbeat);
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let isClosed = false;
+  let lastWrite = 0;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let wakePump: (() => void) | undefined;
+
+  const enqueue = (bytes: Uint8Array) => {
+    if (isClosed) return;
+    lastWrite = Date.now();
+    try {
+      controller?.enqueue(bytes);
+    } catch {
+      end("client_closed");
+    }
+  };
+  const write = (text: string) => {
+    if (text !== "") enqueue(ENCODER.encode(text));
+  };
+  const end = (outcome: string, isAbrupt = false) => {
+    if (isClosed) return;
+    isClosed = true;
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    wakePump?.();
+    try {
+      if (isAbrupt) controller?.error(new Error(outcome));
+      else controller?.close();
+    } catch {
+      // Already cancelled by the client.
+    }
+    ex.log.outcome = outcome;
+    app.info(formatLogLine("POST", ex.log.path, ex.log, ex.started));
+    void run.close();
+  };
+  /** Encodes a batch and writes it at once; ends the stream at a terminal event. */
+  const handle = (batch: EventBatch) => {
+    let out = "";
+    for (const event of batch) {
+      meter.observe(event);
+      if (event.type === "text") out += encoder.text(event.text);
+      else if (event.type === "reasoning") out += encoder.reasoning(event.text);
+      else if (event.type === "tool_call") out += encoder.toolCall(event.call);
+      else if (event.type === "sources") {
+        const text = sourcesText(config, event.sources);
+        if (text !== "") out += encoder.text(text);
+      } else if (event.type === "done") {
+        write(out + encoder.finish(event.reason, meter.total()));
+        return end(event.reason);
+      } else if (event.type === "error") {
+        // The status is already 200: the error can only be an in-stream event.
+        write(out + encoder.error(safeHttpError(app, event.failure)));
+        return end(`error:${event.failure.kind}`);
+      }
+    }
+    write(out);
+  };
+  /** Waits until the client wants more; a client that reads nothing for CLIENT_STALL_TIMEOUT_MS is dropped. */
+  const clientCatchesUp = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => end("client_stalled", true), config.clientStallMs);
+      wakePump = () => {
+        clearTimeout(timer);
+        wakePump = undefined;
+        resolve();
+      };
+    });
+  const pump = async () => {
+    try {
+      let read: Promise<IteratorResult<EventBatch>> = firstRead;
+      while (!isClosed) {
+        const result = await read;
+        if (isClosed) break;
+        if (result.done) {
+          // Every reply ends with a terminal event unless the client went away: never pass a cut reply off as whole.
+          if (!run.isClientGone) write(encoder.error(new HttpError(502, "The reply ended without finishing.", "upstream_error", "upstream_truncated")));
+          end(run.isClientGone ? "client_closed" : "error:truncated");
+          break;
+        }
+        handle(result.value);
+        if (!isClosed && (controller?.desiredSize ?? 1) <= 0) await clientCatchesUp();
+        if (!isClosed) read = run.batches.next();
+      }
+    } catch (err) {
+      // After the first byte the status is fixed: an exception becomes the dialect's error event.
+      app.write(`internal error in a stream: ${app.redact(errorName(err))}`);
+      write(encoder.error(internalError()));
+      end("internal_error");
+    }
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        write(encoder.open(meter.promptTokens));
+        // Ticking at half the interval keeps every gap under 1.5 × HEARTBEAT_MS without touching a timer per event.
+        heartbeat = setInterval(() => {
+          if (Date.now() - lastWrite >= config.heartbeatMs) enqueue(heartbeatBytes);
+        }, config.heartbeatMs / 2);
+        void pump();
+      },
+      pull() {
+        wakePump?.();
+      },
+      cancel() {
+        end("client_closed");
+      },
+    },
+    { highWaterMark: 8 },
+  );
+}
+
+// ── Routes ──────────────────────────────────────────────────────────────────
+
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
   "access-control-allow-methods": "GET, POST, OPTIONS",
@@ -3035,602 +3641,304 @@ const CORS_PREFLIGHT_HEADERS = {
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const PROXY_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
-const ENCODER = new TextEncoder();
 
+/** The completion routes and the dialect each speaks. */
+const COMPLETION_ROUTES: ReadonlyMap<string, Dialect> = new Map([
+  ["/v1/chat/completions", openAIChat],
+  ["/chat/completions", openAIChat],
+  ["/v1/messages", anthropicMessages],
+]);
+const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+const READ_PATHS = new Set(["/v1/models", "/models", "/status"]);
+
+/** Errors on the Anthropic paths take Anthropic's shape; everything else OpenAI's. */
+const dialectOfPath = (path: string): Dialect => (path === COUNT_TOKENS_PATH ? anthropicMessages : (COMPLETION_ROUTES.get(path) ?? openAIChat));
+
+/**
+ * Without API_MASTER_KEY only direct loopback clients are served, so a
+ * server started without a key never exposes the accounts to a network.
+ */
+function checkAuth(app: App, req: Request, server: ServerLike | undefined): HttpError | undefined {
+  const { masterKeyDigests } = app.config;
+  if (masterKeyDigests.length === 0) {
+    const ip = server?.requestIP(req)?.address;
+    const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
+    if (isDirectLoopback) return undefined;
+    return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+  }
+  const header = req.headers.get("authorization");
+  const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
+  if (presented === "") {
+    return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
+  }
+  const digest = sha256(presented);
+  let ok = false;
+  // Compare with every key, without stopping early, so timing says nothing about which matched.
+  for (const key of masterKeyDigests) ok = timingSafeEqual(digest, key) || ok;
+  return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+}
+
+async function readJsonBody(config: Config, req: Request): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  const tooLarge = () => new HttpError(413, `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, "invalid_request_error", "request_too_large");
+  if (declared > config.maxBodyBytes) throw tooLarge();
+  let text = "";
+  if (req.body !== null) {
+    const reader = req.body.getReader();
+    const decoder = new TextDecoder();
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > config.maxBodyBytes) {
+        reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+    text += decoder.decode();
+  }
+  if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON.", "invalid_request_error", "invalid_json");
+  }
+}
+
+const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean }]> = [
+  ["-thinking-search", { thinking: true, search: true }],
+  ["-thinking", { thinking: true, search: false }],
+  ["-search", { thinking: false, search: true }],
+];
+
+function splitModelSuffix(model: string): { base: string; thinking: boolean; search: boolean } {
+  const lower = model.toLowerCase();
+  for (const [suffix, flags] of MODEL_SUFFIXES) {
+    if (lower.endsWith(suffix) && lower.length > suffix.length) return { base: model.slice(0, -suffix.length), ...flags };
+  }
+  return { base: model, thinking: false, search: false };
+}
+
+/**
+ * Which upstream serves a model name: an explicit `cn/` or `intl/` prefix;
+ * else the only upstream with accounts; with both, `tongyi-…` ids go to CN
+ * and every other bare name to DEFAULT_UPSTREAM.
+ */
+function chooseUpstream(app: App, requested: string): { upstream: UpstreamName; model: string } {
+  const prefixed = /^(cn|intl)\/(.+)$/i.exec(requested);
+  if (prefixed) return { upstream: (prefixed[1] as string).toLowerCase() as UpstreamName, model: prefixed[2] as string };
+  const [first] = app.configured;
+  if (first === undefined) {
+    throw httpErrorFromFailure({
+      kind: "no_account",
+      message: "No Qwen account is configured: set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.",
+    });
+  }
+  if (app.configured.length > 1 && /^tongyi-/i.test(requested)) return { upstream: "cn", model: requested };
+  return { upstream: first, model: requested };
+}
+
+/** The `ModelResolver` the dialects decode with. */
+async function resolveModel(app: App, requested: string, explicit: { thinking?: boolean; search?: boolean }): Promise<ResolvedModel> {
+  const { upstream, model } = chooseUpstream(app, requested);
+  const adapter = app.adapters[upstream];
+  // Named explicitly but without accounts: say so before asking the upstream for its models.
+  if (adapter.accounts.length === 0) throw httpErrorFromFailure(app.pools[upstream].unavailable());
+  const { base, thinking, search } = splitModelSuffix(model);
+  const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
+  if (upstreamModel === undefined) {
+    throw new HttpError(404, `The model '${requested}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
+  }
+  return { upstream, clientModel: requested, upstreamModel, thinking: explicit.thinking ?? thinking, search: explicit.search ?? search };
+}
+
+/** One completion in any dialect: decode, prepare for the upstream, run, and serve whole or streamed. */
+async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promise<Response> {
+  const neutral = await dialect.decode(await readJsonBody(app.config, ex.request), (model, explicit) => resolveModel(app, model, explicit));
+  ex.log.model = neutral.clientModel;
+  const req = app.adapters[neutral.upstream].prepare(neutral);
+  // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
+  // must not close the client connection meanwhile (see startServer); the
+  // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
+  ex.server?.timeout(ex.request, 0);
+  const encoder = dialect.encoder(neutral);
+  const meter = createReplyMeter(app, ex, req.prompt);
+  const run = startCompletion(app, ex, req);
+  return req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter);
+}
+
+/**
+ * Live ids with their suffix variants, then aliases. With both upstreams
+ * configured, the default one's names are listed bare and the other's with
+ * its prefix, exactly as a request must name them.
+ */
+async function handleModels(app: App): Promise<Response> {
+  const listed: readonly UpstreamName[] = app.configured.length > 0 ? app.configured : [app.config.defaultUpstream];
+  const lives = await Promise.all(listed.map((name) => app.adapters[name].liveModels()));
+  const created = Math.floor(Date.now() / 1000);
+  const seen = new Set<string>();
+  const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
+  listed.forEach((name, index) => {
+    const prefix = index === 0 ? "" : `${name}/`;
+    const add = (id: string) => {
+      if (seen.has(prefix + id)) return;
+      seen.add(prefix + id);
+      data.push({ id: prefix + id, object: "model", created, owned_by: `qwen-${name}` });
+    };
+    for (const model of lives[index] ?? []) {
+      add(model.id);
+      if (model.canThink) add(`${model.id}-thinking`);
+      if (model.canSearch) add(`${model.id}-search`);
+      if (model.canThink && model.canSearch) add(`${model.id}-thinking-search`);
+    }
+    for (const alias of app.adapters[name].aliasNames()) {
+      add(alias);
+      add(`${alias}-thinking`);
+    }
+  });
+  return jsonResponse(200, JSON.stringify({ object: "list", data }));
+}
+
+function handleHealth(app: App): Response {
+  return jsonResponse(
+    app.isStopping ? 503 : 200,
+    JSON.stringify({
+      status: app.isStopping ? "stopping" : "ok",
+      version: VERSION,
+      accounts: { cn: app.config.cnAccounts.length, intl: app.config.intlAccounts.length },
+      auth: app.config.masterKeyDigests.length > 0 ? "api_key" : "loopback_only",
+    }),
+  );
+}
+
+function handleStatus(app: App): Response {
+  return jsonResponse(
+    200,
+    JSON.stringify({
+      status: app.isStopping ? "stopping" : "ok",
+      version: VERSION,
+      uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
+      ttft_ms: app.requestTtft.percentiles(),
+      upstreams: { cn: { accounts: app.pools.cn.snapshot() }, intl: { accounts: app.pools.intl.snapshot() } },
+    }),
+  );
+}
+
+const KNOWN_PATHS = "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, /v1/models, /status and /health";
+
+async function route(app: App, ex: Exchange): Promise<Response> {
+  const { request: req } = ex;
+  const path = ex.log.path.length > 1 ? ex.log.path.replace(/\/+$/, "") : ex.log.path;
+  if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
+  const allowed = (...methods: string[]) => {
+    if (!methods.includes(req.method)) throw new HttpError(405, `Method ${req.method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
+  };
+  if (path === "/health" || path === "/") {
+    allowed("GET", "HEAD");
+    return handleHealth(app);
+  }
+  const dialect = COMPLETION_ROUTES.get(path);
+  if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path)) {
+    throw new HttpError(404, `Unknown path ${path}; qwenplug serves ${KNOWN_PATHS}.`, "invalid_request_error", "not_found");
+  }
+  const authError = checkAuth(app, req, ex.server);
+  if (authError) throw authError;
+  if (path === "/status") {
+    allowed("GET");
+    return handleStatus(app);
+  }
+  if (READ_PATHS.has(path)) {
+    allowed("GET");
+    return handleModels(app);
+  }
+  allowed("POST");
+  if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app.config, req));
+  return handleCompletion(app, ex, dialect);
+}
+
+export interface AppDeps {
+  config: Config;
+  /** The fetch used for every upstream call; tests inject a fake. */
+  fetch?: typeof fetch;
+  /** Where log lines go; defaults to stdout. */
+  log?: (line: string) => void;
+}
+
+/** Wires the parts together; the request handling itself lives in the functions above. */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
-  const upstreamFetch = deps.fetch ?? fetch;
   const write = deps.log ?? ((line: string) => console.log(line));
   const redact = makeRedactor(config.secrets);
-  const isLogging = config.logLevel !== "silent";
   const info = (line: string) => {
-    if (isLogging) write(redact(line));
+    if (config.logLevel !== "silent") write(redact(line));
   };
   const debug = (line: string) => {
     if (config.logLevel === "debug") write(redact(line));
   };
-  const adapterOptions = { config, fetch: upstreamFetch, redact, debug };
+  const adapterOptions: AdapterOptions = { config, fetch: deps.fetch ?? fetch, redact, debug };
   const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
-  const poolOptions: PoolOptions = {
-    maxInFlight: config.accountMaxInFlight,
-    queueTimeoutMs: config.accountQueueTimeoutMs,
-    reprobeMs: config.accountReprobeMs,
-    log: debug,
+  const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
+  const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
+  const app: App = {
+    config,
+    adapters,
+    pools: { cn: createPool(adapters.cn, poolOptions), intl: createPool(adapters.intl, poolOptions) },
+    redact,
+    write,
+    info,
+    debug,
+    requestTtft: createSampleWindow(),
+    startedAt: Date.now(),
+    isStopping: false,
+    configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
-  const pools: Record<UpstreamName, Pool> = { cn: createPool(adapters.cn, poolOptions), intl: createPool(adapters.intl, poolOptions) };
-  const requestTtft = createSampleWindow();
-  let isStopping = false;
-  const startedAt = Date.now();
-  /** Upstreams with at least one account, the default first. */
-  const configured = (config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const)).filter(
-    (name) => adapters[name].accounts.length > 0,
-  );
-  const hasKeys = config.masterKeyDigests.length > 0;
-
-  /**
-   * Without API_MASTER_KEY only direct loopback clients are served, so a
-   * server started without a key never exposes the accounts to a network.
-   */
-  function checkAuth(req: Request, server: ServerLike | undefined): HttpError | undefined {
-    if (!hasKeys) {
-      const ip = server?.requestIP(req)?.address;
-      const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
-      if (isDirectLoopback) return undefined;
-      return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
-    }
-    const header = req.headers.get("authorization");
-    const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
-    if (presented === "") {
-      return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
-    }
-    const digest = sha256(presented);
-    let ok = false;
-    // Compare with every key, without stopping early, so timing says nothing about which matched.
-    for (const key of config.masterKeyDigests) ok = timingSafeEqual(digest, key) || ok;
-    return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
-  }
-
-  async function readJsonBody(req: Request): Promise<unknown> {
-    const declared = Number(req.headers.get("content-length") ?? "0");
-    const tooLarge = () =>
-      new HttpError(413, `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, "invalid_request_error", "request_too_large");
-    if (declared > config.maxBodyBytes) throw tooLarge();
-    let text = "";
-    if (req.body !== null) {
-      const reader = req.body.getReader();
-      const decoder = new TextDecoder();
-      let bytes = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.byteLength;
-        if (bytes > config.maxBodyBytes) {
-          reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    }
-    if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new HttpError(400, "Request body is not valid JSON.", "invalid_request_error", "invalid_json");
-    }
-  }
-
-  /**
-   * Which upstream serves a model name: an explicit `cn/` or `intl/` prefix;
-   * else the only upstream with accounts; with both, `tongyi-…` ids go to CN
-   * and every other bare name to DEFAULT_UPSTREAM.
-   */
-  function chooseUpstream(requested: string): { upstream: UpstreamName; model: string } {
-    const prefixed = /^(cn|intl)\/(.+)$/i.exec(requested);
-    if (prefixed) return { upstream: (prefixed[1] as string).toLowerCase() as UpstreamName, model: prefixed[2] as string };
-    const [first] = configured;
-    if (first === undefined) {
-      throw httpErrorFromFailure({
-        kind: "no_account",
-        message: "No Qwen account is configured: set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.",
-      });
-    }
-    if (configured.length > 1 && /^tongyi-/i.test(requested)) return { upstream: "cn", model: requested };
-    return { upstream: first, model: requested };
-  }
-
-  /**
-   * The upstream, model id and switches for a client's model name; explicit
-   * request fields win over the name's suffix.
-   */
-  async function resolveModel(
-    requested: string,
-    explicit: { thinking?: boolean; search?: boolean },
-  ): Promise<Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search">> {
-    const { upstream, model } = chooseUpstream(requested);
-    const adapter = adapters[upstream];
-    // Named explicitly but without accounts: say so before asking the upstream for its models.
-    if (adapter.accounts.length === 0) throw httpErrorFromFailure(pools[upstream].unavailable());
-    const { base, thinking, search } = splitModelSuffix(model);
-    const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
-    if (upstreamModel === undefined) {
-      throw new HttpError(404, `The model '${requested}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
-    }
-    return { upstream, clientModel: requested, upstreamModel, thinking: explicit.thinking ?? thinking, search: explicit.search ?? search };
-  }
-
-  async function toNeutralRequest(body: unknown): Promise<NeutralRequest> {
-    const chat = parseBody(ChatRequestSchema, body);
-    if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
-      throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
-    }
-    const tooling = openAITooling(chat);
-    const effort = chat.reasoning_effort?.toLowerCase();
-    const model = await resolveModel(chat.model, {
-      thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : undefined),
-      search: chat.web_search ?? chat.enable_search ?? undefined,
-    });
-    const { prompt } = flattenMessages(chat.messages, config.promptMaxChars, tooling);
-    return { ...model, prompt, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
-  }
-
-  /**
-   * Runs the request on the pool behind the failover gate. Until the commit
-   * point the gate holds text back (FAILOVER_HOLDBACK_CHARS characters or
-   * FAILOVER_HOLDBACK_MS, whichever comes first, or the end of the reply); a
-   * retryable failure before it drops what was held and starts the same
-   * request on another account, so the client never sees text twice. After
-   * the commit point events pass straight through.
-   */
-  async function* runCompletion(req: NeutralRequest, signal: AbortSignal, logRecord: RequestLog): AsyncGenerator<EventBatch> {
-    const adapter = adapters[req.upstream];
-    const pool = pools[req.upstream];
-    const maxAttempts = Math.min(config.failoverMaxAttempts, Math.max(1, pool.size));
-    const tried = new Set<number>();
-    let lastFailure: UpstreamFailure | undefined;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const state = await pool.acquire(tried, signal);
-      if (state === undefined) break;
-      tried.add(state.account.number);
-      logRecord.account = `${req.upstream}#${state.account.number}`;
-      const attemptStart = performance.now();
-      let ttftMs: number | undefined;
-      let failure: UpstreamFailure | undefined;
-      let isRetry = false;
-      // Until the commit point a failure can still move to another account.
-      // A non-streamed reply reaches the client only at its end, so it is held
-      // whole. A stream is held past its first character only where replies
-      // can fail after it (chat.qwen.ai), and only when another attempt is left.
-      const canRetry = attempt + 1 < maxAttempts;
-      const isHoldingAll = canRetry && !req.stream;
-      const isHolding = isHoldingAll || (canRetry && adapter.canFailAfterText && config.holdbackChars > 0 && config.holdbackMs > 0);
-      const commitChars = isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? config.holdbackChars : 1;
-      let isCommitted = false;
-      const held: NeutralEvent[] = [];
-      let heldChars = 0;
-      let holdUntil = 0;
-      const upstream = adapter.complete(req, state.account, signal);
-      let pending: Promise<IteratorResult<EventBatch>> | undefined;
-      try {
-        reading: for (;;) {
-          pending ??= upstream.next();
-          const result = isCommitted || !isHolding || isHoldingAll || heldChars === 0 ? await pending : await withDeadline(pending, holdUntil - performance.now());
-          if (result === undefined) {
-            // Held long enough: commit what came so far.
-            isCommitted = true;
-            yield held.splice(0);
-            continue;
-          }
-          pending = undefined;
-          if (result.done) break;
-          const batch = result.value;
-          for (const event of batch) {
-            if (event.type === "error") {
-              failure = event.failure;
-              if (!isCommitted && isRetryable(failure) && canRetry && !signal.aborted) {
-                debug(`${req.upstream} account ${state.account.number} failed with ${failure.kind} before the commit point; trying another account`);
-                isRetry = true;
-                break reading;
-              }
-            } else if (event.type === "text" || event.type === "reasoning") {
-              ttftMs ??= performance.now() - attemptStart;
-            }
-          }
-          if (isCommitted) {
-            yield batch;
-            continue;
-          }
-          // Not committed yet: hold the batch; commit once enough text, or the end, is in.
-          held.push(...batch);
-          for (const event of batch) {
-            if (event.type === "text" || event.type === "reasoning") {
-              if (heldChars === 0) holdUntil = performance.now() + config.holdbackMs;
-              heldChars += event.text.length;
-            }
-            if (heldChars >= commitChars || event.type === "done" || event.type === "error") isCommitted = true;
-          }
-          if (isCommitted) yield held.splice(0);
-        }
-        // An upstream that ended quietly (the client went away) leaves nothing to hold for.
-        if (!isRetry && held.length > 0) yield held.splice(0);
-      } finally {
-        // Resuming the adapter lets its cleanup (upstream chat deletion) run now.
-        await upstream.return(undefined);
-        pool.release(state, failure, ttftMs);
-      }
-      if (!isRetry) return;
-      lastFailure = failure;
-    }
-    yield [{ type: "error", failure: lastFailure ?? pool.unavailable() }];
-  }
-
-  async function handleChatCompletions(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
-    const neutral = await toNeutralRequest(await readJsonBody(req));
-    return serveCompletion(req, server, logRecord, neutral, createOpenAIEncoder(neutral));
-  }
-
-  /** max_tokens is required by the API; the web chat cannot take it, so `limitOutputTokens` enforces it. */
-  async function handleMessages(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
-    const request = parseBody(AnthropicRequestSchema, await readJsonBody(req));
-    const { tooling, search } = anthropicTooling(request);
-    const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
-    const model = await resolveModel(claudeStandIn(request.model), { thinking, search });
-    const { prompt } = flattenTurns(anthropicTurns(request), tooling, config.promptMaxChars);
-    const neutral: NeutralRequest = {
-      ...model,
-      clientModel: request.model,
-      prompt,
-      tooling,
-      stream: request.stream === true,
-      includeUsage: true,
-      maxOutputTokens: request.max_tokens,
-    };
-    return serveCompletion(req, server, logRecord, neutral, createAnthropicEncoder(neutral));
-  }
-
-  /** An estimate, like every CN count: the whole conversation flattened, with no budget applied. */
-  async function handleCountTokens(req: Request): Promise<Response> {
-    const request = parseBody(AnthropicCountTokensSchema, await readJsonBody(req));
-    const { prompt } = flattenTurns(anthropicTurns(request), anthropicTooling(request).tooling, Number.MAX_SAFE_INTEGER);
-    return jsonResponse(200, JSON.stringify({ input_tokens: estimateTokens(prompt) }));
-  }
-
-  /**
-   * One completion for any dialect: the pool and failover gate, then the
-   * output limit and the tool-call extractor (each only when asked for), then
-   * the dialect's encoder, as one JSON body or as a stream.
-   */
-  async function serveCompletion(req: Request, server: ServerLike | undefined, logRecord: RequestLog, neutral: NeutralRequest, encoder: ReplyEncoder): Promise<Response> {
-    logRecord.model = neutral.clientModel;
-    // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
-    // must not close the client connection meanwhile (see startServer); the
-    // upstream watchdog bounds the wait instead.
-    server?.timeout(req, 0);
-
-    const abort = new AbortController();
-    const onClientAbort = () => abort.abort(new Error("client disconnected"));
-    req.signal.addEventListener("abort", onClientAbort, { once: true });
-    const started = performance.now();
-    let stages: AsyncGenerator<EventBatch> = runCompletion(neutral, abort.signal, logRecord);
-    // The optional stages work event by event; without them batches pass straight through.
-    if (neutral.maxOutputTokens !== undefined || neutral.tooling.tools.length > 0) {
-      let events = unbatch(stages);
-      if (neutral.maxOutputTokens !== undefined) events = limitOutputTokens(events, neutral.maxOutputTokens);
-      if (neutral.tooling.tools.length > 0) events = extractToolCalls(events, neutral.tooling);
-      stages = rebatch(events);
-    }
-    const batches = stages;
-    const meter = createUsageMeter(neutral.prompt);
-    const markFirstToken = (event: NeutralEvent) => {
-      if (logRecord.ttftMs === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) {
-        logRecord.ttftMs = Math.round(performance.now() - started);
-        requestTtft.add(logRecord.ttftMs);
-      }
-    };
-
-    if (!neutral.stream) {
-      const text: string[] = [];
-      const reasoning: string[] = [];
-      const toolCalls: ToolCall[] = [];
-      let finishReason: FinishReason = "stop";
-      try {
-        for (;;) {
-          const { done, value: batch } = await batches.next();
-          if (done) break;
-          for (const event of batch) {
-            markFirstToken(event);
-            meter.observe(event);
-            if (event.type === "text") text.push(event.text);
-            else if (event.type === "sources") text.push(sourcesText(event.sources));
-            else if (event.type === "reasoning") reasoning.push(event.text);
-            else if (event.type === "tool_call") toolCalls.push(event.call);
-            else if (event.type === "done") finishReason = event.reason;
-            else if (event.type === "error") throw httpErrorFromFailure(event.failure);
-          }
-        }
-      } finally {
-        req.signal.removeEventListener("abort", onClientAbort);
-        await batches.return(undefined);
-      }
-      if (abort.signal.aborted) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
-      logRecord.outcome = finishReason;
-      const reply = { text: text.join(""), reasoning: reasoning.join(""), toolCalls, finishReason, usage: meter.total() };
-      return jsonResponse(200, encoder.body(reply), { "x-request-id": encoder.id });
-    }
-
-    // Streaming: hold the response until the first event (or a heartbeat
-    // interval) so an early upstream error still gets a proper HTTP status.
-    let pending: Promise<IteratorResult<EventBatch>> | undefined = batches.next();
-    const first = await withDeadline(pending, config.heartbeatMs);
-    if (first !== undefined) {
-      pending = undefined;
-      const firstEvent = first.done ? undefined : first.value[0];
-      if (firstEvent?.type === "error") {
-        req.signal.removeEventListener("abort", onClientAbort);
-        await batches.return(undefined);
-        throw httpErrorFromFailure(firstEvent.failure);
-      }
-    }
-    const heartbeatBytes = ENCODER.encode(encoder.heartbeat);
-    let lastWrite = 0;
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
-    let wakePump: (() => void) | undefined;
-    let isClosed = false;
-    logRecord.isStreaming = true;
-    // Set before the stream starts: a reply that is already complete logs from inside start().
-    logRecord.status = 200;
-
-    const finish = (outcome: string) => {
-      if (isClosed) return;
-      isClosed = true;
-      logRecord.outcome = outcome;
-      if (heartbeat !== undefined) clearInterval(heartbeat);
-      req.signal.removeEventListener("abort", onClientAbort);
-      if (isLogging) info(formatLogLine("POST", logRecord.path, logRecord, started));
-    };
-
-    const body = new ReadableStream<Uint8Array>(
-      {
-        start(controller) {
-          // Each batch (one upstream read) becomes one write.
-          let unsent = "";
-          const send = (text: string) => {
-            unsent += text;
-          };
-          const flush = () => {
-            if (unsent === "") return;
-            lastWrite = Date.now();
-            controller.enqueue(ENCODER.encode(unsent));
-            unsent = "";
-          };
-          // Ticking at half the interval keeps every gap under 1.5 × HEARTBEAT_MS
-          // without touching a timer on each event.
-          heartbeat = setInterval(() => {
-            if (!isClosed && Date.now() - lastWrite >= config.heartbeatMs) {
-              lastWrite = Date.now();
-              controller.enqueue(heartbeatBytes);
-            }
-          }, config.heartbeatMs / 2);
-          send(encoder.open());
-          const handle = (event: NeutralEvent): boolean => {
-            markFirstToken(event);
-            meter.observe(event);
-            switch (event.type) {
-              case "text":
-                send(encoder.text(event.text));
-                return true;
-              case "reasoning":
-                send(encoder.reasoning(event.text));
-                return true;
-              case "tool_call":
-                send(encoder.toolCall(event.call));
-                return true;
-              case "usage":
-                return true;
-              case "sources": {
-                const text = sourcesText(event.sources);
-                if (text !== "") send(encoder.text(text));
-                return true;
-              }
-              case "done":
-                send(encoder.finish(event.reason, meter.total()));
-                finish(event.reason);
-                return false;
-              case "error":
-                // The status is already 200: the error can only be an in-stream event.
-                send(encoder.error(httpErrorFromFailure({ ...event.failure, message: redact(event.failure.message) })));
-                finish(`error:${event.failure.kind}`);
-                return false;
-            }
-          };
-          const pump = async () => {
-            try {
-              /** Handles a batch and writes it; false once the reply is over. */
-              const handleBatch = (batch: EventBatch): boolean => {
-                let isOpen = true;
-                for (const event of batch) {
-                  isOpen = handle(event);
-                  if (!isOpen) break;
-                }
-                flush();
-                return isOpen;
-              };
-              let isOpen = first === undefined || first.done || handleBatch(first.value);
-              while (isOpen) {
-                const result = await (pending ?? batches.next());
-                pending = undefined;
-                if (result.done) break;
-                isOpen = handleBatch(result.value);
-                if (isOpen && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wakePump = resolve));
-              }
-              // Resumes the generators so their cleanup (account release, session delete) runs now.
-              await batches.return(undefined);
-              if (!isClosed) finish(abort.signal.aborted ? "client_closed" : "ended");
-              controller.close();
-            } catch (err) {
-              finish(abort.signal.aborted ? "client_closed" : "internal_error");
-              if (!abort.signal.aborted) debug(`stream pump failed: ${errorName(err)}`);
-              try {
-                controller.close();
-              } catch {
-                // Already closed or cancelled by the client.
-              }
-            }
-          };
-          void pump();
-        },
-        pull() {
-          wakePump?.();
-          wakePump = undefined;
-        },
-        cancel() {
-          abort.abort(new Error("client disconnected"));
-          wakePump?.();
-          finish("client_closed");
-        },
-      },
-      { highWaterMark: 8 },
-    );
-    return new Response(body, {
-      status: 200,
-      headers: {
-        ...BASE_HEADERS,
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        "x-request-id": encoder.id,
-      },
-    });
-  }
-
-  /** Web-search sources as a numbered markdown list after the answer; `[[n]]` in the text points into it. */
-  function sourcesText(sources: ReadonlyArray<{ title: string; url: string }>): string {
-    if (config.searchSources === "off" || sources.length === 0) return "";
-    const escape = (title: string) => title.replace(/[[\]]/g, "\\$&");
-    return `\n\nSources:\n${sources.map((s, i) => `${i + 1}. [${escape(s.title)}](${s.url})`).join("\n")}`;
-  }
-
-  /**
-   * Live ids with their suffix variants, then aliases. With both upstreams
-   * configured, the default one's names are listed bare and the other's with
-   * its prefix, exactly as a request must name them.
-   */
-  async function handleModels(): Promise<Response> {
-    const listed: readonly UpstreamName[] = configured.length > 0 ? configured : [config.defaultUpstream];
-    const lives = await Promise.all(listed.map((name) => adapters[name].liveModels()));
-    const created = Math.floor(Date.now() / 1000);
-    const seen = new Set<string>();
-    const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
-    listed.forEach((name, index) => {
-      const prefix = index === 0 ? "" : `${name}/`;
-      const add = (id: string) => {
-        if (seen.has(prefix + id)) return;
-        seen.add(prefix + id);
-        data.push({ id: prefix + id, object: "model", created, owned_by: `qwen-${name}` });
-      };
-      for (const model of lives[index] ?? []) {
-        add(model.id);
-        if (model.canThink) add(`${model.id}-thinking`);
-        if (model.canSearch) add(`${model.id}-search`);
-        if (model.canThink && model.canSearch) add(`${model.id}-thinking-search`);
-      }
-      for (const alias of adapters[name].aliasNames()) {
-        add(alias);
-        add(`${alias}-thinking`);
-      }
-    });
-    return jsonResponse(200, JSON.stringify({ object: "list", data }));
-  }
-
-  async function route(req: Request, server: ServerLike | undefined, logRecord: RequestLog): Promise<Response> {
-    const pathname = logRecord.path;
-    const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
-    if (path === "/health" || path === "/") {
-      if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed(req.method, path);
-      return jsonResponse(isStopping ? 503 : 200, JSON.stringify({
-        status: isStopping ? "stopping" : "ok",
-        version: VERSION,
-        accounts: { cn: config.cnAccounts.length, intl: config.intlAccounts.length },
-        auth: hasKeys ? "api_key" : "loopback_only",
-      }));
-    }
-    const known = path === "/v1/chat/completions" || path === "/v1/models" || path === "/chat/completions" || path === "/models" || path === "/status" || isAnthropicPath(path);
-    if (!known) throw new HttpError(404, `Unknown path ${path}; qwenplug serves /v1/chat/completions, /v1/models, /v1/messages, /status and /health.`, "invalid_request_error", "not_found");
-    const authError = checkAuth(req, server);
-    if (authError) throw authError;
-    if (path === "/status") {
-      if (req.method !== "GET") throw methodNotAllowed(req.method, path);
-      return jsonResponse(200, JSON.stringify({
-        status: isStopping ? "stopping" : "ok",
-        version: VERSION,
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        ttft_ms: requestTtft.percentiles(),
-        upstreams: { cn: { accounts: pools.cn.snapshot() }, intl: { accounts: pools.intl.snapshot() } },
-      }));
-    }
-    if (path.endsWith("/models")) {
-      if (req.method !== "GET") throw methodNotAllowed(req.method, path);
-      return handleModels();
-    }
-    if (req.method !== "POST") throw methodNotAllowed(req.method, path);
-    if (path === "/v1/messages") return handleMessages(req, server, logRecord);
-    if (path === "/v1/messages/count_tokens") return handleCountTokens(req);
-    return handleChatCompletions(req, server, logRecord);
-  }
 
   async function handle(req: Request, server?: ServerLike): Promise<Response> {
-    const started = performance.now();
-    const logRecord: RequestLog = { path: new URL(req.url).pathname, status: 0 };
+    const ex: Exchange = { request: req, server, log: { path: new URL(req.url).pathname, status: 0 }, started: performance.now() };
     let response: Response;
     try {
-      response = await route(req, server, logRecord);
+      response = await route(app, ex);
     } catch (err) {
-      const httpError =
-        err instanceof HttpError
-          ? err
-          : new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error");
+      const httpError = err instanceof HttpError ? err : internalError();
       if (!(err instanceof HttpError)) write(`internal error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
-      logRecord.outcome ??= httpError.code ?? undefined;
+      ex.log.outcome ??= httpError.code ?? undefined;
       const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
-      response = isAnthropicPath(logRecord.path) ? anthropicErrorResponse(safe) : errorResponse(safe);
+      response = jsonResponse(safe.status, dialectOfPath(ex.log.path).errorBody(safe), safe.headers);
     }
-    logRecord.status = response.status;
+    ex.log.status = response.status;
     // Streams log when they end; everything else logs now.
-    if (!logRecord.isStreaming && isLogging) info(formatLogLine(req.method, logRecord.path, logRecord, started));
+    if (!ex.log.isStreaming) info(formatLogLine(req.method, ex.log.path, ex.log, ex.started));
     return response;
   }
 
   return {
     fetch: handle,
-    pools,
+    pools: app.pools,
     adapters,
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
-      isStopping = true;
+      app.isStopping = true;
     },
   };
 }
 
-/** Errors on these paths take Anthropic's shape. */
-const isAnthropicPath = (path: string) => path.startsWith("/v1/messages");
-
-function methodNotAllowed(method: string, path: string): HttpError {
-  return new HttpError(405, `Method ${method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
-}
+/** A log field as one token: control characters (a CR/LF in a model name, say) cannot forge a line. */
+const logField = (value: string) => value.replace(/[\x00-\x20\x7f"\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 
 function formatLogLine(method: string, path: string, record: RequestLog, started: number): string {
   const parts = [
     new Date().toISOString(),
-    method,
-    path,
+    logField(method),
+    logField(path),
     String(record.status),
-    `model=${record.model ?? "-"}`,
+    `model=${record.model === undefined ? "-" : logField(record.model)}`,
     `account=${record.account ?? "-"}`,
     `dur_ms=${Math.round(performance.now() - started)}`,
     `ttft_ms=${record.ttftMs ?? "-"}`,
   ];
-  if (record.outcome !== undefined) parts.push(`outcome=${record.outcome}`);
+  if (record.outcome !== undefined) parts.push(`outcome=${logField(record.outcome)}`);
   return parts.join(" ");
 }
 
@@ -3644,6 +3952,8 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | und
     clearTimeout(timer);
   }
 }
+
+// ── Server ──────────────────────────────────────────────────────────────────
 
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
 export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { idleTimeoutSec?: number } = {}) {
@@ -3660,7 +3970,7 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
     // which Bun's own limit would answer with an empty body.
     maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
     fetch: (req, srv) => app.fetch(req, srv),
-    error: () => errorResponse(new HttpError(500, "qwenplug hit an internal error; see the server log.", "server_error", "internal_error")),
+    error: () => errorResponse(internalError()),
   });
   return { server, app };
 }
