@@ -10,6 +10,10 @@ import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type F
 import {
   ConfigError,
   createCumulativeDiff,
+  createPool,
+  type EventBatch,
+  type NeutralRequest,
+  runWithFailover,
   createUtf8ChunkDecoder,
   createSseDataParser,
   createToolCallParser,
@@ -586,8 +590,7 @@ describe("upstream failures reach the client as OpenAI errors", () => {
 
     test(`NOT_LOGIN (in a stream and as JSON) is a 503 naming CN_ACCOUNT_1_COOKIE, ${mode}`, async () => {
       for (const fixture of ["not-login", "not-login-json"]) {
-        const prompt = fixture === "not-login-json" ? "fixture:not-login" : "fixture:not-login";
-        const err = await expectApiError(prompt, stream);
+        const err = await expectApiError(`fixture:${fixture}`, stream);
         expect(err).toBeInstanceOf(OpenAI.InternalServerError);
         expect(err.status).toBe(503);
         expect(err.message).toContain("CN_ACCOUNT_1_COOKIE");
@@ -597,7 +600,7 @@ describe("upstream failures reach the client as OpenAI errors", () => {
     });
 
     test(`WAF JSON and captcha HTML are a 503 with Retry-After, ${mode}`, async () => {
-      for (const prompt of ["fixture:waf", "fixture:waf chunk:3"]) {
+      for (const prompt of ["fixture:waf", "fixture:waf-html", "fixture:waf-html chunk:3"]) {
         const err = await expectApiError(prompt, stream);
         expect(err.status).toBe(503);
         expect(err.code).toBe("upstream_waf_blocked");
@@ -1107,7 +1110,7 @@ describe("INTL failures reach the client as OpenAI errors", () => {
   });
 
   test("WAF JSON and HTML → 503 with Retry-After", async () => {
-    for (const prompt of ["fixture:waf", "fixture:waf chunk:4"]) {
+    for (const prompt of ["fixture:waf", "fixture:waf-html", "fixture:waf-html chunk:4"]) {
       const err = await failWith({ prompt });
       expect(err.status).toBe(503);
       expect(err.code).toBe("upstream_waf_blocked");
@@ -2032,8 +2035,7 @@ describe("failover", () => {
         // ("truncated", "finished-error") can move on only when not streamed.
         const afterText = stream ? [] : ["truncated", "finished-error"];
         for (const fixture of ["not-login", "not-login-json", "waf", "waf-html", "rate-limited", "server-error", "empty", "login-page", ...afterText]) {
-          const name = fixture === "not-login-json" ? "not-login" : fixture === "waf-html" ? "waf" : fixture;
-          const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:${name}`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+          const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:${fixture}`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
           try {
             const result = await replyOrError(gw.client, "qwen-max", "fixture:plain", stream);
             expect({ fixture, content: result.content, error: result.error?.message }).toEqual({ fixture, content: PLAIN_CN, error: undefined });
@@ -2355,3 +2357,341 @@ function freePort(): number {
   probe.stop(true);
   return port;
 }
+
+// ── One clean-up path (issue 9): each proven defect, as a test ──────────────
+
+/** Reads a raw response until `until` holds for the text so far, then cancels the body (the client goes away). */
+async function readUntil(response: Response, until: (text: string) => boolean): Promise<string> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!until(text)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
+}
+
+const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: "qwen-max", messages: [{ role: "user", content }], ...extra });
+
+/** A CN reply body that starts, then breaks off with a reset, or never ends. */
+function brokenBody(status: number, kind: "reset" | "stall"): Response {
+  let isStarted = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!isStarted) {
+        isStarted = true;
+        controller.enqueue(new TextEncoder().encode('{"success":false,"errorCo'));
+        return;
+      }
+      // A reset: the fake drops the connection mid-body. A stall: it never sends again.
+      if (kind === "reset") controller.error(new Error("connection reset"));
+      return new Promise<void>(() => {});
+    },
+  });
+  return new Response(stream, { status, headers: { "content-type": "application/json" } });
+}
+
+describe("one clean-up path: the defects of issue 9", () => {
+  test("#1 a client that leaves while the failover gate holds text after heartbeats frees its slot (INTL, two accounts)", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" });
+    try {
+      // Headers and heartbeats at 500 ms, the first text at 1,200 ms (held 300 ms by the gate), the client gone 150 ms later.
+      const started = Date.now();
+      const controller = new AbortController();
+      const response = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(chatBody("fixture:plain chunk:1100 silence:1200 gap:60000", { stream: true })),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      await Bun.sleep(Math.max(0, 1350 - (Date.now() - started)));
+      controller.abort();
+      await waitFor(() => gw.app.pools.intl.snapshot().every((a) => a.in_flight === 0));
+      // Both accounts serve again: nothing says "busy".
+      for (let i = 0; i < 3; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe("Hi!");
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("#2 a reset or stalled error body is a 502/504 that fails over, never a 500, and the pool counts a failure", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, UPSTREAM_CONNECT_TIMEOUT_MS: "800", HEARTBEAT_MS: "500" });
+    try {
+      fake.respond = (_body, headers) => ((headers.get("cookie") ?? "").includes("ticket-one") ? brokenBody(500, "reset") : undefined);
+      const whole = await gw.client.chat.completions.create(chatBody("fixture:plain") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+      expect(whole.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+      const account1 = gw.app.pools.cn.snapshot().find((a) => a.number === 1);
+      expect(account1?.failures.upstream).toBe(1);
+      expect(account1?.successes).toBe(0);
+
+      // One account whose error body stalls: past the first heartbeat, the client still gets an error event, not an empty 200.
+      const single = startGateway(fake, { UPSTREAM_CONNECT_TIMEOUT_MS: "1500", HEARTBEAT_MS: "500" });
+      try {
+        fake.respond = () => brokenBody(503, "stall");
+        const err = await apiError((async () => {
+          const stream = await single.client.chat.completions.create({ ...chatBody("fixture:plain"), stream: true } as OpenAI.Chat.ChatCompletionCreateParamsStreaming);
+          for await (const _ of stream) {
+            // drained
+          }
+        })());
+        expect(err.message).toContain("UPSTREAM_CONNECT_TIMEOUT_MS");
+        const raw = await rawPost(single.url, chatBody("fixture:plain", { stream: true }));
+        const wire = await raw.text();
+        expect(raw.status).toBe(200);
+        expect(wire).toContain('"code":"upstream_timeout"');
+      } finally {
+        await single.stop();
+      }
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  }, 20_000);
+
+  test("#4 a freed slot wakes a waiter that may use it, not the oldest one that may not", async () => {
+    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
+    const signal = new AbortController().signal;
+    const one = await pool.acquire(new Set(), signal);
+    const two = await pool.acquire(new Set(), signal);
+    expect([one?.account.number, two?.account.number]).toEqual([1, 2]);
+    let gotA: number | undefined;
+    let gotB: number | undefined;
+    const waiterA = pool.acquire(new Set([2]), signal).then((s) => (gotA = s?.account.number));
+    const waiterB = pool.acquire(new Set([1]), signal).then((s) => (gotB = s?.account.number));
+    pool.release(two as NonNullable<typeof two>, { kind: "success" }, undefined);
+    await waitFor(() => gotB === 2, 3000);
+    expect(gotA).toBeUndefined();
+    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    await waitFor(() => gotA === 1, 3000);
+    await Promise.all([waiterA, waiterB]);
+  });
+
+  test("#4 an ending cooldown wakes the waiters", async () => {
+    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
+    const signal = new AbortController().signal;
+    const one = await pool.acquire(new Set(), signal);
+    const two = await pool.acquire(new Set(), signal);
+    pool.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
+    expect(pool.snapshot().find((a) => a.number === 2)?.state).toBe("cooling");
+    let got: number | undefined;
+    const waiter = pool.acquire(new Set(), signal).then((s) => (got = s?.account.number));
+    // Account 1 stays busy: only the end of account 2's one-second rest can serve the waiter.
+    await waitFor(() => got === 2, 5000);
+    await waiter;
+    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+  });
+
+  test("#4 an aborted attempt counts neither as a success nor as a failure; rests are finite", async () => {
+    const accounts = [{ upstream: "intl" as const, number: 1 }];
+    const pool = createPool({ name: "intl", accounts, credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
+    const signal = new AbortController().signal;
+    const slot = await pool.acquire(new Set(), signal);
+    pool.release(slot as NonNullable<typeof slot>, { kind: "aborted" }, undefined);
+    expect(pool.snapshot()[0]).toMatchObject({ successes: 0, failures: {}, in_flight: 0, state: "healthy" });
+    const again = await pool.acquire(new Set(), signal);
+    pool.release(again as NonNullable<typeof again>, { kind: "failure", failure: { kind: "quota", message: "quota", retryAfterSec: 1e306 } }, undefined);
+    const rest = pool.snapshot()[0]?.available_in_s ?? 0;
+    expect(rest).toBeGreaterThan(0);
+    expect(rest).toBeLessThanOrEqual(24 * 3600);
+    expect(pool.unavailable().retryAfterSec).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  test("adapters never throw: an exception inside complete() is an error event, and the slot comes back", async () => {
+    const account = { upstream: "cn" as const, number: 1 };
+    const adapter = {
+      name: "cn" as const,
+      accounts: [account],
+      canFailAfterText: false,
+      credentialVar: (n: number) => `CN_ACCOUNT_${n}_COOKIE`,
+      prepare: (req: NeutralRequest) => ({ ...req, prompt: "hi" }),
+      // biome-ignore lint/correctness/useYield: an adapter that fails before its first event
+      async *complete(): AsyncGenerator<EventBatch> {
+        throw new TypeError("boom");
+      },
+      liveModels: async () => undefined,
+      resolveModel: (name: string) => name,
+      aliasNames: () => [],
+      probe: async () => "alive" as const,
+    };
+    const pool = createPool(adapter, { maxInFlight: 1, queueTimeoutMs: 0, reprobeMs: 60_000 });
+    const req = { upstream: "cn" as const, clientModel: "m", upstreamModel: "m", thinking: false, search: false, turns: [], tooling: NO_TOOLS, stream: true, includeUsage: false, prompt: "hi" };
+    const batches: EventBatch[] = [];
+    for await (const batch of runWithFailover(req, { adapter, pool, maxAttempts: 1, holdbackChars: 16, holdbackMs: 300, debug: () => {} }, new AbortController().signal)) batches.push(batch);
+    expect(batches.flat()).toEqual([{ type: "error", failure: { kind: "upstream", message: "The Qwen CN adapter failed unexpectedly (TypeError); try again." } }]);
+    expect(pool.snapshot()[0]).toMatchObject({ in_flight: 0, failures: { upstream: 1 }, successes: 0 });
+  });
+
+  test("#5 /v1/messages ends at message_stop when max_tokens cuts text the holdback deadline released", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, FAILOVER_HOLDBACK_CHARS: "10000", FAILOVER_HOLDBACK_MS: "200" });
+    try {
+      // "Hi" and "!" arrive in the first 1,100 bytes; the rest of the reply a minute later.
+      const response = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 1, stream: true, messages: [{ role: "user", content: "fixture:plain chunk:1100 gap:60000" }] }),
+      });
+      const events = await anthropicEvents(response);
+      expect(events.map(([name]) => name).slice(-2)).toEqual(["message_delta", "message_stop"]);
+      expect(events.find(([name]) => name === "message_delta")?.[1]).toMatchObject({ delta: { stop_reason: "max_tokens" } });
+      await waitFor(() => fake.cancelledStreams === 1);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  }, 10_000);
+
+  test("#6 a client that stops reading is dropped after CLIENT_STALL_TIMEOUT_MS, not reported as a silent upstream", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300" });
+    // An upstream that writes 64 KiB of new text per event, as fast as it may.
+    const piece = "字".repeat(64 * 1024);
+    fake.respond = () => {
+      let text = "";
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            text += piece;
+            controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify({ sessionId: "s1", msgStatus: "generating", incremental: true, contents: [{ role: "assistant", contentType: "text", content: piece }] })}\n\n`));
+            if (text.length > 64 * 1024 * 1024) controller.close();
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    };
+    const { connect } = await import("node:net");
+    const socket = connect(Number(new URL(gw.url).port), "127.0.0.1");
+    try {
+      const body = JSON.stringify(chatBody("never read", { stream: true }));
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${MASTER_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.pause();
+      await waitFor(() => gw.logs.some((line) => line.includes("outcome=")), 20_000);
+      expect(gw.logs.find((line) => line.includes("outcome="))).toContain("outcome=client_stalled");
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 0);
+    } finally {
+      socket.destroy();
+      await gw.stop();
+      await fake.stop();
+    }
+  }, 30_000);
+
+  test("#7 only the exact Anthropic paths are served: /v1/messages/batches and /v1/messagesXYZ are 404", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake);
+    try {
+      for (const path of ["/v1/messages/batches", "/v1/messagesXYZ", "/v1/chat/completionsX"]) {
+        const response = await fetch(`${gw.url}${path}`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" }, body: JSON.stringify(chatBody("fixture:plain", { max_tokens: 10 })) });
+        expect(response.status).toBe(404);
+      }
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation")).toHaveLength(0);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("#9 model names that are Object.prototype keys are unknown models (404), on both upstreams", async () => {
+    const cn = startFakeCnUpstream();
+    const intl = startFakeIntlUpstream();
+    const gw = launchGateway({ QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+    try {
+      for (const model of ["cn/constructor", "cn/__proto__", "cn/toString", "intl/constructor", "intl/__proto__", "intl/hasOwnProperty"]) {
+        const err = await apiError(gw.client.chat.completions.create({ model, messages: [{ role: "user", content: "fixture:plain" }] }));
+        expect({ model, status: err.status }).toEqual({ model, status: 404 });
+      }
+    } finally {
+      await gw.stop();
+      await cn.stop();
+      await intl.stop();
+    }
+  });
+
+  test("#10 a stream opens with its first event, before any heartbeat", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { HEARTBEAT_MS: "500" });
+    try {
+      const anthropic = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen-max", max_tokens: 100, stream: true, messages: [{ role: "user", content: "fixture:plain silence:1600" }] }),
+      });
+      const names = (await anthropicEvents(anthropic)).map(([name]) => name);
+      expect(names[0]).toBe("message_start");
+      expect(names.filter((n) => n === "ping").length).toBeGreaterThan(1);
+      const openai = await (await rawPost(gw.url, chatBody("fixture:plain silence:1600", { stream: true }))).text();
+      expect(openai.indexOf('"role":"assistant"')).toBeLessThan(openai.indexOf(": keep-alive"));
+      expect(openai.indexOf(": keep-alive")).toBeGreaterThan(-1);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("#12 config: PORT digits only, no leading zeros in account numbers, no line break in QWEN_INTL_VERSION", () => {
+    for (const [env, variable] of [
+      [{ PORT: "0x1F90" }, "PORT"],
+      [{ PORT: "1e3" }, "PORT"],
+      [{ CN_ACCOUNT_01_COOKIE: COOKIE_1 }, "CN_ACCOUNT_01_COOKIE"],
+      [{ INTL_ACCOUNT_007_TOKEN: INTL_TOKEN }, "INTL_ACCOUNT_007_TOKEN"],
+      [{ QWEN_INTL_VERSION: "0.2.91\r\nx-evil: 1" }, "QWEN_INTL_VERSION"],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(variable);
+    }
+    expect(loadConfig({ PORT: "8080" }).port).toBe(8080);
+  });
+
+  test("#12 a master key under 8 characters is redacted too", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, API_MASTER_KEY: "k3y-ab", LOG_LEVEL: "debug" });
+    try {
+      const response = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k3y-ab", "content-type": "application/json" }, body: JSON.stringify(chatBody("k3y-ab fixture:plain", { model: "qwen-max k3y-ab" })) });
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain("k3y-ab");
+      expect(gw.logs.join("\n")).not.toContain("k3y-ab");
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("a full pool answers 503 with Retry-After before any byte, streamed too, instead of a 200 with an in-stream error", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1", ACCOUNT_QUEUE_TIMEOUT_MS: "1500", HEARTBEAT_MS: "500" });
+    try {
+      const busy = await rawPost(gw.url, chatBody("drip:100", { stream: true }));
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 1);
+      const queued = await rawPost(gw.url, chatBody("fixture:plain", { stream: true }));
+      expect(queued.status).toBe(503);
+      expect(Number(queued.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(((await queued.json()) as { error: { code: string } }).error.code).toBe("no_upstream_account");
+      await readUntil(busy, (text) => text.includes('"content":"2 "'));
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("tool_choice none: a reply that writes a tool block anyway stays text", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake);
+    try {
+      const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:tool-call" }], tools: OPENAI_TOOLS, tool_choice: "none" });
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+      expect(completion.choices[0]?.message.tool_calls ?? []).toEqual([]);
+      expect(completion.choices[0]?.message.content).toContain("<tool_call>");
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});

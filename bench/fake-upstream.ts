@@ -24,13 +24,17 @@ export interface Fixture {
   body: Uint8Array;
 }
 
-/** `name@502.html` → status 502, text/html; `.sse` → event stream; `.json` → JSON. */
+/**
+ * `name@502.html` → status 502, text/html; `.sse` → event stream; `.json` → JSON.
+ * Fixtures are named without their extension, so two files may not share a name.
+ */
 export function loadFixtures(dir: string = FIXTURE_DIR): Map<string, Fixture> {
   const fixtures = new Map<string, Fixture>();
   for (const file of readdirSync(dir)) {
     const match = /^([a-z0-9-]+)(?:@(\d{3}))?\.(sse|json|html)$/.exec(file);
     if (!match) continue;
     const [, name, status, ext] = match as unknown as [string, string, string | undefined, string];
+    if (fixtures.has(name)) throw new Error(`two fixtures in ${dir} are named "${name}"; give one another name`);
     const contentType = ext === "sse" ? "text/event-stream;charset=UTF-8" : ext === "json" ? "application/json;charset=UTF-8" : "text/html;charset=UTF-8";
     fixtures.set(name, { status: status ? Number(status) : 200, contentType, body: readFileSync(join(dir, file)) });
   }
