@@ -2291,13 +2291,17 @@ describe("graceful shutdown", () => {
         const response = await rawPost(url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "fixture:plain chunk:10 gap:10" }] });
         const body = response.text();
         child.kill("SIGTERM");
+        // While the stream is open the server keeps listening: health says "stopping", new completions get a 503.
         await waitFor(() => {
           void fetch(`${url}/health`).then(
             (r) => r.status === 503 && (sawStopping = true),
-            () => (sawRefused = true),
+            () => {},
           );
-          return sawStopping || sawRefused;
+          return sawStopping;
         });
+        const refusedChat = await rawPost(url, { model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+        expect(refusedChat.status).toBe(503);
+        expect(((await refusedChat.json()) as { error: { code: string } }).error.code).toBe("server_stopping");
         const wire = await body;
         expect(wire).toContain("有什么可以帮你？");
         expect(wire).toEndWith("data: [DONE]\n\n");
@@ -2313,7 +2317,7 @@ describe("graceful shutdown", () => {
   );
 
   test(
-    "SIGTERM with a stream that never ends: the process still exits after SHUTDOWN_GRACE_MS",
+    "SIGTERM with a stream that never ends: the process still exits after SHUTDOWN_GRACE_MS, and deletes the open upstream session first",
     async () => {
       const fake = startFakeCnUpstream();
       const port = freePort();
@@ -2337,6 +2341,8 @@ describe("graceful shutdown", () => {
         expect(await child.exited).toBe(0);
         await reader?.cancel().catch(() => {});
         await waitFor(() => fake.cancelledStreams > 0);
+        // Cut short, but not left behind: the upstream session was deleted before the process exited.
+        expect(fake.deletedSessions).toContain("drip0000000000000000000000000000");
       } finally {
         child.kill("SIGKILL");
         await fake.stop();
@@ -2348,7 +2354,6 @@ describe("graceful shutdown", () => {
 
 let isUp = false;
 let sawStopping = false;
-let sawRefused = false;
 
 /** A port the OS just handed out and that is free again. */
 function freePort(): number {

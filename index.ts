@@ -2196,6 +2196,26 @@ function accountSnapshot(state: AccountState, t: number) {
   };
 }
 
+/** Why no account of a pool can serve right now, naming accounts by number and the variables to fix. */
+function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar">, states: readonly AccountState[], maxInFlight: number, t: number): UpstreamFailure {
+  const name = upstream.name.toUpperCase();
+  if (states.length === 0) return { kind: "no_account", message: `No Qwen ${name} account is configured: set ${upstream.credentialVar(1)}, then restart qwenplug.` };
+  const reasons = states.map((state) => {
+    const n = state.account.number;
+    const wait = Math.max(1, Math.ceil((state.until - t) / 1000));
+    if (state.health === "invalid") return `${name} account ${n} is logged out (refresh ${upstream.credentialVar(n)})`;
+    if (state.health === "cooling") return `${name} account ${n} is resting for ${wait} s after ${state.lastFailure?.kind ?? "errors"}`;
+    return `${name} account ${n} is busy (${state.inFlight} requests; ACCOUNT_MAX_IN_FLIGHT is ${maxInFlight})`;
+  });
+  const cooling = states.filter((s) => s.health === "cooling").map((s) => s.until);
+  const isAllInvalid = states.every((s) => s.health === "invalid");
+  return {
+    kind: isAllInvalid ? "auth" : "no_account",
+    message: `No Qwen ${name} account can serve this request: ${reasons.join("; ")}.`,
+    retryAfterSec: cooling.length > 0 ? Math.max(1, Math.ceil((Math.min(...cooling) - t) / 1000)) : isAllInvalid ? undefined : 1,
+  };
+}
+
 /**
  * One pool per upstream. Healthy accounts serve, least-loaded first, up to
  * `maxInFlight` requests each; beyond that a request waits for a slot. An
@@ -2328,26 +2348,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       if (state.health === "healthy") queue.wakeFor(state.account.number);
     },
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
-    unavailable(): UpstreamFailure {
-      if (states.length === 0) {
-        return { kind: "no_account", message: `No Qwen ${upstream.name.toUpperCase()} account is configured: set ${upstream.credentialVar(1)}, then restart qwenplug.` };
-      }
-      const t = now();
-      const reasons = states.map((state) => {
-        const n = state.account.number;
-        const wait = Math.max(1, Math.ceil((state.until - t) / 1000));
-        if (state.health === "invalid") return `${label(n)} is logged out (refresh ${upstream.credentialVar(n)})`;
-        if (state.health === "cooling") return `${label(n)} is resting for ${wait} s after ${state.lastFailure?.kind ?? "errors"}`;
-        return `${label(n)} is busy (${state.inFlight} requests; ACCOUNT_MAX_IN_FLIGHT is ${options.maxInFlight})`;
-      });
-      const cooling = states.filter((s) => s.health === "cooling").map((s) => s.until);
-      const isAllInvalid = states.every((s) => s.health === "invalid");
-      return {
-        kind: isAllInvalid ? "auth" : "no_account",
-        message: `No Qwen ${upstream.name.toUpperCase()} account can serve this request: ${reasons.join("; ")}.`,
-        retryAfterSec: cooling.length > 0 ? Math.max(1, Math.ceil((Math.min(...cooling) - t) / 1000)) : isAllInvalid ? undefined : 1,
-      };
-    },
+    unavailable: (): UpstreamFailure => whyUnavailable(upstream, states, options.maxInFlight, now()),
     /** Per-account figures for /status. */
     snapshot() {
       const t = now();
@@ -3316,6 +3317,8 @@ interface App {
   requestTtft: ReturnType<typeof createSampleWindow>;
   startedAt: number;
   isStopping: boolean;
+  /** Completions under way, so a shutdown can wait for them or end them. */
+  runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
   configured: readonly UpstreamName[];
 }
@@ -3388,13 +3391,14 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
       ex.request.signal.removeEventListener("abort", onClientGone);
       abort.abort(new Error("request over"));
       await batches.return(undefined).catch(() => undefined);
+      app.runs.delete(run);
     })());
   const onClientGone = () => {
     isClientGone = true;
     void close();
   };
   ex.request.signal.addEventListener("abort", onClientGone, { once: true });
-  return {
+  const run: CompletionRun = {
     batches,
     acquired,
     get isClientGone() {
@@ -3402,6 +3406,8 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
     },
     close,
   };
+  app.runs.add(run);
+  return run;
 }
 
 /** The optional stages, each only when asked for: the output limit, then the tool-call extractor. */
@@ -3756,6 +3762,9 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
 
 /** One completion in any dialect: decode, prepare for the upstream, run, and serve whole or streamed. */
 async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promise<Response> {
+  if (app.isStopping) {
+    throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
+  }
   const neutral = await dialect.decode(await readJsonBody(app.config, ex.request), (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
   const req = app.adapters[neutral.upstream].prepare(neutral);
@@ -3877,7 +3886,17 @@ export function createApp(deps: AppDeps) {
   const debug = (line: string) => {
     if (config.logLevel === "debug") write(redact(line));
   };
-  const adapterOptions: AdapterOptions = { config, fetch: deps.fetch ?? fetch, redact, debug };
+  const baseFetch = deps.fetch ?? fetch;
+  // Upstream calls in flight (session deletes included), so a shutdown can wait for the deletes it starts.
+  const upstreamCalls = new Set<Promise<Response>>();
+  const trackedFetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const call = baseFetch(input, init);
+    upstreamCalls.add(call);
+    const forget = () => upstreamCalls.delete(call);
+    call.then(forget, forget);
+    return call;
+  }) as typeof fetch;
+  const adapterOptions: AdapterOptions = { config, fetch: trackedFetch, redact, debug };
   const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
@@ -3892,6 +3911,7 @@ export function createApp(deps: AppDeps) {
     requestTtft: createSampleWindow(),
     startedAt: Date.now(),
     isStopping: false,
+    runs: new Set(),
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
 
@@ -3920,6 +3940,23 @@ export function createApp(deps: AppDeps) {
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
+    },
+    /**
+     * Shutdown: health says "stopping" and new completions get a 503 while the
+     * open ones finish, for at most `graceMs` (the server keeps listening, so a
+     * health check sees "stopping" rather than a refused connection). Replies
+     * still open then are ended, and their upstream chats deleted, within
+     * CLEANUP_TIMEOUT_MS. Returns how many replies were cut short.
+     */
+    async drain(graceMs: number): Promise<number> {
+      app.isStopping = true;
+      const deadline = Date.now() + graceMs;
+      while (app.runs.size > 0 && Date.now() < deadline) await Bun.sleep(20);
+      const abandoned = app.runs.size;
+      await Promise.all([...app.runs].map((run) => run.close()));
+      const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
+      while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
+      return abandoned;
     },
   };
 }
@@ -3992,17 +4029,15 @@ if (import.meta.main) {
       (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only"),
   );
   let isStopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
-    app.beginShutdown();
     console.log(`qwenplug: ${signal} received; finishing open requests (at most ${config.shutdownGraceMs} ms)`);
-    const force = setTimeout(() => process.exit(0), config.shutdownGraceMs);
-    void server.stop(false).then(() => {
-      clearTimeout(force);
-      process.exit(0);
-    });
+    const abandoned = await app.drain(config.shutdownGraceMs);
+    if (abandoned > 0) console.log(`qwenplug: ${abandoned} request(s) still open after SHUTDOWN_GRACE_MS; their upstream chats were deleted`);
+    await server.stop(true);
+    process.exit(0);
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
