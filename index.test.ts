@@ -122,6 +122,25 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
   launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
 
+/** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
+async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
+  const fake = startFake();
+  try {
+    const gw = startGw(fake);
+    try {
+      await body(fake, gw);
+    } finally {
+      await gw.stop();
+    }
+  } finally {
+    await fake.stop();
+  }
+}
+
+/** A system message and a user message to the thinking-search variant: what the request-shape tests send. */
+const askWithSystem = (gw: Gateway) =>
+  gw.client.chat.completions.create({ model: "qwen-max-thinking-search", messages: [{ role: "system", content: "S" }, { role: "user", content: "fixture:plain" }] });
+
 type StreamedChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 const reasoningOf = (value: object): string | undefined => (value as { reasoning_content?: string }).reasoning_content;
 
@@ -378,12 +397,8 @@ describe("loadConfig", () => {
 // ── The server against a fake upstream, with the openai client as oracle ────
 
 describe("chat completions over the CN upstream", () => {
-  let fake: FakeCnUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    return { gw: (gw = startGateway(fake)), fake };
-  });
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
   test("streams the UPSTREAMS §3.1.2 transcript as exact OpenAI deltas", async () => {
     const { chunks, content, finish } = await collectStream(gw.client, "fixture:plain");
@@ -466,13 +481,7 @@ describe("chat completions over the CN upstream", () => {
 
   test("sends the G1 request: headers, flattened prompt, model id and switches", async () => {
     const before = fake.calls.length;
-    await gw.client.chat.completions.create({
-      model: "qwen-max-thinking-search",
-      messages: [
-        { role: "system", content: "S" },
-        { role: "user", content: "fixture:plain" },
-      ],
-    });
+    await askWithSystem(gw);
     const call = fake.calls.slice(before).find((c) => c.path === "/dialog/conversation");
     expect(call).toBeDefined();
     expect(call?.headers.cookie).toBe(COOKIE_1);
@@ -557,12 +566,8 @@ describe("chat completions over the CN upstream", () => {
 });
 
 describe("upstream failures reach the client as OpenAI errors", () => {
-  let fake: FakeCnUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    return { gw: (gw = startGateway(fake)), fake };
-  });
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
   const expectApiError = async (prompt: string, stream: boolean) => {
     // Each failure class puts the single account in a cooldown; a fresh
@@ -655,12 +660,8 @@ describe("upstream failures reach the client as OpenAI errors", () => {
 });
 
 describe("client errors", () => {
-  let fake: FakeCnUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    return { gw: (gw = startGateway(fake, { MAX_BODY_BYTES: "2048", API_MASTER_KEY: `${MASTER_KEY},second-key-abcdef` })), fake };
-  });
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()), { MAX_BODY_BYTES: "2048", API_MASTER_KEY: `${MASTER_KEY},second-key-abcdef` })), fake }));
 
   const cases: Array<[string, string | Record<string, unknown>, number, string | null]> = [
     ["invalid JSON", "{not json", 400, "invalid_json"],
@@ -750,12 +751,8 @@ describe("client errors", () => {
 });
 
 describe("without API_MASTER_KEY", () => {
-  let fake: FakeCnUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    return { gw: (gw = startGateway(fake, { API_MASTER_KEY: undefined })), fake };
-  });
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()), { API_MASTER_KEY: undefined })), fake }));
 
   test("serves direct loopback clients only, and nothing that came through a proxy", async () => {
     const body = { model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] };
@@ -771,9 +768,7 @@ describe("without API_MASTER_KEY", () => {
 
 describe("accounts", () => {
   test("an expired account fails over before any text, then cools down instead of being retried on every request", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:not-login`, CN_ACCOUNT_2_COOKIE: COOKIE_2 }), async (fake, gw) => {
       for (let i = 0; i < 3; i++) {
         const { content } = await collectStream(gw.client, "fixture:plain");
         expect(content).toBe("你好！我是通义千问，有什么可以帮你？");
@@ -782,23 +777,15 @@ describe("accounts", () => {
       const byAccount1 = conversations.filter((c) => c.headers.cookie?.includes("ticket-one"));
       expect(byAccount1.length).toBe(1);
       expect(conversations.length).toBe(4);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("no account configured → a 503 that says which variable to set", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: undefined });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: undefined }), async (fake, gw) => {
       const response = await rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "x" }] });
       expect(response.status).toBe(503);
       expect(((await response.json()) as { error: { message: string } }).error.message).toContain("CN_ACCOUNT_1_COOKIE");
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -875,12 +862,8 @@ function startIntlGateway(fake: FakeIntlUpstream, env: Record<string, string | u
 const completionCalls = (fake: FakeIntlUpstream, from = 0) => fake.calls.slice(from).filter((c) => c.path === "/api/v2/chat/completions");
 
 describe("chat completions over the INTL upstream", () => {
-  let fake: FakeIntlUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeIntlUpstream();
-    return { gw: (gw = startIntlGateway(fake)), fake };
-  });
+  let fake: FakeIntlUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startIntlGateway((fake = startFakeIntlUpstream()))), fake }));
 
   test("the captured plain answer: exact text and the upstream's own usage, streamed and not", async () => {
     const streamed = await collectStream(gw.client, "fixture:plain");
@@ -935,13 +918,7 @@ describe("chat completions over the INTL upstream", () => {
 
   test("sends the v2 request: create chat, one flattened message with output_schema phase, browser headers", async () => {
     const before = fake.calls.length;
-    await gw.client.chat.completions.create({
-      model: "qwen-max-thinking-search",
-      messages: [
-        { role: "system", content: "S" },
-        { role: "user", content: "fixture:plain" },
-      ],
-    });
+    await askWithSystem(gw);
     const calls = fake.calls.slice(before);
     const created = calls.find((c) => c.path === "/api/v2/chats/new");
     const completion = calls.find((c) => c.path === "/api/v2/chat/completions");
@@ -1424,12 +1401,8 @@ const lastPrompt = (fake: FakeCnUpstream) => {
 };
 
 describe("OpenAI tool calling over the CN upstream", () => {
-  let fake: FakeCnUpstream;
-  let gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    return { gw: (gw = startGateway(fake)), fake };
-  });
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
   const ask = (prompt: string, extra: Partial<ChatParams> = {}): ChatParams => ({
     model: "qwen-max",
     messages: [{ role: "user", content: prompt }],
@@ -1657,9 +1630,7 @@ describe("OpenAI tool calling over the CN upstream", () => {
 
 describe("OpenAI tool calling over the INTL upstream", () => {
   test("a streamed call with the upstream's usage", async () => {
-    const fake = startFakeIntlUpstream();
-    const gw = startIntlGateway(fake);
-    try {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
       const stream = gw.client.chat.completions.stream({
         model: "qwen-max",
         messages: [{ role: "user", content: "fixture:tool-call chunk:5" }],
@@ -1673,10 +1644,7 @@ describe("OpenAI tool calling over the INTL upstream", () => {
       expect(call?.type === "function" && [call.function.name, call.function.arguments]).toEqual(["get_weather", '{"city":"Paris"}']);
       expect(final.choices[0]?.finish_reason).toBe("tool_calls");
       expect(final.usage?.prompt_tokens).toBe(2100);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -1988,18 +1956,13 @@ describe("Anthropic Messages API over the CN upstream", () => {
 
 describe("Anthropic Messages API over the INTL upstream", () => {
   test("a streamed tool_use with the upstream's usage", async () => {
-    const fake = startFakeIntlUpstream();
-    const gw = startIntlGateway(fake);
-    try {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
       const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
       const final = await anthropic.messages.stream({ model: "qwen-max", max_tokens: 1024, tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "fixture:tool-call chunk:3" }] }).finalMessage();
       expect(final.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type))).toEqual(["I'll look that up.\n", ["get_weather", { city: "Paris" }]]);
       expect(final.stop_reason).toBe("tool_use");
       expect(final.usage.input_tokens).toBe(2100);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -2067,22 +2030,15 @@ describe("failover", () => {
   }
 
   test("a CN stream commits at its first character: a later failure is an in-stream error, not a second reply", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:truncated`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:truncated` });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:truncated`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:truncated` }), async (fake, gw) => {
       const result = await replyOrError(gw.client, "qwen-max", "x", true);
       expect(result.error?.message).toContain("ended before the reply finished");
       expect(fake.calls.filter((c) => c.path === "/dialog/conversation").length).toBe(1);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("quota after the first characters: the client gets the other account's exact reply, nothing twice", async () => {
-    const fake = startFakeIntlUpstream();
-    const gw = startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; fixture:quota-after-text", INTL_ACCOUNT_2_TOKEN: "second-intl-token-0123456789" });
-    try {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; fixture:quota-after-text", INTL_ACCOUNT_2_TOKEN: "second-intl-token-0123456789" }), async (fake, gw) => {
       for (const chunkSize of ["", " chunk:1"]) {
         // Account 1 is least loaded again only after a success elsewhere; start from a fresh pool state each round.
         const { chunks, content } = await collectStream(gw.client, `fixture:tricky${chunkSize}`);
@@ -2095,10 +2051,7 @@ describe("failover", () => {
       const [one, two] = status.upstreams.intl.accounts;
       expect(one).toMatchObject({ number: 1, state: "cooling", failures: { quota: 1 } });
       expect(two).toMatchObject({ number: 2, state: "healthy", successes: 2 });
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("with every account logged out: one clear 503 naming each variable, and no retries against them", async () => {
@@ -2129,9 +2082,7 @@ describe("failover", () => {
   });
 
   test("accounts that are only cooling give a 503 with Retry-After when the first cooldown ends", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:rate-limited` });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:rate-limited` }), async (fake, gw) => {
       await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
       const err = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
       expect(err.status).toBe(503);
@@ -2140,10 +2091,7 @@ describe("failover", () => {
       const retryAfter = Number(err.headers?.get("retry-after"));
       expect(retryAfter).toBeGreaterThan(50);
       expect(retryAfter).toBeLessThanOrEqual(60);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("a blip is not a death sentence, and an account fixed upstream comes back without a restart", async () => {
@@ -2178,9 +2126,7 @@ describe("failover", () => {
   });
 
   test("a busy account makes requests wait for a slot instead of failing", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1" });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1" }), async (fake, gw) => {
       const replies = await Promise.all([0, 1, 2].map(() => collectStream(gw.client, "fixture:plain gap:30 chunk:100")));
       for (const reply of replies) expect(reply.content).toBe(PLAIN_CN);
       const noQueue = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1", ACCOUNT_QUEUE_TIMEOUT_MS: "0" });
@@ -2193,16 +2139,11 @@ describe("failover", () => {
       } finally {
         await noQueue.stop();
       }
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("/status needs the key and shows accounts by number with counts and TTFT, never a secret", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 }), async (fake, gw) => {
       expect((await fetch(`${gw.url}/status`)).status).toBe(401);
       await collectStream(gw.client, "fixture:plain");
       const response = await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
@@ -2214,10 +2155,7 @@ describe("failover", () => {
       const used = status.upstreams.cn.accounts.find((a) => a.successes === 1);
       expect(used).toMatchObject({ state: "healthy", in_flight: 0, failures: {}, last_error_at: null });
       expect((used?.ttft_ms as { p50: number }).p50).toBeGreaterThanOrEqual(0);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -2269,29 +2207,53 @@ describe("secrets", () => {
   });
 });
 
+/** A port the OS just handed out and that is free again. */
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}
+
+/** Runs `body` against `bun index.ts` as a child process on a fake CN upstream, once its /health answers; kills both after. */
+async function withChildGateway(env: Record<string, string>, body: (child: Bun.Subprocess<"ignore", "pipe", "ignore">, url: string, fake: FakeCnUpstream) => Promise<void>) {
+  const fake = startFakeCnUpstream();
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, "index.ts"], {
+    cwd: import.meta.dir,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let isUp = false;
+  await waitFor(() => {
+    void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
+    return isUp;
+  }, 10_000).catch(async (err) => {
+    child.kill("SIGKILL");
+    await fake.stop();
+    throw err;
+  });
+  try {
+    await body(child, url, fake);
+  } finally {
+    child.kill("SIGKILL");
+    await fake.stop();
+  }
+}
+
 describe("graceful shutdown", () => {
   test(
     "SIGTERM: health says stopping, the open stream finishes, new connections are refused, the process exits 0",
-    async () => {
-      const fake = startFakeCnUpstream();
-      const port = freePort();
-      const child = Bun.spawn([process.execPath, "index.ts"], {
-        cwd: import.meta.dir,
-        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, SHUTDOWN_GRACE_MS: "10000" },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const url = `http://127.0.0.1:${port}`;
-      try {
-        await waitFor(() => {
-          void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
-          return isUp;
-        }, 10_000);
+    () =>
+      withChildGateway({ SHUTDOWN_GRACE_MS: "10000" }, async (child, url) => {
         // About 1.5 s of reply: 10-byte pieces 10 ms apart.
         const response = await rawPost(url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "fixture:plain chunk:10 gap:10" }] });
         const body = response.text();
         child.kill("SIGTERM");
         // While the stream is open the server keeps listening: health says "stopping", new completions get a 503.
+        let sawStopping = false;
         await waitFor(() => {
           void fetch(`${url}/health`).then(
             (r) => r.status === 503 && (sawStopping = true),
@@ -2308,32 +2270,14 @@ describe("graceful shutdown", () => {
         expect(await child.exited).toBe(0);
         expect(await fetch(`${url}/health`).then(() => "answered", () => "refused")).toBe("refused");
         expect(await new Response(child.stdout).text()).toContain("SIGTERM received");
-      } finally {
-        child.kill("SIGKILL");
-        await fake.stop();
-      }
-    },
+      }),
     { timeout: 30_000 },
   );
 
   test(
     "SIGTERM with a stream that never ends: the process still exits after SHUTDOWN_GRACE_MS, and deletes the open upstream session first",
-    async () => {
-      const fake = startFakeCnUpstream();
-      const port = freePort();
-      const child = Bun.spawn([process.execPath, "index.ts"], {
-        cwd: import.meta.dir,
-        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, SHUTDOWN_GRACE_MS: "500" },
-        stdout: "ignore",
-        stderr: "ignore",
-      });
-      const url = `http://127.0.0.1:${port}`;
-      let up = false;
-      try {
-        await waitFor(() => {
-          void fetch(`${url}/health`).then((r) => r.ok && (up = true), () => {});
-          return up;
-        }, 10_000);
+    () =>
+      withChildGateway({ SHUTDOWN_GRACE_MS: "500" }, async (child, url, fake) => {
         const response = await rawPost(url, { model: "qwen-max", stream: true, messages: [{ role: "user", content: "drip:100" }] });
         const reader = response.body?.getReader();
         await reader?.read();
@@ -2343,25 +2287,10 @@ describe("graceful shutdown", () => {
         await waitFor(() => fake.cancelledStreams > 0);
         // Cut short, but not left behind: the upstream session was deleted before the process exited.
         expect(fake.deletedSessions).toContain("drip0000000000000000000000000000");
-      } finally {
-        child.kill("SIGKILL");
-        await fake.stop();
-      }
-    },
+      }),
     { timeout: 30_000 },
   );
 });
-
-let isUp = false;
-let sawStopping = false;
-
-/** A port the OS just handed out and that is free again. */
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
 
 // ── One clean-up path (issue 9): each proven defect, as a test ──────────────
 
@@ -2401,9 +2330,7 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
 
 describe("one clean-up path: the defects of issue 9", () => {
   test("#1 a client that leaves while the failover gate holds text after heartbeats frees its slot (INTL, two accounts)", async () => {
-    const fake = startFakeIntlUpstream();
-    const gw = startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" });
-    try {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" }), async (fake, gw) => {
       // Headers and heartbeats at 500 ms, the first text at 1,200 ms (held 300 ms by the gate), the client gone 150 ms later.
       const started = Date.now();
       const controller = new AbortController();
@@ -2419,16 +2346,11 @@ describe("one clean-up path: the defects of issue 9", () => {
       await waitFor(() => gw.app.pools.intl.snapshot().every((a) => a.in_flight === 0));
       // Both accounts serve again: nothing says "busy".
       for (let i = 0; i < 3; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe("Hi!");
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("#2 a reset or stalled error body is a 502/504 that fails over, never a 500, and the pool counts a failure", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, UPSTREAM_CONNECT_TIMEOUT_MS: "800", HEARTBEAT_MS: "500" });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, UPSTREAM_CONNECT_TIMEOUT_MS: "800", HEARTBEAT_MS: "500" }), async (fake, gw) => {
       fake.respond = (_body, headers) => ((headers.get("cookie") ?? "").includes("ticket-one") ? brokenBody(500, "reset") : undefined);
       const whole = await gw.client.chat.completions.create(chatBody("fixture:plain") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
       expect(whole.choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
@@ -2454,10 +2376,7 @@ describe("one clean-up path: the defects of issue 9", () => {
       } finally {
         await single.stop();
       }
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   }, 20_000);
 
   test("#4 a freed slot wakes a waiter that may use it, not the oldest one that may not", async () => {
@@ -2536,9 +2455,7 @@ describe("one clean-up path: the defects of issue 9", () => {
   });
 
   test("#5 /v1/messages ends at message_stop when max_tokens cuts text the holdback deadline released", async () => {
-    const fake = startFakeIntlUpstream();
-    const gw = startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, FAILOVER_HOLDBACK_CHARS: "10000", FAILOVER_HOLDBACK_MS: "200" });
-    try {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, FAILOVER_HOLDBACK_CHARS: "10000", FAILOVER_HOLDBACK_MS: "200" }), async (fake, gw) => {
       // "Hi" and "!" arrive in the first 1,100 bytes; the rest of the reply a minute later.
       const response = await fetch(`${gw.url}/v1/messages`, {
         method: "POST",
@@ -2549,10 +2466,7 @@ describe("one clean-up path: the defects of issue 9", () => {
       expect(events.map(([name]) => name).slice(-2)).toEqual(["message_delta", "message_stop"]);
       expect(events.find(([name]) => name === "message_delta")?.[1]).toMatchObject({ delta: { stop_reason: "max_tokens" } });
       await waitFor(() => fake.cancelledStreams === 1);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   }, 10_000);
 
   test("#6 a client that stops reading is dropped after CLIENT_STALL_TIMEOUT_MS, not reported as a silent upstream", async () => {
@@ -2590,18 +2504,13 @@ describe("one clean-up path: the defects of issue 9", () => {
   }, 30_000);
 
   test("#7 only the exact Anthropic paths are served: /v1/messages/batches and /v1/messagesXYZ are 404", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake);
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
       for (const path of ["/v1/messages/batches", "/v1/messagesXYZ", "/v1/chat/completionsX"]) {
         const response = await fetch(`${gw.url}${path}`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" }, body: JSON.stringify(chatBody("fixture:plain", { max_tokens: 10 })) });
         expect(response.status).toBe(404);
       }
       expect(fake.calls.filter((c) => c.path === "/dialog/conversation")).toHaveLength(0);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("#9 model names that are Object.prototype keys are unknown models (404), on both upstreams", async () => {
@@ -2621,9 +2530,7 @@ describe("one clean-up path: the defects of issue 9", () => {
   });
 
   test("#10 a stream opens with its first event, before any heartbeat", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { HEARTBEAT_MS: "500" });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { HEARTBEAT_MS: "500" }), async (fake, gw) => {
       const anthropic = await fetch(`${gw.url}/v1/messages`, {
         method: "POST",
         headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
@@ -2635,10 +2542,7 @@ describe("one clean-up path: the defects of issue 9", () => {
       const openai = await (await rawPost(gw.url, chatBody("fixture:plain silence:1600", { stream: true }))).text();
       expect(openai.indexOf('"role":"assistant"')).toBeLessThan(openai.indexOf(": keep-alive"));
       expect(openai.indexOf(": keep-alive")).toBeGreaterThan(-1);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("#12 config: PORT digits only, no leading zeros in account numbers, no line break in QWEN_INTL_VERSION", () => {
@@ -2656,23 +2560,16 @@ describe("one clean-up path: the defects of issue 9", () => {
   });
 
   test("#12 a master key under 8 characters is redacted too", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, API_MASTER_KEY: "k3y-ab", LOG_LEVEL: "debug" });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, API_MASTER_KEY: "k3y-ab", LOG_LEVEL: "debug" }), async (fake, gw) => {
       const response = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k3y-ab", "content-type": "application/json" }, body: JSON.stringify(chatBody("k3y-ab fixture:plain", { model: "qwen-max k3y-ab" })) });
       expect(response.status).toBe(404);
       expect(await response.text()).not.toContain("k3y-ab");
       expect(gw.logs.join("\n")).not.toContain("k3y-ab");
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("a full pool answers 503 with Retry-After before any byte, streamed too, instead of a 200 with an in-stream error", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1", ACCOUNT_QUEUE_TIMEOUT_MS: "1500", HEARTBEAT_MS: "500" });
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "1", ACCOUNT_QUEUE_TIMEOUT_MS: "1500", HEARTBEAT_MS: "500" }), async (fake, gw) => {
       const busy = await rawPost(gw.url, chatBody("drip:100", { stream: true }));
       await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 1);
       const queued = await rawPost(gw.url, chatBody("fixture:plain", { stream: true }));
@@ -2680,23 +2577,15 @@ describe("one clean-up path: the defects of issue 9", () => {
       expect(Number(queued.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(((await queued.json()) as { error: { code: string } }).error.code).toBe("no_upstream_account");
       await readUntil(busy, (text) => text.includes('"content":"2 "'));
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   test("tool_choice none: a reply that writes a tool block anyway stays text", async () => {
-    const fake = startFakeCnUpstream();
-    const gw = startGateway(fake);
-    try {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
       const completion = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:tool-call" }], tools: OPENAI_TOOLS, tool_choice: "none" });
       expect(completion.choices[0]?.finish_reason).toBe("stop");
       expect(completion.choices[0]?.message.tool_calls ?? []).toEqual([]);
       expect(completion.choices[0]?.message.content).toContain("<tool_call>");
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
