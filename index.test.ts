@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
+import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import {
   ConfigError,
   createCumulativeDiff,
@@ -926,9 +927,10 @@ describe("chat completions over the INTL upstream", () => {
     const headers = completion?.headers ?? {};
     expect(headers.authorization).toBe(`Bearer ${INTL_TOKEN}`);
     expect(headers.cookie).toBe(`token=${INTL_TOKEN}; ssxmod_itna=abc123`);
-    expect(headers.version).toBe("0.2.68");
+    expect(headers.version).toBe("0.2.91");
     expect(headers.source).toBe("web");
-    expect(headers.accept).toBe("text/event-stream");
+    expect(headers.accept).toBe("application/json");
+    expect(headers["bx-v"]).toBeUndefined();
     expect(headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(headers.timezone).toMatch(/^\w{3} \w{3} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}$/);
     const body = completion?.body as { chat_id: string; chatId: string; model: string; incremental_output: boolean; messages: Array<Record<string, unknown>> };
@@ -2587,5 +2589,344 @@ describe("one clean-up path: the defects of issue 9", () => {
       expect(completion.choices[0]?.message.tool_calls ?? []).toEqual([]);
       expect(completion.choices[0]?.message.content).toContain("<tool_call>");
     });
+  });
+});
+
+// ── INTL in 2026: credentials with a lifecycle (issue 12) ───────────────────
+
+/** qwenplug on the INTL fake with its auth host on `auth`; the account's credentials come from `env`. */
+const startRenewingGateway = (fake: FakeIntlUpstream, auth: FakeAuthHost, env: Record<string, string | undefined>): Gateway =>
+  launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, LOG_LEVEL: "debug", ...env });
+
+const ask = (gw: Gateway, prompt = "fixture:plain") => gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
+
+/** No log line holds an access token, refresh token, password or its hash. */
+function expectNoCredentialInLogs(gw: Gateway, auth: FakeAuthHost, extra: string[] = []): void {
+  const everything = gw.logs.join("\n");
+  expect(auth.issued.length).toBeGreaterThan(0);
+  for (const secret of [...auth.issued, ...extra]) expect(everything).not.toContain(secret);
+  expect(everything).not.toContain("SECRET");
+}
+
+describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in", () => {
+  const PASSWORD = "pass-SECRET-word-42";
+  let auth: FakeAuthHost;
+  let fake: FakeIntlUpstream;
+  useGateway(() => {
+    auth = startFakeAuthHost({ lifetimeSec: 2, email: "user@example.com", password: PASSWORD });
+    fake = startFakeIntlUpstream({ validateToken: (token) => auth.isValid(token) });
+    return { fake: { stop: async () => Promise.all([fake.stop(), auth.stop()]).then(() => undefined) } };
+  });
+
+  test(
+    "a refresh token alone answers across several token lifetimes, refreshing once per lifetime with the rotated token",
+    async () => {
+      const firstRefreshToken = auth.issueRefreshToken();
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: firstRefreshToken });
+      try {
+        const start = Date.now();
+        let requests = 0;
+        while (Date.now() - start < 4500) {
+          expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+          requests++;
+        }
+        const elapsed = Date.now() - start;
+        // A token lives 2 s (1–2 s after rounding iat down) and is renewed 0.4 s early: at most one renewal per 0.6 s.
+        expect(auth.refreshes).toBeGreaterThanOrEqual(3);
+        expect(auth.refreshes).toBeLessThanOrEqual(Math.ceil(elapsed / 600) + 1);
+        expect(requests).toBeGreaterThan(3 * auth.refreshes);
+        expect(auth.reusedRefreshTokens).toBe(0);
+        expect(fake.rejectedTokens).toBe(0);
+        expect(auth.badHeaderRequests).toBe(0);
+        // The fake refuses a spent refresh token, so reusing one would have failed the requests above.
+        expect(await auth.tryRefresh(firstRefreshToken)).toBe(false);
+        expectNoCredentialInLogs(gw, auth);
+      } finally {
+        await gw.stop();
+      }
+    },
+    { timeout: 20_000 },
+  );
+
+  test(
+    "concurrent requests at expiry wait for exactly one refresh",
+    async () => {
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
+      auth.refreshDelayMs = 200;
+      const reusedBefore = auth.reusedRefreshTokens;
+      try {
+        const burst = async () => {
+          const replies = await Promise.all(Array.from({ length: 8 }, () => ask(gw)));
+          for (const reply of replies) expect(reply.choices[0]?.message.content).toBe("Hi!");
+        };
+        const before = auth.refreshes;
+        await burst(); // no token yet: the first renewal
+        expect(auth.refreshes - before).toBe(1);
+        const token = auth.newestToken();
+        await waitFor(() => !auth.isValid(token), 5000);
+        await burst(); // the token has expired: one renewal for all eight
+        expect(auth.refreshes - before).toBe(2);
+        expect(fake.rejectedTokens).toBe(0);
+        expect(auth.reusedRefreshTokens).toBe(reusedBefore);
+      } finally {
+        auth.refreshDelayMs = 0;
+        await gw.stop();
+      }
+    },
+    { timeout: 20_000 },
+  );
+
+  test("a token the upstream calls unauthorized is renewed at once and the request runs again on the same account", async () => {
+    const stale = "eyJhbGciOiJIUzI1NiJ9.stale-SECRET-token-without-exp.sig";
+    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_TOKEN: stale, INTL_ACCOUNT_1_COOKIE: `a=1; refresh_token=${auth.issueRefreshToken()}` });
+    try {
+      const rejectedBefore = fake.rejectedTokens;
+      const refreshesBefore = auth.refreshes;
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      expect(fake.rejectedTokens - rejectedBefore).toBe(1);
+      expect(auth.refreshes - refreshesBefore).toBe(1);
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      expect(auth.refreshes - refreshesBefore).toBe(1);
+      expectNoCredentialInLogs(gw, auth, [stale]);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("e-mail and password sign in with the SHA-256 of the password; the refresh token from Set-Cookie renews later", async () => {
+    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
+    try {
+      const signInsBefore = auth.signIns;
+      const refreshesBefore = auth.refreshes;
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      expect(auth.signIns - signInsBefore).toBe(1);
+      expect(auth.signInBodies[auth.signInBodies.length - 1]).toEqual({ email: "user@example.com", password: sha256Hex(PASSWORD) });
+      const token = auth.newestToken();
+      await waitFor(() => !auth.isValid(token), 5000);
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      expect(auth.signIns - signInsBefore).toBe(1);
+      expect(auth.refreshes - refreshesBefore).toBe(1);
+      expectNoCredentialInLogs(gw, auth, [PASSWORD, sha256Hex(PASSWORD)]);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("a wrong password is an account error naming the variables, without the password", async () => {
+    const wrong = "wrong-SECRET-password";
+    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: wrong });
+    try {
+      const err = await apiError(ask(gw));
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("upstream_account_expired");
+      expect(err.message).toContain("INTL_ACCOUNT_1_PASSWORD");
+      expect(err.message).not.toContain(wrong);
+      expect(fake.calls.some((c) => c.path === "/api/v2/chats/new" && c.headers.cookie?.includes("wrong"))).toBe(false);
+      const everything = gw.logs.join("\n");
+      expect(everything).not.toContain(wrong);
+      expect(everything).not.toContain(sha256Hex(wrong));
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("sign-in falls back from an unreachable auth host to the chat host's v2, then v1 route", async () => {
+    const gw = launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: "http://127.0.0.1:9", INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
+    try {
+      const before = fake.calls.length;
+      const err = await apiError(ask(gw));
+      expect(err.status).toBe(502);
+      expect(fake.calls.slice(before).map((c) => c.path)).toEqual(["/api/v2/auths/signin", "/api/v1/auths/signin"]);
+      expect(fake.calls.slice(before).every((c) => (c.body as { password?: string }).password === sha256Hex(PASSWORD))).toBe(true);
+      expect(err.message).not.toContain(PASSWORD);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("an unreachable auth host is an error event, not a crash", async () => {
+    const gw = launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: "http://127.0.0.1:9", INTL_ACCOUNT_1_REFRESH_TOKEN: "rt-SECRET-unused-0123456789" });
+    try {
+      for (const stream of [false, true]) {
+        const response = await rawPost(gw.url, { model: "qwen-max", stream, messages: [{ role: "user", content: "fixture:plain" }] });
+        const text = await response.text();
+        expect(text).toContain("token refresh");
+        expect(text).not.toContain("SECRET");
+      }
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe("INTL configuration for 2026 credentials", () => {
+  test("any credential makes an account; cookie jars give refresh tokens; half a sign-in or a bare cookie is refused", () => {
+    const config = loadConfig({
+      INTL_ACCOUNT_1_TOKEN: "t-0123456789",
+      INTL_ACCOUNT_2_REFRESH_TOKEN: "rt-0123456789",
+      INTL_ACCOUNT_3_COOKIE: "a=1; refresh_token=rt-from-jar-0123456789",
+      INTL_ACCOUNT_4_EMAIL: "u@example.com",
+      INTL_ACCOUNT_4_PASSWORD: "pw-0123456789",
+    });
+    expect(config.intlAccounts.map((a) => a.number)).toEqual([1, 2, 3, 4]);
+    expect(config.intlAccounts[2]?.refreshToken).toBe("rt-from-jar-0123456789");
+    expect(config.intlAuthStyle).toBe("both");
+    expect(config.intlAuthBaseUrl).toBe("https://auth.qwen.ai");
+    expect(config.intlVersion).toBe("0.2.91");
+    expect(config.secrets).toContain("pw-0123456789");
+    expect(config.secrets).toContain(sha256Hex("pw-0123456789"));
+    expect(() => loadConfig({ INTL_ACCOUNT_1_EMAIL: "u@example.com" })).toThrow(/INTL_ACCOUNT_1_PASSWORD is not/);
+    expect(() => loadConfig({ INTL_ACCOUNT_2_COOKIE: "a=1" })).toThrow(/^INTL_ACCOUNT_2_COOKIE is set but no credential is: set INTL_ACCOUNT_2_REFRESH_TOKEN/);
+    expect(() => loadConfig({ INTL_AUTH_STYLE: "header" })).toThrow(/^INTL_AUTH_STYLE must be one of cookie, bearer, both/);
+    expect(() => loadConfig({ QWEN_INTL_VERSION: "0.2.91\r\nx: y" })).toThrow(/QWEN_INTL_VERSION contains a line break/);
+  });
+
+  test("INTL_AUTH_STYLE decides whether the token travels as cookie, Bearer header or both; bx-v only beside bx-ua", async () => {
+    const fake = startFakeIntlUpstream();
+    try {
+      const seen: Record<string, { authorization?: string; cookie?: string; bxV?: string }> = {};
+      for (const style of ["cookie", "bearer", "both"]) {
+        const gw = startIntlGateway(fake, { INTL_AUTH_STYLE: style, INTL_ACCOUNT_1_HEADERS: style === "both" ? '{"bx-ua":"bx-ua-value-0123456789"}' : undefined });
+        try {
+          const before = fake.calls.length;
+          expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+          const headers = completionCalls(fake, before)[0]?.headers ?? {};
+          seen[style] = { authorization: headers.authorization, cookie: headers.cookie, bxV: headers["bx-v"] };
+        } finally {
+          await gw.stop();
+        }
+      }
+      expect(seen).toEqual({
+        cookie: { authorization: undefined, cookie: `token=${INTL_TOKEN}; ssxmod_itna=abc123`, bxV: undefined },
+        bearer: { authorization: `Bearer ${INTL_TOKEN}`, cookie: "ssxmod_itna=abc123", bxV: undefined },
+        both: { authorization: `Bearer ${INTL_TOKEN}`, cookie: `token=${INTL_TOKEN}; ssxmod_itna=abc123`, bxV: "2.5.36" },
+      });
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe("INTL streams and errors in 2026", () => {
+  let fake: FakeIntlUpstream;
+  let gw: Gateway;
+  useGateway(() => {
+    fake = startFakeIntlUpstream();
+    return { gw: (gw = startIntlGateway(fake)), fake };
+  });
+
+  test("two interleaved candidates (§2.7) give exactly one answer, streamed and not, at any chunking", async () => {
+    for (const prompt of ["fixture:two-candidates", "fixture:two-candidates chunk:7"]) {
+      const streamed = await collectStream(gw.client, prompt, "qwen3.7-plus");
+      expect(streamed.content).toBe("巴黎是法国的首都。");
+      expect(streamed.finish).toBe("stop");
+      expect(streamed.chunks[streamed.chunks.length - 1]?.usage).toMatchObject({ completion_tokens: 7 });
+      const completion = await gw.client.chat.completions.create({ model: "qwen3.7-plus", messages: [{ role: "user", content: prompt }] });
+      expect(completion.choices[0]?.message.content).toBe("巴黎是法国的首都。");
+    }
+  });
+
+  test("the other candidate's thinking is dropped too: the first candidate with content is followed", async () => {
+    const streamed = await collectStream(gw.client, "fixture:two-candidates-thinking", "qwen3.7-plus-thinking");
+    expect(streamed.reasoning).toBe("用户问法国首都。是巴黎。");
+    expect(streamed.content).toBe("法国的首都是巴黎。");
+  });
+
+  test("the third search shape (phase search / image_search, extra.search_result) gives sources", async () => {
+    const completion = await gw.client.chat.completions.create({ model: "qwen3.8-max-search", messages: [{ role: "user", content: "fixture:search-result" }] });
+    expect(completion.choices[0]?.message.content).toBe("Paris.\n\nSources:\n1. [Paris - Wikipedia](https://en.wikipedia.org/wiki/Paris)\n2. [Eiffel Tower](https://example.com/eiffel.jpg)");
+  });
+
+  test("each 2026 error code maps to its kind; RateLimited reads minutes or hours from its template and is capped", async () => {
+    const cases: Array<[string, number, string, string?]> = [
+      ["unauthorized-lower", 503, "upstream_account_expired"],
+      ["parallel-limited", 429, "upstream_rate_limited", "10"],
+      ["too-many-requests", 429, "upstream_rate_limited", "60"],
+      ["quota-limited", 429, "upstream_quota_exceeded", "3600"],
+      ["exceed-limit", 429, "upstream_quota_exceeded", "3600"],
+      ["chat-in-progress", 502, "upstream_error"],
+      ["parent-not-found", 502, "upstream_error"],
+      ["rate-limited-minutes", 429, "upstream_quota_exceeded", String(30 * 60)],
+      ["rate-limited-huge", 429, "upstream_quota_exceeded", String(24 * 3600)],
+    ];
+    for (const [fixture, status, code, retryAfter] of cases) {
+      // A fresh gateway per case: each failure class rests the account.
+      const each = startIntlGateway(fake);
+      try {
+        const err = await apiError(ask(each, `fixture:${fixture}`));
+        expect({ fixture, status: err.status, code: err.code }).toEqual({ fixture, status, code });
+        if (retryAfter !== undefined) expect({ fixture, retryAfter: err.headers?.get("retry-after") }).toEqual({ fixture, retryAfter });
+      } finally {
+        await each.stop();
+      }
+    }
+  });
+
+  test("PARENT_NOT_FOUND recreates the chat once, like Not_Found", async () => {
+    const createdBefore = fake.createdChats.length;
+    const each = startIntlGateway(fake);
+    try {
+      await apiError(ask(each, "fixture:parent-not-found"));
+      expect(fake.createdChats.length - createdBefore).toBe(2);
+    } finally {
+      await each.stop();
+    }
+  });
+
+  test("a redirect is an upstream error naming where it pointed, never followed", async () => {
+    const each = startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; newchat:redirect" });
+    try {
+      const err = await apiError(ask(each));
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("login.example.com");
+    } finally {
+      await each.stop();
+    }
+  });
+
+  test("front-end bodies: create-chat without title, completion with parentId, id:null, ms timestamps; forced thinking with a budget", async () => {
+    const before = fake.calls.length;
+    expect((await rawPost(gw.url, { model: "qwen3.8-max", reasoning_effort: "low", messages: [{ role: "user", content: "fixture:plain" }] })).status).toBe(200);
+    const calls = fake.calls.slice(before);
+    const created = calls.find((c) => c.path === "/api/v2/chats/new")?.body as Record<string, unknown>;
+    expect(created).toMatchObject({ chatId: "", models: ["qwen3.8-max"], project_id: "", chat_type: "t2t", chat_mode: "normal" });
+    expect(created.title).toBeUndefined();
+    expect(Math.abs(Number(created.timestamp) - Date.now())).toBeLessThan(60_000);
+    const body = completionCalls(fake, before)[0]?.body as { parentId: unknown; timestamp: number; messages: Array<Record<string, unknown>> };
+    expect(body.parentId).toBeNull();
+    expect(Math.abs(body.timestamp - Date.now())).toBeLessThan(60_000);
+    const message = body.messages[0] as { id: unknown; status: string; contentType: string; feature_config: Record<string, unknown> };
+    expect([message.id, message.status, message.contentType]).toEqual([null, "completed", "text"]);
+    // qwen3.8-max cannot skip thinking (think_skip.enable false): on, although reasoning_effort low asked for none; no budget given.
+    expect(message.feature_config).toMatchObject({ thinking_enabled: true, instructions: null });
+    expect(message.feature_config.thinking_budget).toBeUndefined();
+    for (const [extra, budget] of [
+      [{ reasoning_effort: "high" }, 16384],
+      [{ reasoning_effort: "xhigh", model: "qwen3.8-max" }, 32768],
+    ] as const) {
+      const from = fake.calls.length;
+      await rawPost(gw.url, { model: "qwen3.7-plus", messages: [{ role: "user", content: "fixture:plain" }], ...extra });
+      const config = ((completionCalls(fake, from)[0]?.body as { messages: Array<{ feature_config: Record<string, unknown> }> }).messages[0] as { feature_config: Record<string, unknown> }).feature_config;
+      expect(config.thinking_budget).toBe(budget);
+    }
+    const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+    const from = fake.calls.length;
+    await anthropic.messages.create({ model: "qwen3.8-max", max_tokens: 100, thinking: { type: "enabled", budget_tokens: 99999 }, messages: [{ role: "user", content: "fixture:plain" }] });
+    const config = ((completionCalls(fake, from)[0]?.body as { messages: Array<{ feature_config: Record<string, unknown> }> }).messages[0] as { feature_config: Record<string, unknown> }).feature_config;
+    expect(config.thinking_budget).toBe(38912); // capped by max_thinking_generation_length
+  });
+
+  test("the model list comes from /api/v2/models/, and from /api/models when that fails", async () => {
+    expect(fake.calls.some((c) => c.path === "/api/v2/models/")).toBe(true);
+    const old = startFakeIntlUpstream({ hasV2Models: false });
+    const each = startIntlGateway(old);
+    try {
+      const ids = (await each.client.models.list()).data.map((m) => m.id);
+      expect(ids).toContain("qwen3.8-max");
+      expect(old.calls.map((c) => c.path)).toContain("/api/models");
+    } finally {
+      await each.stop();
+      await old.stop();
+    }
   });
 });

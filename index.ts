@@ -21,8 +21,9 @@ const VERSION = "0.1.0";
 const DEFAULT_CN_BASE_URL = "https://api.qianwen.com";
 const DEFAULT_CN_ORIGIN = "https://www.qianwen.com";
 const DEFAULT_INTL_BASE_URL = "https://chat.qwen.ai";
-/** The web app's `version` header, a hard gate on INTL write endpoints (UPSTREAMS §2.2); newest value a peer sent. */
-const DEFAULT_INTL_VERSION = "0.2.68";
+/** The web app's `version` header, a hard gate on INTL write endpoints (UPSTREAMS §2.2); newest value a peer sent (UPSTREAMS-2026-11 §2.2). */
+const DEFAULT_INTL_VERSION = "0.2.91";
+const DEFAULT_INTL_AUTH_BASE_URL = "https://auth.qwen.ai";
 const BROWSER_USER_AGENT =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 /** An upstream SSE line longer than this is treated as a broken stream. */
@@ -133,6 +134,8 @@ const EnvSchema = z.object({
     const value = (raw ?? "").trim() || DEFAULT_INTL_VERSION;
     return HEADER_UNSAFE.test(value) ? fail("QWEN_INTL_VERSION contains a line break; set it to a version such as 0.2.91.") : value;
   }),
+  QWEN_INTL_AUTH_BASE_URL: urlFromEnv("QWEN_INTL_AUTH_BASE_URL", DEFAULT_INTL_AUTH_BASE_URL),
+  INTL_AUTH_STYLE: choiceFromEnv("INTL_AUTH_STYLE", ["cookie", "bearer", "both"] as const, "both"),
   QWEN_INTL_THINKING_FORMAT: choiceFromEnv("QWEN_INTL_THINKING_FORMAT", ["summary", "detail"] as const, "summary"),
   QWEN_INTL_THINKING_MODES: fromEnv((raw, fail) => {
     const [on, off, extra] = ((raw ?? "").trim() || "Thinking,Fast").split(",").map((s) => s.trim());
@@ -179,10 +182,16 @@ export interface CnAccount extends Account {
   readonly deviceId: string;
 }
 
+/** Any combination of credentials; at least one of token, refresh token, or e-mail and password. */
 export interface IntlAccount extends Account {
   readonly upstream: "intl";
-  readonly token: string;
-  /** The Cookie header: `token=<JWT>` plus the user's extra cookies. */
+  /** An access token as pasted; it may be short-lived (about 15 minutes since late September 2026). */
+  readonly token?: string;
+  /** The long-lived, rotating `refresh_token` cookie, from its own variable or the cookie jar. */
+  readonly refreshToken?: string;
+  readonly email?: string;
+  readonly password?: string;
+  /** The user's extra cookies as pasted (`token=` and `refresh_token=` are kept current at run time). */
   readonly cookie: string;
   /** Static extra headers such as browser-made `bx-*` values. */
   readonly extraHeaders: Readonly<Record<string, string>>;
@@ -200,6 +209,9 @@ export interface Config {
   aliases: ReadonlyMap<string, string>;
   intlBaseUrl: string;
   intlVersion: string;
+  intlAuthBaseUrl: string;
+  /** How the access token travels: `token=` cookie, Bearer header, or both. */
+  intlAuthStyle: "cookie" | "bearer" | "both";
   intlThinkingFormat: "summary" | "detail";
   intlThinkingModes: { on: string; off: string };
   intlSearchStyle: "auto_search" | "chat_type";
@@ -231,7 +243,7 @@ export interface Config {
 }
 
 const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN)$/;
-const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|COOKIE|HEADERS)$/;
+const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
@@ -350,23 +362,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     });
 
   const intlVars = scan(INTL_ACCOUNT_VAR);
-  const tokens = intlVars("TOKEN");
-  for (const field of ["COOKIE", "HEADERS"]) {
-    for (const number of intlVars(field).keys()) {
-      if (!tokens.has(number)) throw new ConfigError(`INTL_ACCOUNT_${number}_${field} is set but INTL_ACCOUNT_${number}_TOKEN is not; set the token too.`);
-    }
-  }
-  const intlAccounts: IntlAccount[] = [...tokens.keys()]
+  const intlNumbers = new Set<number>();
+  for (const field of ["TOKEN", "REFRESH_TOKEN", "EMAIL", "PASSWORD", "COOKIE", "HEADERS"]) for (const number of intlVars(field).keys()) intlNumbers.add(number);
+  const intlAccounts: IntlAccount[] = [...intlNumbers]
     .sort((a, b) => a - b)
     .map((number) => {
-      const token = (tokens.get(number) as string).replace(/^Bearer\s+/i, "");
-      const extraCookie = intlVars("COOKIE").get(number);
+      const v = `INTL_ACCOUNT_${number}`;
+      const token = intlVars("TOKEN").get(number)?.replace(/^Bearer\s+/i, "");
+      const cookie = intlVars("COOKIE").get(number) ?? "";
+      const refreshToken = intlVars("REFRESH_TOKEN").get(number) ?? cookieValue(cookie, "refresh_token");
+      const email = intlVars("EMAIL").get(number);
+      const password = intlVars("PASSWORD").get(number);
+      if ((email === undefined) !== (password === undefined)) {
+        throw new ConfigError(email === undefined ? `${v}_PASSWORD is set but ${v}_EMAIL is not; set both to sign in.` : `${v}_EMAIL is set but ${v}_PASSWORD is not; set both to sign in.`);
+      }
+      if (token === undefined && refreshToken === undefined && email === undefined) {
+        const what = ["COOKIE", "HEADERS"].filter((f) => intlVars(f).has(number)).map((f) => `${v}_${f}`).join(" and ");
+        throw new ConfigError(`${what} is set but no credential is: set ${v}_REFRESH_TOKEN (or a cookie jar with refresh_token=), ${v}_TOKEN, or ${v}_EMAIL and ${v}_PASSWORD.`);
+      }
       return {
         upstream: "intl",
         number,
-        token,
-        cookie: extraCookie ? `token=${token}; ${extraCookie}` : `token=${token}`,
-        extraHeaders: parseExtraHeaders(`INTL_ACCOUNT_${number}_HEADERS`, intlVars("HEADERS").get(number)),
+        ...(token === undefined ? {} : { token }),
+        ...(refreshToken === undefined ? {} : { refreshToken }),
+        ...(email === undefined || password === undefined ? {} : { email, password }),
+        cookie,
+        extraHeaders: parseExtraHeaders(`${v}_HEADERS`, intlVars("HEADERS").get(number)),
       };
     });
 
@@ -384,6 +405,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     aliases: new Map([...DEFAULT_CN_ALIASES, ...parseAliases("MODEL_ALIASES", e.MODEL_ALIASES)]),
     intlBaseUrl: e.QWEN_INTL_BASE_URL,
     intlVersion: e.QWEN_INTL_VERSION,
+    intlAuthBaseUrl: e.QWEN_INTL_AUTH_BASE_URL,
+    intlAuthStyle: e.INTL_AUTH_STYLE,
     intlThinkingFormat: e.QWEN_INTL_THINKING_FORMAT,
     intlThinkingModes: e.QWEN_INTL_THINKING_MODES,
     intlSearchStyle: e.QWEN_INTL_SEARCH_STYLE,
@@ -407,7 +430,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secrets: [
       ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...secretPartsOfCookie(a.cookie)]),
       ...cookies.values(),
-      ...intlAccounts.flatMap((a) => [a.token, a.cookie, ...secretPartsOfCookie(a.cookie), ...Object.values(a.extraHeaders)]),
+      ...intlAccounts.flatMap((a) => [
+        ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
+        a.cookie,
+        ...secretPartsOfCookie(a.cookie),
+        ...Object.values(a.extraHeaders),
+      ]),
     ]
       .filter((s) => s.length >= 8)
       // A master key is redacted whatever its length: it is the one secret a client sends in every request.
@@ -462,6 +490,8 @@ export interface NeutralRequest {
   /** The upstream model id to request. */
   upstreamModel: string;
   thinking: boolean;
+  /** Thinking tokens the client allows (reasoning_effort, Anthropic budget_tokens), when it said. */
+  thinkingBudget?: number;
   search: boolean;
   /** The conversation; the adapter turns it into its own prompt (`UpstreamAdapter.prepare`). */
   turns: readonly NeutralTurn[];
@@ -803,14 +833,28 @@ const isCjkCode = (c: number) => (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 &&
 
 const randomHex32 = () => randomUUID().replaceAll("-", "");
 
-/** Replaces every configured secret in a text that is about to leave the process. */
-function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  return (text) => {
+/** Secrets learned at run time (renewed tokens) kept for scrubbing; older ones have long expired. */
+const MAX_RUNTIME_SECRETS = 256;
+
+/**
+ * Replaces every configured secret in a text that is about to leave the
+ * process; `add` extends the set with a secret learned at run time.
+ */
+function makeRedactor(secrets: readonly string[]): ((text: string) => string) & { add(secret: string): void } {
+  let sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  const learned: string[] = [];
+  const redact = (text: string) => {
     let out = text;
     for (const secret of sorted) if (out.includes(secret)) out = out.replaceAll(secret, "[redacted]");
     return out;
   };
+  const add = (secret: string) => {
+    if (secret.length < 8 || sorted.includes(secret)) return;
+    learned.push(secret);
+    const dropped = learned.length > MAX_RUNTIME_SECRETS ? learned.shift() : undefined;
+    sorted = [...sorted.filter((s) => s !== dropped), secret].sort((a, b) => b.length - a.length);
+  };
+  return Object.assign(redact, { add });
 }
 
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
@@ -908,6 +952,8 @@ export interface AdapterOptions {
   fetch: typeof fetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
+  /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors. */
+  addSecret(value: string): void;
 }
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
@@ -1596,6 +1642,311 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 
 // ── Upstream: INTL (chat.qwen.ai, v2 API) ───────────────────────────────────
 
+/** The browser the INTL requests look like; peers send Chrome 145–153 (UPSTREAMS-2026-11 §2.2). */
+const INTL_CHROME_MAJOR = 153;
+const INTL_USER_AGENT = `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${INTL_CHROME_MAJOR}.0.0.0 Safari/537.36`;
+/** auth.qwen.ai's `version` header, from the front-end bundle a peer checked on 2026-09-29 (UPSTREAMS-2026-11 §2.1). */
+const INTL_AUTH_CLIENT_VERSION = "0.3.12";
+/** A token is renewed this long before its `exp` at most; a short-lived one at a fifth of its lifetime before. */
+const TOKEN_RENEW_MARGIN_MS = 120_000;
+/** After a failed renewal, requests reuse its answer this long instead of asking the auth host again. */
+const TOKEN_RENEW_BACKOFF_MS = 5_000;
+const AUTH_TIMEOUT_MS = 15_000;
+/** A `RateLimited` rest is capped here whatever its `num` says. */
+const MAX_QUOTA_REST_SEC = 24 * 3600;
+
+/** `exp` and `iat` of a JWT in milliseconds; undefined when the token is not a readable JWT. */
+function jwtTimes(token: string): { expMs?: number; iatMs?: number } {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return {};
+  try {
+    const claims = asRecord(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+    const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? { ms: value * 1000 } : undefined);
+    const exp = seconds(claims?.exp);
+    const iat = seconds(claims?.iat);
+    return { ...(exp ? { expMs: exp.ms } : {}), ...(iat ? { iatMs: iat.ms } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+/** `name=value` pairs of every Set-Cookie header of a response. */
+function setCookies(response: Response): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const line of response.headers.getSetCookie()) {
+    const first = line.split(";")[0] ?? "";
+    const eq = first.indexOf("=");
+    if (eq > 0) pairs.push([first.slice(0, eq).trim(), first.slice(eq + 1).trim()]);
+  }
+  return pairs;
+}
+
+/** A 3xx from any upstream host: an error that names where it pointed (every fetch uses `redirect: "manual"`). */
+function redirectFailure(response: Response, what: string): UpstreamFailure | undefined {
+  if (response.status < 300 || response.status > 399) return undefined;
+  let target = "an unnamed place";
+  try {
+    target = new URL(response.headers.get("location") ?? "", response.url || undefined).host || target;
+  } catch {
+    // No usable Location header.
+  }
+  response.body?.cancel().catch(() => {});
+  return { kind: "upstream", message: `Qwen INTL answered ${what} with a redirect (HTTP ${response.status}) to ${target}; qwenplug does not follow it.` };
+}
+
+const textOf = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
+
+/** Auth headers for one upstream call, and the token they carry (to tell a later rejection which token it was). */
+type IntlAuth = { token: string; headers: Record<string, string> };
+
+/**
+ * One INTL account's credentials and their lifecycle (DESIGN "Credentials
+ * have a lifecycle"). A request asks only for current headers. The access
+ * token, pasted or learned, is renewed ahead of its `exp`, and at once when
+ * the upstream refuses it: with the refresh token (which rotates: the newest
+ * is kept) and, when that fails, by signing in again with e-mail and
+ * password. At most one renewal is in flight; concurrent requests await it.
+ */
+interface IntlCredentials {
+  current(): Promise<IntlAuth | { failure: UpstreamFailure }>;
+  /** After the upstream refused `token`: renews unless that already happened since. Undefined means: try again. */
+  renewAfterRejection(token: string): Promise<UpstreamFailure | undefined>;
+  /** Whether a refresh token or e-mail and password can produce new tokens. */
+  readonly canRenew: boolean;
+  /** The variable(s) a user fixes when this account cannot log in. */
+  readonly variable: string;
+}
+
+function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
+  const { config, redact, debug, addSecret } = options;
+  const upstreamFetch = options.fetch;
+  const base = config.intlBaseUrl;
+  const authBase = config.intlAuthBaseUrl;
+  const n = account.number;
+  const v = `INTL_ACCOUNT_${n}`;
+  const canSignIn = account.email !== undefined && account.password !== undefined;
+  const canRenew = account.refreshToken !== undefined || canSignIn;
+  const variable = account.refreshToken !== undefined ? `${v}_REFRESH_TOKEN` : canSignIn ? `${v}_EMAIL and ${v}_PASSWORD` : `${v}_TOKEN`;
+  // The pasted jar, part by part: `token` and `refresh_token` are replaced by the current values;
+  // parts without `=` are passed on as they are.
+  const jar = account.cookie.split(";").map((part) => part.trim()).filter((part) => part !== "");
+  const jarIndex = (name: string) => jar.findIndex((part) => part.slice(0, part.indexOf("=")).trim() === name);
+  const setJar = (name: string, value: string) => {
+    const index = jarIndex(name);
+    if (index >= 0) jar[index] = `${name}=${value}`;
+  };
+
+  let token = account.token ?? cookieValue(account.cookie, "token");
+  let times = token === undefined ? {} : jwtTimes(token);
+  let obtainedAt = Date.now();
+  let refreshToken = account.refreshToken;
+  let inFlight: Promise<UpstreamFailure | undefined> | undefined;
+  let lastFailure: { at: number; failure: UpstreamFailure } | undefined;
+
+  const isExpired = () => times.expMs !== undefined && Date.now() >= times.expMs;
+  const isNearExpiry = () => {
+    if (times.expMs === undefined) return false;
+    const lifetime = times.expMs - (times.iatMs ?? obtainedAt);
+    return Date.now() >= times.expMs - Math.min(TOKEN_RENEW_MARGIN_MS, Math.max(0, lifetime) / 5);
+  };
+
+  function authFor(current: string): IntlAuth {
+    const headers: Record<string, string> = {};
+    if (config.intlAuthStyle !== "cookie") headers.authorization = `Bearer ${current}`;
+    const parts = jar.filter((part) => !part.startsWith("token="));
+    if (config.intlAuthStyle !== "bearer") parts.unshift(`token=${current}`);
+    if (parts.length > 0) headers.cookie = parts.join("; ");
+    return { token: current, headers };
+  }
+
+  function accept(newToken: string, newRefreshToken: string | undefined, how: string): void {
+    addSecret(newToken);
+    token = newToken;
+    times = jwtTimes(newToken);
+    obtainedAt = Date.now();
+    if (newRefreshToken !== undefined && newRefreshToken !== refreshToken) {
+      addSecret(newRefreshToken);
+      refreshToken = newRefreshToken;
+      setJar("refresh_token", newRefreshToken);
+    }
+    const until = times.expMs === undefined ? "an unknown time" : new Date(times.expMs).toISOString();
+    debug(`INTL account ${n}: new token by ${how}, valid until ${until}`);
+  }
+
+  /** Headers the auth host checks ("Missing origin" / "Invalid request header" without them). */
+  const authHostHeaders = (): Record<string, string> => ({
+    accept: "application/json",
+    "content-type": "application/json",
+    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+    "user-agent": INTL_USER_AGENT,
+    origin: base,
+    referer: `${base}/`,
+    "x-request-origin": base,
+    version: INTL_AUTH_CLIENT_VERSION,
+    source: "web",
+    timezone: browserTimezone(new Date()),
+    "x-request-id": randomUUID(),
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-site",
+  });
+
+  type AuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
+
+  /** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
+  async function authCall(url: string, init: RequestInit, what: string): Promise<AuthAnswer> {
+    const host = new URL(url).host;
+    let response: Response;
+    try {
+      response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
+    } catch (err) {
+      return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
+    }
+    const redirected = redirectFailure(response, `the ${what} at ${host}`);
+    if (redirected) return { failure: redirected, isFinal: false };
+    let text: string;
+    try {
+      text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+    } catch (err) {
+      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
+    }
+    if (looksLikeWaf(text)) {
+      return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
+    }
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = asRecord(JSON.parse(text));
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
+      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
+    }
+    return { response, json };
+  }
+
+  const saidBy = (json: Record<string, unknown>) => {
+    const data = asRecord(json.data);
+    const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
+    return redact(said.join(": ").slice(0, 200) || "no details");
+  };
+
+  /** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
+  async function refresh(current: string): Promise<UpstreamFailure | undefined> {
+    const answer = await authCall(`${authBase}/api/v2/auths/refresh`, { method: "GET", headers: { ...authHostHeaders(), cookie: `refresh_token=${current}` } }, "token refresh");
+    if ("failure" in answer) return answer.failure;
+    const json = answer.json ?? {};
+    const data = asRecord(json.data);
+    const cookies = new Map(setCookies(answer.response));
+    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
+    if (json.success === false || access === undefined) {
+      return {
+        kind: "auth",
+        message: `Qwen refused to renew the token of INTL account ${n} (${saidBy(json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
+        retryAfterSec: AUTH_COOLDOWN_SEC,
+      };
+    }
+    accept(access, textOf(data?.refresh_token) ?? cookies.get("refresh_token"), "refresh");
+    return undefined;
+  }
+
+  /** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
+  async function signIn(email: string, password: string): Promise<UpstreamFailure | undefined> {
+    const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
+    const chatHostHeaders = (): Record<string, string> => ({
+      ...authHostHeaders(),
+      version: config.intlVersion,
+      "sec-fetch-site": "same-origin",
+      referer: `${base}/auth`,
+    });
+    const routes: Array<[string, () => Record<string, string>]> = [
+      [`${authBase}/api/v2/auths/signin`, authHostHeaders],
+      [`${base}/api/v2/auths/signin`, chatHostHeaders],
+      [`${base}/api/v1/auths/signin`, chatHostHeaders],
+    ];
+    let failure: UpstreamFailure | undefined;
+    for (const [url, headers] of routes) {
+      const answer = await authCall(url, { method: "POST", headers: headers(), body }, "sign-in");
+      if ("failure" in answer) {
+        failure = answer.failure;
+        if (answer.isFinal) return failure;
+        continue;
+      }
+      const json = answer.json ?? {};
+      const data = asRecord(json.data);
+      const cookies = setCookies(answer.response);
+      const cookieMap = new Map(cookies);
+      const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
+      if (json.success === false || access === undefined) {
+        return {
+          kind: "auth",
+          message: `Qwen refused to sign in INTL account ${n} (${saidBy(json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
+          retryAfterSec: AUTH_COOLDOWN_SEC,
+        };
+      }
+      // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
+      for (const [name, value] of cookies) {
+        if (name === "token" || name === "refresh_token") continue;
+        if (value.length >= 16) addSecret(value);
+        if (jarIndex(name) >= 0) setJar(name, value);
+        else jar.push(`${name}=${value}`);
+      }
+      accept(access, textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), "sign-in");
+      return undefined;
+    }
+    return failure;
+  }
+
+  async function renewNow(): Promise<UpstreamFailure | undefined> {
+    let failure: UpstreamFailure | undefined;
+    try {
+      if (refreshToken !== undefined) failure = await refresh(refreshToken);
+      if ((refreshToken === undefined || failure !== undefined) && account.email !== undefined && account.password !== undefined) {
+        const signInFailure = await signIn(account.email, account.password);
+        // A refused sign-in says more than a refused refresh; a network failure says less.
+        failure = signInFailure === undefined ? undefined : failure?.kind === "auth" && signInFailure.kind !== "auth" ? failure : signInFailure;
+      }
+    } catch (err) {
+      failure = { kind: "upstream", message: `Renewing the token of INTL account ${n} failed (${errorName(err)}).` };
+    }
+    if (failure !== undefined) {
+      lastFailure = { at: Date.now(), failure };
+      debug(`INTL account ${n}: token renewal failed: ${failure.message}`);
+    } else {
+      lastFailure = undefined;
+    }
+    return failure;
+  }
+
+  const renew = (): Promise<UpstreamFailure | undefined> =>
+    (inFlight ??= renewNow().finally(() => {
+      inFlight = undefined;
+    }));
+
+  return {
+    canRenew,
+    variable,
+    async current() {
+      if (token !== undefined && !isNearExpiry()) return authFor(token);
+      if (canRenew) {
+        const recent = lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS ? lastFailure.failure : undefined;
+        const failure = recent ?? (await renew());
+        // An early renewal that failed still leaves a token that has not expired yet.
+        if (token !== undefined && (failure === undefined || !isExpired())) return authFor(token);
+        if (failure !== undefined) return { failure };
+      }
+      if (token !== undefined) return authFor(token); // expired and not renewable: the upstream says so
+      return { failure: { kind: "auth", message: `INTL account ${n} has no token; set ${variable}.`, retryAfterSec: AUTH_COOLDOWN_SEC } };
+    },
+    async renewAfterRejection(rejected) {
+      if (!canRenew) return { kind: "auth", message: `INTL account ${n} cannot renew its token; set ${v}_REFRESH_TOKEN.` };
+      if (token !== rejected && token !== undefined) return undefined;
+      if (inFlight === undefined && lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS) return lastFailure.failure;
+      return renew();
+    },
+  };
+}
+
 /**
  * Client names → a model family; the newest live id of that family serves it
  * (UPSTREAMS §5.4). The fallback is used while the live list is unreachable.
@@ -1646,44 +1997,68 @@ interface IntlSource {
   url: string;
 }
 
+
+/** How long a `RateLimited` answer asks to wait: `num` in the unit its `template` names (hours unless it says minutes). */
+function quotaRestSeconds(num: unknown, template: unknown): number {
+  const text = typeof template === "string" ? template.toLowerCase() : "";
+  const unitSec = /minute|min\b|分钟/.test(text) ? 60 : 3600;
+  const count = typeof num === "number" && Number.isFinite(num) && num > 0 ? num : 1;
+  return Math.min(MAX_QUOTA_REST_SEC, Math.max(60, count * unitSec));
+}
+
+const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.ceil(seconds / 60)} min`);
+
 export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   const { config, redact, debug } = options;
   const upstreamFetch = options.fetch;
   const base = config.intlBaseUrl;
   const label = (n: number) => `INTL account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN, then restart qwenplug.`;
 
-  // The constant part of the browser-aligned header set (UPSTREAMS §2.2), built once per account.
+  const credentials = new Map<number, IntlCredentials>();
+  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
+  const credentialsOf = (account: Account) => credentials.get(account.number) as IntlCredentials;
+  const refreshHint = (n: number) => {
+    const creds = credentials.get(n);
+    return creds?.canRenew
+      ? `qwenplug could not renew its token; check ${creds.variable}.`
+      : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
+  };
+
+  // The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
+  // `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
   const headersByAccount = new Map<number, Record<string, string>>();
   for (const account of config.intlAccounts) {
+    const { "bx-v": bxV, ...extra } = account.extraHeaders;
     headersByAccount.set(account.number, {
-      authorization: `Bearer ${account.token}`,
-      cookie: account.cookie,
       "content-type": "application/json",
       accept: "application/json, text/plain, */*",
       "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
       origin: base,
-      "user-agent": BROWSER_USER_AGENT,
+      "user-agent": INTL_USER_AGENT,
       source: "web",
       version: config.intlVersion,
-      "bx-v": "2.5.36",
-      "sec-ch-ua": '"Chromium";v="142", "Google Chrome";v="142", "Not_A Brand";v="99"',
+      "sec-ch-ua": `"Google Chrome";v="${INTL_CHROME_MAJOR}", "Not.A/Brand";v="8", "Chromium";v="${INTL_CHROME_MAJOR}"`,
       "sec-ch-ua-mobile": "?0",
       "sec-ch-ua-platform": '"Windows"',
       "sec-fetch-dest": "empty",
       "sec-fetch-mode": "cors",
       "sec-fetch-site": "same-origin",
-      ...account.extraHeaders,
+      ...extra,
+      ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
     });
   }
-  const headersFor = (account: Account, referer: string, accept?: string): Record<string, string> => ({
+  const headersFor = (account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
     ...(headersByAccount.get(account.number) as Record<string, string>),
+    ...auth.headers,
     referer,
     timezone: browserTimezone(new Date()),
     "x-request-id": randomUUID(),
-    ...(accept === undefined ? {} : { accept, "x-accel-buffering": "no" }),
+    // The browser asks for JSON even though the answer is an event stream (UPSTREAMS-2026-11 §2.2).
+    ...(isCompletion ? { accept: "application/json", "x-accel-buffering": "no" } : {}),
   });
+
+  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
+  const tokenRejections = new WeakSet<UpstreamFailure>();
 
   /**
    * An error is `success:false` (code in `data.code` or `code`) or an `error`
@@ -1702,11 +2077,13 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     let code: string | undefined;
     let details = "";
     let num: unknown;
+    let template: unknown;
     if (json.success === false) {
       const data = asRecord(json.data);
       code = [data?.code, json.code].find((c): c is string => typeof c === "string");
       details = shortText(data?.details) || shortText(data?.message) || shortText(json.details) || shortText(json.message);
       num = data?.num;
+      template = data?.template;
     } else if (json.error !== undefined && json.error !== null) {
       const error = asRecord(json.error);
       if (error === undefined) details = shortText(json.error);
@@ -1718,20 +2095,36 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       return undefined;
     }
     const said = redact([code, details].filter(Boolean).join(": ") || "no details");
+    if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
+      const failure = { kind: "auth" as const, code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+      tokenRejections.add(failure);
+      return failure;
+    }
     switch (code) {
       case "RateLimited": {
-        const hours = typeof num === "number" && num > 0 ? num : 1;
-        return { kind: "quota", code, message: `${label(n)} reached Qwen's usage limit (${said}); it rests for ${hours} h. Add more accounts or try again later.`, retryAfterSec: hours * 3600 };
+        const seconds = quotaRestSeconds(num, template);
+        return { kind: "quota", code, message: `${label(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
       }
-      case "Unauthorized":
-        return { kind: "auth", code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+      case "quotaLimited":
+      case "ExceedLimit":
+      case "quota_exhausted": {
+        const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : 3600;
+        return { kind: "quota", code, message: `${label(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
+      }
+      case "ParallelLimited":
+        return { kind: "rate", code, message: `Qwen allows ${label(n)} fewer chats at once (${said}); lower ACCOUNT_MAX_IN_FLIGHT or add accounts.`, retryAfterSec: 10 };
+      case "Too_Many_Requests":
+        return { kind: "rate", code, message: `Qwen rate-limited ${label(n)} (${said}); slow down.`, retryAfterSec: 60 };
       case "data_inspection_failed":
         return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
       case "invalid_input":
         return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
       case "Not_Found":
       case "CHAT_NOT_FOUND":
+      case "PARENT_NOT_FOUND":
         return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
+      case "CHAT_IN_PROGRESS":
+        return { kind: "upstream", code, message: `Qwen INTL says another reply is still being written in this chat (${said}); try again.` };
       case "Bad_Request":
         if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
         return {
@@ -1747,26 +2140,34 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   }
 
   function deleteChat(account: Account, chatId: string): void {
-    upstreamFetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
-      method: "DELETE",
-      headers: headersFor(account, `${base}/`),
-      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-    })
-      .then((response) => response.body?.cancel())
+    credentialsOf(account)
+      .current()
+      .then((auth) => {
+        if ("failure" in auth) return;
+        return upstreamFetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
+          method: "DELETE",
+          headers: headersFor(account, auth, `${base}/`),
+          redirect: "manual",
+          signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+        }).then((response) => response.body?.cancel());
+      })
       .catch((err: unknown) => debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
   }
 
-  const chatTypeOf = (req: NeutralRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
+  const chatTypeOf = (req: UpstreamRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
 
-  /** `POST /api/v2/chats/new` → the chat id, or why it failed. */
-  async function createChat(req: NeutralRequest, account: Account, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure }> {
+  /** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
+  async function createChat(req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
     const n = account.number;
     const response = await upstreamFetch(`${base}/api/v2/chats/new`, {
       method: "POST",
-      headers: headersFor(account, `${base}/c/new-chat`),
-      body: JSON.stringify({ title: "New Chat", models: [req.upstreamModel], chat_mode: "normal", chat_type: chatTypeOf(req), timestamp: Date.now(), project_id: "" }),
+      headers: headersFor(account, auth, `${base}/c/new-chat`),
+      body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: chatTypeOf(req), chat_mode: "normal" }),
+      redirect: "manual",
       signal,
     });
+    const redirected = redirectFailure(response, `the chat creation for ${label(n)}`);
+    if (redirected) return { failure: redirected };
     const isJson = (response.headers.get("content-type") ?? "").includes("json");
     if (response.status === 200 && isJson) {
       const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
@@ -1785,9 +2186,17 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     return { failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
   }
 
+  /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
+  const thinkingRules = new Map<string, { mustThink: boolean; maxBudget?: number }>();
+
+  /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
   function completionBody(req: UpstreamRequest, chatId: string): string {
     const chatType = chatTypeOf(req);
-    const seconds = Math.floor(Date.now() / 1000);
+    const now = Date.now();
+    const rule = thinkingRules.get(req.upstreamModel);
+    // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
+    const isThinking = req.thinking || rule?.mustThink === true;
+    const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
     return JSON.stringify({
       stream: true,
       version: "2.1",
@@ -1797,26 +2206,34 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       chat_mode: "normal",
       model: req.upstreamModel,
       parent_id: null,
+      parentId: null,
       messages: [
         {
           fid: randomUUID(),
+          id: null,
           parentId: null,
+          parent_id: null,
           childrenIds: [randomUUID()],
           role: "user",
           content: req.prompt,
           user_action: "chat",
           files: [],
-          timestamp: seconds,
+          status: "completed",
+          contentType: "text",
+          timestamp: now,
+          model: req.upstreamModel,
           models: [req.upstreamModel],
           chat_type: chatType,
           feature_config: {
-            thinking_enabled: req.thinking,
+            thinking_enabled: isThinking,
             output_schema: "phase",
             research_mode: "normal",
             auto_thinking: false,
-            thinking_mode: req.thinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
+            thinking_mode: isThinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
             thinking_format: config.intlThinkingFormat,
+            ...(budget === undefined ? {} : { thinking_budget: budget }),
             auto_search: req.search && config.intlSearchStyle === "auto_search",
+            instructions: null,
             // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
             function_calling: false,
             enable_tools: false,
@@ -1825,17 +2242,18 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           },
           extra: { meta: { subChatType: chatType } },
           sub_chat_type: chatType,
-          parent_id: null,
         },
       ],
-      timestamp: seconds,
+      timestamp: now,
     });
   }
 
   /**
    * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
-   * cumulative `thinking_summary` arrays, search results in two shapes,
-   * usage on most events, and the end at `answer` + `finished` only.
+   * cumulative `thinking_summary` arrays, search results in three shapes,
+   * usage on most events, and the end at `answer` + `finished` only. A stream
+   * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
+   * only the first `response_id` that brings content is followed.
    */
   function createDecoder(n: number): StreamDecoder {
     const summary = createSummaryDiff();
@@ -1843,11 +2261,12 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     const seenUrls = new Set<string>();
     let usage: Usage | undefined;
     let hasText = false;
+    let followedId: string | undefined;
     const addSources = (items: unknown) => {
       if (!Array.isArray(items)) return;
       for (const raw of items) {
         const item = asRecord(raw);
-        const url = typeof item?.url === "string" ? item.url : "";
+        const url = typeof item?.url === "string" ? item.url : typeof item?.link === "string" ? item.link : "";
         if (url === "" || seenUrls.has(url)) continue;
         seenUrls.add(url);
         sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
@@ -1856,6 +2275,13 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     const finishEvents = (out: NeutralEvent[]) => {
       if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
       if (usage) out.push({ type: "usage", usage });
+    };
+    /** Whether a delta brings anything a client would see. */
+    const hasContent = (delta: Record<string, unknown>) => {
+      if (typeof delta.content === "string" && delta.content !== "") return true;
+      const extra = asRecord(delta.extra);
+      const thought = asRecord(extra?.summary_thought)?.content;
+      return Array.isArray(thought) && thought.some((t) => typeof t === "string" && t !== "");
     };
     return {
       onJson(json, out) {
@@ -1867,6 +2293,13 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           }
           return { type: "error", failure };
         }
+        const choices = json.choices;
+        const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
+        const responseId = typeof json.response_id === "string" ? json.response_id : undefined;
+        if (delta !== undefined && responseId !== undefined) {
+          if (followedId === undefined && hasContent(delta)) followedId = responseId;
+          if (followedId !== undefined && responseId !== followedId) return undefined; // another candidate's frame
+        }
         const rawUsage = asRecord(json.usage);
         if (rawUsage && typeof rawUsage.input_tokens === "number") {
           const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
@@ -1876,8 +2309,6 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
             reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
           };
         }
-        const choices = json.choices;
-        const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
         if (delta === undefined) return undefined; // response.created, response.info keep-alives
         const phase = delta.phase;
         const content = typeof delta.content === "string" ? delta.content : "";
@@ -1900,6 +2331,10 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
         } else if (phase === "web_search") {
           addSources(extra?.web_search_info);
           addSources(asRecord(extra?.tool_result)?.docs);
+        } else if (phase === "search" || phase === "image_search") {
+          // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
+          const result = extra?.search_result;
+          addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
         }
         // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
         return undefined;
@@ -1913,57 +2348,128 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     };
   }
 
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  type AttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
+
+  /** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
+  async function* attempt(req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, AttemptEnd> {
     const n = account.number;
+    const auth = await credentialsOf(account).current();
+    if ("failure" in auth) {
+      yield [{ type: "error", failure: auth.failure }];
+      return undefined;
+    }
+    const retryFor = (failure: UpstreamFailure, code?: string, status?: number): AttemptEnd => {
+      if (tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
+      if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
+      return undefined;
+    };
+    let response: Response;
+    try {
+      const created = await createChat(req, account, auth, watchdog.signal);
+      if ("failure" in created) {
+        const again = retryFor(created.failure, created.failure.code);
+        if (again) return again;
+        yield [{ type: "error", failure: created.failure }];
+        return undefined;
+      }
+      chatIds.push(created.chatId);
+      response = await upstreamFetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
+        method: "POST",
+        headers: headersFor(account, auth, `${base}/c/${created.chatId}`, true),
+        body: completionBody(req, created.chatId),
+        redirect: "manual",
+        signal: watchdog.signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
+      return undefined;
+    }
+    const redirected = redirectFailure(response, `the completion for ${label(n)}`);
+    if (redirected) {
+      yield [{ type: "error", failure: redirected }];
+      return undefined;
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
+      let hasOutput = false;
+      for await (const batch of readUpstreamStream(response.body, createDecoder(n), watchdog, signal, "Qwen INTL")) {
+        const last = batch[batch.length - 1];
+        // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
+        if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
+          const again = retryFor(last.failure);
+          if (again) return again;
+        }
+        hasOutput = true;
+        yield batch;
+      }
+      return undefined;
+    }
+    let code: string | undefined;
+    const failure = await failureFromHttpAnswer(
+      response,
+      label(n),
+      refreshHint(n),
+      (json) => {
+        const found = failureFromJson(json, n);
+        code = found?.code;
+        return found;
+      },
+      watchdog,
+    );
+    const again = retryFor(failure, code, actualStatus(response));
+    if (again) return again;
+    yield [{ type: "error", failure }];
+    return undefined;
+  }
+
+  /**
+   * Never throws: every failure, expected or not, ends as one `error` event.
+   * A refused token is renewed and the request runs once more on the same
+   * account; a chat that vanished between creation and use is recreated once.
+   */
+  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const watchdog = createWatchdog(signal, config.timeouts);
     const chatIds: string[] = [];
     try {
-      // A chat that vanishes between creation and use (Not_Found) is recreated once.
-      for (let attempt = 0; ; attempt++) {
-        let response: Response;
-        try {
-          const created = await createChat(req, account, watchdog.signal);
-          if ("failure" in created) {
-            yield [{ type: "error", failure: created.failure }];
-            return;
-          }
-          chatIds.push(created.chatId);
-          response = await upstreamFetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
-            method: "POST",
-            headers: headersFor(account, `${base}/c/${created.chatId}`, "text/event-stream"),
-            body: completionBody(req, created.chatId),
-            signal: watchdog.signal,
-          });
-        } catch (err) {
-          if (signal.aborted) return;
-          yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
+      let hasRenewed = false;
+      let hasRecreated = false;
+      for (;;) {
+        const end = yield* attempt(req, account, watchdog, signal, chatIds);
+        if (end === undefined) return;
+        if (end.retry === "renew" && !hasRenewed && credentialsOf(account).canRenew) {
+          hasRenewed = true;
+          const failure = await credentialsOf(account).renewAfterRejection(end.token);
+          if (failure === undefined) continue;
+          yield [{ type: "error", failure }];
           return;
         }
-        const contentType = response.headers.get("content-type") ?? "";
-        if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
-          yield* readUpstreamStream(response.body, createDecoder(n), watchdog, signal, "Qwen INTL");
-          return;
+        if (end.retry === "recreate" && !hasRecreated) {
+          hasRecreated = true;
+          continue;
         }
-        let code: string | undefined;
-        const failure = await failureFromHttpAnswer(
-          response,
-          label(n),
-          refreshHint(n),
-          (json) => {
-            const found = failureFromJson(json, n);
-            code = found?.code;
-            return found;
-          },
-          watchdog,
-        );
-        if ((code === "Not_Found" || code === "CHAT_NOT_FOUND") && attempt === 0) continue;
-        yield [{ type: "error", failure }];
+        yield [{ type: "error", failure: end.failure }];
         return;
       }
+    } catch (err) {
+      if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
     } finally {
       watchdog.clear();
       for (const chatId of chatIds) deleteChat(account, chatId);
     }
+  }
+
+  /** Reads a model list answer: `/api/models` gives {data:[…]}, the v2 list {data:{data:[…]}}. */
+  async function fetchModelList(path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
+    const response = await upstreamFetch(`${base}${path}`, {
+      headers: headersFor(account, auth, `${base}/`),
+      redirect: "manual",
+      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+    });
+    if (redirectFailure(response, "the model list")) return undefined;
+    const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
+    const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
+    return Array.isArray(data) ? data : undefined;
   }
 
   const models = createModelCache(async () => {
@@ -1971,14 +2477,17 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     const account = config.intlAccounts[0];
     if (account === undefined) return undefined;
     try {
-      const response = await upstreamFetch(`${base}/api/models`, {
-        headers: headersFor(account, `${base}/`),
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
-      // `/api/models` answers {data:[…]}; the v2 list wraps it once more ({data:{data:[…]}}).
-      const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
-      if (!Array.isArray(data)) return undefined;
+      const auth = await credentialsOf(account).current();
+      if ("failure" in auth) return undefined;
+      // The front end's list first; the older route while the v2 one fails.
+      let data: unknown[] | undefined;
+      try {
+        data = await fetchModelList("/api/v2/models/", auth, account);
+      } catch (err) {
+        debug(`intl v2 model list unavailable: ${errorName(err)}`);
+      }
+      data ??= await fetchModelList("/api/models", auth, account);
+      if (data === undefined) return undefined;
       const list: UpstreamModel[] = [];
       for (const raw of data) {
         const entry = asRecord(raw);
@@ -1987,10 +2496,13 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
         const capabilities = asRecord(meta?.capabilities);
         const abilities = asRecord(meta?.abilities);
         const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
+        const mustThink = asRecord(meta?.think_skip)?.enable === false;
+        const maxBudget = meta?.max_thinking_generation_length;
+        thinkingRules.set(entry.id, { mustThink, ...(typeof maxBudget === "number" && maxBudget > 0 ? { maxBudget } : {}) });
         list.push({
           id: entry.id,
           displayName: typeof entry.name === "string" ? entry.name : undefined,
-          canThink: capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
+          canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
           canSearch: chatTypes.includes("search"),
         });
       }
@@ -2005,7 +2517,8 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     name: "intl",
     accounts: config.intlAccounts,
     canFailAfterText: true,
-    credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`,
+    credentialVar: (n) =>
+      credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
     prepare: flattenedRequest(config.promptMaxChars),
     complete,
     liveModels: models,
@@ -2022,12 +2535,18 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       return live === undefined ? name : undefined;
     },
     aliasNames: () => [...INTL_FAMILY_ALIASES.keys(), ...config.intlAliases.keys()],
-    probe: (account) =>
-      runProbe(
-        () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, `${base}/`), signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+    async probe(account) {
+      const auth = await credentialsOf(account).current();
+      if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
+      return runProbe(
+        () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
         (json) => typeof json.role === "string" || typeof json.id === "string",
-        (json) => json.success === false && asRecord(json.data)?.code === "Unauthorized",
-      ),
+        (json) => {
+          const code = asRecord(json.data)?.code;
+          return json.success === false && (code === "Unauthorized" || code === "unauthorized");
+        },
+      );
+    },
   };
 }
 
@@ -3007,6 +3526,11 @@ function openAITooling(chat: ChatRequest): Tooling {
 }
 
 const THINKING_EFFORTS = new Set(["medium", "high", "xhigh"]);
+const THINKING_BUDGETS: ReadonlyMap<string, number> = new Map([
+  ["medium", 8192],
+  ["high", 16384],
+  ["xhigh", 32768],
+]);
 
 /** An OpenAI chat request as a NeutralRequest. */
 async function decodeOpenAIChat(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
@@ -3021,7 +3545,8 @@ async function decodeOpenAIChat(body: unknown, resolveModel: ModelResolver): Pro
     thinking: chat.enable_thinking ?? (effort !== undefined ? THINKING_EFFORTS.has(effort) : undefined),
     search: chat.web_search ?? chat.enable_search ?? undefined,
   });
-  return { ...model, turns, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
+  const thinkingBudget = effort === undefined ? undefined : THINKING_BUDGETS.get(effort);
+  return { ...model, ...(thinkingBudget === undefined ? {} : { thinkingBudget }), turns, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
 }
 
 /**
@@ -3211,7 +3736,8 @@ async function decodeAnthropicMessages(body: unknown, resolveModel: ModelResolve
   const turns = anthropicTurns(request);
   const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
   const model = await resolveModel(claudeStandIn(request.model), { thinking, search });
-  return { ...model, clientModel: request.model, turns, tooling, stream: request.stream === true, includeUsage: true, maxOutputTokens: request.max_tokens };
+  const thinkingBudget = typeof request.thinking?.budget_tokens === "number" ? request.thinking.budget_tokens : undefined;
+  return { ...model, ...(thinkingBudget === undefined ? {} : { thinkingBudget }), clientModel: request.model, turns, tooling, stream: request.stream === true, includeUsage: true, maxOutputTokens: request.max_tokens };
 }
 
 /** An estimate, like every CN count: the whole conversation flattened as the upstream would see it, with no budget applied. */
@@ -3896,7 +4422,7 @@ export function createApp(deps: AppDeps) {
     call.then(forget, forget);
     return call;
   }) as typeof fetch;
-  const adapterOptions: AdapterOptions = { config, fetch: trackedFetch, redact, debug };
+  const adapterOptions: AdapterOptions = { config, fetch: trackedFetch, redact, debug, addSecret: redact.add };
   const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);

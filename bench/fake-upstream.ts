@@ -10,7 +10,8 @@
 // `gap:MS` (pause between pieces), `silence:MS` (pause after the headers) and
 // `drip:MS` (send events one by one, MS apart, forever: for abort tests).
 // A cookie directive wins over a prompt directive. Without one: plain.sse.
-// The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new).
+// The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new;
+// `newchat:redirect` answers 302 to a login host).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -209,17 +210,29 @@ export interface FakeIntlUpstream extends CancelCounter {
   /** Chat ids handed out by /api/v2/chats/new, and those deleted afterwards. */
   createdChats: string[];
   deletedChats: string[];
+  /** Chat requests refused because `validateToken` said no (answered `unauthorized`, "Token has expired"). */
+  rejectedTokens: number;
   stop(): Promise<void>;
 }
 
+export interface FakeIntlOptions {
+  port?: number;
+  hostname?: string;
+  /** Checks the access token (from the `token` cookie, else the Bearer header) on chat requests; without it any is accepted. */
+  validateToken?: (token: string | undefined) => boolean;
+  /** Whether `/api/v2/models/` exists (it does by default); without it only `/api/models` answers. */
+  hasV2Models?: boolean;
+}
+
 /** The chat.qwen.ai v2 fake: chats/new → completions?chat_id → DELETE chats/<id>, and /api/models. */
-export function startFakeIntlUpstream(options: { port?: number; hostname?: string } = {}): FakeIntlUpstream {
+export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUpstream {
   const fixtures = loadFixtures(INTL_FIXTURE_DIR);
   const state: FakeIntlUpstream = {
     url: "",
     calls: [],
     createdChats: [],
     deletedChats: [],
+    rejectedTokens: 0,
     cancelledStreams: 0,
     stop: async () => {
       await server.stop(true);
@@ -229,6 +242,12 @@ export function startFakeIntlUpstream(options: { port?: number; hostname?: strin
   const server = serveRecording(options, state.calls, (req, call) => {
     const cookie = req.headers.get("cookie") ?? "";
     const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
+    const token = /(?:^|;\s*)token=([^;]+)/.exec(cookie)?.[1] ?? /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
+    const isChatCall = call.path === "/api/v2/chats/new" || call.path === "/api/v2/chat/completions" || call.path === "/api/v1/auths/";
+    if (isChatCall && options.validateToken && !options.validateToken(token)) {
+      state.rejectedTokens++;
+      return json({ success: false, request_id: "ua", data: { code: "unauthorized", details: "Token has expired" } });
+    }
     if (call.path === "/api/v1/auths/" && req.method === "GET") {
       const isDead = directive(cookie, "fixture") === "unauthorized";
       return isDead
@@ -238,8 +257,13 @@ export function startFakeIntlUpstream(options: { port?: number; hostname?: strin
     if (call.path === "/api/models" && req.method === "GET") {
       return new Response(fixtures.get("models")?.body ?? "{}", { headers: { "content-type": "application/json" } });
     }
+    if (call.path === "/api/v2/models/" && req.method === "GET" && options.hasV2Models !== false) {
+      const list = JSON.parse(new TextDecoder().decode(fixtures.get("models")?.body ?? new Uint8Array())) as { data?: unknown };
+      return json({ success: true, request_id: "models", data: { data: list.data ?? [] } });
+    }
     if (call.path === "/api/v2/chats/new" && req.method === "POST") {
       const special = directive(cookie, "newchat");
+      if (special === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.example.com/signin" } });
       const fixture = special === undefined ? undefined : fixtures.get(special);
       if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
       nextChat++;
