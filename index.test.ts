@@ -19,15 +19,19 @@ import {
   createSseDataParser,
   createToolCallParser,
   estimateTokens,
+  extractToolCalls,
   flattenMessages,
   flattenTurns,
   HttpError,
+  jsonDepthExceeds,
   limitOutputTokens,
   loadConfig,
+  makeRedactor,
   NO_TOOLS,
   type NeutralEvent,
   type NeutralTool,
   parseToolCallBlock,
+  redactThenCut,
   repairJson,
   startServer,
   type Tooling,
@@ -260,24 +264,6 @@ describe("cumulative diff", () => {
     expect(diff.next("Answer: A")).toBe("Answer: A");
     expect(diff.next("Answer: B is")).toBe("");
     expect(diff.next("Answer: B is right")).toBe(" right");
-  });
-
-  test("detects a rewrite in the middle of a long text via the anchors", () => {
-    const diff = createCumulativeDiff();
-    const base = "x".repeat(100);
-    diff.next(base);
-    expect(diff.next(`${base.slice(0, 99)}y more`)).toBe("");
-  });
-
-  test("stays linear: 20,000 growing snapshots of a 60 KB text finish quickly", () => {
-    const diff = createCumulativeDiff();
-    let text = "";
-    let total = "";
-    for (let i = 0; i < 20_000; i++) {
-      text += "abc";
-      total += diff.next(text);
-    }
-    expect(total).toBe(text);
   });
 });
 
@@ -1487,7 +1473,11 @@ describe("OpenAI tool calling over the CN upstream", () => {
   });
 
   test("obviously broken JSON is repaired; an unclosed block that parses is a call; an invented tool response is cut off", async () => {
-    const repaired = await gw.client.chat.completions.create(ask("fixture:tool-call-repair"));
+    const writeFile: OpenAI.Chat.Completions.ChatCompletionTool = {
+      type: "function",
+      function: { name: "write_file", parameters: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } },
+    };
+    const repaired = await gw.client.chat.completions.create(ask("fixture:tool-call-repair", { tools: [...OPENAI_TOOLS, writeFile] }));
     const call = repaired.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ path: "a.py", content: "print(1)\nprint(2)" });
     const unclosed = await gw.client.chat.completions.stream({ ...ask("fixture:tool-call-unclosed"), stream: true }).finalChatCompletion();
@@ -2928,5 +2918,363 @@ describe("INTL streams and errors in 2026", () => {
       await each.stop();
       await old.stop();
     }
+  });
+});
+
+// ── Hardened text machinery (issues 9 and 10) ───────────────────────────────
+
+/** The fastest of a few runs, in ms: timing ratios, never absolute limits. */
+function fastestMs(run: () => void, runs = 5): number {
+  run();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+describe("SSE data parser: spec details and caps", () => {
+  const parseEvents = (pieces: readonly string[]) => {
+    const out: Array<[string, string]> = [];
+    const parser = createSseDataParser((data, event) => out.push([data, event]));
+    for (const piece of pieces) parser.feed(piece);
+    parser.end();
+    return out;
+  };
+  const data = (pieces: readonly string[]) => parseEvents(pieces).map(([d]) => d);
+
+  test("an empty feed between a CR and its LF keeps them one line end, at every split", () => {
+    expect(data(["data: a\r", "", "\ndata: b\n\n"])).toEqual(["a\nb"]);
+    const wire = "data: 1\r\ndata: 2\r\n\r\ndata: 3\r\r";
+    for (let i = 0; i <= wire.length; i++) {
+      expect(data([wire.slice(0, i), "", "", wire.slice(i)])).toEqual(["1\n2", "3"]);
+    }
+  });
+
+  test("a bare `data` line is an empty data line", () => {
+    expect(data(["data\ndata: x\n\n"])).toEqual(["\nx"]);
+    expect(data(["data\n\n"])).toEqual([""]);
+    expect(data(["data: x\ndata\n\n"])).toEqual(["x\n"]);
+  });
+
+  test("the event name comes with the data, message by default, reset after each event", () => {
+    expect(parseEvents(["event: complete\ndata: {}\n\ndata: 2\n\nevent:x\n\ndata: 3\n\nevent\ndata: 4\n\n"])).toEqual([
+      ["{}", "complete"],
+      ["2", "message"],
+      ["3", "message"],
+      ["4", "message"],
+    ]);
+    const wire = "event: complete\r\ndata: {}\r\n\r\n";
+    for (let i = 0; i <= wire.length; i++) expect(parseEvents([wire.slice(0, i), wire.slice(i)])).toEqual([["{}", "complete"]]);
+  });
+
+  test("only the stream's first character is dropped as a BOM", () => {
+    expect(data(["\uFEFFdata: a\n\n", "\uFEFFdata: b\n\n", "data: \uFEFFc\n\n"])).toEqual(["a", "\uFEFFc"]);
+    expect(data(["", "\uFEFF", "data: a\n\n"])).toEqual(["a"]);
+  });
+
+  test("data lines without a blank line are capped per event, not only per line", () => {
+    const parser = createSseDataParser(() => {}, 100, 1000);
+    expect(() => {
+      for (let i = 0; i < 200; i++) parser.feed("data: 0123456789\n");
+    }).toThrow(/event longer than 1000/);
+    const events: string[] = [];
+    const fine = createSseDataParser((d) => events.push(d), 100, 1000);
+    for (let i = 0; i < 200; i++) fine.feed("data: 0123456789\ndata: 0123456789\n\n");
+    fine.end();
+    expect(events.length).toBe(200);
+  });
+});
+
+describe("UTF-8 chunk decoder: U+FEFF", () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const decodeAll = (chunks: Uint8Array[]) => {
+    const decoder = createUtf8ChunkDecoder();
+    return chunks.map((c) => decoder.decode(c)).join("") + decoder.end();
+  };
+
+  test("a U+FEFF at the start of a later chunk survives, at every byte split", () => {
+    expect(decodeAll([enc("ab"), enc("\uFEFFc")])).toBe("ab\uFEFFc");
+    const bytes = enc("ab\uFEFFc\uFEFF");
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j++) expect(decodeAll([bytes.slice(0, i), bytes.slice(i, j), bytes.slice(j)])).toBe("ab\uFEFFc\uFEFF");
+    }
+  });
+
+  test("decoder and parser together drop the stream's BOM and keep every other U+FEFF", () => {
+    const bytes = enc("\uFEFFdata: \uFEFFa\n\ndata: b\uFEFF\n\n");
+    for (let i = 0; i <= bytes.length; i++) {
+      const out: string[] = [];
+      const decoder = createUtf8ChunkDecoder();
+      const parser = createSseDataParser((d) => out.push(d));
+      parser.feed(decoder.decode(bytes.slice(0, i)));
+      parser.feed(decoder.decode(bytes.slice(i)));
+      parser.feed(decoder.end());
+      parser.end();
+      expect(out).toEqual(["\uFEFFa", "b\uFEFF"]);
+    }
+  });
+});
+
+describe("cumulative diff: U+FFFD, rewrites, linear time", () => {
+  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
+    expect(diff.next("a\uFFFDbc")).toBe("c");
+    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
+  });
+
+  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("温度\uFFFD")).toBe("温度");
+    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
+    expect(diff.next("温度是30°")).toBe("30°");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
+  });
+
+  /** A long text with no period, so a shifted copy never matches itself. */
+  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
+
+  test("detects a character inserted or removed in the middle of a long text", () => {
+    const middle = Math.floor(longText.length / 2);
+    const inserted = createCumulativeDiff();
+    inserted.next(longText);
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
+    const removed = createCumulativeDiff();
+    removed.next(longText);
+    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
+  });
+
+  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
+    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
+    const events = 20_000;
+    const step = 2;
+    const run = (base: number) => {
+      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
+      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
+      return () => {
+        const diff = createCumulativeDiff();
+        diff.next(full.slice(0, base));
+        let total = 0;
+        for (const snapshot of snapshots) total += diff.next(snapshot).length;
+        expect(total).toBe(events * step);
+      };
+    };
+    const short = run(100_000);
+    const long = run(400_000);
+    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
+    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
+  });
+});
+
+describe("tool-call parser: tags inside arguments, broken JSON, size, offered functions", () => {
+  const WRITE_TOOL: NeutralTool = { name: "write_file", parameters: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } };
+  const TIME_TOOL: NeutralTool = { name: "get_time", parameters: { type: "object", properties: { timezone: { type: "string" } } } };
+  const AGENT: Tooling = { tools: [WEATHER_TOOL, WRITE_TOOL, TIME_TOOL], choice: { type: "auto" }, parallel: true };
+  const docs = {
+    path: "TOOLS.md",
+    content: 'Wrap each call in <tool_call> and </tool_call> tags:\n<tool_call>\n{"name": "x"}\n</tool_call>\nA quote " then </tool_call>, a backslash \\</tool_call> and \\"</tool_call>',
+  };
+  const agentReply = `I'll write the docs.\n<tool_call>\n${JSON.stringify({ name: "write_file", arguments: docs })}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {"timezone": "UTC"}}\n</tool_call>`;
+
+  /** Parses `reply` whole, split once at every position, and one character at a time; all must agree. */
+  const everySplit = (reply: string, tooling: Tooling, check: (result: ReturnType<typeof parsePieces>) => void) => {
+    check(parsePieces([reply], tooling));
+    for (let i = 0; i <= reply.length; i++) check(parsePieces([reply.slice(0, i), reply.slice(i)], tooling));
+    check(parsePieces([...reply], tooling));
+  };
+
+  test("</tool_call> inside a JSON string argument does not cut the call, at any split", () => {
+    everySplit(agentReply, AGENT, (result) =>
+      expect(pick(result)).toEqual({
+        text: "I'll write the docs.\n",
+        calls: [
+          { index: 0, name: "write_file", args: docs },
+          { index: 1, name: "get_time", args: { timezone: "UTC" } },
+        ],
+      }),
+    );
+  });
+
+  test("an unbalanced quote still ends the block at its first </tool_call> when nothing else can", () => {
+    const broken = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris}}\n</tool_call>';
+    everySplit(broken, AGENT, (result) => expect(pick(result)).toEqual({ text: "", calls: [{ index: 0, name: "get_weather", args: { city: "Paris}}" } }] }));
+    // A broken block, then a good one: the first comes back as its text, the second is a call, no tags anywhere.
+    const thenGood = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Par"is"}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {"timezone": "UTC"}}\n</tool_call>';
+    everySplit(thenGood, AGENT, (result) =>
+      expect(pick(result)).toEqual({ text: '{"name": "get_weather", "arguments": {"city": "Par"is"}}\n', calls: [{ index: 0, name: "get_time", args: { timezone: "UTC" } }] }),
+    );
+    // Two broken blocks whose quotes pair up across the tags: a close outside a string that gives no calls falls back too.
+    const twoBroken = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Par"is"}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {"timezone": "U"TC"}}\n</tool_call>';
+    everySplit(twoBroken, AGENT, (result) => {
+      expect(result.text).not.toContain("tool_call>");
+      expect(result.calls).toEqual([]);
+      expect(result.text).toContain('"U"TC"');
+    });
+  });
+
+  test("a block naming a function that was not offered is text, not a call", () => {
+    expect(pick(parsePieces(['Sure.\n<tool_call>\n{"name": "delete_everything", "arguments": {}}\n</tool_call>']))).toEqual({
+      text: 'Sure.\n{"name": "delete_everything", "arguments": {}}',
+      calls: [],
+    });
+    const mixed = '<tool_call>\n[{"name": "get_weather", "arguments": {"city": "Paris"}}, {"name": "rm", "arguments": {}}]\n</tool_call>';
+    expect(parsePieces([mixed]).calls).toEqual([]);
+  });
+
+  test("tool choice none: no extraction, the text passes through untouched", async () => {
+    const none: Tooling = { ...TOOLING, choice: { type: "none" } };
+    const reply = REPLIES.single?.reply as string;
+    everySplit(reply, none, (result) => expect(pick(result)).toEqual({ text: reply, calls: [] }));
+    async function* source(): AsyncGenerator<NeutralEvent> {
+      yield { type: "text", text: reply };
+      yield { type: "done", reason: "stop" };
+    }
+    const out: NeutralEvent[] = [];
+    for await (const event of extractToolCalls(source(), none)) out.push(event);
+    expect(out).toEqual([
+      { type: "text", text: reply },
+      { type: "done", reason: "stop" },
+    ]);
+  });
+
+  test("an unclosed block followed by endless text is released as text once it passes the cap", () => {
+    const parser = createToolCallParser(TOOLING, { maxBlockChars: 1000 });
+    let released = "";
+    const collect = (events: ReturnType<typeof parser.feed>) => {
+      for (const event of events) if (event.type === "text") released += event.text;
+    };
+    collect(parser.feed("Hi <tool_call>\n{"));
+    for (let i = 0; i < 30; i++) collect(parser.feed("x".repeat(100)));
+    // Released while the reply goes on, not held until its end.
+    expect(released.length).toBeGreaterThan(1000);
+    const before = released.length;
+    collect(parser.feed("more"));
+    expect(released.length).toBe(before + 4);
+    collect(parser.end());
+    expect(released).toBe(`Hi \n{${"x".repeat(3000)}more`);
+    // After a call only whitespace may follow: an endless unclosed block there ends the reply.
+    const after = createToolCallParser(TOOLING, { maxBlockChars: 1000 });
+    after.feed(`${REPLIES.single?.reply}\n<tool_call>\n`);
+    for (let i = 0; i < 30 && !after.isFinished; i++) after.feed("y".repeat(100));
+    expect(after.isFinished).toBe(true);
+    expect(after.callCount).toBe(1);
+  });
+
+  test("linear in its input: 100k <parameter= markers and a huge fence, time(4n)/time(n) well under the quadratic 16", () => {
+    const xml = (n: number) => `<function=get_weather>\n${"<parameter=city>v\n".repeat(n)}</function>`;
+    const unclosedXml = (n: number) => `<function=get_weather>\n${"<parameter=a".repeat(n)}\n</function>`;
+    const fence = (n: number) => `\`\`\`${" \n".repeat(n)}x`;
+    for (const build of [xml, unclosedXml, fence]) {
+      const small = build(25_000);
+      const large = build(100_000);
+      const ratio = fastestMs(() => parseToolCallBlock(large, [WEATHER_TOOL], true)) / Math.max(fastestMs(() => parseToolCallBlock(small, [WEATHER_TOOL], true)), 0.05);
+      expect(ratio).toBeLessThan(8);
+    }
+    // The same through the streaming parser, in 1,000-character pieces.
+    const stream = (n: number) => {
+      const reply = `<tool_call>\n${xml(n)}\n</tool_call>`;
+      const pieces = Array.from({ length: Math.ceil(reply.length / 1000) }, (_, i) => reply.slice(i * 1000, (i + 1) * 1000));
+      return () => {
+        const parser = createToolCallParser(TOOLING, { maxBlockChars: 16 * 1024 * 1024 });
+        const calls = [...pieces.flatMap((p) => parser.feed(p)), ...parser.end()].filter((e) => e.type === "tool_call");
+        expect(calls.length).toBe(1);
+      };
+    };
+    const ratio = fastestMs(stream(100_000)) / Math.max(fastestMs(stream(25_000)), 0.05);
+    expect(ratio).toBeLessThan(8);
+  });
+});
+
+describe("redactThenCut", () => {
+  test("a long token quoted at every cut position never leaves even 8 of its characters", () => {
+    const short = "tok-0123456789abcdefghijklmnopqrstuvwxyz-SIGNATURE-ABCDEFGHIJ";
+    const long = `sk-${"0123456789abcdef".repeat(20)}`;
+    const redact = makeRedactor([short, long]);
+    for (const secret of [short, long]) {
+      const windows = Array.from({ length: secret.length - 7 }, (_, k) => secret.slice(k, k + 8));
+      for (let pad = 0; pad <= 210; pad++) {
+        const message = `${"e".repeat(pad)} token "${secret}" is invalid`;
+        const out = redactThenCut(redact, message, 200);
+        expect(out.length).toBeLessThanOrEqual(200);
+        for (const window of windows) expect(out).not.toContain(window);
+      }
+    }
+    expect(redactThenCut(redact, { not: "a string" })).toBe("");
+    expect(redactThenCut(redact, "x".repeat(300)).length).toBe(200);
+  });
+});
+
+describe("jsonDepthExceeds", () => {
+  test("counts nesting outside strings, escapes included", () => {
+    expect(jsonDepthExceeds("[[1]]", 2)).toBe(false);
+    expect(jsonDepthExceeds("[[1]]", 1)).toBe(true);
+    expect(jsonDepthExceeds('{"a": {"b": [1, {"c": 2}]}}', 3)).toBe(true);
+    expect(jsonDepthExceeds('{"a": {"b": [1, {"c": 2}]}, "d": [[]]}', 4)).toBe(false);
+    expect(jsonDepthExceeds('{"a": "[[[[{{{{", "b": "\\"[[[["}', 1)).toBe(false);
+    // An escaped backslash ends before the quote, which then closes the string.
+    expect(jsonDepthExceeds('["\\\\", [1]]', 1)).toBe(true);
+    expect(jsonDepthExceeds('"[[[["', 0)).toBe(false);
+  });
+
+  test("a body nested 45k deep is found without recursion", () => {
+    const deep = `{"tools": [{"function": {"parameters": ${'{"a":['.repeat(45_000)}1${"]}".repeat(45_000)}}}]}`;
+    expect(jsonDepthExceeds(deep, 64)).toBe(true);
+    expect(jsonDepthExceeds(deep, 100_000)).toBe(false);
+  });
+});
+
+describe("hostile client input (issue 10)", () => {
+  test("#9 JSON nested ~45k deep, in the body or in tool-call arguments, is a 400, not a 500", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
+      const deep = `${'{"a":['.repeat(45_000)}1${"]}".repeat(45_000)}`;
+      const inTools = `{"model":"qwen-max","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`;
+      const inSchema = await rawPost(gw.url, inTools);
+      expect(inSchema.status).toBe(400);
+      expect(((await inSchema.json()) as { error: { message: string } }).error.message).toContain("deeper than");
+      const inArguments = await gw.client.chat.completions
+        .create({
+          model: "qwen-max",
+          messages: [
+            { role: "user", content: "x" },
+            { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: deep } }] },
+            { role: "tool", tool_call_id: "c1", content: "ok" },
+          ],
+        })
+        .then(() => 200, (err: ApiError) => err.status);
+      expect(inArguments).toBe(400);
+      const anthropic = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" },
+        body: `{"model":"qwen-max","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f","input_schema":${deep}}]}`,
+      });
+      expect(anthropic.status).toBe(400);
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation")).toHaveLength(0);
+    });
+  });
+
+  test("#4 an upstream error quoting a long token is redacted before it is cut, at every cut position", async () => {
+    const token = "tok-SECRET-".padEnd(400, "x9");
+    const redact = makeRedactor([token]);
+    for (let prefix = 0; prefix <= 300; prefix += 7) {
+      const quoted = `${"e".repeat(prefix)}${token} trailing`;
+      const out = redactThenCut(redact, quoted, 200);
+      expect(out).not.toContain(token.slice(0, 8));
+    }
+  });
+
+  test("#8 a CR/LF in a model name cannot forge an access-log line", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
+      // tongyi-* names pass through to CN as they are, so this one is served and logged.
+      const model = "tongyi-x\r\n2026-01-01T00:00:00.000Z POST /v1/chat/completions 200 model=forged";
+      expect((await rawPost(gw.url, { model, messages: [{ role: "user", content: "fixture:plain" }] })).status).toBe(200);
+      await waitFor(() => gw.logs.some((line) => line.includes("forged")));
+      expect(gw.logs.some((line) => /[\r\n]/.test(line))).toBe(false);
+      expect(gw.logs.find((line) => line.includes("forged"))).toContain("model=tongyi-x\\x0d\\x0a2026");
+    });
   });
 });

@@ -37,6 +37,8 @@ const MODEL_LIST_RETRY_MS = 60_000;
 /** Deleting the upstream chat after a reply happens in the background, bounded by this. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 10_000;
+/** How deep a request's JSON may nest; real tool schemas stay far below it, and every later step may recurse safely. */
+const MAX_JSON_DEPTH = 128;
 
 /**
  * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
@@ -618,6 +620,9 @@ function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
   }
 }
 
+const tooDeep = (what: string, param: string | null = null) =>
+  new HttpError(400, `${what} nests JSON deeper than ${MAX_JSON_DEPTH} levels.`, "invalid_request_error", "invalid_value", param);
+
 function errorBody(err: HttpError): string {
   return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
 }
@@ -641,54 +646,82 @@ function errorResponse(err: HttpError): Response {
 // ── SSE codec and text helpers ──────────────────────────────────────────────
 
 export interface SseDataParser {
-  /** Feeds decoded text; calls onData once per complete event's `data` field. */
+  /** Feeds decoded text; calls onData once per complete event that has a `data` field. */
   feed(text: string): void;
   /** Flushes an event left open by a stream that ended without a blank line. */
   end(): void;
 }
 
+/** The most characters of `data` one upstream event may collect before the parser gives up. */
+const MAX_UPSTREAM_EVENT_CHARS = 8 * 1024 * 1024;
+
 /**
- * A push parser for `text/event-stream` that only collects `data:` fields.
+ * A push parser for `text/event-stream` that collects the `data` and `event`
+ * fields; `event` is "message" when the event had none (WHATWG HTML §9.2.6).
  * Lines end in LF, CRLF or CR (a CR may be the last char of one chunk and the
- * LF the first of the next). A partial line is kept as a list of pieces and
- * joined only once its end arrives, so a long line split into many chunks is
- * not re-copied on every chunk.
+ * LF the first of a later one, with empty chunks between). A partial line is
+ * kept as a list of pieces and joined only once its end arrives, so a long
+ * line split into many chunks is not re-copied on every chunk. Both the
+ * unfinished line and the data of the open event are capped: an upstream that
+ * never sends a line end or a blank line makes feed() throw instead of
+ * growing memory without bound.
  */
 export function createSseDataParser(
-  onData: (data: string) => void,
+  onData: (data: string, event: string) => void,
   maxLineChars: number = MAX_UPSTREAM_LINE_CHARS,
+  maxEventChars: number = MAX_UPSTREAM_EVENT_CHARS,
 ): SseDataParser {
   let pieces: string[] = [];
   let pieceChars = 0;
   let skipLeadingLf = false;
   let dataLines: string[] = [];
-  let isFirstLine = true;
+  let dataChars = 0;
+  let eventName = "";
+  let isStreamStart = true;
 
   const dispatch = () => {
+    const event = eventName === "" ? "message" : eventName;
+    eventName = "";
     if (dataLines.length === 0) return;
     const data = dataLines.length === 1 ? (dataLines[0] as string) : dataLines.join("\n");
     dataLines = [];
-    onData(data);
+    dataChars = 0;
+    onData(data, event);
   };
 
   const line = (text: string) => {
-    if (isFirstLine) {
-      isFirstLine = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
     if (text.length === 0) return dispatch();
-    if (text.startsWith("data:")) {
-      dataLines.push(text.charCodeAt(5) === 32 ? text.slice(6) : text.slice(5));
+    if (text.charCodeAt(0) === 58 /* : */) return;
+    const colon = text.indexOf(":");
+    // A line without a colon is a field with an empty value: a bare `data` is an empty data line.
+    const field = colon === -1 ? text : text.slice(0, colon);
+    const value = colon === -1 ? "" : text.charCodeAt(colon + 1) === 32 ? text.slice(colon + 2) : text.slice(colon + 1);
+    if (field === "data") {
+      dataChars += value.length + 1;
+      if (dataChars > maxEventChars) {
+        dataLines = [];
+        dataChars = 0;
+        throw new Error(`upstream sent an event longer than ${maxEventChars} characters`);
+      }
+      dataLines.push(value);
+    } else if (field === "event") {
+      eventName = value;
     }
-    // Other fields (event:, id:, retry:) and comments carry nothing we use.
+    // Other fields (id:, retry:) carry nothing we use.
   };
 
   return {
     feed(text: string) {
+      // An empty chunk must not end the wait for the LF of a CRLF split across chunks.
+      if (text.length === 0) return;
       let start = 0;
+      if (isStreamStart) {
+        isStreamStart = false;
+        if (text.charCodeAt(0) === 0xfeff) start = 1;
+      }
       if (skipLeadingLf) {
         skipLeadingLf = false;
-        if (text.charCodeAt(0) === 10) start = 1;
+        if (text.charCodeAt(start) === 10) start++;
       }
       const length = text.length;
       let cr = text.indexOf("\r", start);
@@ -702,12 +735,12 @@ export function createSseDataParser(
           pieces = [];
           pieceChars = 0;
         }
-        line(piece);
         if (end === cr && text.charCodeAt(end + 1) === 10) start = end + 2;
         else start = end + 1;
         if (end === cr && end === length - 1) skipLeadingLf = true;
         if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
         if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+        line(piece);
       }
       if (start < length) {
         pieces.push(text.slice(start));
@@ -736,9 +769,11 @@ export function createSseDataParser(
  * incomplete tail (at most 3 bytes) is carried to the next chunk. Same output
  * as TextDecoder's stream mode, which in Bun 1.4.5 decodes about 2.8× slower
  * on CN's large cumulative events (bench/run.ts, transcoding profile).
+ * `ignoreBOM`: without it every decode() call would drop a U+FEFF at the start
+ * of its chunk; the SSE parser strips the one BOM a stream may start with.
  */
 export function createUtf8ChunkDecoder() {
-  const decoder = new TextDecoder();
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let carry: Uint8Array | undefined;
   return {
     decode(chunk: Uint8Array): string {
@@ -781,8 +816,12 @@ const sseEvent = (name: string, json: string) => `event: ${name}\ndata: ${json}\
  * reply), it checks that the new snapshot still carries the previous one's
  * first and last characters at the same places. A snapshot that fails the check
  * is a rewrite: nothing already sent can be taken back, so it is only
- * remembered. A U+FFFD in the new part is held back until a later snapshot
- * completes the character (an event can end inside a multi-byte character).
+ * remembered. A U+FFFD at the very end of a snapshot is held back until a
+ * later snapshot completes the character (an event can end inside a
+ * multi-byte character); one anywhere else is text and passes through.
+ * A character replaced in the middle by one of the same length is not seen
+ * (that would cost O(text) per event), and need not be: the new part is the
+ * same either way, and what was sent cannot be taken back.
  */
 export function createCumulativeDiff() {
   let previous = "";
@@ -805,8 +844,9 @@ export function createCumulativeDiff() {
       }
       let added = snapshot.slice(prevLength);
       if (!isFinal) {
-        const bad = added.indexOf("\uFFFD");
-        if (bad !== -1) added = added.slice(0, bad);
+        let end = added.length;
+        while (end > 0 && added.charCodeAt(end - 1) === 0xfffd) end--;
+        if (end < added.length) added = added.slice(0, end);
       }
       // The snapshot is known to extend `previous`, so keep it (or its checked prefix) as is:
       // `previous + added` would build a rope that the next slice() flattens, copying the whole text per event.
@@ -840,7 +880,7 @@ const MAX_RUNTIME_SECRETS = 256;
  * Replaces every configured secret in a text that is about to leave the
  * process; `add` extends the set with a secret learned at run time.
  */
-function makeRedactor(secrets: readonly string[]): ((text: string) => string) & { add(secret: string): void } {
+export function makeRedactor(secrets: readonly string[]): ((text: string) => string) & { add(secret: string): void } {
   let sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
   const learned: string[] = [];
   const redact = (text: string) => {
@@ -855,6 +895,41 @@ function makeRedactor(secrets: readonly string[]): ((text: string) => string) & 
     sorted = [...sorted.filter((s) => s !== dropped), secret].sort((a, b) => b.length - a.length);
   };
   return Object.assign(redact, { add });
+}
+
+/**
+ * A string from an upstream, redacted whole and then cut to `max` characters;
+ * anything else gives "". Cutting first would leave the start of a secret the
+ * cut went through, which no longer matches and so leaks (issue 10 #4).
+ */
+export function redactThenCut(redact: (text: string) => string, value: unknown, max = 200): string {
+  return typeof value === "string" ? redact(value).slice(0, max) : "";
+}
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `maxDepth`, found in
+ * one pass without parsing (strings and their escapes skipped), so a body
+ * nested tens of thousands deep can be refused before JSON.parse or zod
+ * recurse into it. Not a validator: malformed text gets whatever its brackets
+ * say, and JSON.parse still judges it afterwards.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let isInString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isInString) {
+      if (c === 92 /* backslash: skip the escaped character */) i++;
+      else if (c === 34 /* " */) isInString = false;
+    } else if (c === 34) {
+      isInString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
@@ -959,7 +1034,6 @@ export interface AdapterOptions {
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
-const shortText = (value: unknown, max = 200): string => (typeof value === "string" ? value.slice(0, max) : "");
 
 function errorName(err: unknown): string {
   if (err instanceof Error) return err.name === "Error" ? err.message.slice(0, 120) : err.name;
@@ -1341,8 +1415,9 @@ function promptTooLong(chars: number, maxChars: number): HttpError {
 // system block and the model is asked for Qwen's native format, one block per
 // call:  <tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>
 // The extractor finds those blocks in the reply text and turns them into
-// `tool_call` events. It runs only when the client offered tools: otherwise
-// the text is not touched at all.
+// `tool_call` events. It runs only when the client offered tools and did not
+// choose "none": otherwise the text is not touched at all. A block naming a
+// function the client did not offer is not a call.
 
 const TOOL_OPEN = "<tool_call>";
 const TOOL_CLOSE = "</tool_call>";
@@ -1478,7 +1553,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       return { kind: "auth", message: `${label(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
     }
     if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
-      const detail = redact([code, shortText(json.errorMsg)].filter(Boolean).join(": ") || "no error code");
+      const detail = redactThenCut(redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
       return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
     }
     return undefined;
@@ -1524,7 +1599,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
         }
         if (!isFinal) return undefined;
         if (typeof json.errorCode === "string" && json.errorCode !== "") {
-          return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redact(json.errorCode.slice(0, 100))}.` } };
+          return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redactThenCut(redact, json.errorCode, 100)}.` } };
         }
         return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
       },
@@ -2081,20 +2156,21 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     if (json.success === false) {
       const data = asRecord(json.data);
       code = [data?.code, json.code].find((c): c is string => typeof c === "string");
-      details = shortText(data?.details) || shortText(data?.message) || shortText(json.details) || shortText(json.message);
+      details = [data?.details, data?.message, json.details, json.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
       num = data?.num;
       template = data?.template;
     } else if (json.error !== undefined && json.error !== null) {
       const error = asRecord(json.error);
-      if (error === undefined) details = shortText(json.error);
+      if (error === undefined) details = typeof json.error === "string" ? json.error : "";
       else {
         code = [error.code, error.type].find((c): c is string => typeof c === "string");
-        details = shortText(error.details) || shortText(error.message);
+        details = [error.details, error.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
       }
     } else {
       return undefined;
     }
-    const said = redact([code, details].filter(Boolean).join(": ") || "no details");
+    // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
+    const said = redactThenCut(redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
     if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
       const failure = { kind: "auth" as const, code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
       tokenRejections.add(failure);
@@ -3091,20 +3167,48 @@ function callFromJson(value: unknown, canRepair: boolean): ParsedCall | undefine
  * The XML form Qwen3-Coder was trained on, in case a model answers with it:
  * <function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>. A value
  * stays a string where the tool's schema says string, and is read as JSON
- * (number, boolean, object) otherwise when it can be.
+ * (number, boolean, object) otherwise when it can be. Read with indexOf in one
+ * pass: a regex over the parameters re-scanned the rest of the block from
+ * every unclosed `<parameter=` (quadratic, issue 10 #5).
  */
 function callFromXml(text: string, tools: readonly NeutralTool[]): ParsedCall | undefined {
   const head = /^<function=([^>\s]+)>/.exec(text);
-  if (!head || !/<\/function>\s*$/.test(text)) return undefined;
+  if (!head || !text.trimEnd().endsWith("</function>")) return undefined;
   const name = head[1] as string;
   const properties = asRecord(asRecord(tools.find((t) => t.name === name)?.parameters)?.properties);
   const args: Record<string, unknown> = {};
-  for (const match of text.matchAll(/<parameter=([^>\s]+)>\n?([\s\S]*?)\n?<\/parameter>/g)) {
-    const key = match[1] as string;
-    const raw = match[2] as string;
+  const OPEN = "<parameter=";
+  const CLOSE = "</parameter>";
+  let at = text.indexOf(OPEN);
+  while (at !== -1) {
+    let end = at + OPEN.length;
+    while (end < text.length && text[end] !== ">" && !/\s/.test(text[end] as string)) end++;
+    if (end === at + OPEN.length || text[end] !== ">") {
+      // No name, or a name cut by a space: every `<parameter=` up to here ends at the same place and fails too.
+      at = text.indexOf(OPEN, Math.max(end, at + 1));
+      continue;
+    }
+    const close = text.indexOf(CLOSE, end + 1);
+    if (close === -1) break;
+    const key = text.slice(at + OPEN.length, end);
+    let from = end + 1;
+    let to = close;
+    if (text[from] === "\n" && from < to) from++;
+    if (text[to - 1] === "\n" && to > from) to--;
+    const raw = text.slice(from, to);
     args[key] = asRecord(properties?.[key])?.type === "string" ? raw : (parseJson(raw) ?? raw);
+    at = text.indexOf(OPEN, close + CLOSE.length);
   }
   return { name, arguments: args };
+}
+
+/** The inside of a ``` fence (with an optional language) around the whole text, else the text itself. */
+function unfence(text: string): string {
+  if (!text.startsWith("```") || !text.endsWith("```")) return text;
+  const newline = text.indexOf("\n");
+  if (newline === -1 || newline + 1 > text.length - 3 || !/^[\w-]*\s*$/.test(text.slice(3, newline))) return text;
+  const inner = text.slice(newline + 1, text.length - 3);
+  return inner.endsWith("\n") ? inner.slice(0, -1) : inner;
 }
 
 /**
@@ -3115,9 +3219,7 @@ function callFromXml(text: string, tools: readonly NeutralTool[]): ParsedCall | 
  * the block cannot be read as calls.
  */
 export function parseToolCallBlock(block: string, tools: readonly NeutralTool[], canRepair: boolean): ParsedCall[] | undefined {
-  let text = block.trim();
-  const fenced = /^```[\w-]*\s*\n([\s\S]*?)\n?```$/.exec(text);
-  if (fenced) text = (fenced[1] as string).trim();
+  const text = unfence(block.trim()).trim();
   if (text.startsWith("<function=")) {
     const call = callFromXml(text, tools);
     return call && [call];
@@ -3138,27 +3240,82 @@ function partialTagLength(text: string, tag: string): number {
 
 type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
 
+/** The most characters one <tool_call> block may hold; past it the block is not a call. */
+const MAX_TOOL_BLOCK_CHARS = 1024 * 1024;
+
+export interface ToolCallParserOptions {
+  /** Past this many characters without </tool_call>, the block is released as text. */
+  maxBlockChars?: number;
+}
+
 /**
  * A push parser over reply text that may arrive split at any character.
  * Plain text is released at once, except a tail that could be the start of
  * <tool_call>. A block is held until </tool_call>, then becomes tool calls,
- * or, if it cannot be read as calls, its inner text (never the tags).
- * Between and after calls only whitespace is expected: other text after a
- * call (the model inventing a <tool_response>, say) ends the reply, and so
- * does the first call when parallel calls are off (`isFinished`).
+ * or, if it cannot be read as calls of offered functions, its inner text
+ * (never the tags). Between and after calls only whitespace is expected:
+ * other text after a call (the model inventing a <tool_response>, say) ends
+ * the reply, and so does the first call when parallel calls are off
+ * (`isFinished`). Under tool choice "none" the text passes through untouched.
+ *
+ * Closing a block: a JSON block's string state (quotes, escapes) is tracked
+ * as it arrives, in one pass, and only a </tool_call> outside a string closes
+ * it, so an argument that mentions the tags is not cut (issue 9 #3). A model
+ * whose JSON is broken (an unbalanced quote) may leave that string open: then
+ * the first </tool_call> seen inside a string is the fallback close, taken when
+ * the reply ends, when the block reaches `maxBlockChars`, or when a later
+ * close does not give readable calls. After a fallback the model's quoting is
+ * not trusted for the rest of the reply: later blocks close at their first
+ * </tool_call>, as before, so no text is scanned more than twice. The XML form
+ * (a block starting with `<`) has no JSON strings and always closes at the
+ * first tag.
+ *
+ * Size: a block that reaches `maxBlockChars` without any close is released as
+ * plain text and parsing goes on as text (after a call, where only whitespace
+ * may follow, it ends the reply instead), so an unclosed block followed by
+ * endless text holds at most one cap's worth of memory.
  */
-export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel">) {
+export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"> & { choice?: ToolChoice }, options: ToolCallParserOptions = {}) {
+  const maxBlockChars = options.maxBlockChars ?? MAX_TOOL_BLOCK_CHARS;
+  const isOff = tooling.choice?.type === "none";
+  const offered = new Set(tooling.tools.map((tool) => tool.name));
   let mode: "text" | "block" | "after" = "text";
   /** In text and after modes: a possible start of <tool_call>. */
   let held = "";
-  /** In block mode: the block so far, as pieces, and its last characters for finding </tool_call>. */
+  /** In block mode: the block so far, as pieces, and the scanner's state. */
   let pieces: string[] = [];
-  let tail = "";
+  let blockChars = 0;
+  /** How many characters of </tool_call> the block's text ends with. */
+  let closeMatched = 0;
+  /** Whether to track JSON strings: unknown until the block's first non-blank character. */
+  let isJson: boolean | undefined;
+  let isInString = false;
+  let isEscaped = false;
+  /** Offset in the block of the first </tool_call> seen inside a string, or -1. */
+  let fallbackClose = -1;
+  let isQuotingTrusted = true;
   let callCount = 0;
   let isFinished = false;
 
-  const emitBlock = (block: string, isClosed: boolean, out: ToolParseOutput[]) => {
+  const takeBlock = (): string => {
+    const block = pieces.join("");
+    pieces = [];
+    blockChars = 0;
+    closeMatched = 0;
+    isJson = undefined;
+    isInString = false;
+    isEscaped = false;
+    fallbackClose = -1;
+    return block;
+  };
+
+  /** The block's calls if it reads as calls of offered functions only. */
+  const readCalls = (block: string, isClosed: boolean): ParsedCall[] | undefined => {
     const calls = parseToolCallBlock(block, tooling.tools, isClosed);
+    return calls?.every((call) => offered.has(call.name)) ? calls : undefined;
+  };
+
+  const emitBlock = (block: string, calls: ParsedCall[] | undefined, out: ToolParseOutput[]) => {
     if (calls === undefined) {
       const text = block.trim();
       if (text !== "") out.push({ type: "text", text });
@@ -3170,6 +3327,16 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
     }
     mode = callCount > 0 ? "after" : "text";
     if (!tooling.parallel && callCount > 0) isFinished = true;
+  };
+
+  /** Ends the block at its fallback close; returns the text after that close, to be read again. */
+  const closeAtFallback = (block: string, out: ToolParseOutput[]): string => {
+    const inner = block.slice(0, fallbackClose);
+    const rest = block.slice(fallbackClose + TOOL_CLOSE.length);
+    takeBlock();
+    isQuotingTrusted = false;
+    emitBlock(inner, readCalls(inner, true), out);
+    return rest;
   };
 
   /** Text or after mode; returns what follows an opening tag, if one was found. */
@@ -3192,38 +3359,78 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
     return all.slice(open + TOOL_OPEN.length);
   };
 
-  /** Block mode, in time linear in the block's length; returns what follows </tool_call>, if found. */
+  /** Block mode, one pass over each character; returns what follows the block's close, if found. */
   const feedBlock = (text: string, out: ToolParseOutput[]): string => {
-    const window = tail + text;
-    const close = window.indexOf(TOOL_CLOSE);
-    if (close === -1) {
-      pieces.push(text);
-      tail = window.slice(-(TOOL_CLOSE.length - 1));
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (isJson === undefined && c !== 32 && c !== 10 && c !== 13 && c !== 9) isJson = isQuotingTrusted && c !== 60 /* < */;
+      closeMatched = c === TOOL_CLOSE.charCodeAt(closeMatched) ? closeMatched + 1 : c === 60 ? 1 : 0;
+      if (closeMatched === TOOL_CLOSE.length) {
+        closeMatched = 0;
+        const closeAt = blockChars + i + 1 - TOOL_CLOSE.length;
+        if (!isInString) {
+          pieces.push(text.slice(0, i + 1));
+          const whole = pieces.join("");
+          const block = whole.slice(0, closeAt);
+          const calls = readCalls(block, true);
+          const after = text.slice(i + 1);
+          if (calls === undefined && fallbackClose !== -1) return closeAtFallback(whole, out) + after;
+          takeBlock();
+          emitBlock(block, calls, out);
+          return after;
+        }
+        if (fallbackClose === -1) fallbackClose = closeAt;
+      }
+      if (!isJson) continue;
+      if (isInString) {
+        if (isEscaped) isEscaped = false;
+        else if (c === 92 /* backslash */) isEscaped = true;
+        else if (c === 34 /* " */) isInString = false;
+      } else if (c === 34) {
+        isInString = true;
+      }
+    }
+    pieces.push(text);
+    blockChars += text.length;
+    if (blockChars <= maxBlockChars) return "";
+    const block = pieces.join("");
+    if (fallbackClose !== -1) return closeAtFallback(block, out);
+    takeBlock();
+    if (callCount > 0) {
+      isFinished = true;
       return "";
     }
-    const sofar = pieces.join("");
-    const block = sofar.slice(0, sofar.length - tail.length) + window.slice(0, close);
-    pieces = [];
-    tail = "";
-    emitBlock(block, true, out);
-    return window.slice(close + TOOL_CLOSE.length);
+    mode = "text";
+    out.push({ type: "text", text: block });
+    return "";
+  };
+
+  const feedAll = (text: string, out: ToolParseOutput[]) => {
+    let rest = text;
+    while (rest !== "" && !isFinished) rest = mode === "block" ? feedBlock(rest, out) : feedText(rest, out);
   };
 
   return {
     feed(text: string): ToolParseOutput[] {
+      if (isOff) return text === "" ? [] : [{ type: "text", text }];
       const out: ToolParseOutput[] = [];
-      let rest = text;
-      while (rest !== "" && !isFinished) rest = mode === "block" ? feedBlock(rest, out) : feedText(rest, out);
+      feedAll(text, out);
       return out;
     },
-    /** The end of the reply: releases held text and reads an unclosed block strictly. */
+    /** The end of the reply: releases held text and reads an unclosed block strictly (or at its fallback close). */
     end(): ToolParseOutput[] {
       const out: ToolParseOutput[] = [];
-      if (isFinished) return out;
-      if (mode === "block") emitBlock(pieces.join(""), false, out);
-      else if (mode === "text" && held !== "") out.push({ type: "text", text: held });
+      while (!isFinished && mode === "block") {
+        if (fallbackClose !== -1) {
+          feedAll(closeAtFallback(pieces.join(""), out), out);
+        } else {
+          const block = takeBlock();
+          emitBlock(block, readCalls(block, false), out);
+        }
+      }
+      if (!isFinished && mode === "text" && held !== "") out.push({ type: "text", text: held });
       held = "";
-      pieces = [];
+      takeBlock();
       isFinished = true;
       return out;
     },
@@ -3488,6 +3695,7 @@ function openAITurns(messages: readonly ChatMessage[]): NeutralTurn[] {
           text,
           calls: (message.tool_calls ?? []).map((call) => {
             const raw = call.function.arguments ?? "{}";
+            if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw tooDeep(`messages[${index}].tool_calls: the arguments`, `messages[${index}].tool_calls`);
             try {
               return { name: call.function.name, arguments: JSON.parse(raw) as unknown };
             } catch {
@@ -4232,6 +4440,7 @@ async function readJsonBody(config: Config, req: Request): Promise<unknown> {
     text += decoder.decode();
   }
   if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw tooDeep("Request body");
   try {
     return JSON.parse(text);
   } catch {
