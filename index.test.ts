@@ -3278,3 +3278,183 @@ describe("hostile client input (issue 10)", () => {
     });
   });
 });
+
+// ── A hostile upstream (issue 10), run against each adapter ─────────────────
+
+/** A stream that calls `next()` for each piece until it returns undefined or the reader goes away. */
+function endless(next: (n: number) => string | undefined, gapMs = 0): Response {
+  let n = 0;
+  const encoder = new TextEncoder();
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (gapMs > 0 && n > 0) await Bun.sleep(gapMs);
+        const piece = next(n++);
+        if (piece === undefined) controller.close();
+        else controller.enqueue(encoder.encode(piece));
+      },
+    }),
+    { headers: { "content-type": "text/event-stream" } },
+  );
+}
+
+interface HostileTarget {
+  name: string;
+  secret: string;
+  /** A fake and a gateway on it; `respond` replaces the fake's completion answer. */
+  start(env: Record<string, string>): { gw: Gateway; fake: { stop(): Promise<void> }; respond(answer: () => Response): void };
+  /** One upstream event carrying `text` as new content. */
+  frame(text: string): string;
+}
+
+const HOSTILE_TARGETS: HostileTarget[] = [
+  {
+    name: "CN /dialog",
+    secret: "ticket-one-SECRET-abcdefghijklmnop",
+    start(env) {
+      const fake = startFakeCnUpstream();
+      return { fake, gw: startGateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text) => `data: ${JSON.stringify({ sessionId: "s1", msgStatus: "generating", incremental: true, contents: [{ role: "assistant", contentType: "text", content: text }] })}\n\n`,
+  },
+  {
+    name: "INTL",
+    secret: INTL_TOKEN,
+    start(env) {
+      const fake = startFakeIntlUpstream();
+      return { fake, gw: startIntlGateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text) => `data: ${JSON.stringify({ choices: [{ delta: { role: "assistant", content: text, phase: "answer", status: "typing" } }], response_id: "r1" })}\n\n`,
+  },
+];
+
+/** The error a request ends with, streamed or not, as the openai SDK reports it. */
+async function hostileError(gw: Gateway, stream: boolean): Promise<ApiError> {
+  return apiError(replyOrError(gw.client, "qwen-max", "hello", stream).then((r) => (r.error ? Promise.reject(r.error) : r)));
+}
+
+for (const target of HOSTILE_TARGETS) {
+  describe(`a hostile ${target.name} upstream`, () => {
+    const withHostile = async (env: Record<string, string>, answer: () => Response, body: (gw: Gateway) => Promise<void>) => {
+      const { gw, fake, respond } = target.start(env);
+      respond(answer);
+      try {
+        await body(gw);
+      } finally {
+        await gw.stop();
+        await fake.stop();
+      }
+    };
+
+    test("endless content stops at REPLY_MAX_CHARS with a 502, streamed and not", () =>
+      withHostile({ REPLY_MAX_CHARS: "5000" }, () => endless(() => target.frame("x".repeat(1000))), async (gw) => {
+        for (const stream of [false, true]) {
+          const err = await hostileError(gw, stream);
+          expect({ stream, code: err.code }).toEqual({ stream, code: "upstream_limit_exceeded" });
+          expect(err.message).toContain("REPLY_MAX_CHARS");
+        }
+      }));
+
+    test("data lines without a blank line stop at UPSTREAM_MAX_EVENT_CHARS", () =>
+      withHostile({ UPSTREAM_MAX_EVENT_CHARS: "65536" }, () => endless(() => `data: ${"y".repeat(4096)}\n`), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("longer than 65536");
+      }));
+
+    test("keep-alives only, after the reply started, end at UPSTREAM_NO_CONTENT_TIMEOUT_MS", () =>
+      withHostile({ UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400" }, () => endless((n) => (n === 0 ? target.frame("Hello") : ": keep-alive\n\n"), 50), async (gw) => {
+        const err = await hostileError(gw, true);
+        expect(err.message).toContain("UPSTREAM_NO_CONTENT_TIMEOUT_MS");
+      }));
+
+    test("comments only, from the start, end at REPLY_MAX_MS", () =>
+      withHostile({ REPLY_MAX_MS: "1500" }, () => endless(() => ": ping\n\n", 50), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(504);
+        expect(err.message).toContain("REPLY_MAX_MS");
+      }));
+
+    test("a redirect is not followed: the error names the target host", () =>
+      withHostile({}, () => new Response(null, { status: 307, headers: { location: "http://attacker.example:8080/steal" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("attacker.example:8080");
+      }));
+
+    test("a huge Retry-After gives a finite one, capped at a day", () =>
+      withHostile({}, () => new Response('{"error":"slow down"}', { status: 429, headers: { "retry-after": "1e306", "content-type": "application/json" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(429);
+        const retryAfter = Number(err.headers?.get("retry-after"));
+        expect(Number.isFinite(retryAfter) && retryAfter >= 1 && retryAfter <= 86_400).toBe(true);
+        const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { upstreams: Record<string, { accounts: Array<{ available_in_s: number }> }> };
+        for (const account of Object.values(status.upstreams).flatMap((u) => u.accounts)) expect(account.available_in_s).toBeLessThanOrEqual(86_400);
+      }));
+
+    test("an error quoting the account's secret at length is scrubbed before it is cut", () =>
+      withHostile({}, () => new Response(JSON.stringify({ success: false, errorCode: "BAD", errorMsg: `${"e".repeat(150)} ${target.secret}`, data: { code: "Bad_Request", details: `${"e".repeat(150)} ${target.secret}` } }), { status: 400, headers: { "content-type": "application/json" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.message).not.toContain(target.secret.slice(0, 12));
+        expect(gw.logs.join("\n")).not.toContain(target.secret.slice(0, 12));
+      }));
+  });
+}
+
+describe("loopback-only mode and CORS (issue 10)", () => {
+  test("#3 without API_MASTER_KEY: a web page's request (Origin) and a foreign Host are refused; CORS_ORIGINS lets a page in", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { API_MASTER_KEY: undefined }), async (fake, gw) => {
+      const body = JSON.stringify(chatBody("fixture:plain"));
+      const fromPage = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "text/plain", origin: "http://evil.example" }, body });
+      expect(fromPage.status).toBe(403);
+      expect(fromPage.headers.get("access-control-allow-origin")).toBeNull();
+      const rebound = await fetch(`${gw.url}/status`, { headers: { host: "rebind.evil.example:8082" } });
+      expect(rebound.status).toBe(403);
+      expect(((await rebound.json()) as { error: { code: string } }).error.code).toBe("host_not_allowed");
+      expect((await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", host: "localhost:8082" }, body })).status).toBe(200);
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation")).toHaveLength(1);
+    });
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { API_MASTER_KEY: undefined, CORS_ORIGINS: "http://app.local:3000" }), async (_fake, gw) => {
+      const allowed = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", origin: "http://app.local:3000" }, body: JSON.stringify(chatBody("fixture:plain")) });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.local:3000");
+    });
+  });
+
+  test("#10 a body past MAX_BODY_BYTES, with or without a length, gets a JSON 413 with CORS headers", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { MAX_BODY_BYTES: "2048" }), async (_fake, gw) => {
+      const big = JSON.stringify(chatBody("x".repeat(4 * 1024 * 1024)));
+      const declared = await rawPost(gw.url, big);
+      expect(declared.status).toBe(413);
+      expect(declared.headers.get("access-control-allow-origin")).toBe("*");
+      expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
+      const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: new Blob([big]).stream(),
+      });
+      expect(chunked.status).toBe(413);
+      expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
+    });
+  });
+
+  test("bodies being read at once are bounded by BODY_BYTES_IN_FLIGHT_MAX: the excess gets a 503 with Retry-After", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { BODY_BYTES_IN_FLIGHT_MAX: "100000" }), async (_fake, gw) => {
+      // Two bodies that trickle in: together they pass the budget while both are still being read.
+      const slowBody = () => {
+        let sent = 0;
+        return new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (sent >= 120_000) return controller.close();
+            await Bun.sleep(5);
+            sent += 20_000;
+            controller.enqueue(new TextEncoder().encode(sent === 20_000 ? `{"model":"qwen-max","messages":[{"role":"user","content":"${"z".repeat(20_000 - 52)}` : "z".repeat(20_000)));
+          },
+        });
+      };
+      const post = () => fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: slowBody() });
+      const statuses = (await Promise.all([post(), post()])).map((r) => r.status);
+      expect(statuses).toContain(503);
+    });
+  });
+});

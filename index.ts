@@ -161,6 +161,14 @@ const EnvSchema = z.object({
   FAILOVER_HOLDBACK_CHARS: intFromEnv("FAILOVER_HOLDBACK_CHARS", 0, 10_000, 16),
   FAILOVER_HOLDBACK_MS: intFromEnv("FAILOVER_HOLDBACK_MS", 0, 60_000, 300),
   UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 100, 600_000, 120_000),
+  UPSTREAM_NO_CONTENT_TIMEOUT_MS: intFromEnv("UPSTREAM_NO_CONTENT_TIMEOUT_MS", 100, 3_600_000, 300_000),
+  REPLY_MAX_MS: intFromEnv("REPLY_MAX_MS", 1000, 86_400_000, 1_800_000),
+  REPLY_MAX_CHARS: intFromEnv("REPLY_MAX_CHARS", 1000, 100_000_000, 2_000_000),
+  UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 4 * 1024 * 1024 * 1024, 512 * 1024 * 1024),
+  UPSTREAM_MAX_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_EVENT_CHARS", 65_536, 256 * 1024 * 1024, 8 * 1024 * 1024),
+  TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
+  BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  CORS_ORIGINS: optionalString(),
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: choiceFromEnv("LOG_LEVEL", ["silent", "info", "debug"] as const, "info"),
@@ -224,7 +232,13 @@ export interface Config {
   maxBodyBytes: number;
   promptMaxChars: number;
   heartbeatMs: number;
-  timeouts: UpstreamTimeouts;
+  upstreamLimits: UpstreamLimits;
+  /** The most characters one <tool_call> block may hold. */
+  toolBlockMaxChars: number;
+  /** Request-body bytes being read at once, across all requests. */
+  bodyBytesInFlightMax: number;
+  /** Origins allowed to call from a browser; empty: any with a key, none without one. */
+  corsOrigins: string[];
   /** How long a streaming client may read nothing before it is dropped and its account slot freed. */
   clientStallMs: number;
   /** Requests one account may serve at once; more wait for a slot. */
@@ -419,7 +433,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     promptMaxChars: e.PROMPT_MAX_CHARS,
     heartbeatMs: e.HEARTBEAT_MS,
-    timeouts: { connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS },
+    upstreamLimits: {
+      connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+      noContentMs: e.UPSTREAM_NO_CONTENT_TIMEOUT_MS,
+      totalMs: e.REPLY_MAX_MS,
+      maxEventChars: e.UPSTREAM_MAX_EVENT_CHARS,
+      maxReplyChars: e.REPLY_MAX_CHARS,
+      maxBodyBytes: e.UPSTREAM_MAX_BYTES,
+    },
+    toolBlockMaxChars: e.TOOL_BLOCK_MAX_CHARS,
+    bodyBytesInFlightMax: e.BODY_BYTES_IN_FLIGHT_MAX,
+    corsOrigins: (e.CORS_ORIGINS ?? "").split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o !== ""),
     clientStallMs: e.CLIENT_STALL_TIMEOUT_MS,
     accountMaxInFlight: e.ACCOUNT_MAX_IN_FLIGHT,
     accountQueueTimeoutMs: e.ACCOUNT_QUEUE_TIMEOUT_MS,
@@ -523,6 +549,8 @@ export type ErrorKind =
   | "timeout"
   | "bad_request"
   | "content_filter"
+  /** The reply broke one of qwenplug's own limits (size, time); another account would not do better. */
+  | "limit"
   | "no_account";
 
 export interface UpstreamFailure {
@@ -583,10 +611,13 @@ export class HttpError extends Error {
   }
 }
 
+/** No Retry-After above a day, whatever an upstream figure said. */
+const MAX_RETRY_AFTER_SEC = 24 * 3600;
+
 /** Status, type and code for each failure kind; the one place that decides them. */
 function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
   const retryAfter: Record<string, string> =
-    failure.retryAfterSec !== undefined ? { "retry-after": String(Math.max(1, Math.ceil(failure.retryAfterSec))) } : {};
+    failure.retryAfterSec !== undefined && Number.isFinite(failure.retryAfterSec) ? { "retry-after": String(Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(failure.retryAfterSec)))) } : {};
   switch (failure.kind) {
     case "auth":
       return new HttpError(503, failure.message, "upstream_error", "upstream_account_expired", null, {
@@ -615,6 +646,8 @@ function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
       return new HttpError(400, failure.message, "invalid_request_error", "content_filter");
     case "truncated":
       return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
+    case "limit":
+      return new HttpError(502, failure.message, "upstream_error", "upstream_limit_exceeded");
     case "upstream":
       return new HttpError(502, failure.message, "upstream_error", "upstream_error");
   }
@@ -627,8 +660,8 @@ function errorBody(err: HttpError): string {
   return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
 }
 
+/** Headers on every response; `access-control-allow-origin` is added per request (see `corsOrigin`). */
 const BASE_HEADERS: Record<string, string> = {
-  "access-control-allow-origin": "*",
   "access-control-expose-headers": "retry-after, x-request-id, x-should-retry",
 };
 
@@ -1057,13 +1090,24 @@ async function readTextCapped(response: Response, maxChars: number): Promise<str
   return text.slice(0, maxChars);
 }
 
-export interface UpstreamTimeouts {
+/** What one upstream attempt may take, in time and in size; every buffer that grows with upstream input has a cap here. */
+export interface UpstreamLimits {
   /** Until the upstream's response headers arrive (chat creation included). */
   connectMs: number;
   /** From the headers until the first body bytes. */
   firstByteMs: number;
   /** The longest silence between body chunks. */
   idleMs: number;
+  /** Once the reply has started: the longest stretch of keep-alives and comments without new content. */
+  noContentMs: number;
+  /** The whole attempt, however busy the upstream keeps it. */
+  totalMs: number;
+  /** Characters of `data` in one upstream event. */
+  maxEventChars: number;
+  /** Characters of text and reasoning in one reply. */
+  maxReplyChars: number;
+  /** Bytes of one upstream body. */
+  maxBodyBytes: number;
 }
 
 const TIMEOUT_PHASES = {
@@ -1080,10 +1124,10 @@ const TIMEOUT_PHASES = {
  * consumer has not asked for more, so nothing is being read) the clock does
  * not run against the upstream: a slow client is not a silent upstream.
  */
-function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
+function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
   const controller = new AbortController();
   let phase: keyof typeof TIMEOUT_PHASES = "connect";
-  let limitMs = timeouts.connectMs;
+  let limitMs = limits.connectMs;
   let lastActivity = Date.now();
   let fired: UpstreamFailure | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -1102,8 +1146,13 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     }
   };
   timer = setTimeout(check, limitMs);
+  const total = setTimeout(() => {
+    fired ??= { kind: "timeout", message: `Qwen's reply did not finish within ${limits.totalMs} ms (REPLY_MAX_MS).` };
+    controller.abort(new Error("upstream timeout"));
+  }, limits.totalMs);
   return {
     signal: controller.signal,
+    limits,
     touch() {
       lastActivity = Date.now();
     },
@@ -1116,7 +1165,7 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     },
     enter(next: "firstByte" | "idle") {
       phase = next;
-      limitMs = timeouts[TIMEOUT_PHASES[next].limit];
+      limitMs = limits[TIMEOUT_PHASES[next].limit];
       lastActivity = Date.now();
       // The new limit may be shorter than the one the pending timer was armed for.
       if (timer !== undefined && fired === undefined) {
@@ -1127,6 +1176,7 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     failure: () => fired,
     clear() {
       if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(total);
       parent.removeEventListener("abort", onParentAbort);
     },
   };
@@ -1155,6 +1205,7 @@ async function* readUpstreamStream(
   signal: AbortSignal,
   upstreamLabel: string,
 ): AsyncGenerator<EventBatch> {
+  const { limits } = watchdog;
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
@@ -1174,11 +1225,15 @@ async function* readUpstreamStream(
         }
       }
     }
-  });
+  }, MAX_UPSTREAM_LINE_CHARS, limits.maxEventChars);
   const reader = body.getReader();
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
   let isFirstChunk = true;
+  let bodyBytes = 0;
+  let replyChars = 0;
+  let lastContentAt: number | undefined;
+  const overLimit = (message: string): NeutralEvent => ({ type: "error", failure: { kind: "limit", message } });
   try {
     while (terminal === undefined) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -1203,11 +1258,14 @@ async function* readUpstreamStream(
           parser.feed(text.end());
           parser.end();
         } else {
-          parser.feed(text.decode(chunk.value));
+          bodyBytes += chunk.value.byteLength;
+          if (bodyBytes > limits.maxBodyBytes) terminal ??= overLimit(`The ${upstreamLabel} stream passed ${limits.maxBodyBytes} bytes (UPSTREAM_MAX_BYTES); the reply was cut.`);
+          else parser.feed(text.decode(chunk.value));
         }
       } catch (err) {
         terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
+      terminal ??= checkProgress();
       if (out.length > 0 && terminal === undefined) {
         // Suspended here until the consumer asks for more: that wait is the client's, not the upstream's.
         watchdog.pause();
@@ -1221,6 +1279,22 @@ async function* readUpstreamStream(
   }
   terminal ??= decoder.onEnd(out);
   yield [...out, terminal];
+
+  /** The reply-size and no-content limits, after each chunk: a terminal error when one is broken. */
+  function checkProgress(): NeutralEvent | undefined {
+    let added = 0;
+    for (const event of out) if (event.type === "text" || event.type === "reasoning") added += event.text.length;
+    const now = Date.now();
+    if (added > 0) {
+      lastContentAt = now;
+      replyChars += added;
+      if (replyChars > limits.maxReplyChars) return overLimit(`Qwen's reply passed ${limits.maxReplyChars} characters (REPLY_MAX_CHARS); it was cut there.`);
+    } else if (lastContentAt !== undefined && now - lastContentAt > limits.noContentMs) {
+      // Keep-alives and comments are not progress once the reply has started.
+      return { type: "error", failure: { kind: "timeout", message: `Qwen sent nothing but keep-alives for ${limits.noContentMs} ms mid-reply (UPSTREAM_NO_CONTENT_TIMEOUT_MS).` } };
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -1612,7 +1686,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 
   async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
-    const watchdog = createWatchdog(signal, config.timeouts);
+    const watchdog = createWatchdog(signal, config.upstreamLimits);
     let sessionId: string | undefined;
     try {
       let response: Response;
@@ -2505,7 +2579,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
    * account; a chat that vanished between creation and use is recreated once.
    */
   async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const watchdog = createWatchdog(signal, config.timeouts);
+    const watchdog = createWatchdog(signal, config.upstreamLimits);
     const chatIds: string[] = [];
     try {
       let hasRenewed = false;
@@ -3449,8 +3523,8 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
  * decides the reply is over before the upstream does, returning cancels the
  * upstream through the generators' cleanup.
  */
-export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling): AsyncGenerator<NeutralEvent> {
-  const parser = createToolCallParser(tooling);
+export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling, options: ToolCallParserOptions = {}): AsyncGenerator<NeutralEvent> {
+  const parser = createToolCallParser(tooling, options);
   for await (const event of events) {
     if (event.type === "text") {
       yield* parser.feed(event.text);
@@ -4051,6 +4125,8 @@ interface App {
   requestTtft: ReturnType<typeof createSampleWindow>;
   startedAt: number;
   isStopping: boolean;
+  /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
+  bodyBytesInFlight: number;
   /** Completions under way, so a shutdown can wait for them or end them. */
   runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
@@ -4118,7 +4194,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
       markAcquired();
     },
   };
-  const batches = withStages(runWithFailover(req, gate, abort.signal), req);
+  const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -4145,12 +4221,12 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
 }
 
 /** The optional stages, each only when asked for: the output limit, then the tool-call extractor. */
-function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest): AsyncGenerator<EventBatch> {
+function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest, toolBlockMaxChars: number): AsyncGenerator<EventBatch> {
   const hasTools = req.tooling.tools.length > 0 && req.tooling.choice.type !== "none";
   if (req.maxOutputTokens === undefined && !hasTools) return batches; // batches pass straight through
   let events = unbatch(batches);
   if (req.maxOutputTokens !== undefined) events = limitOutputTokens(events, req.maxOutputTokens);
-  if (hasTools) events = extractToolCalls(events, req.tooling);
+  if (hasTools) events = extractToolCalls(events, req.tooling, { maxBlockChars: toolBlockMaxChars });
   return rebatch(events);
 }
 
@@ -4394,17 +4470,46 @@ const READ_PATHS = new Set(["/v1/models", "/models", "/status"]);
 /** Errors on the Anthropic paths take Anthropic's shape; everything else OpenAI's. */
 const dialectOfPath = (path: string): Dialect => (path === COUNT_TOKENS_PATH ? anthropicMessages : (COMPLETION_ROUTES.get(path) ?? openAIChat));
 
+/** Host names that can only mean this machine: a DNS-rebinding page on the same machine sends its own name instead. */
+const LOOPBACK_HOST = /^(localhost|[\w-]+\.localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/**
+ * The origin a browser may read this response from: with CORS_ORIGINS, only
+ * those listed ("*" for any); without it, any origin when API keys guard the
+ * server and none when they do not.
+ */
+function corsOrigin(config: Config, req: Request): string | undefined {
+  const origin = req.headers.get("origin");
+  if (config.corsOrigins.length > 0) {
+    if (config.corsOrigins.includes("*")) return "*";
+    return origin !== null && config.corsOrigins.includes(origin) ? origin : undefined;
+  }
+  return config.masterKeyDigests.length > 0 ? "*" : undefined;
+}
+
 /**
  * Without API_MASTER_KEY only direct loopback clients are served, so a
- * server started without a key never exposes the accounts to a network.
+ * server started without a key never exposes the accounts to a network; and
+ * not a web page either, which any site the user visits could be: a request
+ * with an Origin (browsers send one on cross-origin POSTs) is refused unless
+ * CORS_ORIGINS lists it, and so is a Host that is not a loopback name.
  */
 function checkAuth(app: App, req: Request, server: ServerLike | undefined): HttpError | undefined {
   const { masterKeyDigests } = app.config;
   if (masterKeyDigests.length === 0) {
     const ip = server?.requestIP(req)?.address;
     const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
-    if (isDirectLoopback) return undefined;
-    return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+    if (!isDirectLoopback) {
+      return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+    }
+    const host = (req.headers.get("host") ?? "").replace(/:\d+$/, "");
+    if (!LOOPBACK_HOST.test(host)) {
+      return new HttpError(403, `API_MASTER_KEY is not set, so qwenplug answers only requests addressed to localhost or 127.0.0.1, not to "${host.slice(0, 100)}".`, "invalid_request_error", "host_not_allowed");
+    }
+    if (req.headers.has("origin") && corsOrigin(app.config, req) === undefined) {
+      return new HttpError(403, "API_MASTER_KEY is not set, so qwenplug refuses requests from web pages; set API_MASTER_KEY, or list the page's origin in CORS_ORIGINS.", "invalid_request_error", "origin_not_allowed");
+    }
+    return undefined;
   }
   const header = req.headers.get("authorization");
   const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
@@ -4418,27 +4523,45 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined): Http
   return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
 }
 
-async function readJsonBody(config: Config, req: Request): Promise<unknown> {
+/**
+ * The request body as JSON, read as a stream so that no more than
+ * MAX_BODY_BYTES is ever held for one request, nor BODY_BYTES_IN_FLIGHT_MAX
+ * for all requests being read at once.
+ */
+async function readJsonBody(app: App, req: Request): Promise<unknown> {
+  const { config } = app;
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () => new HttpError(413, `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, "invalid_request_error", "request_too_large");
   if (declared > config.maxBodyBytes) throw tooLarge();
-  let text = "";
-  if (req.body !== null) {
-    const reader = req.body.getReader();
-    const decoder = new TextDecoder();
-    let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > config.maxBodyBytes) {
-        reader.cancel().catch(() => {});
-        throw tooLarge();
+  const pieces: string[] = [];
+  let bytes = 0;
+  try {
+    if (req.body !== null) {
+      const reader = req.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          throw new HttpError(499, "The client stopped sending the request body.", "invalid_request_error", "client_closed");
+        }
+        if (chunk.done) break;
+        bytes += chunk.value.byteLength;
+        app.bodyBytesInFlight += chunk.value.byteLength;
+        if (bytes > config.maxBodyBytes || app.bodyBytesInFlight > config.bodyBytesInFlightMax) {
+          reader.cancel().catch(() => {});
+          if (bytes > config.maxBodyBytes) throw tooLarge();
+          throw new HttpError(503, "qwenplug is reading too many large request bodies at once (BODY_BYTES_IN_FLIGHT_MAX); send it again in a moment.", "upstream_error", "server_busy", null, { "retry-after": "1" });
+        }
+        pieces.push(decoder.decode(chunk.value, { stream: true }));
       }
-      text += decoder.decode(value, { stream: true });
+      pieces.push(decoder.decode());
     }
-    text += decoder.decode();
+  } finally {
+    app.bodyBytesInFlight -= bytes;
   }
+  const text = pieces.join("");
   if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw tooDeep("Request body");
   try {
@@ -4500,7 +4623,7 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   if (app.isStopping) {
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
-  const neutral = await dialect.decode(await readJsonBody(app.config, ex.request), (model, explicit) => resolveModel(app, model, explicit));
+  const neutral = await dialect.decode(await readJsonBody(app, ex.request), (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
   const req = app.adapters[neutral.upstream].prepare(neutral);
   // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
@@ -4598,7 +4721,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
     return handleModels(app);
   }
   allowed("POST");
-  if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app.config, req));
+  if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app, req));
   return handleCompletion(app, ex, dialect);
 }
 
@@ -4608,6 +4731,24 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Where log lines go; defaults to stdout. */
   log?: (line: string) => void;
+}
+
+/**
+ * Every upstream call: a redirect is never followed, since it would carry the
+ * account's cookies, tokens and the prompt to wherever it points (a hijacked
+ * name, a captive portal). It fails the call instead, naming the target host.
+ */
+async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await baseFetch(input, { ...init, redirect: "manual" });
+  if (response.status < 300 || response.status > 399 || !response.headers.has("location")) return response;
+  response.body?.cancel().catch(() => {});
+  let target = "another address";
+  try {
+    target = new URL(response.headers.get("location") as string, typeof input === "string" || input instanceof URL ? input : input.url).host;
+  } catch {
+    // An unreadable Location still fails the call.
+  }
+  throw new Error(`upstream redirected to ${target} (HTTP ${response.status}); not followed`);
 }
 
 /** Wires the parts together; the request handling itself lives in the functions above. */
@@ -4625,7 +4766,7 @@ export function createApp(deps: AppDeps) {
   // Upstream calls in flight (session deletes included), so a shutdown can wait for the deletes it starts.
   const upstreamCalls = new Set<Promise<Response>>();
   const trackedFetch = ((input: string | URL | Request, init?: RequestInit) => {
-    const call = baseFetch(input, init);
+    const call = fetchWithoutRedirects(baseFetch, input, init);
     upstreamCalls.add(call);
     const forget = () => upstreamCalls.delete(call);
     call.then(forget, forget);
@@ -4647,6 +4788,7 @@ export function createApp(deps: AppDeps) {
     startedAt: Date.now(),
     isStopping: false,
     runs: new Set(),
+    bodyBytesInFlight: 0,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
 
@@ -4661,6 +4803,11 @@ export function createApp(deps: AppDeps) {
       ex.log.outcome ??= httpError.code ?? undefined;
       const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
       response = jsonResponse(safe.status, dialectOfPath(ex.log.path).errorBody(safe), safe.headers);
+    }
+    const allowOrigin = corsOrigin(config, req);
+    if (allowOrigin !== undefined) {
+      response.headers.set("access-control-allow-origin", allowOrigin);
+      if (allowOrigin !== "*") response.headers.append("vary", "Origin");
     }
     ex.log.status = response.status;
     // Streams log when they end; everything else logs now.
@@ -4738,9 +4885,10 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
     // requests switch it off per request with server.timeout(req, 0) and rely
     // on the upstream watchdog and SSE heartbeats; other connections keep it.
     idleTimeout: deps.idleTimeoutSec ?? 10,
-    // A backstop only: readJsonBody enforces MAX_BODY_BYTES with a JSON 413,
-    // which Bun's own limit would answer with an empty body.
-    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+    // readJsonBody enforces MAX_BODY_BYTES as it reads, with a JSON 413 and
+    // CORS headers; Bun's own limit would answer an empty 413 first, so it is
+    // set out of the way (a body is never buffered whole before the handler).
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (req, srv) => app.fetch(req, srv),
     error: () => errorResponse(internalError()),
   });

@@ -212,6 +212,8 @@ export interface FakeIntlUpstream extends CancelCounter {
   deletedChats: string[];
   /** Chat requests refused because `validateToken` said no (answered `unauthorized`, "Token has expired"). */
   rejectedTokens: number;
+  /** Overrides the reply for /api/v2/chat/completions; return undefined to fall back to fixtures. */
+  respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
   stop(): Promise<void>;
 }
 
@@ -281,6 +283,8 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
         return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
       }
+      const custom = state.respond?.(record, req.headers);
+      if (custom) return custom;
       const messages = Array.isArray(record.messages) ? record.messages : [];
       const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
       return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
