@@ -3,11 +3,12 @@
 // fixtures/cn; and the official `openai` client as the oracle for every
 // response, streamed or not, including errors.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
+import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
 import {
   ConfigError,
   createCumulativeDiff,
@@ -103,6 +104,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     API_MASTER_KEY: MASTER_KEY,
     QWEN_CN_BASE_URL: "http://127.0.0.1:9",
     QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
+    // The CN tests above the chat2 blocks replay /dialog fixtures; chat2 tests ask for chat2 explicitly.
+    CN_PROTOCOL: "dialog",
     ...env,
   });
   const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
@@ -125,7 +128,7 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 
 /** qwenplug with one CN account on the fake CN upstream. */
 const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
-  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
 
 /** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
 async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
@@ -2213,7 +2216,7 @@ async function withChildGateway(env: Record<string, string>, body: (child: Bun.S
   const port = freePort();
   const child = Bun.spawn([process.execPath, "index.ts"], {
     cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
     stdout: "pipe",
     stderr: "ignore",
   });
@@ -3456,5 +3459,493 @@ describe("loopback-only mode and CORS (issue 10)", () => {
       const statuses = (await Promise.all([post(), post()])).map((r) => r.status);
       expect(statuses).toContain(503);
     });
+  });
+});
+
+// ── CN chat2 (issue 11) ─────────────────────────────────────────────────────
+
+const TICKET_HASH = "hash-one-0123456789abcdef";
+const CHAT2_COOKIE_1 = `${COOKIE_1}; tongyi_sso_ticket_hash=${TICKET_HASH}`;
+
+/** qwenplug speaking chat2, signed unless the env says otherwise, to a fake chat2 upstream. */
+const startChat2Gateway = (fake: FakeChat2Upstream, env: Record<string, string | undefined> = {}): Gateway =>
+  launchGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, ...env });
+
+/** The error a client call ends with (bun's `expect().rejects` does not await the SDK's APIPromise). */
+async function rejectionOf(promise: PromiseLike<unknown>) {
+  try {
+    await promise;
+  } catch (err) {
+    return err as InstanceType<typeof OpenAI.APIError>;
+  }
+  throw new Error("expected the call to fail");
+}
+
+const chat2Calls = (fake: FakeChat2Upstream) => fake.calls.filter((c) => c.path === "/api/v2/chat");
+const lastChat2Call = (fake: FakeChat2Upstream) => {
+  const call = chat2Calls(fake).at(-1);
+  if (call === undefined) throw new Error("no chat2 call");
+  return call;
+};
+
+/** The failure a fresh gateway reports for one prompt; each class may rest the only account, so every case gets its own. */
+async function chat2Error(fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) {
+  const local = startChat2Gateway(fake, env);
+  try {
+    if (stream) {
+      const s = await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }], stream: true });
+      for await (const _ of s) {
+        // drain
+      }
+    } else {
+      await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }] });
+    }
+  } catch (err) {
+    return err as InstanceType<typeof OpenAI.APIError>;
+  } finally {
+    await local.stop();
+  }
+  throw new Error(`expected an error for ${prompt}`);
+}
+
+describe("SSE data parser: event names", () => {
+  test("reports each event's name, message by default, reset after every event", () => {
+    const out: Array<[string, string]> = [];
+    const parser = createSseDataParser((data, event) => out.push([data, event]));
+    const wire = 'data:{"a":1}\n\nevent:complete\ndata:true\n\nevent: skipped\n\ndata: x\n\n';
+    for (const ch of wire) parser.feed(ch);
+    parser.end();
+    expect(out).toEqual([
+      ['{"a":1}', "message"],
+      ["true", "complete"],
+      ["x", "message"],
+    ]);
+  });
+});
+
+describe("chat completions over CN chat2", () => {
+  let fake: FakeChat2Upstream;
+  let gw: Gateway;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { gw: (gw = startChat2Gateway(fake, { CN_ACCOUNT_1_UMIDTOKEN: "umid-browser-made-0123456789" })), fake };
+  });
+
+  test("streams the cumulative snapshots as exact deltas, with the upstream's usage", async () => {
+    const { chunks, content, finish } = await collectStream(gw.client, "你好", "qwen");
+    expect(content).toBe("你好！我是千问，很高兴见到你。");
+    expect(finish).toBe("stop");
+    const deltas = chunks.map((c) => c.choices[0]?.delta.content).filter((d) => d);
+    expect(deltas).toEqual(["你好！", "我是千问，", "很高兴见到你。"]);
+    expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test("non-streamed: one JSON body with the upstream's usage", async () => {
+    const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain chunk:7" }] });
+    expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    expect(reply.choices[0]?.finish_reason).toBe("stop");
+    expect(reply.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test("thinking: deep_think goes to reasoning_content, markers are stripped, deep_search is \"1\"", async () => {
+    const { content, reasoning } = await collectStream(gw.client, "fixture:think chunk:5", "qwen-max-thinking");
+    expect(reasoning).toBe("用户在打招呼，我应该礼貌回应。");
+    expect(content).toBe("你好！有什么可以帮你？");
+    const body = lastChat2Call(fake).body as Record<string, unknown>;
+    expect(body.deep_search).toBe("1");
+    expect(body.model).toBe("Qwen3.8-Max");
+  });
+
+  test("a marker cut by a frame boundary never reaches the client; event:complete alone ends a reply", async () => {
+    expect((await collectStream(gw.client, "fixture:markers", "qwen")).content).toBe("答案：四十二。");
+    const byEvent = await collectStream(gw.client, "fixture:event-complete chunk:3", "qwen");
+    // The trailing "[" could start a marker, so it waits; the end of the stream releases it.
+    expect(byEvent.content).toBe("只靠事件结束，末尾是 [");
+    expect(byEvent.finish).toBe("stop");
+  });
+
+  test("a zstd-compressed stream arrives decoded", async () => {
+    const { content } = await collectStream(gw.client, "fixture:plain zstd:1", "qwen");
+    expect(content).toBe("你好！我是千问，很高兴见到你。");
+  });
+
+  test("a zstd body that reaches qwenplug still compressed (a relay, a fetch that does not decode) is decoded", async () => {
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1 });
+    // Bun's `decompress: false` hands over the body as it came: compressed.
+    const rawFetch = ((input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, decompress: false })) as typeof fetch;
+    const { server } = startServer(config, { fetch: rawFetch, log: () => {} });
+    try {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
+      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain zstd:1" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    } finally {
+      await server.stop(true);
+    }
+  });
+
+  test("sends the §1.3 request: query in order, body, headers, and registers with the account's bx-umidtoken", async () => {
+    await gw.client.chat.completions.create({ model: "qwen-search", messages: [{ role: "user", content: "查一下天气" }] });
+    const call = lastChat2Call(fake);
+    const url = new URL(call.url, fake.url);
+    expect([...url.searchParams.keys()]).toEqual(["biz_id", "fe_version", "chat_client", "device", "fr", "pr", "ut", "la", "tz", "wv", "ve", "nonce", "timestamp"]);
+    expect(url.searchParams.get("wv")).toBe("4.6.4");
+    expect(url.searchParams.get("nonce")).toMatch(/^[0-9a-z]{11}$/);
+    const body = call.body as Record<string, unknown>;
+    expect(body).toMatchObject({ parent_req_id: "0", scene: "chat", biz_id: "ai_qwen", model: "Qwen", deep_search: "0", enable_search: true, protocol_version: "v2" });
+    expect(body.messages).toEqual([{ mime_type: "text/plain", content: "查一下天气", meta_data: { ori_query: "查一下天气" }, status: "complete" }]);
+    expect(body.session_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.req_id).toMatch(/^[0-9a-f]{32}$/);
+    const h = call.headers;
+    expect(h.accept).toBe("application/json, text/event-stream, text/plain, */*");
+    expect(h["x-platform"]).toBe("pc_tongyi");
+    expect(h["x-device-id"]).toBe(url.searchParams.get("ut") as string);
+    expect(h["x-csrf-token"]).toBe("xsrf-one-0123456789abcdef");
+    expect(h.cookie).toBe(CHAT2_COOKIE_1);
+    expect(h["eo-clt-acs-kp"]).toBe(TICKET_HASH);
+    expect(h["bx-umidtoken"]).toBe("umid-browser-made-0123456789");
+    expect(h["clt-acs-request-params"]).toBe([...url.searchParams.keys()].join(","));
+    const register = fake.calls.find((c) => c.path === "/security/external/access/register");
+    expect(register?.headers["bx-umidtoken"]).toBe("umid-browser-made-0123456789");
+    expect(register?.headers["clt-acs-caer"]).toBe("vrad");
+    expect(register?.body).toMatchObject({ businessScene: "qwen_web", unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"] });
+    expect(fake.calls.some((c) => c.path === "/api/calibration/getMillisTimeStamp")).toBe(true);
+    // The fake's clock runs 7 minutes ahead: an accepted request proves reqt followed it.
+    expect(Math.abs(Number(h["clt-acs-reqt"]) - (Date.now() + fake.clockSkewMs))).toBeLessThan(60_000);
+  });
+
+  test("deletes the upstream session after success, after an error and after an abort", async () => {
+    await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+    const done = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.deletedSessions.includes(done));
+    expect((await rejectionOf(gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:error-code" }] }))).status).toBe(502);
+    const failed = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.deletedSessions.includes(failed));
+    const controller = new AbortController();
+    const cancelledBefore = fake.cancelledStreams;
+    const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "drip:20" }], stream: true }, { signal: controller.signal });
+    try {
+      for await (const chunk of stream) if (chunk.choices[0]?.delta.content) controller.abort();
+    } catch {
+      // the abort
+    }
+    const aborted = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.cancelledStreams > cancelledBefore && fake.deletedSessions.includes(aborted));
+    const deleteCall = fake.calls.find((c) => c.path === "/api/v1/session/delete/batch" && c.rawBody.includes(done));
+    expect(deleteCall?.body).toEqual({ session_ids: [done] });
+    expect(new URL(deleteCall?.url ?? "", fake.url).searchParams.get("ut")).toBeTruthy();
+  });
+
+  test("models: the live modelCode list (show:false left out), aliases to the newest of a family, tongyi-* ids", async () => {
+    const list = await gw.client.models.list();
+    const ids = list.data.map((m) => m.id);
+    for (const id of ["Qwen", "Qwen3.8-Max", "Qwen3.7-Max", "Qwen3.6-Flash", "Qwen3.8-Max-thinking", "qwen-max", "qwen-flash"]) expect(ids).toContain(id);
+    expect(ids).not.toContain("Qwen3-Max-Thinking-Preview");
+    const sent = async (model: string) => {
+      await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
+      return (lastChat2Call(fake).body as { model: string }).model;
+    };
+    expect(await sent("qwen-max")).toBe("Qwen3.8-Max");
+    expect(await sent("qwen-flash")).toBe("Qwen3.6-Flash");
+    expect(await sent("Qwen3.7-Max")).toBe("Qwen3.7-Max");
+    expect(await sent("qwen3.7-千问")).toBe("Qwen");
+    expect(await sent("tongyi-qwen3-max-model")).toBe("Qwen3.8-Max");
+    expect(await sent("tongyi-qwen-plus-latest")).toBe("Qwen");
+    expect(await sent("tongyi-qwen3.5-flash")).toBe("Qwen3.6-Flash");
+    expect((await rejectionOf(gw.client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "hi" }] }))).status).toBe(404);
+  });
+});
+
+describe("CN chat2 signing", () => {
+  let fake: FakeChat2Upstream;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { fake };
+  });
+
+  test("one registration serves a burst; salts are spent once each across many requests, sequential and parallel", async () => {
+    fake.saltsPerRegistration = 100;
+    const before = fake.registrations;
+    const gw = startChat2Gateway(fake);
+    try {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      await Promise.all(Array.from({ length: 12 }, ask));
+      expect(fake.registrations - before).toBe(1);
+      for (let i = 0; i < 10; i++) await ask();
+      expect(fake.refusals).toEqual([]);
+      expect(new Set(fake.usedSalts).size).toBe(fake.usedSalts.length);
+      expect(fake.usedSalts.length).toBe(22);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("re-registers when salts run low, before they run out, and keeps every request signed", async () => {
+    fake.saltsPerRegistration = 8;
+    const before = fake.registrations;
+    const gw = startChat2Gateway(fake);
+    try {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      for (let i = 0; i < 6; i++) await ask();
+      // 8 issued, 2 left: the refill starts in the background.
+      await waitFor(() => fake.registrations - before === 2);
+      for (let i = 0; i < 20; i++) await ask();
+      await Promise.all(Array.from({ length: 12 }, ask));
+      expect(fake.refusals).toEqual([]);
+      expect(new Set(fake.usedSalts).size).toBe(fake.usedSalts.length);
+      expect(fake.registrations - before).toBeGreaterThanOrEqual(5);
+    } finally {
+      fake.saltsPerRegistration = 100;
+      await gw.stop();
+    }
+  });
+
+  test("a registration older than 22 hours is renewed before the next request, however many salts are left", async () => {
+    fake.saltsPerRegistration = 100;
+    const gw = startChat2Gateway(fake);
+    try {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      await ask();
+      const before = fake.registrations;
+      // Both qwenplug and the fake run in this process, so both clocks move.
+      setSystemTime(new Date(Date.now() + 22 * 3600 * 1000 + 60_000));
+      await ask();
+      expect(fake.registrations).toBe(before + 1);
+      expect(fake.refusals).toEqual([]);
+    } finally {
+      setSystemTime();
+      await gw.stop();
+    }
+  });
+
+  test("the fake refuses a replayed salt, a tampered body and a tampered query with EX015", async () => {
+    const gw = startChat2Gateway(fake);
+    try {
+      await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+    } finally {
+      await gw.stop();
+    }
+    const call = lastChat2Call(fake);
+    const send = (url: string, body: string) => fetch(new URL(url, fake.url), { method: "POST", headers: call.headers, body });
+    const replayed = await send(call.url, call.rawBody);
+    expect(replayed.status).toBe(403);
+    expect(await replayed.json()).toEqual({ status: 1, code: "EX015", msg: "签名错误" });
+    expect(fake.refusals.at(-1)).toBe("salt");
+    await send(call.url, call.rawBody.replace('"hi"', '"hI"'));
+    expect(fake.refusals.at(-1)).toBe("bfg");
+    await send(call.url.replace(/nonce=[0-9a-z]+/, "nonce=00000000000"), call.rawBody);
+    expect(fake.refusals.at(-1)).toBe("sign");
+  });
+
+  for (const stream of [false, true]) {
+    test(`a refused signature (403 EX015) is a 503 naming what to try, never a reply, ${stream ? "streamed" : "non-streamed"}`, async () => {
+      fake.refuseAllSignatures = true;
+      try {
+        const err = await chat2Error(fake, "hi", stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(err.message).toContain("refused the request signature");
+        for (const variable of ["CN_ACCOUNT_1_UMIDTOKEN", "QWEN_CN_WEB_VERSION", "CN_SIGNING=off"]) expect(err.message).toContain(variable);
+      } finally {
+        fake.refuseAllSignatures = false;
+      }
+    });
+  }
+
+  test("CN_SIGN_ORDER=query-kp signs for a site that wants kp after the query values; the default is then refused", async () => {
+    fake.signOrder = "query-kp";
+    try {
+      const refused = await chat2Error(fake, "hi", false);
+      expect(fake.refusals.at(-1)).toBe("sign");
+      expect(refused.message).toContain("CN_SIGN_ORDER=query-kp");
+      const gw = startChat2Gateway(fake, { CN_SIGN_ORDER: "query-kp" });
+      try {
+        const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+        expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      } finally {
+        await gw.stop();
+      }
+    } finally {
+      fake.signOrder = "kp-query";
+    }
+  });
+
+  test("CN_SIGNING=off sends no signing headers and no registration; the upstream's verdict decides", async () => {
+    fake.requireSignature = false;
+    const registrations = fake.registrations;
+    const gw = startChat2Gateway(fake, { CN_SIGNING: "off" });
+    try {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      const headers = lastChat2Call(fake).headers;
+      expect(Object.keys(headers).filter((h) => h.startsWith("clt-acs") || h.startsWith("eo-clt"))).toEqual([]);
+      expect(fake.registrations).toBe(registrations);
+    } finally {
+      fake.requireSignature = true;
+      await gw.stop();
+    }
+    const err = await chat2Error(fake, "hi", false, { CN_SIGNING: "off" });
+    expect(fake.refusals.at(-1)).toBe("unsigned");
+    expect(err.message).toContain("refused the request signature");
+  });
+
+  test("a refused device registration is a 503 naming CN_ACCOUNT_1_UMIDTOKEN; no chat request is sent", async () => {
+    fake.registrationAnswer = () => new Response(JSON.stringify({ status: 1, code: "RG001", msg: "umid invalid" }), { status: 200, headers: { "content-type": "application/json" } });
+    const chats = chat2Calls(fake).length;
+    try {
+      const err = await chat2Error(fake, "hi", false);
+      expect(err.status).toBe(503);
+      expect(err.message).toContain("register a signing device");
+      expect(err.message).toContain("CN_ACCOUNT_1_UMIDTOKEN");
+      expect(chat2Calls(fake).length).toBe(chats);
+    } finally {
+      fake.registrationAnswer = undefined;
+    }
+  });
+});
+
+describe("CN chat2 failures reach the client as OpenAI errors", () => {
+  let fake: FakeChat2Upstream;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { fake };
+  });
+
+  for (const stream of [false, true]) {
+    const mode = stream ? "streamed" : "non-streamed";
+
+    test(`not logged in (HTTP 401, or an error_code saying so) is a 503 naming CN_ACCOUNT_1_COOKIE, ${mode}`, async () => {
+      fake.deadAccounts.add("ticket-one");
+      try {
+        const err = await chat2Error(fake, "hi", stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_account_expired");
+        expect(err.message).toContain("CN_ACCOUNT_1_COOKIE");
+      } finally {
+        fake.deadAccounts.clear();
+      }
+      const inStream = await chat2Error(fake, "fixture:error-login", stream);
+      expect(inStream.code).toBe("upstream_account_expired");
+    });
+
+    test(`WAF JSON and captcha HTML are a 503 with Retry-After, ${mode}`, async () => {
+      for (const prompt of ["fixture:waf-json", "fixture:waf-page chunk:5"]) {
+        const err = await chat2Error(fake, prompt, stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+        expect(err.message).toContain("CN_ACCOUNT_1_UMIDTOKEN");
+      }
+    });
+
+    test(`5xx is a 502, ${mode}`, async () => {
+      const err = await chat2Error(fake, "fixture:server-error", stream);
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
+
+    test(`an error_code frame is an error, never part of the answer, ${mode}`, async () => {
+      const err = await chat2Error(fake, "fixture:error-code", stream);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect(err.message).toContain("10010");
+      expect(err.message).toContain("内容生成失败");
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
+  }
+
+  test("a truncated stream is never a clean stop", async () => {
+    const err = await chat2Error(fake, "fixture:truncated", false);
+    expect(err.status).toBe(502);
+    expect(err.code).toBe("upstream_truncated");
+    const gw = startChat2Gateway(fake);
+    try {
+      const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
+      let content = "";
+      let caught: unknown;
+      try {
+        for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
+      } catch (e) {
+        caught = e;
+      }
+      expect(content).toBe("说到一半就断");
+      expect((caught as Error).message).toContain("ended before the reply finished");
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("a redirect names its target host; an unreadable error body and a broken stream are errors, not exceptions", async () => {
+    fake.respond = (body) => {
+      const prompt = String((body.messages as Array<{ content: string }>)[0]?.content);
+      if (prompt === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.qianwen.com/login?x=1" } });
+      const broken = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(prompt === "broken-stream" ? 'data:{"error_code":0,"data":{"messages":[{"mime_type":"multi_load/iframe","content":"开"}]}}\n\n' : "<html>"));
+          controller.error(new Error("connection reset"));
+        },
+      });
+      return new Response(broken, { status: prompt === "broken-stream" ? 200 : 500, headers: { "content-type": prompt === "broken-stream" ? "text/event-stream" : "text/html" } });
+    };
+    try {
+      const redirect = await chat2Error(fake, "redirect", false);
+      expect(redirect.status).toBe(502);
+      expect(redirect.message).toContain("login.qianwen.com");
+      const unreadable = await chat2Error(fake, "unreadable", false);
+      expect(unreadable.status).toBeGreaterThanOrEqual(500);
+      const broken = await chat2Error(fake, "broken-stream", false);
+      expect(broken.status).toBe(502);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+
+  test("an account found logged out is confirmed by /api/v1/user/info and marked invalid", async () => {
+    fake.deadAccounts.add("ticket-one");
+    const gw = startChat2Gateway(fake);
+    try {
+      expect((await rejectionOf(gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] }))).status).toBe(503);
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.state === "invalid");
+      expect(fake.calls.some((c) => c.path === "/api/v1/user/info")).toBe(true);
+    } finally {
+      fake.deadAccounts.clear();
+      await gw.stop();
+    }
+  });
+
+  test("with two accounts, a logged-out one fails over to the other before any text", async () => {
+    fake.deadAccounts.add("ticket-one");
+    const gw = startChat2Gateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+    try {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    } finally {
+      fake.deadAccounts.clear();
+      await gw.stop();
+    }
+  });
+});
+
+describe("loadConfig: CN chat2 settings", () => {
+  test("chat2 and signing by default; QWEN_CN_BASE_URL replaces every mainland host", () => {
+    const defaults = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1 });
+    expect(defaults).toMatchObject({
+      cnProtocol: "chat2",
+      cnSigning: true,
+      cnWebVersion: "4.6.4",
+      cnChatUrl: "https://chat2.qianwen.com",
+      cnApiUrl: "https://chat2-api.qianwen.com",
+      cnSecUrl: "https://sec.qianwen.com",
+      cnResUrl: "https://workspace-res.qianwen.com",
+      cnBaseUrl: "https://api.qianwen.com",
+    });
+    const single = loadConfig({ QWEN_CN_BASE_URL: "http://relay.local:8080/", QWEN_CN_SEC_URL: "https://other.example" });
+    for (const key of ["cnChatUrl", "cnApiUrl", "cnSecUrl", "cnResUrl", "cnBaseUrl"] as const) expect(single[key]).toBe("http://relay.local:8080");
+    expect(() => loadConfig({ CN_PROTOCOL: "v3" })).toThrow(/^CN_PROTOCOL must be one of chat2, dialog/);
+    expect(() => loadConfig({ CN_SIGNING: "maybe" })).toThrow(/^CN_SIGNING must be one of on, off/);
+    expect(() => loadConfig({ CN_SIGN_ORDER: "random" })).toThrow(/^CN_SIGN_ORDER must be one of kp-query, query-kp/);
+    expect(defaults.cnSignOrder).toBe("kp-query");
+    expect(() => loadConfig({ CN_ACCOUNT_2_UMIDTOKEN: "x" })).toThrow(/CN_ACCOUNT_2_COOKIE is not/);
+    const withUmid = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_UMIDTOKEN: "umid-secret-0123456789" });
+    expect(withUmid.cnAccounts[0]?.umidToken).toBe("umid-secret-0123456789");
+    expect(withUmid.secrets).toContain("umid-secret-0123456789");
   });
 });

@@ -64,17 +64,17 @@ export interface FakeCnUpstream {
   stop(): Promise<void>;
 }
 
-const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;])${key}:([\\w@.-]+)`).exec(text)?.[1];
+export const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;])${key}:([\\w@.-]+)`).exec(text)?.[1];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Counts streams the client cancelled before they ended. */
-interface CancelCounter {
+export interface CancelCounter {
   cancelledStreams: number;
 }
 
 /** Replays a fixture's bytes, `chunkBytes` at a time, with optional pauses. */
-function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response {
+export function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response {
   let offset = 0;
   let isDone = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -98,7 +98,7 @@ function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapM
 }
 
 /** An endless stream, one event every `intervalMs`, built by `event(n)`: for abort tests. */
-function drip(state: CancelCounter, intervalMs: number, event: (n: number) => unknown): Response {
+export function drip(state: CancelCounter, intervalMs: number, event: (n: number) => unknown): Response {
   let n = 0;
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
