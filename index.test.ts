@@ -3306,8 +3306,8 @@ interface HostileTarget {
   secret: string;
   /** A fake and a gateway on it; `respond` replaces the fake's completion answer. */
   start(env: Record<string, string>): { gw: Gateway; fake: { stop(): Promise<void> }; respond(answer: () => Response): void };
-  /** One upstream event carrying `text` as new content. */
-  frame(text: string): string;
+  /** The `n`th upstream event of a reply that adds `text` each time (a cumulative upstream resends it all). */
+  frame(text: string, n: number): string;
 }
 
 const HOSTILE_TARGETS: HostileTarget[] = [
@@ -3328,6 +3328,16 @@ const HOSTILE_TARGETS: HostileTarget[] = [
       return { fake, gw: startIntlGateway(fake, env), respond: (answer) => (fake.respond = answer) };
     },
     frame: (text) => `data: ${JSON.stringify({ choices: [{ delta: { role: "assistant", content: text, phase: "answer", status: "typing" } }], response_id: "r1" })}\n\n`,
+  },
+  {
+    name: "CN chat2",
+    secret: "ticket-one-SECRET-abcdefghijklmnop",
+    start(env) {
+      const fake = startFakeChat2Upstream();
+      return { fake, gw: startChat2Gateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text, n) =>
+      `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s1", reqid: "r1", resid: "x1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: text.repeat(n + 1), status: "processing", meta_data: {} }] } })}\n\n`,
   },
 ];
 
@@ -3350,7 +3360,7 @@ for (const target of HOSTILE_TARGETS) {
     };
 
     test("endless content stops at REPLY_MAX_CHARS with a 502, streamed and not", () =>
-      withHostile({ REPLY_MAX_CHARS: "5000" }, () => endless(() => target.frame("x".repeat(1000))), async (gw) => {
+      withHostile({ REPLY_MAX_CHARS: "5000" }, () => endless((n) => target.frame("x".repeat(1000), n)), async (gw) => {
         for (const stream of [false, true]) {
           const err = await hostileError(gw, stream);
           expect({ stream, code: err.code }).toEqual({ stream, code: "upstream_limit_exceeded" });
@@ -3366,7 +3376,7 @@ for (const target of HOSTILE_TARGETS) {
       }));
 
     test("keep-alives only, after the reply started, end at UPSTREAM_NO_CONTENT_TIMEOUT_MS", () =>
-      withHostile({ UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400" }, () => endless((n) => (n === 0 ? target.frame("Hello") : ": keep-alive\n\n"), 50), async (gw) => {
+      withHostile({ UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400" }, () => endless((n) => (n === 0 ? target.frame("Hello", 0) : ": keep-alive\n\n"), 50), async (gw) => {
         const err = await hostileError(gw, true);
         expect(err.message).toContain("UPSTREAM_NO_CONTENT_TIMEOUT_MS");
       }));
