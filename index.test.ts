@@ -3959,3 +3959,48 @@ describe("loadConfig: CN chat2 settings", () => {
     expect(withUmid.secrets).toContain("umid-secret-0123456789");
   });
 });
+
+// ── Operations (issue 15): fair use, check, start-up probe, status page ─────
+
+describe("fair use of accounts (issue 15)", () => {
+  test("10 sequential requests over 3 accounts split 4/3/3, in turn", async () => {
+    const accounts = [1, 2, 3].map((number) => ({ upstream: "cn" as const, number }));
+    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
+    const signal = new AbortController().signal;
+    const order: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const slot = await pool.acquire(new Set(), signal);
+      if (slot === undefined) throw new Error("no account");
+      order.push(slot.account.number);
+      pool.release(slot, { kind: "success" }, 100);
+    }
+    expect(order).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1]);
+    expect(pool.snapshot().map((a) => a.successes)).toEqual([4, 3, 3]);
+  });
+
+  test("load still comes first: a busy account is passed over even when it was used least recently", async () => {
+    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
+    const signal = new AbortController().signal;
+    const first = await pool.acquire(new Set(), signal);
+    const second = await pool.acquire(new Set(), signal);
+    const third = await pool.acquire(new Set(), signal);
+    // 1 then 2 (least recently used), then 1 again: both hold one request and 1 was chosen longest ago.
+    expect([first, second, third].map((s) => s?.account.number)).toEqual([1, 2, 1]);
+    pool.release(first as NonNullable<typeof first>, { kind: "success" }, undefined);
+    // Account 1 still holds one request and account 2 one: 2 was used longer ago.
+    const fourth = await pool.acquire(new Set(), signal);
+    expect(fourth?.account.number).toBe(2);
+    for (const slot of [second, third, fourth]) pool.release(slot as NonNullable<typeof slot>, { kind: "success" }, undefined);
+  });
+
+  test("over HTTP: sequential chats on three CN accounts reach the upstream with each account's cookie in turn", async () => {
+    const cookies = [COOKIE_1, COOKIE_2, "tongyi_sso_ticket=ticket-three-SECRET-zyxwvutsrq987654"];
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: cookies[1], CN_ACCOUNT_3_COOKIE: cookies[2] }), async (fake, gw) => {
+      for (let i = 0; i < 10; i++) await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      const chats = fake.calls.filter((c) => c.path === "/dialog/conversation");
+      const perAccount = cookies.map((cookie) => chats.filter((c) => c.headers.cookie === cookie).length);
+      expect(perAccount).toEqual([4, 3, 3]);
+    });
+  });
+});

@@ -3574,6 +3574,8 @@ interface AccountState {
   successes: number;
   failures: Partial<Record<ErrorKind, number>>;
   ttftMs: ReturnType<typeof createSampleWindow>;
+  /** When `pick` last chose it (a pool-wide counter, not a time), so ties go to the least recently used. */
+  lastUsedAt?: number;
 }
 
 /** The last `size` samples, for p50/p95 without keeping every request forever. */
@@ -3783,6 +3785,12 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     }
   }
 
+  let picks = 0;
+  /**
+   * The least-loaded healthy account with a free slot; among equals the one
+   * chosen least recently, so sequential traffic goes round the accounts
+   * instead of wearing out account 1 (rate limits are per account).
+   */
   function pick(exclude: ReadonlySet<number>): { state?: AccountState; isFull: boolean } {
     let best: AccountState | undefined;
     let isFull = false;
@@ -3792,8 +3800,9 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         isFull = true;
         continue;
       }
-      if (best === undefined || state.inFlight < best.inFlight) best = state;
+      if (best === undefined || state.inFlight < best.inFlight || (state.inFlight === best.inFlight && (state.lastUsedAt ?? 0) < (best.lastUsedAt ?? 0))) best = state;
     }
+    if (best !== undefined) best.lastUsedAt = ++picks;
     return { state: best, isFull };
   }
 
