@@ -23,6 +23,8 @@ import {
   extractToolCalls,
   flattenMessages,
   flattenTurns,
+  checkAccounts,
+  formatCheck,
   HttpError,
   jsonDepthExceeds,
   limitOutputTokens,
@@ -32,6 +34,7 @@ import {
   type NeutralEvent,
   type NeutralTool,
   parseToolCallBlock,
+  probeAccountsAtStart,
   redactThenCut,
   repairJson,
   startServer,
@@ -4003,4 +4006,176 @@ describe("fair use of accounts (issue 15)", () => {
       expect(perAccount).toEqual([4, 3, 3]);
     });
   });
+});
+
+const COOKIE_3 = "tongyi_sso_ticket=ticket-three-SECRET-zyxwvutsrq987654";
+/** What no line, page or JSON of the operations tools may ever contain. */
+const SECRET_MARKERS = ["ticket-one-SECRET", "ticket-two-SECRET", "ticket-three-SECRET", "xsrf-one-0123456789abcdef", "intl-SECRET-token", MASTER_KEY];
+const expectNoSecret = (text: string) => {
+  for (const marker of SECRET_MARKERS) expect(text).not.toContain(marker);
+};
+/** A config for in-process checks: both upstreams on fakes (or a closed port). */
+const checkConfig = (env: Record<string, string>) =>
+  loadConfig({ PORT: "0", HOST: "127.0.0.1", QWEN_CN_BASE_URL: "http://127.0.0.1:9", QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", ...env });
+
+describe("bun index.ts --check (issue 15)", () => {
+  test("liveness calls on every account: a logged-out one names its variable, nothing secret is printed, not all usable", async () => {
+    const cn = startFakeCnUpstream();
+    const intl = startFakeIntlUpstream();
+    try {
+      cn.deadAccounts.add("ticket-two");
+      const seen: string[] = [];
+      const fetchSpy = ((input: string | URL | Request, init?: RequestInit) => {
+        seen.push(new URL(typeof input === "string" || input instanceof URL ? input : input.url).pathname);
+        return fetch(input, init);
+      }) as typeof fetch;
+      const config = checkConfig({ QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2, QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+      const checks = await checkAccounts(config, { withChat: false, fetch: fetchSpy });
+      expect(checks.map(({ upstream, number, state, refresh }) => ({ upstream, number, state, refresh }))).toEqual([
+        { upstream: "cn", number: 1, state: "ok", refresh: undefined },
+        { upstream: "cn", number: 2, state: "logged_out", refresh: "CN_ACCOUNT_2_COOKIE" },
+        { upstream: "intl", number: 1, state: "ok", refresh: undefined },
+      ]);
+      for (const check of checks) expect(check.latencyMs).toBeGreaterThanOrEqual(0);
+      // Liveness calls only: no chat was started without --check=chat.
+      expect(seen.filter((path) => path.includes("/conversation") || path.includes("/chat/completions"))).toEqual([]);
+      expect(seen.filter((path) => path === "/dialog/session/list")).toHaveLength(2);
+      const { lines, isAllUsable } = formatCheck(checks);
+      expect(isAllUsable).toBe(false);
+      expect(lines[1]).toMatch(/^CN +account 2 +logged_out +\d+ ms +refresh CN_ACCOUNT_2_COOKIE$/);
+      expect(lines.at(-1)).toBe("qwenplug check: 2 of 3 account(s) usable");
+      expectNoSecret(lines.join("\n"));
+    } finally {
+      await cn.stop();
+      await intl.stop();
+    }
+  });
+
+  test("--check=chat: one tiny chat per live account, its upstream chat deleted; a failing chat is reported by kind", async () => {
+    const cn = startFakeCnUpstream();
+    try {
+      // Account 2's chats fail with a 500; its liveness call still answers.
+      const failing = ((input: string | URL | Request, init?: RequestInit) => {
+        const url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
+        const cookie = new Headers(init?.headers).get("cookie") ?? "";
+        if (url.endsWith("/dialog/conversation") && cookie.includes("ticket-two")) return Promise.resolve(new Response("oops", { status: 500 }));
+        return fetch(input, init);
+      }) as typeof fetch;
+      const config = checkConfig({ QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+      const checks = await checkAccounts(config, { withChat: true, fetch: failing });
+      expect(checks.map((c) => [c.number, c.state, c.chatFailure])).toEqual([
+        [1, "ok", undefined],
+        [2, "chat_failed", "upstream"],
+      ]);
+      const chats = cn.calls.filter((c) => c.path === "/dialog/conversation");
+      expect(chats).toHaveLength(1);
+      expect(cn.deletedSessions.length).toBeGreaterThanOrEqual(1);
+      const { lines, isAllUsable } = formatCheck(checks);
+      expect(isAllUsable).toBe(false);
+      expect(lines[1]).toContain("the test chat failed (upstream)");
+      expectNoSecret(lines.join("\n"));
+    } finally {
+      await cn.stop();
+    }
+  });
+
+  test("no account configured: says what to set, not usable", () => {
+    expect(formatCheck([])).toEqual({ lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false });
+  });
+
+  test("the real CLI: exit 0 when every account is usable, 1 with a logged-out one, 2 for an unknown mode; one line per account", async () => {
+    const cn = startFakeCnUpstream();
+    try {
+      cn.deadAccounts.add("ticket-three");
+      const run = async (args: string[], env: Record<string, string>) => {
+        const child = Bun.spawn([process.execPath, "index.ts", ...args], {
+          cwd: import.meta.dir,
+          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: cn.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", ...env },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+        return { out, err, code };
+      };
+      const good = await run(["--check=chat"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+      expect(good.code).toBe(0);
+      expect(good.out.trim().split("\n")).toHaveLength(3);
+      expect(good.out).toMatch(/^CN +account 1 +ok +\d+ ms\nCN +account 2 +ok +\d+ ms\nqwenplug check: 2 of 2 account\(s\) usable\n$/);
+      const bad = await run(["--check"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_3_COOKIE: COOKIE_3 });
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain("refresh CN_ACCOUNT_3_COOKIE");
+      expectNoSecret(good.out + good.err + bad.out + bad.err);
+      const unknown = await run(["--check=everything"], { CN_ACCOUNT_1_COOKIE: COOKIE_1 });
+      expect(unknown.code).toBe(2);
+      expect(unknown.err).toContain("unknown option --check=everything");
+    } finally {
+      await cn.stop();
+    }
+  }, 30_000);
+});
+
+describe("start-up probe (issue 15)", () => {
+  test("every account is probed through its pool; /status tells a logged-out account from a live one, and the log says it once with the variable", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_3_COOKIE: COOKIE_3 }), async (fake, gw) => {
+      fake.deadAccounts.add("ticket-two");
+      const states = () => gw.app.pools.cn.snapshot().map((a) => a.state);
+      // Before the probe, an expired account looks healthy: the defect the probe fixes.
+      expect(states()).toEqual(["healthy", "healthy", "healthy"]);
+      const lines: string[] = [];
+      await probeAccountsAtStart(gw.app, (line) => lines.push(line));
+      expect(states()).toEqual(["healthy", "invalid", "healthy"]);
+      expect(lines.filter((l) => l.includes("logged out"))).toEqual([expect.stringMatching(/^qwenplug: CN account 2 is logged out \(liveness check, \d+ ms\): refresh CN_ACCOUNT_2_COOKIE, then restart$/)]);
+      expect(lines.filter((l) => l.includes("is usable"))).toHaveLength(2);
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { upstreams: { cn: { accounts: Array<{ number: number; state: string; refresh?: string }> } } };
+      expect(status.upstreams.cn.accounts.map((a) => [a.number, a.state, a.refresh])).toEqual([
+        [1, "healthy", undefined],
+        [2, "invalid", "CN_ACCOUNT_2_COOKIE"],
+        [3, "healthy", undefined],
+      ]);
+      // Traffic now skips the dead account from the first request.
+      await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation").map((c) => c.headers.cookie)).toEqual([COOKIE_1]);
+    });
+  });
+
+  test("bounded concurrency: at most 4 liveness calls at once, every account probed once", async () => {
+    const accounts = Array.from({ length: 10 }, (_, i) => ({ upstream: "intl" as const, number: i + 1 }));
+    let running = 0;
+    let peak = 0;
+    const probed: number[] = [];
+    const adapter = {
+      name: "intl" as const,
+      accounts,
+      credentialVar: (n: number) => `INTL_ACCOUNT_${n}_TOKEN`,
+      probe: async (account: { number: number }) => {
+        running++;
+        peak = Math.max(peak, running);
+        await Bun.sleep(5);
+        running--;
+        probed.push(account.number);
+        return "alive" as const;
+      },
+    };
+    const none = { name: "cn" as const, accounts: [], credentialVar: (n: number) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" as const };
+    const options = { maxInFlight: 1, queueTimeoutMs: 0, reprobeMs: 60_000 };
+    await probeAccountsAtStart({ pools: { cn: createPool(none, options), intl: createPool(adapter, options) }, adapters: { cn: none, intl: adapter } }, () => {});
+    expect(peak).toBe(4);
+    expect(probed.sort((a, b) => a - b)).toEqual(accounts.map((a) => a.number));
+  });
+
+  test("the real server logs each account's state within seconds of start", () =>
+    withChildGateway({}, async (child) => {
+      const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let out = "";
+      const deadline = Date.now() + 5000;
+      while (!out.includes("CN account 1 is usable") && Date.now() < deadline) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        out += decoder.decode(value, { stream: true });
+      }
+      reader.releaseLock();
+      expect(out).toMatch(/qwenplug: CN account 1 is usable \(liveness check, \d+ ms\)/);
+      expectNoSecret(out);
+    }), 30_000);
 });

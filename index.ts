@@ -3756,10 +3756,11 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     cooldownTimer = { at, timer };
   }
 
-  function probe(state: AccountState): void {
-    if (state.isProbing) return;
+  /** Resolves with the liveness answer once the account's state follows it; undefined if a probe was already running. */
+  function probe(state: AccountState): Promise<ProbeResult | undefined> {
+    if (state.isProbing) return Promise.resolve(undefined);
     state.isProbing = true;
-    void upstream.probe(state.account).then((result) => {
+    return upstream.probe(state.account).then((result) => {
       state.isProbing = false;
       if (result === "alive") {
         state.health = "healthy";
@@ -3774,6 +3775,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
       armCooldownTimer();
       queue.wakeAll();
+      return result;
     });
   }
 
@@ -3850,6 +3852,11 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     },
     /** Why no account can serve right now, naming accounts by number and the variables to fix. */
     unavailable: (): UpstreamFailure => whyUnavailable(upstream, states, options.maxInFlight, now()),
+    /** Checks account n now (the start-up probe), through the same machinery that confirms auth failures. */
+    probeAccount(number: number): Promise<ProbeResult | undefined> {
+      const state = states.find((s) => s.account.number === number);
+      return state === undefined ? Promise.resolve(undefined) : probe(state);
+    },
     /** Per-account figures for /status. */
     snapshot() {
       const t = now();
@@ -4955,6 +4962,8 @@ interface App {
   info: (line: string) => void;
   debug: (line: string) => void;
   requestTtft: ReturnType<typeof createSampleWindow>;
+  /** Completions per 10 s over the last 10 minutes, for the status page's chart. */
+  traffic: TrafficWindow;
   startedAt: number;
   isStopping: boolean;
   /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
@@ -5199,6 +5208,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
     }
     ex.log.outcome = outcome;
     app.info(formatLogLine("POST", ex.log.path, ex.log, ex.started));
+    recordTraffic(app, ex);
     void run.close();
   };
   /** Encodes a batch and writes it at once; ends the stream at a terminal event. */
@@ -5506,6 +5516,7 @@ function handleHealth(app: App): Response {
     JSON.stringify({
       status: app.isStopping ? "stopping" : "ok",
       version: VERSION,
+      uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       accounts: { cn: app.config.cnAccounts.length, intl: app.config.intlAccounts.length },
       auth: app.config.masterKeyDigests.length > 0 ? "api_key" : "loopback_only",
     }),
@@ -5513,6 +5524,9 @@ function handleHealth(app: App): Response {
 }
 
 function handleStatus(app: App): Response {
+  // A logged-out account names the variable to refresh (a name, never its value).
+  const accounts = (name: UpstreamName) =>
+    app.pools[name].snapshot().map((account) => (account.state === "invalid" ? { ...account, refresh: app.adapters[name].credentialVar(account.number) } : account));
   return jsonResponse(
     200,
     JSON.stringify({
@@ -5520,7 +5534,8 @@ function handleStatus(app: App): Response {
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       ttft_ms: app.requestTtft.percentiles(),
-      upstreams: { cn: { accounts: app.pools.cn.snapshot() }, intl: { accounts: app.pools.intl.snapshot() } },
+      upstreams: { cn: { accounts: accounts("cn") }, intl: { accounts: accounts("intl") } },
+      window: app.traffic.snapshot(),
     }),
   );
 }
@@ -5536,6 +5551,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
   };
   if (path === "/health" || path === "/") {
     allowed("GET", "HEAD");
+    if (path === "/" && wantsStatusPage(req)) return handleStatusPage(app, req, ex.server);
     return handleHealth(app);
   }
   const dialect = COMPLETION_ROUTES.get(path);
@@ -5617,6 +5633,7 @@ export function createApp(deps: AppDeps) {
     info,
     debug,
     requestTtft: createSampleWindow(),
+    traffic: createTrafficWindow(),
     startedAt: Date.now(),
     isStopping: false,
     runs: new Set(),
@@ -5644,6 +5661,7 @@ export function createApp(deps: AppDeps) {
     ex.log.status = response.status;
     // Streams log when they end; everything else logs now.
     if (!ex.log.isStreaming) info(formatLogLine(req.method, ex.log.path, ex.log, ex.started));
+    if (!ex.log.isStreaming) recordTraffic(app, ex);
     return response;
   }
 
@@ -5704,6 +5722,396 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | und
   }
 }
 
+// ── Operations: check, start-up probe, status page ──────────────────────────
+//
+// What a person running qwenplug uses to see whether it works: `--check`
+// before deploying (or from cron), the start-up probe that makes /status and
+// the log truthful within seconds, and the status page at GET /.
+
+/** How many liveness calls the start-up probe and --check run at once. */
+const PROBE_CONCURRENCY = 4;
+/** The test chat of `--check=chat`, per account. */
+const CHECK_CHAT_TIMEOUT_MS = 60_000;
+const CHECK_CHAT_PROMPT = "Reply with the single word OK.";
+/** The rolling window /status exposes for the page's chart: 60 buckets of 10 s. */
+const TRAFFIC_BUCKET_MS = 10_000;
+const TRAFFIC_BUCKETS = 60;
+/** How often the page asks /health and /status again. */
+const STATUS_PAGE_REFRESH_MS = 5000;
+
+/** Runs `task` over `items`, at most `limit` at a time; resolves when all are done. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Every configured account of both upstreams, CN first. */
+const allAccounts = <A extends Pick<UpstreamAdapter, "name" | "accounts">>(adapters: Record<UpstreamName, A>): Array<{ adapter: A; account: Account }> =>
+  (["cn", "intl"] as const).flatMap((name) => adapters[name].accounts.map((account) => ({ adapter: adapters[name], account })));
+
+/** What a liveness answer means for the person reading the line. */
+const PROBE_MEANING: Record<ProbeResult, string> = {
+  alive: "usable",
+  dead: "logged out",
+  unknown: "no clear answer (network, timeout or an anti-bot page)",
+};
+
+// ── · --check ──
+
+export type AccountCheckState = "ok" | "logged_out" | "unknown" | "chat_failed";
+
+/** One account's line of `bun index.ts --check`: numbers, states and variable names, never a secret. */
+export interface AccountCheck {
+  upstream: UpstreamName;
+  number: number;
+  state: AccountCheckState;
+  /** The liveness call, plus the test chat with `--check=chat`. */
+  latencyMs: number;
+  /** The variable to refresh when the account is logged out. */
+  refresh?: string;
+  /** How the test chat failed, when it did. */
+  chatFailure?: ErrorKind;
+}
+
+/** The smallest chat an account can answer: the upstream's first live model (else its first alias), streamed, no tools. */
+async function checkChat(adapter: UpstreamAdapter, account: Account): Promise<UpstreamFailure | undefined> {
+  const live = await adapter.liveModels();
+  const name = live?.[0]?.id ?? adapter.aliasNames()[0];
+  const model = name === undefined ? undefined : adapter.resolveModel(name, live);
+  if (model === undefined) return { kind: "upstream", message: "no model to test with" };
+  const neutral: NeutralRequest = {
+    upstream: adapter.name,
+    clientModel: model,
+    upstreamModel: model,
+    thinking: false,
+    search: false,
+    turns: [{ role: "user", text: CHECK_CHAT_PROMPT }],
+    tooling: NO_TOOLS,
+    stream: true,
+    includeUsage: false,
+  };
+  const signal = AbortSignal.timeout(CHECK_CHAT_TIMEOUT_MS);
+  for await (const batch of adapter.complete(adapter.prepare(neutral), account, signal)) {
+    for (const event of batch) {
+      if (event.type === "error") return event.failure;
+      if (event.type === "done") return undefined;
+    }
+  }
+  return { kind: "timeout", message: "the test chat did not finish" };
+}
+
+/**
+ * Checks every configured account of both upstreams with the adapters' own
+ * liveness calls (and, with `withChat`, one tiny chat per live account),
+ * at most PROBE_CONCURRENCY at a time. Touches no pool: it is a one-off.
+ */
+export async function checkAccounts(config: Config, options: { withChat: boolean; fetch?: typeof fetch }): Promise<AccountCheck[]> {
+  const app = createApp({ config, fetch: options.fetch, log: () => {} });
+  const targets = allAccounts(app.adapters);
+  const results = new Map<(typeof targets)[number], AccountCheck>();
+  await forEachLimited(targets, PROBE_CONCURRENCY, async (target) => {
+    const { adapter, account } = target;
+    const started = performance.now();
+    const probe = await adapter.probe(account);
+    const check: AccountCheck = { upstream: adapter.name, number: account.number, state: probe === "alive" ? "ok" : probe === "dead" ? "logged_out" : "unknown", latencyMs: 0 };
+    if (check.state === "ok" && options.withChat) {
+      const failure = await checkChat(adapter, account);
+      if (failure !== undefined) {
+        check.state = failure.kind === "auth" ? "logged_out" : "chat_failed";
+        check.chatFailure = failure.kind;
+      }
+    }
+    check.latencyMs = Math.round(performance.now() - started);
+    if (check.state === "logged_out") check.refresh = adapter.credentialVar(account.number);
+    results.set(target, check);
+  });
+  // The test chats' upstream deletes are still under way: let them finish.
+  await app.drain(0);
+  return targets.map((target) => results.get(target) as AccountCheck);
+}
+
+/** What to do about an account in each state, for the check's line. */
+function checkAdvice(check: AccountCheck): string {
+  if (check.state === "logged_out") return `refresh ${check.refresh}`;
+  if (check.state === "unknown") return `${PROBE_MEANING.unknown}: try again, or check the network and the upstream's base URL`;
+  if (check.state === "chat_failed") return `the test chat failed (${check.chatFailure}); the account answers its liveness call but cannot chat right now`;
+  return "";
+}
+
+/** The lines `--check` prints, and whether every account is usable (the exit status). */
+export function formatCheck(checks: readonly AccountCheck[]): { lines: string[]; isAllUsable: boolean } {
+  if (checks.length === 0) {
+    return { lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false };
+  }
+  const lines = checks.map((c) => [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), checkAdvice(c)].join("  ").trimEnd());
+  const usable = checks.filter((c) => c.state === "ok").length;
+  lines.push(`qwenplug check: ${usable} of ${checks.length} account(s) usable`);
+  return { lines, isAllUsable: usable === checks.length };
+}
+
+// ── · Start-up probe ──
+
+/**
+ * Probes every account through its pool (the one place account state
+ * changes), PROBE_CONCURRENCY at a time, so /status is true within seconds of
+ * start; logs each account's state once, naming the variable to fix.
+ */
+export async function probeAccountsAtStart(app: { pools: Record<UpstreamName, Pick<Pool, "probeAccount">>; adapters: Record<UpstreamName, Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar">> }, log: (line: string) => void): Promise<void> {
+  await forEachLimited(allAccounts(app.adapters), PROBE_CONCURRENCY, async ({ adapter, account }) => {
+    const started = performance.now();
+    const result = await app.pools[adapter.name].probeAccount(account.number);
+    if (result === undefined) return;
+    const label = `${adapter.name.toUpperCase()} account ${account.number}`;
+    const ms = Math.round(performance.now() - started);
+    if (result === "dead") log(`qwenplug: ${label} is logged out (liveness check, ${ms} ms): refresh ${adapter.credentialVar(account.number)}, then restart`);
+    else log(`qwenplug: ${label} ${result === "alive" ? "is usable" : `gave ${PROBE_MEANING.unknown}; it stays in service`} (liveness check, ${ms} ms)`);
+  });
+}
+
+// ── · Traffic window ──
+
+/** Completions per 10-second bucket over the last 10 minutes, for the page's chart; O(1) per request. */
+function createTrafficWindow(now: () => number = Date.now) {
+  const buckets = Array.from({ length: TRAFFIC_BUCKETS }, () => ({ start: -1, requests: 0, errors: 0, ttftSum: 0, ttftCount: 0 }));
+  const bucketAt = (t: number) => {
+    const index = Math.floor(t / TRAFFIC_BUCKET_MS);
+    const bucket = buckets[index % TRAFFIC_BUCKETS] as (typeof buckets)[number];
+    if (bucket.start !== index * TRAFFIC_BUCKET_MS) Object.assign(bucket, { start: index * TRAFFIC_BUCKET_MS, requests: 0, errors: 0, ttftSum: 0, ttftCount: 0 });
+    return bucket;
+  };
+  return {
+    record(isError: boolean, ttftMs: number | undefined): void {
+      const bucket = bucketAt(now());
+      bucket.requests++;
+      if (isError) bucket.errors++;
+      if (ttftMs !== undefined) {
+        bucket.ttftSum += ttftMs;
+        bucket.ttftCount++;
+      }
+    },
+    /** Oldest first, the current bucket last; `start` in ms since the epoch. */
+    snapshot() {
+      const current = Math.floor(now() / TRAFFIC_BUCKET_MS);
+      return {
+        bucket_s: TRAFFIC_BUCKET_MS / 1000,
+        buckets: Array.from({ length: TRAFFIC_BUCKETS }, (_, i) => {
+          const start = (current - TRAFFIC_BUCKETS + 1 + i) * TRAFFIC_BUCKET_MS;
+          const bucket = buckets[(current - TRAFFIC_BUCKETS + 1 + i) % TRAFFIC_BUCKETS] as (typeof buckets)[number];
+          const isLive = bucket.start === start;
+          return {
+            start,
+            requests: isLive ? bucket.requests : 0,
+            errors: isLive ? bucket.errors : 0,
+            ttft_avg_ms: isLive && bucket.ttftCount > 0 ? Math.round(bucket.ttftSum / bucket.ttftCount) : null,
+          };
+        }),
+      };
+    },
+  };
+}
+
+type TrafficWindow = ReturnType<typeof createTrafficWindow>;
+
+/** Counts a finished completion (one that got as far as naming its model) in the traffic window. */
+function recordTraffic(app: App, ex: Exchange): void {
+  if (ex.log.model === undefined) return;
+  app.traffic.record(ex.log.status >= 400 || ex.log.outcome === "internal_error" || (ex.log.outcome?.startsWith("error:") ?? false), ex.log.ttftMs);
+}
+
+// ── · Status page ──
+
+// The page is one constant: the same bytes for everyone, no build step, no
+// external assets. Everything it shows comes from /health (public) and
+// /status (with the key the user typed, kept in localStorage and sent only as
+// a header); it writes data with textContent, never as HTML, and the CSP
+// allows only this style and this script (by hash) and requests to this origin.
+
+const STATUS_PAGE_CSS = `
+:root{color-scheme:light dark;--fg:#1b1f24;--mute:#656d76;--line:#d0d7de;--bg:#fff;--card:#f6f8fa;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--bar:#0969da}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--mute:#8d96a0;--line:#30363d;--bg:#0d1117;--card:#161b22;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--bar:#4493f8}}
+*{box-sizing:border-box}body{margin:0 auto;max-width:1060px;padding:20px;font:14px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg)}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}code,pre{font:12.5px ui-monospace,monospace}
+pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;margin:6px 0}
+.mute{color:var(--mute)}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
+.facts{display:flex;flex-wrap:wrap;gap:8px 22px;margin:10px 0}.facts b{font-weight:600}
+table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:var(--mute)}td.n{text-align:right;font-variant-numeric:tabular-nums}
+form{display:flex;gap:8px;margin:8px 0}input{flex:1;max-width:420px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+button{padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer}
+svg{display:block;width:100%;max-width:1020px;height:auto;background:var(--card);border:1px solid var(--line);border-radius:6px}
+svg text{fill:var(--mute);font:11px system-ui,sans-serif}.bars rect{fill:var(--bar);opacity:.75}.bars rect.err{fill:var(--bad)}.ttft{fill:none;stroke:var(--warn);stroke-width:2}
+[hidden]{display:none!important}
+`;
+
+const STATUS_PAGE_JS = `
+"use strict";
+const KEY = "qwenplug.apiKey";
+const $ = (id) => document.getElementById(id);
+const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; };
+const base = location.origin + "/v1";
+$("base").textContent = base;
+$("snippet").textContent = "curl " + base + "/chat/completions \\\\\\n  -H \\"Authorization: Bearer $API_MASTER_KEY\\" -H \\"Content-Type: application/json\\" \\\\\\n  -d '{\\"model\\": \\"qwen-max\\", \\"messages\\": [{\\"role\\": \\"user\\", \\"content\\": \\"Hello\\"}]}'\\n\\n# OpenAI SDKs and most clients: base URL and key\\nOPENAI_BASE_URL=" + base + "\\nOPENAI_API_KEY=<your API_MASTER_KEY>";
+const since = (s) => s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : s < 86400 ? Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min" : Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
+const STATE_CLASS = { healthy: "ok", cooling: "warn", invalid: "bad" };
+
+async function loadHealth() {
+  try {
+    const h = await (await fetch("/health", { headers: { accept: "application/json" }, cache: "no-store" })).json();
+    $("version").textContent = h.version;
+    $("health").textContent = h.status;
+    $("health").className = h.status === "ok" ? "ok" : "bad";
+    $("uptime").textContent = since(h.uptime_s);
+    $("accounts").textContent = "CN " + h.accounts.cn + ", INTL " + h.accounts.intl;
+    $("auth").textContent = h.auth === "api_key" ? "API key required" : "this machine only (no API_MASTER_KEY)";
+  } catch { $("health").textContent = "unreachable"; $("health").className = "bad"; }
+}
+
+function showKeyForm(message) {
+  $("keyform").hidden = false;
+  $("forget").hidden = localStorage.getItem(KEY) === null;
+  $("keymsg").textContent = message;
+  $("private").hidden = true;
+}
+
+async function loadStatus() {
+  const key = localStorage.getItem(KEY);
+  let r;
+  try { r = await fetch("/status", { headers: key ? { authorization: "Bearer " + key } : {}, cache: "no-store" }); }
+  catch { $("keymsg").textContent = "qwenplug did not answer /status."; return; }
+  if (r.status === 401 || r.status === 403) { showKeyForm(key ? "That key was refused; enter another." : "Enter an API key (API_MASTER_KEY) to see the accounts."); return; }
+  if (!r.ok) { $("keymsg").textContent = "/status answered HTTP " + r.status + "."; return; }
+  const s = await r.json();
+  $("keyform").hidden = key === null;
+  $("keymsg").textContent = "";
+  $("forget").hidden = key === null;
+  $("private").hidden = false;
+  renderAccounts(s.upstreams);
+  renderChart(s.window);
+  $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+}
+
+function renderAccounts(upstreams) {
+  const root = $("accounts-tables");
+  root.replaceChildren();
+  const names = { cn: "CN (qianwen.com)", intl: "INTL (chat.qwen.ai)" };
+  for (const name of ["cn", "intl"]) {
+    const accounts = upstreams[name].accounts;
+    if (accounts.length === 0) continue;
+    root.append(el("h2", names[name]));
+    const table = el("table");
+    table.dataset.upstream = name;
+    const head = el("tr");
+    for (const h of ["#", "state", "in flight", "successes", "failures", "last error", "TTFT p50 / p95", "note"]) head.append(el("th", h));
+    table.append(head);
+    for (const a of accounts) {
+      const row = el("tr");
+      const failures = Object.entries(a.failures).map(([k, n]) => k + " " + n).join(", ") || "none";
+      const last = a.last_error_kind ? a.last_error_kind + " (" + since(Math.max(0, Math.round((Date.now() - Date.parse(a.last_error_at)) / 1000))) + " ago)" : "none";
+      const ttft = a.ttft_ms.p50 === null ? "no data" : a.ttft_ms.p50 + " / " + a.ttft_ms.p95 + " ms";
+      const note = a.refresh ? "refresh " + a.refresh : a.state === "cooling" ? "back in " + since(a.available_in_s) : "";
+      row.append(el("td", a.number, "n"), el("td", a.state, STATE_CLASS[a.state]), el("td", a.in_flight, "n"), el("td", a.successes, "n"), el("td", failures), el("td", last), el("td", ttft), el("td", note));
+      table.append(row);
+    }
+    root.append(table);
+  }
+  if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const svgEl = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); if (text !== undefined) e.textContent = text; return e; };
+
+function renderChart(w) {
+  const W = 1000, H = 170, L = 44, R = 52, T = 14, B = 22;
+  const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "completions and time to first token, last 10 minutes", id: "chart" });
+  const n = w.buckets.length, step = (W - L - R) / n, plotH = H - T - B;
+  const maxReq = Math.max(1, ...w.buckets.map((b) => b.requests));
+  const ttfts = w.buckets.map((b) => b.ttft_avg_ms).filter((v) => v !== null);
+  const maxTtft = Math.max(1, ...ttfts);
+  const bars = svgEl("g", { class: "bars" });
+  w.buckets.forEach((b, i) => {
+    const x = L + i * step + 1, h = (b.requests / maxReq) * plotH, he = (b.errors / maxReq) * plotH;
+    if (b.requests > 0) bars.append(svgEl("rect", { x, y: T + plotH - h, width: Math.max(1, step - 2), height: h }));
+    if (b.errors > 0) bars.append(svgEl("rect", { x, y: T + plotH - he, width: Math.max(1, step - 2), height: he, class: "err" }));
+  });
+  svg.append(bars);
+  const points = w.buckets.map((b, i) => b.ttft_avg_ms === null ? null : (L + (i + 0.5) * step).toFixed(1) + "," + (T + plotH - (b.ttft_avg_ms / maxTtft) * plotH).toFixed(1)).filter((p) => p !== null);
+  if (points.length > 0) svg.append(svgEl("polyline", { class: "ttft", points: points.join(" ") }));
+  svg.append(svgEl("line", { x1: L, y1: T + plotH, x2: W - R, y2: T + plotH, stroke: "currentColor", "stroke-opacity": 0.3 }));
+  svg.append(svgEl("text", { x: L - 6, y: T + 9, "text-anchor": "end" }, String(maxReq)));
+  svg.append(svgEl("text", { x: L - 6, y: T + plotH, "text-anchor": "end" }, "0"));
+  svg.append(svgEl("text", { x: W - R + 6, y: T + 9 }, ttfts.length ? maxTtft + " ms" : ""));
+  svg.append(svgEl("text", { x: L, y: H - 6 }, "-10 min"));
+  svg.append(svgEl("text", { x: W - R, y: H - 6, "text-anchor": "end" }, "now"));
+  const total = w.buckets.reduce((s, b) => s + b.requests, 0), errors = w.buckets.reduce((s, b) => s + b.errors, 0);
+  $("chart-legend").textContent = "Bars: completions per " + w.bucket_s + " s (red: failed); line: mean time to first token. Last 10 minutes: " + total + " completion(s), " + errors + " failed.";
+  $("chart").replaceWith(svg);
+}
+
+$("keyform").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("key");
+  if (input.value.trim() !== "") localStorage.setItem(KEY, input.value.trim());
+  input.value = "";
+  void loadStatus();
+});
+$("forget").addEventListener("click", () => { localStorage.removeItem(KEY); void loadStatus(); });
+const refresh = () => { void loadHealth(); void loadStatus(); };
+refresh();
+setInterval(refresh, ${STATUS_PAGE_REFRESH_MS});
+`;
+
+const STATUS_PAGE_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>qwenplug</title><style>${STATUS_PAGE_CSS}</style></head>
+<body>
+<h1>qwenplug</h1>
+<div class="mute">An OpenAI- and Anthropic-compatible API in front of Qwen's web chats.</div>
+<div class="facts"><span>Health: <b id="health">…</b></span><span>Version: <b id="version">…</b></span><span>Up: <b id="uptime">…</b></span><span>Accounts: <b id="accounts">…</b></span><span>Access: <b id="auth">…</b></span></div>
+<h2>Connect a client</h2>
+<div>Base URL: <code id="base"></code> · <a href="/v1/models">model list</a> (needs the key) · API key: the server's <code>API_MASTER_KEY</code></div>
+<pre id="snippet"></pre>
+<h2>Accounts</h2>
+<form id="keyform" hidden><input id="key" type="password" autocomplete="off" placeholder="API key" aria-label="API key"><button type="submit">Show accounts</button><button type="button" id="forget" hidden>Forget key</button></form>
+<div id="keymsg" class="mute"></div>
+<div id="private" hidden>
+<div id="accounts-tables"></div>
+<h2>Traffic</h2>
+<svg id="chart"></svg>
+<div id="chart-legend" class="mute"></div>
+<div id="updated" class="mute"></div>
+</div>
+<script>${STATUS_PAGE_JS}</script>
+</body></html>`;
+
+/** The page's headers, built on first use: hashing the inline style and script costs nothing at start-up then. */
+let statusPageHeaders: Record<string, string> | undefined;
+function pageHeaders(): Record<string, string> {
+  const hash = (text: string) => `'sha256-${new Bun.CryptoHasher("sha256").update(text).digest("base64")}'`;
+  statusPageHeaders ??= {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": `default-src 'none'; script-src ${hash(STATUS_PAGE_JS)}; style-src ${hash(STATUS_PAGE_CSS)}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+  };
+  return statusPageHeaders;
+}
+
+/** Whether GET / should get the page: a browser asks for text/html; scripts (curl's * / *, Accept: application/json) keep the health JSON. */
+const wantsStatusPage = (req: Request): boolean => {
+  const accept = req.headers.get("accept") ?? "";
+  return accept.includes("text/html") && !accept.trimStart().startsWith("application/json");
+};
+
+/** GET / for a browser. Without API_MASTER_KEY it is for this machine only, like every other route. */
+function handleStatusPage(app: App, req: Request, server: ServerLike | undefined): Response {
+  const authError = app.config.masterKeyDigests.length === 0 ? checkAuth(app, req, server) : undefined;
+  if (authError) throw authError;
+  return new Response(req.method === "HEAD" ? null : STATUS_PAGE_HTML, { status: 200, headers: pageHeaders() });
+}
+
 // ── Server ──────────────────────────────────────────────────────────────────
 
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
@@ -5735,9 +6143,21 @@ if (import.meta.main) {
     console.error(`qwenplug: configuration error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  const checkFlag = process.argv.slice(2).find((arg) => arg === "--check" || arg.startsWith("--check="));
+  if (checkFlag !== undefined) {
+    if (checkFlag !== "--check" && checkFlag !== "--check=chat") {
+      console.error(`qwenplug: unknown option ${checkFlag}; use --check (liveness calls) or --check=chat (plus one tiny chat per account).`);
+      process.exit(2);
+    }
+    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat" }));
+    for (const line of lines) console.log(line);
+    process.exit(isAllUsable ? 0 : 1);
+  }
   const { server, app } = startServer(config);
   // Warm the model lists so the first chat request does not wait for them.
   for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
+  // In the background: /status and the log tell each account's state within seconds.
+  void probeAccountsAtStart(app, (line) => console.log(line));
   console.log(
     `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
       `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
