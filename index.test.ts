@@ -4179,3 +4179,170 @@ describe("start-up probe (issue 15)", () => {
       expectNoSecret(out);
     }), 30_000);
 });
+
+describe("status page and /status window (issue 15)", () => {
+  const html = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8", ...headers } });
+
+  test("GET / gives a browser the page (the same bytes with or without a key, a CSP, no secret); scripts keep the health JSON", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const page = await html(gw.url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const csp = page.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
+      expect(csp).toContain("connect-src 'self'");
+      const body = await page.text();
+      expect(body).toStartWith("<!doctype html>");
+      expect(body).not.toMatch(/(src|href)="(https?:)?\/\//);
+      expectNoSecret(body);
+      expect(await (await html(gw.url, { authorization: `Bearer ${MASTER_KEY}` })).text()).toBe(body);
+      for (const headers of [{ accept: "application/json" }, {}, { accept: "*/*" }] as Array<Record<string, string>>) {
+        const response = await fetch(`${gw.url}/`, { headers });
+        expect(response.headers.get("content-type")).toContain("application/json");
+        expect(((await response.json()) as { status: string }).status).toBe("ok");
+      }
+    });
+  });
+
+  test("the CSP hashes match the page's inline style and script", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const page = await html(gw.url);
+      const csp = page.headers.get("content-security-policy") ?? "";
+      const body = await page.text();
+      const digest = (text: string) => `'sha256-${new Bun.CryptoHasher("sha256").update(text).digest("base64")}'`;
+      const script = /<script>([\s\S]*?)<\/script>/.exec(body)?.[1] ?? "";
+      const style = /<style>([\s\S]*?)<\/style>/.exec(body)?.[1] ?? "";
+      expect(csp).toContain(`script-src ${digest(script)}`);
+      expect(csp).toContain(`style-src ${digest(style)}`);
+    });
+  });
+
+  test("without API_MASTER_KEY the page is for this machine only, like every route", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { API_MASTER_KEY: undefined }), async (_fake, gw) => {
+      expect((await html(gw.url)).status).toBe(200);
+      const foreign = await html(gw.url, { host: "qwenplug.example.com" });
+      expect(foreign.status).toBe(403);
+      expect(foreign.headers.get("content-type")).toContain("application/json");
+      const proxied = await html(gw.url, { "x-forwarded-for": "203.0.113.9" });
+      expect(proxied.status).toBe(401);
+    });
+  });
+
+  test("/status: a rolling window of 60 ten-second buckets counts completions, failures and TTFT; /health has the uptime", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
+      for (let i = 0; i < 3; i++) await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      await collectStream(gw.client, "fixture:plain");
+      fake.respond = () => new Response("busy", { status: 500 });
+      await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] }));
+      fake.respond = undefined;
+      // Not completions: not counted.
+      await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+      type Window = { bucket_s: number; buckets: Array<{ start: number; requests: number; errors: number; ttft_avg_ms: number | null }> };
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { window: Window };
+      const { window } = status;
+      expect(window.bucket_s).toBe(10);
+      expect(window.buckets).toHaveLength(60);
+      expect(window.buckets.every((b, i) => i === 0 || b.start - (window.buckets[i - 1] as { start: number }).start === 10_000)).toBe(true);
+      expect(window.buckets.at(-1)?.start).toBeLessThanOrEqual(Date.now());
+      expect(window.buckets.reduce((n, b) => n + b.requests, 0)).toBe(5);
+      expect(window.buckets.reduce((n, b) => n + b.errors, 0)).toBe(1);
+      expect(window.buckets.some((b) => b.ttft_avg_ms !== null && b.ttft_avg_ms >= 0)).toBe(true);
+      const health = (await (await fetch(`${gw.url}/health`)).json()) as { uptime_s: number };
+      expect(health.uptime_s).toBeGreaterThanOrEqual(0);
+      expect((await fetch(`${gw.url}/status`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    });
+  });
+});
+
+// ── The status page in a real headless browser (issue 15) ───────────────────
+
+/** Debian's headless Chromium (.ci/run installs it with apt), or CHROMIUM_PATH. */
+const BROWSER_PATH = [Bun.env.CHROMIUM_PATH, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((path) => path !== undefined && path !== "" && Bun.which(path) !== null);
+/** Flags for a container without a GPU, sandbox or network beyond loopback. */
+const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+describe("status page in a headless browser (issue 15)", () => {
+  if (BROWSER_PATH === undefined) console.log("skipping the status page browser test: neither chromium-headless-shell nor chromium is installed (apt-get install -y chromium-headless-shell, or set CHROMIUM_PATH)");
+
+  test.skipIf(BROWSER_PATH === undefined)(
+    "the key entered once shows each upstream's accounts and the traffic chart, survives a reload, and no secret reaches the DOM",
+    async () => {
+      const { chromium } = await import("playwright-core");
+      const { mkdtempSync, rmSync, statSync } = await import("node:fs");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const cn = startFakeCnUpstream();
+      const intl = startFakeIntlUpstream();
+      const gw = launchGateway({
+        QWEN_CN_BASE_URL: cn.url,
+        CN_ACCOUNT_1_COOKIE: COOKIE_1,
+        CN_ACCOUNT_2_COOKIE: COOKIE_2,
+        CN_ACCOUNT_3_COOKIE: COOKIE_3,
+        QWEN_INTL_BASE_URL: intl.url,
+        INTL_ACCOUNT_1_TOKEN: INTL_TOKEN,
+        DEFAULT_UPSTREAM: "cn",
+      });
+      const profile = mkdtempSync(join(tmpdir(), "qwenplug-browser-"));
+      const context = await chromium.launchPersistentContext(profile, { executablePath: BROWSER_PATH, headless: true, args: BROWSER_ARGS, viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
+      try {
+        cn.deadAccounts.add("ticket-two");
+        await probeAccountsAtStart(gw.app, () => {});
+        for (let i = 0; i < 6; i++) await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+        await gw.client.chat.completions.create({ model: "intl/qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+        cn.respond = () => new Response("busy", { status: 500 });
+        await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] }));
+        cn.respond = undefined;
+
+        const page = context.pages()[0] ?? (await context.newPage());
+        const problems: string[] = [];
+        page.on("console", (message) => {
+          // The first /status goes without a key and gets its 401: that is how the page learns it needs one.
+          if (message.type() === "error" && !message.text().includes("status of 401")) problems.push(message.text());
+        });
+        page.on("pageerror", (err) => problems.push(err.message));
+        await page.goto(`${gw.url}/`);
+        // The public part needs no key.
+        await page.waitForFunction('document.getElementById("health")?.textContent === "ok"');
+        expect(await page.textContent("#base")).toBe(`${gw.url}/v1`);
+        expect(await page.isVisible("#private")).toBe(false);
+        await page.waitForSelector("#keyform:not([hidden])");
+
+        await page.fill("#key", MASTER_KEY);
+        await page.click("#keyform button[type=submit]");
+        await page.waitForSelector("table[data-upstream=cn] tr:nth-child(4)");
+        const rows = await page.$$eval("table[data-upstream=cn] tr", (trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+        expect(rows.map((r) => [r[0], r[1]])).toEqual([
+          ["1", "healthy"],
+          ["2", "invalid"],
+          ["3", "healthy"],
+        ]);
+        expect(rows[1]?.[7]).toBe("refresh CN_ACCOUNT_2_COOKIE");
+        expect(await page.$$eval("table[data-upstream=intl] tr", (trs) => trs.length)).toBe(2);
+        // The chart: a bar for the minute's completions, a TTFT line.
+        expect(await page.$$eval("svg#chart .bars rect", (rects) => rects.length)).toBeGreaterThan(0);
+        expect(await page.$$eval("svg#chart polyline.ttft", (lines) => lines.length)).toBe(1);
+        expect(await page.textContent("#chart-legend")).toContain("8 completion(s), 1 failed");
+        // The typed key is not left in the field; it lives in localStorage only.
+        expect(await page.inputValue("#key")).toBe("");
+        expectNoSecret(await page.content());
+
+        await page.reload();
+        await page.waitForSelector("table[data-upstream=cn] tr:nth-child(4)");
+        expectNoSecret(await page.content());
+        expect(problems).toEqual([]);
+
+        const shot = Bun.env.UPDATE_SCREENSHOT === "1" ? join(import.meta.dir, "docs", "status-page.png") : join(profile, "status-page.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        expect(statSync(shot).size).toBeLessThan(150_000);
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+        await gw.stop();
+        await cn.stop();
+        await intl.stop();
+      }
+    },
+    60_000,
+  );
+});

@@ -6038,6 +6038,7 @@ function renderChart(w) {
   svg.append(bars);
   const points = w.buckets.map((b, i) => b.ttft_avg_ms === null ? null : (L + (i + 0.5) * step).toFixed(1) + "," + (T + plotH - (b.ttft_avg_ms / maxTtft) * plotH).toFixed(1)).filter((p) => p !== null);
   if (points.length > 0) svg.append(svgEl("polyline", { class: "ttft", points: points.join(" ") }));
+  if (points.length === 1) { const [cx, cy] = points[0].split(","); svg.append(svgEl("circle", { class: "ttft", cx, cy, r: 3 })); }
   svg.append(svgEl("line", { x1: L, y1: T + plotH, x2: W - R, y2: T + plotH, stroke: "currentColor", "stroke-opacity": 0.3 }));
   svg.append(svgEl("text", { x: L - 6, y: T + 9, "text-anchor": "end" }, String(maxReq)));
   svg.append(svgEl("text", { x: L - 6, y: T + plotH, "text-anchor": "end" }, "0"));
