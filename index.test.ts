@@ -4346,3 +4346,30 @@ describe("status page in a headless browser (issue 15)", () => {
     60_000,
   );
 });
+
+describe("the /status window rolls (issue 15)", () => {
+  test("completions older than 10 minutes leave the window; a new one lands in the newest bucket", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      type Window = { buckets: Array<{ start: number; requests: number }> };
+      const window = async () => ((await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { window: Window }).window;
+      const ask = () => gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      await ask();
+      expect((await window()).buckets.at(-1)?.requests).toBe(1);
+      const start = Date.now();
+      try {
+        setSystemTime(new Date(start + 5 * 60_000));
+        const halfway = await window();
+        expect(halfway.buckets.reduce((n, b) => n + b.requests, 0)).toBe(1);
+        expect(halfway.buckets.at(-1)?.requests).toBe(0);
+        setSystemTime(new Date(start + 11 * 60_000));
+        expect((await window()).buckets.reduce((n, b) => n + b.requests, 0)).toBe(0);
+        await ask();
+        const after = await window();
+        expect(after.buckets.at(-1)?.requests).toBe(1);
+        expect(after.buckets.reduce((n, b) => n + b.requests, 0)).toBe(1);
+      } finally {
+        setSystemTime();
+      }
+    });
+  });
+});
