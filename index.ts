@@ -2063,7 +2063,7 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
 }
 
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
+  const { config, redact, debug, addSecret } = options;
   const upstreamFetch = options.fetch;
   const label = (n: number) => `CN account ${n}`;
   const refreshHint = (n: number) =>
@@ -2243,6 +2243,8 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
       return registrationFailure(n, "the answer had no device id, token or salts");
     }
+    // The device token signs for the account: a secret, like the cookie.
+    addSecret(actkn);
     const clockOffsetMs = await calibrate();
     debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
     return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
