@@ -188,6 +188,40 @@ async function apiError(call: PromiseLike<unknown>): Promise<ApiError> {
   throw new Error("expected an API error");
 }
 
+/** The API error one request ends with through the openai SDK, streamed (and drained) or not; fails the test if it succeeds. */
+function requestError(gw: Gateway, prompt: string, stream: boolean, model = "qwen-max"): Promise<ApiError> {
+  const messages = [{ role: "user" as const, content: prompt }];
+  return apiError(
+    (async () => {
+      if (!stream) return gw.client.chat.completions.create({ model, messages });
+      for await (const _ of await gw.client.chat.completions.create({ model, messages, stream: true })) {
+        // drained
+      }
+    })(),
+  );
+}
+
+/** A stream's text up to the in-stream error that ended it, and that error. */
+async function streamUntilError(gw: Gateway, model: string, prompt: string): Promise<{ content: string; caught: unknown }> {
+  let content = "";
+  try {
+    for await (const chunk of await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: prompt }], stream: true })) content += chunk.choices[0]?.delta.content ?? "";
+  } catch (err) {
+    return { content, caught: err };
+  }
+  return { content, caught: undefined };
+}
+
+/** The same on a gateway of its own, started for this one request and stopped after it. */
+async function freshGatewayError(start: () => Gateway, prompt: string, stream: boolean, model?: string): Promise<ApiError> {
+  const local = start();
+  try {
+    return await requestError(local, prompt, stream, model);
+  } finally {
+    await local.stop();
+  }
+}
+
 const TRICKY_TEXT = 'He said "hi" 👋\ndata: [DONE]\n[DONE] 中文😀 \\path\\to\n\n```js\nconsole.log("ok")\n```';
 
 // ── Pure functions ──────────────────────────────────────────────────────────
@@ -267,6 +301,57 @@ describe("cumulative diff", () => {
     expect(diff.next("Answer: A")).toBe("Answer: A");
     expect(diff.next("Answer: B is")).toBe("");
     expect(diff.next("Answer: B is right")).toBe(" right");
+  });
+
+  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
+    expect(diff.next("a\uFFFDbc")).toBe("c");
+    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
+  });
+
+  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("温度\uFFFD")).toBe("温度");
+    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
+    expect(diff.next("温度是30°")).toBe("30°");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
+  });
+
+  /** A long text with no period, so a shifted copy never matches itself. */
+  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
+
+  test("detects a character inserted or removed in the middle of a long text", () => {
+    const middle = Math.floor(longText.length / 2);
+    const inserted = createCumulativeDiff();
+    inserted.next(longText);
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
+    const removed = createCumulativeDiff();
+    removed.next(longText);
+    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
+  });
+
+  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
+    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
+    const events = 20_000;
+    const step = 2;
+    const run = (base: number) => {
+      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
+      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
+      return () => {
+        const diff = createCumulativeDiff();
+        diff.next(full.slice(0, base));
+        let total = 0;
+        for (const snapshot of snapshots) total += diff.next(snapshot).length;
+        expect(total).toBe(events * step);
+      };
+    };
+    const short = run(100_000);
+    const long = run(400_000);
+    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
+    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
   });
 });
 
@@ -559,26 +644,8 @@ describe("upstream failures reach the client as OpenAI errors", () => {
   let fake: FakeCnUpstream, gw: Gateway;
   useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
-  const expectApiError = async (prompt: string, stream: boolean) => {
-    // Each failure class puts the single account in a cooldown; a fresh
-    // gateway per case keeps the cases independent.
-    const local = startGateway(fake);
-    try {
-      if (stream) {
-        const s = await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }], stream: true });
-        for await (const _ of s) {
-          // drain
-        }
-      } else {
-        await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
-      }
-    } catch (err) {
-      return err as InstanceType<typeof OpenAI.APIError>;
-    } finally {
-      await local.stop();
-    }
-    throw new Error(`expected an error for ${prompt}`);
-  };
+  // Each failure class puts the single account in a cooldown; a fresh gateway per case keeps the cases independent.
+  const expectApiError = (prompt: string, stream: boolean) => freshGatewayError(() => startGateway(fake), prompt, stream);
 
   for (const stream of [false, true]) {
     const mode = stream ? "streamed" : "non-streamed";
@@ -627,14 +694,7 @@ describe("upstream failures reach the client as OpenAI errors", () => {
     expect(nonStream.status).toBe(502);
     expect(nonStream.code).toBe("upstream_truncated");
     // Text already went out, so the streamed error arrives as a final error event.
-    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
-    let content = "";
-    let caught: unknown;
-    try {
-      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
-    } catch (err) {
-      caught = err;
-    }
+    const { content, caught } = await streamUntilError(gw, "qwen-max", "fixture:truncated");
     expect(content).toBe("一半的回答");
     expect(caught).toBeInstanceOf(OpenAI.APIError);
     expect((caught as InstanceType<typeof OpenAI.APIError>).message).toContain("ended before the reply finished");
@@ -2323,6 +2383,17 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
   return new Response(stream, { status, headers: { "content-type": "application/json" } });
 }
 
+/** A CN pool of two accounts, one slot each, both taken. */
+async function twoBusyAccounts() {
+  const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+  const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
+  const signal = new AbortController().signal;
+  const one = await pool.acquire(new Set(), signal);
+  const two = await pool.acquire(new Set(), signal);
+  if (one === undefined || two === undefined) throw new Error("the pool gave no slot");
+  return { pool, signal, one, two };
+}
+
 describe("one clean-up path: the defects of issue 9", () => {
   test("#1 a client that leaves while the failover gate holds text after heartbeats frees its slot (INTL, two accounts)", async () => {
     await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" }), async (fake, gw) => {
@@ -2375,38 +2446,30 @@ describe("one clean-up path: the defects of issue 9", () => {
   }, 20_000);
 
   test("#4 a freed slot wakes a waiter that may use it, not the oldest one that may not", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
+    const { pool, signal, one, two } = await twoBusyAccounts();
     expect([one?.account.number, two?.account.number]).toEqual([1, 2]);
     let gotA: number | undefined;
     let gotB: number | undefined;
     const waiterA = pool.acquire(new Set([2]), signal).then((s) => (gotA = s?.account.number));
     const waiterB = pool.acquire(new Set([1]), signal).then((s) => (gotB = s?.account.number));
-    pool.release(two as NonNullable<typeof two>, { kind: "success" }, undefined);
+    pool.release(two, { kind: "success" }, undefined);
     await waitFor(() => gotB === 2, 3000);
     expect(gotA).toBeUndefined();
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
     await waitFor(() => gotA === 1, 3000);
     await Promise.all([waiterA, waiterB]);
   });
 
   test("#4 an ending cooldown wakes the waiters", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
-    pool.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
+    const { pool, signal, one, two } = await twoBusyAccounts();
+    pool.release(two, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
     expect(pool.snapshot().find((a) => a.number === 2)?.state).toBe("cooling");
     let got: number | undefined;
     const waiter = pool.acquire(new Set(), signal).then((s) => (got = s?.account.number));
     // Account 1 stays busy: only the end of account 2's one-second rest can serve the waiter.
     await waitFor(() => got === 2, 5000);
     await waiter;
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
   });
 
   test("#4 an aborted attempt counts neither as a success nor as a failure; rests are finite", async () => {
@@ -3021,58 +3084,6 @@ describe("UTF-8 chunk decoder: U+FEFF", () => {
   });
 });
 
-describe("cumulative diff: U+FFFD, rewrites, linear time", () => {
-  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
-    expect(diff.next("a\uFFFDbc")).toBe("c");
-    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
-  });
-
-  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("温度\uFFFD")).toBe("温度");
-    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
-    expect(diff.next("温度是30°")).toBe("30°");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
-  });
-
-  /** A long text with no period, so a shifted copy never matches itself. */
-  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
-
-  test("detects a character inserted or removed in the middle of a long text", () => {
-    const middle = Math.floor(longText.length / 2);
-    const inserted = createCumulativeDiff();
-    inserted.next(longText);
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
-    const removed = createCumulativeDiff();
-    removed.next(longText);
-    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
-  });
-
-  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
-    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
-    const events = 20_000;
-    const step = 2;
-    const run = (base: number) => {
-      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
-      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
-      return () => {
-        const diff = createCumulativeDiff();
-        diff.next(full.slice(0, base));
-        let total = 0;
-        for (const snapshot of snapshots) total += diff.next(snapshot).length;
-        expect(total).toBe(events * step);
-      };
-    };
-    const short = run(100_000);
-    const long = run(400_000);
-    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
-    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
-  });
-});
 
 describe("tool-call parser: tags inside arguments, broken JSON, size, offered functions", () => {
   const WRITE_TOOL: NeutralTool = { name: "write_file", parameters: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } };
@@ -3342,9 +3353,7 @@ const HOSTILE_TARGETS: HostileTarget[] = [
 ];
 
 /** The error a request ends with, streamed or not, as the openai SDK reports it. */
-async function hostileError(gw: Gateway, stream: boolean): Promise<ApiError> {
-  return apiError(replyOrError(gw.client, "qwen-max", "hello", stream).then((r) => (r.error ? Promise.reject(r.error) : r)));
-}
+const hostileError = (gw: Gateway, stream: boolean) => requestError(gw, "hello", stream);
 
 for (const target of HOSTILE_TARGETS) {
   describe(`a hostile ${target.name} upstream`, () => {
@@ -3499,24 +3508,8 @@ const lastChat2Call = (fake: FakeChat2Upstream) => {
 };
 
 /** The failure a fresh gateway reports for one prompt; each class may rest the only account, so every case gets its own. */
-async function chat2Error(fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) {
-  const local = startChat2Gateway(fake, env);
-  try {
-    if (stream) {
-      const s = await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }], stream: true });
-      for await (const _ of s) {
-        // drain
-      }
-    } else {
-      await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }] });
-    }
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  } finally {
-    await local.stop();
-  }
-  throw new Error(`expected an error for ${prompt}`);
-}
+const chat2Error = (fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) =>
+  freshGatewayError(() => startChat2Gateway(fake, env), prompt, stream, "qwen");
 
 describe("SSE data parser: event names", () => {
   test("reports each event's name, message by default, reset after every event", () => {
@@ -3665,6 +3658,15 @@ describe("chat completions over CN chat2", () => {
   });
 });
 
+/** A chat2 gateway on a fake that issues `salts` per registration, the registrations so far, and a one-line request. */
+function chat2WithSalts(fake: FakeChat2Upstream, salts: number) {
+  fake.saltsPerRegistration = salts;
+  const before = fake.registrations;
+  const gw = startChat2Gateway(fake);
+  const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+  return { gw, before, ask };
+}
+
 describe("CN chat2 signing", () => {
   let fake: FakeChat2Upstream;
   useGateway(() => {
@@ -3673,11 +3675,8 @@ describe("CN chat2 signing", () => {
   });
 
   test("one registration serves a burst; salts are spent once each across many requests, sequential and parallel", async () => {
-    fake.saltsPerRegistration = 100;
-    const before = fake.registrations;
-    const gw = startChat2Gateway(fake);
+    const { gw, before, ask } = chat2WithSalts(fake, 100);
     try {
-      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
       await Promise.all(Array.from({ length: 12 }, ask));
       expect(fake.registrations - before).toBe(1);
       for (let i = 0; i < 10; i++) await ask();
@@ -3690,11 +3689,8 @@ describe("CN chat2 signing", () => {
   });
 
   test("re-registers when salts run low, before they run out, and keeps every request signed", async () => {
-    fake.saltsPerRegistration = 8;
-    const before = fake.registrations;
-    const gw = startChat2Gateway(fake);
+    const { gw, before, ask } = chat2WithSalts(fake, 8);
     try {
-      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
       for (let i = 0; i < 6; i++) await ask();
       // 8 issued, 2 left: the refill starts in the background.
       await waitFor(() => fake.registrations - before === 2);
@@ -3868,14 +3864,7 @@ describe("CN chat2 failures reach the client as OpenAI errors", () => {
     expect(err.code).toBe("upstream_truncated");
     const gw = startChat2Gateway(fake);
     try {
-      const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
-      let content = "";
-      let caught: unknown;
-      try {
-        for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
-      } catch (e) {
-        caught = e;
-      }
+      const { content, caught } = await streamUntilError(gw, "qwen", "fixture:truncated");
       expect(content).toBe("说到一半就断");
       expect((caught as Error).message).toContain("ended before the reply finished");
     } finally {
