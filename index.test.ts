@@ -3948,3 +3948,51 @@ describe("loadConfig: CN chat2 settings", () => {
     expect(withUmid.secrets).toContain("umid-secret-0123456789");
   });
 });
+
+describe("accounting and clean-up under hostile clients (issue 10 #11, #12)", () => {
+  test("#11 a chat2 request aborted before the first upstream event still deletes its session", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      // Headers, then silence: the client leaves before any event names the session.
+      fake.respond = () => new Response(new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) }), { headers: { "content-type": "text/event-stream" } });
+      const controller = new AbortController();
+      const response = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen", stream: false, messages: [{ role: "user", content: "hi" }] }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await waitFor(() => fake.calls.some((c) => c.path === "/api/v2/chat"));
+      const sent = fake.calls.find((c) => c.path === "/api/v2/chat")?.body as { session_id?: string };
+      controller.abort();
+      await response;
+      await waitFor(() => fake.deletedSessions.includes(String(sent.session_id)));
+    });
+  });
+
+  test("#12 a client that drops mid-upload is logged as 499 client_closed, not a 500", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const { connect } = await import("node:net");
+      const socket = connect(Number(new URL(gw.url).port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${MASTER_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":"qwen-max","messages":[`);
+      await Bun.sleep(100);
+      socket.destroy();
+      await waitFor(() => gw.logs.some((line) => line.includes("/v1/chat/completions")));
+      const line = gw.logs.find((l) => l.includes("/v1/chat/completions")) ?? "";
+      expect(line).toContain(" 499 ");
+      expect(gw.logs.join("\n")).not.toContain("internal error");
+    });
+  });
+
+  test("#12 an account that keeps answering 5xx is rested with back-off, and the others serve meanwhile", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 }), async (fake, gw) => {
+      fake.respond = (_body, headers) => ((headers.get("cookie") ?? "").includes("ticket-one") ? new Response("<html>502 Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } }) : undefined);
+      for (let i = 0; i < 8; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe("你好！我是通义千问，有什么可以帮你？");
+      const account1 = gw.app.pools.cn.snapshot().find((a) => a.number === 1);
+      expect(account1?.state).toBe("cooling");
+      // Three failures in a row rest it; after that it is no longer tried first on every request.
+      expect(account1?.failures.upstream).toBe(3);
+      expect(account1?.available_in_s).toBeGreaterThan(0);
+    });
+  });
+});
