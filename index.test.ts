@@ -3996,3 +3996,18 @@ describe("accounting and clean-up under hostile clients (issue 10 #11, #12)", ()
     });
   });
 });
+
+describe("Claude model names on every mainland protocol", () => {
+  test("claude-* names (Claude Code's defaults) resolve on chat2 too: Max for sonnet/opus, Flash for haiku", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      for (const [model, family] of [["claude-opus-4-8", /max/i], ["claude-sonnet-4-5", /max/i], ["claude-haiku-4-5", /flash/i]] as const) {
+        const before = fake.calls.length;
+        const message = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+        expect(message.model).toBe(model);
+        const sent = fake.calls.slice(before).find((c) => c.path === "/api/v2/chat")?.body as { model?: string };
+        expect(sent.model).toMatch(family);
+      }
+    });
+  });
+});

@@ -1897,8 +1897,13 @@ const CHAT2_ALIASES: ReadonlyMap<string, Chat2FamilyName> = new Map<string, Chat
   ["qwen3-flash", "flash"],
   ["gpt-4o", "max"],
   ["gpt-4.1", "max"],
+  ["o3", "max"],
   ["gpt-4o-mini", "flash"],
   ["gpt-3.5-turbo", "flash"],
+  // The stand-ins for Claude models (`claudeStandIn`) and coding agents' usual names: chat2 lists no coder model, Max codes best.
+  ["qwen3-coder", "max"],
+  ["qwen-coder", "max"],
+  ["qwen3-coder-plus", "max"],
 ]);
 
 /**
