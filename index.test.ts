@@ -2529,7 +2529,7 @@ describe("one clean-up path: the defects of issue 9", () => {
 
   test("#6 a client that stops reading is dropped after CLIENT_STALL_TIMEOUT_MS, not reported as a silent upstream", async () => {
     const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300" });
+    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300", REPLY_MAX_CHARS: "100000000" });
     // An upstream that writes 64 KiB of new text per event, as fast as it may.
     const piece = "字".repeat(64 * 1024);
     fake.respond = () => {
