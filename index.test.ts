@@ -191,6 +191,40 @@ async function apiError(call: PromiseLike<unknown>): Promise<ApiError> {
   throw new Error("expected an API error");
 }
 
+/** The API error one request ends with through the openai SDK, streamed (and drained) or not; fails the test if it succeeds. */
+function requestError(gw: Gateway, prompt: string, stream: boolean, model = "qwen-max"): Promise<ApiError> {
+  const messages = [{ role: "user" as const, content: prompt }];
+  return apiError(
+    (async () => {
+      if (!stream) return gw.client.chat.completions.create({ model, messages });
+      for await (const _ of await gw.client.chat.completions.create({ model, messages, stream: true })) {
+        // drained
+      }
+    })(),
+  );
+}
+
+/** A stream's text up to the in-stream error that ended it, and that error. */
+async function streamUntilError(gw: Gateway, model: string, prompt: string): Promise<{ content: string; caught: unknown }> {
+  let content = "";
+  try {
+    for await (const chunk of await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: prompt }], stream: true })) content += chunk.choices[0]?.delta.content ?? "";
+  } catch (err) {
+    return { content, caught: err };
+  }
+  return { content, caught: undefined };
+}
+
+/** The same on a gateway of its own, started for this one request and stopped after it. */
+async function freshGatewayError(start: () => Gateway, prompt: string, stream: boolean, model?: string): Promise<ApiError> {
+  const local = start();
+  try {
+    return await requestError(local, prompt, stream, model);
+  } finally {
+    await local.stop();
+  }
+}
+
 const TRICKY_TEXT = 'He said "hi" 👋\ndata: [DONE]\n[DONE] 中文😀 \\path\\to\n\n```js\nconsole.log("ok")\n```';
 
 // ── Pure functions ──────────────────────────────────────────────────────────
@@ -270,6 +304,57 @@ describe("cumulative diff", () => {
     expect(diff.next("Answer: A")).toBe("Answer: A");
     expect(diff.next("Answer: B is")).toBe("");
     expect(diff.next("Answer: B is right")).toBe(" right");
+  });
+
+  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
+    expect(diff.next("a\uFFFDbc")).toBe("c");
+    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
+  });
+
+  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("温度\uFFFD")).toBe("温度");
+    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
+    expect(diff.next("温度是30°")).toBe("30°");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
+  });
+
+  /** A long text with no period, so a shifted copy never matches itself. */
+  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
+
+  test("detects a character inserted or removed in the middle of a long text", () => {
+    const middle = Math.floor(longText.length / 2);
+    const inserted = createCumulativeDiff();
+    inserted.next(longText);
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
+    const removed = createCumulativeDiff();
+    removed.next(longText);
+    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
+  });
+
+  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
+    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
+    const events = 20_000;
+    const step = 2;
+    const run = (base: number) => {
+      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
+      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
+      return () => {
+        const diff = createCumulativeDiff();
+        diff.next(full.slice(0, base));
+        let total = 0;
+        for (const snapshot of snapshots) total += diff.next(snapshot).length;
+        expect(total).toBe(events * step);
+      };
+    };
+    const short = run(100_000);
+    const long = run(400_000);
+    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
+    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
   });
 });
 
@@ -562,26 +647,8 @@ describe("upstream failures reach the client as OpenAI errors", () => {
   let fake: FakeCnUpstream, gw: Gateway;
   useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
-  const expectApiError = async (prompt: string, stream: boolean) => {
-    // Each failure class puts the single account in a cooldown; a fresh
-    // gateway per case keeps the cases independent.
-    const local = startGateway(fake);
-    try {
-      if (stream) {
-        const s = await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }], stream: true });
-        for await (const _ of s) {
-          // drain
-        }
-      } else {
-        await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
-      }
-    } catch (err) {
-      return err as InstanceType<typeof OpenAI.APIError>;
-    } finally {
-      await local.stop();
-    }
-    throw new Error(`expected an error for ${prompt}`);
-  };
+  // Each failure class puts the single account in a cooldown; a fresh gateway per case keeps the cases independent.
+  const expectApiError = (prompt: string, stream: boolean) => freshGatewayError(() => startGateway(fake), prompt, stream);
 
   for (const stream of [false, true]) {
     const mode = stream ? "streamed" : "non-streamed";
@@ -630,14 +697,7 @@ describe("upstream failures reach the client as OpenAI errors", () => {
     expect(nonStream.status).toBe(502);
     expect(nonStream.code).toBe("upstream_truncated");
     // Text already went out, so the streamed error arrives as a final error event.
-    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
-    let content = "";
-    let caught: unknown;
-    try {
-      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
-    } catch (err) {
-      caught = err;
-    }
+    const { content, caught } = await streamUntilError(gw, "qwen-max", "fixture:truncated");
     expect(content).toBe("一半的回答");
     expect(caught).toBeInstanceOf(OpenAI.APIError);
     expect((caught as InstanceType<typeof OpenAI.APIError>).message).toContain("ended before the reply finished");
@@ -2326,6 +2386,17 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
   return new Response(stream, { status, headers: { "content-type": "application/json" } });
 }
 
+/** A CN pool of two accounts, one slot each, both taken. */
+async function twoBusyAccounts() {
+  const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+  const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
+  const signal = new AbortController().signal;
+  const one = await pool.acquire(new Set(), signal);
+  const two = await pool.acquire(new Set(), signal);
+  if (one === undefined || two === undefined) throw new Error("the pool gave no slot");
+  return { pool, signal, one, two };
+}
+
 describe("one clean-up path: the defects of issue 9", () => {
   test("#1 a client that leaves while the failover gate holds text after heartbeats frees its slot (INTL, two accounts)", async () => {
     await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" }), async (fake, gw) => {
@@ -2378,38 +2449,30 @@ describe("one clean-up path: the defects of issue 9", () => {
   }, 20_000);
 
   test("#4 a freed slot wakes a waiter that may use it, not the oldest one that may not", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
+    const { pool, signal, one, two } = await twoBusyAccounts();
     expect([one?.account.number, two?.account.number]).toEqual([1, 2]);
     let gotA: number | undefined;
     let gotB: number | undefined;
     const waiterA = pool.acquire(new Set([2]), signal).then((s) => (gotA = s?.account.number));
     const waiterB = pool.acquire(new Set([1]), signal).then((s) => (gotB = s?.account.number));
-    pool.release(two as NonNullable<typeof two>, { kind: "success" }, undefined);
+    pool.release(two, { kind: "success" }, undefined);
     await waitFor(() => gotB === 2, 3000);
     expect(gotA).toBeUndefined();
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
     await waitFor(() => gotA === 1, 3000);
     await Promise.all([waiterA, waiterB]);
   });
 
   test("#4 an ending cooldown wakes the waiters", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
-    pool.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
+    const { pool, signal, one, two } = await twoBusyAccounts();
+    pool.release(two, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
     expect(pool.snapshot().find((a) => a.number === 2)?.state).toBe("cooling");
     let got: number | undefined;
     const waiter = pool.acquire(new Set(), signal).then((s) => (got = s?.account.number));
     // Account 1 stays busy: only the end of account 2's one-second rest can serve the waiter.
     await waitFor(() => got === 2, 5000);
     await waiter;
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
   });
 
   test("#4 an aborted attempt counts neither as a success nor as a failure; rests are finite", async () => {
@@ -2469,7 +2532,7 @@ describe("one clean-up path: the defects of issue 9", () => {
 
   test("#6 a client that stops reading is dropped after CLIENT_STALL_TIMEOUT_MS, not reported as a silent upstream", async () => {
     const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300" });
+    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300", REPLY_MAX_CHARS: "100000000" });
     // An upstream that writes 64 KiB of new text per event, as fast as it may.
     const piece = "字".repeat(64 * 1024);
     fake.respond = () => {
@@ -3024,58 +3087,6 @@ describe("UTF-8 chunk decoder: U+FEFF", () => {
   });
 });
 
-describe("cumulative diff: U+FFFD, rewrites, linear time", () => {
-  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
-    expect(diff.next("a\uFFFDbc")).toBe("c");
-    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
-  });
-
-  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("温度\uFFFD")).toBe("温度");
-    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
-    expect(diff.next("温度是30°")).toBe("30°");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
-  });
-
-  /** A long text with no period, so a shifted copy never matches itself. */
-  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
-
-  test("detects a character inserted or removed in the middle of a long text", () => {
-    const middle = Math.floor(longText.length / 2);
-    const inserted = createCumulativeDiff();
-    inserted.next(longText);
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
-    const removed = createCumulativeDiff();
-    removed.next(longText);
-    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
-  });
-
-  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
-    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
-    const events = 20_000;
-    const step = 2;
-    const run = (base: number) => {
-      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
-      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
-      return () => {
-        const diff = createCumulativeDiff();
-        diff.next(full.slice(0, base));
-        let total = 0;
-        for (const snapshot of snapshots) total += diff.next(snapshot).length;
-        expect(total).toBe(events * step);
-      };
-    };
-    const short = run(100_000);
-    const long = run(400_000);
-    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
-    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
-  });
-});
 
 describe("tool-call parser: tags inside arguments, broken JSON, size, offered functions", () => {
   const WRITE_TOOL: NeutralTool = { name: "write_file", parameters: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } };
@@ -3345,9 +3356,7 @@ const HOSTILE_TARGETS: HostileTarget[] = [
 ];
 
 /** The error a request ends with, streamed or not, as the openai SDK reports it. */
-async function hostileError(gw: Gateway, stream: boolean): Promise<ApiError> {
-  return apiError(replyOrError(gw.client, "qwen-max", "hello", stream).then((r) => (r.error ? Promise.reject(r.error) : r)));
-}
+const hostileError = (gw: Gateway, stream: boolean) => requestError(gw, "hello", stream);
 
 for (const target of HOSTILE_TARGETS) {
   describe(`a hostile ${target.name} upstream`, () => {
@@ -3502,24 +3511,8 @@ const lastChat2Call = (fake: FakeChat2Upstream) => {
 };
 
 /** The failure a fresh gateway reports for one prompt; each class may rest the only account, so every case gets its own. */
-async function chat2Error(fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) {
-  const local = startChat2Gateway(fake, env);
-  try {
-    if (stream) {
-      const s = await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }], stream: true });
-      for await (const _ of s) {
-        // drain
-      }
-    } else {
-      await local.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: prompt }] });
-    }
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  } finally {
-    await local.stop();
-  }
-  throw new Error(`expected an error for ${prompt}`);
-}
+const chat2Error = (fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) =>
+  freshGatewayError(() => startChat2Gateway(fake, env), prompt, stream, "qwen");
 
 describe("SSE data parser: event names", () => {
   test("reports each event's name, message by default, reset after every event", () => {
@@ -3668,6 +3661,15 @@ describe("chat completions over CN chat2", () => {
   });
 });
 
+/** A chat2 gateway on a fake that issues `salts` per registration, the registrations so far, and a one-line request. */
+function chat2WithSalts(fake: FakeChat2Upstream, salts: number) {
+  fake.saltsPerRegistration = salts;
+  const before = fake.registrations;
+  const gw = startChat2Gateway(fake);
+  const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+  return { gw, before, ask };
+}
+
 describe("CN chat2 signing", () => {
   let fake: FakeChat2Upstream;
   useGateway(() => {
@@ -3676,11 +3678,8 @@ describe("CN chat2 signing", () => {
   });
 
   test("one registration serves a burst; salts are spent once each across many requests, sequential and parallel", async () => {
-    fake.saltsPerRegistration = 100;
-    const before = fake.registrations;
-    const gw = startChat2Gateway(fake);
+    const { gw, before, ask } = chat2WithSalts(fake, 100);
     try {
-      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
       await Promise.all(Array.from({ length: 12 }, ask));
       expect(fake.registrations - before).toBe(1);
       for (let i = 0; i < 10; i++) await ask();
@@ -3693,11 +3692,8 @@ describe("CN chat2 signing", () => {
   });
 
   test("re-registers when salts run low, before they run out, and keeps every request signed", async () => {
-    fake.saltsPerRegistration = 8;
-    const before = fake.registrations;
-    const gw = startChat2Gateway(fake);
+    const { gw, before, ask } = chat2WithSalts(fake, 8);
     try {
-      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
       for (let i = 0; i < 6; i++) await ask();
       // 8 issued, 2 left: the refill starts in the background.
       await waitFor(() => fake.registrations - before === 2);
@@ -3871,14 +3867,7 @@ describe("CN chat2 failures reach the client as OpenAI errors", () => {
     expect(err.code).toBe("upstream_truncated");
     const gw = startChat2Gateway(fake);
     try {
-      const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
-      let content = "";
-      let caught: unknown;
-      try {
-        for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
-      } catch (e) {
-        caught = e;
-      }
+      const { content, caught } = await streamUntilError(gw, "qwen", "fixture:truncated");
       expect(content).toBe("说到一半就断");
       expect((caught as Error).message).toContain("ended before the reply finished");
     } finally {
@@ -3960,6 +3949,69 @@ describe("loadConfig: CN chat2 settings", () => {
     const withUmid = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_UMIDTOKEN: "umid-secret-0123456789" });
     expect(withUmid.cnAccounts[0]?.umidToken).toBe("umid-secret-0123456789");
     expect(withUmid.secrets).toContain("umid-secret-0123456789");
+  });
+});
+
+describe("accounting and clean-up under hostile clients (issue 10 #11, #12)", () => {
+  test("#11 a chat2 request aborted before the first upstream event still deletes its session", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      // Headers, then silence: the client leaves before any event names the session.
+      fake.respond = () => new Response(new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) }), { headers: { "content-type": "text/event-stream" } });
+      const controller = new AbortController();
+      const response = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen", stream: false, messages: [{ role: "user", content: "hi" }] }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await waitFor(() => fake.calls.some((c) => c.path === "/api/v2/chat"));
+      const sent = fake.calls.find((c) => c.path === "/api/v2/chat")?.body as { session_id?: string };
+      controller.abort();
+      await response;
+      await waitFor(() => fake.deletedSessions.includes(String(sent.session_id)));
+    });
+  });
+
+  test("#12 a client that drops mid-upload is logged as 499 client_closed, not a 500", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const { connect } = await import("node:net");
+      const socket = connect(Number(new URL(gw.url).port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${MASTER_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":"qwen-max","messages":[`);
+      await Bun.sleep(100);
+      socket.destroy();
+      await waitFor(() => gw.logs.some((line) => line.includes("/v1/chat/completions")));
+      const line = gw.logs.find((l) => l.includes("/v1/chat/completions")) ?? "";
+      expect(line).toContain(" 499 ");
+      expect(gw.logs.join("\n")).not.toContain("internal error");
+    });
+  });
+
+  test("#12 an account that keeps answering 5xx is rested with back-off, and the others serve meanwhile", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 }), async (fake, gw) => {
+      fake.respond = (_body, headers) => ((headers.get("cookie") ?? "").includes("ticket-one") ? new Response("<html>502 Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } }) : undefined);
+      for (let i = 0; i < 8; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe("你好！我是通义千问，有什么可以帮你？");
+      const account1 = gw.app.pools.cn.snapshot().find((a) => a.number === 1);
+      expect(account1?.state).toBe("cooling");
+      // Three failures in a row rest it; after that it is no longer tried first on every request.
+      expect(account1?.failures.upstream).toBe(3);
+      expect(account1?.available_in_s).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe("Claude model names on every mainland protocol", () => {
+  test("claude-* names (Claude Code's defaults) resolve on chat2 too: Max for sonnet/opus, Flash for haiku", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      for (const [model, family] of [["claude-opus-4-8", /max/i], ["claude-sonnet-4-5", /max/i], ["claude-haiku-4-5", /flash/i]] as const) {
+        const before = fake.calls.length;
+        const message = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+        expect(message.model).toBe(model);
+        const sent = fake.calls.slice(before).find((c) => c.path === "/api/v2/chat")?.body as { model?: string };
+        expect(sent.model).toMatch(family);
+      }
+    });
   });
 });
 

@@ -1897,8 +1897,13 @@ const CHAT2_ALIASES: ReadonlyMap<string, Chat2FamilyName> = new Map<string, Chat
   ["qwen3-flash", "flash"],
   ["gpt-4o", "max"],
   ["gpt-4.1", "max"],
+  ["o3", "max"],
   ["gpt-4o-mini", "flash"],
   ["gpt-3.5-turbo", "flash"],
+  // The stand-ins for Claude models (`claudeStandIn`) and coding agents' usual names: chat2 lists no coder model, Max codes best.
+  ["qwen3-coder", "max"],
+  ["qwen-coder", "max"],
+  ["qwen3-coder-plus", "max"],
 ]);
 
 /**
@@ -2063,7 +2068,7 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
 }
 
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
+  const { config, redact, debug, addSecret } = options;
   const upstreamFetch = options.fetch;
   const label = (n: number) => `CN account ${n}`;
   const refreshHint = (n: number) =>
@@ -2243,6 +2248,8 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
       return registrationFailure(n, "the answer had no device id, token or salts");
     }
+    // The device token signs for the account: a secret, like the cookie.
+    addSecret(actkn);
     const clockOffsetMs = await calibrate();
     debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
     return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
