@@ -4425,3 +4425,25 @@ describe("the /status window rolls (issue 15)", () => {
     });
   });
 });
+
+describe("--check on the chat2 adapter (issue 15)", () => {
+  test("CN_PROTOCOL=chat2: the check uses that adapter's liveness call and test chat; a logged-out account names its cookie variable", async () => {
+    const fake = startFakeChat2Upstream();
+    try {
+      fake.deadAccounts.add("chat2-two");
+      const config = checkConfig({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=chat2-two-SECRET-0123456789abcdef" });
+      const checks = await checkAccounts(config, { withChat: true });
+      expect(checks.map((c) => [c.upstream, c.number, c.state, c.refresh])).toEqual([
+        ["cn", 1, "ok", undefined],
+        ["cn", 2, "logged_out", "CN_ACCOUNT_2_COOKIE"],
+      ]);
+      // One test chat, on the live account only, and its session deleted.
+      expect(fake.calls.filter((c) => c.path === "/api/v2/chat").map((c) => c.headers.cookie?.includes("ticket-one"))).toEqual([true]);
+      expect(fake.calls.filter((c) => c.path === "/api/v1/session/delete/batch")).toHaveLength(1);
+      const { lines } = formatCheck(checks);
+      for (const line of lines) expect(line).not.toContain("SECRET");
+    } finally {
+      await fake.stop();
+    }
+  });
+});
