@@ -4431,7 +4431,8 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   const reasoningItem = (text: string): ResponsesItem => ({ id: itemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
   const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: itemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
 
-  const closeItem = (): string => {
+  /** Ends the item being streamed; `status` is "incomplete" when the reply failed part-way through it. */
+  const closeItem = (status = "completed"): string => {
     if (open === undefined) return "";
     const { kind, item, index, text } = open;
     open = undefined;
@@ -4439,7 +4440,7 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
     const at = { item_id: item.id, output_index: index };
     if (kind === "message") {
       const part = { type: "output_text", text: whole, annotations: [], logprobs: [] };
-      const done = { ...item, status: "completed", content: [part] };
+      const done = { ...item, status, content: [part] };
       output[index] = done;
       return (
         event("response.output_text.done", { ...at, content_index: 0, text: whole, logprobs: [] }) +
@@ -4528,7 +4529,7 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
       return closed + event(status === "completed" ? "response.completed" : "response.incomplete", { response: final });
     },
     error(err) {
-      const closed = closeItem();
+      const closed = closeItem("incomplete");
       return closed + event("response.failed", { response: response("failed", { error: { code: err.code ?? err.type, message: err.message } }) });
     },
     body(reply) {
