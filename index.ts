@@ -39,6 +39,8 @@ const CLEANUP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 10_000;
 /** How deep a request's JSON may nest; real tool schemas stay far below it, and every later step may recurse safely. */
 const MAX_JSON_DEPTH = 128;
+/** package.json's engines.bun: bun.lock is written by Bun 1.4, and Bun 1.3 refused it with --frozen-lockfile (issue 13). */
+const MIN_BUN_VERSION = "1.4.0";
 
 /**
  * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
@@ -5350,6 +5352,10 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
 }
 
 if (import.meta.main) {
+  if (!Bun.semver.satisfies(Bun.version, `>=${MIN_BUN_VERSION}`)) {
+    console.error(`qwenplug: needs Bun ${MIN_BUN_VERSION} or newer, and this is Bun ${Bun.version}; run \`bun upgrade\` (or use the Docker image), then start it again.`);
+    process.exit(1);
+  }
   let config: Config;
   try {
     config = loadConfig(Bun.env);
