@@ -3631,3 +3631,24 @@ describe("client gaps (issue 13)", () => {
     expect(gw.logs.at(-2)).toContain("ignored=temperature,seed");
   });
 });
+
+describe("stored responses and model ids: paths", () => {
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake);
+    return { fake, gw };
+  });
+  const get = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+
+  test("a listed model id with a suffix resolves; a sub-path of a stored response is an unknown path; POST on one is a 405", async () => {
+    const listed = ((await (await get("/v1/models")).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(listed).toContain("qwen-max");
+    expect(((await (await get("/v1/models/qwen-max-thinking")).json()) as { id: string }).id).toBe("qwen-max-thinking");
+    const sub = await get("/v1/responses/resp_x/input_items");
+    expect(sub.status).toBe(404);
+    expect(((await sub.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    const postOnStored = await fetch(`${gw.url}/v1/responses/resp_x`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(postOnStored.status).toBe(405);
+  });
+});

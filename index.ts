@@ -4145,7 +4145,7 @@ function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
   };
 }
 
-const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody };
+const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody, fields: fieldsOf(AnthropicRequestSchema) };
 
 // ── Client dialect: OpenAI Responses ────────────────────────────────────────
 //
@@ -5142,12 +5142,13 @@ function handleStatus(app: App): Response {
 
 const KNOWN_PATHS = "/v1/chat/completions, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
 
-/** `/v1/responses/{id}` and `/v1/models/{id}`: the resource and its id, decoded. */
+/** `/v1/responses/{id}` and `/v1/models/{id}`: the resource and its id, decoded. A model id may hold a slash (`cn/qwen-max`), a response id not. */
 function resourcePath(path: string): { resource: "responses" | "models"; id: string } | undefined {
-  const match = /^\/(?:v1\/)?(responses|models)\/(.+)$/.exec(path);
+  const match = /^\/(?:v1\/)?(?:responses\/([^/]+)|models\/(.+))$/.exec(path);
   if (match === null) return undefined;
+  const [, responseId, modelId] = match;
   try {
-    return { resource: match[1] as "responses" | "models", id: decodeURIComponent(match[2] as string) };
+    return responseId !== undefined ? { resource: "responses", id: decodeURIComponent(responseId) } : { resource: "models", id: decodeURIComponent(modelId as string) };
   } catch {
     return undefined;
   }
