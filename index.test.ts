@@ -3652,3 +3652,33 @@ describe("stored responses and model ids: paths", () => {
     expect(postOnStored.status).toBe(405);
   });
 });
+
+describe("Responses API over chat.qwen.ai", () => {
+  test("the captured summary-thinking answer: a reasoning item with the summary, the text, and the upstream's real usage", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (_, gw) => {
+      const stream = gw.client.responses.stream({ model: "qwen3.7-plus-thinking", input: "fixture:thinking-summary", reasoning: { summary: "auto" } });
+      let summary = "";
+      for await (const event of stream) if (event.type === "response.reasoning_summary_text.delta") summary += event.delta;
+      const final = await stream.finalResponse();
+      expect(summary).toBe("我是一位由阿里巴巴通义实验室研发的超大规模语言模型……");
+      expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+      expect(final.output_text).toBe("我是通義千問（Qwen");
+      expect(final.usage).toMatchObject({ input_tokens: 1438, output_tokens: 806, output_tokens_details: { reasoning_tokens: 102 }, total_tokens: 2244 });
+    });
+  });
+});
+
+describe("Responses store limits", () => {
+  test("RESPONSES_STORE_MAX evicts the oldest reply first; RESPONSES_STORE_TTL_MS expires replies", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { RESPONSES_STORE_MAX: "2", RESPONSES_STORE_TTL_MS: "1000" }), async (_, gw) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain" })).id);
+      expect((await apiError(gw.client.responses.retrieve(ids[0] as string))).status).toBe(404);
+      expect((await gw.client.responses.retrieve(ids[1] as string)).id).toBe(ids[1] as string);
+      expect((await gw.client.responses.retrieve(ids[2] as string)).id).toBe(ids[2] as string);
+      const started = Date.now();
+      await waitFor(() => Date.now() - started > 1100);
+      expect((await apiError(gw.client.responses.retrieve(ids[2] as string))).status).toBe(404);
+    });
+  });
+});
