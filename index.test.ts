@@ -3,13 +3,14 @@
 // fixtures/cn; and the official `openai` client as the oracle for every
 // response, streamed or not, including errors.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import * as zc from "zod";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
+import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
 import {
   ConfigError,
   createCumulativeDiff,
@@ -105,6 +106,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     API_MASTER_KEY: MASTER_KEY,
     QWEN_CN_BASE_URL: "http://127.0.0.1:9",
     QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
+    // The CN tests above the chat2 blocks replay /dialog fixtures; chat2 tests ask for chat2 explicitly.
+    CN_PROTOCOL: "dialog",
     ...env,
   });
   const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
@@ -127,7 +130,7 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 
 /** qwenplug with one CN account on the fake CN upstream. */
 const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
-  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
 
 /** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
 async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
@@ -185,6 +188,40 @@ async function apiError(call: PromiseLike<unknown>): Promise<ApiError> {
     throw err;
   }
   throw new Error("expected an API error");
+}
+
+/** The API error one request ends with through the openai SDK, streamed (and drained) or not; fails the test if it succeeds. */
+function requestError(gw: Gateway, prompt: string, stream: boolean, model = "qwen-max"): Promise<ApiError> {
+  const messages = [{ role: "user" as const, content: prompt }];
+  return apiError(
+    (async () => {
+      if (!stream) return gw.client.chat.completions.create({ model, messages });
+      for await (const _ of await gw.client.chat.completions.create({ model, messages, stream: true })) {
+        // drained
+      }
+    })(),
+  );
+}
+
+/** A stream's text up to the in-stream error that ended it, and that error. */
+async function streamUntilError(gw: Gateway, model: string, prompt: string): Promise<{ content: string; caught: unknown }> {
+  let content = "";
+  try {
+    for await (const chunk of await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: prompt }], stream: true })) content += chunk.choices[0]?.delta.content ?? "";
+  } catch (err) {
+    return { content, caught: err };
+  }
+  return { content, caught: undefined };
+}
+
+/** The same on a gateway of its own, started for this one request and stopped after it. */
+async function freshGatewayError(start: () => Gateway, prompt: string, stream: boolean, model?: string): Promise<ApiError> {
+  const local = start();
+  try {
+    return await requestError(local, prompt, stream, model);
+  } finally {
+    await local.stop();
+  }
 }
 
 const TRICKY_TEXT = 'He said "hi" 👋\ndata: [DONE]\n[DONE] 中文😀 \\path\\to\n\n```js\nconsole.log("ok")\n```';
@@ -266,6 +303,57 @@ describe("cumulative diff", () => {
     expect(diff.next("Answer: A")).toBe("Answer: A");
     expect(diff.next("Answer: B is")).toBe("");
     expect(diff.next("Answer: B is right")).toBe(" right");
+  });
+
+  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
+    expect(diff.next("a\uFFFDbc")).toBe("c");
+    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
+  });
+
+  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
+    const diff = createCumulativeDiff();
+    expect(diff.next("温度\uFFFD")).toBe("温度");
+    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
+    expect(diff.next("温度是30°")).toBe("30°");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
+    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
+  });
+
+  /** A long text with no period, so a shifted copy never matches itself. */
+  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
+
+  test("detects a character inserted or removed in the middle of a long text", () => {
+    const middle = Math.floor(longText.length / 2);
+    const inserted = createCumulativeDiff();
+    inserted.next(longText);
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
+    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
+    const removed = createCumulativeDiff();
+    removed.next(longText);
+    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
+  });
+
+  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
+    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
+    const events = 20_000;
+    const step = 2;
+    const run = (base: number) => {
+      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
+      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
+      return () => {
+        const diff = createCumulativeDiff();
+        diff.next(full.slice(0, base));
+        let total = 0;
+        for (const snapshot of snapshots) total += diff.next(snapshot).length;
+        expect(total).toBe(events * step);
+      };
+    };
+    const short = run(100_000);
+    const long = run(400_000);
+    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
+    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
   });
 });
 
@@ -558,26 +646,8 @@ describe("upstream failures reach the client as OpenAI errors", () => {
   let fake: FakeCnUpstream, gw: Gateway;
   useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
-  const expectApiError = async (prompt: string, stream: boolean) => {
-    // Each failure class puts the single account in a cooldown; a fresh
-    // gateway per case keeps the cases independent.
-    const local = startGateway(fake);
-    try {
-      if (stream) {
-        const s = await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }], stream: true });
-        for await (const _ of s) {
-          // drain
-        }
-      } else {
-        await local.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
-      }
-    } catch (err) {
-      return err as InstanceType<typeof OpenAI.APIError>;
-    } finally {
-      await local.stop();
-    }
-    throw new Error(`expected an error for ${prompt}`);
-  };
+  // Each failure class puts the single account in a cooldown; a fresh gateway per case keeps the cases independent.
+  const expectApiError = (prompt: string, stream: boolean) => freshGatewayError(() => startGateway(fake), prompt, stream);
 
   for (const stream of [false, true]) {
     const mode = stream ? "streamed" : "non-streamed";
@@ -626,14 +696,7 @@ describe("upstream failures reach the client as OpenAI errors", () => {
     expect(nonStream.status).toBe(502);
     expect(nonStream.code).toBe("upstream_truncated");
     // Text already went out, so the streamed error arrives as a final error event.
-    const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:truncated" }], stream: true });
-    let content = "";
-    let caught: unknown;
-    try {
-      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
-    } catch (err) {
-      caught = err;
-    }
+    const { content, caught } = await streamUntilError(gw, "qwen-max", "fixture:truncated");
     expect(content).toBe("一半的回答");
     expect(caught).toBeInstanceOf(OpenAI.APIError);
     expect((caught as InstanceType<typeof OpenAI.APIError>).message).toContain("ended before the reply finished");
@@ -2215,7 +2278,7 @@ async function withChildGateway(env: Record<string, string>, body: (child: Bun.S
   const port = freePort();
   const child = Bun.spawn([process.execPath, "index.ts"], {
     cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
     stdout: "pipe",
     stderr: "ignore",
   });
@@ -2322,6 +2385,17 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
   return new Response(stream, { status, headers: { "content-type": "application/json" } });
 }
 
+/** A CN pool of two accounts, one slot each, both taken. */
+async function twoBusyAccounts() {
+  const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
+  const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
+  const signal = new AbortController().signal;
+  const one = await pool.acquire(new Set(), signal);
+  const two = await pool.acquire(new Set(), signal);
+  if (one === undefined || two === undefined) throw new Error("the pool gave no slot");
+  return { pool, signal, one, two };
+}
+
 describe("one clean-up path: the defects of issue 9", () => {
   test("#1 a client that leaves while the failover gate holds text after heartbeats frees its slot (INTL, two accounts)", async () => {
     await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, HEARTBEAT_MS: "500" }), async (fake, gw) => {
@@ -2374,38 +2448,30 @@ describe("one clean-up path: the defects of issue 9", () => {
   }, 20_000);
 
   test("#4 a freed slot wakes a waiter that may use it, not the oldest one that may not", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
+    const { pool, signal, one, two } = await twoBusyAccounts();
     expect([one?.account.number, two?.account.number]).toEqual([1, 2]);
     let gotA: number | undefined;
     let gotB: number | undefined;
     const waiterA = pool.acquire(new Set([2]), signal).then((s) => (gotA = s?.account.number));
     const waiterB = pool.acquire(new Set([1]), signal).then((s) => (gotB = s?.account.number));
-    pool.release(two as NonNullable<typeof two>, { kind: "success" }, undefined);
+    pool.release(two, { kind: "success" }, undefined);
     await waitFor(() => gotB === 2, 3000);
     expect(gotA).toBeUndefined();
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
     await waitFor(() => gotA === 1, 3000);
     await Promise.all([waiterA, waiterB]);
   });
 
   test("#4 an ending cooldown wakes the waiters", async () => {
-    const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
-    const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
-    const one = await pool.acquire(new Set(), signal);
-    const two = await pool.acquire(new Set(), signal);
-    pool.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
+    const { pool, signal, one, two } = await twoBusyAccounts();
+    pool.release(two, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
     expect(pool.snapshot().find((a) => a.number === 2)?.state).toBe("cooling");
     let got: number | undefined;
     const waiter = pool.acquire(new Set(), signal).then((s) => (got = s?.account.number));
     // Account 1 stays busy: only the end of account 2's one-second rest can serve the waiter.
     await waitFor(() => got === 2, 5000);
     await waiter;
-    pool.release(one as NonNullable<typeof one>, { kind: "success" }, undefined);
+    pool.release(one, { kind: "success" }, undefined);
   });
 
   test("#4 an aborted attempt counts neither as a success nor as a failure; rests are finite", async () => {
@@ -2465,7 +2531,7 @@ describe("one clean-up path: the defects of issue 9", () => {
 
   test("#6 a client that stops reading is dropped after CLIENT_STALL_TIMEOUT_MS, not reported as a silent upstream", async () => {
     const fake = startFakeCnUpstream();
-    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300" });
+    const gw = startGateway(fake, { CLIENT_STALL_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "300", REPLY_MAX_CHARS: "100000000" });
     // An upstream that writes 64 KiB of new text per event, as fast as it may.
     const piece = "字".repeat(64 * 1024);
     fake.respond = () => {
@@ -3020,58 +3086,6 @@ describe("UTF-8 chunk decoder: U+FEFF", () => {
   });
 });
 
-describe("cumulative diff: U+FFFD, rewrites, linear time", () => {
-  test("a genuine U+FFFD in the text passes through and does not freeze the diff", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("a\uFFFDb")).toBe("a\uFFFDb");
-    expect(diff.next("a\uFFFDbc")).toBe("c");
-    expect(diff.next("a\uFFFDbc\uFFFD\uFFFDd")).toBe("\uFFFD\uFFFDd");
-  });
-
-  test("only a U+FFFD at the very end of a non-final snapshot is held back", () => {
-    const diff = createCumulativeDiff();
-    expect(diff.next("温度\uFFFD")).toBe("温度");
-    expect(diff.next("温度是\uFFFD\uFFFD")).toBe("是");
-    expect(diff.next("温度是30°")).toBe("30°");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD")).toBe("\uFFFD x");
-    expect(diff.next("温度是30°\uFFFD x\uFFFD", true)).toBe("\uFFFD");
-  });
-
-  /** A long text with no period, so a shifted copy never matches itself. */
-  const longText = Array.from({ length: 400 }, (_, i) => (i * 7919).toString(36)).join(" ");
-
-  test("detects a character inserted or removed in the middle of a long text", () => {
-    const middle = Math.floor(longText.length / 2);
-    const inserted = createCumulativeDiff();
-    inserted.next(longText);
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more`)).toBe("");
-    expect(inserted.next(`${longText.slice(0, middle)}Z${longText.slice(middle)} more and more`)).toBe(" and more");
-    const removed = createCumulativeDiff();
-    removed.next(longText);
-    expect(removed.next(`${longText.slice(0, middle)}${longText.slice(middle + 1)} more text`)).toBe("");
-  });
-
-  test("stays linear: the cost per snapshot does not grow with the length of the text", () => {
-    // Snapshots are slices of one flat string (no copy each); n events at length L against n at 4L.
-    const events = 20_000;
-    const step = 2;
-    const run = (base: number) => {
-      const full = "x".repeat(base) + longText.repeat(Math.ceil((events * step) / longText.length) + 1);
-      const snapshots = Array.from({ length: events }, (_, i) => full.slice(0, base + (i + 1) * step));
-      return () => {
-        const diff = createCumulativeDiff();
-        diff.next(full.slice(0, base));
-        let total = 0;
-        for (const snapshot of snapshots) total += diff.next(snapshot).length;
-        expect(total).toBe(events * step);
-      };
-    };
-    const short = run(100_000);
-    const long = run(400_000);
-    const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
-    expect(ratio).toBeLessThan(2); // 1.0 measured; a full comparison per snapshot gives about 3.5
-  });
-});
 
 describe("tool-call parser: tags inside arguments, broken JSON, size, offered functions", () => {
   const WRITE_TOOL: NeutralTool = { name: "write_file", parameters: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } };
@@ -3668,6 +3682,710 @@ describe("Responses API over chat.qwen.ai", () => {
   });
 });
 
+// ── A hostile upstream (issue 10), run against each adapter ─────────────────
+
+/** A stream that calls `next()` for each piece until it returns undefined or the reader goes away. */
+function endless(next: (n: number) => string | undefined, gapMs = 0): Response {
+  let n = 0;
+  const encoder = new TextEncoder();
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (gapMs > 0 && n > 0) await Bun.sleep(gapMs);
+        const piece = next(n++);
+        if (piece === undefined) controller.close();
+        else controller.enqueue(encoder.encode(piece));
+      },
+    }),
+    { headers: { "content-type": "text/event-stream" } },
+  );
+}
+
+interface HostileTarget {
+  name: string;
+  secret: string;
+  /** A fake and a gateway on it; `respond` replaces the fake's completion answer. */
+  start(env: Record<string, string>): { gw: Gateway; fake: { stop(): Promise<void> }; respond(answer: () => Response): void };
+  /** The `n`th upstream event of a reply that adds `text` each time (a cumulative upstream resends it all). */
+  frame(text: string, n: number): string;
+}
+
+const HOSTILE_TARGETS: HostileTarget[] = [
+  {
+    name: "CN /dialog",
+    secret: "ticket-one-SECRET-abcdefghijklmnop",
+    start(env) {
+      const fake = startFakeCnUpstream();
+      return { fake, gw: startGateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text) => `data: ${JSON.stringify({ sessionId: "s1", msgStatus: "generating", incremental: true, contents: [{ role: "assistant", contentType: "text", content: text }] })}\n\n`,
+  },
+  {
+    name: "INTL",
+    secret: INTL_TOKEN,
+    start(env) {
+      const fake = startFakeIntlUpstream();
+      return { fake, gw: startIntlGateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text) => `data: ${JSON.stringify({ choices: [{ delta: { role: "assistant", content: text, phase: "answer", status: "typing" } }], response_id: "r1" })}\n\n`,
+  },
+  {
+    name: "CN chat2",
+    secret: "ticket-one-SECRET-abcdefghijklmnop",
+    start(env) {
+      const fake = startFakeChat2Upstream();
+      return { fake, gw: startChat2Gateway(fake, env), respond: (answer) => (fake.respond = answer) };
+    },
+    frame: (text, n) =>
+      `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s1", reqid: "r1", resid: "x1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: text.repeat(n + 1), status: "processing", meta_data: {} }] } })}\n\n`,
+  },
+];
+
+/** The error a request ends with, streamed or not, as the openai SDK reports it. */
+const hostileError = (gw: Gateway, stream: boolean) => requestError(gw, "hello", stream);
+
+for (const target of HOSTILE_TARGETS) {
+  describe(`a hostile ${target.name} upstream`, () => {
+    const withHostile = async (env: Record<string, string>, answer: () => Response, body: (gw: Gateway) => Promise<void>) => {
+      const { gw, fake, respond } = target.start(env);
+      respond(answer);
+      try {
+        await body(gw);
+      } finally {
+        await gw.stop();
+        await fake.stop();
+      }
+    };
+
+    test("endless content stops at REPLY_MAX_CHARS with a 502, streamed and not", () =>
+      withHostile({ REPLY_MAX_CHARS: "5000" }, () => endless((n) => target.frame("x".repeat(1000), n)), async (gw) => {
+        for (const stream of [false, true]) {
+          const err = await hostileError(gw, stream);
+          expect({ stream, code: err.code }).toEqual({ stream, code: "upstream_limit_exceeded" });
+          expect(err.message).toContain("REPLY_MAX_CHARS");
+        }
+      }));
+
+    test("data lines without a blank line stop at UPSTREAM_MAX_EVENT_CHARS", () =>
+      withHostile({ UPSTREAM_MAX_EVENT_CHARS: "65536" }, () => endless(() => `data: ${"y".repeat(4096)}\n`), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("longer than 65536");
+      }));
+
+    test("keep-alives only, after the reply started, end at UPSTREAM_NO_CONTENT_TIMEOUT_MS", () =>
+      withHostile({ UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400" }, () => endless((n) => (n === 0 ? target.frame("Hello", 0) : ": keep-alive\n\n"), 50), async (gw) => {
+        const err = await hostileError(gw, true);
+        expect(err.message).toContain("UPSTREAM_NO_CONTENT_TIMEOUT_MS");
+      }));
+
+    test("comments only, from the start, end at REPLY_MAX_MS", () =>
+      withHostile({ REPLY_MAX_MS: "1500" }, () => endless(() => ": ping\n\n", 50), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(504);
+        expect(err.message).toContain("REPLY_MAX_MS");
+      }));
+
+    test("a redirect is not followed: the error names the target host", () =>
+      withHostile({}, () => new Response(null, { status: 307, headers: { location: "http://attacker.example:8080/steal" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("attacker.example:8080");
+      }));
+
+    test("a huge Retry-After gives a finite one, capped at a day", () =>
+      withHostile({}, () => new Response('{"error":"slow down"}', { status: 429, headers: { "retry-after": "1e306", "content-type": "application/json" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.status).toBe(429);
+        const retryAfter = Number(err.headers?.get("retry-after"));
+        expect(Number.isFinite(retryAfter) && retryAfter >= 1 && retryAfter <= 86_400).toBe(true);
+        const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { upstreams: Record<string, { accounts: Array<{ available_in_s: number }> }> };
+        for (const account of Object.values(status.upstreams).flatMap((u) => u.accounts)) expect(account.available_in_s).toBeLessThanOrEqual(86_400);
+      }));
+
+    test("an error quoting the account's secret at length is scrubbed before it is cut", () =>
+      withHostile({}, () => new Response(JSON.stringify({ success: false, errorCode: "BAD", errorMsg: `${"e".repeat(150)} ${target.secret}`, data: { code: "Bad_Request", details: `${"e".repeat(150)} ${target.secret}` } }), { status: 400, headers: { "content-type": "application/json" } }), async (gw) => {
+        const err = await hostileError(gw, false);
+        expect(err.message).not.toContain(target.secret.slice(0, 12));
+        expect(gw.logs.join("\n")).not.toContain(target.secret.slice(0, 12));
+      }));
+  });
+}
+
+describe("loopback-only mode and CORS (issue 10)", () => {
+  test("#3 without API_MASTER_KEY: a web page's request (Origin) and a foreign Host are refused; CORS_ORIGINS lets a page in", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { API_MASTER_KEY: undefined }), async (fake, gw) => {
+      const body = JSON.stringify(chatBody("fixture:plain"));
+      const fromPage = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "text/plain", origin: "http://evil.example" }, body });
+      expect(fromPage.status).toBe(403);
+      expect(fromPage.headers.get("access-control-allow-origin")).toBeNull();
+      const rebound = await fetch(`${gw.url}/status`, { headers: { host: "rebind.evil.example:8082" } });
+      expect(rebound.status).toBe(403);
+      expect(((await rebound.json()) as { error: { code: string } }).error.code).toBe("host_not_allowed");
+      expect((await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", host: "localhost:8082" }, body })).status).toBe(200);
+      expect(fake.calls.filter((c) => c.path === "/dialog/conversation")).toHaveLength(1);
+    });
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { API_MASTER_KEY: undefined, CORS_ORIGINS: "http://app.local:3000" }), async (_fake, gw) => {
+      const allowed = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", origin: "http://app.local:3000" }, body: JSON.stringify(chatBody("fixture:plain")) });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.local:3000");
+    });
+  });
+
+  test("#10 a body past MAX_BODY_BYTES, with or without a length, gets a JSON 413 with CORS headers", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { MAX_BODY_BYTES: "2048" }), async (_fake, gw) => {
+      const big = JSON.stringify(chatBody("x".repeat(4 * 1024 * 1024)));
+      const declared = await rawPost(gw.url, big);
+      expect(declared.status).toBe(413);
+      expect(declared.headers.get("access-control-allow-origin")).toBe("*");
+      expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
+      const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: new Blob([big]).stream(),
+      });
+      expect(chunked.status).toBe(413);
+      expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
+    });
+  });
+
+  test("bodies being read at once are bounded by BODY_BYTES_IN_FLIGHT_MAX: the excess gets a 503 with Retry-After", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { BODY_BYTES_IN_FLIGHT_MAX: "100000" }), async (_fake, gw) => {
+      // Two bodies that trickle in: together they pass the budget while both are still being read.
+      const slowBody = () => {
+        let sent = 0;
+        return new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (sent >= 120_000) return controller.close();
+            await Bun.sleep(5);
+            sent += 20_000;
+            controller.enqueue(new TextEncoder().encode(sent === 20_000 ? `{"model":"qwen-max","messages":[{"role":"user","content":"${"z".repeat(20_000 - 52)}` : "z".repeat(20_000)));
+          },
+        });
+      };
+      const post = () => fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: slowBody() });
+      const statuses = (await Promise.all([post(), post()])).map((r) => r.status);
+      expect(statuses).toContain(503);
+    });
+  });
+});
+
+// ── CN chat2 (issue 11) ─────────────────────────────────────────────────────
+
+const TICKET_HASH = "hash-one-0123456789abcdef";
+const CHAT2_COOKIE_1 = `${COOKIE_1}; tongyi_sso_ticket_hash=${TICKET_HASH}`;
+
+/** qwenplug speaking chat2, signed unless the env says otherwise, to a fake chat2 upstream. */
+const startChat2Gateway = (fake: FakeChat2Upstream, env: Record<string, string | undefined> = {}): Gateway =>
+  launchGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, ...env });
+
+/** The error a client call ends with (bun's `expect().rejects` does not await the SDK's APIPromise). */
+async function rejectionOf(promise: PromiseLike<unknown>) {
+  try {
+    await promise;
+  } catch (err) {
+    return err as InstanceType<typeof OpenAI.APIError>;
+  }
+  throw new Error("expected the call to fail");
+}
+
+const chat2Calls = (fake: FakeChat2Upstream) => fake.calls.filter((c) => c.path === "/api/v2/chat");
+const lastChat2Call = (fake: FakeChat2Upstream) => {
+  const call = chat2Calls(fake).at(-1);
+  if (call === undefined) throw new Error("no chat2 call");
+  return call;
+};
+
+/** The failure a fresh gateway reports for one prompt; each class may rest the only account, so every case gets its own. */
+const chat2Error = (fake: FakeChat2Upstream, prompt: string, stream: boolean, env: Record<string, string | undefined> = {}) =>
+  freshGatewayError(() => startChat2Gateway(fake, env), prompt, stream, "qwen");
+
+describe("SSE data parser: event names", () => {
+  test("reports each event's name, message by default, reset after every event", () => {
+    const out: Array<[string, string]> = [];
+    const parser = createSseDataParser((data, event) => out.push([data, event]));
+    const wire = 'data:{"a":1}\n\nevent:complete\ndata:true\n\nevent: skipped\n\ndata: x\n\n';
+    for (const ch of wire) parser.feed(ch);
+    parser.end();
+    expect(out).toEqual([
+      ['{"a":1}', "message"],
+      ["true", "complete"],
+      ["x", "message"],
+    ]);
+  });
+});
+
+describe("chat completions over CN chat2", () => {
+  let fake: FakeChat2Upstream;
+  let gw: Gateway;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { gw: (gw = startChat2Gateway(fake, { CN_ACCOUNT_1_UMIDTOKEN: "umid-browser-made-0123456789" })), fake };
+  });
+
+  test("streams the cumulative snapshots as exact deltas, with the upstream's usage", async () => {
+    const { chunks, content, finish } = await collectStream(gw.client, "你好", "qwen");
+    expect(content).toBe("你好！我是千问，很高兴见到你。");
+    expect(finish).toBe("stop");
+    const deltas = chunks.map((c) => c.choices[0]?.delta.content).filter((d) => d);
+    expect(deltas).toEqual(["你好！", "我是千问，", "很高兴见到你。"]);
+    expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test("non-streamed: one JSON body with the upstream's usage", async () => {
+    const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain chunk:7" }] });
+    expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    expect(reply.choices[0]?.finish_reason).toBe("stop");
+    expect(reply.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test("thinking: deep_think goes to reasoning_content, markers are stripped, deep_search is \"1\"", async () => {
+    const { content, reasoning } = await collectStream(gw.client, "fixture:think chunk:5", "qwen-max-thinking");
+    expect(reasoning).toBe("用户在打招呼，我应该礼貌回应。");
+    expect(content).toBe("你好！有什么可以帮你？");
+    const body = lastChat2Call(fake).body as Record<string, unknown>;
+    expect(body.deep_search).toBe("1");
+    expect(body.model).toBe("Qwen3.8-Max");
+  });
+
+  test("a marker cut by a frame boundary never reaches the client; event:complete alone ends a reply", async () => {
+    expect((await collectStream(gw.client, "fixture:markers", "qwen")).content).toBe("答案：四十二。");
+    const byEvent = await collectStream(gw.client, "fixture:event-complete chunk:3", "qwen");
+    // The trailing "[" could start a marker, so it waits; the end of the stream releases it.
+    expect(byEvent.content).toBe("只靠事件结束，末尾是 [");
+    expect(byEvent.finish).toBe("stop");
+  });
+
+  test("a zstd-compressed stream arrives decoded", async () => {
+    const { content } = await collectStream(gw.client, "fixture:plain zstd:1", "qwen");
+    expect(content).toBe("你好！我是千问，很高兴见到你。");
+  });
+
+  test("a zstd body that reaches qwenplug still compressed (a relay, a fetch that does not decode) is decoded", async () => {
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1 });
+    // Bun's `decompress: false` hands over the body as it came: compressed.
+    const rawFetch = ((input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, decompress: false })) as typeof fetch;
+    const { server } = startServer(config, { fetch: rawFetch, log: () => {} });
+    try {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
+      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain zstd:1" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    } finally {
+      await server.stop(true);
+    }
+  });
+
+  test("sends the §1.3 request: query in order, body, headers, and registers with the account's bx-umidtoken", async () => {
+    await gw.client.chat.completions.create({ model: "qwen-search", messages: [{ role: "user", content: "查一下天气" }] });
+    const call = lastChat2Call(fake);
+    const url = new URL(call.url, fake.url);
+    expect([...url.searchParams.keys()]).toEqual(["biz_id", "fe_version", "chat_client", "device", "fr", "pr", "ut", "la", "tz", "wv", "ve", "nonce", "timestamp"]);
+    expect(url.searchParams.get("wv")).toBe("4.6.4");
+    expect(url.searchParams.get("nonce")).toMatch(/^[0-9a-z]{11}$/);
+    const body = call.body as Record<string, unknown>;
+    expect(body).toMatchObject({ parent_req_id: "0", scene: "chat", biz_id: "ai_qwen", model: "Qwen", deep_search: "0", enable_search: true, protocol_version: "v2" });
+    expect(body.messages).toEqual([{ mime_type: "text/plain", content: "查一下天气", meta_data: { ori_query: "查一下天气" }, status: "complete" }]);
+    expect(body.session_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.req_id).toMatch(/^[0-9a-f]{32}$/);
+    const h = call.headers;
+    expect(h.accept).toBe("application/json, text/event-stream, text/plain, */*");
+    expect(h["x-platform"]).toBe("pc_tongyi");
+    expect(h["x-device-id"]).toBe(url.searchParams.get("ut") as string);
+    expect(h["x-csrf-token"]).toBe("xsrf-one-0123456789abcdef");
+    expect(h.cookie).toBe(CHAT2_COOKIE_1);
+    expect(h["eo-clt-acs-kp"]).toBe(TICKET_HASH);
+    expect(h["bx-umidtoken"]).toBe("umid-browser-made-0123456789");
+    expect(h["clt-acs-request-params"]).toBe([...url.searchParams.keys()].join(","));
+    const register = fake.calls.find((c) => c.path === "/security/external/access/register");
+    expect(register?.headers["bx-umidtoken"]).toBe("umid-browser-made-0123456789");
+    expect(register?.headers["clt-acs-caer"]).toBe("vrad");
+    expect(register?.body).toMatchObject({ businessScene: "qwen_web", unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"] });
+    expect(fake.calls.some((c) => c.path === "/api/calibration/getMillisTimeStamp")).toBe(true);
+    // The fake's clock runs 7 minutes ahead: an accepted request proves reqt followed it.
+    expect(Math.abs(Number(h["clt-acs-reqt"]) - (Date.now() + fake.clockSkewMs))).toBeLessThan(60_000);
+  });
+
+  test("deletes the upstream session after success, after an error and after an abort", async () => {
+    await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+    const done = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.deletedSessions.includes(done));
+    expect((await rejectionOf(gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:error-code" }] }))).status).toBe(502);
+    const failed = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.deletedSessions.includes(failed));
+    const controller = new AbortController();
+    const cancelledBefore = fake.cancelledStreams;
+    const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "drip:20" }], stream: true }, { signal: controller.signal });
+    try {
+      for await (const chunk of stream) if (chunk.choices[0]?.delta.content) controller.abort();
+    } catch {
+      // the abort
+    }
+    const aborted = (lastChat2Call(fake).body as { session_id: string }).session_id;
+    await waitFor(() => fake.cancelledStreams > cancelledBefore && fake.deletedSessions.includes(aborted));
+    const deleteCall = fake.calls.find((c) => c.path === "/api/v1/session/delete/batch" && c.rawBody.includes(done));
+    expect(deleteCall?.body).toEqual({ session_ids: [done] });
+    expect(new URL(deleteCall?.url ?? "", fake.url).searchParams.get("ut")).toBeTruthy();
+  });
+
+  test("models: the live modelCode list (show:false left out), aliases to the newest of a family, tongyi-* ids", async () => {
+    const list = await gw.client.models.list();
+    const ids = list.data.map((m) => m.id);
+    for (const id of ["Qwen", "Qwen3.8-Max", "Qwen3.7-Max", "Qwen3.6-Flash", "Qwen3.8-Max-thinking", "qwen-max", "qwen-flash"]) expect(ids).toContain(id);
+    expect(ids).not.toContain("Qwen3-Max-Thinking-Preview");
+    const sent = async (model: string) => {
+      await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
+      return (lastChat2Call(fake).body as { model: string }).model;
+    };
+    expect(await sent("qwen-max")).toBe("Qwen3.8-Max");
+    expect(await sent("qwen-flash")).toBe("Qwen3.6-Flash");
+    expect(await sent("Qwen3.7-Max")).toBe("Qwen3.7-Max");
+    expect(await sent("qwen3.7-千问")).toBe("Qwen");
+    expect(await sent("tongyi-qwen3-max-model")).toBe("Qwen3.8-Max");
+    expect(await sent("tongyi-qwen-plus-latest")).toBe("Qwen");
+    expect(await sent("tongyi-qwen3.5-flash")).toBe("Qwen3.6-Flash");
+    expect((await rejectionOf(gw.client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "hi" }] }))).status).toBe(404);
+  });
+});
+
+/** A chat2 gateway on a fake that issues `salts` per registration, the registrations so far, and a one-line request. */
+function chat2WithSalts(fake: FakeChat2Upstream, salts: number) {
+  fake.saltsPerRegistration = salts;
+  const before = fake.registrations;
+  const gw = startChat2Gateway(fake);
+  const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+  return { gw, before, ask };
+}
+
+describe("CN chat2 signing", () => {
+  let fake: FakeChat2Upstream;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { fake };
+  });
+
+  test("one registration serves a burst; salts are spent once each across many requests, sequential and parallel", async () => {
+    const { gw, before, ask } = chat2WithSalts(fake, 100);
+    try {
+      await Promise.all(Array.from({ length: 12 }, ask));
+      expect(fake.registrations - before).toBe(1);
+      for (let i = 0; i < 10; i++) await ask();
+      expect(fake.refusals).toEqual([]);
+      expect(new Set(fake.usedSalts).size).toBe(fake.usedSalts.length);
+      expect(fake.usedSalts.length).toBe(22);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("re-registers when salts run low, before they run out, and keeps every request signed", async () => {
+    const { gw, before, ask } = chat2WithSalts(fake, 8);
+    try {
+      for (let i = 0; i < 6; i++) await ask();
+      // 8 issued, 2 left: the refill starts in the background.
+      await waitFor(() => fake.registrations - before === 2);
+      for (let i = 0; i < 20; i++) await ask();
+      await Promise.all(Array.from({ length: 12 }, ask));
+      expect(fake.refusals).toEqual([]);
+      expect(new Set(fake.usedSalts).size).toBe(fake.usedSalts.length);
+      expect(fake.registrations - before).toBeGreaterThanOrEqual(5);
+    } finally {
+      fake.saltsPerRegistration = 100;
+      await gw.stop();
+    }
+  });
+
+  test("a registration older than 22 hours is renewed before the next request, however many salts are left", async () => {
+    fake.saltsPerRegistration = 100;
+    const gw = startChat2Gateway(fake);
+    try {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      await ask();
+      const before = fake.registrations;
+      // Both qwenplug and the fake run in this process, so both clocks move.
+      setSystemTime(new Date(Date.now() + 22 * 3600 * 1000 + 60_000));
+      await ask();
+      expect(fake.registrations).toBe(before + 1);
+      expect(fake.refusals).toEqual([]);
+    } finally {
+      setSystemTime();
+      await gw.stop();
+    }
+  });
+
+  test("the fake refuses a replayed salt, a tampered body and a tampered query with EX015", async () => {
+    const gw = startChat2Gateway(fake);
+    try {
+      await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+    } finally {
+      await gw.stop();
+    }
+    const call = lastChat2Call(fake);
+    const send = (url: string, body: string) => fetch(new URL(url, fake.url), { method: "POST", headers: call.headers, body });
+    const replayed = await send(call.url, call.rawBody);
+    expect(replayed.status).toBe(403);
+    expect(await replayed.json()).toEqual({ status: 1, code: "EX015", msg: "签名错误" });
+    expect(fake.refusals.at(-1)).toBe("salt");
+    await send(call.url, call.rawBody.replace('"hi"', '"hI"'));
+    expect(fake.refusals.at(-1)).toBe("bfg");
+    await send(call.url.replace(/nonce=[0-9a-z]+/, "nonce=00000000000"), call.rawBody);
+    expect(fake.refusals.at(-1)).toBe("sign");
+  });
+
+  for (const stream of [false, true]) {
+    test(`a refused signature (403 EX015) is a 503 naming what to try, never a reply, ${stream ? "streamed" : "non-streamed"}`, async () => {
+      fake.refuseAllSignatures = true;
+      try {
+        const err = await chat2Error(fake, "hi", stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(err.message).toContain("refused the request signature");
+        for (const variable of ["CN_ACCOUNT_1_UMIDTOKEN", "QWEN_CN_WEB_VERSION", "CN_SIGNING=off"]) expect(err.message).toContain(variable);
+      } finally {
+        fake.refuseAllSignatures = false;
+      }
+    });
+  }
+
+  test("CN_SIGN_ORDER=query-kp signs for a site that wants kp after the query values; the default is then refused", async () => {
+    fake.signOrder = "query-kp";
+    try {
+      const refused = await chat2Error(fake, "hi", false);
+      expect(fake.refusals.at(-1)).toBe("sign");
+      expect(refused.message).toContain("CN_SIGN_ORDER=query-kp");
+      const gw = startChat2Gateway(fake, { CN_SIGN_ORDER: "query-kp" });
+      try {
+        const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+        expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      } finally {
+        await gw.stop();
+      }
+    } finally {
+      fake.signOrder = "kp-query";
+    }
+  });
+
+  test("CN_SIGNING=off sends no signing headers and no registration; the upstream's verdict decides", async () => {
+    fake.requireSignature = false;
+    const registrations = fake.registrations;
+    const gw = startChat2Gateway(fake, { CN_SIGNING: "off" });
+    try {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      const headers = lastChat2Call(fake).headers;
+      expect(Object.keys(headers).filter((h) => h.startsWith("clt-acs") || h.startsWith("eo-clt"))).toEqual([]);
+      expect(fake.registrations).toBe(registrations);
+    } finally {
+      fake.requireSignature = true;
+      await gw.stop();
+    }
+    const err = await chat2Error(fake, "hi", false, { CN_SIGNING: "off" });
+    expect(fake.refusals.at(-1)).toBe("unsigned");
+    expect(err.message).toContain("refused the request signature");
+  });
+
+  test("a refused device registration is a 503 naming CN_ACCOUNT_1_UMIDTOKEN; no chat request is sent", async () => {
+    fake.registrationAnswer = () => new Response(JSON.stringify({ status: 1, code: "RG001", msg: "umid invalid" }), { status: 200, headers: { "content-type": "application/json" } });
+    const chats = chat2Calls(fake).length;
+    try {
+      const err = await chat2Error(fake, "hi", false);
+      expect(err.status).toBe(503);
+      expect(err.message).toContain("register a signing device");
+      expect(err.message).toContain("CN_ACCOUNT_1_UMIDTOKEN");
+      expect(chat2Calls(fake).length).toBe(chats);
+    } finally {
+      fake.registrationAnswer = undefined;
+    }
+  });
+});
+
+describe("CN chat2 failures reach the client as OpenAI errors", () => {
+  let fake: FakeChat2Upstream;
+  useGateway(() => {
+    fake = startFakeChat2Upstream();
+    return { fake };
+  });
+
+  for (const stream of [false, true]) {
+    const mode = stream ? "streamed" : "non-streamed";
+
+    test(`not logged in (HTTP 401, or an error_code saying so) is a 503 naming CN_ACCOUNT_1_COOKIE, ${mode}`, async () => {
+      fake.deadAccounts.add("ticket-one");
+      try {
+        const err = await chat2Error(fake, "hi", stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_account_expired");
+        expect(err.message).toContain("CN_ACCOUNT_1_COOKIE");
+      } finally {
+        fake.deadAccounts.clear();
+      }
+      const inStream = await chat2Error(fake, "fixture:error-login", stream);
+      expect(inStream.code).toBe("upstream_account_expired");
+    });
+
+    test(`WAF JSON and captcha HTML are a 503 with Retry-After, ${mode}`, async () => {
+      for (const prompt of ["fixture:waf-json", "fixture:waf-page chunk:5"]) {
+        const err = await chat2Error(fake, prompt, stream);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+        expect(err.message).toContain("CN_ACCOUNT_1_UMIDTOKEN");
+      }
+    });
+
+    test(`5xx is a 502, ${mode}`, async () => {
+      const err = await chat2Error(fake, "fixture:server-error", stream);
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
+
+    test(`an error_code frame is an error, never part of the answer, ${mode}`, async () => {
+      const err = await chat2Error(fake, "fixture:error-code", stream);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect(err.message).toContain("10010");
+      expect(err.message).toContain("内容生成失败");
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
+  }
+
+  test("a truncated stream is never a clean stop", async () => {
+    const err = await chat2Error(fake, "fixture:truncated", false);
+    expect(err.status).toBe(502);
+    expect(err.code).toBe("upstream_truncated");
+    const gw = startChat2Gateway(fake);
+    try {
+      const { content, caught } = await streamUntilError(gw, "qwen", "fixture:truncated");
+      expect(content).toBe("说到一半就断");
+      expect((caught as Error).message).toContain("ended before the reply finished");
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("a redirect names its target host; an unreadable error body and a broken stream are errors, not exceptions", async () => {
+    fake.respond = (body) => {
+      const prompt = String((body.messages as Array<{ content: string }>)[0]?.content);
+      if (prompt === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.qianwen.com/login?x=1" } });
+      const broken = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(prompt === "broken-stream" ? 'data:{"error_code":0,"data":{"messages":[{"mime_type":"multi_load/iframe","content":"开"}]}}\n\n' : "<html>"));
+          controller.error(new Error("connection reset"));
+        },
+      });
+      return new Response(broken, { status: prompt === "broken-stream" ? 200 : 500, headers: { "content-type": prompt === "broken-stream" ? "text/event-stream" : "text/html" } });
+    };
+    try {
+      const redirect = await chat2Error(fake, "redirect", false);
+      expect(redirect.status).toBe(502);
+      expect(redirect.message).toContain("login.qianwen.com");
+      const unreadable = await chat2Error(fake, "unreadable", false);
+      expect(unreadable.status).toBeGreaterThanOrEqual(500);
+      const broken = await chat2Error(fake, "broken-stream", false);
+      expect(broken.status).toBe(502);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+
+  test("an account found logged out is confirmed by /api/v1/user/info and marked invalid", async () => {
+    fake.deadAccounts.add("ticket-one");
+    const gw = startChat2Gateway(fake);
+    try {
+      expect((await rejectionOf(gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] }))).status).toBe(503);
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.state === "invalid");
+      expect(fake.calls.some((c) => c.path === "/api/v1/user/info")).toBe(true);
+    } finally {
+      fake.deadAccounts.clear();
+      await gw.stop();
+    }
+  });
+
+  test("with two accounts, a logged-out one fails over to the other before any text", async () => {
+    fake.deadAccounts.add("ticket-one");
+    const gw = startChat2Gateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 });
+    try {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+    } finally {
+      fake.deadAccounts.clear();
+      await gw.stop();
+    }
+  });
+});
+
+describe("loadConfig: CN chat2 settings", () => {
+  test("chat2 and signing by default; QWEN_CN_BASE_URL replaces every mainland host", () => {
+    const defaults = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1 });
+    expect(defaults).toMatchObject({
+      cnProtocol: "chat2",
+      cnSigning: true,
+      cnWebVersion: "4.6.4",
+      cnChatUrl: "https://chat2.qianwen.com",
+      cnApiUrl: "https://chat2-api.qianwen.com",
+      cnSecUrl: "https://sec.qianwen.com",
+      cnResUrl: "https://workspace-res.qianwen.com",
+      cnBaseUrl: "https://api.qianwen.com",
+    });
+    const single = loadConfig({ QWEN_CN_BASE_URL: "http://relay.local:8080/", QWEN_CN_SEC_URL: "https://other.example" });
+    for (const key of ["cnChatUrl", "cnApiUrl", "cnSecUrl", "cnResUrl", "cnBaseUrl"] as const) expect(single[key]).toBe("http://relay.local:8080");
+    expect(() => loadConfig({ CN_PROTOCOL: "v3" })).toThrow(/^CN_PROTOCOL must be one of chat2, dialog/);
+    expect(() => loadConfig({ CN_SIGNING: "maybe" })).toThrow(/^CN_SIGNING must be one of on, off/);
+    expect(() => loadConfig({ CN_SIGN_ORDER: "random" })).toThrow(/^CN_SIGN_ORDER must be one of kp-query, query-kp/);
+    expect(defaults.cnSignOrder).toBe("kp-query");
+    expect(() => loadConfig({ CN_ACCOUNT_2_UMIDTOKEN: "x" })).toThrow(/CN_ACCOUNT_2_COOKIE is not/);
+    const withUmid = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_UMIDTOKEN: "umid-secret-0123456789" });
+    expect(withUmid.cnAccounts[0]?.umidToken).toBe("umid-secret-0123456789");
+    expect(withUmid.secrets).toContain("umid-secret-0123456789");
+  });
+});
+
+describe("accounting and clean-up under hostile clients (issue 10 #11, #12)", () => {
+  test("#11 a chat2 request aborted before the first upstream event still deletes its session", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      // Headers, then silence: the client leaves before any event names the session.
+      fake.respond = () => new Response(new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) }), { headers: { "content-type": "text/event-stream" } });
+      const controller = new AbortController();
+      const response = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "qwen", stream: false, messages: [{ role: "user", content: "hi" }] }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await waitFor(() => fake.calls.some((c) => c.path === "/api/v2/chat"));
+      const sent = fake.calls.find((c) => c.path === "/api/v2/chat")?.body as { session_id?: string };
+      controller.abort();
+      await response;
+      await waitFor(() => fake.deletedSessions.includes(String(sent.session_id)));
+    });
+  });
+
+  test("#12 a client that drops mid-upload is logged as 499 client_closed, not a 500", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const { connect } = await import("node:net");
+      const socket = connect(Number(new URL(gw.url).port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${MASTER_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":"qwen-max","messages":[`);
+      await Bun.sleep(100);
+      socket.destroy();
+      await waitFor(() => gw.logs.some((line) => line.includes("/v1/chat/completions")));
+      const line = gw.logs.find((l) => l.includes("/v1/chat/completions")) ?? "";
+      expect(line).toContain(" 499 ");
+      expect(gw.logs.join("\n")).not.toContain("internal error");
+    });
+  });
+
+  test("#12 an account that keeps answering 5xx is rested with back-off, and the others serve meanwhile", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2 }), async (fake, gw) => {
+      fake.respond = (_body, headers) => ((headers.get("cookie") ?? "").includes("ticket-one") ? new Response("<html>502 Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } }) : undefined);
+      for (let i = 0; i < 8; i++) expect((await collectStream(gw.client, "fixture:plain")).content).toBe("你好！我是通义千问，有什么可以帮你？");
+      const account1 = gw.app.pools.cn.snapshot().find((a) => a.number === 1);
+      expect(account1?.state).toBe("cooling");
+      // Three failures in a row rest it; after that it is no longer tried first on every request.
+      expect(account1?.failures.upstream).toBe(3);
+      expect(account1?.available_in_s).toBeGreaterThan(0);
+    });
+  });
+});
+
 describe("Responses store limits", () => {
   test("RESPONSES_STORE_MAX evicts the oldest reply first; RESPONSES_STORE_TTL_MS expires replies", async () => {
     await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { RESPONSES_STORE_MAX: "2", RESPONSES_STORE_TTL_MS: "1000" }), async (_, gw) => {
@@ -3679,6 +4397,21 @@ describe("Responses store limits", () => {
       const started = Date.now();
       await waitFor(() => Date.now() - started > 1100);
       expect((await apiError(gw.client.responses.retrieve(ids[2] as string))).status).toBe(404);
+    });
+  });
+});
+
+describe("Claude model names on every mainland protocol", () => {
+  test("claude-* names (Claude Code's defaults) resolve on chat2 too: Max for sonnet/opus, Flash for haiku", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      for (const [model, family] of [["claude-opus-4-8", /max/i], ["claude-sonnet-4-6", /max/i], ["claude-haiku-4-5", /flash/i]] as const) {
+        const before = fake.calls.length;
+        const message = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+        expect(message.model).toBe(model);
+        const sent = fake.calls.slice(before).find((c) => c.path === "/api/v2/chat")?.body as { model?: string };
+        expect(sent.model).toMatch(family);
+      }
     });
   });
 });

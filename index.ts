@@ -11,7 +11,7 @@
 //   encode (SSE or one JSON body) → client; afterwards the upstream session is
 //   deleted in the background.
 
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -19,6 +19,13 @@ import * as z from "zod/mini";
 
 const VERSION = "0.1.0";
 const DEFAULT_CN_BASE_URL = "https://api.qianwen.com";
+/** The mainland chat2 hosts (UPSTREAMS-2026-11 §1.3); QWEN_CN_BASE_URL, when set, replaces all of them. */
+const DEFAULT_CN_CHAT_URL = "https://chat2.qianwen.com";
+const DEFAULT_CN_API_URL = "https://chat2-api.qianwen.com";
+const DEFAULT_CN_SEC_URL = "https://sec.qianwen.com";
+const DEFAULT_CN_RES_URL = "https://workspace-res.qianwen.com";
+/** The mainland front end's version, sent as `wv`/`ve`; the newest a signing peer sent (§1.2, ~Sep 2026). */
+const DEFAULT_CN_WEB_VERSION = "4.6.4";
 const DEFAULT_CN_ORIGIN = "https://www.qianwen.com";
 const DEFAULT_INTL_BASE_URL = "https://chat.qwen.ai";
 /** The web app's `version` header, a hard gate on INTL write endpoints (UPSTREAMS §2.2); newest value a peer sent (UPSTREAMS-2026-11 §2.2). */
@@ -131,6 +138,18 @@ const EnvSchema = z.object({
       .filter((key) => key.length > 0),
   ),
   QWEN_CN_BASE_URL: urlFromEnv("QWEN_CN_BASE_URL", DEFAULT_CN_BASE_URL),
+  QWEN_CN_CHAT_URL: urlFromEnv("QWEN_CN_CHAT_URL", DEFAULT_CN_CHAT_URL),
+  QWEN_CN_API_URL: urlFromEnv("QWEN_CN_API_URL", DEFAULT_CN_API_URL),
+  QWEN_CN_SEC_URL: urlFromEnv("QWEN_CN_SEC_URL", DEFAULT_CN_SEC_URL),
+  QWEN_CN_RES_URL: urlFromEnv("QWEN_CN_RES_URL", DEFAULT_CN_RES_URL),
+  QWEN_CN_DIALOG_URL: urlFromEnv("QWEN_CN_DIALOG_URL", DEFAULT_CN_BASE_URL),
+  QWEN_CN_WEB_VERSION: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim() || DEFAULT_CN_WEB_VERSION;
+    return /^[0-9A-Za-z.+-]{1,40}$/.test(value) ? value : fail(`QWEN_CN_WEB_VERSION must be a version such as ${DEFAULT_CN_WEB_VERSION} (got "${raw}")`);
+  }),
+  CN_PROTOCOL: choiceFromEnv("CN_PROTOCOL", ["chat2", "dialog"] as const, "chat2"),
+  CN_SIGNING: choiceFromEnv("CN_SIGNING", ["on", "off"] as const, "on"),
+  CN_SIGN_ORDER: choiceFromEnv("CN_SIGN_ORDER", ["kp-query", "query-kp"] as const, "kp-query"),
   QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
   QWEN_CN_REFERER: optionalString(),
   QWEN_INTL_BASE_URL: urlFromEnv("QWEN_INTL_BASE_URL", DEFAULT_INTL_BASE_URL),
@@ -168,6 +187,14 @@ const EnvSchema = z.object({
   FAILOVER_HOLDBACK_CHARS: intFromEnv("FAILOVER_HOLDBACK_CHARS", 0, 10_000, 16),
   FAILOVER_HOLDBACK_MS: intFromEnv("FAILOVER_HOLDBACK_MS", 0, 60_000, 300),
   UPSTREAM_IDLE_TIMEOUT_MS: intFromEnv("UPSTREAM_IDLE_TIMEOUT_MS", 100, 600_000, 120_000),
+  UPSTREAM_NO_CONTENT_TIMEOUT_MS: intFromEnv("UPSTREAM_NO_CONTENT_TIMEOUT_MS", 100, 3_600_000, 300_000),
+  REPLY_MAX_MS: intFromEnv("REPLY_MAX_MS", 1000, 86_400_000, 1_800_000),
+  REPLY_MAX_CHARS: intFromEnv("REPLY_MAX_CHARS", 1000, 100_000_000, 2_000_000),
+  UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 4 * 1024 * 1024 * 1024, 512 * 1024 * 1024),
+  UPSTREAM_MAX_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_EVENT_CHARS", 65_536, 256 * 1024 * 1024, 8 * 1024 * 1024),
+  TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
+  BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  CORS_ORIGINS: optionalString(),
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: choiceFromEnv("LOG_LEVEL", ["silent", "info", "debug"] as const, "info"),
@@ -189,6 +216,8 @@ export interface CnAccount extends Account {
   readonly cookie: string;
   readonly xsrfToken: string;
   readonly deviceId: string;
+  /** A browser-made `bx-umidtoken` for chat2 device registration, if the user supplied one. */
+  readonly umidToken?: string;
 }
 
 /** Any combination of credentials; at least one of token, refresh token, or e-mail and password. */
@@ -211,7 +240,20 @@ export interface Config {
   host: string;
   /** SHA-256 digests of the accepted master keys; the keys themselves are not kept. */
   masterKeyDigests: Buffer[];
+  /** The /dialog host: QWEN_CN_BASE_URL when set, else QWEN_CN_DIALOG_URL. */
   cnBaseUrl: string;
+  /** Which mainland protocol the CN adapter speaks. */
+  cnProtocol: "chat2" | "dialog";
+  /** chat2 hosts (chat, API, security, resources); all QWEN_CN_BASE_URL when that is set. */
+  cnChatUrl: string;
+  cnApiUrl: string;
+  cnSecUrl: string;
+  cnResUrl: string;
+  cnWebVersion: string;
+  /** Whether chat2 requests carry the ACS signature (CN_SIGNING). */
+  cnSigning: boolean;
+  /** Where `kp` goes in the signed string: before the query values (§1.3) or after them (a 2026-09-28 note). */
+  cnSignOrder: "kp-query" | "query-kp";
   cnOrigin: string;
   cnReferer: string;
   cnAccounts: CnAccount[];
@@ -234,7 +276,13 @@ export interface Config {
   responsesStoreMax: number;
   responsesStoreTtlMs: number;
   heartbeatMs: number;
-  timeouts: UpstreamTimeouts;
+  upstreamLimits: UpstreamLimits;
+  /** The most characters one <tool_call> block may hold. */
+  toolBlockMaxChars: number;
+  /** Request-body bytes being read at once, across all requests. */
+  bodyBytesInFlightMax: number;
+  /** Origins allowed to call from a browser; empty: any with a key, none without one. */
+  corsOrigins: string[];
   /** How long a streaming client may read nothing before it is dropped and its account slot freed. */
   clientStallMs: number;
   /** Requests one account may serve at once; more wait for a slot. */
@@ -254,7 +302,7 @@ export interface Config {
   secrets: string[];
 }
 
-const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN)$/;
+const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN)$/;
 const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
@@ -355,9 +403,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cnVars = scan(ACCOUNT_VAR);
   const cookies = cnVars("COOKIE");
   const xsrfTokens = cnVars("XSRF_TOKEN");
-  for (const number of xsrfTokens.keys()) {
-    if (!cookies.has(number)) {
-      throw new ConfigError(`CN_ACCOUNT_${number}_XSRF_TOKEN is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
+  const umidTokens = cnVars("UMIDTOKEN");
+  for (const [field, values] of [["XSRF_TOKEN", xsrfTokens], ["UMIDTOKEN", umidTokens]] as const) {
+    for (const number of values.keys()) {
+      if (!cookies.has(number)) throw new ConfigError(`CN_ACCOUNT_${number}_${field} is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
     }
   }
   const cnAccounts: CnAccount[] = [...cookies.keys()]
@@ -370,6 +419,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         cookie,
         xsrfToken: xsrfTokens.get(number) ?? cookieValue(cookie, "XSRF-TOKEN") ?? randomUUID(),
         deviceId: randomUUID(),
+        umidToken: umidTokens.get(number),
       };
     });
 
@@ -405,12 +455,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
+  // One base for every mainland host: tests, a private relay, and deployments that set it before chat2.
+  const cnSingleBase = (env.QWEN_CN_BASE_URL ?? "").trim() === "" ? undefined : e.QWEN_CN_BASE_URL;
 
   return {
     port: e.PORT,
     host: e.HOST,
     masterKeyDigests: e.API_MASTER_KEY.map(sha256),
-    cnBaseUrl: e.QWEN_CN_BASE_URL,
+    cnBaseUrl: cnSingleBase ?? e.QWEN_CN_DIALOG_URL,
+    cnProtocol: e.CN_PROTOCOL,
+    cnChatUrl: cnSingleBase ?? e.QWEN_CN_CHAT_URL,
+    cnApiUrl: cnSingleBase ?? e.QWEN_CN_API_URL,
+    cnSecUrl: cnSingleBase ?? e.QWEN_CN_SEC_URL,
+    cnResUrl: cnSingleBase ?? e.QWEN_CN_RES_URL,
+    cnWebVersion: e.QWEN_CN_WEB_VERSION,
+    cnSigning: e.CN_SIGNING === "on",
+    cnSignOrder: e.CN_SIGN_ORDER,
     cnOrigin: e.QWEN_CN_ORIGIN,
     cnReferer: referer,
     cnAccounts,
@@ -431,7 +491,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_MS,
     heartbeatMs: e.HEARTBEAT_MS,
-    timeouts: { connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS, firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS },
+    upstreamLimits: {
+      connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      firstByteMs: e.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      idleMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+      noContentMs: e.UPSTREAM_NO_CONTENT_TIMEOUT_MS,
+      totalMs: e.REPLY_MAX_MS,
+      maxEventChars: e.UPSTREAM_MAX_EVENT_CHARS,
+      maxReplyChars: e.REPLY_MAX_CHARS,
+      maxBodyBytes: e.UPSTREAM_MAX_BYTES,
+    },
+    toolBlockMaxChars: e.TOOL_BLOCK_MAX_CHARS,
+    bodyBytesInFlightMax: e.BODY_BYTES_IN_FLIGHT_MAX,
+    corsOrigins: (e.CORS_ORIGINS ?? "").split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o !== ""),
     clientStallMs: e.CLIENT_STALL_TIMEOUT_MS,
     accountMaxInFlight: e.ACCOUNT_MAX_IN_FLIGHT,
     accountQueueTimeoutMs: e.ACCOUNT_QUEUE_TIMEOUT_MS,
@@ -442,7 +514,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     secrets: [
-      ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...secretPartsOfCookie(a.cookie)]),
+      ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
       ...cookies.values(),
       ...intlAccounts.flatMap((a) => [
         ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
@@ -543,6 +615,8 @@ export type ErrorKind =
   | "timeout"
   | "bad_request"
   | "content_filter"
+  /** The reply broke one of qwenplug's own limits (size, time); another account would not do better. */
+  | "limit"
   | "no_account";
 
 export interface UpstreamFailure {
@@ -603,10 +677,13 @@ export class HttpError extends Error {
   }
 }
 
+/** No Retry-After above a day, whatever an upstream figure said. */
+const MAX_RETRY_AFTER_SEC = 24 * 3600;
+
 /** Status, type and code for each failure kind; the one place that decides them. */
 function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
   const retryAfter: Record<string, string> =
-    failure.retryAfterSec !== undefined ? { "retry-after": String(Math.max(1, Math.ceil(failure.retryAfterSec))) } : {};
+    failure.retryAfterSec !== undefined && Number.isFinite(failure.retryAfterSec) ? { "retry-after": String(Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(failure.retryAfterSec)))) } : {};
   switch (failure.kind) {
     case "auth":
       return new HttpError(503, failure.message, "upstream_error", "upstream_account_expired", null, {
@@ -635,6 +712,8 @@ function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
       return new HttpError(400, failure.message, "invalid_request_error", "content_filter");
     case "truncated":
       return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
+    case "limit":
+      return new HttpError(502, failure.message, "upstream_error", "upstream_limit_exceeded");
     case "upstream":
       return new HttpError(502, failure.message, "upstream_error", "upstream_error");
   }
@@ -647,8 +726,8 @@ function errorBody(err: HttpError): string {
   return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
 }
 
+/** Headers on every response; `access-control-allow-origin` is added per request (see `corsOrigin`). */
 const BASE_HEADERS: Record<string, string> = {
-  "access-control-allow-origin": "*",
   "access-control-expose-headers": "retry-after, x-request-id, x-should-retry, x-qwenplug-dropped-turns",
 };
 
@@ -1077,13 +1156,24 @@ async function readTextCapped(response: Response, maxChars: number): Promise<str
   return text.slice(0, maxChars);
 }
 
-export interface UpstreamTimeouts {
+/** What one upstream attempt may take, in time and in size; every buffer that grows with upstream input has a cap here. */
+export interface UpstreamLimits {
   /** Until the upstream's response headers arrive (chat creation included). */
   connectMs: number;
   /** From the headers until the first body bytes. */
   firstByteMs: number;
   /** The longest silence between body chunks. */
   idleMs: number;
+  /** Once the reply has started: the longest stretch of keep-alives and comments without new content. */
+  noContentMs: number;
+  /** The whole attempt, however busy the upstream keeps it. */
+  totalMs: number;
+  /** Characters of `data` in one upstream event. */
+  maxEventChars: number;
+  /** Characters of text and reasoning in one reply. */
+  maxReplyChars: number;
+  /** Bytes of one upstream body. */
+  maxBodyBytes: number;
 }
 
 const TIMEOUT_PHASES = {
@@ -1100,10 +1190,10 @@ const TIMEOUT_PHASES = {
  * consumer has not asked for more, so nothing is being read) the clock does
  * not run against the upstream: a slow client is not a silent upstream.
  */
-function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
+function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
   const controller = new AbortController();
   let phase: keyof typeof TIMEOUT_PHASES = "connect";
-  let limitMs = timeouts.connectMs;
+  let limitMs = limits.connectMs;
   let lastActivity = Date.now();
   let fired: UpstreamFailure | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -1122,8 +1212,13 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     }
   };
   timer = setTimeout(check, limitMs);
+  const total = setTimeout(() => {
+    fired ??= { kind: "timeout", message: `Qwen's reply did not finish within ${limits.totalMs} ms (REPLY_MAX_MS).` };
+    controller.abort(new Error("upstream timeout"));
+  }, limits.totalMs);
   return {
     signal: controller.signal,
+    limits,
     touch() {
       lastActivity = Date.now();
     },
@@ -1136,7 +1231,7 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     },
     enter(next: "firstByte" | "idle") {
       phase = next;
-      limitMs = timeouts[TIMEOUT_PHASES[next].limit];
+      limitMs = limits[TIMEOUT_PHASES[next].limit];
       lastActivity = Date.now();
       // The new limit may be shorter than the one the pending timer was armed for.
       if (timer !== undefined && fired === undefined) {
@@ -1147,6 +1242,7 @@ function createWatchdog(parent: AbortSignal, timeouts: UpstreamTimeouts) {
     failure: () => fired,
     clear() {
       if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(total);
       parent.removeEventListener("abort", onParentAbort);
     },
   };
@@ -1160,6 +1256,8 @@ interface StreamDecoder {
   onJson(json: Record<string, unknown>, out: NeutralEvent[]): NeutralEvent | undefined;
   /** What the end of the body means when no terminal event came. */
   onEnd(out: NeutralEvent[]): NeutralEvent;
+  /** Handles an event with an `event:` name other than "message" (chat2 ends with `event:complete`). */
+  onNamedEvent?(event: string, data: string, out: NeutralEvent[]): NeutralEvent | undefined;
 }
 
 /**
@@ -1175,12 +1273,14 @@ async function* readUpstreamStream(
   signal: AbortSignal,
   upstreamLabel: string,
 ): AsyncGenerator<EventBatch> {
+  const { limits } = watchdog;
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
     if (json && terminal === undefined) terminal = decoder.onJson(json, out);
   };
-  const parser = createSseDataParser((data) => {
+  const parser = createSseDataParser((data, event) => {
+    if (terminal === undefined && event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
     if (terminal !== undefined || data.charCodeAt(0) !== 123 /* { */) return;
     try {
       handle(asRecord(JSON.parse(data)));
@@ -1194,11 +1294,15 @@ async function* readUpstreamStream(
         }
       }
     }
-  });
+  }, MAX_UPSTREAM_LINE_CHARS, limits.maxEventChars);
   const reader = body.getReader();
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
   let isFirstChunk = true;
+  let bodyBytes = 0;
+  let replyChars = 0;
+  let lastContentAt: number | undefined;
+  const overLimit = (message: string): NeutralEvent => ({ type: "error", failure: { kind: "limit", message } });
   try {
     while (terminal === undefined) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -1223,11 +1327,14 @@ async function* readUpstreamStream(
           parser.feed(text.end());
           parser.end();
         } else {
-          parser.feed(text.decode(chunk.value));
+          bodyBytes += chunk.value.byteLength;
+          if (bodyBytes > limits.maxBodyBytes) terminal ??= overLimit(`The ${upstreamLabel} stream passed ${limits.maxBodyBytes} bytes (UPSTREAM_MAX_BYTES); the reply was cut.`);
+          else parser.feed(text.decode(chunk.value));
         }
       } catch (err) {
         terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
+      terminal ??= checkProgress();
       if (out.length > 0 && terminal === undefined) {
         // Suspended here until the consumer asks for more: that wait is the client's, not the upstream's.
         watchdog.pause();
@@ -1241,6 +1348,22 @@ async function* readUpstreamStream(
   }
   terminal ??= decoder.onEnd(out);
   yield [...out, terminal];
+
+  /** The reply-size and no-content limits, after each chunk: a terminal error when one is broken. */
+  function checkProgress(): NeutralEvent | undefined {
+    let added = 0;
+    for (const event of out) if (event.type === "text" || event.type === "reasoning") added += event.text.length;
+    const now = Date.now();
+    if (added > 0) {
+      lastContentAt = now;
+      replyChars += added;
+      if (replyChars > limits.maxReplyChars) return overLimit(`Qwen's reply passed ${limits.maxReplyChars} characters (REPLY_MAX_CHARS); it was cut there.`);
+    } else if (lastContentAt !== undefined && now - lastContentAt > limits.noContentMs) {
+      // Keep-alives and comments are not progress once the reply has started.
+      return { type: "error", failure: { kind: "timeout", message: `Qwen sent nothing but keep-alives for ${limits.noContentMs} ms mid-reply (UPSTREAM_NO_CONTENT_TIMEOUT_MS).` } };
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -1632,7 +1755,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 
   async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
     const n = account.number;
-    const watchdog = createWatchdog(signal, config.timeouts);
+    const watchdog = createWatchdog(signal, config.upstreamLimits);
     let sessionId: string | undefined;
     try {
       let response: Response;
@@ -1732,6 +1855,787 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
         (json) => json.success === true && Array.isArray(json.data),
         (json) => json.errorCode === "NOT_LOGIN",
       ),
+  };
+}
+
+// ── Upstream: CN chat2 (chat2.qianwen.com) ──────────────────────────────────
+//
+// The mainland site's 2026 protocol (UPSTREAMS-2026-11 §1.3): one signed
+// `POST {chat}/api/v2/chat` per reply, with a client-made session id that is
+// deleted afterwards. Signing is a step inside this adapter: each account
+// registers a device at `{sec}` and gets single-use salts; every chat request
+// spends one salt on two HMACs (`clt-acs-bfg` over the body, `clt-acs-sign`
+// over the device id, the key part and the query values). CN_SIGNING=off
+// sends the same request without those headers, as the unsigned peers do.
+
+const CHAT2_SIGN_VERSION = "1.0.0";
+/** A registration's token lasts about 24 h (`eo-clt-actkn-dl`); renewing 2 h early keeps requests off the edge (§1.3). */
+const CHAT2_DEVICE_TTL_MS = 22 * 3600 * 1000;
+/** Salts asked for per registration: the newer front end's count (§1.3; carzygod asked for 20). */
+const CHAT2_SALTS_REQUESTED = 100;
+/** A background re-registration starts when this few salts are left (or a quarter of what came, if fewer came). */
+const CHAT2_SALT_LOW_WATER = 20;
+/** A request whose salt was taken by concurrent requests waits for at most this many registrations. */
+const CHAT2_MAX_REGISTRATIONS_PER_REQUEST = 3;
+/** Registration and clock answers are small JSON objects. */
+const CHAT2_SMALL_BODY_CHARS = 256 * 1024;
+/** A zstd body is buffered whole before it is decoded (Chat2API-WXS does the same), so it is capped. */
+const CHAT2_MAX_ZSTD_BYTES = 32 * 1024 * 1024;
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
+/** Marker strings the site puts inside answer and thinking text (§1.3). */
+const CHAT2_MARKER = /\[\((?:deep_think|multimodal_chat_think(?:_\d+)?)\)\]/g;
+/** What a marker cut off by the end of a frame can look like; held back until the next frame completes or drops it. */
+const CHAT2_PARTIAL_MARKER = /^\[(?:\([a-z_]*\d*\)?)?$/;
+const CHAT2_MAX_MARKER_CHARS = 40;
+
+/**
+ * Friendly names → chat2 model families. A family resolves to its newest
+ * entry in the live list (by the version number in its `modelCode`), else to
+ * the fallback code seen on the 2026-09-06 list (§1.3).
+ */
+interface Chat2Family {
+  pattern: RegExp;
+  fallback: string;
+}
+const CHAT2_FAMILIES = {
+  default: { pattern: /^qwen$/i, fallback: "Qwen" },
+  max: { pattern: /max/i, fallback: "Qwen3.8-Max" },
+  flash: { pattern: /flash/i, fallback: "Qwen3.6-Flash" },
+} as const satisfies Record<string, Chat2Family>;
+type Chat2FamilyName = keyof typeof CHAT2_FAMILIES;
+
+const CHAT2_ALIASES: ReadonlyMap<string, Chat2FamilyName> = new Map<string, Chat2FamilyName>([
+  ["qwen", "default"],
+  ["qwen-plus", "default"],
+  ["qwen3", "default"],
+  ["qwen-latest", "default"],
+  ["qwen-max", "max"],
+  ["qwen3-max", "max"],
+  ["qwen-max-latest", "max"],
+  ["qwen-flash", "flash"],
+  ["qwen-turbo", "flash"],
+  ["qwen3-flash", "flash"],
+  ["gpt-4o", "max"],
+  ["gpt-4.1", "max"],
+  ["o3", "max"],
+  ["gpt-4o-mini", "flash"],
+  ["gpt-3.5-turbo", "flash"],
+  // The stand-ins for Claude models (`claudeStandIn`) and coding agents' usual names: chat2 lists no coder model, Max codes best.
+  ["qwen3-coder", "max"],
+  ["qwen-coder", "max"],
+  ["qwen3-coder-plus", "max"],
+]);
+
+/**
+ * The /dialog era's `tongyi-*` ids still work: Max ids go to the newest Max,
+ * Flash and Turbo ids to the newest Flash, every other one (Plus, Coder, VL,
+ * Omni, open-weight sizes) to the site's default model `Qwen`, since chat2's
+ * list has no counterpart for them.
+ */
+function chat2FamilyOfLegacyId(lower: string): Chat2FamilyName {
+  if (lower.includes("max")) return "max";
+  if (lower.includes("flash") || lower.includes("turbo")) return "flash";
+  return "default";
+}
+
+/** The version number inside a model code ("Qwen3.8-Max" → 3.8), for "newest of a family". */
+function chat2CodeVersion(code: string): number {
+  const match = /(\d+(?:\.\d+)?)/.exec(code);
+  return match ? Number(match[1]) : 0;
+}
+
+const NONCE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+/** The 11-character nonce the front end puts in the query (§1.3). */
+function chat2Nonce(): string {
+  let nonce = "";
+  for (let i = 0; i < 11; i++) nonce += NONCE_CHARS[Math.floor(Math.random() * NONCE_CHARS.length)];
+  return nonce;
+}
+
+const hmacBase64 = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
+
+/**
+ * The two ACS signatures of §1.3. The key is `<salt>:<reqt>`; `clt-acs-bfg`
+ * covers the exact body bytes; `clt-acs-sign` covers the device id, the
+ * signing version, `kp` and the query values in query order, then the bfg.
+ * The sources disagree on where `kp` goes (§1.3 and carzygod: before the
+ * query values; a 2026-09-28 note on front end 4.9.0: after them), hence `order`.
+ */
+export function signChat2(input: { salt: string; reqt: string; dvidn: string; kp: string; queryValues: readonly string[]; body: string; order: "kp-query" | "query-kp" }): { bfg: string; sign: string } {
+  const key = `${input.salt}:${input.reqt}`;
+  const bfg = hmacBase64(key, input.body);
+  const values = input.queryValues.join("");
+  const middle = input.order === "kp-query" ? `${input.kp}${values}` : `${values}${input.kp}`;
+  const sign = hmacBase64(key, `${input.dvidn}${CHAT2_SIGN_VERSION}${middle}${bfg}`);
+  return { bfg, sign };
+}
+
+/** One account's device registration: the values every signed request carries, and its unspent salts. */
+interface Chat2Device {
+  dvidn: string;
+  snver: string;
+  actkn: string;
+  /** Unspent single-use salts, in the order the server issued them. */
+  salts: string[];
+  issued: number;
+  registeredAt: number;
+  /** Server clock minus local clock, so `clt-acs-reqt` follows the server (§1.3 step 2). */
+  clockOffsetMs: number;
+}
+
+interface Chat2SignerState {
+  device?: Chat2Device;
+  /** The one registration in flight for this account, if any. */
+  registering?: Promise<Chat2Device | UpstreamFailure>;
+}
+
+/** The answer body of one chat2 message request (carzygod `buildBasePayload`, §1.3), multi-turn flattened into one message. */
+function chat2Body(req: UpstreamRequest, sessionId: string, reqId: string): string {
+  return JSON.stringify({
+    req_id: reqId,
+    parent_req_id: "0",
+    messages: [{ mime_type: "text/plain", content: req.prompt, meta_data: { ori_query: req.prompt }, status: "complete" }],
+    scene: "chat",
+    sub_scene: "",
+    scene_param: "first_turn",
+    session_id: sessionId,
+    biz_id: "ai_qwen",
+    topic_id: randomHex32(),
+    model: req.upstreamModel,
+    from: "default",
+    protocol_version: "v2",
+    messages_merge: false,
+    chat_client: "h5",
+    deep_search: req.thinking ? "1" : "0",
+    enable_search: req.search,
+    temporary: false,
+  });
+}
+
+/**
+ * Removes the marker strings from text increments in O(increment): markers
+ * are stripped from the new text only, and a possible marker start at its
+ * end waits for the next increment.
+ */
+function createMarkerFilter() {
+  let pending = "";
+  return (added: string, isFinal: boolean): string => {
+    let text = pending + added;
+    pending = "";
+    if (text.includes("[(")) text = text.replace(CHAT2_MARKER, "");
+    if (!isFinal) {
+      const open = text.lastIndexOf("[");
+      if (open !== -1 && text.length - open <= CHAT2_MAX_MARKER_CHARS && CHAT2_PARTIAL_MARKER.test(text.slice(open))) {
+        pending = text.slice(open);
+        text = text.slice(0, open);
+      }
+    }
+    return text;
+  };
+}
+
+/** A finite number from a JSON value that may be a number or a numeric string. */
+const numberFrom = (value: unknown): number | undefined => {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * A body that starts with the zstd frame magic is buffered and decoded.
+ * Bun 1.4.5's fetch already decodes `Content-Encoding: zstd` on its own, so
+ * this only acts when something between (a relay, an injected fetch) passed
+ * the compressed bytes through.
+ */
+async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const reader = body.getReader();
+  const first = await reader.read();
+  const head = first.value;
+  const isZstd = head !== undefined && head.length >= 4 && ZSTD_MAGIC.every((byte, i) => head[i] === byte);
+  if (!isZstd) {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (head !== undefined) controller.enqueue(head);
+        if (first.done) controller.close();
+      },
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+  const parts: Uint8Array[] = [head];
+  let size = head.length;
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    size += next.value.length;
+    if (size > CHAT2_MAX_ZSTD_BYTES) {
+      reader.cancel().catch(() => {});
+      throw new Error(`zstd body over ${CHAT2_MAX_ZSTD_BYTES} bytes`);
+    }
+    parts.push(next.value);
+  }
+  const decoded = new Uint8Array(Bun.zstdDecompressSync(Buffer.concat(parts)));
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(decoded);
+      controller.close();
+    },
+  });
+}
+
+export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
+  const { config, redact, debug, addSecret } = options;
+  const upstreamFetch = options.fetch;
+  const label = (n: number) => `CN account ${n}`;
+  const refreshHint = (n: number) =>
+    `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
+  const signingHint = (n: number) =>
+    `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
+  const hostOf = (url: string) => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url.slice(0, 100);
+    }
+  };
+  /** The host a 3xx answer points to, for the error message. */
+  const redirectHost = (response: Response, base: string) => {
+    const location = response.headers.get("location");
+    if (location === null) return "an unnamed page";
+    try {
+      return new URL(location, base).host;
+    } catch {
+      return "an unreadable location";
+    }
+  };
+
+  // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
+  // /dialog defaults in the same table are `tongyi-*` ids, translated below.
+  const userAliases = new Map<string, string>();
+  for (const [alias, target] of config.aliases) {
+    if (DEFAULT_CN_ALIASES.get(alias) !== target) userAliases.set(alias, target);
+  }
+
+  const baseHeaders = (account: CnAccount): Record<string, string> => ({
+    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+    origin: config.cnOrigin,
+    referer: config.cnReferer,
+    "user-agent": BROWSER_USER_AGENT,
+    cookie: account.cookie,
+    "x-platform": "pc_tongyi",
+    "x-device-id": account.deviceId,
+    "x-csrf-token": account.xsrfToken,
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-site",
+  });
+
+  /** The common query of §1.3 in the front end's order; `ut` is the account's device id. */
+  const commonQuery = (account: CnAccount, timestamp: number): Array<[string, string]> => [
+    ["biz_id", "ai_qwen"],
+    ["fe_version", CHAT2_SIGN_VERSION],
+    ["chat_client", "h5"],
+    ["device", "pc"],
+    ["fr", "pc"],
+    ["pr", "qwen"],
+    ["ut", account.deviceId],
+    ["la", "zh-CN"],
+    ["tz", "Asia/Shanghai"],
+    ["wv", config.cnWebVersion],
+    ["ve", config.cnWebVersion],
+    ["nonce", chat2Nonce()],
+    ["timestamp", String(timestamp)],
+  ];
+  const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+
+  const cnAccount = (account: Account): CnAccount | undefined => config.cnAccounts.find((a) => a.number === account.number);
+
+  // ── signing state, one per account ──
+  const signers = new Map<number, Chat2SignerState>();
+  const signerOf = (n: number): Chat2SignerState => {
+    let state = signers.get(n);
+    if (state === undefined) {
+      state = {};
+      signers.set(n, state);
+    }
+    return state;
+  };
+
+  /** A refused or failed registration as a failure naming what to try. */
+  function registrationFailure(n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
+    return {
+      kind,
+      message: `Qwen CN refused to register a signing device for ${label(n)} (${redact(detail)}), so no signed request can be sent. ${signingHint(n)}`,
+      retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
+    };
+  }
+
+  /** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
+  async function calibrate(): Promise<number> {
+    try {
+      const sentAt = Date.now();
+      const response = await upstreamFetch(`${config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
+        headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
+        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
+        redirect: "manual",
+      });
+      const receivedAt = Date.now();
+      const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
+      const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
+      if (server === undefined) throw new Error("no millisTimeStamp");
+      return Math.round(server - (sentAt + receivedAt) / 2);
+    } catch (err) {
+      debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
+      return 0;
+    }
+  }
+
+  async function register(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+    const n = account.number;
+    const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
+    let response: Response;
+    try {
+      response = await upstreamFetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/plain, */*",
+          origin: config.cnOrigin,
+          referer: config.cnReferer,
+          "user-agent": BROWSER_USER_AGENT,
+          cookie: account.cookie,
+          "bx-umidtoken": account.umidToken ?? "",
+          "clt-acs-caer": "vrad",
+          "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
+          "eo-clt-acs-bx-intss": "2",
+        },
+        body: JSON.stringify({
+          screenResolution: "1920x1080",
+          cookieEnabled: true,
+          localStorageEnabled: true,
+          timezoneOffset: -480,
+          fontList: ["Microsoft YaHei", "SimSun", "SimHei", "Arial", "Calibri"],
+          pluginList: [],
+          language: ["zh-CN", "zh"],
+          unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
+          // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
+          fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
+          businessScene: "qwen_web",
+          chid,
+        }),
+        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
+        redirect: "manual",
+      });
+    } catch (err) {
+      return registrationFailure(n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
+    }
+    let body = "";
+    try {
+      body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+    } catch (err) {
+      return registrationFailure(n, `its answer broke off: ${errorName(err)}`, "upstream");
+    }
+    if (response.status >= 300 && response.status < 400) {
+      return registrationFailure(n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
+    }
+    if (looksLikeWaf(body)) return registrationFailure(n, `HTTP ${response.status}, an anti-bot page`);
+    if (response.status === 401) return { kind: "auth", message: `${label(n)} is not logged in (device registration answered HTTP 401). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+    if (response.status >= 500) return registrationFailure(n, `HTTP ${response.status}`, "upstream");
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = asRecord(JSON.parse(body));
+    } catch {
+      json = undefined;
+    }
+    const data = asRecord(json?.data);
+    if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
+      const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
+      return registrationFailure(n, detail);
+    }
+    // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
+    const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
+    const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
+    const pick = (field: string) => chatScene?.[field] ?? data[field];
+    const rawSalts = pick("eo-clt-bacsft");
+    const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
+    const dvidn = data["eo-clt-dvidn"];
+    const actkn = pick("eo-clt-actkn");
+    const snver = data["eo-clt-snver"];
+    if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
+      return registrationFailure(n, "the answer had no device id, token or salts");
+    }
+    // The device token signs for the account: a secret, like the cookie.
+    addSecret(actkn);
+    const clockOffsetMs = await calibrate();
+    debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
+    return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
+  }
+
+  /** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
+  function registerOnce(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+    const state = signerOf(account.number);
+    state.registering ??= register(account)
+      .catch((err: unknown) => registrationFailure(account.number, errorName(err), "upstream"))
+      .then((result) => {
+        state.registering = undefined;
+        if (!("kind" in result)) state.device = result;
+        return result;
+      });
+    return state.registering;
+  }
+
+  /**
+   * A device and one salt taken from it, both decided in the same tick so no
+   * two requests spend the same salt. A young device with salts serves at
+   * once (starting a refill in the background when few are left); otherwise
+   * the request waits for the account's one registration.
+   */
+  async function takeSalt(account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
+    const state = signerOf(account.number);
+    for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
+      const device = state.device;
+      if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
+        const salt = device.salts.shift();
+        if (salt !== undefined) {
+          if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
+            void registerOnce(account).then((result) => {
+              if ("kind" in result) debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
+            });
+          }
+          return { device, salt };
+        }
+      }
+      const result = await registerOnce(account);
+      if ("kind" in result) return result;
+    }
+    return registrationFailure(account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
+  }
+
+  /** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
+  async function prepareChat(account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
+    const headers: Record<string, string> = {
+      ...baseHeaders(account),
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream, text/plain, */*",
+    };
+    if (!config.cnSigning) {
+      return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(commonQuery(account, Date.now()))}`, headers };
+    }
+    const taken = await takeSalt(account);
+    if ("kind" in taken) return taken;
+    const { device, salt } = taken;
+    // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
+    const reqt = Date.now() + device.clockOffsetMs;
+    const query = commonQuery(account, reqt);
+    const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
+    const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
+    Object.assign(headers, {
+      "clt-acs-sign": sign,
+      "clt-acs-reqt": String(reqt),
+      "clt-acs-request-params": query.map(([k]) => k).join(","),
+      "clt-acs-caer": "vrad",
+      "clt-acs-bfg": bfg,
+      "eo-clt-dvidn": device.dvidn,
+      "eo-clt-sacsft": salt,
+      "eo-clt-snver": device.snver,
+      "eo-clt-actkn": device.actkn,
+      "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
+      "eo-clt-acs-kp": kp,
+      "bx-umidtoken": account.umidToken ?? "",
+    });
+    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
+  }
+
+  /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
+  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+    if (json.code === "EX015") {
+      // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
+      // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
+      return {
+        kind: "waf",
+        message: `Qwen CN refused the request signature for ${label(n)} (403 EX015 签名错误). ${signingHint(n)}`,
+        retryAfterSec: WAF_COOLDOWN_SEC,
+      };
+    }
+    const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
+    if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
+    const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
+    const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
+    if (looksLikeWaf(detail)) {
+      return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${signingHint(n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
+    }
+    if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
+      return { kind: "auth", message: `${label(n)} is not logged in (${detail}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+    }
+    if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+    return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
+  }
+
+  /** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
+  function createDecoder(n: number): StreamDecoder {
+    const textDiff = createCumulativeDiff();
+    const thinkDiff = createCumulativeDiff();
+    const textMarkers = createMarkerFilter();
+    const thinkMarkers = createMarkerFilter();
+    return {
+      onJson(json, out) {
+        const failure = failureFromJson(json, n);
+        if (failure) return { type: "error", failure };
+        const data = asRecord(json.data);
+        const messages = Array.isArray(data?.messages) ? data.messages : [];
+        let isComplete = false;
+        let hasThought = false;
+        for (const raw of messages) {
+          const message = asRecord(raw);
+          if (message === undefined) continue;
+          const isFinal = message.status === "complete";
+          const multiLoad = asRecord(message.meta_data)?.multi_load;
+          if (Array.isArray(multiLoad) && !hasThought) {
+            const items = multiLoad.map(asRecord);
+            const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
+            const thought = asRecord(think?.content)?.think_content;
+            if (typeof thought === "string") {
+              // One thinking snapshot per frame: two would be diffed against each other.
+              hasThought = true;
+              const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
+              if (added !== "") out.push({ type: "reasoning", text: added });
+            }
+          }
+          if (message.mime_type !== "multi_load/iframe") continue;
+          if (typeof message.content === "string") {
+            const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
+            if (added !== "") out.push({ type: "text", text: added });
+          }
+          if (isFinal) isComplete = true;
+        }
+        const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
+        const prompt = numberFrom(usage?.prompt_tokens);
+        const completion = numberFrom(usage?.completion_tokens);
+        if (prompt !== undefined && completion !== undefined) {
+          out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
+        }
+        return isComplete ? { type: "done", reason: "stop" } : undefined;
+      },
+      onNamedEvent(event, data, out) {
+        if (event === "complete") {
+          // Text held back as a possible marker start is text after all.
+          const thought = thinkMarkers("", true);
+          const text = textMarkers("", true);
+          if (thought !== "") out.push({ type: "reasoning", text: thought });
+          if (text !== "") out.push({ type: "text", text });
+          return { type: "done", reason: "stop" };
+        }
+        if (event === "error") {
+          let json: Record<string, unknown> | undefined;
+          try {
+            json = asRecord(JSON.parse(data));
+          } catch {
+            json = undefined;
+          }
+          return { type: "error", failure: (json && failureFromJson(json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${redact(data.slice(0, 200))}).` } };
+        }
+        return undefined;
+      },
+      onEnd: () => ({
+        type: "error",
+        failure: {
+          kind: "truncated",
+          message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
+        },
+      }),
+    };
+  }
+
+  function deleteSession(account: CnAccount, sessionId: string): void {
+    upstreamFetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(commonQuery(account, Date.now()))}`, {
+      method: "POST",
+      // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
+      headers: { ...baseHeaders(account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
+      body: JSON.stringify({ session_ids: [sessionId] }),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      redirect: "manual",
+    })
+      .then((response) => response.body?.cancel())
+      .catch((err: unknown) => debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
+  }
+
+  /** A non-stream answer to the chat request as a failure; never throws. */
+  async function failureFromAnswer(response: Response, n: number): Promise<UpstreamFailure> {
+    if (response.status >= 300 && response.status < 400) {
+      response.body?.cancel().catch(() => {});
+      return {
+        kind: "upstream",
+        message: `Qwen CN redirected the chat request for ${label(n)} to ${redirectHost(response, config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
+      };
+    }
+    try {
+      const failure = await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n));
+      // The shared classifier names no chat2 setting; a block that persists may be about the signature.
+      if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${signingHint(n)}` };
+      return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
+    } catch (err) {
+      return { kind: "upstream", message: `Qwen CN answered ${label(n)} with HTTP ${response.status} and a body that could not be read (${errorName(err)}).` };
+    }
+  }
+
+  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+    const n = account.number;
+    const cn = cnAccount(account);
+    if (cn === undefined) {
+      yield [{ type: "error", failure: { kind: "no_account", message: `${label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
+      return;
+    }
+    const watchdog = createWatchdog(signal, config.upstreamLimits);
+    const sessionId = randomHex32();
+    let mayHaveSession = false;
+    let hasEnded = false;
+    try {
+      const body = chat2Body(req, sessionId, randomHex32());
+      const prepared = await prepareChat(cn, body);
+      if (signal.aborted) return;
+      if ("kind" in prepared) {
+        hasEnded = true;
+        yield [{ type: "error", failure: prepared }];
+        return;
+      }
+      let response: Response;
+      try {
+        mayHaveSession = true;
+        response = await upstreamFetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+      } catch (err) {
+        if (signal.aborted) return;
+        hasEnded = true;
+        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
+        return;
+      }
+      const contentType = response.headers.get("content-type") ?? "";
+      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+        // Refused before any reply: the upstream made no session to delete.
+        mayHaveSession = response.status === 200;
+        const failure = await failureFromAnswer(response, n);
+        hasEnded = true;
+        yield [{ type: "error", failure }];
+        return;
+      }
+      let stream: ReadableStream<Uint8Array> = response.body;
+      try {
+        // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
+        if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
+      } catch (err) {
+        if (signal.aborted) return;
+        hasEnded = true;
+        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
+        return;
+      }
+      for await (const batch of readUpstreamStream(stream, createDecoder(n), watchdog, signal, "Qwen CN chat2")) {
+        const last = batch[batch.length - 1];
+        if (last?.type === "done" || last?.type === "error") hasEnded = true;
+        yield batch;
+      }
+    } catch (err) {
+      // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
+      if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${redact(errorName(err))}).` } }];
+    } finally {
+      watchdog.clear();
+      if (mayHaveSession) deleteSession(cn, sessionId);
+    }
+  }
+
+  const models = createModelCache(async () => {
+    const account = config.cnAccounts[0];
+    if (account === undefined) return undefined;
+    try {
+      const response = await upstreamFetch(`${config.cnApiUrl}/api/v1/model/list`, {
+        headers: { ...baseHeaders(account), accept: "application/json, text/plain, */*" },
+        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+        redirect: "manual",
+      });
+      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+      // The list's wrapper is not on record; accept `data` as the array or an object holding it.
+      const data = json?.data;
+      const inner = asRecord(data);
+      const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
+      if (!Array.isArray(entries)) return undefined;
+      const list: UpstreamModel[] = [];
+      for (const raw of entries) {
+        const entry = asRecord(raw);
+        if (!entry || typeof entry.modelCode !== "string" || entry.modelCode === "" || entry.show === false) continue;
+        list.push({
+          id: entry.modelCode,
+          displayName: typeof entry.displayModelName === "string" ? entry.displayModelName : undefined,
+          // chat2 takes deep_search and enable_search on every model; the list says nothing about either.
+          canThink: true,
+          canSearch: true,
+        });
+      }
+      return list;
+    } catch (err) {
+      debug(`cn chat2 model list unavailable: ${errorName(err)}`);
+      return undefined;
+    }
+  });
+
+  const newestOf = (live: UpstreamModel[] | undefined, family: Chat2Family): string => {
+    let best: UpstreamModel | undefined;
+    for (const model of live ?? []) {
+      if (family.pattern.test(model.id) && (best === undefined || chat2CodeVersion(model.id) > chat2CodeVersion(best.id))) best = model;
+    }
+    return best?.id ?? family.fallback;
+  };
+
+  async function probe(account: Account): Promise<ProbeResult> {
+    const cn = cnAccount(account);
+    if (cn === undefined) return "unknown";
+    try {
+      const response = await upstreamFetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(commonQuery(cn, Date.now()))}`, {
+        headers: { ...baseHeaders(cn), accept: "application/json, text/plain, */*" },
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+        redirect: "manual",
+      });
+      // 401 is logged out; 403 is a block, not a logout (idx:59093046342), so it proves nothing about the cookie.
+      if (response.status === 401) {
+        response.body?.cancel().catch(() => {});
+        return "dead";
+      }
+      const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+      if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
+      const json = asRecord(JSON.parse(body));
+      if (json === undefined) return "unknown";
+      const failure = failureFromJson(json, account.number);
+      if (failure?.kind === "auth") return "dead";
+      return failure === undefined && json.success !== false ? "alive" : "unknown";
+    } catch {
+      return "unknown";
+    }
+  }
+
+  return {
+    name: "cn",
+    accounts: config.cnAccounts,
+    // Like /dialog, chat2 refuses before the first text or at the very end.
+    canFailAfterText: false,
+    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
+    prepare: flattenedRequest(config.promptMaxChars),
+    complete,
+    liveModels: models,
+    resolveModel(name, live) {
+      const lower = name.toLowerCase();
+      const userTarget = userAliases.get(lower);
+      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
+      const liveMatch = findLiveModel(live, lower);
+      if (liveMatch) return liveMatch.id;
+      const family = CHAT2_ALIASES.get(lower);
+      if (family !== undefined) return newestOf(live, CHAT2_FAMILIES[family]);
+      if (lower.startsWith("tongyi-")) return newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
+      // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
+      return live === undefined && lower.startsWith("qwen") ? name : undefined;
+    },
+    aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
+    probe,
   };
 }
 
@@ -2525,7 +3429,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
    * account; a chat that vanished between creation and use is recreated once.
    */
   async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const watchdog = createWatchdog(signal, config.timeouts);
+    const watchdog = createWatchdog(signal, config.upstreamLimits);
     const chatIds: string[] = [];
     try {
       let hasRenewed = false;
@@ -3469,8 +4373,8 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
  * decides the reply is over before the upstream does, returning cancels the
  * upstream through the generators' cleanup.
  */
-export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling): AsyncGenerator<NeutralEvent> {
-  const parser = createToolCallParser(tooling);
+export async function* extractToolCalls(events: AsyncIterable<NeutralEvent>, tooling: Tooling, options: ToolCallParserOptions = {}): AsyncGenerator<NeutralEvent> {
+  const parser = createToolCallParser(tooling, options);
   for await (const event of events) {
     if (event.type === "text") {
       yield* parser.feed(event.text);
@@ -4576,6 +5480,8 @@ interface App {
   requestTtft: ReturnType<typeof createSampleWindow>;
   startedAt: number;
   isStopping: boolean;
+  /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
+  bodyBytesInFlight: number;
   /** Completions under way, so a shutdown can wait for them or end them. */
   runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
@@ -4643,7 +5549,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
       markAcquired();
     },
   };
-  const batches = withStages(runWithFailover(req, gate, abort.signal), req);
+  const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -4670,12 +5576,12 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
 }
 
 /** The optional stages, each only when asked for: the output limit, then the tool-call extractor. */
-function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest): AsyncGenerator<EventBatch> {
+function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest, toolBlockMaxChars: number): AsyncGenerator<EventBatch> {
   const hasTools = req.tooling.tools.length > 0 && req.tooling.choice.type !== "none";
   if (req.maxOutputTokens === undefined && !hasTools && req.jsonAnswer === undefined) return batches; // batches pass straight through
   let events = unbatch(batches);
   if (req.maxOutputTokens !== undefined) events = limitOutputTokens(events, req.maxOutputTokens);
-  if (hasTools) events = extractToolCalls(events, req.tooling);
+  if (hasTools) events = extractToolCalls(events, req.tooling, { maxBlockChars: toolBlockMaxChars });
   if (req.jsonAnswer !== undefined) events = checkJsonAnswer(events, req.jsonAnswer.strict);
   return rebatch(events);
 }
@@ -4922,17 +5828,46 @@ const READ_PATHS = new Set(["/v1/models", "/models", "/status"]);
 /** Errors on the Anthropic paths take Anthropic's shape; everything else OpenAI's. */
 const dialectOfPath = (path: string): Dialect => (path === COUNT_TOKENS_PATH ? anthropicMessages : (COMPLETION_ROUTES.get(path) ?? openAIChat));
 
+/** Host names that can only mean this machine: a DNS-rebinding page on the same machine sends its own name instead. */
+const LOOPBACK_HOST = /^(localhost|[\w-]+\.localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/**
+ * The origin a browser may read this response from: with CORS_ORIGINS, only
+ * those listed ("*" for any); without it, any origin when API keys guard the
+ * server and none when they do not.
+ */
+function corsOrigin(config: Config, req: Request): string | undefined {
+  const origin = req.headers.get("origin");
+  if (config.corsOrigins.length > 0) {
+    if (config.corsOrigins.includes("*")) return "*";
+    return origin !== null && config.corsOrigins.includes(origin) ? origin : undefined;
+  }
+  return config.masterKeyDigests.length > 0 ? "*" : undefined;
+}
+
 /**
  * Without API_MASTER_KEY only direct loopback clients are served, so a
- * server started without a key never exposes the accounts to a network.
+ * server started without a key never exposes the accounts to a network; and
+ * not a web page either, which any site the user visits could be: a request
+ * with an Origin (browsers send one on cross-origin POSTs) is refused unless
+ * CORS_ORIGINS lists it, and so is a Host that is not a loopback name.
  */
 function checkAuth(app: App, req: Request, server: ServerLike | undefined): HttpError | undefined {
   const { masterKeyDigests } = app.config;
   if (masterKeyDigests.length === 0) {
     const ip = server?.requestIP(req)?.address;
     const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
-    if (isDirectLoopback) return undefined;
-    return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+    if (!isDirectLoopback) {
+      return new HttpError(401, "API_MASTER_KEY is not set, so qwenplug only answers clients on this machine; set API_MASTER_KEY to serve others.", "invalid_request_error", "master_key_not_configured");
+    }
+    const host = (req.headers.get("host") ?? "").replace(/:\d+$/, "");
+    if (!LOOPBACK_HOST.test(host)) {
+      return new HttpError(403, `API_MASTER_KEY is not set, so qwenplug answers only requests addressed to localhost or 127.0.0.1, not to "${host.slice(0, 100)}".`, "invalid_request_error", "host_not_allowed");
+    }
+    if (req.headers.has("origin") && corsOrigin(app.config, req) === undefined) {
+      return new HttpError(403, "API_MASTER_KEY is not set, so qwenplug refuses requests from web pages; set API_MASTER_KEY, or list the page's origin in CORS_ORIGINS.", "invalid_request_error", "origin_not_allowed");
+    }
+    return undefined;
   }
   const header = req.headers.get("authorization");
   const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
@@ -4946,27 +5881,45 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined): Http
   return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
 }
 
-async function readJsonBody(config: Config, req: Request): Promise<unknown> {
+/**
+ * The request body as JSON, read as a stream so that no more than
+ * MAX_BODY_BYTES is ever held for one request, nor BODY_BYTES_IN_FLIGHT_MAX
+ * for all requests being read at once.
+ */
+async function readJsonBody(app: App, req: Request): Promise<unknown> {
+  const { config } = app;
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () => new HttpError(413, `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES).`, "invalid_request_error", "request_too_large");
   if (declared > config.maxBodyBytes) throw tooLarge();
-  let text = "";
-  if (req.body !== null) {
-    const reader = req.body.getReader();
-    const decoder = new TextDecoder();
-    let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > config.maxBodyBytes) {
-        reader.cancel().catch(() => {});
-        throw tooLarge();
+  const pieces: string[] = [];
+  let bytes = 0;
+  try {
+    if (req.body !== null) {
+      const reader = req.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          throw new HttpError(499, "The client stopped sending the request body.", "invalid_request_error", "client_closed");
+        }
+        if (chunk.done) break;
+        bytes += chunk.value.byteLength;
+        app.bodyBytesInFlight += chunk.value.byteLength;
+        if (bytes > config.maxBodyBytes || app.bodyBytesInFlight > config.bodyBytesInFlightMax) {
+          reader.cancel().catch(() => {});
+          if (bytes > config.maxBodyBytes) throw tooLarge();
+          throw new HttpError(503, "qwenplug is reading too many large request bodies at once (BODY_BYTES_IN_FLIGHT_MAX); send it again in a moment.", "upstream_error", "server_busy", null, { "retry-after": "1" });
+        }
+        pieces.push(decoder.decode(chunk.value, { stream: true }));
       }
-      text += decoder.decode(value, { stream: true });
+      pieces.push(decoder.decode());
     }
-    text += decoder.decode();
+  } finally {
+    app.bodyBytesInFlight -= bytes;
   }
+  const text = pieces.join("");
   if (text.trim() === "") throw new HttpError(400, "Request body is empty; send a JSON chat completion request.", "invalid_request_error", "invalid_json");
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw tooDeep("Request body");
   try {
@@ -5028,7 +5981,7 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   if (app.isStopping) {
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
-  const body = await readJsonBody(app.config, ex.request);
+  const body = await readJsonBody(app, ex.request);
   const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
   const req = app.adapters[neutral.upstream].prepare(neutral);
@@ -5202,7 +6155,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
     return handleStoredResponse(req.method, resource.id);
   }
   allowed("POST");
-  if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app.config, req));
+  if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app, req));
   return handleCompletion(app, ex, dialect);
 }
 
@@ -5212,6 +6165,24 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Where log lines go; defaults to stdout. */
   log?: (line: string) => void;
+}
+
+/**
+ * Every upstream call: a redirect is never followed, since it would carry the
+ * account's cookies, tokens and the prompt to wherever it points (a hijacked
+ * name, a captive portal). It fails the call instead, naming the target host.
+ */
+async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await baseFetch(input, { ...init, redirect: "manual" });
+  if (response.status < 300 || response.status > 399 || !response.headers.has("location")) return response;
+  response.body?.cancel().catch(() => {});
+  let target = "another address";
+  try {
+    target = new URL(response.headers.get("location") as string, typeof input === "string" || input instanceof URL ? input : input.url).host;
+  } catch {
+    // An unreadable Location still fails the call.
+  }
+  throw new Error(`upstream redirected to ${target} (HTTP ${response.status}); not followed`);
 }
 
 /** Wires the parts together; the request handling itself lives in the functions above. */
@@ -5229,14 +6200,14 @@ export function createApp(deps: AppDeps) {
   // Upstream calls in flight (session deletes included), so a shutdown can wait for the deletes it starts.
   const upstreamCalls = new Set<Promise<Response>>();
   const trackedFetch = ((input: string | URL | Request, init?: RequestInit) => {
-    const call = baseFetch(input, init);
+    const call = fetchWithoutRedirects(baseFetch, input, init);
     upstreamCalls.add(call);
     const forget = () => upstreamCalls.delete(call);
     call.then(forget, forget);
     return call;
   }) as typeof fetch;
   const adapterOptions: AdapterOptions = { config, fetch: trackedFetch, redact, debug, addSecret: redact.add };
-  const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: createCnAdapter(adapterOptions), intl: createIntlAdapter(adapterOptions) };
+  const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(adapterOptions), intl: createIntlAdapter(adapterOptions) };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
   responseStore.limit(config.responsesStoreMax, config.responsesStoreTtlMs);
@@ -5252,6 +6223,7 @@ export function createApp(deps: AppDeps) {
     startedAt: Date.now(),
     isStopping: false,
     runs: new Set(),
+    bodyBytesInFlight: 0,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
 
@@ -5266,6 +6238,11 @@ export function createApp(deps: AppDeps) {
       ex.log.outcome ??= httpError.code ?? undefined;
       const safe = new HttpError(httpError.status, redact(httpError.message), httpError.type, httpError.code, httpError.param, httpError.headers);
       response = jsonResponse(safe.status, dialectOfPath(ex.log.path).errorBody(safe), safe.headers);
+    }
+    const allowOrigin = corsOrigin(config, req);
+    if (allowOrigin !== undefined) {
+      response.headers.set("access-control-allow-origin", allowOrigin);
+      if (allowOrigin !== "*") response.headers.append("vary", "Origin");
     }
     ex.log.status = response.status;
     // Streams log when they end; everything else logs now.
@@ -5343,9 +6320,10 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
     // requests switch it off per request with server.timeout(req, 0) and rely
     // on the upstream watchdog and SSE heartbeats; other connections keep it.
     idleTimeout: deps.idleTimeoutSec ?? 10,
-    // A backstop only: readJsonBody enforces MAX_BODY_BYTES with a JSON 413,
-    // which Bun's own limit would answer with an empty body.
-    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+    // readJsonBody enforces MAX_BODY_BYTES as it reads, with a JSON 413 and
+    // CORS headers; Bun's own limit would answer an empty 413 first, so it is
+    // set out of the way (a body is never buffered whole before the handler).
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (req, srv) => app.fetch(req, srv),
     error: () => errorResponse(internalError()),
   });

@@ -65,17 +65,17 @@ export interface FakeCnUpstream {
   stop(): Promise<void>;
 }
 
-const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;])${key}:([\\w@.-]+)`).exec(text)?.[1];
+export const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;])${key}:([\\w@.-]+)`).exec(text)?.[1];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Counts streams the client cancelled before they ended. */
-interface CancelCounter {
+export interface CancelCounter {
   cancelledStreams: number;
 }
 
 /** Replays a fixture's bytes, `chunkBytes` at a time, with optional pauses. */
-function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response {
+export function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapMs: number, silenceMs: number): Response {
   let offset = 0;
   let isDone = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -99,7 +99,7 @@ function replay(state: CancelCounter, fixture: Fixture, chunkBytes: number, gapM
 }
 
 /** An endless stream, one event every `intervalMs`, built by `event(n)`: for abort tests. */
-function drip(state: CancelCounter, intervalMs: number, event: (n: number) => unknown): Response {
+export function drip(state: CancelCounter, intervalMs: number, event: (n: number) => unknown): Response {
   let n = 0;
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
@@ -215,6 +215,8 @@ export interface FakeIntlUpstream extends CancelCounter {
   deletedChats: string[];
   /** Chat requests refused because `validateToken` said no (answered `unauthorized`, "Token has expired"). */
   rejectedTokens: number;
+  /** Overrides the reply for /api/v2/chat/completions; return undefined to fall back to fixtures. */
+  respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
   stop(): Promise<void>;
 }
 
@@ -284,6 +286,8 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
         return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
       }
+      const custom = state.respond?.(record, req.headers);
+      if (custom) return custom;
       const messages = Array.isArray(record.messages) ? record.messages : [];
       const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
       return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({

@@ -315,6 +315,8 @@ interface Upstream {
   port: number;
   /** The INTL (chat.qwen.ai v2) server of bench/upstream.ts. */
   intlUrl: string;
+  /** The mainland chat2 fake (bench/fake-chat2.ts) inside bench/upstream.ts. */
+  chat2Url: string;
   pid: number;
   ask<T extends UpstreamMessage["type"]>(message: ControlMessage, reply: T): Promise<Extract<UpstreamMessage, { type: T }>>;
   stop(): Promise<void>;
@@ -351,6 +353,7 @@ async function startUpstream(): Promise<Upstream> {
     url: ready.url,
     port: Number(new URL(ready.url).port),
     intlUrl: ready.intlUrl,
+    chat2Url: ready.chat2Url,
     pid: proc.pid,
     ask: (message, reply) => ask(message, reply),
     stop: () => stopProcess(proc, 3000),
@@ -383,6 +386,8 @@ async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Pro
     PORT: String(port),
     HOST: "127.0.0.1",
     QWEN_CN_BASE_URL: upstreamUrl,
+    // The fake CN upstream speaks /dialog; the chat2 rows ask for chat2 in their own env.
+    CN_PROTOCOL: "dialog",
     CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
     CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
     API_MASTER_KEY: MASTER_KEY,
@@ -417,7 +422,7 @@ async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Pro
 // ── Requests and stream reading ─────────────────────────────────────────────
 
 /** Direct to an upstream (CN unless `dialect` says INTL), or via qwenplug (model "qwen-max" unless `model` says otherwise). */
-type Target = { kind: "direct"; url: string; dialect?: "intl" } | { kind: "via"; url: string; model?: string };
+type Target = { kind: "direct"; url: string; dialect?: "intl" | "chat2" } | { kind: "via"; url: string; model?: string };
 
 const hex32 = () => crypto.randomUUID().replaceAll("-", "");
 
@@ -453,6 +458,15 @@ function directBody(prompt: string): string {
 }
 
 const viaBody = (prompt: string, stream: boolean, model = MODEL) => JSON.stringify({ model, stream, messages: [{ role: "user", content: prompt }] });
+
+/** The chat2 body and query index.ts's chat2 adapter sends (unsigned: the bench's chat2 fake lets unsigned requests through). */
+const chat2Body = (prompt: string) =>
+  JSON.stringify({ req_id: hex32(), parent_req_id: "0", messages: [{ mime_type: "text/plain", content: prompt, meta_data: { ori_query: prompt }, status: "complete" }], scene: "chat", sub_scene: "", scene_param: "first_turn", session_id: hex32(), biz_id: "ai_qwen", topic_id: hex32(), model: "Qwen3.8-Max", from: "default", protocol_version: "v2", messages_merge: false, chat_client: "h5", deep_search: "0", enable_search: false, temporary: false });
+const chat2Query = () => `biz_id=ai_qwen&fe_version=1.0.0&chat_client=h5&device=pc&fr=pc&pr=qwen&ut=00000000-0000-4000-8000-000000000000&la=zh-CN&tz=Asia%2FShanghai&wv=4.6.4&ve=4.6.4&nonce=benchnonce0&timestamp=${Date.now()}`;
+
+interface Chat2EventShape {
+  data?: { messages?: Array<{ content?: unknown }> };
+}
 
 /** The INTL chat/completions body, roughly as index.ts's INTL adapter sends it. */
 const intlBody = (prompt: string) =>
@@ -506,9 +520,19 @@ async function streamOnce(target: Target, prompt: string, timeoutMs: number): Pr
     textEvents++;
     deltas.push(delta.content);
   };
+  const onChat2Data = (data: string) => {
+    if (data.charCodeAt(0) !== 123) return; // event:complete's `true`
+    const content = (JSON.parse(data) as Chat2EventShape).data?.messages?.[0]?.content;
+    if (typeof content !== "string" || content === "") return;
+    if (textEvents === 0) ttftMs = now() - started;
+    textEvents++;
+    snapshot = content;
+  };
   const onData =
     target.kind === "direct" && target.dialect === "intl"
       ? onIntlData
+      : target.kind === "direct" && target.dialect === "chat2"
+      ? onChat2Data
       : target.kind === "direct"
       ? (data: string) => {
           if (data.charCodeAt(0) !== 123) return; // [DONE], [heartbeat]
@@ -537,6 +561,8 @@ async function streamOnce(target: Target, prompt: string, timeoutMs: number): Pr
         ? await fetch(`${target.url}/v1/chat/completions`, { method: "POST", headers: VIA_HEADERS, body: viaBody(prompt, true, target.model), signal })
         : target.dialect === "intl"
           ? await fetch(`${target.url}/api/v2/chat/completions?chat_id=bench`, { method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: intlBody(prompt), signal })
+          : target.dialect === "chat2"
+          ? await fetch(`${target.url}/api/v2/chat?${chat2Query()}`, { method: "POST", headers: { ...DIRECT_HEADERS, accept: "application/json, text/event-stream, text/plain, */*" }, body: chat2Body(prompt), signal })
           : await fetch(`${target.url}/dialog/conversation`, { method: "POST", headers: DIRECT_HEADERS, body: directBody(prompt), signal });
     if (response.status !== 200 || response.body === null) return fail(response.status, (await response.text()).slice(0, 300));
     const decoder = new TextDecoder();
@@ -1116,6 +1142,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   let transcodeText = "";
   let streamMb = 0;
   let intlStreamMb = 0;
+  let chat2StreamMb = 0;
   if (doTranscode) {
     // Built before anything is timed.
     const prepared = await upstream.ask({ type: "prepare", events: plan.transcodeEvents }, "prepared");
@@ -1123,7 +1150,8 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     if (transcodeText.length !== prepared.finalChars) throw new Error("upstream and client disagree on the transcoding text");
     streamMb = prepared.bytes / 1e6;
     intlStreamMb = prepared.intlBytes / 1e6;
-    log(`transcoding stream: ${plan.transcodeEvents} events, final text ${prepared.finalChars} chars (${num(Buffer.byteLength(transcodeText) / 1e3)} KB), whole stream ${num(streamMb)} MB (CN cumulative), ${num(intlStreamMb)} MB (INTL incremental)`);
+    chat2StreamMb = prepared.chat2Bytes / 1e6;
+    log(`transcoding stream: ${plan.transcodeEvents} events, final text ${prepared.finalChars} chars (${num(Buffer.byteLength(transcodeText) / 1e3)} KB), whole stream ${num(streamMb)} MB (CN cumulative), ${num(chat2StreamMb)} MB (CN chat2 cumulative), ${num(intlStreamMb)} MB (INTL incremental)`);
   }
 
   // The brief's configuration, and (for latency) one with the settings that hold
@@ -1142,11 +1170,18 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   const ttftReps: TtftRep[] = [];
   const transcodeReps: TranscodeRep[] = [];
   const intlReps: TranscodeRep[] = [];
+  const chat2Reps: TranscodeRep[] = [];
   // INTL transcoding needs INTL accounts, which would also make INTL the default
   // upstream for bare model names: a process of its own, asked for "intl/…".
   let intl: Qwenplug | undefined;
+  // CN chat2 (signed, the default protocol) against bench/fake-chat2.ts, which checks every signature.
+  let chat2: Qwenplug | undefined;
   try {
     if (doTranscode) {
+      chat2 = await spawnServer(upstream.chat2Url, { bunArgs: profiled("chat2"), env: { CN_PROTOCOL: "chat2" } });
+      for (const target of [{ kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: chat2.url }] as const) {
+        await streamOnce(target, "bench:transcode", 60_000);
+      }
       intl = await spawnServer(upstream.url, { bunArgs: profiled("intl"), env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } });
       // The INTL stream takes only tens of ms: warm up (JIT, the model list, connections) unmeasured.
       for (const target of [{ kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }] as const) {
@@ -1171,6 +1206,11 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         transcodeReps.push(r);
         log(`rep ${rep + 1}/${plan.reps} CN transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
+      if (chat2 !== undefined) {
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: chat2.url }, chat2, failures);
+        chat2Reps.push(r);
+        log(`rep ${rep + 1}/${plan.reps} CN chat2 transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
+      }
       if (intl !== undefined) {
         const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }, intl, failures);
         intlReps.push(r);
@@ -1180,8 +1220,9 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   } finally {
     for (const variant of variants) await variant.q.stop();
     await intl?.stop();
+    await chat2?.stop();
   }
-  result.raw = { ttftReps, transcodeReps, intlReps, variants: variants.map((v) => ({ key: v.key, env: v.env })) };
+  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, variants: variants.map((v) => ({ key: v.key, env: v.env })) };
   if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of sections ${[doLatency ? "1" : "", doTranscode ? "2" : ""].filter(Boolean).join(" and ")}: ${profileDir}/<defaults|transport|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
 
   if (doLatency) {
@@ -1247,6 +1288,16 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
       target: "≥ 0.7× direct",
       result: atLeast(ratio, 0.7, "×"),
     });
+    const chat2Ratio = spread(chat2Reps.map((r) => r.ratio));
+    result.rows.push({
+      id: "2c",
+      measure: `Transcoding, CN chat2 cumulative, signed [defaults + CN_PROTOCOL=chat2]: the same ${plan.transcodeEvents.toLocaleString("en")} snapshots (the stream is ${num(chat2StreamMb)} MB)`,
+      direct: withSpread(spread(chat2Reps.map((r) => r.directEventsPerSec / 1000)), "k ev/s"),
+      via: withSpread(spread(chat2Reps.map((r) => r.viaEventsPerSec / 1000)), "k ev/s"),
+      added: `ratio ${withSpread(chat2Ratio, "×")}`,
+      target: "≥ 0.7× direct",
+      result: atLeast(chat2Ratio, 0.7, "×"),
+    });
     const intlRatio = spread(intlReps.map((r) => r.ratio));
     result.rows.push({
       id: "2b",
@@ -1260,7 +1311,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     const perEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.cpuUsPerEvent)), " µs");
     const peak = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => mb(r.peakRssKb))), " MB");
     result.notes.push(
-      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, INTL ${perEvent(intlReps)}; qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, INTL ${peak(intlReps)}. The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
+      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, CN chat2 ${perEvent(chat2Reps)}, INTL ${perEvent(intlReps)}; qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, CN chat2 ${peak(chat2Reps)}, INTL ${peak(intlReps)}. The CN chat2 row uses bench/fake-chat2.ts, which verifies qwenplug's signature on every request (the direct client sends none, which that fake allows when asked). The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
     );
   }
   return result;

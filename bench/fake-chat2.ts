@@ -1,0 +1,240 @@
+// A fake mainland chat2 upstream (UPSTREAMS-2026-11 §1.3) that replays
+// fixtures/cn2 and, above all, checks request signatures the way §1.3
+// describes, independently of qwenplug's own signing code:
+//
+//   POST /security/external/access/register   a device id, a token and single-use salts
+//   GET  /api/calibration/getMillisTimeStamp   the fake's clock, deliberately skewed
+//   POST /api/v2/chat                          verified, then a fixture replayed
+//   GET  /api/v1/model/list, /api/v1/user/info, POST /api/v1/session/delete/batch
+//
+// A chat request is refused with 403 {"status":1,"code":"EX015","msg":"签名错误"}
+// unless: its salt was issued to its device and never used before; its
+// `clt-acs-reqt` is within a minute of the fake's (skewed) clock; its
+// `clt-acs-request-params` names the query keys in order; and both HMACs
+// match, computed here over the raw body bytes and the query values. The
+// reason for a refusal is in the `x-fake-reason` header, for tests.
+//
+// The prompt (or the cookie) may carry directives as in fake-upstream.ts:
+// `fixture:NAME`, `chunk:N`, `drip:MS`, and `zstd:1` (compress the reply).
+//
+//   bun bench/fake-chat2.ts      # on 127.0.0.1:8092
+
+import { createHmac } from "node:crypto";
+import { join } from "node:path";
+import { directive, drip, type Fixture, loadFixtures, replay } from "./fake-upstream";
+
+const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn2");
+/** How far the fake's clock is ahead of the real one: a signer that ignores calibration fails. */
+const DEFAULT_CLOCK_SKEW_MS = 7 * 60 * 1000;
+const MAX_REQT_DRIFT_MS = 60 * 1000;
+
+export interface Chat2Call {
+  method: string;
+  path: string;
+  /** Path and query as sent. */
+  url: string;
+  headers: Record<string, string>;
+  /** The raw body text. */
+  rawBody: string;
+  body: unknown;
+}
+
+export interface FakeChat2Upstream {
+  url: string;
+  calls: Chat2Call[];
+  /** Device registrations answered with salts. */
+  registrations: number;
+  /** Salts spent by accepted chat requests, in order. */
+  usedSalts: string[];
+  /** Why each refused chat request was refused (bfg, sign, salt, reqt, params, device, unsigned). */
+  refusals: string[];
+  /** Session ids passed to delete/batch. */
+  deletedSessions: string[];
+  cancelledStreams: number;
+  /** Salts per registration: the smaller of this and the `eo-clt-sftcnt` asked for. */
+  saltsPerRegistration: number;
+  clockSkewMs: number;
+  /** When false, unsigned chat requests are accepted (the Chat2API peers' claim). */
+  requireSignature: boolean;
+  /** Where the fake expects `kp` in the signed string (see CN_SIGN_ORDER in index.ts). */
+  signOrder: "kp-query" | "query-kp";
+  /** Refuses every signature, however right (a front-end change the fake cannot follow). */
+  refuseAllSignatures: boolean;
+  /** Refuses registration with this answer, if set. */
+  registrationAnswer?: () => Response;
+  /** Cookie substrings of logged-out accounts: 401 on chat and user/info. */
+  deadAccounts: Set<string>;
+  /** Overrides the chat reply after verification; undefined falls back to fixtures. */
+  respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
+  stop(): Promise<void>;
+}
+
+interface Device {
+  actkn: string;
+  /** Issued and not yet spent. */
+  unspent: Set<string>;
+}
+
+const hmac = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
+const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+
+export function startFakeChat2Upstream(options: { port?: number; hostname?: string } = {}): FakeChat2Upstream {
+  const fixtures = loadFixtures(FIXTURE_DIR);
+  const devices = new Map<string, Device>();
+  const state: FakeChat2Upstream = {
+    url: "",
+    calls: [],
+    registrations: 0,
+    usedSalts: [],
+    refusals: [],
+    deletedSessions: [],
+    cancelledStreams: 0,
+    saltsPerRegistration: 100,
+    clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
+    requireSignature: true,
+    signOrder: "kp-query",
+    refuseAllSignatures: false,
+    deadAccounts: new Set(),
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+  const now = () => Date.now() + state.clockSkewMs;
+
+  /** A fixture's bytes, zstd-compressed when asked (the header says so, as Chat2API-WXS saw the site do). */
+  const replayFixture = (fixture: Fixture, chunkBytes: number, isZstd: boolean): Response => {
+    if (!isZstd) return replay(state, fixture, chunkBytes, 0, 0);
+    const response = replay(state, { ...fixture, body: new Uint8Array(Bun.zstdCompressSync(fixture.body)) }, chunkBytes, 0, 0);
+    response.headers.set("content-encoding", "zstd");
+    return response;
+  };
+
+  /** One cumulative chat2 frame of an endless answer: for abort tests. */
+  const dripFrame = (n: number) => ({
+    error_code: 0,
+    error_msg: "",
+    data: { messages: [{ mime_type: "multi_load/iframe", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join(""), status: "processing" }] },
+  });
+
+  /** §1.3's checks, in the order a server would likely make them; returns why a request fails, or undefined. */
+  const verify = (url: URL, headers: Headers, rawBody: string): string | undefined => {
+    const header = (name: string) => headers.get(name) ?? "";
+    const sign = header("clt-acs-sign");
+    if (sign === "") return state.requireSignature ? "unsigned" : undefined;
+    if (state.refuseAllSignatures) return "refused";
+    const device = devices.get(header("eo-clt-dvidn"));
+    if (device === undefined || header("eo-clt-actkn") !== device.actkn) return "device";
+    if (header("clt-acs-caer") !== "vrad" || header("eo-clt-acs-ve") !== "1.0.0") return "version";
+    const keys = [...url.searchParams.keys()];
+    if (header("clt-acs-request-params") !== keys.join(",")) return "params";
+    const reqt = header("clt-acs-reqt");
+    if (!(Math.abs(Number(reqt) - now()) <= MAX_REQT_DRIFT_MS)) return "reqt";
+    const salt = header("eo-clt-sacsft");
+    const key = `${salt}:${reqt}`;
+    const bfg = hmac(key, rawBody);
+    if (header("clt-acs-bfg") !== bfg) return "bfg";
+    const cookie = header("cookie");
+    const kp = /(?:^|;\s*)tongyi_sso_ticket_hash=([^;]*)/.exec(cookie)?.[1]?.trim() ?? "";
+    if (header("eo-clt-acs-kp") !== kp) return "kp";
+    const values = keys.map((k) => url.searchParams.get(k) ?? "").join("");
+    const middle = state.signOrder === "kp-query" ? `${kp}${values}` : `${values}${kp}`;
+    if (sign !== hmac(key, `${header("eo-clt-dvidn")}1.0.0${middle}${bfg}`)) return "sign";
+    // Checked last, so a tampered replay is reported as tampered rather than as reused.
+    if (!device.unspent.delete(salt)) return "salt";
+    state.usedSalts.push(salt);
+    return undefined;
+  };
+
+  const server = Bun.serve({
+    port: options.port ?? 0,
+    hostname: options.hostname ?? "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      const rawBody = await req.text();
+      let body: unknown;
+      try {
+        body = rawBody === "" ? undefined : JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+      }
+      state.calls.push({ method: req.method, path: url.pathname, url: url.pathname + url.search, headers: Object.fromEntries(req.headers), rawBody, body });
+      const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+      const cookie = req.headers.get("cookie") ?? "";
+      const isDead = [...state.deadAccounts].some((marker) => cookie.includes(marker));
+
+      switch (url.pathname) {
+        case "/security/external/access/register": {
+          if (state.registrationAnswer) return state.registrationAnswer();
+          state.registrations++;
+          const count = Math.min(state.saltsPerRegistration, Number(req.headers.get("eo-clt-sftcnt") ?? 20) || 20);
+          const dvidn = `dv-${randomHex(8)}`;
+          const device: Device = { actkn: `ak-${randomHex(8)}`, unspent: new Set() };
+          const salts = Array.from({ length: count }, () => randomHex(12));
+          for (const salt of salts) device.unspent.add(salt);
+          devices.set(dvidn, device);
+          return json({
+            status: 0,
+            data: {
+              "eo-clt-dvidn": dvidn,
+              "eo-clt-snver": "lv",
+              "eo-clt-actkn": `base-${randomHex(4)}`,
+              "eo-clt-actkn-dl": now() + 24 * 3600 * 1000,
+              "eo-clt-bacsft": [],
+              unifyRelate: [
+                { businessScene: "workspace_api", "eo-clt-actkn": "not-for-chat", "eo-clt-bacsft": ["not-for-chat"] },
+                { businessScene: "qwen_chat", "eo-clt-actkn": device.actkn, "eo-clt-bacsft": salts },
+              ],
+            },
+          });
+        }
+        case "/api/calibration/getMillisTimeStamp":
+          return json({ status: 0, data: { millisTimeStamp: now() } });
+        case "/api/v1/model/list":
+          return new Response(fixtures.get("model-list")?.body ?? "{}", { headers: { "content-type": "application/json" } });
+        case "/api/v1/user/info":
+          if (isDead) return new Response(fixtures.get("not-login")?.body ?? "{}", { status: 401, headers: { "content-type": "application/json" } });
+          return new Response(fixtures.get("user-info")?.body ?? "{}", { headers: { "content-type": "application/json" } });
+        case "/api/v1/session/delete/batch": {
+          const ids = Array.isArray(record.session_ids) ? record.session_ids : [];
+          for (const id of ids) if (typeof id === "string") state.deletedSessions.push(id);
+          return json({ success: true, code: 0, data: true });
+        }
+        case "/api/v2/chat":
+          break;
+        default:
+          return new Response("not found", { status: 404 });
+      }
+
+      if (req.method !== "POST") return new Response("method not allowed", { status: 405 });
+      const refusal = verify(url, req.headers, rawBody);
+      if (refusal !== undefined) {
+        state.refusals.push(refusal);
+        return new Response(JSON.stringify({ status: 1, code: "EX015", msg: "签名错误" }), {
+          status: 403,
+          headers: { "content-type": "application/json", "x-fake-reason": refusal },
+        });
+      }
+      const custom = state.respond?.(record, req.headers);
+      if (custom) return custom;
+      if (isDead) return replayFixture(fixtures.get("not-login") as Fixture, 1 << 30, false);
+      const messages = Array.isArray(record.messages) ? record.messages : [];
+      const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
+      const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
+      const dripMs = pick("drip");
+      if (dripMs !== undefined) return drip(state, Number(dripMs), dripFrame);
+      const name = pick("fixture") ?? "plain";
+      const fixture = fixtures.get(name);
+      if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
+      return replayFixture(fixture, Number(pick("chunk") ?? 1 << 30), pick("zstd") === "1");
+    },
+  });
+  state.url = `http://127.0.0.1:${server.port}`;
+  return state;
+}
+
+if (import.meta.main) {
+  const fake = startFakeChat2Upstream({ port: 8092 });
+  console.log(`fake chat2 upstream on ${fake.url} (set QWEN_CN_BASE_URL to it)`);
+}
