@@ -10,7 +10,7 @@ import { loadConfig, startServer } from "../index";
 
 const COUNT = Number(process.argv[2] ?? 400);
 const fake = startFakeCnUpstream();
-const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", QWEN_CN_BASE_URL: fake.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-0123456789abcdef", LOG_LEVEL: "silent" });
+const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-0123456789abcdef", LOG_LEVEL: "silent" });
 const { server } = startServer(config);
 const base = `http://127.0.0.1:${server.port}`;
 
