@@ -3319,6 +3319,9 @@ async function responsesEvents(response: Response): Promise<Array<Record<string,
     });
 }
 
+/** The events around one streamed message item, deltas left out. */
+const MESSAGE_ITEM_EVENTS = ["response.output_item.added", "response.content_part.added", "response.output_text.done", "response.content_part.done", "response.output_item.done"];
+
 const postResponses = (gw: Gateway, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}/v1/responses`, {
     method: "POST",
@@ -3328,11 +3331,7 @@ const postResponses = (gw: Gateway, body: unknown, headers: Record<string, strin
 
 describe("OpenAI Responses API", () => {
   let fake: FakeCnUpstream, gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-    return { fake, gw };
-  });
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
 
   test("responses.create with a string input: a completed response whose output_text is the answer, with usage", async () => {
     const response = await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain" });
@@ -3387,11 +3386,7 @@ describe("OpenAI Responses API", () => {
     expect(seen.filter((t) => t !== "response.output_text.delta")).toEqual([
       "response.created",
       "response.in_progress",
-      "response.output_item.added",
-      "response.content_part.added",
-      "response.output_text.done",
-      "response.content_part.done",
-      "response.output_item.done",
+      ...MESSAGE_ITEM_EVENTS,
       "response.completed",
     ]);
     expect(deltas).toBe("你好！我是通义千问，有什么可以帮你？");
@@ -3412,11 +3407,7 @@ describe("OpenAI Responses API", () => {
       "response.reasoning_summary_text.done",
       "response.reasoning_summary_part.done",
       "response.output_item.done",
-      "response.output_item.added",
-      "response.content_part.added",
-      "response.output_text.done",
-      "response.content_part.done",
-      "response.output_item.done",
+      ...MESSAGE_ITEM_EVENTS,
       "response.completed",
     ]);
     const summary = events.filter((e) => e.type === "response.reasoning_summary_text.delta").map((e) => e.delta).join("");
@@ -3551,11 +3542,7 @@ describe("OpenAI Responses API", () => {
 
 describe("structured output", () => {
   let fake: FakeCnUpstream, gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-    return { fake, gw };
-  });
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
   const Person = zc.object({ name: zc.string(), age: zc.number() });
 
   test("responses.parse with zodTextFormat: the schema goes into the prompt, the fence is stripped, output_parsed is the object", async () => {
@@ -3648,11 +3635,7 @@ describe("client gaps (issue 13)", () => {
 
 describe("stored responses and model ids: paths", () => {
   let fake: FakeCnUpstream, gw: Gateway;
-  useGateway(() => {
-    fake = startFakeCnUpstream();
-    gw = startGateway(fake);
-    return { fake, gw };
-  });
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
   const get = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
 
   test("a listed model id with a suffix resolves; a sub-path of a stored response is an unknown path; POST on one is a 405", async () => {
