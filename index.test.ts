@@ -6,6 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
+import * as zc from "zod";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
@@ -1744,11 +1746,11 @@ describe("Anthropic Messages API over the CN upstream", () => {
 
   test("a text reply: content, end_turn, usage, the client's model name; claude-* names get a stand-in", async () => {
     const before = fake.calls.length;
-    const message = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "fixture:plain" }] });
+    const message = await anthropic.messages.create({ model: "claude-sonnet-4-6", max_tokens: 1024, messages: [{ role: "user", content: "fixture:plain" }] });
     expect(message.type).toBe("message");
     expect(message.role).toBe("assistant");
     expect(message.id).toMatch(/^msg_[0-9a-f]{24}$/);
-    expect(message.model).toBe("claude-sonnet-4-5");
+    expect(message.model).toBe("claude-sonnet-4-6");
     expect(message.content as unknown).toEqual([{ type: "text", text: "你好！我是通义千问，有什么可以帮你？" }]);
     expect(message.stop_reason).toBe("end_turn");
     expect(message.usage.output_tokens).toBe(estimateTokens("你好！我是通义千问，有什么可以帮你？"));
@@ -1923,7 +1925,7 @@ describe("Anthropic Messages API over the CN upstream", () => {
   });
 
   test("count_tokens gives an estimate of the whole flattened request", async () => {
-    const counted = await anthropic.messages.countTokens({ model: "claude-sonnet-4-5", system: "Be brief.", tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "hello there" }] });
+    const counted = await anthropic.messages.countTokens({ model: "claude-sonnet-4-6", system: "Be brief.", tools: ANTHROPIC_TOOLS, messages: [{ role: "user", content: "hello there" }] });
     const expected = estimateTokens(flattenTurns([{ role: "system", text: "Be brief." }, { role: "user", text: "hello there" }], { ...TOOLING, tools: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parameters: t.input_schema })) }, 1e9).prompt);
     expect(counted.input_tokens).toBe(expected);
   });
@@ -3296,6 +3298,376 @@ describe("hostile client input (issue 10)", () => {
   });
 });
 
+// ── OpenAI Responses API (issue 13) ─────────────────────────────────────────
+
+const RESPONSES_WEATHER_TOOL = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather for a city",
+  parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"] },
+  strict: false,
+};
+
+/** Event types and sequence numbers of a raw Responses stream, in order. */
+async function responsesEvents(response: Response): Promise<Array<Record<string, unknown> & { type: string; sequence_number: number }>> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((frame) => frame.includes("data: "))
+    .map((frame) => {
+      const name = /^event: (.+)$/m.exec(frame)?.[1];
+      const data = JSON.parse(/^data: (.+)$/m.exec(frame)?.[1] ?? "null") as Record<string, unknown> & { type: string; sequence_number: number };
+      expect(data.type).toBe(name as string);
+      return data;
+    });
+}
+
+/** The events around one streamed message item, deltas left out. */
+const MESSAGE_ITEM_EVENTS = ["response.output_item.added", "response.content_part.added", "response.output_text.done", "response.content_part.done", "response.output_item.done"];
+
+const postResponses = (gw: Gateway, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${gw.url}/v1/responses`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe("OpenAI Responses API", () => {
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
+
+  test("responses.create with a string input: a completed response whose output_text is the answer, with usage", async () => {
+    const response = await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain" });
+    expect(response.object).toBe("response");
+    expect(response.id).toMatch(/^resp_/);
+    expect(response.status).toBe("completed");
+    expect(response.model).toBe("qwen-max");
+    expect(response.output_text).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(response.output).toHaveLength(1);
+    expect(response.output[0]?.type).toBe("message");
+    expect(response.usage?.input_tokens).toBeGreaterThan(0);
+    expect(response.usage?.output_tokens).toBeGreaterThan(0);
+    expect(response.usage?.total_tokens).toBe((response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0));
+    expect(response.usage?.output_tokens_details.reasoning_tokens).toBe(0);
+    // A lone user message goes to the web chat as it is.
+    expect(lastPrompt(fake)).toBe("fixture:plain");
+  });
+
+  test("item input with instructions, a developer message and history reaches the prompt in order", async () => {
+    const response = await gw.client.responses.create({
+      model: "qwen-max",
+      instructions: "Be brief.",
+      input: [
+        { role: "developer", content: "Answer in English." },
+        { role: "user", content: [{ type: "input_text", text: "What is 1+1?" }] },
+        { role: "assistant", content: [{ type: "output_text", text: "2", annotations: [] }] } as never,
+        { type: "reasoning", id: "rs_1", summary: [], encrypted_content: null } as never,
+        { role: "user", content: "fixture:plain And 2+2?" },
+      ],
+    });
+    expect(response.status).toBe("completed");
+    expect(response.instructions).toBe("Be brief.");
+    const prompt = lastPrompt(fake);
+    expect(prompt).toStartWith("<system>\nBe brief.\n\nAnswer in English.\n</system>");
+    expect(prompt).toContain("Human: What is 1+1?\n\nAssistant: 2\n\nHuman: fixture:plain And 2+2?\n\nAssistant:");
+  });
+
+  test("responses.stream: the documented event sequence, sequence numbers 0, 1, 2, …, and finalResponse", async () => {
+    const stream = gw.client.responses.stream({ model: "qwen-max", input: "fixture:plain" });
+    const seen: string[] = [];
+    const numbers: number[] = [];
+    let deltas = "";
+    for await (const event of stream) {
+      seen.push(event.type);
+      numbers.push(event.sequence_number);
+      if (event.type === "response.output_text.delta") deltas += event.delta;
+    }
+    const final = await stream.finalResponse();
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+    expect(seen[0]).toBe("response.created");
+    expect(seen[1]).toBe("response.in_progress");
+    expect(seen.filter((t) => t !== "response.output_text.delta")).toEqual([
+      "response.created",
+      "response.in_progress",
+      ...MESSAGE_ITEM_EVENTS,
+      "response.completed",
+    ]);
+    expect(deltas).toBe("你好！我是通义千问，有什么可以帮你？");
+    expect(final.output_text).toBe(deltas);
+    expect(final.status).toBe("completed");
+    expect(final.usage?.output_tokens).toBeGreaterThan(0);
+  });
+
+  test("reasoning: summary events around the text, a reasoning item first, reasoning tokens counted", async () => {
+    const raw = await postResponses(gw, { model: "qwen-max", input: "fixture:think", stream: true, reasoning: { effort: "high", summary: "auto" } });
+    expect(raw.status).toBe(200);
+    const events = await responsesEvents(raw);
+    expect(events.map((e) => e.type).filter((t) => !t.endsWith(".delta"))).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+      "response.output_item.done",
+      ...MESSAGE_ITEM_EVENTS,
+      "response.completed",
+    ]);
+    const summary = events.filter((e) => e.type === "response.reasoning_summary_text.delta").map((e) => e.delta).join("");
+    expect(summary).toBe("用户问的是1+1，答案是2。");
+    const completed = events.at(-1)?.response as OpenAI.Responses.Response;
+    expect(completed.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect((completed.output[0] as OpenAI.Responses.ResponseReasoningItem).summary[0]?.text).toBe(summary);
+    expect(completed.usage?.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    // reasoning.effort high switches thinking on, with its budget.
+    const body = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation")?.body as { params: Record<string, unknown> };
+    expect(body.params.deepThink).toBe(true);
+  });
+
+  test("a function-call round trip: function_call items out, function_call_output back in, labelled with the function's name", async () => {
+    const first = await gw.client.responses.create({ model: "qwen-max", input: "fixture:tool-call weather in Paris?", tools: [RESPONSES_WEATHER_TOOL] });
+    expect(first.status).toBe("completed");
+    const call = first.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === "function_call");
+    expect(call?.name).toBe("get_weather");
+    expect(JSON.parse(call?.arguments ?? "")).toEqual({ city: "Paris", unit: "celsius" });
+    expect(call?.call_id).toMatch(/^call_/);
+    expect(lastPrompt(fake)).toContain('"name":"get_weather"');
+
+    const second = await gw.client.responses.create({
+      model: "qwen-max",
+      tools: [RESPONSES_WEATHER_TOOL],
+      input: [
+        { role: "user", content: "weather in Paris?" },
+        { type: "function_call", call_id: call?.call_id ?? "", name: "get_weather", arguments: call?.arguments ?? "" },
+        { type: "function_call_output", call_id: call?.call_id ?? "", output: "22 degrees, sunny" },
+        { role: "user", content: "fixture:plain thanks" },
+      ],
+    });
+    expect(second.status).toBe("completed");
+    const prompt = lastPrompt(fake);
+    expect(prompt).toContain('Assistant: <tool_call>\n{"name":"get_weather","arguments":{"city":"Paris","unit":"celsius"}}\n</tool_call>');
+    expect(prompt).toContain("Tool result (get_weather):\n<tool_response>\n22 degrees, sunny\n</tool_response>");
+  });
+
+  test("a streamed function call: output_item.added, arguments delta and done, output_item.done", async () => {
+    const events = await responsesEvents(await postResponses(gw, { model: "qwen-max", input: "fixture:tool-call", tools: [RESPONSES_WEATHER_TOOL], stream: true }));
+    const types = events.map((e) => e.type);
+    const at = types.indexOf("response.function_call_arguments.delta");
+    expect(at).toBeGreaterThan(0);
+    expect(types.slice(at - 1, at + 3)).toEqual(["response.output_item.added", "response.function_call_arguments.delta", "response.function_call_arguments.done", "response.output_item.done"]);
+    expect(JSON.parse(String(events[at + 1]?.arguments))).toEqual({ city: "Paris", unit: "celsius" });
+    expect(types.at(-1)).toBe("response.completed");
+  });
+
+  test("previous_response_id: a follow-up sends only the new input; GET returns the stored response; DELETE forgets it", async () => {
+    const first = await gw.client.responses.create({ model: "qwen-max", instructions: "Be brief.", input: "fixture:plain first question" });
+    const second = await gw.client.responses.create({ model: "qwen-max", previous_response_id: first.id, input: "second question" });
+    expect(second.previous_response_id).toBe(first.id);
+    const prompt = lastPrompt(fake);
+    expect(prompt).toContain(`Human: fixture:plain first question\n\nAssistant: ${first.output_text}\n\nHuman: second question`);
+    // Instructions do not carry over to a follow-up (as OpenAI documents).
+    expect(prompt).not.toContain("Be brief.");
+
+    const fetched = await gw.client.responses.retrieve(first.id);
+    expect(fetched.id).toBe(first.id);
+    expect(fetched.output_text).toBe(first.output_text);
+    const deleted = await fetch(`${gw.url}/v1/responses/${first.id}`, { method: "DELETE", headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(await deleted.json()).toEqual({ id: first.id, object: "response.deleted", deleted: true });
+    const gone = await apiError(gw.client.responses.retrieve(first.id));
+    expect(gone.status).toBe(404);
+    const unknown = await apiError(gw.client.responses.create({ model: "qwen-max", previous_response_id: first.id, input: "again" }));
+    expect(unknown.status).toBe(404);
+    expect(unknown.code).toBe("previous_response_not_found");
+  });
+
+  test("store: false keeps nothing, so it cannot be continued", async () => {
+    const response = await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain", store: false });
+    expect((await apiError(gw.client.responses.retrieve(response.id))).status).toBe(404);
+  });
+
+  test("unsupported tool types are skipped; web_search turns on the upstream's search; accepted fields do not fail", async () => {
+    const response = await gw.client.responses.create({
+      model: "qwen-max",
+      input: "fixture:plain",
+      tools: [{ type: "web_search" }, { type: "file_search", vector_store_ids: ["vs_1"] }, { type: "mcp", server_label: "x", server_url: "https://example.com" } as never, { type: "custom", name: "apply_patch" } as never],
+      include: ["reasoning.encrypted_content"],
+      metadata: { run: "1" },
+      prompt_cache_key: "abc",
+      max_output_tokens: 1000,
+      parallel_tool_calls: false,
+      text: { format: { type: "text" } },
+    });
+    expect(response.status).toBe("completed");
+    expect(response.metadata).toEqual({ run: "1" });
+    const body = [...fake.calls].reverse().find((c) => c.path === "/dialog/conversation")?.body as { params: Record<string, unknown> };
+    expect(body.params.searchType).toBe("depth");
+    expect(lastPrompt(fake)).toBe("fixture:plain");
+  });
+
+  test("max_output_tokens cuts the reply: status incomplete with reason max_output_tokens", async () => {
+    const response = await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain", max_output_tokens: 2 });
+    expect(response.status).toBe("incomplete");
+    expect(response.incomplete_details?.reason).toBe("max_output_tokens");
+  });
+
+  test("errors before the first byte are OpenAI-shaped with the right status", async () => {
+    const image = await apiError(
+      gw.client.responses.create({ model: "qwen-max", input: [{ role: "user", content: [{ type: "input_image", image_url: "https://example.com/a.png", detail: "auto" }] }] }),
+    );
+    expect(image.status).toBe(400);
+    expect(image.code).toBe("unsupported_content");
+    expect(image.message).toContain("Image input");
+    const model = await apiError(gw.client.responses.create({ model: "no-such-model", input: "hi" }));
+    expect(model.status).toBe(404);
+    expect(model.code).toBe("model_not_found");
+    const empty = await apiError(gw.client.responses.create({ model: "qwen-max", input: [] }));
+    expect(empty.status).toBe(400);
+    expect(empty.param).toBe("input");
+    const choice = await apiError(gw.client.responses.create({ model: "qwen-max", input: "x", tools: [RESPONSES_WEATHER_TOOL], tool_choice: { type: "function", name: "nope" } }));
+    expect(choice.status).toBe(400);
+    expect(choice.param).toBe("tool_choice");
+    // A rate-limited account cools down: on its own gateway, so the other tests keep theirs.
+    await withGateway(startFakeCnUpstream, (own) => startGateway(own), async (_, own) => {
+      const upstream = await apiError(own.client.responses.create({ model: "qwen-max", input: "fixture:rate-limited" }));
+      expect(upstream.status).toBe(429);
+      expect(upstream.type).toBe("rate_limit_error");
+    });
+  });
+
+  test("an error after the stream opened ends it with response.failed carrying the error", async () => {
+    const events = await responsesEvents(await postResponses(gw, { model: "qwen-max", input: "fixture:truncated", stream: true }));
+    const last = events.at(-1) as unknown as { type: string; response: OpenAI.Responses.Response };
+    expect(last.type).toBe("response.failed");
+    expect(last.response.status).toBe("failed");
+    expect(last.response.error?.code).toBeTruthy();
+  });
+});
+
+describe("structured output", () => {
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
+  const Person = zc.object({ name: zc.string(), age: zc.number() });
+
+  test("responses.parse with zodTextFormat: the schema goes into the prompt, the fence is stripped, output_parsed is the object", async () => {
+    const response = await gw.client.responses.parse({ model: "qwen-max", input: "fixture:json-fenced Who is Ada?", text: { format: zodTextFormat(Person, "person") } });
+    expect(response.output_parsed).toEqual({ name: "Ada", age: 36 });
+    expect(response.output_text).toBe('{"name": "Ada", "age": 36}');
+    const prompt = lastPrompt(fake);
+    expect(prompt).toContain('named "person"');
+    expect(prompt).toContain('"properties":{"name":{"type":"string"},"age":{"type":"number"}}');
+  });
+
+  test("chat.completions.parse with zodResponseFormat, whole and streamed", async () => {
+    const completion = await gw.client.chat.completions.parse({ model: "qwen-max", messages: [{ role: "user", content: "fixture:json-fenced" }], response_format: zodResponseFormat(Person, "person") });
+    expect(completion.choices[0]?.message.parsed).toEqual({ name: "Ada", age: 36 });
+    const stream = gw.client.chat.completions.stream({ model: "qwen-max", messages: [{ role: "user", content: "fixture:json-fenced" }], response_format: zodResponseFormat(Person, "person") });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.message.parsed).toEqual({ name: "Ada", age: 36 });
+  });
+
+  test("json_object strips the fence; a strict schema with an answer that is not JSON is reported, whole (502) and streamed (in-stream error)", async () => {
+    const loose = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:json-fenced" }], response_format: { type: "json_object" } });
+    expect(JSON.parse(loose.choices[0]?.message.content ?? "")).toEqual({ name: "Ada", age: 36 });
+    expect(lastPrompt(fake)).toContain("Answer with one valid JSON object");
+    const notJson = await apiError(gw.client.responses.parse({ model: "qwen-max", input: "fixture:json-broken", text: { format: zodTextFormat(Person, "person") } }));
+    expect(notJson.status).toBe(502);
+    expect(notJson.message).toContain("not valid JSON");
+    // Streamed, the answer is held until it is whole, so the failure still comes before the first byte.
+    const streamed = await postResponses(gw, { model: "qwen-max", input: "fixture:json-broken", stream: true, text: { format: { type: "json_schema", name: "p", schema: { type: "object" }, strict: true } } });
+    expect(streamed.status).toBe(502);
+    expect(((await streamed.json()) as { error: { message: string } }).error.message).toContain("not valid JSON");
+    // Without strict, the same answer passes as text.
+    const lax = await gw.client.responses.create({ model: "qwen-max", input: "fixture:json-broken", text: { format: { type: "json_schema", name: "p", schema: { type: "object" }, strict: false } } });
+    expect(lax.output_text).toBe("Sure! Here is Ada: name Ada, age 36.");
+  });
+
+  test("an unknown format type is a 400 naming the field", async () => {
+    const err = await apiError(rawPost(gw.url, { model: "qwen-max", messages: [{ role: "user", content: "x" }], response_format: { type: "yaml" } }).then(async (r) => {
+      if (!r.ok) throw new OpenAI.APIError(r.status, (await r.json()) as object, undefined, r.headers);
+    }));
+    expect(err.status).toBe(400);
+  });
+});
+
+describe("client gaps (issue 13)", () => {
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => {
+    fake = startFakeCnUpstream();
+    gw = startGateway(fake, { LOG_LEVEL: "debug", PROMPT_MAX_CHARS: "1000" });
+    return { fake, gw };
+  });
+
+  test("models.retrieve returns one listed model; an unknown one is a 404", async () => {
+    const model = await gw.client.models.retrieve("qwen-max");
+    expect(model).toMatchObject({ id: "qwen-max", object: "model" });
+    expect((await apiError(gw.client.models.retrieve("no-such-model"))).status).toBe(404);
+  });
+
+  test("a browser preflight with arbitrary headers gets them allowed back", async () => {
+    const asked = "authorization, content-type, x-requested-with, openai-beta, x-stainless-brand-new-header";
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-headers": asked },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-headers")).toBe(asked);
+    expect(response.headers.get("access-control-allow-methods")).toContain("POST");
+    const bad = await fetch(`${gw.url}/v1/responses`, { method: "OPTIONS", headers: { "access-control-request-headers": "x-ok, bad/header" } });
+    expect(bad.headers.get("access-control-allow-headers")).toBe("x-ok");
+  });
+
+  test("a long conversation over PROMPT_MAX_CHARS: x-qwenplug-dropped-turns says how many, and a debug line the request shape without content", async () => {
+    const old = "SECRET-CONTENT ".repeat(70);
+    const messages = [
+      { role: "user" as const, content: old },
+      { role: "assistant" as const, content: old },
+      { role: "user" as const, content: "fixture:plain now" },
+    ];
+    const { response } = await gw.client.chat.completions.create({ model: "qwen-max", messages }).withResponse();
+    expect(response.headers.get("x-qwenplug-dropped-turns")).toBe("2");
+    const shape = gw.logs.find((line) => line.includes("request shape:"));
+    expect(shape).toContain("path=/v1/chat/completions");
+    expect(shape).toContain("turns=user:2,assistant:1");
+    expect(shape).toContain("dropped_turns=2");
+    expect(gw.logs.join("\n")).not.toContain("SECRET-CONTENT");
+    await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }], temperature: 0.2, seed: 3 });
+    expect(gw.logs.at(-2)).toContain("ignored=temperature,seed");
+  });
+});
+
+describe("stored responses and model ids: paths", () => {
+  let fake: FakeCnUpstream, gw: Gateway;
+  useGateway(() => ({ gw: (gw = startGateway((fake = startFakeCnUpstream()))), fake }));
+  const get = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+
+  test("a listed model id with a suffix resolves; a sub-path of a stored response is an unknown path; POST on one is a 405", async () => {
+    const listed = ((await (await get("/v1/models")).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(listed).toContain("qwen-max");
+    expect(((await (await get("/v1/models/qwen-max-thinking")).json()) as { id: string }).id).toBe("qwen-max-thinking");
+    const sub = await get("/v1/responses/resp_x/input_items");
+    expect(sub.status).toBe(404);
+    expect(((await sub.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    const postOnStored = await fetch(`${gw.url}/v1/responses/resp_x`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(postOnStored.status).toBe(405);
+  });
+});
+
+describe("Responses API over chat.qwen.ai", () => {
+  test("the captured summary-thinking answer: a reasoning item with the summary, the text, and the upstream's real usage", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (_, gw) => {
+      const stream = gw.client.responses.stream({ model: "qwen3.7-plus-thinking", input: "fixture:thinking-summary", reasoning: { summary: "auto" } });
+      let summary = "";
+      for await (const event of stream) if (event.type === "response.reasoning_summary_text.delta") summary += event.delta;
+      const final = await stream.finalResponse();
+      expect(summary).toBe("我是一位由阿里巴巴通义实验室研发的超大规模语言模型……");
+      expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+      expect(final.output_text).toBe("我是通義千問（Qwen");
+      expect(final.usage).toMatchObject({ input_tokens: 1438, output_tokens: 806, output_tokens_details: { reasoning_tokens: 102 }, total_tokens: 2244 });
+    });
+  });
+});
+
 // ── A hostile upstream (issue 10), run against each adapter ─────────────────
 
 /** A stream that calls `next()` for each piece until it returns undefined or the reader goes away. */
@@ -4000,11 +4372,26 @@ describe("accounting and clean-up under hostile clients (issue 10 #11, #12)", ()
   });
 });
 
+describe("Responses store limits", () => {
+  test("RESPONSES_STORE_MAX evicts the oldest reply first; RESPONSES_STORE_TTL_MS expires replies", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { RESPONSES_STORE_MAX: "2", RESPONSES_STORE_TTL_MS: "1000" }), async (_, gw) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await gw.client.responses.create({ model: "qwen-max", input: "fixture:plain" })).id);
+      expect((await apiError(gw.client.responses.retrieve(ids[0] as string))).status).toBe(404);
+      expect((await gw.client.responses.retrieve(ids[1] as string)).id).toBe(ids[1] as string);
+      expect((await gw.client.responses.retrieve(ids[2] as string)).id).toBe(ids[2] as string);
+      const started = Date.now();
+      await waitFor(() => Date.now() - started > 1100);
+      expect((await apiError(gw.client.responses.retrieve(ids[2] as string))).status).toBe(404);
+    });
+  });
+});
+
 describe("Claude model names on every mainland protocol", () => {
   test("claude-* names (Claude Code's defaults) resolve on chat2 too: Max for sonnet/opus, Flash for haiku", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
       const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
-      for (const [model, family] of [["claude-opus-4-8", /max/i], ["claude-sonnet-4-5", /max/i], ["claude-haiku-4-5", /flash/i]] as const) {
+      for (const [model, family] of [["claude-opus-4-8", /max/i], ["claude-sonnet-4-6", /max/i], ["claude-haiku-4-5", /flash/i]] as const) {
         const before = fake.calls.length;
         const message = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
         expect(message.model).toBe(model);

@@ -46,6 +46,8 @@ const CLEANUP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 10_000;
 /** How deep a request's JSON may nest; real tool schemas stay far below it, and every later step may recurse safely. */
 const MAX_JSON_DEPTH = 128;
+/** package.json's engines.bun: bun.lock is written by Bun 1.4, and Bun 1.3 refused it with --frozen-lockfile (issue 13). */
+const MIN_BUN_VERSION = "1.4.0";
 
 /**
  * Client-facing names → CN `specifiedModel` ids (UPSTREAMS §5.4), plus the
@@ -169,7 +171,12 @@ const EnvSchema = z.object({
   MODEL_ALIASES: optionalString(),
   INTL_MODEL_ALIASES: optionalString(),
   MAX_BODY_BYTES: intFromEnv("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
-  PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 120_000),
+  // 240 000: the smallest context the web chats list is 131 072 tokens with up to 8 192 answer and 38 912
+  // thinking tokens (UPSTREAMS §5.1), which leaves ~84 000 tokens, ~250 000 characters at 3 per token of English
+  // and code; Claude Code's first request alone is 48 000+ characters. CJK text runs nearer 1 character per token.
+  PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 240_000),
+  RESPONSES_STORE_MAX: intFromEnv("RESPONSES_STORE_MAX", 0, 1_000_000, 1000),
+  RESPONSES_STORE_TTL_MS: intFromEnv("RESPONSES_STORE_TTL_MS", 1000, 7 * 86_400_000, 3_600_000),
   HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: intFromEnv("UPSTREAM_CONNECT_TIMEOUT_MS", 100, 600_000, 20_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 100, 600_000, 60_000),
@@ -265,6 +272,9 @@ export interface Config {
   defaultUpstream: UpstreamName;
   maxBodyBytes: number;
   promptMaxChars: number;
+  /** How many Responses API replies are kept for previous_response_id, and for how long. */
+  responsesStoreMax: number;
+  responsesStoreTtlMs: number;
   heartbeatMs: number;
   upstreamLimits: UpstreamLimits;
   /** The most characters one <tool_call> block may hold. */
@@ -478,6 +488,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultUpstream: e.DEFAULT_UPSTREAM,
     maxBodyBytes: e.MAX_BODY_BYTES,
     promptMaxChars: e.PROMPT_MAX_CHARS,
+    responsesStoreMax: e.RESPONSES_STORE_MAX,
+    responsesStoreTtlMs: e.RESPONSES_STORE_TTL_MS,
     heartbeatMs: e.HEARTBEAT_MS,
     upstreamLimits: {
       connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -577,11 +589,19 @@ export interface NeutralRequest {
    * on estimated tokens: the reply is cut and ends with reason `length`.
    */
   maxOutputTokens?: number;
+  /**
+   * The client asked for a JSON answer (response_format, text.format): its
+   * code fences are stripped, and with `strict` an answer that does not parse
+   * is reported as an error rather than passed off as success.
+   */
+  jsonAnswer?: { strict: boolean };
 }
 
 /** A request as an adapter sends it: the conversation flattened into one prompt, tool definitions included. */
 export interface UpstreamRequest extends NeutralRequest {
   prompt: string;
+  /** Old turns left out to fit PROMPT_MAX_CHARS (reported to the client in x-qwenplug-dropped-turns). */
+  droppedTurns?: number;
 }
 
 /** The closed set of failure kinds shared by adapters, pool and dialects. */
@@ -708,7 +728,7 @@ function errorBody(err: HttpError): string {
 
 /** Headers on every response; `access-control-allow-origin` is added per request (see `corsOrigin`). */
 const BASE_HEADERS: Record<string, string> = {
-  "access-control-expose-headers": "retry-after, x-request-id, x-should-retry",
+  "access-control-expose-headers": "retry-after, x-request-id, x-should-retry, x-qwenplug-dropped-turns",
 };
 
 function jsonResponse(status: number, body: string, headers: Record<string, string> = {}): Response {
@@ -1521,7 +1541,7 @@ export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, ma
 /** The `prepare` of both web chats: the conversation flattened within the prompt budget. */
 const flattenedRequest =
   (maxChars: number) =>
-  (req: NeutralRequest): UpstreamRequest => ({ ...req, prompt: flattenTurns(req.turns, req.tooling, maxChars).prompt });
+  (req: NeutralRequest): UpstreamRequest => ({ ...req, ...flattenTurns(req.turns, req.tooling, maxChars) });
 
 function promptTooLong(chars: number, maxChars: number): HttpError {
   return new HttpError(
@@ -4415,6 +4435,47 @@ export async function* limitOutputTokens(events: AsyncIterable<NeutralEvent>, ma
   }
 }
 
+/** A JSON answer without the code fence models like to wrap it in. */
+export function stripJsonFence(text: string): string {
+  const fenced = /^\s*```[a-zA-Z]*[ \t]*\r?\n([\s\S]*?)\r?\n?```\s*$/.exec(text);
+  return (fenced?.[1] ?? text).trim();
+}
+
+/**
+ * The stage for a JSON answer. The text is held until the reply ends, since a
+ * fence can only be told from content once the whole answer is there; then it
+ * goes out as one text event. With `strict`, an answer that is not JSON ends
+ * the reply with an error instead.
+ */
+export async function* checkJsonAnswer(events: AsyncIterable<NeutralEvent>, strict: boolean): AsyncGenerator<NeutralEvent> {
+  const held: string[] = [];
+  for await (const event of events) {
+    if (event.type === "text") {
+      held.push(event.text);
+      continue;
+    }
+    if (event.type === "done" && held.length > 0) {
+      const answer = stripJsonFence(held.join(""));
+      held.length = 0;
+      if (strict && event.reason === "stop" && !isJson(answer)) {
+        yield { type: "error", failure: { kind: "upstream", message: "The model's answer is not valid JSON, though the request asked for a strict JSON format; ask again or loosen the format." } };
+        return;
+      }
+      yield { type: "text", text: answer };
+    }
+    yield event;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The longest prefix of `text` that `estimateTokens` counts at most `tokens`, never splitting a surrogate pair. */
 function prefixWithinTokens(text: string, tokens: number): string {
   let cjk = 0;
@@ -4485,12 +4546,51 @@ interface Dialect {
   encoder(req: NeutralRequest): ReplyEncoder;
   /** An error as this dialect's JSON body. */
   errorBody(err: HttpError): string;
+  /** The top-level request fields it reads; any others are named in the debug log as ignored. */
+  readonly fields?: ReadonlySet<string>;
 }
 
 const optional = <T extends z.core.SomeType>(schema: T) => z.optional(schema);
 const nullish = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
 /** A string of at least one character; `message` ends the sentence "'field' …" when it is empty. */
 const nonEmptyString = (message: string) => z.string().check(z.minLength(1, message));
+
+/** The fields a request schema declares, for the debug log's "ignored" list. */
+const fieldsOf = (schema: { def: { shape: Record<string, unknown> } }): ReadonlySet<string> => new Set(Object.keys(schema.def.shape));
+
+/** A structured-output request as either API spells it once flattened: chat's response_format.json_schema is lifted up. */
+const JsonFormatSchema = z.looseObject({
+  type: z.string(),
+  name: optional(z.string()),
+  description: optional(z.string()),
+  schema: optional(z.unknown()),
+  strict: nullish(z.boolean()),
+});
+type JsonFormat = z.infer<typeof JsonFormatSchema>;
+
+/**
+ * A JSON answer asked for: the web chats take no response format, so the
+ * instruction (with the schema) becomes a system turn, and the stage
+ * `checkJsonAnswer` strips fences and, when strict, checks the answer parses.
+ * A plain `text` format asks for nothing.
+ */
+function jsonAnswerOf(format: JsonFormat | null | undefined, param: string): { turn: NeutralTurn; jsonAnswer: { strict: boolean } } | undefined {
+  if (format === undefined || format === null || format.type === "text") return undefined;
+  if (format.type === "json_object") {
+    return { turn: { role: "system", text: "# Answer format\n\nAnswer with one valid JSON object and nothing else: no code fence, no words before or after it." }, jsonAnswer: { strict: false } };
+  }
+  if (format.type !== "json_schema") {
+    throw new HttpError(400, `${param} of type "${format.type}" is not supported; use text, json_object or json_schema.`, "invalid_request_error", "unsupported_value", param);
+  }
+  if (format.schema === undefined) throw new HttpError(400, `${param} of type json_schema needs a schema.`, "invalid_request_error", "missing_required_parameter", param);
+  const about = format.description === undefined ? "" : ` (${format.description})`;
+  const text = [
+    "# Answer format",
+    `Answer with one JSON value${format.name === undefined ? "" : ` named "${format.name}"`}${about} that validates against this JSON Schema, and nothing else: no code fence, no words before or after it.`,
+    JSON.stringify(format.schema),
+  ].join("\n\n");
+  return { turn: { role: "system", text }, jsonAnswer: { strict: format.strict === true } };
+}
 
 /** A request body checked against a schema; the first problem becomes a 400 that names the field. */
 function parseBody<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
@@ -4572,6 +4672,7 @@ const ChatRequestSchema = z.looseObject({
   tools: nullish(z.array(FunctionToolSchema)),
   tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])),
   parallel_tool_calls: nullish(z.boolean()),
+  response_format: nullish(z.looseObject({ type: z.string(), json_schema: optional(z.omit(JsonFormatSchema, { type: true })) })),
 });
 
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
@@ -4674,7 +4775,17 @@ async function decodeOpenAIChat(body: unknown, resolveModel: ModelResolver): Pro
     search: chat.web_search ?? chat.enable_search ?? undefined,
   });
   const thinkingBudget = effort === undefined ? undefined : THINKING_BUDGETS.get(effort);
-  return { ...model, ...(thinkingBudget === undefined ? {} : { thinkingBudget }), turns, tooling, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true };
+  const format = chat.response_format;
+  const json = format === undefined || format === null ? undefined : jsonAnswerOf({ ...format.json_schema, type: format.type }, "response_format");
+  return {
+    ...model,
+    ...(thinkingBudget === undefined ? {} : { thinkingBudget }),
+    turns: json === undefined ? turns : [...turns, json.turn],
+    tooling,
+    stream: chat.stream === true,
+    includeUsage: chat.stream_options?.include_usage === true,
+    ...(json === undefined ? {} : { jsonAnswer: json.jsonAnswer }),
+  };
 }
 
 /**
@@ -4732,7 +4843,7 @@ function openAIUsage(usage: Usage) {
   };
 }
 
-const openAIChat: Dialect = { decode: decodeOpenAIChat, encoder: createOpenAIEncoder, errorBody };
+const openAIChat: Dialect = { decode: decodeOpenAIChat, encoder: createOpenAIEncoder, errorBody, fields: fieldsOf(ChatRequestSchema) };
 
 // ── Client dialect: Anthropic Messages ──────────────────────────────────────
 //
@@ -4954,7 +5065,421 @@ function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
   };
 }
 
-const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody };
+const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody, fields: fieldsOf(AnthropicRequestSchema) };
+
+// ── Client dialect: OpenAI Responses ────────────────────────────────────────
+//
+// POST /v1/responses (what Codex CLI and the Agents SDK speak), decoded into
+// the same NeutralRequest and encoded from the same neutral events as the
+// other two dialects. Replies are kept for `previous_response_id` in a
+// bounded in-memory store; GET and DELETE /v1/responses/{id} read it.
+
+const ResponsesPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+
+/** Any input item; which fields a type needs is checked while decoding. */
+const ResponsesItemSchema = z.looseObject({
+  type: optional(z.string()),
+  role: optional(z.string()),
+  content: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
+  call_id: optional(z.string()),
+  name: optional(z.string()),
+  arguments: optional(z.string()),
+  output: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
+});
+
+const ResponsesRequestSchema = z.looseObject({
+  model: nonEmptyString("must be a non-empty string"),
+  input: optional(z.union([z.string(), z.array(ResponsesItemSchema)])),
+  instructions: nullish(z.string()),
+  tools: nullish(z.array(z.looseObject({ type: z.string(), name: optional(z.string()), description: nullish(z.string()), parameters: nullish(z.unknown()) }))),
+  tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: optional(z.string()) })])),
+  parallel_tool_calls: nullish(z.boolean()),
+  reasoning: nullish(z.looseObject({ effort: nullish(z.string()), summary: nullish(z.string()) })),
+  max_output_tokens: nullish(z.int().check(z.minimum(1, "must be at least 1"))),
+  stream: nullish(z.boolean()),
+  store: nullish(z.boolean()),
+  previous_response_id: nullish(z.string()),
+  text: nullish(z.looseObject({ format: nullish(JsonFormatSchema) })),
+  metadata: nullish(z.record(z.string(), z.string())),
+});
+
+type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
+
+/** A reply kept for previous_response_id: its JSON for GET, and the conversation so far without instructions (they do not carry over). */
+interface StoredResponse {
+  response: Record<string, unknown>;
+  turns: readonly NeutralTurn[];
+  /** call_id → function name, so a later function_call_output is labelled like the other dialects label tool results. */
+  callNames: ReadonlyMap<string, string>;
+  storedAt: number;
+}
+
+/**
+ * The store is one per process, as the dialects are module constants;
+ * `createApp` sets its limits from the config. A Map keeps insertion order,
+ * so the oldest entry is the first: eviction by size and by age is O(1) each.
+ */
+const responseStore = (() => {
+  const entries = new Map<string, StoredResponse>();
+  let max = 1000;
+  let ttlMs = 3_600_000;
+  const expire = () => {
+    const cutoff = Date.now() - ttlMs;
+    for (const [id, entry] of entries) {
+      if (entry.storedAt >= cutoff && entries.size <= max) break;
+      entries.delete(id);
+    }
+  };
+  return {
+    limit(maxEntries: number, maxAgeMs: number) {
+      max = maxEntries;
+      ttlMs = maxAgeMs;
+    },
+    put(id: string, entry: StoredResponse) {
+      entries.set(id, entry);
+      expire();
+    },
+    get(id: string): StoredResponse | undefined {
+      expire();
+      return entries.get(id);
+    },
+    delete: (id: string) => entries.delete(id),
+  };
+})();
+
+/** What the encoder needs from the request beyond the NeutralRequest: the fields echoed in the response object, and what to store. */
+interface ResponsesContext {
+  echo: Record<string, unknown>;
+  /** The conversation without instructions, as a follow-up continues it. */
+  history: readonly NeutralTurn[];
+  callNames: ReadonlyMap<string, string>;
+  store: boolean;
+}
+
+/** Decoded requests' contexts, keyed by the NeutralRequest object the encoder is later given: the shared Dialect shape stays as it is. */
+const responsesContexts = new WeakMap<NeutralRequest, ResponsesContext>();
+
+const notStored = (id: string) =>
+  new HttpError(404, `No stored response has the id '${id}': it was never stored (store: false), has expired (RESPONSES_STORE_TTL_MS), was evicted (RESPONSES_STORE_MAX), or the server restarted.`, "invalid_request_error", "previous_response_not_found", "previous_response_id");
+
+function responsesPartText(part: { type: string; text?: string; refusal?: unknown }, where: string): string {
+  if ((part.type === "input_text" || part.type === "output_text" || part.type === "text" || part.type === "summary_text") && typeof part.text === "string") return part.text;
+  if (part.type === "refusal") return typeof part.refusal === "string" ? part.refusal : "";
+  const what = part.type === "input_image" ? "Image input" : part.type === "input_file" ? "File input" : `Content of type "${part.type}"`;
+  throw new HttpError(400, `${what} is not supported by qwenplug yet (${where}); send text parts only.`, "invalid_request_error", "unsupported_content", where);
+}
+
+/**
+ * The input items as neutral turns, after the stored conversation. A
+ * function_call joins the assistant turn before it (parallel calls are one
+ * turn); reasoning items are the model's own and are not sent back; item
+ * types qwenplug cannot act on are skipped.
+ */
+function responsesTurns(request: ResponsesRequest, prior: StoredResponse | undefined): { turns: NeutralTurn[]; callNames: Map<string, string> } {
+  const turns: NeutralTurn[] = [...(prior?.turns ?? [])];
+  const callNames = new Map(prior?.callNames ?? []);
+  const input = request.input ?? [];
+  const items = typeof input === "string" ? [{ type: "message", role: "user", content: input }] : input;
+  items.forEach((item, i) => {
+    const where = `input[${i}]`;
+    const type = item.type ?? "message";
+    if (type === "message") {
+      const content = item.content ?? "";
+      const text = typeof content === "string" ? content : content.map((part, j) => responsesPartText(part, `${where}.content[${j}]`)).join("\n");
+      if (item.role === "user") turns.push({ role: "user", text });
+      else if (item.role === "assistant") turns.push({ role: "assistant", text, calls: [] });
+      else if (item.role === "system" || item.role === "developer") turns.push({ role: "system", text });
+      else throw new HttpError(400, `${where}.role must be one of "user", "assistant", "system", "developer".`, "invalid_request_error", "invalid_value", `${where}.role`);
+    } else if (type === "function_call") {
+      if (item.name === undefined) throw new HttpError(400, `${where} is a function_call without a name.`, "invalid_request_error", "missing_required_parameter", `${where}.name`);
+      const raw = item.arguments ?? "{}";
+      if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw tooDeep(`${where}: the arguments`, where);
+      let args: unknown = raw;
+      try {
+        args = JSON.parse(raw);
+      } catch {
+        // Keep the raw string: the model should see what it sent, even if malformed.
+      }
+      if (item.call_id !== undefined) callNames.set(item.call_id, item.name);
+      const last = turns[turns.length - 1];
+      const call = { name: item.name, arguments: args };
+      if (last?.role === "assistant") turns[turns.length - 1] = { ...last, calls: [...last.calls, call] };
+      else turns.push({ role: "assistant", text: "", calls: [call] });
+    } else if (type === "function_call_output") {
+      const output = item.output ?? "";
+      const text = typeof output === "string" ? output : output.map((part, j) => responsesPartText(part, `${where}.output[${j}]`)).join("\n");
+      const id = item.call_id ?? "tool";
+      turns.push({ role: "tool", text, label: callNames.get(id) ?? id });
+    }
+  });
+  return { turns, callNames };
+}
+
+/**
+ * Function tools (flat: name and parameters at the top) are described to the
+ * model; web_search turns on the upstream's own search; every other tool type
+ * (file_search, MCP, custom, namespace, …) cannot run here and is left out
+ * rather than failing a client that always sends them.
+ */
+function responsesTooling(request: ResponsesRequest): { tooling: Tooling; search?: boolean } {
+  const tools: NeutralTool[] = [];
+  let search: boolean | undefined;
+  (request.tools ?? []).forEach((tool, index) => {
+    if (tool.type === "function") {
+      if (tool.name === undefined || tool.name === "") throw new HttpError(400, `tools[${index}] is a function tool without a name.`, "invalid_request_error", "missing_required_parameter", `tools[${index}].name`);
+      tools.push({ name: tool.name, description: tool.description ?? undefined, parameters: tool.parameters ?? undefined });
+    } else if (tool.type.startsWith("web_search")) {
+      search = true;
+    }
+  });
+  const raw = request.tool_choice;
+  const choice: ToolChoice =
+    raw === undefined || raw === null
+      ? { type: "auto" }
+      : typeof raw === "string"
+        ? { type: raw }
+        : raw.type === "function"
+          ? { type: "function", name: raw.name ?? "" }
+          : { type: "auto" };
+  if (choice.type === "function" && !tools.some((t) => t.name === choice.name)) {
+    throw new HttpError(400, `tool_choice names the function "${choice.name}", which is not in tools.`, "invalid_request_error", "invalid_value", "tool_choice");
+  }
+  return { tooling: { tools, choice, parallel: request.parallel_tool_calls !== false }, search };
+}
+
+async function decodeResponses(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
+  const request = parseBody(ResponsesRequestSchema, body);
+  const previousId = request.previous_response_id ?? undefined;
+  const prior = previousId === undefined ? undefined : responseStore.get(previousId);
+  if (previousId !== undefined && prior === undefined) throw notStored(previousId);
+  const { tooling, search } = responsesTooling(request);
+  const { turns: history, callNames } = responsesTurns(request, prior);
+  if (!history.some((turn) => turn.role === "user" || turn.role === "tool")) {
+    throw new HttpError(400, "'input' must contain at least one user message or function_call_output.", "invalid_request_error", "missing_required_parameter", "input");
+  }
+  const effort = request.reasoning?.effort?.toLowerCase() ?? undefined;
+  const model = await resolveModel(request.model, { thinking: effort === undefined ? undefined : THINKING_EFFORTS.has(effort), search });
+  const thinkingBudget = effort === undefined ? undefined : THINKING_BUDGETS.get(effort);
+  const json = jsonAnswerOf(request.text?.format, "text.format");
+  const instructions = request.instructions ?? "";
+  const turns: NeutralTurn[] = [...(instructions === "" ? [] : [{ role: "system" as const, text: instructions }]), ...history, ...(json === undefined ? [] : [json.turn])];
+  const neutral: NeutralRequest = {
+    ...model,
+    ...(thinkingBudget === undefined ? {} : { thinkingBudget }),
+    turns,
+    tooling,
+    stream: request.stream === true,
+    includeUsage: true,
+    ...(request.max_output_tokens === undefined || request.max_output_tokens === null ? {} : { maxOutputTokens: request.max_output_tokens }),
+    ...(json === undefined ? {} : { jsonAnswer: json.jsonAnswer }),
+  };
+  responsesContexts.set(neutral, {
+    echo: {
+      instructions: request.instructions ?? null,
+      metadata: request.metadata ?? {},
+      parallel_tool_calls: tooling.parallel,
+      previous_response_id: previousId ?? null,
+      reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+      store: request.store !== false,
+      temperature: null,
+      text: { format: request.text?.format ?? { type: "text" } },
+      tool_choice: request.tool_choice ?? "auto",
+      tools: (request.tools ?? []).filter((tool) => tool.type === "function"),
+      top_p: null,
+      max_output_tokens: request.max_output_tokens ?? null,
+      truncation: "disabled",
+    },
+    history,
+    callNames,
+    store: request.store !== false,
+  });
+  return neutral;
+}
+
+function responsesUsage(usage: Usage) {
+  return {
+    input_tokens: usage.promptTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: usage.completionTokens,
+    output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+    total_tokens: usage.promptTokens + usage.completionTokens,
+  };
+}
+
+type ResponsesItem = Record<string, unknown> & { id: string };
+
+/**
+ * The Responses wire format. A stream is response.created and
+ * response.in_progress, then output items (reasoning with a summary part,
+ * message with an output_text part, function_call), each added, filled with
+ * deltas, and done, then response.completed (or response.incomplete when cut
+ * at max_output_tokens, response.failed on an error). Every event carries a
+ * sequence_number, counted here. The whole reply and the final event hold
+ * the same response object, which is stored for previous_response_id.
+ */
+function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
+  const id = `resp_${randomHex32()}`;
+  const createdAt = Math.floor(Date.now() / 1000);
+  const context = responsesContexts.get(req);
+  let sequence = 0;
+  const output: ResponsesItem[] = [];
+  /** The item being streamed, and its text so far. */
+  let open: { kind: "message" | "reasoning"; item: ResponsesItem; index: number; text: string[] } | undefined;
+  const texts: string[] = [];
+  const calls: ToolCall[] = [];
+
+  const event = (type: string, fields: Record<string, unknown>) => sseEvent(type, JSON.stringify({ type, ...fields, sequence_number: sequence++ }));
+  const itemId = (prefix: string) => `${prefix}_${randomHex32()}`;
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    object: "response",
+    created_at: createdAt,
+    status,
+    error: null,
+    incomplete_details: null,
+    model: req.clientModel,
+    output,
+    ...context?.echo,
+    usage: null,
+    ...extra,
+  });
+  const messageItem = (text: string, status: string): ResponsesItem => ({
+    id: itemId("msg"),
+    type: "message",
+    status,
+    role: "assistant",
+    content: text === "" && status === "in_progress" ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
+  });
+  const reasoningItem = (text: string): ResponsesItem => ({ id: itemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
+  const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: itemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
+
+  /** Ends the item being streamed; `status` is "incomplete" when the reply failed part-way through it. */
+  const closeItem = (status = "completed"): string => {
+    if (open === undefined) return "";
+    const { kind, item, index, text } = open;
+    open = undefined;
+    const whole = text.join("");
+    const at = { item_id: item.id, output_index: index };
+    if (kind === "message") {
+      const part = { type: "output_text", text: whole, annotations: [], logprobs: [] };
+      const done = { ...item, status, content: [part] };
+      output[index] = done;
+      return (
+        event("response.output_text.done", { ...at, content_index: 0, text: whole, logprobs: [] }) +
+        event("response.content_part.done", { ...at, content_index: 0, part }) +
+        event("response.output_item.done", { output_index: index, item: done })
+      );
+    }
+    const part = { type: "summary_text", text: whole };
+    const done = { ...item, summary: [part] };
+    output[index] = done;
+    return (
+      event("response.reasoning_summary_text.done", { ...at, summary_index: 0, text: whole }) +
+      event("response.reasoning_summary_part.done", { ...at, summary_index: 0, part }) +
+      event("response.output_item.done", { output_index: index, item: done })
+    );
+  };
+  const openItem = (kind: "message" | "reasoning"): string => {
+    if (open?.kind === kind) return "";
+    const closed = closeItem();
+    const item = kind === "message" ? messageItem("", "in_progress") : reasoningItem("");
+    const index = output.push(item) - 1;
+    open = { kind, item, index, text: [] };
+    const at = { item_id: item.id, output_index: index };
+    return (
+      closed +
+      event("response.output_item.added", { output_index: index, item }) +
+      (kind === "message"
+        ? event("response.content_part.added", { ...at, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } })
+        : event("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } }))
+    );
+  };
+  /** Status and details for how a reply ended; `length` is OpenAI's max_output_tokens, a content filter its own reason. */
+  const ending = (reason: FinishReason) =>
+    reason === "length"
+      ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
+      : reason === "content_filter"
+        ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
+        : { status: "completed" };
+  const remember = (final: Record<string, unknown>) => {
+    if (context === undefined || !context.store) return;
+    const callNames = new Map(context.callNames);
+    for (const call of calls) callNames.set(call.id, call.name);
+    const answer: NeutralTurn = { role: "assistant", text: texts.join(""), calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
+    responseStore.put(id, { response: final, turns: [...context.history, answer], callNames, storedAt: Date.now() });
+  };
+
+  return {
+    id,
+    // A comment line: SSE clients skip it, and the SDKs never see an event they do not know.
+    heartbeat: ": keep-alive\n\n",
+    open: () => {
+      const initial = response("in_progress");
+      return event("response.created", { response: initial }) + event("response.in_progress", { response: initial });
+    },
+    text(text) {
+      const start = openItem("message");
+      open?.text.push(text);
+      texts.push(text);
+      return start + event("response.output_text.delta", { item_id: open?.item.id, output_index: open?.index, content_index: 0, delta: text, logprobs: [] });
+    },
+    reasoning(text) {
+      const start = openItem("reasoning");
+      open?.text.push(text);
+      return start + event("response.reasoning_summary_text.delta", { item_id: open?.item.id, output_index: open?.index, summary_index: 0, delta: text });
+    },
+    toolCall(call) {
+      const closed = closeItem();
+      calls.push(call);
+      const item = callItem(call, "in_progress");
+      const index = output.push(item) - 1;
+      const done = { ...item, status: "completed", arguments: call.argumentsJson };
+      output[index] = done;
+      return (
+        closed +
+        event("response.output_item.added", { output_index: index, item }) +
+        event("response.function_call_arguments.delta", { item_id: item.id, output_index: index, delta: call.argumentsJson }) +
+        event("response.function_call_arguments.done", { item_id: item.id, output_index: index, arguments: call.argumentsJson }) +
+        event("response.output_item.done", { output_index: index, item: done })
+      );
+    },
+    finish(reason, usage) {
+      const closed = closeItem();
+      const { status, ...details } = ending(reason);
+      const final = response(status, { ...details, completed_at: Math.floor(Date.now() / 1000), usage: responsesUsage(usage) });
+      remember(final);
+      return closed + event(status === "completed" ? "response.completed" : "response.incomplete", { response: final });
+    },
+    error(err) {
+      const closed = closeItem("incomplete");
+      return closed + event("response.failed", { response: response("failed", { error: { code: err.code ?? err.type, message: err.message } }) });
+    },
+    body(reply) {
+      if (reply.reasoning !== "") output.push(reasoningItem(reply.reasoning));
+      if (reply.text !== "") output.push(messageItem(reply.text, "completed"));
+      for (const call of reply.toolCalls) output.push(callItem(call, "completed"));
+      texts.push(reply.text);
+      calls.push(...reply.toolCalls);
+      const { status, ...details } = ending(reply.finishReason);
+      const final = response(status, { ...details, completed_at: Math.floor(Date.now() / 1000), usage: responsesUsage(reply.usage) });
+      remember(final);
+      return JSON.stringify(final);
+    },
+  };
+}
+
+const openAIResponses: Dialect = { decode: decodeResponses, encoder: createResponsesEncoder, errorBody, fields: fieldsOf(ResponsesRequestSchema) };
+
+/** GET or DELETE /v1/responses/{id}: a stored reply, as it was returned. */
+function handleStoredResponse(method: string, id: string): Response {
+  const stored = responseStore.get(id);
+  if (stored === undefined) throw notStored(id);
+  if (method === "DELETE") {
+    responseStore.delete(id);
+    return jsonResponse(200, JSON.stringify({ id, object: "response.deleted", deleted: true }));
+  }
+  return jsonResponse(200, JSON.stringify(stored.response));
+}
 
 // ── Serve: one reply, whole or streamed ─────────────────────────────────────
 
@@ -5071,10 +5596,11 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
 /** The optional stages, each only when asked for: the output limit, then the tool-call extractor. */
 function withStages(batches: AsyncGenerator<EventBatch>, req: UpstreamRequest, toolBlockMaxChars: number): AsyncGenerator<EventBatch> {
   const hasTools = req.tooling.tools.length > 0 && req.tooling.choice.type !== "none";
-  if (req.maxOutputTokens === undefined && !hasTools) return batches; // batches pass straight through
+  if (req.maxOutputTokens === undefined && !hasTools && req.jsonAnswer === undefined) return batches; // batches pass straight through
   let events = unbatch(batches);
   if (req.maxOutputTokens !== undefined) events = limitOutputTokens(events, req.maxOutputTokens);
   if (hasTools) events = extractToolCalls(events, req.tooling, { maxBlockChars: toolBlockMaxChars });
+  if (req.jsonAnswer !== undefined) events = checkJsonAnswer(events, req.jsonAnswer.strict);
   return rebatch(events);
 }
 
@@ -5299,7 +5825,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
 
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
-  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
   "access-control-allow-headers": "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
   "access-control-max-age": "86400",
 };
@@ -5312,6 +5838,8 @@ const COMPLETION_ROUTES: ReadonlyMap<string, Dialect> = new Map([
   ["/v1/chat/completions", openAIChat],
   ["/chat/completions", openAIChat],
   ["/v1/messages", anthropicMessages],
+  ["/v1/responses", openAIResponses],
+  ["/responses", openAIResponses],
 ]);
 const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
 const READ_PATHS = new Set(["/v1/models", "/models", "/status"]);
@@ -5472,9 +6000,11 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   if (app.isStopping) {
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
-  const neutral = await dialect.decode(await readJsonBody(app, ex.request), (model, explicit) => resolveModel(app, model, explicit));
+  const body = await readJsonBody(app, ex.request);
+  const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
   const req = app.adapters[neutral.upstream].prepare(neutral);
+  if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
   // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
   // must not close the client connection meanwhile (see startServer); the
   // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
@@ -5482,7 +6012,34 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   const encoder = dialect.encoder(neutral);
   const meter = createReplyMeter(app, ex, req.prompt);
   const run = startCompletion(app, ex, req);
-  return req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter);
+  const response = await (req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter));
+  if ((req.droppedTurns ?? 0) > 0) response.headers.set("x-qwenplug-dropped-turns", String(req.droppedTurns));
+  return response;
+}
+
+/**
+ * The debug log's line for a completion: its shape, never its content (no
+ * text, no tool names or schemas, no header values).
+ */
+function requestShape(path: string, body: unknown, dialect: Dialect, req: UpstreamRequest): string {
+  const roles = new Map<string, number>();
+  for (const turn of req.turns) roles.set(turn.role, (roles.get(turn.role) ?? 0) + 1);
+  const ignored = Object.keys(asRecord(body) ?? {}).filter((field) => dialect.fields !== undefined && !dialect.fields.has(field));
+  return [
+    `request shape: path=${logField(path)}`,
+    `model=${logField(req.clientModel)}`,
+    `upstream=${req.upstream}`,
+    `turns=${[...roles].map(([role, n]) => `${role}:${n}`).join(",") || "0"}`,
+    `tools=${req.tooling.tools.length}`,
+    `tool_choice=${req.tooling.choice.type}`,
+    `stream=${req.stream}`,
+    `thinking=${req.thinking}`,
+    `search=${req.search}`,
+    `json=${req.jsonAnswer === undefined ? "no" : req.jsonAnswer.strict ? "strict" : "yes"}`,
+    `prompt_chars=${req.prompt.length}`,
+    `dropped_turns=${req.droppedTurns ?? 0}`,
+    `ignored=${ignored.map(logField).join(",") || "-"}`,
+  ].join(" ");
 }
 
 /**
@@ -5491,6 +6048,19 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
  * its prefix, exactly as a request must name them.
  */
 async function handleModels(app: App): Promise<Response> {
+  return jsonResponse(200, JSON.stringify({ object: "list", data: await listModels(app) }));
+}
+
+/** GET /v1/models/{id}: one entry of the list (the SDK's models.retrieve). */
+async function handleModel(app: App, id: string): Promise<Response> {
+  const model = (await listModels(app)).find((entry) => entry.id === id);
+  if (model === undefined) {
+    throw new HttpError(404, `The model '${id}' does not exist; GET /v1/models lists the names qwenplug knows.`, "invalid_request_error", "model_not_found", "model");
+  }
+  return jsonResponse(200, JSON.stringify(model));
+}
+
+async function listModels(app: App) {
   const listed: readonly UpstreamName[] = app.configured.length > 0 ? app.configured : [app.config.defaultUpstream];
   const lives = await Promise.all(listed.map((name) => app.adapters[name].liveModels()));
   const created = Math.floor(Date.now() / 1000);
@@ -5514,7 +6084,7 @@ async function handleModels(app: App): Promise<Response> {
       add(`${alias}-thinking`);
     }
   });
-  return jsonResponse(200, JSON.stringify({ object: "list", data }));
+  return data;
 }
 
 function handleHealth(app: App): Response {
@@ -5547,12 +6117,37 @@ function handleStatus(app: App): Response {
   );
 }
 
-const KNOWN_PATHS = "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, /v1/models, /status and /health";
+const KNOWN_PATHS = "/v1/chat/completions, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
+
+/** `/v1/responses/{id}` and `/v1/models/{id}`: the resource and its id, decoded. A model id may hold a slash (`cn/qwen-max`), a response id not. */
+function resourcePath(path: string): { resource: "responses" | "models"; id: string } | undefined {
+  const match = /^\/(?:v1\/)?(?:responses\/([^/]+)|models\/(.+))$/.exec(path);
+  if (match === null) return undefined;
+  const [, responseId, modelId] = match;
+  try {
+    return responseId !== undefined ? { resource: "responses", id: decodeURIComponent(responseId) } : { resource: "models", id: decodeURIComponent(modelId as string) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A browser's preflight gets back the headers it asked for (SDKs add new
+ * x-stainless-* and beta headers over time, and any the list missed were
+ * blocked); header names only, so nothing else can be smuggled through.
+ */
+function preflightResponse(req: Request): Response {
+  const asked = req.headers.get("access-control-request-headers") ?? "";
+  const names = asked.split(",").map((name) => name.trim()).filter((name) => HEADER_NAME.test(name));
+  const headers: Record<string, string> = { ...CORS_PREFLIGHT_HEADERS, vary: "access-control-request-headers" };
+  if (names.length > 0) headers["access-control-allow-headers"] = names.join(", ");
+  return new Response(null, { status: 204, headers });
+}
 
 async function route(app: App, ex: Exchange): Promise<Response> {
   const { request: req } = ex;
   const path = ex.log.path.length > 1 ? ex.log.path.replace(/\/+$/, "") : ex.log.path;
-  if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_PREFLIGHT_HEADERS });
+  if (req.method === "OPTIONS") return preflightResponse(req);
   const allowed = (...methods: string[]) => {
     if (!methods.includes(req.method)) throw new HttpError(405, `Method ${req.method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
   };
@@ -5562,7 +6157,8 @@ async function route(app: App, ex: Exchange): Promise<Response> {
     return handleHealth(app);
   }
   const dialect = COMPLETION_ROUTES.get(path);
-  if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path)) {
+  const resource = resourcePath(path);
+  if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path) && resource === undefined) {
     throw new HttpError(404, `Unknown path ${path}; qwenplug serves ${KNOWN_PATHS}.`, "invalid_request_error", "not_found");
   }
   const authError = checkAuth(app, req, ex.server);
@@ -5574,6 +6170,14 @@ async function route(app: App, ex: Exchange): Promise<Response> {
   if (READ_PATHS.has(path)) {
     allowed("GET");
     return handleModels(app);
+  }
+  if (resource?.resource === "models") {
+    allowed("GET");
+    return handleModel(app, resource.id);
+  }
+  if (resource?.resource === "responses") {
+    allowed("GET", "DELETE");
+    return handleStoredResponse(req.method, resource.id);
   }
   allowed("POST");
   if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app, req));
@@ -5631,6 +6235,7 @@ export function createApp(deps: AppDeps) {
   const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(adapterOptions), intl: createIntlAdapter(adapterOptions) };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
+  responseStore.limit(config.responsesStoreMax, config.responsesStoreTtlMs);
   const app: App = {
     config,
     adapters,
@@ -6144,6 +6749,10 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
 }
 
 if (import.meta.main) {
+  if (!Bun.semver.satisfies(Bun.version, `>=${MIN_BUN_VERSION}`)) {
+    console.error(`qwenplug: needs Bun ${MIN_BUN_VERSION} or newer, and this is Bun ${Bun.version}; run \`bun upgrade\` (or use the Docker image), then start it again.`);
+    process.exit(1);
+  }
   let config: Config;
   try {
     config = loadConfig(Bun.env);

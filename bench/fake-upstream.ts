@@ -10,6 +10,7 @@
 // `gap:MS` (pause between pieces), `silence:MS` (pause after the headers) and
 // `drip:MS` (send events one by one, MS apart, forever: for abort tests).
 // A cookie directive wins over a prompt directive. Without one: plain.sse.
+// Once the prompt holds a tool result, `then:NAME` names the fixture instead.
 // The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new;
 // `newchat:redirect` answers 302 to a login host).
 
@@ -119,7 +120,9 @@ function replayByDirectives(state: CancelCounter, fixtures: Map<string, Fixture>
   const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
   const dripMs = pick("drip");
   if (dripMs !== undefined) return drip(state, Number(dripMs), dripEvent);
-  const name = pick("fixture") ?? "plain";
+  // A conversation that already holds a tool result takes `then:NAME`, so a client that loops over tool calls (Codex CLI) ends.
+  const afterTool = prompt.includes("Tool result (") ? directive(prompt, "then") : undefined;
+  const name = afterTool ?? pick("fixture") ?? "plain";
   const fixture = fixtures.get(name);
   if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
   return replay(state, fixture, Number(pick("chunk") ?? 1 << 30), Number(pick("gap") ?? 0), Number(pick("silence") ?? 0));
