@@ -2062,530 +2062,542 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
   });
 }
 
+/** What the chat2 steps share: the adapter's options and each account's signing state. */
+interface Chat2Context extends AdapterOptions {
+  signers: Map<number, Chat2SignerState>;
+}
+
+const chat2Label = (n: number) => `CN account ${n}`;
+const chat2RefreshHint = (n: number) =>
+  `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
+const chat2SigningHint = (config: Config, n: number) =>
+  `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url.slice(0, 100);
+  }
+};
+/** The host a 3xx answer points to, for the error message. */
+const redirectHost = (response: Response, base: string) => {
+  const location = response.headers.get("location");
+  if (location === null) return "an unnamed page";
+  try {
+    return new URL(location, base).host;
+  } catch {
+    return "an unreadable location";
+  }
+};
+
+const chat2BaseHeaders = (config: Config, account: CnAccount): Record<string, string> => ({
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  origin: config.cnOrigin,
+  referer: config.cnReferer,
+  "user-agent": BROWSER_USER_AGENT,
+  cookie: account.cookie,
+  "x-platform": "pc_tongyi",
+  "x-device-id": account.deviceId,
+  "x-csrf-token": account.xsrfToken,
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+});
+
+/** The common query of §1.3 in the front end's order; `ut` is the account's device id. */
+const chat2CommonQuery = (config: Config, account: CnAccount, timestamp: number): Array<[string, string]> => [
+  ["biz_id", "ai_qwen"],
+  ["fe_version", CHAT2_SIGN_VERSION],
+  ["chat_client", "h5"],
+  ["device", "pc"],
+  ["fr", "pc"],
+  ["pr", "qwen"],
+  ["ut", account.deviceId],
+  ["la", "zh-CN"],
+  ["tz", "Asia/Shanghai"],
+  ["wv", config.cnWebVersion],
+  ["ve", config.cnWebVersion],
+  ["nonce", chat2Nonce()],
+  ["timestamp", String(timestamp)],
+];
+const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+
+function chat2SignerOf(ctx: Chat2Context, n: number): Chat2SignerState {
+  let state = ctx.signers.get(n);
+  if (state === undefined) {
+    state = {};
+    ctx.signers.set(n, state);
+  }
+  return state;
+}
+
+/** A refused or failed registration as a failure naming what to try. */
+function chat2RegistrationFailure(ctx: Chat2Context, n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
+  return {
+    kind,
+    message: `Qwen CN refused to register a signing device for ${chat2Label(n)} (${ctx.redact(detail)}), so no signed request can be sent. ${chat2SigningHint(ctx.config, n)}`,
+    retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
+  };
+}
+
+/** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
+async function chat2Calibrate(ctx: Chat2Context): Promise<number> {
+  try {
+    const sentAt = Date.now();
+    const response = await ctx.fetch(`${ctx.config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
+      headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
+      signal: AbortSignal.timeout(ctx.config.upstreamLimits.connectMs),
+      redirect: "manual",
+    });
+    const receivedAt = Date.now();
+    const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
+    const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
+    if (server === undefined) throw new Error("no millisTimeStamp");
+    return Math.round(server - (sentAt + receivedAt) / 2);
+  } catch (err) {
+    ctx.debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
+    return 0;
+  }
+}
+
+function chat2RegistrationRequest(config: Config, account: CnAccount, chid: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/plain, */*",
+      origin: config.cnOrigin,
+      referer: config.cnReferer,
+      "user-agent": BROWSER_USER_AGENT,
+      cookie: account.cookie,
+      "bx-umidtoken": account.umidToken ?? "",
+      "clt-acs-caer": "vrad",
+      "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
+      "eo-clt-acs-bx-intss": "2",
+    },
+    body: JSON.stringify({
+      screenResolution: "1920x1080",
+      cookieEnabled: true,
+      localStorageEnabled: true,
+      timezoneOffset: -480,
+      fontList: ["Microsoft YaHei", "SimSun", "SimHei", "Arial", "Calibri"],
+      pluginList: [],
+      language: ["zh-CN", "zh"],
+      unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
+      // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
+      fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
+      businessScene: "qwen_web",
+      chid,
+    }),
+    signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
+    redirect: "manual",
+  };
+}
+
+async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+  const { config, redact } = ctx;
+  const n = account.number;
+  const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
+  let response: Response;
+  try {
+    response = await ctx.fetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, chat2RegistrationRequest(config, account, chid));
+  } catch (err) {
+    return chat2RegistrationFailure(ctx, n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
+  }
+  let body = "";
+  try {
+    body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+  } catch (err) {
+    return chat2RegistrationFailure(ctx, n, `its answer broke off: ${errorName(err)}`, "upstream");
+  }
+  if (response.status >= 300 && response.status < 400) {
+    return chat2RegistrationFailure(ctx, n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
+  }
+  if (looksLikeWaf(body)) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}, an anti-bot page`);
+  if (response.status === 401) return { kind: "auth", message: `${chat2Label(n)} is not logged in (device registration answered HTTP 401). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  if (response.status >= 500) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}`, "upstream");
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = asRecord(JSON.parse(body));
+  } catch {
+    json = undefined;
+  }
+  const data = asRecord(json?.data);
+  if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
+    const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
+    return chat2RegistrationFailure(ctx, n, detail);
+  }
+  // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
+  const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
+  const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
+  const pick = (field: string) => chatScene?.[field] ?? data[field];
+  const rawSalts = pick("eo-clt-bacsft");
+  const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
+  const dvidn = data["eo-clt-dvidn"];
+  const actkn = pick("eo-clt-actkn");
+  const snver = data["eo-clt-snver"];
+  if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
+    return chat2RegistrationFailure(ctx, n, "the answer had no device id, token or salts");
+  }
+  // The device token signs for the account: a secret, like the cookie.
+  ctx.addSecret(actkn);
+  const clockOffsetMs = await chat2Calibrate(ctx);
+  ctx.debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
+  return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
+}
+
+/** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
+function chat2RegisterOnce(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+  const state = chat2SignerOf(ctx, account.number);
+  state.registering ??= chat2Register(ctx, account)
+    .catch((err: unknown) => chat2RegistrationFailure(ctx, account.number, errorName(err), "upstream"))
+    .then((result) => {
+      state.registering = undefined;
+      if (!("kind" in result)) state.device = result;
+      return result;
+    });
+  return state.registering;
+}
+
+/**
+ * A device and one salt taken from it, both decided in the same tick so no
+ * two requests spend the same salt. A young device with salts serves at
+ * once (starting a refill in the background when few are left); otherwise
+ * the request waits for the account's one registration.
+ */
+async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
+  const state = chat2SignerOf(ctx, account.number);
+  for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
+    const device = state.device;
+    if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
+      const salt = device.salts.shift();
+      if (salt !== undefined) {
+        if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
+          void chat2RegisterOnce(ctx, account).then((result) => {
+            if ("kind" in result) ctx.debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
+          });
+        }
+        return { device, salt };
+      }
+    }
+    const result = await chat2RegisterOnce(ctx, account);
+    if ("kind" in result) return result;
+  }
+  return chat2RegistrationFailure(ctx, account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
+}
+
+/** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
+async function chat2PrepareChat(ctx: Chat2Context, account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
+  const { config } = ctx;
+  const headers: Record<string, string> = {
+    ...chat2BaseHeaders(config, account),
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream, text/plain, */*",
+  };
+  if (!config.cnSigning) {
+    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(chat2CommonQuery(config, account, Date.now()))}`, headers };
+  }
+  const taken = await chat2TakeSalt(ctx, account);
+  if ("kind" in taken) return taken;
+  const { device, salt } = taken;
+  // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
+  const reqt = Date.now() + device.clockOffsetMs;
+  const query = chat2CommonQuery(config, account, reqt);
+  const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
+  const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
+  Object.assign(headers, {
+    "clt-acs-sign": sign,
+    "clt-acs-reqt": String(reqt),
+    "clt-acs-request-params": query.map(([k]) => k).join(","),
+    "clt-acs-caer": "vrad",
+    "clt-acs-bfg": bfg,
+    "eo-clt-dvidn": device.dvidn,
+    "eo-clt-sacsft": salt,
+    "eo-clt-snver": device.snver,
+    "eo-clt-actkn": device.actkn,
+    "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
+    "eo-clt-acs-kp": kp,
+    "bx-umidtoken": account.umidToken ?? "",
+  });
+  return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
+}
+
+/** Classifies a JSON object that carries a chat2 error, or returns undefined. */
+function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+  const { redact } = ctx;
+  if (json.code === "EX015") {
+    // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
+    // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
+    return {
+      kind: "waf",
+      message: `Qwen CN refused the request signature for ${chat2Label(n)} (403 EX015 签名错误). ${chat2SigningHint(ctx.config, n)}`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
+    };
+  }
+  const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
+  if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
+  const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
+  const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
+  if (looksLikeWaf(detail)) {
+    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
+  }
+  if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
+    return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${chat2Label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+  return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
+}
+
+/** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
+function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
+  const textDiff = createCumulativeDiff();
+  const thinkDiff = createCumulativeDiff();
+  const textMarkers = createMarkerFilter();
+  const thinkMarkers = createMarkerFilter();
+  return {
+    onJson(json, out) {
+      const failure = chat2FailureFromJson(ctx, json, n);
+      if (failure) return { type: "error", failure };
+      const data = asRecord(json.data);
+      const messages = Array.isArray(data?.messages) ? data.messages : [];
+      let isComplete = false;
+      let hasThought = false;
+      for (const raw of messages) {
+        const message = asRecord(raw);
+        if (message === undefined) continue;
+        const isFinal = message.status === "complete";
+        const multiLoad = asRecord(message.meta_data)?.multi_load;
+        if (Array.isArray(multiLoad) && !hasThought) {
+          const items = multiLoad.map(asRecord);
+          const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
+          const thought = asRecord(think?.content)?.think_content;
+          if (typeof thought === "string") {
+            // One thinking snapshot per frame: two would be diffed against each other.
+            hasThought = true;
+            const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
+            if (added !== "") out.push({ type: "reasoning", text: added });
+          }
+        }
+        if (message.mime_type !== "multi_load/iframe") continue;
+        if (typeof message.content === "string") {
+          const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
+          if (added !== "") out.push({ type: "text", text: added });
+        }
+        if (isFinal) isComplete = true;
+      }
+      const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
+      const prompt = numberFrom(usage?.prompt_tokens);
+      const completion = numberFrom(usage?.completion_tokens);
+      if (prompt !== undefined && completion !== undefined) {
+        out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
+      }
+      return isComplete ? { type: "done", reason: "stop" } : undefined;
+    },
+    onNamedEvent(event, data, out) {
+      if (event === "complete") {
+        // Text held back as a possible marker start is text after all.
+        const thought = thinkMarkers("", true);
+        const text = textMarkers("", true);
+        if (thought !== "") out.push({ type: "reasoning", text: thought });
+        if (text !== "") out.push({ type: "text", text });
+        return { type: "done", reason: "stop" };
+      }
+      if (event === "error") {
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = asRecord(JSON.parse(data));
+        } catch {
+          json = undefined;
+        }
+        return { type: "error", failure: (json && chat2FailureFromJson(ctx, json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${ctx.redact(data.slice(0, 200))}).` } };
+      }
+      return undefined;
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: {
+        kind: "truncated",
+        message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
+      },
+    }),
+  };
+}
+
+function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: string): void {
+  const { config } = ctx;
+  ctx.fetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(chat2CommonQuery(config, account, Date.now()))}`, {
+    method: "POST",
+    // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
+    headers: { ...chat2BaseHeaders(config, account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
+    body: JSON.stringify({ session_ids: [sessionId] }),
+    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    redirect: "manual",
+  })
+    .then((response) => response.body?.cancel())
+    .catch((err: unknown) => ctx.debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+/** A non-stream answer to the chat request as a failure; never throws. */
+async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: number): Promise<UpstreamFailure> {
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    return {
+      kind: "upstream",
+      message: `Qwen CN redirected the chat request for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
+    };
+  }
+  try {
+    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json) => chat2FailureFromJson(ctx, json, n));
+    // The shared classifier names no chat2 setting; a block that persists may be about the signature.
+    if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${chat2SigningHint(ctx.config, n)}` };
+    return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
+  } catch (err) {
+    return { kind: "upstream", message: `Qwen CN answered ${chat2Label(n)} with HTTP ${response.status} and a body that could not be read (${errorName(err)}).` };
+  }
+}
+
+async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const { config } = ctx;
+  const n = account.number;
+  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  if (cn === undefined) {
+    yield [{ type: "error", failure: { kind: "no_account", message: `${chat2Label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
+    return;
+  }
+  const watchdog = createWatchdog(signal, config.upstreamLimits);
+  const sessionId = randomHex32();
+  let mayHaveSession = false;
+  let hasEnded = false;
+  try {
+    const body = chat2Body(req, sessionId, randomHex32());
+    const prepared = await chat2PrepareChat(ctx, cn, body);
+    if (signal.aborted) return;
+    if ("kind" in prepared) {
+      hasEnded = true;
+      yield [{ type: "error", failure: prepared }];
+      return;
+    }
+    let response: Response;
+    try {
+      mayHaveSession = true;
+      response = await ctx.fetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+    } catch (err) {
+      if (signal.aborted) return;
+      hasEnded = true;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
+      return;
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      // Refused before any reply: the upstream made no session to delete.
+      mayHaveSession = response.status === 200;
+      const failure = await chat2FailureFromAnswer(ctx, response, n);
+      hasEnded = true;
+      yield [{ type: "error", failure }];
+      return;
+    }
+    let stream: ReadableStream<Uint8Array> = response.body;
+    try {
+      // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
+      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
+    } catch (err) {
+      if (signal.aborted) return;
+      hasEnded = true;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
+      return;
+    }
+    for await (const batch of readUpstreamStream(stream, createChat2Decoder(ctx, n), watchdog, signal, "Qwen CN chat2")) {
+      const last = batch[batch.length - 1];
+      if (last?.type === "done" || last?.type === "error") hasEnded = true;
+      yield batch;
+    }
+  } catch (err) {
+    // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
+    if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${ctx.redact(errorName(err))}).` } }];
+  } finally {
+    watchdog.clear();
+    if (mayHaveSession) chat2DeleteSession(ctx, cn, sessionId);
+  }
+}
+
+async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | undefined> {
+  const account = ctx.config.cnAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const response = await ctx.fetch(`${ctx.config.cnApiUrl}/api/v1/model/list`, {
+      headers: { ...chat2BaseHeaders(ctx.config, account), accept: "application/json, text/plain, */*" },
+      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+      redirect: "manual",
+    });
+    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+    // The list's wrapper is not on record; accept `data` as the array or an object holding it.
+    const data = json?.data;
+    const inner = asRecord(data);
+    const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
+    if (!Array.isArray(entries)) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const raw of entries) {
+      const entry = asRecord(raw);
+      if (!entry || typeof entry.modelCode !== "string" || entry.modelCode === "" || entry.show === false) continue;
+      list.push({
+        id: entry.modelCode,
+        displayName: typeof entry.displayModelName === "string" ? entry.displayModelName : undefined,
+        // chat2 takes deep_search and enable_search on every model; the list says nothing about either.
+        canThink: true,
+        canSearch: true,
+      });
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`cn chat2 model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+function chat2NewestOf(live: UpstreamModel[] | undefined, family: Chat2Family): string {
+  let best: UpstreamModel | undefined;
+  for (const model of live ?? []) {
+    if (family.pattern.test(model.id) && (best === undefined || chat2CodeVersion(model.id) > chat2CodeVersion(best.id))) best = model;
+  }
+  return best?.id ?? family.fallback;
+}
+
+async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeResult> {
+  const { config } = ctx;
+  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  if (cn === undefined) return "unknown";
+  try {
+    const response = await ctx.fetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(chat2CommonQuery(config, cn, Date.now()))}`, {
+      headers: { ...chat2BaseHeaders(config, cn), accept: "application/json, text/plain, */*" },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      redirect: "manual",
+    });
+    // 401 is logged out; 403 is a block, not a logout (idx:59093046342), so it proves nothing about the cookie.
+    if (response.status === 401) {
+      response.body?.cancel().catch(() => {});
+      return "dead";
+    }
+    const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+    if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
+    const json = asRecord(JSON.parse(body));
+    if (json === undefined) return "unknown";
+    const failure = chat2FailureFromJson(ctx, json, account.number);
+    if (failure?.kind === "auth") return "dead";
+    return failure === undefined && json.success !== false ? "alive" : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug, addSecret } = options;
-  const upstreamFetch = options.fetch;
-  const label = (n: number) => `CN account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
-  const signingHint = (n: number) =>
-    `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
-  const hostOf = (url: string) => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return url.slice(0, 100);
-    }
-  };
-  /** The host a 3xx answer points to, for the error message. */
-  const redirectHost = (response: Response, base: string) => {
-    const location = response.headers.get("location");
-    if (location === null) return "an unnamed page";
-    try {
-      return new URL(location, base).host;
-    } catch {
-      return "an unreadable location";
-    }
-  };
+  const { config } = options;
+  const ctx: Chat2Context = { ...options, signers: new Map() };
 
   // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
   // /dialog defaults in the same table are `tongyi-*` ids, translated below.
   const userAliases = new Map<string, string>();
   for (const [alias, target] of config.aliases) {
     if (DEFAULT_CN_ALIASES.get(alias) !== target) userAliases.set(alias, target);
-  }
-
-  const baseHeaders = (account: CnAccount): Record<string, string> => ({
-    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-    origin: config.cnOrigin,
-    referer: config.cnReferer,
-    "user-agent": BROWSER_USER_AGENT,
-    cookie: account.cookie,
-    "x-platform": "pc_tongyi",
-    "x-device-id": account.deviceId,
-    "x-csrf-token": account.xsrfToken,
-    "sec-fetch-dest": "empty",
-    "sec-fetch-mode": "cors",
-    "sec-fetch-site": "same-site",
-  });
-
-  /** The common query of §1.3 in the front end's order; `ut` is the account's device id. */
-  const commonQuery = (account: CnAccount, timestamp: number): Array<[string, string]> => [
-    ["biz_id", "ai_qwen"],
-    ["fe_version", CHAT2_SIGN_VERSION],
-    ["chat_client", "h5"],
-    ["device", "pc"],
-    ["fr", "pc"],
-    ["pr", "qwen"],
-    ["ut", account.deviceId],
-    ["la", "zh-CN"],
-    ["tz", "Asia/Shanghai"],
-    ["wv", config.cnWebVersion],
-    ["ve", config.cnWebVersion],
-    ["nonce", chat2Nonce()],
-    ["timestamp", String(timestamp)],
-  ];
-  const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
-
-  const cnAccount = (account: Account): CnAccount | undefined => config.cnAccounts.find((a) => a.number === account.number);
-
-  // ── signing state, one per account ──
-  const signers = new Map<number, Chat2SignerState>();
-  const signerOf = (n: number): Chat2SignerState => {
-    let state = signers.get(n);
-    if (state === undefined) {
-      state = {};
-      signers.set(n, state);
-    }
-    return state;
-  };
-
-  /** A refused or failed registration as a failure naming what to try. */
-  function registrationFailure(n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
-    return {
-      kind,
-      message: `Qwen CN refused to register a signing device for ${label(n)} (${redact(detail)}), so no signed request can be sent. ${signingHint(n)}`,
-      retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
-    };
-  }
-
-  /** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
-  async function calibrate(): Promise<number> {
-    try {
-      const sentAt = Date.now();
-      const response = await upstreamFetch(`${config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
-        headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
-        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
-        redirect: "manual",
-      });
-      const receivedAt = Date.now();
-      const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
-      const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
-      if (server === undefined) throw new Error("no millisTimeStamp");
-      return Math.round(server - (sentAt + receivedAt) / 2);
-    } catch (err) {
-      debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
-      return 0;
-    }
-  }
-
-  async function register(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-    const n = account.number;
-    const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
-    let response: Response;
-    try {
-      response = await upstreamFetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/plain, */*",
-          origin: config.cnOrigin,
-          referer: config.cnReferer,
-          "user-agent": BROWSER_USER_AGENT,
-          cookie: account.cookie,
-          "bx-umidtoken": account.umidToken ?? "",
-          "clt-acs-caer": "vrad",
-          "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
-          "eo-clt-acs-bx-intss": "2",
-        },
-        body: JSON.stringify({
-          screenResolution: "1920x1080",
-          cookieEnabled: true,
-          localStorageEnabled: true,
-          timezoneOffset: -480,
-          fontList: ["Microsoft YaHei", "SimSun", "SimHei", "Arial", "Calibri"],
-          pluginList: [],
-          language: ["zh-CN", "zh"],
-          unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
-          // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
-          fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
-          businessScene: "qwen_web",
-          chid,
-        }),
-        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
-        redirect: "manual",
-      });
-    } catch (err) {
-      return registrationFailure(n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
-    }
-    let body = "";
-    try {
-      body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-    } catch (err) {
-      return registrationFailure(n, `its answer broke off: ${errorName(err)}`, "upstream");
-    }
-    if (response.status >= 300 && response.status < 400) {
-      return registrationFailure(n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
-    }
-    if (looksLikeWaf(body)) return registrationFailure(n, `HTTP ${response.status}, an anti-bot page`);
-    if (response.status === 401) return { kind: "auth", message: `${label(n)} is not logged in (device registration answered HTTP 401). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    if (response.status >= 500) return registrationFailure(n, `HTTP ${response.status}`, "upstream");
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(body));
-    } catch {
-      json = undefined;
-    }
-    const data = asRecord(json?.data);
-    if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
-      const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-      return registrationFailure(n, detail);
-    }
-    // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
-    const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
-    const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
-    const pick = (field: string) => chatScene?.[field] ?? data[field];
-    const rawSalts = pick("eo-clt-bacsft");
-    const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
-    const dvidn = data["eo-clt-dvidn"];
-    const actkn = pick("eo-clt-actkn");
-    const snver = data["eo-clt-snver"];
-    if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
-      return registrationFailure(n, "the answer had no device id, token or salts");
-    }
-    // The device token signs for the account: a secret, like the cookie.
-    addSecret(actkn);
-    const clockOffsetMs = await calibrate();
-    debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
-    return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
-  }
-
-  /** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
-  function registerOnce(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-    const state = signerOf(account.number);
-    state.registering ??= register(account)
-      .catch((err: unknown) => registrationFailure(account.number, errorName(err), "upstream"))
-      .then((result) => {
-        state.registering = undefined;
-        if (!("kind" in result)) state.device = result;
-        return result;
-      });
-    return state.registering;
-  }
-
-  /**
-   * A device and one salt taken from it, both decided in the same tick so no
-   * two requests spend the same salt. A young device with salts serves at
-   * once (starting a refill in the background when few are left); otherwise
-   * the request waits for the account's one registration.
-   */
-  async function takeSalt(account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
-    const state = signerOf(account.number);
-    for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
-      const device = state.device;
-      if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
-        const salt = device.salts.shift();
-        if (salt !== undefined) {
-          if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
-            void registerOnce(account).then((result) => {
-              if ("kind" in result) debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
-            });
-          }
-          return { device, salt };
-        }
-      }
-      const result = await registerOnce(account);
-      if ("kind" in result) return result;
-    }
-    return registrationFailure(account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
-  }
-
-  /** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
-  async function prepareChat(account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
-    const headers: Record<string, string> = {
-      ...baseHeaders(account),
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream, text/plain, */*",
-    };
-    if (!config.cnSigning) {
-      return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(commonQuery(account, Date.now()))}`, headers };
-    }
-    const taken = await takeSalt(account);
-    if ("kind" in taken) return taken;
-    const { device, salt } = taken;
-    // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
-    const reqt = Date.now() + device.clockOffsetMs;
-    const query = commonQuery(account, reqt);
-    const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
-    const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
-    Object.assign(headers, {
-      "clt-acs-sign": sign,
-      "clt-acs-reqt": String(reqt),
-      "clt-acs-request-params": query.map(([k]) => k).join(","),
-      "clt-acs-caer": "vrad",
-      "clt-acs-bfg": bfg,
-      "eo-clt-dvidn": device.dvidn,
-      "eo-clt-sacsft": salt,
-      "eo-clt-snver": device.snver,
-      "eo-clt-actkn": device.actkn,
-      "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
-      "eo-clt-acs-kp": kp,
-      "bx-umidtoken": account.umidToken ?? "",
-    });
-    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
-  }
-
-  /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
-  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-    if (json.code === "EX015") {
-      // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
-      // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
-      return {
-        kind: "waf",
-        message: `Qwen CN refused the request signature for ${label(n)} (403 EX015 签名错误). ${signingHint(n)}`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
-    if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
-    const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
-    const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
-    if (looksLikeWaf(detail)) {
-      return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${signingHint(n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
-    }
-    if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
-      return { kind: "auth", message: `${label(n)} is not logged in (${detail}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    }
-    if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
-    return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
-  }
-
-  /** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
-  function createDecoder(n: number): StreamDecoder {
-    const textDiff = createCumulativeDiff();
-    const thinkDiff = createCumulativeDiff();
-    const textMarkers = createMarkerFilter();
-    const thinkMarkers = createMarkerFilter();
-    return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) return { type: "error", failure };
-        const data = asRecord(json.data);
-        const messages = Array.isArray(data?.messages) ? data.messages : [];
-        let isComplete = false;
-        let hasThought = false;
-        for (const raw of messages) {
-          const message = asRecord(raw);
-          if (message === undefined) continue;
-          const isFinal = message.status === "complete";
-          const multiLoad = asRecord(message.meta_data)?.multi_load;
-          if (Array.isArray(multiLoad) && !hasThought) {
-            const items = multiLoad.map(asRecord);
-            const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
-            const thought = asRecord(think?.content)?.think_content;
-            if (typeof thought === "string") {
-              // One thinking snapshot per frame: two would be diffed against each other.
-              hasThought = true;
-              const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
-              if (added !== "") out.push({ type: "reasoning", text: added });
-            }
-          }
-          if (message.mime_type !== "multi_load/iframe") continue;
-          if (typeof message.content === "string") {
-            const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
-            if (added !== "") out.push({ type: "text", text: added });
-          }
-          if (isFinal) isComplete = true;
-        }
-        const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
-        const prompt = numberFrom(usage?.prompt_tokens);
-        const completion = numberFrom(usage?.completion_tokens);
-        if (prompt !== undefined && completion !== undefined) {
-          out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
-        }
-        return isComplete ? { type: "done", reason: "stop" } : undefined;
-      },
-      onNamedEvent(event, data, out) {
-        if (event === "complete") {
-          // Text held back as a possible marker start is text after all.
-          const thought = thinkMarkers("", true);
-          const text = textMarkers("", true);
-          if (thought !== "") out.push({ type: "reasoning", text: thought });
-          if (text !== "") out.push({ type: "text", text });
-          return { type: "done", reason: "stop" };
-        }
-        if (event === "error") {
-          let json: Record<string, unknown> | undefined;
-          try {
-            json = asRecord(JSON.parse(data));
-          } catch {
-            json = undefined;
-          }
-          return { type: "error", failure: (json && failureFromJson(json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${redact(data.slice(0, 200))}).` } };
-        }
-        return undefined;
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: {
-          kind: "truncated",
-          message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
-        },
-      }),
-    };
-  }
-
-  function deleteSession(account: CnAccount, sessionId: string): void {
-    upstreamFetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(commonQuery(account, Date.now()))}`, {
-      method: "POST",
-      // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
-      headers: { ...baseHeaders(account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
-      body: JSON.stringify({ session_ids: [sessionId] }),
-      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-      redirect: "manual",
-    })
-      .then((response) => response.body?.cancel())
-      .catch((err: unknown) => debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  /** A non-stream answer to the chat request as a failure; never throws. */
-  async function failureFromAnswer(response: Response, n: number): Promise<UpstreamFailure> {
-    if (response.status >= 300 && response.status < 400) {
-      response.body?.cancel().catch(() => {});
-      return {
-        kind: "upstream",
-        message: `Qwen CN redirected the chat request for ${label(n)} to ${redirectHost(response, config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
-      };
-    }
-    try {
-      const failure = await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n));
-      // The shared classifier names no chat2 setting; a block that persists may be about the signature.
-      if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${signingHint(n)}` };
-      return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
-    } catch (err) {
-      return { kind: "upstream", message: `Qwen CN answered ${label(n)} with HTTP ${response.status} and a body that could not be read (${errorName(err)}).` };
-    }
-  }
-
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const n = account.number;
-    const cn = cnAccount(account);
-    if (cn === undefined) {
-      yield [{ type: "error", failure: { kind: "no_account", message: `${label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
-      return;
-    }
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    const sessionId = randomHex32();
-    let mayHaveSession = false;
-    let hasEnded = false;
-    try {
-      const body = chat2Body(req, sessionId, randomHex32());
-      const prepared = await prepareChat(cn, body);
-      if (signal.aborted) return;
-      if ("kind" in prepared) {
-        hasEnded = true;
-        yield [{ type: "error", failure: prepared }];
-        return;
-      }
-      let response: Response;
-      try {
-        mayHaveSession = true;
-        response = await upstreamFetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
-      } catch (err) {
-        if (signal.aborted) return;
-        hasEnded = true;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
-        return;
-      }
-      const contentType = response.headers.get("content-type") ?? "";
-      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        // Refused before any reply: the upstream made no session to delete.
-        mayHaveSession = response.status === 200;
-        const failure = await failureFromAnswer(response, n);
-        hasEnded = true;
-        yield [{ type: "error", failure }];
-        return;
-      }
-      let stream: ReadableStream<Uint8Array> = response.body;
-      try {
-        // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
-        if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
-      } catch (err) {
-        if (signal.aborted) return;
-        hasEnded = true;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
-        return;
-      }
-      for await (const batch of readUpstreamStream(stream, createDecoder(n), watchdog, signal, "Qwen CN chat2")) {
-        const last = batch[batch.length - 1];
-        if (last?.type === "done" || last?.type === "error") hasEnded = true;
-        yield batch;
-      }
-    } catch (err) {
-      // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
-      if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${redact(errorName(err))}).` } }];
-    } finally {
-      watchdog.clear();
-      if (mayHaveSession) deleteSession(cn, sessionId);
-    }
-  }
-
-  const models = createModelCache(async () => {
-    const account = config.cnAccounts[0];
-    if (account === undefined) return undefined;
-    try {
-      const response = await upstreamFetch(`${config.cnApiUrl}/api/v1/model/list`, {
-        headers: { ...baseHeaders(account), accept: "application/json, text/plain, */*" },
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-        redirect: "manual",
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-      // The list's wrapper is not on record; accept `data` as the array or an object holding it.
-      const data = json?.data;
-      const inner = asRecord(data);
-      const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
-      if (!Array.isArray(entries)) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const raw of entries) {
-        const entry = asRecord(raw);
-        if (!entry || typeof entry.modelCode !== "string" || entry.modelCode === "" || entry.show === false) continue;
-        list.push({
-          id: entry.modelCode,
-          displayName: typeof entry.displayModelName === "string" ? entry.displayModelName : undefined,
-          // chat2 takes deep_search and enable_search on every model; the list says nothing about either.
-          canThink: true,
-          canSearch: true,
-        });
-      }
-      return list;
-    } catch (err) {
-      debug(`cn chat2 model list unavailable: ${errorName(err)}`);
-      return undefined;
-    }
-  });
-
-  const newestOf = (live: UpstreamModel[] | undefined, family: Chat2Family): string => {
-    let best: UpstreamModel | undefined;
-    for (const model of live ?? []) {
-      if (family.pattern.test(model.id) && (best === undefined || chat2CodeVersion(model.id) > chat2CodeVersion(best.id))) best = model;
-    }
-    return best?.id ?? family.fallback;
-  };
-
-  async function probe(account: Account): Promise<ProbeResult> {
-    const cn = cnAccount(account);
-    if (cn === undefined) return "unknown";
-    try {
-      const response = await upstreamFetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(commonQuery(cn, Date.now()))}`, {
-        headers: { ...baseHeaders(cn), accept: "application/json, text/plain, */*" },
-        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-        redirect: "manual",
-      });
-      // 401 is logged out; 403 is a block, not a logout (idx:59093046342), so it proves nothing about the cookie.
-      if (response.status === 401) {
-        response.body?.cancel().catch(() => {});
-        return "dead";
-      }
-      const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-      if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
-      const json = asRecord(JSON.parse(body));
-      if (json === undefined) return "unknown";
-      const failure = failureFromJson(json, account.number);
-      if (failure?.kind === "auth") return "dead";
-      return failure === undefined && json.success !== false ? "alive" : "unknown";
-    } catch {
-      return "unknown";
-    }
   }
 
   return {
@@ -2595,22 +2607,22 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+    complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
+    liveModels: createModelCache(() => chat2ModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const userTarget = userAliases.get(lower);
-      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
+      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
       const liveMatch = findLiveModel(live, lower);
       if (liveMatch) return liveMatch.id;
       const family = CHAT2_ALIASES.get(lower);
-      if (family !== undefined) return newestOf(live, CHAT2_FAMILIES[family]);
-      if (lower.startsWith("tongyi-")) return newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
+      if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
+      if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
       // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
       return live === undefined && lower.startsWith("qwen") ? name : undefined;
     },
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
-    probe,
+    probe: (account) => chat2Probe(ctx, account),
   };
 }
 
