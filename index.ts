@@ -2994,24 +2994,31 @@ function quotaRestSeconds(num: unknown, template: unknown): number {
 
 const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.ceil(seconds / 60)} min`);
 
-export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
-  const upstreamFetch = options.fetch;
-  const base = config.intlBaseUrl;
-  const label = (n: number) => `INTL account ${n}`;
+/** What the INTL steps share: the adapter's options and its per-account and per-model state. */
+interface IntlContext extends AdapterOptions {
+  credentials: Map<number, IntlCredentials>;
+  /** The constant part of each account's headers. */
+  headersByAccount: Map<number, Record<string, string>>;
+  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
+  tokenRejections: WeakSet<UpstreamFailure>;
+  /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
+  thinkingRules: Map<string, { mustThink: boolean; maxBudget?: number }>;
+}
 
-  const credentials = new Map<number, IntlCredentials>();
-  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
-  const credentialsOf = (account: Account) => credentials.get(account.number) as IntlCredentials;
-  const refreshHint = (n: number) => {
-    const creds = credentials.get(n);
-    return creds?.canRenew
-      ? `qwenplug could not renew its token; check ${creds.variable}.`
-      : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
-  };
+const intlLabel = (n: number) => `INTL account ${n}`;
+const intlCredentialsOf = (ctx: IntlContext, account: Account) => ctx.credentials.get(account.number) as IntlCredentials;
+function intlRefreshHint(ctx: IntlContext, n: number): string {
+  const creds = ctx.credentials.get(n);
+  return creds?.canRenew
+    ? `qwenplug could not renew its token; check ${creds.variable}.`
+    : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
+}
 
-  // The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
-  // `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
+/**
+ * The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
+ * `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
+ */
+function intlHeadersByAccount(config: Config): Map<number, Record<string, string>> {
   const headersByAccount = new Map<number, Record<string, string>>();
   for (const account of config.intlAccounts) {
     const { "bx-v": bxV, ...extra } = account.extraHeaders;
@@ -3019,7 +3026,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       "content-type": "application/json",
       accept: "application/json, text/plain, */*",
       "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-      origin: base,
+      origin: config.intlBaseUrl,
       "user-agent": INTL_USER_AGENT,
       source: "web",
       version: config.intlVersion,
@@ -3033,472 +3040,501 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
     });
   }
-  const headersFor = (account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
-    ...(headersByAccount.get(account.number) as Record<string, string>),
-    ...auth.headers,
-    referer,
-    timezone: browserTimezone(new Date()),
-    "x-request-id": randomUUID(),
-    // The browser asks for JSON even though the answer is an event stream (UPSTREAMS-2026-11 §2.2).
-    ...(isCompletion ? { accept: "application/json", "x-accel-buffering": "no" } : {}),
-  });
+  return headersByAccount;
+}
 
-  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
-  const tokenRejections = new WeakSet<UpstreamFailure>();
+const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
+  ...(ctx.headersByAccount.get(account.number) as Record<string, string>),
+  ...auth.headers,
+  referer,
+  timezone: browserTimezone(new Date()),
+  "x-request-id": randomUUID(),
+  // The browser asks for JSON even though the answer is an event stream (UPSTREAMS-2026-11 §2.2).
+  ...(isCompletion ? { accept: "application/json", "x-accel-buffering": "no" } : {}),
+});
 
-  /**
-   * An error is `success:false` (code in `data.code` or `code`) or an `error`
-   * key, object or string (UPSTREAMS §4.2). Returns the upstream code too, so
-   * the caller can react to `Not_Found`.
-   */
-  function failureFromJson(json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
-    const ret = json.ret;
-    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    let code: string | undefined;
-    let details = "";
-    let num: unknown;
-    let template: unknown;
-    if (json.success === false) {
-      const data = asRecord(json.data);
-      code = [data?.code, json.code].find((c): c is string => typeof c === "string");
-      details = [data?.details, data?.message, json.details, json.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
-      num = data?.num;
-      template = data?.template;
-    } else if (json.error !== undefined && json.error !== null) {
-      const error = asRecord(json.error);
-      if (error === undefined) details = typeof json.error === "string" ? json.error : "";
-      else {
-        code = [error.code, error.type].find((c): c is string => typeof c === "string");
-        details = [error.details, error.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
-      }
-    } else {
-      return undefined;
-    }
-    // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
-    const said = redactThenCut(redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
-    if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
-      const failure = { kind: "auth" as const, code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-      tokenRejections.add(failure);
-      return failure;
-    }
-    switch (code) {
-      case "RateLimited": {
-        const seconds = quotaRestSeconds(num, template);
-        return { kind: "quota", code, message: `${label(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
-      }
-      case "quotaLimited":
-      case "ExceedLimit":
-      case "quota_exhausted": {
-        const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : 3600;
-        return { kind: "quota", code, message: `${label(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
-      }
-      case "ParallelLimited":
-        return { kind: "rate", code, message: `Qwen allows ${label(n)} fewer chats at once (${said}); lower ACCOUNT_MAX_IN_FLIGHT or add accounts.`, retryAfterSec: 10 };
-      case "Too_Many_Requests":
-        return { kind: "rate", code, message: `Qwen rate-limited ${label(n)} (${said}); slow down.`, retryAfterSec: 60 };
-      case "data_inspection_failed":
-        return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
-      case "invalid_input":
-        return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
-      case "Not_Found":
-      case "CHAT_NOT_FOUND":
-      case "PARENT_NOT_FOUND":
-        return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
-      case "CHAT_IN_PROGRESS":
-        return { kind: "upstream", code, message: `Qwen INTL says another reply is still being written in this chat (${said}); try again.` };
-      case "Bad_Request":
-        if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
-        return {
-          kind: "upstream",
-          code,
-          message: `Qwen INTL rejected the request (${said}). If every request fails like this, the web app's version header may have moved on: set QWEN_INTL_VERSION.`,
-        };
-    }
-    if (code === "internal_error" && /quota/i.test(details)) {
-      return { kind: "quota", code, message: `${label(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
-    }
-    return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
-  }
-
-  function deleteChat(account: Account, chatId: string): void {
-    credentialsOf(account)
-      .current()
-      .then((auth) => {
-        if ("failure" in auth) return;
-        return upstreamFetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
-          method: "DELETE",
-          headers: headersFor(account, auth, `${base}/`),
-          redirect: "manual",
-          signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-        }).then((response) => response.body?.cancel());
-      })
-      .catch((err: unknown) => debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  const chatTypeOf = (req: UpstreamRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
-
-  /** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
-  async function createChat(req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
-    const n = account.number;
-    const response = await upstreamFetch(`${base}/api/v2/chats/new`, {
-      method: "POST",
-      headers: headersFor(account, auth, `${base}/c/new-chat`),
-      body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: chatTypeOf(req), chat_mode: "normal" }),
-      redirect: "manual",
-      signal,
-    });
-    const redirected = redirectFailure(response, `the chat creation for ${label(n)}`);
-    if (redirected) return { failure: redirected };
-    const isJson = (response.headers.get("content-type") ?? "").includes("json");
-    if (response.status === 200 && isJson) {
-      const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = asRecord(JSON.parse(text));
-      } catch {
-        json = undefined;
-      }
-      const id = asRecord(json?.data)?.id;
-      // The id goes into a URL path and the Referer header: accept only what an id looks like.
-      if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
-      const failure = json && failureFromJson(json, n);
-      return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${label(n)}.` } };
-    }
-    return { failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
-  }
-
-  /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
-  const thinkingRules = new Map<string, { mustThink: boolean; maxBudget?: number }>();
-
-  /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
-  function completionBody(req: UpstreamRequest, chatId: string): string {
-    const chatType = chatTypeOf(req);
-    const now = Date.now();
-    const rule = thinkingRules.get(req.upstreamModel);
-    // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
-    const isThinking = req.thinking || rule?.mustThink === true;
-    const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
-    return JSON.stringify({
-      stream: true,
-      version: "2.1",
-      incremental_output: true,
-      chat_id: chatId,
-      chatId,
-      chat_mode: "normal",
-      model: req.upstreamModel,
-      parent_id: null,
-      parentId: null,
-      messages: [
-        {
-          fid: randomUUID(),
-          id: null,
-          parentId: null,
-          parent_id: null,
-          childrenIds: [randomUUID()],
-          role: "user",
-          content: req.prompt,
-          user_action: "chat",
-          files: [],
-          status: "completed",
-          contentType: "text",
-          timestamp: now,
-          model: req.upstreamModel,
-          models: [req.upstreamModel],
-          chat_type: chatType,
-          feature_config: {
-            thinking_enabled: isThinking,
-            output_schema: "phase",
-            research_mode: "normal",
-            auto_thinking: false,
-            thinking_mode: isThinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
-            thinking_format: config.intlThinkingFormat,
-            ...(budget === undefined ? {} : { thinking_budget: budget }),
-            auto_search: req.search && config.intlSearchStyle === "auto_search",
-            instructions: null,
-            // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
-            function_calling: false,
-            enable_tools: false,
-            enable_function_call: false,
-            plugins_enabled: false,
-          },
-          extra: { meta: { subChatType: chatType } },
-          sub_chat_type: chatType,
-        },
-      ],
-      timestamp: now,
-    });
-  }
-
-  /**
-   * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
-   * cumulative `thinking_summary` arrays, search results in three shapes,
-   * usage on most events, and the end at `answer` + `finished` only. A stream
-   * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
-   * only the first `response_id` that brings content is followed.
-   */
-  function createDecoder(n: number): StreamDecoder {
-    const summary = createSummaryDiff();
-    const sources: IntlSource[] = [];
-    const seenUrls = new Set<string>();
-    let usage: Usage | undefined;
-    let hasText = false;
-    let followedId: string | undefined;
-    const addSources = (items: unknown) => {
-      if (!Array.isArray(items)) return;
-      for (const raw of items) {
-        const item = asRecord(raw);
-        const url = typeof item?.url === "string" ? item.url : typeof item?.link === "string" ? item.link : "";
-        if (url === "" || seenUrls.has(url)) continue;
-        seenUrls.add(url);
-        sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
-      }
-    };
-    const finishEvents = (out: NeutralEvent[]) => {
-      if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
-      if (usage) out.push({ type: "usage", usage });
-    };
-    /** Whether a delta brings anything a client would see. */
-    const hasContent = (delta: Record<string, unknown>) => {
-      if (typeof delta.content === "string" && delta.content !== "") return true;
-      const extra = asRecord(delta.extra);
-      const thought = asRecord(extra?.summary_thought)?.content;
-      return Array.isArray(thought) && thought.some((t) => typeof t === "string" && t !== "");
-    };
+/**
+ * An error is `success:false` (code in `data.code` or `code`) or an `error`
+ * key, object or string (UPSTREAMS §4.2). Returns the upstream code too, so
+ * the caller can react to `Not_Found`.
+ */
+function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
+  const ret = json.ret;
+  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
     return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) {
-          if (failure.kind === "content_filter" && hasText) {
-            finishEvents(out);
-            return { type: "done", reason: "content_filter" };
-          }
-          return { type: "error", failure };
-        }
-        const choices = json.choices;
-        const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
-        const responseId = typeof json.response_id === "string" ? json.response_id : undefined;
-        if (delta !== undefined && responseId !== undefined) {
-          if (followedId === undefined && hasContent(delta)) followedId = responseId;
-          if (followedId !== undefined && responseId !== followedId) return undefined; // another candidate's frame
-        }
-        const rawUsage = asRecord(json.usage);
-        if (rawUsage && typeof rawUsage.input_tokens === "number") {
-          const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
-          usage = {
-            promptTokens: rawUsage.input_tokens,
-            completionTokens: typeof rawUsage.output_tokens === "number" ? rawUsage.output_tokens : 0,
-            reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
-          };
-        }
-        if (delta === undefined) return undefined; // response.created, response.info keep-alives
-        const phase = delta.phase;
-        const content = typeof delta.content === "string" ? delta.content : "";
-        const extra = asRecord(delta.extra);
-        if (phase === "answer" || (phase === undefined && delta.role === "assistant")) {
-          if (content !== "") {
-            hasText = true;
-            out.push({ type: "text", text: content });
-          }
-          if (delta.status === "finished") {
-            finishEvents(out);
-            return { type: "done", reason: "stop" };
-          }
-        } else if (phase === "think") {
-          if (content !== "") out.push({ type: "reasoning", text: content });
-        } else if (phase === "thinking_summary") {
-          const thought = asRecord(extra?.summary_thought)?.content;
-          const added = Array.isArray(thought) ? summary.next(thought) : "";
-          if (added !== "") out.push({ type: "reasoning", text: added });
-        } else if (phase === "web_search") {
-          addSources(extra?.web_search_info);
-          addSources(asRecord(extra?.tool_result)?.docs);
-        } else if (phase === "search" || phase === "image_search") {
-          // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
-          const result = extra?.search_result;
-          addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
-        }
-        // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
-        return undefined;
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: hasText
-          ? { kind: "truncated", message: "The Qwen INTL stream ended before the answer finished; the reply may be incomplete." }
-          : { kind: "truncated", message: "The Qwen INTL stream ended without an answer (only thinking or nothing); try again." },
-      }),
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${intlLabel(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
     };
   }
-
-  type AttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
-
-  /** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
-  async function* attempt(req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, AttemptEnd> {
-    const n = account.number;
-    const auth = await credentialsOf(account).current();
-    if ("failure" in auth) {
-      yield [{ type: "error", failure: auth.failure }];
-      return undefined;
+  let code: string | undefined;
+  let details = "";
+  let num: unknown;
+  let template: unknown;
+  if (json.success === false) {
+    const data = asRecord(json.data);
+    code = [data?.code, json.code].find((c): c is string => typeof c === "string");
+    details = [data?.details, data?.message, json.details, json.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
+    num = data?.num;
+    template = data?.template;
+  } else if (json.error !== undefined && json.error !== null) {
+    const error = asRecord(json.error);
+    if (error === undefined) details = typeof json.error === "string" ? json.error : "";
+    else {
+      code = [error.code, error.type].find((c): c is string => typeof c === "string");
+      details = [error.details, error.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
     }
-    const retryFor = (failure: UpstreamFailure, code?: string, status?: number): AttemptEnd => {
-      if (tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
-      if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
-      return undefined;
-    };
-    let response: Response;
-    try {
-      const created = await createChat(req, account, auth, watchdog.signal);
-      if ("failure" in created) {
-        const again = retryFor(created.failure, created.failure.code);
-        if (again) return again;
-        yield [{ type: "error", failure: created.failure }];
-        return undefined;
-      }
-      chatIds.push(created.chatId);
-      response = await upstreamFetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
-        method: "POST",
-        headers: headersFor(account, auth, `${base}/c/${created.chatId}`, true),
-        body: completionBody(req, created.chatId),
-        redirect: "manual",
-        signal: watchdog.signal,
-      });
-    } catch (err) {
-      if (signal.aborted) return undefined;
-      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
-      return undefined;
-    }
-    const redirected = redirectFailure(response, `the completion for ${label(n)}`);
-    if (redirected) {
-      yield [{ type: "error", failure: redirected }];
-      return undefined;
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
-      let hasOutput = false;
-      for await (const batch of readUpstreamStream(response.body, createDecoder(n), watchdog, signal, "Qwen INTL")) {
-        const last = batch[batch.length - 1];
-        // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
-        if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
-          const again = retryFor(last.failure);
-          if (again) return again;
-        }
-        hasOutput = true;
-        yield batch;
-      }
-      return undefined;
-    }
-    let code: string | undefined;
-    const failure = await failureFromHttpAnswer(
-      response,
-      label(n),
-      refreshHint(n),
-      (json) => {
-        const found = failureFromJson(json, n);
-        code = found?.code;
-        return found;
-      },
-      watchdog,
-    );
-    const again = retryFor(failure, code, actualStatus(response));
-    if (again) return again;
-    yield [{ type: "error", failure }];
+  } else {
     return undefined;
   }
-
-  /**
-   * Never throws: every failure, expected or not, ends as one `error` event.
-   * A refused token is renewed and the request runs once more on the same
-   * account; a chat that vanished between creation and use is recreated once.
-   */
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    const chatIds: string[] = [];
-    try {
-      let hasRenewed = false;
-      let hasRecreated = false;
-      for (;;) {
-        const end = yield* attempt(req, account, watchdog, signal, chatIds);
-        if (end === undefined) return;
-        if (end.retry === "renew" && !hasRenewed && credentialsOf(account).canRenew) {
-          hasRenewed = true;
-          const failure = await credentialsOf(account).renewAfterRejection(end.token);
-          if (failure === undefined) continue;
-          yield [{ type: "error", failure }];
-          return;
-        }
-        if (end.retry === "recreate" && !hasRecreated) {
-          hasRecreated = true;
-          continue;
-        }
-        yield [{ type: "error", failure: end.failure }];
-        return;
-      }
-    } catch (err) {
-      if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
-    } finally {
-      watchdog.clear();
-      for (const chatId of chatIds) deleteChat(account, chatId);
+  // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
+  const said = redactThenCut(ctx.redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
+  if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
+    const failure = { kind: "auth" as const, code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+    ctx.tokenRejections.add(failure);
+    return failure;
+  }
+  switch (code) {
+    case "RateLimited": {
+      const seconds = quotaRestSeconds(num, template);
+      return { kind: "quota", code, message: `${intlLabel(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
     }
+    case "quotaLimited":
+    case "ExceedLimit":
+    case "quota_exhausted": {
+      const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : 3600;
+      return { kind: "quota", code, message: `${intlLabel(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
+    }
+    case "ParallelLimited":
+      return { kind: "rate", code, message: `Qwen allows ${intlLabel(n)} fewer chats at once (${said}); lower ACCOUNT_MAX_IN_FLIGHT or add accounts.`, retryAfterSec: 10 };
+    case "Too_Many_Requests":
+      return { kind: "rate", code, message: `Qwen rate-limited ${intlLabel(n)} (${said}); slow down.`, retryAfterSec: 60 };
+    case "data_inspection_failed":
+      return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
+    case "invalid_input":
+      return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
+    case "Not_Found":
+    case "CHAT_NOT_FOUND":
+    case "PARENT_NOT_FOUND":
+      return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
+    case "CHAT_IN_PROGRESS":
+      return { kind: "upstream", code, message: `Qwen INTL says another reply is still being written in this chat (${said}); try again.` };
+    case "Bad_Request":
+      if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
+      return {
+        kind: "upstream",
+        code,
+        message: `Qwen INTL rejected the request (${said}). If every request fails like this, the web app's version header may have moved on: set QWEN_INTL_VERSION.`,
+      };
   }
-
-  /** Reads a model list answer: `/api/models` gives {data:[…]}, the v2 list {data:{data:[…]}}. */
-  async function fetchModelList(path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
-    const response = await upstreamFetch(`${base}${path}`, {
-      headers: headersFor(account, auth, `${base}/`),
-      redirect: "manual",
-      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-    });
-    if (redirectFailure(response, "the model list")) return undefined;
-    const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
-    const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
-    return Array.isArray(data) ? data : undefined;
+  if (code === "internal_error" && /quota/i.test(details)) {
+    return { kind: "quota", code, message: `${intlLabel(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
   }
+  return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
+}
 
-  const models = createModelCache(async () => {
-    // Without accounts nothing can be served, so the list is not asked for.
-    const account = config.intlAccounts[0];
-    if (account === undefined) return undefined;
+function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): void {
+  const base = ctx.config.intlBaseUrl;
+  intlCredentialsOf(ctx, account)
+    .current()
+    .then((auth) => {
+      if ("failure" in auth) return;
+      return ctx.fetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
+        method: "DELETE",
+        headers: intlHeadersFor(ctx, account, auth, `${base}/`),
+        redirect: "manual",
+        signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      }).then((response) => response.body?.cancel());
+    })
+    .catch((err: unknown) => ctx.debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+const intlChatTypeOf = (config: Config, req: UpstreamRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
+
+/** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
+async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
+  const base = ctx.config.intlBaseUrl;
+  const n = account.number;
+  const response = await ctx.fetch(`${base}/api/v2/chats/new`, {
+    method: "POST",
+    headers: intlHeadersFor(ctx, account, auth, `${base}/c/new-chat`),
+    body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: intlChatTypeOf(ctx.config, req), chat_mode: "normal" }),
+    redirect: "manual",
+    signal,
+  });
+  const redirected = redirectFailure(response, `the chat creation for ${intlLabel(n)}`);
+  if (redirected) return { failure: redirected };
+  const isJson = (response.headers.get("content-type") ?? "").includes("json");
+  if (response.status === 200 && isJson) {
+    const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
+    let json: Record<string, unknown> | undefined;
     try {
-      const auth = await credentialsOf(account).current();
-      if ("failure" in auth) return undefined;
-      // The front end's list first; the older route while the v2 one fails.
-      let data: unknown[] | undefined;
-      try {
-        data = await fetchModelList("/api/v2/models/", auth, account);
-      } catch (err) {
-        debug(`intl v2 model list unavailable: ${errorName(err)}`);
+      json = asRecord(JSON.parse(text));
+    } catch {
+      json = undefined;
+    }
+    const id = asRecord(json?.data)?.id;
+    // The id goes into a URL path and the Referer header: accept only what an id looks like.
+    if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
+    const failure = json && intlFailureFromJson(ctx, json, n);
+    return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${intlLabel(n)}.` } };
+  }
+  return { failure: await failureFromHttpAnswer(response, intlLabel(n), intlRefreshHint(ctx, n), (json) => intlFailureFromJson(ctx, json, n)) };
+}
+
+/** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
+function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: string): string {
+  const { config } = ctx;
+  const chatType = intlChatTypeOf(config, req);
+  const now = Date.now();
+  const rule = ctx.thinkingRules.get(req.upstreamModel);
+  // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
+  const isThinking = req.thinking || rule?.mustThink === true;
+  const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
+  return JSON.stringify({
+    stream: true,
+    version: "2.1",
+    incremental_output: true,
+    chat_id: chatId,
+    chatId,
+    chat_mode: "normal",
+    model: req.upstreamModel,
+    parent_id: null,
+    parentId: null,
+    messages: [
+      {
+        fid: randomUUID(),
+        id: null,
+        parentId: null,
+        parent_id: null,
+        childrenIds: [randomUUID()],
+        role: "user",
+        content: req.prompt,
+        user_action: "chat",
+        files: [],
+        status: "completed",
+        contentType: "text",
+        timestamp: now,
+        model: req.upstreamModel,
+        models: [req.upstreamModel],
+        chat_type: chatType,
+        feature_config: {
+          thinking_enabled: isThinking,
+          output_schema: "phase",
+          research_mode: "normal",
+          auto_thinking: false,
+          thinking_mode: isThinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
+          thinking_format: config.intlThinkingFormat,
+          ...(budget === undefined ? {} : { thinking_budget: budget }),
+          auto_search: req.search && config.intlSearchStyle === "auto_search",
+          instructions: null,
+          // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
+          function_calling: false,
+          enable_tools: false,
+          enable_function_call: false,
+          plugins_enabled: false,
+        },
+        extra: { meta: { subChatType: chatType } },
+        sub_chat_type: chatType,
+      },
+    ],
+    timestamp: now,
+  });
+}
+
+/** Whether an INTL delta brings anything a client would see. */
+function intlHasContent(delta: Record<string, unknown>): boolean {
+  if (typeof delta.content === "string" && delta.content !== "") return true;
+  const extra = asRecord(delta.extra);
+  const thought = asRecord(extra?.summary_thought)?.content;
+  return Array.isArray(thought) && thought.some((t) => typeof t === "string" && t !== "");
+}
+
+/**
+ * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
+ * cumulative `thinking_summary` arrays, search results in three shapes,
+ * usage on most events, and the end at `answer` + `finished` only. A stream
+ * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
+ * only the first `response_id` that brings content is followed.
+ */
+function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
+  const summary = createSummaryDiff();
+  const sources: IntlSource[] = [];
+  const seenUrls = new Set<string>();
+  let usage: Usage | undefined;
+  let hasText = false;
+  let followedId: string | undefined;
+  const addSources = (items: unknown) => {
+    if (!Array.isArray(items)) return;
+    for (const raw of items) {
+      const item = asRecord(raw);
+      const url = typeof item?.url === "string" ? item.url : typeof item?.link === "string" ? item.link : "";
+      if (url === "" || seenUrls.has(url)) continue;
+      seenUrls.add(url);
+      sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
+    }
+  };
+  const finishEvents = (out: NeutralEvent[]) => {
+    if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
+    if (usage) out.push({ type: "usage", usage });
+  };
+  return {
+    onJson(json, out) {
+      const failure = intlFailureFromJson(ctx, json, n);
+      if (failure) {
+        if (failure.kind === "content_filter" && hasText) {
+          finishEvents(out);
+          return { type: "done", reason: "content_filter" };
+        }
+        return { type: "error", failure };
       }
-      data ??= await fetchModelList("/api/models", auth, account);
-      if (data === undefined) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const raw of data) {
-        const entry = asRecord(raw);
-        if (!entry || typeof entry.id !== "string" || entry.is_active === false) continue;
-        const meta = asRecord(asRecord(entry.info)?.meta);
-        const capabilities = asRecord(meta?.capabilities);
-        const abilities = asRecord(meta?.abilities);
-        const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
-        const mustThink = asRecord(meta?.think_skip)?.enable === false;
-        const maxBudget = meta?.max_thinking_generation_length;
-        thinkingRules.set(entry.id, { mustThink, ...(typeof maxBudget === "number" && maxBudget > 0 ? { maxBudget } : {}) });
-        list.push({
-          id: entry.id,
-          displayName: typeof entry.name === "string" ? entry.name : undefined,
-          canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
-          canSearch: chatTypes.includes("search"),
-        });
+      const choices = json.choices;
+      const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
+      const responseId = typeof json.response_id === "string" ? json.response_id : undefined;
+      if (delta !== undefined && responseId !== undefined) {
+        if (followedId === undefined && intlHasContent(delta)) followedId = responseId;
+        if (followedId !== undefined && responseId !== followedId) return undefined; // another candidate's frame
       }
-      return list;
-    } catch (err) {
-      debug(`intl model list unavailable: ${errorName(err)}`);
+      const rawUsage = asRecord(json.usage);
+      if (rawUsage && typeof rawUsage.input_tokens === "number") {
+        const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
+        usage = {
+          promptTokens: rawUsage.input_tokens,
+          completionTokens: typeof rawUsage.output_tokens === "number" ? rawUsage.output_tokens : 0,
+          reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
+        };
+      }
+      if (delta === undefined) return undefined; // response.created, response.info keep-alives
+      const phase = delta.phase;
+      const content = typeof delta.content === "string" ? delta.content : "";
+      const extra = asRecord(delta.extra);
+      if (phase === "answer" || (phase === undefined && delta.role === "assistant")) {
+        if (content !== "") {
+          hasText = true;
+          out.push({ type: "text", text: content });
+        }
+        if (delta.status === "finished") {
+          finishEvents(out);
+          return { type: "done", reason: "stop" };
+        }
+      } else if (phase === "think") {
+        if (content !== "") out.push({ type: "reasoning", text: content });
+      } else if (phase === "thinking_summary") {
+        const thought = asRecord(extra?.summary_thought)?.content;
+        const added = Array.isArray(thought) ? summary.next(thought) : "";
+        if (added !== "") out.push({ type: "reasoning", text: added });
+      } else if (phase === "web_search") {
+        addSources(extra?.web_search_info);
+        addSources(asRecord(extra?.tool_result)?.docs);
+      } else if (phase === "search" || phase === "image_search") {
+        // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
+        const result = extra?.search_result;
+        addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
+      }
+      // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
+      return undefined;
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: hasText
+        ? { kind: "truncated", message: "The Qwen INTL stream ended before the answer finished; the reply may be incomplete." }
+        : { kind: "truncated", message: "The Qwen INTL stream ended without an answer (only thinking or nothing); try again." },
+    }),
+  };
+}
+
+type IntlAttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
+
+/** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
+async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, IntlAttemptEnd> {
+  const base = ctx.config.intlBaseUrl;
+  const n = account.number;
+  const auth = await intlCredentialsOf(ctx, account).current();
+  if ("failure" in auth) {
+    yield [{ type: "error", failure: auth.failure }];
+    return undefined;
+  }
+  const retryFor = (failure: UpstreamFailure, code?: string, status?: number): IntlAttemptEnd => {
+    if (ctx.tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
+    if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
+    return undefined;
+  };
+  let response: Response;
+  try {
+    const created = await intlCreateChat(ctx, req, account, auth, watchdog.signal);
+    if ("failure" in created) {
+      const again = retryFor(created.failure, created.failure.code);
+      if (again) return again;
+      yield [{ type: "error", failure: created.failure }];
       return undefined;
     }
+    chatIds.push(created.chatId);
+    response = await ctx.fetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
+      method: "POST",
+      headers: intlHeadersFor(ctx, account, auth, `${base}/c/${created.chatId}`, true),
+      body: intlCompletionBody(ctx, req, created.chatId),
+      redirect: "manual",
+      signal: watchdog.signal,
+    });
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
+    return undefined;
+  }
+  const redirected = redirectFailure(response, `the completion for ${intlLabel(n)}`);
+  if (redirected) {
+    yield [{ type: "error", failure: redirected }];
+    return undefined;
+  }
+  const contentType = response.headers.get("content-type") ?? "";
+  if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
+    let hasOutput = false;
+    for await (const batch of readUpstreamStream(response.body, createIntlDecoder(ctx, n), watchdog, signal, "Qwen INTL")) {
+      const last = batch[batch.length - 1];
+      // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
+      if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
+        const again = retryFor(last.failure);
+        if (again) return again;
+      }
+      hasOutput = true;
+      yield batch;
+    }
+    return undefined;
+  }
+  let code: string | undefined;
+  const failure = await failureFromHttpAnswer(
+    response,
+    intlLabel(n),
+    intlRefreshHint(ctx, n),
+    (json) => {
+      const found = intlFailureFromJson(ctx, json, n);
+      code = found?.code;
+      return found;
+    },
+    watchdog,
+  );
+  const again = retryFor(failure, code, actualStatus(response));
+  if (again) return again;
+  yield [{ type: "error", failure }];
+  return undefined;
+}
+
+/**
+ * Never throws: every failure, expected or not, ends as one `error` event.
+ * A refused token is renewed and the request runs once more on the same
+ * account; a chat that vanished between creation and use is recreated once.
+ */
+async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const watchdog = createWatchdog(signal, ctx.config.upstreamLimits);
+  const chatIds: string[] = [];
+  try {
+    let hasRenewed = false;
+    let hasRecreated = false;
+    for (;;) {
+      const end = yield* intlAttempt(ctx, req, account, watchdog, signal, chatIds);
+      if (end === undefined) return;
+      if (end.retry === "renew" && !hasRenewed && intlCredentialsOf(ctx, account).canRenew) {
+        hasRenewed = true;
+        const failure = await intlCredentialsOf(ctx, account).renewAfterRejection(end.token);
+        if (failure === undefined) continue;
+        yield [{ type: "error", failure }];
+        return;
+      }
+      if (end.retry === "recreate" && !hasRecreated) {
+        hasRecreated = true;
+        continue;
+      }
+      yield [{ type: "error", failure: end.failure }];
+      return;
+    }
+  } catch (err) {
+    if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
+  } finally {
+    watchdog.clear();
+    for (const chatId of chatIds) intlDeleteChat(ctx, account, chatId);
+  }
+}
+
+/** Reads a model list answer: `/api/models` gives {data:[…]}, the v2 list {data:{data:[…]}}. */
+async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
+  const base = ctx.config.intlBaseUrl;
+  const response = await ctx.fetch(`${base}${path}`, {
+    headers: intlHeadersFor(ctx, account, auth, `${base}/`),
+    redirect: "manual",
+    signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
+  if (redirectFailure(response, "the model list")) return undefined;
+  const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
+  const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
+  return Array.isArray(data) ? data : undefined;
+}
+
+async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefined> {
+  // Without accounts nothing can be served, so the list is not asked for.
+  const account = ctx.config.intlAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const auth = await intlCredentialsOf(ctx, account).current();
+    if ("failure" in auth) return undefined;
+    // The front end's list first; the older route while the v2 one fails.
+    let data: unknown[] | undefined;
+    try {
+      data = await intlFetchModelList(ctx, "/api/v2/models/", auth, account);
+    } catch (err) {
+      ctx.debug(`intl v2 model list unavailable: ${errorName(err)}`);
+    }
+    data ??= await intlFetchModelList(ctx, "/api/models", auth, account);
+    if (data === undefined) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const raw of data) {
+      const entry = asRecord(raw);
+      if (!entry || typeof entry.id !== "string" || entry.is_active === false) continue;
+      const meta = asRecord(asRecord(entry.info)?.meta);
+      const capabilities = asRecord(meta?.capabilities);
+      const abilities = asRecord(meta?.abilities);
+      const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
+      const mustThink = asRecord(meta?.think_skip)?.enable === false;
+      const maxBudget = meta?.max_thinking_generation_length;
+      ctx.thinkingRules.set(entry.id, { mustThink, ...(typeof maxBudget === "number" && maxBudget > 0 ? { maxBudget } : {}) });
+      list.push({
+        id: entry.id,
+        displayName: typeof entry.name === "string" ? entry.name : undefined,
+        canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
+        canSearch: chatTypes.includes("search"),
+      });
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`intl model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+async function intlProbe(ctx: IntlContext, account: Account): Promise<ProbeResult> {
+  const base = ctx.config.intlBaseUrl;
+  const auth = await intlCredentialsOf(ctx, account).current();
+  if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
+  return runProbe(
+    () => ctx.fetch(`${base}/api/v1/auths/`, { headers: intlHeadersFor(ctx, account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+    (json) => typeof json.role === "string" || typeof json.id === "string",
+    (json) => {
+      const code = asRecord(json.data)?.code;
+      return json.success === false && (code === "Unauthorized" || code === "unauthorized");
+    },
+  );
+}
+
+export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config } = options;
+  const credentials = new Map<number, IntlCredentials>();
+  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
+  const ctx: IntlContext = {
+    ...options,
+    credentials,
+    headersByAccount: intlHeadersByAccount(config),
+    tokenRejections: new WeakSet(),
+    thinkingRules: new Map(),
+  };
 
   return {
     name: "intl",
@@ -3507,8 +3543,8 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     credentialVar: (n) =>
       credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
     prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+    complete: (req, account, signal) => intlComplete(ctx, req, account, signal),
+    liveModels: createModelCache(() => intlModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const userAlias = config.intlAliases.get(lower);
@@ -3522,18 +3558,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       return live === undefined ? name : undefined;
     },
     aliasNames: () => [...INTL_FAMILY_ALIASES.keys(), ...config.intlAliases.keys()],
-    async probe(account) {
-      const auth = await credentialsOf(account).current();
-      if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
-      return runProbe(
-        () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
-        (json) => typeof json.role === "string" || typeof json.id === "string",
-        (json) => {
-          const code = asRecord(json.data)?.code;
-          return json.success === false && (code === "Unauthorized" || code === "unauthorized");
-        },
-      );
-    },
+    probe: (account) => intlProbe(ctx, account),
   };
 }
 
