@@ -2703,11 +2703,138 @@ interface IntlCredentials {
   readonly variable: string;
 }
 
-function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
-  const { config, redact, debug, addSecret } = options;
-  const upstreamFetch = options.fetch;
+/** Headers the auth host checks ("Missing origin" / "Invalid request header" without them). */
+const intlAuthHostHeaders = (base: string): Record<string, string> => ({
+  accept: "application/json",
+  "content-type": "application/json",
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  "user-agent": INTL_USER_AGENT,
+  origin: base,
+  referer: `${base}/`,
+  "x-request-origin": base,
+  version: INTL_AUTH_CLIENT_VERSION,
+  source: "web",
+  timezone: browserTimezone(new Date()),
+  "x-request-id": randomUUID(),
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+});
+
+type IntlAuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
+
+/** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
+async function intlAuthCall(upstreamFetch: typeof fetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
+  const host = new URL(url).host;
+  let response: Response;
+  try {
+    response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
+  }
+  const redirected = redirectFailure(response, `the ${what} at ${host}`);
+  if (redirected) return { failure: redirected, isFinal: false };
+  let text: string;
+  try {
+    text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
+  }
+  if (looksLikeWaf(text)) {
+    return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
+  }
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = asRecord(JSON.parse(text));
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
+    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
+  }
+  return { response, json };
+}
+
+const intlSaidBy = (redact: (text: string) => string, json: Record<string, unknown>) => {
+  const data = asRecord(json.data);
+  const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
+  return redact(said.join(": ").slice(0, 200) || "no details");
+};
+
+/** What a renewal brings: the new access token, a rotated refresh token if one came, and the session's other cookies. */
+interface IntlGrant {
+  access: string;
+  refreshToken: string | undefined;
+  cookies: Array<[string, string]>;
+}
+
+/** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
+async function intlRefresh(options: AdapterOptions, account: IntlAccount, current: string): Promise<IntlGrant | UpstreamFailure> {
+  const { config } = options;
+  const n = account.number;
+  const v = `INTL_ACCOUNT_${n}`;
+  const canSignIn = account.email !== undefined && account.password !== undefined;
+  const answer = await intlAuthCall(options.fetch, n, `${config.intlAuthBaseUrl}/api/v2/auths/refresh`, { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } }, "token refresh");
+  if ("failure" in answer) return answer.failure;
+  const json = answer.json ?? {};
+  const data = asRecord(json.data);
+  const cookies = new Map(setCookies(answer.response));
+  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
+  if (json.success === false || access === undefined) {
+    return {
+      kind: "auth",
+      message: `Qwen refused to renew the token of INTL account ${n} (${intlSaidBy(options.redact, json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
+      retryAfterSec: AUTH_COOLDOWN_SEC,
+    };
+  }
+  return { access, refreshToken: textOf(data?.refresh_token) ?? cookies.get("refresh_token"), cookies: [] };
+}
+
+/** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
+async function intlSignIn(options: AdapterOptions, n: number, email: string, password: string): Promise<IntlGrant | UpstreamFailure | undefined> {
+  const { config } = options;
   const base = config.intlBaseUrl;
-  const authBase = config.intlAuthBaseUrl;
+  const v = `INTL_ACCOUNT_${n}`;
+  const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
+  const authHostHeaders = () => intlAuthHostHeaders(base);
+  const chatHostHeaders = (): Record<string, string> => ({
+    ...authHostHeaders(),
+    version: config.intlVersion,
+    "sec-fetch-site": "same-origin",
+    referer: `${base}/auth`,
+  });
+  const routes: Array<[string, () => Record<string, string>]> = [
+    [`${config.intlAuthBaseUrl}/api/v2/auths/signin`, authHostHeaders],
+    [`${base}/api/v2/auths/signin`, chatHostHeaders],
+    [`${base}/api/v1/auths/signin`, chatHostHeaders],
+  ];
+  let failure: UpstreamFailure | undefined;
+  for (const [url, headers] of routes) {
+    const answer = await intlAuthCall(options.fetch, n, url, { method: "POST", headers: headers(), body }, "sign-in");
+    if ("failure" in answer) {
+      failure = answer.failure;
+      if (answer.isFinal) return failure;
+      continue;
+    }
+    const json = answer.json ?? {};
+    const data = asRecord(json.data);
+    const cookies = setCookies(answer.response);
+    const cookieMap = new Map(cookies);
+    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
+    if (json.success === false || access === undefined) {
+      return {
+        kind: "auth",
+        message: `Qwen refused to sign in INTL account ${n} (${intlSaidBy(options.redact, json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
+        retryAfterSec: AUTH_COOLDOWN_SEC,
+      };
+    }
+    return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
+  }
+  return failure;
+}
+
+function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
+  const { config, debug, addSecret } = options;
   const n = account.number;
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
@@ -2745,7 +2872,15 @@ function createIntlCredentials(account: IntlAccount, options: AdapterOptions): I
     return { token: current, headers };
   }
 
-  function accept(newToken: string, newRefreshToken: string | undefined, how: string): void {
+  function accept(grant: IntlGrant, how: string): void {
+    // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
+    for (const [name, value] of grant.cookies) {
+      if (name === "token" || name === "refresh_token") continue;
+      if (value.length >= 16) addSecret(value);
+      if (jarIndex(name) >= 0) setJar(name, value);
+      else jar.push(`${name}=${value}`);
+    }
+    const { access: newToken, refreshToken: newRefreshToken } = grant;
     addSecret(newToken);
     token = newToken;
     times = jwtTimes(newToken);
@@ -2759,136 +2894,19 @@ function createIntlCredentials(account: IntlAccount, options: AdapterOptions): I
     debug(`INTL account ${n}: new token by ${how}, valid until ${until}`);
   }
 
-  /** Headers the auth host checks ("Missing origin" / "Invalid request header" without them). */
-  const authHostHeaders = (): Record<string, string> => ({
-    accept: "application/json",
-    "content-type": "application/json",
-    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-    "user-agent": INTL_USER_AGENT,
-    origin: base,
-    referer: `${base}/`,
-    "x-request-origin": base,
-    version: INTL_AUTH_CLIENT_VERSION,
-    source: "web",
-    timezone: browserTimezone(new Date()),
-    "x-request-id": randomUUID(),
-    "sec-fetch-dest": "empty",
-    "sec-fetch-mode": "cors",
-    "sec-fetch-site": "same-site",
-  });
-
-  type AuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
-
-  /** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
-  async function authCall(url: string, init: RequestInit, what: string): Promise<AuthAnswer> {
-    const host = new URL(url).host;
-    let response: Response;
-    try {
-      response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
-    } catch (err) {
-      return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
-    }
-    const redirected = redirectFailure(response, `the ${what} at ${host}`);
-    if (redirected) return { failure: redirected, isFinal: false };
-    let text: string;
-    try {
-      text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-    } catch (err) {
-      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
-    }
-    if (looksLikeWaf(text)) {
-      return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
-    }
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(text));
-    } catch {
-      json = undefined;
-    }
-    if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
-      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
-    }
-    return { response, json };
-  }
-
-  const saidBy = (json: Record<string, unknown>) => {
-    const data = asRecord(json.data);
-    const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
-    return redact(said.join(": ").slice(0, 200) || "no details");
-  };
-
-  /** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
-  async function refresh(current: string): Promise<UpstreamFailure | undefined> {
-    const answer = await authCall(`${authBase}/api/v2/auths/refresh`, { method: "GET", headers: { ...authHostHeaders(), cookie: `refresh_token=${current}` } }, "token refresh");
-    if ("failure" in answer) return answer.failure;
-    const json = answer.json ?? {};
-    const data = asRecord(json.data);
-    const cookies = new Map(setCookies(answer.response));
-    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
-    if (json.success === false || access === undefined) {
-      return {
-        kind: "auth",
-        message: `Qwen refused to renew the token of INTL account ${n} (${saidBy(json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
-        retryAfterSec: AUTH_COOLDOWN_SEC,
-      };
-    }
-    accept(access, textOf(data?.refresh_token) ?? cookies.get("refresh_token"), "refresh");
-    return undefined;
-  }
-
-  /** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
-  async function signIn(email: string, password: string): Promise<UpstreamFailure | undefined> {
-    const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
-    const chatHostHeaders = (): Record<string, string> => ({
-      ...authHostHeaders(),
-      version: config.intlVersion,
-      "sec-fetch-site": "same-origin",
-      referer: `${base}/auth`,
-    });
-    const routes: Array<[string, () => Record<string, string>]> = [
-      [`${authBase}/api/v2/auths/signin`, authHostHeaders],
-      [`${base}/api/v2/auths/signin`, chatHostHeaders],
-      [`${base}/api/v1/auths/signin`, chatHostHeaders],
-    ];
-    let failure: UpstreamFailure | undefined;
-    for (const [url, headers] of routes) {
-      const answer = await authCall(url, { method: "POST", headers: headers(), body }, "sign-in");
-      if ("failure" in answer) {
-        failure = answer.failure;
-        if (answer.isFinal) return failure;
-        continue;
-      }
-      const json = answer.json ?? {};
-      const data = asRecord(json.data);
-      const cookies = setCookies(answer.response);
-      const cookieMap = new Map(cookies);
-      const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
-      if (json.success === false || access === undefined) {
-        return {
-          kind: "auth",
-          message: `Qwen refused to sign in INTL account ${n} (${saidBy(json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
-          retryAfterSec: AUTH_COOLDOWN_SEC,
-        };
-      }
-      // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
-      for (const [name, value] of cookies) {
-        if (name === "token" || name === "refresh_token") continue;
-        if (value.length >= 16) addSecret(value);
-        if (jarIndex(name) >= 0) setJar(name, value);
-        else jar.push(`${name}=${value}`);
-      }
-      accept(access, textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), "sign-in");
-      return undefined;
-    }
-    return failure;
-  }
-
   async function renewNow(): Promise<UpstreamFailure | undefined> {
     let failure: UpstreamFailure | undefined;
     try {
-      if (refreshToken !== undefined) failure = await refresh(refreshToken);
+      if (refreshToken !== undefined) {
+        const refreshed = await intlRefresh(options, account, refreshToken);
+        if ("access" in refreshed) accept(refreshed, "refresh");
+        else failure = refreshed;
+      }
       if ((refreshToken === undefined || failure !== undefined) && account.email !== undefined && account.password !== undefined) {
-        const signInFailure = await signIn(account.email, account.password);
+        const signedIn = await intlSignIn(options, n, account.email, account.password);
+        let signInFailure: UpstreamFailure | undefined;
+        if (signedIn !== undefined && "access" in signedIn) accept(signedIn, "sign-in");
+        else signInFailure = signedIn;
         // A refused sign-in says more than a refused refresh; a network failure says less.
         failure = signInFailure === undefined ? undefined : failure?.kind === "auth" && signInFailure.kind !== "auth" ? failure : signInFailure;
       }
