@@ -362,35 +362,29 @@ function parseExtraHeaders(name: string, raw: string | undefined): Record<string
   return headers;
 }
 
-/** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(issue?.message ?? "invalid configuration");
-  }
-  const e = parsed.data;
+type AccountVars = (field: string) => Map<number, string>;
 
-  /** Values of the account variables matching `pattern`, by field then account number. */
-  const scan = (pattern: RegExp) => {
-    const fields = new Map<string, Map<number, string>>();
-    for (const [name, value] of Object.entries(env)) {
-      const match = pattern.exec(name);
-      if (!match || value === undefined) continue;
-      const number = Number(match[1]);
-      const trimmed = value.trim();
-      if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
-      // CN_ACCOUNT_01_… and CN_ACCOUNT_1_… would silently be one account.
-      if (match[1] !== String(number)) throw new ConfigError(`${name}: write the account number without leading zeros (${name.replace(match[1] as string, String(number))}).`);
-      if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
-      if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
-      const field = match[2] as string;
-      if (!fields.has(field)) fields.set(field, new Map());
-      fields.get(field)?.set(number, trimmed);
-    }
-    return (field: string) => fields.get(field) ?? new Map<number, string>();
-  };
-  const cnVars = scan(ACCOUNT_VAR);
+/** Values of the account variables matching `pattern`, by field then account number. */
+function scanAccountVars(env: Record<string, string | undefined>, pattern: RegExp): AccountVars {
+  const fields = new Map<string, Map<number, string>>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = pattern.exec(name);
+    if (!match || value === undefined) continue;
+    const number = Number(match[1]);
+    const trimmed = value.trim();
+    if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
+    // CN_ACCOUNT_01_… and CN_ACCOUNT_1_… would silently be one account.
+    if (match[1] !== String(number)) throw new ConfigError(`${name}: write the account number without leading zeros (${name.replace(match[1] as string, String(number))}).`);
+    if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
+    if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
+    const field = match[2] as string;
+    if (!fields.has(field)) fields.set(field, new Map());
+    fields.get(field)?.set(number, trimmed);
+  }
+  return (field: string) => fields.get(field) ?? new Map<number, string>();
+}
+
+function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
   const cookies = cnVars("COOKIE");
   const xsrfTokens = cnVars("XSRF_TOKEN");
   const umidTokens = cnVars("UMIDTOKEN");
@@ -399,7 +393,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!cookies.has(number)) throw new ConfigError(`CN_ACCOUNT_${number}_${field} is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
     }
   }
-  const cnAccounts: CnAccount[] = [...cookies.keys()]
+  return [...cookies.keys()]
     .sort((a, b) => a - b)
     .map((number) => {
       const cookie = cookieFromTicketOrCookie(cookies.get(number) as string);
@@ -412,11 +406,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         umidToken: umidTokens.get(number),
       };
     });
+}
 
-  const intlVars = scan(INTL_ACCOUNT_VAR);
+function intlAccountsFrom(intlVars: AccountVars): IntlAccount[] {
   const intlNumbers = new Set<number>();
   for (const field of ["TOKEN", "REFRESH_TOKEN", "EMAIL", "PASSWORD", "COOKIE", "HEADERS"]) for (const number of intlVars(field).keys()) intlNumbers.add(number);
-  const intlAccounts: IntlAccount[] = [...intlNumbers]
+  return [...intlNumbers]
     .sort((a, b) => a - b)
     .map((number) => {
       const v = `INTL_ACCOUNT_${number}`;
@@ -442,6 +437,37 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         extraHeaders: parseExtraHeaders(`${v}_HEADERS`, intlVars("HEADERS").get(number)),
       };
     });
+}
+
+/** Every configured secret the logs and errors must never show; `pastedCookies` are the CN cookies as given, before ticket expansion. */
+function configSecrets(cnAccounts: CnAccount[], pastedCookies: Iterable<string>, intlAccounts: IntlAccount[], masterKeys: string[]): string[] {
+  return [
+    ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
+    ...pastedCookies,
+    ...intlAccounts.flatMap((a) => [
+      ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
+      a.cookie,
+      ...secretPartsOfCookie(a.cookie),
+      ...Object.values(a.extraHeaders),
+    ]),
+  ]
+    .filter((s) => s.length >= 8)
+    // A master key is redacted whatever its length: it is the one secret a client sends in every request.
+    .concat(masterKeys);
+}
+
+/** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(issue?.message ?? "invalid configuration");
+  }
+  const e = parsed.data;
+
+  const cnVars = scanAccountVars(env, ACCOUNT_VAR);
+  const cnAccounts = cnAccountsFrom(cnVars);
+  const intlAccounts = intlAccountsFrom(scanAccountVars(env, INTL_ACCOUNT_VAR));
 
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
@@ -501,19 +527,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    secrets: [
-      ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
-      ...cookies.values(),
-      ...intlAccounts.flatMap((a) => [
-        ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
-        a.cookie,
-        ...secretPartsOfCookie(a.cookie),
-        ...Object.values(a.extraHeaders),
-      ]),
-    ]
-      .filter((s) => s.length >= 8)
-      // A master key is redacted whatever its length: it is the one secret a client sends in every request.
-      .concat(e.API_MASTER_KEY),
+    secrets: configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
   };
 }
 
