@@ -4217,6 +4217,71 @@ export interface ToolCallParserOptions {
 }
 
 /**
+ * One <tool_call> block as it arrives, scanned once per character: its text
+ * so far, how much of </tool_call> it ends with, and, in a JSON block,
+ * whether the scan is inside a string (see `createToolCallParser`).
+ */
+function createToolBlockScanner() {
+  let pieces: string[] = [];
+  let chars = 0;
+  /** How many characters of </tool_call> the block's text ends with. */
+  let closeMatched = 0;
+  /** Whether to track JSON strings: unknown until the block's first non-blank character. */
+  let isJson: boolean | undefined;
+  let isInString = false;
+  let isEscaped = false;
+  /** Offset in the block of the first </tool_call> seen inside a string, or -1. */
+  let fallbackClose = -1;
+  return {
+    get chars() {
+      return chars;
+    },
+    get fallbackClose() {
+      return fallbackClose;
+    },
+    text: (): string => pieces.join(""),
+    take(): string {
+      const block = pieces.join("");
+      pieces = [];
+      chars = 0;
+      closeMatched = 0;
+      isJson = undefined;
+      isInString = false;
+      isEscaped = false;
+      fallbackClose = -1;
+      return block;
+    },
+    /** Adds `text` up to the first </tool_call> outside a string and returns the offset just past it; or adds all of `text` and returns -1. */
+    scan(text: string, isQuotingTrusted: boolean): number {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (isJson === undefined && c !== 32 && c !== 10 && c !== 13 && c !== 9) isJson = isQuotingTrusted && c !== 60 /* < */;
+        closeMatched = c === TOOL_CLOSE.charCodeAt(closeMatched) ? closeMatched + 1 : c === 60 ? 1 : 0;
+        if (closeMatched === TOOL_CLOSE.length) {
+          closeMatched = 0;
+          if (!isInString) {
+            pieces.push(text.slice(0, i + 1));
+            return i + 1;
+          }
+          if (fallbackClose === -1) fallbackClose = chars + i + 1 - TOOL_CLOSE.length;
+        }
+        if (!isJson) continue;
+        if (isInString) {
+          if (isEscaped) isEscaped = false;
+          else if (c === 92 /* backslash */) isEscaped = true;
+          else if (c === 34 /* " */) isInString = false;
+        } else if (c === 34) {
+          isInString = true;
+        }
+      }
+      pieces.push(text);
+      chars += text.length;
+      return -1;
+    },
+  };
+}
+
+/**
  * A push parser over reply text that may arrive split at any character.
  * Plain text is released at once, except a tail that could be the start of
  * <tool_call>. A block is held until </tool_call>, then becomes tool calls,
@@ -4250,32 +4315,11 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
   let mode: "text" | "block" | "after" = "text";
   /** In text and after modes: a possible start of <tool_call>. */
   let held = "";
-  /** In block mode: the block so far, as pieces, and the scanner's state. */
-  let pieces: string[] = [];
-  let blockChars = 0;
-  /** How many characters of </tool_call> the block's text ends with. */
-  let closeMatched = 0;
-  /** Whether to track JSON strings: unknown until the block's first non-blank character. */
-  let isJson: boolean | undefined;
-  let isInString = false;
-  let isEscaped = false;
-  /** Offset in the block of the first </tool_call> seen inside a string, or -1. */
-  let fallbackClose = -1;
+  /** In block mode: the block so far. */
+  const scanner = createToolBlockScanner();
   let isQuotingTrusted = true;
   let callCount = 0;
   let isFinished = false;
-
-  const takeBlock = (): string => {
-    const block = pieces.join("");
-    pieces = [];
-    blockChars = 0;
-    closeMatched = 0;
-    isJson = undefined;
-    isInString = false;
-    isEscaped = false;
-    fallbackClose = -1;
-    return block;
-  };
 
   /** The block's calls if it reads as calls of offered functions only. */
   const readCalls = (block: string, isClosed: boolean): ParsedCall[] | undefined => {
@@ -4299,9 +4343,9 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
 
   /** Ends the block at its fallback close; returns the text after that close, to be read again. */
   const closeAtFallback = (block: string, out: ToolParseOutput[]): string => {
-    const inner = block.slice(0, fallbackClose);
-    const rest = block.slice(fallbackClose + TOOL_CLOSE.length);
-    takeBlock();
+    const inner = block.slice(0, scanner.fallbackClose);
+    const rest = block.slice(scanner.fallbackClose + TOOL_CLOSE.length);
+    scanner.take();
     isQuotingTrusted = false;
     emitBlock(inner, readCalls(inner, true), out);
     return rest;
@@ -4327,43 +4371,23 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
     return all.slice(open + TOOL_OPEN.length);
   };
 
-  /** Block mode, one pass over each character; returns what follows the block's close, if found. */
+  /** Block mode; returns what follows the block's close, if found. */
   const feedBlock = (text: string, out: ToolParseOutput[]): string => {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (isJson === undefined && c !== 32 && c !== 10 && c !== 13 && c !== 9) isJson = isQuotingTrusted && c !== 60 /* < */;
-      closeMatched = c === TOOL_CLOSE.charCodeAt(closeMatched) ? closeMatched + 1 : c === 60 ? 1 : 0;
-      if (closeMatched === TOOL_CLOSE.length) {
-        closeMatched = 0;
-        const closeAt = blockChars + i + 1 - TOOL_CLOSE.length;
-        if (!isInString) {
-          pieces.push(text.slice(0, i + 1));
-          const whole = pieces.join("");
-          const block = whole.slice(0, closeAt);
-          const calls = readCalls(block, true);
-          const after = text.slice(i + 1);
-          if (calls === undefined && fallbackClose !== -1) return closeAtFallback(whole, out) + after;
-          takeBlock();
-          emitBlock(block, calls, out);
-          return after;
-        }
-        if (fallbackClose === -1) fallbackClose = closeAt;
-      }
-      if (!isJson) continue;
-      if (isInString) {
-        if (isEscaped) isEscaped = false;
-        else if (c === 92 /* backslash */) isEscaped = true;
-        else if (c === 34 /* " */) isInString = false;
-      } else if (c === 34) {
-        isInString = true;
-      }
+    const end = scanner.scan(text, isQuotingTrusted);
+    if (end !== -1) {
+      const whole = scanner.text();
+      const block = whole.slice(0, whole.length - TOOL_CLOSE.length);
+      const calls = readCalls(block, true);
+      const after = text.slice(end);
+      if (calls === undefined && scanner.fallbackClose !== -1) return closeAtFallback(whole, out) + after;
+      scanner.take();
+      emitBlock(block, calls, out);
+      return after;
     }
-    pieces.push(text);
-    blockChars += text.length;
-    if (blockChars <= maxBlockChars) return "";
-    const block = pieces.join("");
-    if (fallbackClose !== -1) return closeAtFallback(block, out);
-    takeBlock();
+    if (scanner.chars <= maxBlockChars) return "";
+    const block = scanner.text();
+    if (scanner.fallbackClose !== -1) return closeAtFallback(block, out);
+    scanner.take();
     if (callCount > 0) {
       isFinished = true;
       return "";
@@ -4389,16 +4413,16 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
     end(): ToolParseOutput[] {
       const out: ToolParseOutput[] = [];
       while (!isFinished && mode === "block") {
-        if (fallbackClose !== -1) {
-          feedAll(closeAtFallback(pieces.join(""), out), out);
+        if (scanner.fallbackClose !== -1) {
+          feedAll(closeAtFallback(scanner.text(), out), out);
         } else {
-          const block = takeBlock();
+          const block = scanner.take();
           emitBlock(block, readCalls(block, false), out);
         }
       }
       if (!isFinished && mode === "text" && held !== "") out.push({ type: "text", text: held });
       held = "";
-      takeBlock();
+      scanner.take();
       isFinished = true;
       return out;
     },
