@@ -3695,6 +3695,34 @@ export interface PoolOptions {
   log?: (line: string) => void;
 }
 
+function newAccountState(account: Account): AccountState {
+  return {
+    account,
+    health: "healthy",
+    inFlight: 0,
+    until: 0,
+    strikes: 0,
+    isProbing: false,
+    successes: 0,
+    failures: {},
+    ttftMs: createSampleWindow(),
+  };
+}
+
+/** An account's health after a liveness check; an inconclusive check leaves it as it was, or re-probes an invalid one later. */
+function applyProbeResult(state: AccountState, result: ProbeResult, t: number, reprobeMs: number): void {
+  if (result === "alive") {
+    state.health = "healthy";
+    state.until = 0;
+    state.strikes = 0;
+  } else if (result === "dead") {
+    state.health = "invalid";
+    state.until = t + reprobeMs;
+  } else if (state.health === "invalid") {
+    state.until = t + reprobeMs;
+  }
+}
+
 /** An account's health after a failure: rate, quota, WAF and repeated plain failures rest it, with backoff. */
 function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: number): void {
   if (state.health === "invalid") return;
@@ -3791,17 +3819,7 @@ function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar"
 export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar" | "probe">, options: PoolOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
-  const states: AccountState[] = upstream.accounts.map((account) => ({
-    account,
-    health: "healthy",
-    inFlight: 0,
-    until: 0,
-    strikes: 0,
-    isProbing: false,
-    successes: 0,
-    failures: {},
-    ttftMs: createSampleWindow(),
-  }));
+  const states: AccountState[] = upstream.accounts.map(newAccountState);
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
@@ -3830,16 +3848,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     state.isProbing = true;
     void upstream.probe(state.account).then((result) => {
       state.isProbing = false;
-      if (result === "alive") {
-        state.health = "healthy";
-        state.until = 0;
-        state.strikes = 0;
-      } else if (result === "dead") {
-        state.health = "invalid";
-        state.until = now() + options.reprobeMs;
-      } else if (state.health === "invalid") {
-        state.until = now() + options.reprobeMs;
-      }
+      applyProbeResult(state, result, now(), options.reprobeMs);
       log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
       armCooldownTimer();
       queue.wakeAll();
