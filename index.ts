@@ -1644,14 +1644,17 @@ function thinkText(raw: string): string {
   }
 }
 
-export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
-  const upstreamFetch = options.fetch;
-  const label = (n: number) => `CN account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+/** What the /dialog steps share: the adapter's options and each account's headers. */
+interface CnContext extends AdapterOptions {
+  /** Headers are fixed per account, so they are built once at start-up. */
+  headersByAccount: Map<number, Record<string, string>>;
+}
 
-  // Headers are fixed per account, so they are built once at start-up.
+const cnLabel = (n: number) => `CN account ${n}`;
+const cnRefreshHint = (n: number) =>
+  `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+
+function cnHeadersByAccount(config: Config): Map<number, Record<string, string>> {
   const headersByAccount = new Map<number, Record<string, string>>();
   for (const account of config.cnAccounts) {
     headersByAccount.set(account.number, {
@@ -1670,152 +1673,160 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       "sec-fetch-site": "same-site",
     });
   }
-  const headersFor = (account: Account, accept?: string): Record<string, string> => {
-    const headers = headersByAccount.get(account.number) as Record<string, string>;
-    return accept === undefined ? headers : { ...headers, accept };
-  };
+  return headersByAccount;
+}
 
-  /** Classifies a JSON object that carries an upstream error, or returns undefined. */
-  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-    const ret = json.ret;
-    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
-    if (code === "NOT_LOGIN") {
-      return { kind: "auth", message: `${label(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    }
-    if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
-      const detail = redactThenCut(redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
-      return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
-    }
-    return undefined;
-  }
+const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record<string, string> => {
+  const headers = ctx.headersByAccount.get(account.number) as Record<string, string>;
+  return accept === undefined ? headers : { ...headers, accept };
+};
 
-  function deleteSession(account: Account, sessionId: string): void {
-    upstreamFetch(`${config.cnBaseUrl}/dialog/session/delete`, {
-      method: "POST",
-      headers: headersFor(account, "application/json, text/plain, */*"),
-      body: JSON.stringify({ sessionId }),
-      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-    })
-      .then((response) => response.body?.cancel())
-      .catch((err: unknown) => debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  /** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
-  function createDecoder(req: NeutralRequest, n: number, onSession: (id: string) => void): StreamDecoder {
-    const textDiff = createCumulativeDiff();
-    const thinkDiff = createCumulativeDiff();
+/** Classifies a JSON object that carries an upstream error, or returns undefined. */
+function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+  const ret = json.ret;
+  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
     return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) return { type: "error", failure };
-        if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
-        const isFinal = json.msgStatus === "finished";
-        const eventIncremental = json.incremental === true;
-        const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
-        for (const item of contents) {
-          if (item === null || typeof item !== "object" || item.role === "user" || typeof item.content !== "string") continue;
-          const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
-          if (item.contentType === "text") {
-            // A lone "Thinking" is a placeholder some thinking models send before the answer.
-            if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
-            const added = incremental ? item.content : textDiff.next(item.content, isFinal);
-            if (added !== "") out.push({ type: "text", text: added });
-          } else if (item.contentType === "think") {
-            const thought = thinkText(item.content);
-            const added = incremental ? thought : thinkDiff.next(thought, isFinal);
-            if (added !== "") out.push({ type: "reasoning", text: added });
-          }
-          // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
-        }
-        if (!isFinal) return undefined;
-        if (typeof json.errorCode === "string" && json.errorCode !== "") {
-          return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redactThenCut(redact, json.errorCode, 100)}.` } };
-        }
-        return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: { kind: "truncated", message: 'The Qwen CN stream ended before the reply finished (no msgStatus "finished"); the answer may be incomplete.' },
-      }),
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${cnLabel(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
     };
   }
-
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const n = account.number;
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    let sessionId: string | undefined;
-    try {
-      let response: Response;
-      try {
-        response = await upstreamFetch(`${config.cnBaseUrl}/dialog/conversation`, {
-          method: "POST",
-          headers: headersFor(account),
-          body: cnConversationBody(req),
-          signal: watchdog.signal,
-        });
-      } catch (err) {
-        if (signal.aborted) return;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
-        return;
-      }
-      const contentType = response.headers.get("content-type") ?? "";
-      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        yield [{ type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n), watchdog) }];
-        return;
-      }
-      const decoder = createDecoder(req, n, (id) => (sessionId = id));
-      yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
-    } finally {
-      watchdog.clear();
-      if (sessionId !== undefined) deleteSession(account, sessionId);
-    }
+  const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
+  if (code === "NOT_LOGIN") {
+    return { kind: "auth", message: `${cnLabel(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${cnRefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
+  if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
+    const detail = redactThenCut(ctx.redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
+    return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
+  }
+  return undefined;
+}
 
-  const models = createModelCache(async () => {
-    const account = config.cnAccounts[0];
-    if (account === undefined) return undefined;
-    try {
-      const response = await upstreamFetch(`${config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
-        method: "POST",
-        headers: headersFor(account, "*/*"),
-        body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-      if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const series of json.data) {
-        const params = asRecord(series)?.params;
-        if (!Array.isArray(params)) continue;
-        for (const raw of params) {
-          const entry = asRecord(raw);
-          if (!entry) continue;
-          // Which field holds the tongyi-* id is inferred (UPSTREAMS §5.3), so accept either.
-          const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
-          const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
-          if (id === undefined) continue;
-          const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
-          list.push({
-            id,
-            displayName: names.find((s) => s !== id),
-            canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
-            canSearch: false,
-          });
+function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): void {
+  ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
+    method: "POST",
+    headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
+    body: JSON.stringify({ sessionId }),
+    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+  })
+    .then((response) => response.body?.cancel())
+    .catch((err: unknown) => ctx.debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+/** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
+function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSession: (id: string) => void): StreamDecoder {
+  const textDiff = createCumulativeDiff();
+  const thinkDiff = createCumulativeDiff();
+  return {
+    onJson(json, out) {
+      const failure = cnFailureFromJson(ctx, json, n);
+      if (failure) return { type: "error", failure };
+      if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
+      const isFinal = json.msgStatus === "finished";
+      const eventIncremental = json.incremental === true;
+      const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
+      for (const item of contents) {
+        if (item === null || typeof item !== "object" || item.role === "user" || typeof item.content !== "string") continue;
+        const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
+        if (item.contentType === "text") {
+          // A lone "Thinking" is a placeholder some thinking models send before the answer.
+          if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
+          const added = incremental ? item.content : textDiff.next(item.content, isFinal);
+          if (added !== "") out.push({ type: "text", text: added });
+        } else if (item.contentType === "think") {
+          const thought = thinkText(item.content);
+          const added = incremental ? thought : thinkDiff.next(thought, isFinal);
+          if (added !== "") out.push({ type: "reasoning", text: added });
         }
+        // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
       }
-      return list;
+      if (!isFinal) return undefined;
+      if (typeof json.errorCode === "string" && json.errorCode !== "") {
+        return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redactThenCut(ctx.redact, json.errorCode, 100)}.` } };
+      }
+      return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: { kind: "truncated", message: 'The Qwen CN stream ended before the reply finished (no msgStatus "finished"); the answer may be incomplete.' },
+    }),
+  };
+}
+
+async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const { config } = ctx;
+  const n = account.number;
+  const watchdog = createWatchdog(signal, config.upstreamLimits);
+  let sessionId: string | undefined;
+  try {
+    let response: Response;
+    try {
+      response = await ctx.fetch(`${config.cnBaseUrl}/dialog/conversation`, {
+        method: "POST",
+        headers: cnHeadersFor(ctx, account),
+        body: cnConversationBody(req),
+        signal: watchdog.signal,
+      });
     } catch (err) {
-      debug(`cn model list unavailable: ${errorName(err)}`);
-      return undefined;
+      if (signal.aborted) return;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
+      return;
     }
-  });
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json) => cnFailureFromJson(ctx, json, n), watchdog) }];
+      return;
+    }
+    const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
+    yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
+  } finally {
+    watchdog.clear();
+    if (sessionId !== undefined) cnDeleteSession(ctx, account, sessionId);
+  }
+}
+
+async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined> {
+  const account = ctx.config.cnAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const response = await ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
+      method: "POST",
+      headers: cnHeadersFor(ctx, account, "*/*"),
+      body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
+      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+    });
+    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+    if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const series of json.data) {
+      const params = asRecord(series)?.params;
+      if (!Array.isArray(params)) continue;
+      for (const raw of params) {
+        const entry = asRecord(raw);
+        if (!entry) continue;
+        // Which field holds the tongyi-* id is inferred (UPSTREAMS §5.3), so accept either.
+        const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
+        const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
+        if (id === undefined) continue;
+        const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
+        list.push({
+          id,
+          displayName: names.find((s) => s !== id),
+          canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
+          canSearch: false,
+        });
+      }
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`cn model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config } = options;
+  const ctx: CnContext = { ...options, headersByAccount: cnHeadersByAccount(config) };
 
   return {
     name: "cn",
@@ -1824,8 +1835,8 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+    complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
+    liveModels: createModelCache(() => cnModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const liveMatch = findLiveModel(live, lower);
@@ -1839,9 +1850,9 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     probe: (account) =>
       runProbe(
         () =>
-          upstreamFetch(`${config.cnBaseUrl}/dialog/session/list`, {
+          ctx.fetch(`${config.cnBaseUrl}/dialog/session/list`, {
             method: "POST",
-            headers: headersFor(account, "application/json, text/plain, */*"),
+            headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
             body: "{}",
             signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
           }),
