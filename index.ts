@@ -1824,17 +1824,23 @@ async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined>
   }
 }
 
+/** What both mainland protocols share. Both fail before the first text (NOT_LOGIN, WAF, a refused signature) or at the very end. */
+function cnAdapterBase(config: Config): Pick<UpstreamAdapter, "name" | "accounts" | "canFailAfterText" | "credentialVar" | "prepare"> {
+  return {
+    name: "cn",
+    accounts: config.cnAccounts,
+    canFailAfterText: false,
+    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
+    prepare: flattenedRequest(config.promptMaxChars),
+  };
+}
+
 export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
   const ctx: CnContext = { ...options, headersByAccount: cnHeadersByAccount(config) };
 
   return {
-    name: "cn",
-    accounts: config.cnAccounts,
-    // CN fails before the first text (NOT_LOGIN, WAF) or at the very end.
-    canFailAfterText: false,
-    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
-    prepare: flattenedRequest(config.promptMaxChars),
+    ...cnAdapterBase(config),
     complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => cnModelList(ctx)),
     resolveModel(name, live) {
@@ -2626,12 +2632,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   }
 
   return {
-    name: "cn",
-    accounts: config.cnAccounts,
-    // Like /dialog, chat2 refuses before the first text or at the very end.
-    canFailAfterText: false,
-    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
-    prepare: flattenedRequest(config.promptMaxChars),
+    ...cnAdapterBase(config),
     complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
     liveModels: createModelCache(() => chat2ModelList(ctx)),
     resolveModel(name, live) {
