@@ -674,43 +674,32 @@ export class HttpError extends Error {
 /** No Retry-After above a day, whatever an upstream figure said. */
 const MAX_RETRY_AFTER_SEC = 24 * 3600;
 
-/** Status, type and code for each failure kind; the one place that decides them. */
+/**
+ * Status, type and code for each failure kind; the one place that decides them.
+ * `headers`: "retry" passes the upstream's Retry-After on, "final" adds
+ * x-should-retry: false, "waf" asks for five minutes unless the upstream said.
+ */
+const FAILURE_RESPONSES: Readonly<Record<ErrorKind, { status: number; type: string; code: string; headers?: "retry" | "final" | "waf" }>> = {
+  auth: { status: 503, type: "upstream_error", code: "upstream_account_expired", headers: "final" },
+  no_account: { status: 503, type: "upstream_error", code: "no_upstream_account", headers: "final" },
+  waf: { status: 503, type: "upstream_error", code: "upstream_waf_blocked", headers: "waf" },
+  rate: { status: 429, type: "rate_limit_error", code: "upstream_rate_limited", headers: "retry" },
+  quota: { status: 429, type: "rate_limit_error", code: "upstream_quota_exceeded", headers: "retry" },
+  timeout: { status: 504, type: "upstream_error", code: "upstream_timeout" },
+  bad_request: { status: 400, type: "invalid_request_error", code: "upstream_rejected_request" },
+  content_filter: { status: 400, type: "invalid_request_error", code: "content_filter" },
+  truncated: { status: 502, type: "upstream_error", code: "upstream_truncated" },
+  limit: { status: 502, type: "upstream_error", code: "upstream_limit_exceeded" },
+  upstream: { status: 502, type: "upstream_error", code: "upstream_error" },
+};
+
 function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
   const retryAfter: Record<string, string> =
     failure.retryAfterSec !== undefined && Number.isFinite(failure.retryAfterSec) ? { "retry-after": String(Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(failure.retryAfterSec)))) } : {};
-  switch (failure.kind) {
-    case "auth":
-      return new HttpError(503, failure.message, "upstream_error", "upstream_account_expired", null, {
-        ...retryAfter,
-        "x-should-retry": "false",
-      });
-    case "no_account":
-      return new HttpError(503, failure.message, "upstream_error", "no_upstream_account", null, {
-        ...retryAfter,
-        "x-should-retry": "false",
-      });
-    case "waf":
-      return new HttpError(503, failure.message, "upstream_error", "upstream_waf_blocked", null, {
-        "retry-after": "300",
-        ...retryAfter,
-      });
-    case "rate":
-      return new HttpError(429, failure.message, "rate_limit_error", "upstream_rate_limited", null, retryAfter);
-    case "quota":
-      return new HttpError(429, failure.message, "rate_limit_error", "upstream_quota_exceeded", null, retryAfter);
-    case "timeout":
-      return new HttpError(504, failure.message, "upstream_error", "upstream_timeout");
-    case "bad_request":
-      return new HttpError(400, failure.message, "invalid_request_error", "upstream_rejected_request");
-    case "content_filter":
-      return new HttpError(400, failure.message, "invalid_request_error", "content_filter");
-    case "truncated":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
-    case "limit":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_limit_exceeded");
-    case "upstream":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_error");
-  }
+  const { status, type, code, headers } = FAILURE_RESPONSES[failure.kind];
+  const extra =
+    headers === "final" ? { ...retryAfter, "x-should-retry": "false" } : headers === "waf" ? { "retry-after": "300", ...retryAfter } : headers === "retry" ? retryAfter : {};
+  return new HttpError(status, failure.message, type, code, null, extra);
 }
 
 const tooDeep = (what: string, param: string | null = null) =>
