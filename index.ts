@@ -4216,6 +4216,20 @@ function partialTagLength(text: string, tag: string): number {
   return 0;
 }
 
+/** Text up to <tool_call>, and either what follows the tag or a tail that could be the tag's start. */
+function splitAtToolOpen(all: string): { before: string; rest: string; isOpen: boolean } {
+  const open = all.indexOf(TOOL_OPEN);
+  if (open !== -1) return { before: all.slice(0, open), rest: all.slice(open + TOOL_OPEN.length), isOpen: true };
+  const keep = partialTagLength(all, TOOL_OPEN);
+  return { before: all.slice(0, all.length - keep), rest: all.slice(all.length - keep), isOpen: false };
+}
+
+/** A block's calls if it reads as calls of offered functions only. */
+function offeredCalls(block: string, tools: readonly NeutralTool[], offered: ReadonlySet<string>, isClosed: boolean): ParsedCall[] | undefined {
+  const calls = parseToolCallBlock(block, tools, isClosed);
+  return calls?.every((call) => offered.has(call.name)) ? calls : undefined;
+}
+
 type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
 
 /** The most characters one <tool_call> block may hold; past it the block is not a call. */
@@ -4331,11 +4345,7 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
   let callCount = 0;
   let isFinished = false;
 
-  /** The block's calls if it reads as calls of offered functions only. */
-  const readCalls = (block: string, isClosed: boolean): ParsedCall[] | undefined => {
-    const calls = parseToolCallBlock(block, tooling.tools, isClosed);
-    return calls?.every((call) => offered.has(call.name)) ? calls : undefined;
-  };
+  const readCalls = (block: string, isClosed: boolean) => offeredCalls(block, tooling.tools, offered, isClosed);
 
   const emitBlock = (block: string, calls: ParsedCall[] | undefined, out: ToolParseOutput[]) => {
     if (calls === undefined) {
@@ -4363,22 +4373,19 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
 
   /** Text or after mode; returns what follows an opening tag, if one was found. */
   const feedText = (text: string, out: ToolParseOutput[]): string => {
-    const all = held + text;
+    const { before, rest, isOpen } = splitAtToolOpen(held + text);
     held = "";
-    const open = all.indexOf(TOOL_OPEN);
-    const keep = open === -1 ? partialTagLength(all, TOOL_OPEN) : 0;
-    const before = open === -1 ? all.slice(0, all.length - keep) : all.slice(0, open);
     if (mode === "after" && before.trim() !== "") {
       isFinished = true;
       return "";
     }
     if (mode === "text" && before !== "") out.push({ type: "text", text: before });
-    if (open === -1) {
-      held = all.slice(all.length - keep);
+    if (!isOpen) {
+      held = rest;
       return "";
     }
     mode = "block";
-    return all.slice(open + TOOL_OPEN.length);
+    return rest;
   };
 
   /** Block mode; returns what follows the block's close, if found. */
