@@ -3030,7 +3030,6 @@ const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 360
 /** What the INTL steps share: the adapter's options and its per-account and per-model state. */
 interface IntlContext extends AdapterOptions {
   credentials: Map<number, IntlCredentials>;
-  /** The constant part of each account's headers. */
   headersByAccount: Map<number, Record<string, string>>;
   /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
   tokenRejections: WeakSet<UpstreamFailure>;
