@@ -1256,6 +1256,8 @@ type Watchdog = ReturnType<typeof createWatchdog>;
 
 /** Turns one upstream's `data:` payloads into neutral events; one per request. */
 interface StreamDecoder {
+  /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
+  failureOf?(json: Record<string, unknown>): UpstreamFailure | undefined;
   /** Handles one JSON payload; returns a terminal event when the reply is over. */
   onJson(json: Record<string, unknown>, out: NeutralEvent[]): NeutralEvent | undefined;
   /** What the end of the body means when no terminal event came. */
@@ -1281,7 +1283,9 @@ async function* readUpstreamStream(
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
-    if (json && terminal === undefined) terminal = decoder.onJson(json, out);
+    if (json === undefined || terminal !== undefined) return;
+    const failure = decoder.failureOf?.(json);
+    terminal = failure ? { type: "error", failure } : decoder.onJson(json, out);
   };
   const parser = createSseDataParser((data, event) => {
     if (terminal === undefined && event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
@@ -1728,9 +1732,8 @@ function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSessi
   const textDiff = createCumulativeDiff();
   const thinkDiff = createCumulativeDiff();
   return {
+    failureOf: (json) => cnFailureFromJson(ctx, json, n),
     onJson(json, out) {
-      const failure = cnFailureFromJson(ctx, json, n);
-      if (failure) return { type: "error", failure };
       if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
       const isFinal = json.msgStatus === "finished";
       const eventIncremental = json.incremental === true;
@@ -1853,15 +1856,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     ...cnAdapterBase(config),
     complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => cnModelList(ctx)),
-    resolveModel(name, live) {
-      const lower = name.toLowerCase();
-      const liveMatch = findLiveModel(live, lower);
-      if (liveMatch) return liveMatch.id;
-      const alias = config.aliases.get(lower);
-      if (alias !== undefined) return alias;
-      if (/^tongyi-/.test(lower)) return name;
-      return undefined;
-    },
+    resolveModel: (name, live) => findLiveModel(live, name.toLowerCase())?.id ?? config.aliases.get(name.toLowerCase()) ?? (/^tongyi-/i.test(name) ? name : undefined),
     aliasNames: () => [...config.aliases.keys()],
     probe: (account) =>
       runProbe(
@@ -2401,9 +2396,8 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
   const textMarkers = createMarkerFilter();
   const thinkMarkers = createMarkerFilter();
   return {
+    failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
-      const failure = chat2FailureFromJson(ctx, json, n);
-      if (failure) return { type: "error", failure };
       const data = asRecord(json.data);
       const messages = Array.isArray(data?.messages) ? data.messages : [];
       let isComplete = false;
@@ -2635,6 +2629,20 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
   }
 }
 
+/** A client's model name as a chat2 `modelCode`: the user's aliases, the live list, the friendly families, legacy `tongyi-*` ids. */
+function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: string, live: UpstreamModel[] | undefined): string | undefined {
+  const lower = name.toLowerCase();
+  const userTarget = userAliases.get(lower);
+  if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
+  const liveMatch = findLiveModel(live, lower);
+  if (liveMatch) return liveMatch.id;
+  const family = CHAT2_ALIASES.get(lower);
+  if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
+  if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
+  // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
+  return live === undefined && lower.startsWith("qwen") ? name : undefined;
+}
+
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
   const ctx: Chat2Context = { ...options, signers: new Map() };
@@ -2650,18 +2658,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     ...cnAdapterBase(config),
     complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
     liveModels: createModelCache(() => chat2ModelList(ctx)),
-    resolveModel(name, live) {
-      const lower = name.toLowerCase();
-      const userTarget = userAliases.get(lower);
-      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
-      const liveMatch = findLiveModel(live, lower);
-      if (liveMatch) return liveMatch.id;
-      const family = CHAT2_ALIASES.get(lower);
-      if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
-      if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
-      // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
-      return live === undefined && lower.startsWith("qwen") ? name : undefined;
-    },
+    resolveModel: (name, live) => chat2ResolveModel(userAliases, name, live),
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
     probe: (account) => chat2Probe(ctx, account),
   };
@@ -4669,13 +4666,7 @@ const nonEmptyString = (message: string) => z.string().check(z.minLength(1, mess
 const fieldsOf = (schema: { def: { shape: Record<string, unknown> } }): ReadonlySet<string> => new Set(Object.keys(schema.def.shape));
 
 /** A structured-output request as either API spells it once flattened: chat's response_format.json_schema is lifted up. */
-const JsonFormatSchema = z.looseObject({
-  type: z.string(),
-  name: optional(z.string()),
-  description: optional(z.string()),
-  schema: optional(z.unknown()),
-  strict: nullish(z.boolean()),
-});
+const JsonFormatSchema = z.looseObject({ type: z.string(), name: optional(z.string()), description: optional(z.string()), schema: optional(z.unknown()), strict: nullish(z.boolean()) });
 type JsonFormat = z.infer<typeof JsonFormatSchema>;
 
 /**
