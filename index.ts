@@ -3765,6 +3765,26 @@ function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: numb
 }
 
 /**
+ * Books a failure on an account and rests it as its kind says; true when a
+ * liveness call must decide (an auth failure rests the account meanwhile, so
+ * one blip does not mark it logged out).
+ */
+function recordFailure(state: AccountState, failure: UpstreamFailure, t: number): boolean {
+  state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
+  state.lastFailure = failure;
+  state.lastErrorAt = t;
+  if (failure.kind !== "auth") {
+    restAfterFailure(state, failure, t);
+    return false;
+  }
+  if (state.health === "healthy") {
+    state.health = "cooling";
+    state.until = t + restSeconds(failure.retryAfterSec, AUTH_COOLDOWN_SEC) * 1000;
+  }
+  return true;
+}
+
+/**
  * Requests waiting for a slot, oldest first. A freed slot wakes the oldest
  * waiter that may use that account (waking all would make every waiter
  * re-queue on every release); a change of health wakes all.
@@ -3935,20 +3955,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.successes++;
         state.strikes = 0;
       } else if (outcome.kind === "failure") {
-        const { failure } = outcome;
-        state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
-        state.lastFailure = failure;
-        state.lastErrorAt = now();
-        if (failure.kind === "auth") {
-          // Rest the account while a liveness call decides whether it is really logged out.
-          if (state.health === "healthy") {
-            state.health = "cooling";
-            state.until = now() + restSeconds(failure.retryAfterSec, AUTH_COOLDOWN_SEC) * 1000;
-          }
-          probe(state);
-        } else {
-          restAfterFailure(state, failure, now());
-        }
+        if (recordFailure(state, outcome.failure, now())) probe(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
@@ -5418,6 +5425,35 @@ type ResponsesItem = Record<string, unknown> & { id: string };
  * sequence_number, counted here. The whole reply and the final event hold
  * the same response object, which is stored for previous_response_id.
  */
+const responsesItemId = (prefix: string) => `${prefix}_${randomHex32()}`;
+
+const messageItem = (text: string, status: string): ResponsesItem => ({
+  id: responsesItemId("msg"),
+  type: "message",
+  status,
+  role: "assistant",
+  content: text === "" && status === "in_progress" ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
+});
+const reasoningItem = (text: string): ResponsesItem => ({ id: responsesItemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
+const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: responsesItemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
+
+/** Status and details for how a reply ended; `length` is OpenAI's max_output_tokens, a content filter its own reason. */
+const ending = (reason: FinishReason) =>
+  reason === "length"
+    ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
+    : reason === "content_filter"
+      ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
+      : { status: "completed" };
+
+/** Keeps a finished response for `previous_response_id`, with the conversation it ends, unless the client said `store: false`. */
+function rememberResponse(context: ResponsesContext | undefined, id: string, final: Record<string, unknown>, text: string, calls: readonly ToolCall[]): void {
+  if (context === undefined || !context.store) return;
+  const callNames = new Map(context.callNames);
+  for (const call of calls) callNames.set(call.id, call.name);
+  const answer: NeutralTurn = { role: "assistant", text, calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
+  responseStore.put(id, { response: final, turns: [...context.history, answer], callNames, storedAt: Date.now() });
+}
+
 function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   const id = `resp_${randomHex32()}`;
   const createdAt = Math.floor(Date.now() / 1000);
@@ -5430,7 +5466,6 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   const calls: ToolCall[] = [];
 
   const event = (type: string, fields: Record<string, unknown>) => sseEvent(type, JSON.stringify({ type, ...fields, sequence_number: sequence++ }));
-  const itemId = (prefix: string) => `${prefix}_${randomHex32()}`;
   const response = (status: string, extra: Record<string, unknown> = {}) => ({
     id,
     object: "response",
@@ -5444,15 +5479,6 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
     usage: null,
     ...extra,
   });
-  const messageItem = (text: string, status: string): ResponsesItem => ({
-    id: itemId("msg"),
-    type: "message",
-    status,
-    role: "assistant",
-    content: text === "" && status === "in_progress" ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
-  });
-  const reasoningItem = (text: string): ResponsesItem => ({ id: itemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
-  const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: itemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
 
   /** Ends the item being streamed; `status` is "incomplete" when the reply failed part-way through it. */
   const closeItem = (status = "completed"): string => {
@@ -5495,20 +5521,7 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
         : event("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } }))
     );
   };
-  /** Status and details for how a reply ended; `length` is OpenAI's max_output_tokens, a content filter its own reason. */
-  const ending = (reason: FinishReason) =>
-    reason === "length"
-      ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
-      : reason === "content_filter"
-        ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
-        : { status: "completed" };
-  const remember = (final: Record<string, unknown>) => {
-    if (context === undefined || !context.store) return;
-    const callNames = new Map(context.callNames);
-    for (const call of calls) callNames.set(call.id, call.name);
-    const answer: NeutralTurn = { role: "assistant", text: texts.join(""), calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
-    responseStore.put(id, { response: final, turns: [...context.history, answer], callNames, storedAt: Date.now() });
-  };
+  const remember = (final: Record<string, unknown>) => rememberResponse(context, id, final, texts.join(""), calls);
 
   return {
     id,
