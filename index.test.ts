@@ -4852,3 +4852,45 @@ describe("chat2: a stale device registration", () => {
     });
   });
 });
+
+describe("protocol drift is counted, not swallowed (issue 15)", () => {
+  const statusOf = async (gw: Gateway) =>
+    (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { upstreams: Record<string, { drift: Array<{ kind: string; count: number; samples: string[] }> }> };
+
+  test("chat.qwen.ai: unknown frames, phases and non-JSON lines are counted and sampled, scrubbed; the reply is unharmed", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const frame = (delta: Record<string, unknown>) => `data: ${JSON.stringify({ choices: [{ delta }], response_id: "r1" })}\n\n`;
+      fake.respond = () =>
+        new Response(
+          [
+            `data: ${JSON.stringify({ "response.hologram": { token: INTL_TOKEN } })}\n\n`,
+            frame({ role: "assistant", content: "", phase: "telepathy" }),
+            "data: <<not json at all>>\n\n",
+            frame({ role: "assistant", content: "Hi!", phase: "answer", status: "typing" }),
+            frame({ role: "assistant", content: "", phase: "answer", status: "finished" }),
+          ].join(""),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      expect((await collectStream(gw.client, "hello")).content).toBe("Hi!");
+      const drift = (await statusOf(gw)).upstreams.intl?.drift ?? [];
+      expect(drift.map((d) => [d.kind, d.count]).sort()).toEqual([["non-JSON event", 1], ["unknown event shape", 1], ["unknown phase", 1]]);
+      expect(drift.find((d) => d.kind === "unknown phase")?.samples).toEqual(["telepathy"]);
+      expect(JSON.stringify(drift)).not.toContain(INTL_TOKEN);
+    });
+  });
+
+  test("mainland chat2: an unknown mime_type and an unknown error code are counted; the secret in a sample is scrubbed", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const envelope = (messages: unknown[], extra: Record<string, unknown> = {}) => `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s", reqid: "r", resid: "x" }, data: { messages }, ...extra })}\n\n`;
+      fake.respond = (body) =>
+        String((body.messages as Array<{ content: string }>)[0]?.content).includes("fail")
+          ? new Response(envelope([], { error_code: 77, error_msg: `strange ${COOKIE_1}` }), { headers: { "content-type": "text/event-stream" } })
+          : new Response(envelope([{ mime_type: "hologram/iframe", content: "?", status: "processing", meta_data: {} }]) + envelope([{ mime_type: "multi_load/iframe", content: "好", status: "complete", meta_data: {} }]), { headers: { "content-type": "text/event-stream" } });
+      expect((await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] })).choices[0]?.message.content).toBe("好");
+      await requestError(gw, "fail", false, "qwen");
+      const drift = (await statusOf(gw)).upstreams.cn?.drift ?? [];
+      expect(drift.map((d) => d.kind).sort()).toEqual(["unknown error code", "unknown mime_type"]);
+      expect(JSON.stringify(drift)).not.toContain("ticket-one-SECRET");
+    });
+  });
+});

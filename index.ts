@@ -1154,6 +1154,8 @@ export interface AdapterOptions {
   debug: (line: string) => void;
   /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors. */
   addSecret(value: string): void;
+  /** Where this upstream's unrecognised frames and fields are counted. */
+  drift: DriftLog;
 }
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
@@ -1276,6 +1278,57 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
 
 type Watchdog = ReturnType<typeof createWatchdog>;
 
+/** How many samples of one unknown kind are kept, how long each may be, and how many kinds are told apart. */
+const DRIFT_SAMPLES = 3;
+const DRIFT_SAMPLE_CHARS = 300;
+const DRIFT_KINDS = 40;
+
+export interface DriftEntry {
+  kind: string;
+  count: number;
+  since: string;
+  last: string;
+  samples: string[];
+}
+
+/**
+ * What an upstream sent that no decoder branch understood (an unknown event
+ * shape, phase, mime_type or error code, non-JSON where JSON was expected),
+ * counted per kind with its newest samples, scrubbed of secrets and cut
+ * (DESIGN.md: unknown is counted, not swallowed). It is how a deployment learns
+ * that the upstream moved; /status, the status page and --check show it.
+ */
+export interface DriftLog {
+  note(kind: string, sample: unknown): void;
+  snapshot(): DriftEntry[];
+}
+
+function createDriftLog(redact: (text: string) => string): DriftLog {
+  const kinds = new Map<string, DriftEntry>();
+  return {
+    note(kind, sample) {
+      const key = kinds.has(kind) || kinds.size < DRIFT_KINDS ? kind : "other";
+      const now = new Date().toISOString();
+      const entry = kinds.get(key) ?? { kind: key, count: 0, since: now, last: now, samples: [] };
+      kinds.set(key, entry);
+      entry.count++;
+      entry.last = now;
+      let text: string;
+      try {
+        text = typeof sample === "string" ? sample : (JSON.stringify(sample) ?? String(sample));
+      } catch {
+        text = String(sample);
+      }
+      entry.samples.unshift(redactThenCut(redact, text, DRIFT_SAMPLE_CHARS));
+      entry.samples.length = Math.min(entry.samples.length, DRIFT_SAMPLES);
+    },
+    snapshot: () => [...kinds.values()].map((entry) => ({ ...entry, samples: [...entry.samples] })),
+  };
+}
+
+/** Payloads every upstream sends that carry nothing: not drift. */
+const KNOWN_NON_JSON = new Set(["[DONE]", "[heartbeat]", "true", ""]);
+
 /** Turns one upstream's `data:` payloads into neutral events; one per request. */
 interface StreamDecoder {
   /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
@@ -1300,6 +1353,7 @@ async function* readUpstreamStream(
   watchdog: Watchdog,
   signal: AbortSignal,
   upstreamLabel: string,
+  drift?: DriftLog,
 ): AsyncGenerator<EventBatch> {
   const { limits } = watchdog;
   const out: NeutralEvent[] = [];
@@ -1311,7 +1365,11 @@ async function* readUpstreamStream(
   };
   const parser = createSseDataParser((data, event) => {
     if (terminal === undefined && event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
-    if (terminal !== undefined || data.charCodeAt(0) !== 123 /* { */) return;
+    if (terminal !== undefined) return;
+    if (data.charCodeAt(0) !== 123 /* { */) {
+      if (event === "message" && !KNOWN_NON_JSON.has(data.trim())) drift?.note("non-JSON event", data);
+      return;
+    }
     try {
       handle(asRecord(JSON.parse(data)));
     } catch {
@@ -1320,7 +1378,8 @@ async function* readUpstreamStream(
         try {
           handle(asRecord(JSON.parse(piece)));
         } catch {
-          // Not JSON: ignored like any other non-JSON line.
+          // Not JSON: ignored like any other non-JSON line, and counted.
+          drift?.note("unreadable JSON event", piece);
         }
       }
     }
@@ -1733,6 +1792,7 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
   }
   if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
     const detail = redactThenCut(ctx.redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
+    ctx.drift.note("unknown error code", detail);
     return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
   }
   return undefined;
@@ -1813,7 +1873,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       return;
     }
     const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
-    yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
+    yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN", ctx.drift);
   } finally {
     watchdog.clear();
     if (sessionId !== undefined) cnDeleteSession(ctx, account, sessionId);
@@ -2413,8 +2473,12 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
     return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
   if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${chat2Label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+  ctx.drift.note("unknown error code", detail);
   return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
 }
+
+/** chat2 message types that carry nothing for a chat client (§1.3): progress signals and cards. */
+const CHAT2_QUIET_MIME_TYPES = new Set(["signal/post", "bar/progress", "bar/iframe", "paa/iframe", "image/url"]);
 
 /** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
 function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
@@ -2445,7 +2509,10 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
             if (added !== "") out.push({ type: "reasoning", text: added });
           }
         }
-        if (message.mime_type !== "multi_load/iframe") continue;
+        if (message.mime_type !== "multi_load/iframe") {
+          if (typeof message.mime_type !== "string" || !CHAT2_QUIET_MIME_TYPES.has(message.mime_type)) ctx.drift.note("unknown mime_type", message.mime_type ?? Object.keys(message));
+          continue;
+        }
         if (typeof message.content === "string") {
           const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
           if (added !== "") out.push({ type: "text", text: added });
@@ -2587,7 +2654,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
       return;
     }
-    for await (const batch of readUpstreamStream(stream, createChat2Decoder(ctx, n), watchdog, signal, "Qwen CN chat2")) {
+    for await (const batch of readUpstreamStream(stream, createChat2Decoder(ctx, n), watchdog, signal, "Qwen CN chat2", ctx.drift)) {
       const last = batch[batch.length - 1];
       if (last?.type === "done" || last?.type === "error") hasEnded = true;
       yield batch;
@@ -3226,6 +3293,7 @@ function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n:
   if (code === "internal_error" && /quota/i.test(details)) {
     return { kind: "quota", code, message: `${intlLabel(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
   }
+  ctx.drift.note("unknown error code", said);
   return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
 }
 
@@ -3353,6 +3421,11 @@ function intlHasContent(delta: Record<string, unknown>): boolean {
  * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
  * only the first `response_id` that brings content is followed.
  */
+/** Top-level keys of chat.qwen.ai frames without a delta that are known to carry nothing new. */
+const INTL_KNOWN_FRAME_KEYS = new Set(["response.created", "response.info", "response.stopped", "response_id", "usage", "done", "timestamp", "choices", "success", "request_id", "data"]);
+/** Phases seen in the wild that carry nothing for a chat client (image generation, deep research, artifacts). */
+const INTL_QUIET_PHASES = new Set(["image_gen", "deep_research", "research", "artifacts", "tool_call", "code", "DeepThinking"]);
+
 function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
   const summary = createSummaryDiff();
   const sources: IntlSource[] = [];
@@ -3400,7 +3473,12 @@ function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
           reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
         };
       }
-      if (delta === undefined) return undefined; // response.created, response.info keep-alives
+      if (delta === undefined) {
+        // response.created, response.info keep-alives, usage-only frames; anything else is new.
+        const unknown = Object.keys(json).filter((key) => !INTL_KNOWN_FRAME_KEYS.has(key));
+        if (unknown.length > 0) ctx.drift.note("unknown event shape", `keys: ${unknown.join(", ")}`);
+        return undefined;
+      }
       const phase = delta.phase;
       const content = typeof delta.content === "string" ? delta.content : "";
       const extra = asRecord(delta.extra);
@@ -3426,8 +3504,9 @@ function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
         // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
         const result = extra?.search_result;
         addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
+      } else if (typeof phase === "string" && !INTL_QUIET_PHASES.has(phase)) {
+        ctx.drift.note("unknown phase", phase);
       }
-      // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
       return undefined;
     },
     onEnd: () => ({
@@ -3485,7 +3564,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
   const contentType = response.headers.get("content-type") ?? "";
   if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
     let hasOutput = false;
-    for await (const batch of readUpstreamStream(response.body, createIntlDecoder(ctx, n), watchdog, signal, "Qwen INTL")) {
+    for await (const batch of readUpstreamStream(response.body, createIntlDecoder(ctx, n), watchdog, signal, "Qwen INTL", ctx.drift)) {
       const last = batch[batch.length - 1];
       // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
       if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
@@ -5655,6 +5734,8 @@ interface App {
   isStopping: boolean;
   /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
   bodyBytesInFlight: number;
+  /** Per upstream, what it sent that no decoder understood (shown in /status). */
+  drift: Record<UpstreamName, DriftLog>;
   /** Completions under way, so a shutdown can wait for them or end them. */
   runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
@@ -6266,7 +6347,7 @@ function handleStatus(app: App): Response {
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       ttft_ms: app.requestTtft.percentiles(),
-      upstreams: { cn: { accounts: accounts("cn") }, intl: { accounts: accounts("intl") } },
+      upstreams: { cn: { accounts: accounts("cn"), drift: app.drift.cn.snapshot() }, intl: { accounts: accounts("intl"), drift: app.drift.intl.snapshot() } },
       window: app.traffic.snapshot(),
     }),
   );
@@ -6386,8 +6467,12 @@ export function createApp(deps: AppDeps) {
     call.then(forget, forget);
     return call;
   }) as typeof fetch;
-  const adapterOptions: AdapterOptions = { config, fetch: trackedFetch, redact, debug, addSecret: redact.add };
-  const adapters: Record<UpstreamName, UpstreamAdapter> = { cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(adapterOptions), intl: createIntlAdapter(adapterOptions) };
+  const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
+  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name] });
+  const adapters: Record<UpstreamName, UpstreamAdapter> = {
+    cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
+    intl: createIntlAdapter(optionsFor("intl")),
+  };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
   responseStore.limit(config.responsesStoreMax, config.responsesStoreTtlMs);
@@ -6405,6 +6490,7 @@ export function createApp(deps: AppDeps) {
     isStopping: false,
     runs: new Set(),
     bodyBytesInFlight: 0,
+    drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
 
