@@ -418,10 +418,9 @@ describe("flattenMessages", () => {
     }
   });
 
-  test("refuses image parts clearly instead of dropping them", () => {
-    expect(() =>
-      flattenMessages([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] }], 1000),
-    ).toThrow(/Image input is not supported/);
+  test("refuses part types it cannot send clearly instead of dropping them (images are taken since issue 14)", () => {
+    expect(() => flattenMessages([{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }], 1000)).toThrow(/Content of type "input_audio" is not supported/);
+    expect(() => flattenMessages([{ role: "assistant", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] }], 1000)).toThrow(/Image input is not supported/);
   });
 });
 
@@ -729,7 +728,8 @@ describe("client errors", () => {
     ["stream not boolean", { model: "qwen-max", messages: [{ role: "user", content: "x" }], stream: "yes" }, 400, "invalid_value"],
     ["missing model", { messages: [{ role: "user", content: "x" }] }, 400, "missing_required_parameter"],
     ["n=2", { model: "qwen-max", n: 2, messages: [{ role: "user", content: "x" }] }, 400, "unsupported_value"],
-    ["image part", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, 400, "unsupported_content"],
+    ["audio part", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] }, 400, "unsupported_content"],
+    ["image part with an unusable URL", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, 400, "invalid_image"],
     ["unknown model", { model: "no-such-model", messages: [{ role: "user", content: "x" }] }, 404, "model_not_found"],
     ["body over MAX_BODY_BYTES", { model: "qwen-max", messages: [{ role: "user", content: "x".repeat(4096) }] }, 413, "request_too_large"],
   ];
