@@ -4061,6 +4061,16 @@ const IMAGE_SIZE_RATIOS: ReadonlyMap<string, ImageRatio> = new Map([
   ...(["1:1", "3:4", "4:3", "16:9", "9:16"] as const).map((ratio): [string, ImageRatio] => [ratio, ratio]),
 ]);
 
+/** A generated picture's bytes for b64_json; a failure here is the upstream's (502), not the client's. */
+async function fetchGeneratedImage(url: string, index: number, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
+  try {
+    return await fetchImageBytes(url, `the generated image ${index}`, limits);
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    throw new HttpError(502, `${err.message} Ask for response_format "url" to get the link instead.`, "upstream_error", "upstream_image_unavailable");
+  }
+}
+
 /** Image URLs in a generated reply's Markdown. */
 const imageUrlsInText = (text: string) => [...text.matchAll(/!\[[^\]]*\]\((\S+?)\)/g)].map((m) => m[1] as string);
 
@@ -6570,7 +6580,7 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOne));
   const data =
     body.response_format === "b64_json"
-      ? await Promise.all(urls.map(async (url, i) => ({ b64_json: Buffer.from((await fetchImageBytes(url, `data[${i}]`, app.config.images)).data).toString("base64") })))
+      ? await Promise.all(urls.map(async (url, i) => ({ b64_json: Buffer.from((await fetchGeneratedImage(url, i, app.config.images)).data).toString("base64") })))
       : urls.map((url) => ({ url }));
   ex.log.outcome = "stop";
   return jsonResponse(200, JSON.stringify({ created: Math.floor(Date.now() / 1000), data }));
