@@ -4988,6 +4988,24 @@ describe("images: vision input on chat.qwen.ai", () => {
     });
   });
 
+  test("a Responses API input_image is uploaded byte for byte, and a stored follow-up keeps no image", async () => {
+    const image = fakePng(8000);
+    await withGateway(startFake, gateway(), async (fake, gw) => {
+      const first = await gw.client.responses.create({
+        model: "qwen3.8-max",
+        input: [{ role: "user", content: [{ type: "input_text", text: "fixture:plain" }, { type: "input_image", image_url: `data:image/png;base64,${Buffer.from(image).toString("base64")}`, detail: "auto" }] }],
+      });
+      expect(first.output_text).toBe("Hi!");
+      expect(sha256Of([...oss.objects.values()].at(-1)?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+      expect(filesOf(fake).files).toHaveLength(1);
+      const uploads = oss.objects.size;
+      await gw.client.responses.create({ model: "qwen3.8-max", previous_response_id: first.id, input: "fixture:plain" });
+      expect(oss.objects.size).toBe(uploads);
+      expect(filesOf(fake).files).toEqual([]);
+      expect(gw.logs.some((line) => line.includes("request shape:") && line.includes("images=1"))).toBe(true);
+    });
+  });
+
   test("the fake OSS refuses a V1 signature made with the wrong secret (the check can fail)", async () => {
     const grant = { accessKeyId: FAKE_STS.accessKeyId, accessKeySecret: "wrong-secret", securityToken: FAKE_STS.securityToken, bucket: FAKE_STS.bucket, endpoint: FAKE_STS.endpoint, region: "ap-southeast-1", filePath: "user-1/x.png" };
     const response = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/x.png`, { method: "PUT", headers: ossPutHeaders(grant, "image/png", "v1", new Date()), body: fakePng(10) });

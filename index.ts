@@ -3696,9 +3696,9 @@ function decodeBase64(text: string, where: string): Uint8Array {
   return new Uint8Array(Buffer.from(compact, compact.includes("-") || compact.includes("_") ? "base64url" : "base64"));
 }
 
-/** An OpenAI `image_url` (or Responses `image_url`) value: a data: URL is decoded now, an http(s) URL fetched later. */
+/** An OpenAI chat `image_url` value (`{url}` or a string) or a Responses `input_image`'s `image_url`: a data: URL is decoded now, an http(s) URL fetched later. */
 function imageFromUrl(url: unknown, where: string): NeutralImage {
-  if (typeof url !== "string" || url === "") throw badImage(`The image part at ${where} has no image_url.url.`, `${where}.image_url`);
+  if (typeof url !== "string" || url === "") throw badImage(`The image part at ${where} has no image URL (a data: or http(s) URL in image_url; file ids are not supported).`, `${where}.image_url`);
   const data = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(url);
   if (data !== null) {
     if (data[2] === undefined) throw badImage(`The data: URL at ${where} is not base64; send data:image/png;base64,…`, `${where}.image_url`);
@@ -5686,8 +5686,14 @@ function responsesTurns(request: ResponsesRequest, prior: StoredResponse | undef
     const type = item.type ?? "message";
     if (type === "message") {
       const content = item.content ?? "";
-      const text = typeof content === "string" ? content : content.map((part, j) => responsesPartText(part, `${where}.content[${j}]`)).join("\n");
-      if (item.role === "user") turns.push({ role: "user", text });
+      const images: NeutralImage[] = [];
+      const text =
+        typeof content === "string"
+          ? content
+          : content
+              .flatMap((part, j) => (item.role === "user" && part.type === "input_image" ? (images.push(imageFromUrl(part.image_url, `${where}.content[${j}]`)), []) : [responsesPartText(part, `${where}.content[${j}]`)]))
+              .join("\n");
+      if (item.role === "user") turns.push(images.length > 0 ? { role: "user", text, images } : { role: "user", text });
       else if (item.role === "assistant") turns.push({ role: "assistant", text, calls: [] });
       else if (item.role === "system" || item.role === "developer") turns.push({ role: "system", text });
       else throw new HttpError(400, `${where}.role must be one of "user", "assistant", "system", "developer".`, "invalid_request_error", "invalid_value", `${where}.role`);
@@ -5907,7 +5913,9 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
     const callNames = new Map(context.callNames);
     for (const call of calls) callNames.set(call.id, call.name);
     const answer: NeutralTurn = { role: "assistant", text: texts.join(""), calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
-    responseStore.put(id, { response: final, turns: [...context.history, answer], callNames, storedAt: Date.now() });
+    // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
+    const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
+    responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
   };
 
   return {
@@ -6606,6 +6614,7 @@ function requestShape(path: string, body: unknown, dialect: Dialect, req: Upstre
     `search=${req.search}`,
     `json=${req.jsonAnswer === undefined ? "no" : req.jsonAnswer.strict ? "strict" : "yes"}`,
     `prompt_chars=${req.prompt.length}`,
+    `images=${req.images?.length ?? 0}`,
     `dropped_turns=${req.droppedTurns ?? 0}`,
     `ignored=${ignored.map(logField).join(",") || "-"}`,
   ].join(" ");
