@@ -5056,6 +5056,12 @@ describe("images: generation on chat.qwen.ai", () => {
       expect(many.param).toBe("n");
       const none = await apiError(gw.client.images.generate({ prompt: "" }));
       expect(none.status).toBe(400);
+      const blind = await apiError(gw.client.images.generate({ prompt: "x", model: "qwen3.7-max" }));
+      expect(blind.status).toBe(400);
+      expect(blind.code).toBe("model_not_image_capable");
+      expect(blind.message).toContain("qwen3.8-max");
+      const chat = await apiError(gw.client.chat.completions.create({ model: "qwen3.7-max-image", messages: [{ role: "user", content: "x" }] }));
+      expect(chat.code).toBe("model_not_image_capable");
       expect(completionCalls(fake)).toHaveLength(0);
     });
   });

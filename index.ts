@@ -3572,8 +3572,9 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
           displayName: typeof entry.name === "string" ? entry.name : undefined,
           canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
           canSearch: chatTypes.includes("search"),
-          canSee: capabilities?.vision === true,
-          canDraw: chatTypes.includes("t2i"),
+          // Unknown (undefined) when the entry does not say: only a clear "no" refuses a request.
+          canSee: capabilities === undefined ? undefined : capabilities.vision === true,
+          canDraw: Array.isArray(meta?.chat_type) ? chatTypes.includes("t2i") : undefined,
         });
       }
       return list;
@@ -3801,7 +3802,7 @@ async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamReq
   }
   const live = await app.adapters.intl.liveModels();
   const model = live?.find((m) => m.id === req.upstreamModel);
-  if (model !== undefined && model.canSee !== true) {
+  if (model !== undefined && model.canSee === false) {
     const seeing = (live ?? []).filter((m) => m.canSee === true).map((m) => m.id);
     throw new HttpError(
       400,
@@ -6502,7 +6503,12 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
   if (image === true && upstream !== "intl") {
     throw new HttpError(400, `Image generation ('${requested}') works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet.`, "invalid_request_error", "unsupported_value", "model");
   }
-  const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
+  const live = await adapter.liveModels();
+  const upstreamModel = adapter.resolveModel(base, live);
+  if (image === true && upstreamModel !== undefined && live?.find((m) => m.id === upstreamModel)?.canDraw === false) {
+    const drawing = (live ?? []).filter((m) => m.canDraw === true).map((m) => m.id);
+    throw new HttpError(400, `The model '${upstreamModel}' does not generate images on chat.qwen.ai (no t2i in its live entry).${drawing.length > 0 ? ` Models that do: ${drawing.slice(0, 8).join(", ")}.` : ""}`, "invalid_request_error", "model_not_image_capable", "model");
+  }
   if (upstreamModel === undefined) {
     throw new HttpError(404, `The model '${requested}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
   }
@@ -6556,8 +6562,11 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   if (ratio === undefined) {
     throw new HttpError(400, `size "${body.size}" cannot be mapped to chat.qwen.ai's ratios; use ${[...IMAGE_SIZE_RATIOS.keys()].join(", ")}.`, "invalid_request_error", "invalid_value", "size");
   }
-  const requested = body.model === undefined || body.model === null || GENERIC_IMAGE_MODELS.test(body.model) ? "qwen-max" : body.model.replace(/-image$/i, "");
-  const model = await resolveModel(app, requested, { thinking: false, search: false });
+  // No model, or an OpenAI one: the first drawing model of chat.qwen.ai's live list (qwen-max while it is unknown).
+  const isGeneric = body.model === undefined || body.model === null || GENERIC_IMAGE_MODELS.test(body.model);
+  const drawing = isGeneric ? (await app.adapters.intl.liveModels())?.find((m) => m.canDraw === true)?.id : undefined;
+  const requested = isGeneric ? `${app.configured.includes("intl") ? "intl/" : ""}${drawing ?? "qwen-max"}` : (body.model as string);
+  const model = await resolveModel(app, /-image$/i.test(requested) ? requested : `${requested}-image`, { thinking: false, search: false });
   if (model.upstream !== "intl") {
     throw new HttpError(400, `Image generation works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet ('${requested}').`, "invalid_request_error", "unsupported_value", "model");
   }
