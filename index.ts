@@ -385,35 +385,29 @@ function parseExtraHeaders(name: string, raw: string | undefined): Record<string
   return headers;
 }
 
-/** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(issue?.message ?? "invalid configuration");
-  }
-  const e = parsed.data;
+type AccountVars = (field: string) => Map<number, string>;
 
-  /** Values of the account variables matching `pattern`, by field then account number. */
-  const scan = (pattern: RegExp) => {
-    const fields = new Map<string, Map<number, string>>();
-    for (const [name, value] of Object.entries(env)) {
-      const match = pattern.exec(name);
-      if (!match || value === undefined) continue;
-      const number = Number(match[1]);
-      const trimmed = value.trim();
-      if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
-      // CN_ACCOUNT_01_… and CN_ACCOUNT_1_… would silently be one account.
-      if (match[1] !== String(number)) throw new ConfigError(`${name}: write the account number without leading zeros (${name.replace(match[1] as string, String(number))}).`);
-      if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
-      if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
-      const field = match[2] as string;
-      if (!fields.has(field)) fields.set(field, new Map());
-      fields.get(field)?.set(number, trimmed);
-    }
-    return (field: string) => fields.get(field) ?? new Map<number, string>();
-  };
-  const cnVars = scan(ACCOUNT_VAR);
+/** Values of the account variables matching `pattern`, by field then account number. */
+function scanAccountVars(env: Record<string, string | undefined>, pattern: RegExp): AccountVars {
+  const fields = new Map<string, Map<number, string>>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = pattern.exec(name);
+    if (!match || value === undefined) continue;
+    const number = Number(match[1]);
+    const trimmed = value.trim();
+    if (number < 1) throw new ConfigError(`${name}: account numbers start at 1.`);
+    // CN_ACCOUNT_01_… and CN_ACCOUNT_1_… would silently be one account.
+    if (match[1] !== String(number)) throw new ConfigError(`${name}: write the account number without leading zeros (${name.replace(match[1] as string, String(number))}).`);
+    if (trimmed === "") throw new ConfigError(`${name} is set but empty; remove it or paste the value.`);
+    if (HEADER_UNSAFE.test(trimmed)) throw new ConfigError(`${name} contains a line break; paste it as one line.`);
+    const field = match[2] as string;
+    if (!fields.has(field)) fields.set(field, new Map());
+    fields.get(field)?.set(number, trimmed);
+  }
+  return (field: string) => fields.get(field) ?? new Map<number, string>();
+}
+
+function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
   const cookies = cnVars("COOKIE");
   const xsrfTokens = cnVars("XSRF_TOKEN");
   const umidTokens = cnVars("UMIDTOKEN");
@@ -422,7 +416,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!cookies.has(number)) throw new ConfigError(`CN_ACCOUNT_${number}_${field} is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
     }
   }
-  const cnAccounts: CnAccount[] = [...cookies.keys()]
+  return [...cookies.keys()]
     .sort((a, b) => a - b)
     .map((number) => {
       const cookie = cookieFromTicketOrCookie(cookies.get(number) as string);
@@ -435,11 +429,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         umidToken: umidTokens.get(number),
       };
     });
+}
 
-  const intlVars = scan(INTL_ACCOUNT_VAR);
+function intlAccountsFrom(intlVars: AccountVars): IntlAccount[] {
   const intlNumbers = new Set<number>();
   for (const field of ["TOKEN", "REFRESH_TOKEN", "EMAIL", "PASSWORD", "COOKIE", "HEADERS"]) for (const number of intlVars(field).keys()) intlNumbers.add(number);
-  const intlAccounts: IntlAccount[] = [...intlNumbers]
+  return [...intlNumbers]
     .sort((a, b) => a - b)
     .map((number) => {
       const v = `INTL_ACCOUNT_${number}`;
@@ -465,6 +460,37 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         extraHeaders: parseExtraHeaders(`${v}_HEADERS`, intlVars("HEADERS").get(number)),
       };
     });
+}
+
+/** Every configured secret the logs and errors must never show; `pastedCookies` are the CN cookies as given, before ticket expansion. */
+function configSecrets(cnAccounts: CnAccount[], pastedCookies: Iterable<string>, intlAccounts: IntlAccount[], masterKeys: string[]): string[] {
+  return [
+    ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
+    ...pastedCookies,
+    ...intlAccounts.flatMap((a) => [
+      ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
+      a.cookie,
+      ...secretPartsOfCookie(a.cookie),
+      ...Object.values(a.extraHeaders),
+    ]),
+  ]
+    .filter((s) => s.length >= 8)
+    // A master key is redacted whatever its length: it is the one secret a client sends in every request.
+    .concat(masterKeys);
+}
+
+/** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(issue?.message ?? "invalid configuration");
+  }
+  const e = parsed.data;
+
+  const cnVars = scanAccountVars(env, ACCOUNT_VAR);
+  const cnAccounts = cnAccountsFrom(cnVars);
+  const intlAccounts = intlAccountsFrom(scanAccountVars(env, INTL_ACCOUNT_VAR));
 
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
@@ -530,19 +556,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
     ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
-    secrets: [
-      ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
-      ...cookies.values(),
-      ...intlAccounts.flatMap((a) => [
-        ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
-        a.cookie,
-        ...secretPartsOfCookie(a.cookie),
-        ...Object.values(a.extraHeaders),
-      ]),
-    ]
-      .filter((s) => s.length >= 8)
-      // A master key is redacted whatever its length: it is the one secret a client sends in every request.
-      .concat(e.API_MASTER_KEY),
+    secrets: configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
   };
 }
 
@@ -731,43 +745,32 @@ export class HttpError extends Error {
 /** No Retry-After above a day, whatever an upstream figure said. */
 const MAX_RETRY_AFTER_SEC = 24 * 3600;
 
-/** Status, type and code for each failure kind; the one place that decides them. */
+/**
+ * Status, type and code for each failure kind; the one place that decides them.
+ * `headers`: "retry" passes the upstream's Retry-After on, "final" adds
+ * x-should-retry: false, "waf" asks for five minutes unless the upstream said.
+ */
+const FAILURE_RESPONSES: Readonly<Record<ErrorKind, { status: number; type: string; code: string; headers?: "retry" | "final" | "waf" }>> = {
+  auth: { status: 503, type: "upstream_error", code: "upstream_account_expired", headers: "final" },
+  no_account: { status: 503, type: "upstream_error", code: "no_upstream_account", headers: "final" },
+  waf: { status: 503, type: "upstream_error", code: "upstream_waf_blocked", headers: "waf" },
+  rate: { status: 429, type: "rate_limit_error", code: "upstream_rate_limited", headers: "retry" },
+  quota: { status: 429, type: "rate_limit_error", code: "upstream_quota_exceeded", headers: "retry" },
+  timeout: { status: 504, type: "upstream_error", code: "upstream_timeout" },
+  bad_request: { status: 400, type: "invalid_request_error", code: "upstream_rejected_request" },
+  content_filter: { status: 400, type: "invalid_request_error", code: "content_filter" },
+  truncated: { status: 502, type: "upstream_error", code: "upstream_truncated" },
+  limit: { status: 502, type: "upstream_error", code: "upstream_limit_exceeded" },
+  upstream: { status: 502, type: "upstream_error", code: "upstream_error" },
+};
+
 function httpErrorFromFailure(failure: UpstreamFailure): HttpError {
   const retryAfter: Record<string, string> =
     failure.retryAfterSec !== undefined && Number.isFinite(failure.retryAfterSec) ? { "retry-after": String(Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(failure.retryAfterSec)))) } : {};
-  switch (failure.kind) {
-    case "auth":
-      return new HttpError(503, failure.message, "upstream_error", "upstream_account_expired", null, {
-        ...retryAfter,
-        "x-should-retry": "false",
-      });
-    case "no_account":
-      return new HttpError(503, failure.message, "upstream_error", "no_upstream_account", null, {
-        ...retryAfter,
-        "x-should-retry": "false",
-      });
-    case "waf":
-      return new HttpError(503, failure.message, "upstream_error", "upstream_waf_blocked", null, {
-        "retry-after": "300",
-        ...retryAfter,
-      });
-    case "rate":
-      return new HttpError(429, failure.message, "rate_limit_error", "upstream_rate_limited", null, retryAfter);
-    case "quota":
-      return new HttpError(429, failure.message, "rate_limit_error", "upstream_quota_exceeded", null, retryAfter);
-    case "timeout":
-      return new HttpError(504, failure.message, "upstream_error", "upstream_timeout");
-    case "bad_request":
-      return new HttpError(400, failure.message, "invalid_request_error", "upstream_rejected_request");
-    case "content_filter":
-      return new HttpError(400, failure.message, "invalid_request_error", "content_filter");
-    case "truncated":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_truncated");
-    case "limit":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_limit_exceeded");
-    case "upstream":
-      return new HttpError(502, failure.message, "upstream_error", "upstream_error");
-  }
+  const { status, type, code, headers } = FAILURE_RESPONSES[failure.kind];
+  const extra =
+    headers === "final" ? { ...retryAfter, "x-should-retry": "false" } : headers === "waf" ? { "retry-after": "300", ...retryAfter } : headers === "retry" ? retryAfter : {};
+  return new HttpError(status, failure.message, type, code, null, extra);
 }
 
 const tooDeep = (what: string, param: string | null = null) =>
@@ -1705,14 +1708,17 @@ function thinkText(raw: string): string {
   }
 }
 
-export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
-  const upstreamFetch = options.fetch;
-  const label = (n: number) => `CN account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+/** What the /dialog steps share: the adapter's options and each account's headers. */
+interface CnContext extends AdapterOptions {
+  /** Headers are fixed per account, so they are built once at start-up. */
+  headersByAccount: Map<number, Record<string, string>>;
+}
 
-  // Headers are fixed per account, so they are built once at start-up.
+const cnLabel = (n: number) => `CN account ${n}`;
+const cnRefreshHint = (n: number) =>
+  `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
+
+function cnHeadersByAccount(config: Config): Map<number, Record<string, string>> {
   const headersByAccount = new Map<number, Record<string, string>>();
   for (const account of config.cnAccounts) {
     headersByAccount.set(account.number, {
@@ -1731,162 +1737,176 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       "sec-fetch-site": "same-site",
     });
   }
-  const headersFor = (account: Account, accept?: string): Record<string, string> => {
-    const headers = headersByAccount.get(account.number) as Record<string, string>;
-    return accept === undefined ? headers : { ...headers, accept };
-  };
+  return headersByAccount;
+}
 
-  /** Classifies a JSON object that carries an upstream error, or returns undefined. */
-  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-    const ret = json.ret;
-    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
-    if (code === "NOT_LOGIN") {
-      return { kind: "auth", message: `${label(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    }
-    if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
-      const detail = redactThenCut(redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
-      return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
-    }
-    return undefined;
-  }
+const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record<string, string> => {
+  const headers = ctx.headersByAccount.get(account.number) as Record<string, string>;
+  return accept === undefined ? headers : { ...headers, accept };
+};
 
-  function deleteSession(account: Account, sessionId: string): void {
-    upstreamFetch(`${config.cnBaseUrl}/dialog/session/delete`, {
-      method: "POST",
-      headers: headersFor(account, "application/json, text/plain, */*"),
-      body: JSON.stringify({ sessionId }),
-      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-    })
-      .then((response) => response.body?.cancel())
-      .catch((err: unknown) => debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  /** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
-  function createDecoder(req: NeutralRequest, n: number, onSession: (id: string) => void): StreamDecoder {
-    const textDiff = createCumulativeDiff();
-    const thinkDiff = createCumulativeDiff();
+/** Classifies a JSON object that carries an upstream error, or returns undefined. */
+function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+  const ret = json.ret;
+  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
     return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) return { type: "error", failure };
-        if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
-        const isFinal = json.msgStatus === "finished";
-        const eventIncremental = json.incremental === true;
-        const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
-        for (const item of contents) {
-          if (item === null || typeof item !== "object" || item.role === "user" || typeof item.content !== "string") continue;
-          const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
-          if (item.contentType === "text") {
-            // A lone "Thinking" is a placeholder some thinking models send before the answer.
-            if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
-            const added = incremental ? item.content : textDiff.next(item.content, isFinal);
-            if (added !== "") out.push({ type: "text", text: added });
-          } else if (item.contentType === "think") {
-            const thought = thinkText(item.content);
-            const added = incremental ? thought : thinkDiff.next(thought, isFinal);
-            if (added !== "") out.push({ type: "reasoning", text: added });
-          }
-          // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
-        }
-        if (!isFinal) return undefined;
-        if (typeof json.errorCode === "string" && json.errorCode !== "") {
-          return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redactThenCut(redact, json.errorCode, 100)}.` } };
-        }
-        return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: { kind: "truncated", message: 'The Qwen CN stream ended before the reply finished (no msgStatus "finished"); the answer may be incomplete.' },
-      }),
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${cnLabel(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
     };
   }
-
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const n = account.number;
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    let sessionId: string | undefined;
-    try {
-      let response: Response;
-      try {
-        response = await upstreamFetch(`${config.cnBaseUrl}/dialog/conversation`, {
-          method: "POST",
-          headers: headersFor(account),
-          body: cnConversationBody(req),
-          signal: watchdog.signal,
-        });
-      } catch (err) {
-        if (signal.aborted) return;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
-        return;
-      }
-      const contentType = response.headers.get("content-type") ?? "";
-      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        yield [{ type: "error", failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n), watchdog) }];
-        return;
-      }
-      const decoder = createDecoder(req, n, (id) => (sessionId = id));
-      yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
-    } finally {
-      watchdog.clear();
-      if (sessionId !== undefined) deleteSession(account, sessionId);
-    }
+  const code = typeof json.errorCode === "string" ? json.errorCode : undefined;
+  if (code === "NOT_LOGIN") {
+    return { kind: "auth", message: `${cnLabel(n)} is not logged in (NOT_LOGIN): its cookie has expired or is invalid. ${cnRefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
+  if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
+    const detail = redactThenCut(ctx.redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
+    return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
+  }
+  return undefined;
+}
 
-  const models = createModelCache(async () => {
-    const account = config.cnAccounts[0];
-    if (account === undefined) return undefined;
-    try {
-      const response = await upstreamFetch(`${config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
-        method: "POST",
-        headers: headersFor(account, "*/*"),
-        body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-      if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const series of json.data) {
-        const params = asRecord(series)?.params;
-        if (!Array.isArray(params)) continue;
-        for (const raw of params) {
-          const entry = asRecord(raw);
-          if (!entry) continue;
-          // Which field holds the tongyi-* id is inferred (UPSTREAMS §5.3), so accept either.
-          const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
-          const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
-          if (id === undefined) continue;
-          const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
-          list.push({
-            id,
-            displayName: names.find((s) => s !== id),
-            canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
-            canSearch: false,
-          });
+function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): void {
+  ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
+    method: "POST",
+    headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
+    body: JSON.stringify({ sessionId }),
+    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+  })
+    .then((response) => response.body?.cancel())
+    .catch((err: unknown) => ctx.debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+/** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
+function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSession: (id: string) => void): StreamDecoder {
+  const textDiff = createCumulativeDiff();
+  const thinkDiff = createCumulativeDiff();
+  return {
+    onJson(json, out) {
+      const failure = cnFailureFromJson(ctx, json, n);
+      if (failure) return { type: "error", failure };
+      if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
+      const isFinal = json.msgStatus === "finished";
+      const eventIncremental = json.incremental === true;
+      const contents = Array.isArray(json.contents) ? (json.contents as CnContentItem[]) : [];
+      for (const item of contents) {
+        if (item === null || typeof item !== "object" || item.role === "user" || typeof item.content !== "string") continue;
+        const incremental = item.incremental === true || (item.incremental === undefined && eventIncremental);
+        if (item.contentType === "text") {
+          // A lone "Thinking" is a placeholder some thinking models send before the answer.
+          if (req.thinking && textDiff.text === "" && item.content === "Thinking" && !isFinal) continue;
+          const added = incremental ? item.content : textDiff.next(item.content, isFinal);
+          if (added !== "") out.push({ type: "text", text: added });
+        } else if (item.contentType === "think") {
+          const thought = thinkText(item.content);
+          const added = incremental ? thought : thinkDiff.next(thought, isFinal);
+          if (added !== "") out.push({ type: "reasoning", text: added });
         }
+        // Other item types (search cards, images, files) are metadata here (UPSTREAMS §3.1.4).
       }
-      return list;
-    } catch (err) {
-      debug(`cn model list unavailable: ${errorName(err)}`);
-      return undefined;
-    }
-  });
+      if (!isFinal) return undefined;
+      if (typeof json.errorCode === "string" && json.errorCode !== "") {
+        return { type: "error", failure: { kind: "upstream", message: `Qwen CN stopped with error ${redactThenCut(ctx.redact, json.errorCode, 100)}.` } };
+      }
+      return { type: "done", reason: json.canShare === false ? "content_filter" : "stop" };
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: { kind: "truncated", message: 'The Qwen CN stream ended before the reply finished (no msgStatus "finished"); the answer may be incomplete.' },
+    }),
+  };
+}
 
+async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const { config } = ctx;
+  const n = account.number;
+  const watchdog = createWatchdog(signal, config.upstreamLimits);
+  let sessionId: string | undefined;
+  try {
+    let response: Response;
+    try {
+      response = await ctx.fetch(`${config.cnBaseUrl}/dialog/conversation`, {
+        method: "POST",
+        headers: cnHeadersFor(ctx, account),
+        body: cnConversationBody(req),
+        signal: watchdog.signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
+      return;
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json) => cnFailureFromJson(ctx, json, n), watchdog) }];
+      return;
+    }
+    const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
+    yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN");
+  } finally {
+    watchdog.clear();
+    if (sessionId !== undefined) cnDeleteSession(ctx, account, sessionId);
+  }
+}
+
+async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined> {
+  const account = ctx.config.cnAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const response = await ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
+      method: "POST",
+      headers: cnHeadersFor(ctx, account, "*/*"),
+      body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
+      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+    });
+    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+    if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const series of json.data) {
+      const params = asRecord(series)?.params;
+      if (!Array.isArray(params)) continue;
+      for (const raw of params) {
+        const entry = asRecord(raw);
+        if (!entry) continue;
+        // Which field holds the tongyi-* id is inferred (UPSTREAMS §5.3), so accept either.
+        const names = [entry.modelName, entry.modelCode].filter((s): s is string => typeof s === "string" && s !== "");
+        const id = names.find((s) => /^tongyi-/i.test(s)) ?? names[0];
+        if (id === undefined) continue;
+        const capsules = Array.isArray(entry.capsule) ? entry.capsule : [];
+        list.push({
+          id,
+          displayName: names.find((s) => s !== id),
+          canThink: capsules.some((c) => asRecord(c)?.code === "deep_think" && asRecord(c)?.enable !== false),
+          canSearch: false,
+        });
+      }
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`cn model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+/** What both mainland protocols share. Both fail before the first text (NOT_LOGIN, WAF, a refused signature) or at the very end. */
+function cnAdapterBase(config: Config): Pick<UpstreamAdapter, "name" | "accounts" | "canFailAfterText" | "credentialVar" | "prepare"> {
   return {
     name: "cn",
     accounts: config.cnAccounts,
-    // CN fails before the first text (NOT_LOGIN, WAF) or at the very end.
     canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+  };
+}
+
+export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config } = options;
+  const ctx: CnContext = { ...options, headersByAccount: cnHeadersByAccount(config) };
+
+  return {
+    ...cnAdapterBase(config),
+    complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
+    liveModels: createModelCache(() => cnModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const liveMatch = findLiveModel(live, lower);
@@ -1900,9 +1920,9 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     probe: (account) =>
       runProbe(
         () =>
-          upstreamFetch(`${config.cnBaseUrl}/dialog/session/list`, {
+          ctx.fetch(`${config.cnBaseUrl}/dialog/session/list`, {
             method: "POST",
-            headers: headersFor(account, "application/json, text/plain, */*"),
+            headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
             body: "{}",
             signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
           }),
@@ -2142,31 +2162,536 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
   });
 }
 
+/** What the chat2 steps share: the adapter's options and each account's signing state. */
+interface Chat2Context extends AdapterOptions {
+  signers: Map<number, Chat2SignerState>;
+}
+
+const chat2Label = (n: number) => `CN account ${n}`;
+const chat2RefreshHint = (n: number) =>
+  `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
+const chat2SigningHint = (config: Config, n: number) =>
+  `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url.slice(0, 100);
+  }
+};
+/** The host a 3xx answer points to, for the error message. */
+const redirectHost = (response: Response, base: string) => {
+  const location = response.headers.get("location");
+  if (location === null) return "an unnamed page";
+  try {
+    return new URL(location, base).host;
+  } catch {
+    return "an unreadable location";
+  }
+};
+
+const chat2BaseHeaders = (config: Config, account: CnAccount): Record<string, string> => ({
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  origin: config.cnOrigin,
+  referer: config.cnReferer,
+  "user-agent": BROWSER_USER_AGENT,
+  cookie: account.cookie,
+  "x-platform": "pc_tongyi",
+  "x-device-id": account.deviceId,
+  "x-csrf-token": account.xsrfToken,
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+});
+
+/** The common query of §1.3 in the front end's order; `ut` is the account's device id. */
+const chat2CommonQuery = (config: Config, account: CnAccount, timestamp: number): Array<[string, string]> => [
+  ["biz_id", "ai_qwen"],
+  ["fe_version", CHAT2_SIGN_VERSION],
+  ["chat_client", "h5"],
+  ["device", "pc"],
+  ["fr", "pc"],
+  ["pr", "qwen"],
+  ["ut", account.deviceId],
+  ["la", "zh-CN"],
+  ["tz", "Asia/Shanghai"],
+  ["wv", config.cnWebVersion],
+  ["ve", config.cnWebVersion],
+  ["nonce", chat2Nonce()],
+  ["timestamp", String(timestamp)],
+];
+const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+
+function chat2SignerOf(ctx: Chat2Context, n: number): Chat2SignerState {
+  let state = ctx.signers.get(n);
+  if (state === undefined) {
+    state = {};
+    ctx.signers.set(n, state);
+  }
+  return state;
+}
+
+/** A refused or failed registration as a failure naming what to try. */
+function chat2RegistrationFailure(ctx: Chat2Context, n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
+  return {
+    kind,
+    message: `Qwen CN refused to register a signing device for ${chat2Label(n)} (${ctx.redact(detail)}), so no signed request can be sent. ${chat2SigningHint(ctx.config, n)}`,
+    retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
+  };
+}
+
+/** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
+async function chat2Calibrate(ctx: Chat2Context): Promise<number> {
+  try {
+    const sentAt = Date.now();
+    const response = await ctx.fetch(`${ctx.config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
+      headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
+      signal: AbortSignal.timeout(ctx.config.upstreamLimits.connectMs),
+      redirect: "manual",
+    });
+    const receivedAt = Date.now();
+    const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
+    const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
+    if (server === undefined) throw new Error("no millisTimeStamp");
+    return Math.round(server - (sentAt + receivedAt) / 2);
+  } catch (err) {
+    ctx.debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
+    return 0;
+  }
+}
+
+function chat2RegistrationRequest(config: Config, account: CnAccount, chid: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/plain, */*",
+      origin: config.cnOrigin,
+      referer: config.cnReferer,
+      "user-agent": BROWSER_USER_AGENT,
+      cookie: account.cookie,
+      "bx-umidtoken": account.umidToken ?? "",
+      "clt-acs-caer": "vrad",
+      "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
+      "eo-clt-acs-bx-intss": "2",
+    },
+    body: JSON.stringify({
+      screenResolution: "1920x1080",
+      cookieEnabled: true,
+      localStorageEnabled: true,
+      timezoneOffset: -480,
+      fontList: ["Microsoft YaHei", "SimSun", "SimHei", "Arial", "Calibri"],
+      pluginList: [],
+      language: ["zh-CN", "zh"],
+      unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
+      // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
+      fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
+      businessScene: "qwen_web",
+      chid,
+    }),
+    signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
+    redirect: "manual",
+  };
+}
+
+async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+  const { config, redact } = ctx;
+  const n = account.number;
+  const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
+  let response: Response;
+  try {
+    response = await ctx.fetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, chat2RegistrationRequest(config, account, chid));
+  } catch (err) {
+    return chat2RegistrationFailure(ctx, n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
+  }
+  let body = "";
+  try {
+    body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+  } catch (err) {
+    return chat2RegistrationFailure(ctx, n, `its answer broke off: ${errorName(err)}`, "upstream");
+  }
+  if (response.status >= 300 && response.status < 400) {
+    return chat2RegistrationFailure(ctx, n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
+  }
+  if (looksLikeWaf(body)) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}, an anti-bot page`);
+  if (response.status === 401) return { kind: "auth", message: `${chat2Label(n)} is not logged in (device registration answered HTTP 401). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  if (response.status >= 500) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}`, "upstream");
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = asRecord(JSON.parse(body));
+  } catch {
+    json = undefined;
+  }
+  const data = asRecord(json?.data);
+  if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
+    const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
+    return chat2RegistrationFailure(ctx, n, detail);
+  }
+  // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
+  const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
+  const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
+  const pick = (field: string) => chatScene?.[field] ?? data[field];
+  const rawSalts = pick("eo-clt-bacsft");
+  const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
+  const dvidn = data["eo-clt-dvidn"];
+  const actkn = pick("eo-clt-actkn");
+  const snver = data["eo-clt-snver"];
+  if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
+    return chat2RegistrationFailure(ctx, n, "the answer had no device id, token or salts");
+  }
+  // The device token signs for the account: a secret, like the cookie.
+  ctx.addSecret(actkn);
+  const clockOffsetMs = await chat2Calibrate(ctx);
+  ctx.debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
+  return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
+}
+
+/** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
+function chat2RegisterOnce(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
+  const state = chat2SignerOf(ctx, account.number);
+  state.registering ??= chat2Register(ctx, account)
+    .catch((err: unknown) => chat2RegistrationFailure(ctx, account.number, errorName(err), "upstream"))
+    .then((result) => {
+      state.registering = undefined;
+      if (!("kind" in result)) state.device = result;
+      return result;
+    });
+  return state.registering;
+}
+
+/**
+ * A device and one salt taken from it, both decided in the same tick so no
+ * two requests spend the same salt. A young device with salts serves at
+ * once (starting a refill in the background when few are left); otherwise
+ * the request waits for the account's one registration.
+ */
+async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
+  const state = chat2SignerOf(ctx, account.number);
+  for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
+    const device = state.device;
+    if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
+      const salt = device.salts.shift();
+      if (salt !== undefined) {
+        if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
+          void chat2RegisterOnce(ctx, account).then((result) => {
+            if ("kind" in result) ctx.debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
+          });
+        }
+        return { device, salt };
+      }
+    }
+    const result = await chat2RegisterOnce(ctx, account);
+    if ("kind" in result) return result;
+  }
+  return chat2RegistrationFailure(ctx, account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
+}
+
+/** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
+async function chat2PrepareChat(ctx: Chat2Context, account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
+  const { config } = ctx;
+  const headers: Record<string, string> = {
+    ...chat2BaseHeaders(config, account),
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream, text/plain, */*",
+  };
+  if (!config.cnSigning) {
+    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(chat2CommonQuery(config, account, Date.now()))}`, headers };
+  }
+  const taken = await chat2TakeSalt(ctx, account);
+  if ("kind" in taken) return taken;
+  const { device, salt } = taken;
+  // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
+  const reqt = Date.now() + device.clockOffsetMs;
+  const query = chat2CommonQuery(config, account, reqt);
+  const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
+  const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
+  Object.assign(headers, {
+    "clt-acs-sign": sign,
+    "clt-acs-reqt": String(reqt),
+    "clt-acs-request-params": query.map(([k]) => k).join(","),
+    "clt-acs-caer": "vrad",
+    "clt-acs-bfg": bfg,
+    "eo-clt-dvidn": device.dvidn,
+    "eo-clt-sacsft": salt,
+    "eo-clt-snver": device.snver,
+    "eo-clt-actkn": device.actkn,
+    "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
+    "eo-clt-acs-kp": kp,
+    "bx-umidtoken": account.umidToken ?? "",
+  });
+  return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
+}
+
+/** Classifies a JSON object that carries a chat2 error, or returns undefined. */
+function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+  const { redact } = ctx;
+  if (json.code === "EX015") {
+    // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
+    // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
+    return {
+      kind: "waf",
+      message: `Qwen CN refused the request signature for ${chat2Label(n)} (403 EX015 签名错误). ${chat2SigningHint(ctx.config, n)}`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
+    };
+  }
+  const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
+  if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
+  const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
+  const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
+  if (looksLikeWaf(detail)) {
+    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
+  }
+  if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
+    return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${chat2Label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+  return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
+}
+
+/** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
+function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
+  const textDiff = createCumulativeDiff();
+  const thinkDiff = createCumulativeDiff();
+  const textMarkers = createMarkerFilter();
+  const thinkMarkers = createMarkerFilter();
+  return {
+    onJson(json, out) {
+      const failure = chat2FailureFromJson(ctx, json, n);
+      if (failure) return { type: "error", failure };
+      const data = asRecord(json.data);
+      const messages = Array.isArray(data?.messages) ? data.messages : [];
+      let isComplete = false;
+      let hasThought = false;
+      for (const raw of messages) {
+        const message = asRecord(raw);
+        if (message === undefined) continue;
+        const isFinal = message.status === "complete";
+        const multiLoad = asRecord(message.meta_data)?.multi_load;
+        if (Array.isArray(multiLoad) && !hasThought) {
+          const items = multiLoad.map(asRecord);
+          const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
+          const thought = asRecord(think?.content)?.think_content;
+          if (typeof thought === "string") {
+            // One thinking snapshot per frame: two would be diffed against each other.
+            hasThought = true;
+            const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
+            if (added !== "") out.push({ type: "reasoning", text: added });
+          }
+        }
+        if (message.mime_type !== "multi_load/iframe") continue;
+        if (typeof message.content === "string") {
+          const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
+          if (added !== "") out.push({ type: "text", text: added });
+        }
+        if (isFinal) isComplete = true;
+      }
+      const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
+      const prompt = numberFrom(usage?.prompt_tokens);
+      const completion = numberFrom(usage?.completion_tokens);
+      if (prompt !== undefined && completion !== undefined) {
+        out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
+      }
+      return isComplete ? { type: "done", reason: "stop" } : undefined;
+    },
+    onNamedEvent(event, data, out) {
+      if (event === "complete") {
+        // Text held back as a possible marker start is text after all.
+        const thought = thinkMarkers("", true);
+        const text = textMarkers("", true);
+        if (thought !== "") out.push({ type: "reasoning", text: thought });
+        if (text !== "") out.push({ type: "text", text });
+        return { type: "done", reason: "stop" };
+      }
+      if (event === "error") {
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = asRecord(JSON.parse(data));
+        } catch {
+          json = undefined;
+        }
+        return { type: "error", failure: (json && chat2FailureFromJson(ctx, json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${ctx.redact(data.slice(0, 200))}).` } };
+      }
+      return undefined;
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: {
+        kind: "truncated",
+        message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
+      },
+    }),
+  };
+}
+
+function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: string): void {
+  const { config } = ctx;
+  ctx.fetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(chat2CommonQuery(config, account, Date.now()))}`, {
+    method: "POST",
+    // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
+    headers: { ...chat2BaseHeaders(config, account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
+    body: JSON.stringify({ session_ids: [sessionId] }),
+    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    redirect: "manual",
+  })
+    .then((response) => response.body?.cancel())
+    .catch((err: unknown) => ctx.debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+/** A non-stream answer to the chat request as a failure; never throws. */
+async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: number): Promise<UpstreamFailure> {
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    return {
+      kind: "upstream",
+      message: `Qwen CN redirected the chat request for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
+    };
+  }
+  try {
+    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json) => chat2FailureFromJson(ctx, json, n));
+    // The shared classifier names no chat2 setting; a block that persists may be about the signature.
+    if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${chat2SigningHint(ctx.config, n)}` };
+    return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
+  } catch (err) {
+    return { kind: "upstream", message: `Qwen CN answered ${chat2Label(n)} with HTTP ${response.status} and a body that could not be read (${errorName(err)}).` };
+  }
+}
+
+async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const { config } = ctx;
+  const n = account.number;
+  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  if (cn === undefined) {
+    yield [{ type: "error", failure: { kind: "no_account", message: `${chat2Label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
+    return;
+  }
+  const watchdog = createWatchdog(signal, config.upstreamLimits);
+  const sessionId = randomHex32();
+  let mayHaveSession = false;
+  let hasEnded = false;
+  try {
+    const body = chat2Body(req, sessionId, randomHex32());
+    const prepared = await chat2PrepareChat(ctx, cn, body);
+    if (signal.aborted) return;
+    if ("kind" in prepared) {
+      hasEnded = true;
+      yield [{ type: "error", failure: prepared }];
+      return;
+    }
+    let response: Response;
+    try {
+      mayHaveSession = true;
+      response = await ctx.fetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+    } catch (err) {
+      if (signal.aborted) return;
+      hasEnded = true;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
+      return;
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      // Refused before any reply: the upstream made no session to delete.
+      mayHaveSession = response.status === 200;
+      const failure = await chat2FailureFromAnswer(ctx, response, n);
+      hasEnded = true;
+      yield [{ type: "error", failure }];
+      return;
+    }
+    let stream: ReadableStream<Uint8Array> = response.body;
+    try {
+      // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
+      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
+    } catch (err) {
+      if (signal.aborted) return;
+      hasEnded = true;
+      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
+      return;
+    }
+    for await (const batch of readUpstreamStream(stream, createChat2Decoder(ctx, n), watchdog, signal, "Qwen CN chat2")) {
+      const last = batch[batch.length - 1];
+      if (last?.type === "done" || last?.type === "error") hasEnded = true;
+      yield batch;
+    }
+  } catch (err) {
+    // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
+    if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${ctx.redact(errorName(err))}).` } }];
+  } finally {
+    watchdog.clear();
+    if (mayHaveSession) chat2DeleteSession(ctx, cn, sessionId);
+  }
+}
+
+async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | undefined> {
+  const account = ctx.config.cnAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const response = await ctx.fetch(`${ctx.config.cnApiUrl}/api/v1/model/list`, {
+      headers: { ...chat2BaseHeaders(ctx.config, account), accept: "application/json, text/plain, */*" },
+      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+      redirect: "manual",
+    });
+    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
+    // The list's wrapper is not on record; accept `data` as the array or an object holding it.
+    const data = json?.data;
+    const inner = asRecord(data);
+    const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
+    if (!Array.isArray(entries)) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const raw of entries) {
+      const entry = asRecord(raw);
+      if (!entry || typeof entry.modelCode !== "string" || entry.modelCode === "" || entry.show === false) continue;
+      list.push({
+        id: entry.modelCode,
+        displayName: typeof entry.displayModelName === "string" ? entry.displayModelName : undefined,
+        // chat2 takes deep_search and enable_search on every model; the list says nothing about either.
+        canThink: true,
+        canSearch: true,
+      });
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`cn chat2 model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+function chat2NewestOf(live: UpstreamModel[] | undefined, family: Chat2Family): string {
+  let best: UpstreamModel | undefined;
+  for (const model of live ?? []) {
+    if (family.pattern.test(model.id) && (best === undefined || chat2CodeVersion(model.id) > chat2CodeVersion(best.id))) best = model;
+  }
+  return best?.id ?? family.fallback;
+}
+
+async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeResult> {
+  const { config } = ctx;
+  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  if (cn === undefined) return "unknown";
+  try {
+    const response = await ctx.fetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(chat2CommonQuery(config, cn, Date.now()))}`, {
+      headers: { ...chat2BaseHeaders(config, cn), accept: "application/json, text/plain, */*" },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      redirect: "manual",
+    });
+    // 401 is logged out; 403 is a block, not a logout (idx:59093046342), so it proves nothing about the cookie.
+    if (response.status === 401) {
+      response.body?.cancel().catch(() => {});
+      return "dead";
+    }
+    const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+    if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
+    const json = asRecord(JSON.parse(body));
+    if (json === undefined) return "unknown";
+    const failure = chat2FailureFromJson(ctx, json, account.number);
+    if (failure?.kind === "auth") return "dead";
+    return failure === undefined && json.success !== false ? "alive" : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug, addSecret } = options;
-  const upstreamFetch = options.fetch;
-  const label = (n: number) => `CN account ${n}`;
-  const refreshHint = (n: number) =>
-    `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
-  const signingHint = (n: number) =>
-    `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
-  const hostOf = (url: string) => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return url.slice(0, 100);
-    }
-  };
-  /** The host a 3xx answer points to, for the error message. */
-  const redirectHost = (response: Response, base: string) => {
-    const location = response.headers.get("location");
-    if (location === null) return "an unnamed page";
-    try {
-      return new URL(location, base).host;
-    } catch {
-      return "an unreadable location";
-    }
-  };
+  const { config } = options;
+  const ctx: Chat2Context = { ...options, signers: new Map() };
 
   // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
   // /dialog defaults in the same table are `tongyi-*` ids, translated below.
@@ -2175,522 +2700,24 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     if (DEFAULT_CN_ALIASES.get(alias) !== target) userAliases.set(alias, target);
   }
 
-  const baseHeaders = (account: CnAccount): Record<string, string> => ({
-    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-    origin: config.cnOrigin,
-    referer: config.cnReferer,
-    "user-agent": BROWSER_USER_AGENT,
-    cookie: account.cookie,
-    "x-platform": "pc_tongyi",
-    "x-device-id": account.deviceId,
-    "x-csrf-token": account.xsrfToken,
-    "sec-fetch-dest": "empty",
-    "sec-fetch-mode": "cors",
-    "sec-fetch-site": "same-site",
-  });
-
-  /** The common query of §1.3 in the front end's order; `ut` is the account's device id. */
-  const commonQuery = (account: CnAccount, timestamp: number): Array<[string, string]> => [
-    ["biz_id", "ai_qwen"],
-    ["fe_version", CHAT2_SIGN_VERSION],
-    ["chat_client", "h5"],
-    ["device", "pc"],
-    ["fr", "pc"],
-    ["pr", "qwen"],
-    ["ut", account.deviceId],
-    ["la", "zh-CN"],
-    ["tz", "Asia/Shanghai"],
-    ["wv", config.cnWebVersion],
-    ["ve", config.cnWebVersion],
-    ["nonce", chat2Nonce()],
-    ["timestamp", String(timestamp)],
-  ];
-  const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
-
-  const cnAccount = (account: Account): CnAccount | undefined => config.cnAccounts.find((a) => a.number === account.number);
-
-  // ── signing state, one per account ──
-  const signers = new Map<number, Chat2SignerState>();
-  const signerOf = (n: number): Chat2SignerState => {
-    let state = signers.get(n);
-    if (state === undefined) {
-      state = {};
-      signers.set(n, state);
-    }
-    return state;
-  };
-
-  /** A refused or failed registration as a failure naming what to try. */
-  function registrationFailure(n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
-    return {
-      kind,
-      message: `Qwen CN refused to register a signing device for ${label(n)} (${redact(detail)}), so no signed request can be sent. ${signingHint(n)}`,
-      retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
-    };
-  }
-
-  /** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
-  async function calibrate(): Promise<number> {
-    try {
-      const sentAt = Date.now();
-      const response = await upstreamFetch(`${config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
-        headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
-        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
-        redirect: "manual",
-      });
-      const receivedAt = Date.now();
-      const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
-      const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
-      if (server === undefined) throw new Error("no millisTimeStamp");
-      return Math.round(server - (sentAt + receivedAt) / 2);
-    } catch (err) {
-      debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
-      return 0;
-    }
-  }
-
-  async function register(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-    const n = account.number;
-    const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
-    let response: Response;
-    try {
-      response = await upstreamFetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/plain, */*",
-          origin: config.cnOrigin,
-          referer: config.cnReferer,
-          "user-agent": BROWSER_USER_AGENT,
-          cookie: account.cookie,
-          "bx-umidtoken": account.umidToken ?? "",
-          "clt-acs-caer": "vrad",
-          "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
-          "eo-clt-acs-bx-intss": "2",
-        },
-        body: JSON.stringify({
-          screenResolution: "1920x1080",
-          cookieEnabled: true,
-          localStorageEnabled: true,
-          timezoneOffset: -480,
-          fontList: ["Microsoft YaHei", "SimSun", "SimHei", "Arial", "Calibri"],
-          pluginList: [],
-          language: ["zh-CN", "zh"],
-          unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
-          // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
-          fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
-          businessScene: "qwen_web",
-          chid,
-        }),
-        signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
-        redirect: "manual",
-      });
-    } catch (err) {
-      return registrationFailure(n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
-    }
-    let body = "";
-    try {
-      body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-    } catch (err) {
-      return registrationFailure(n, `its answer broke off: ${errorName(err)}`, "upstream");
-    }
-    if (response.status >= 300 && response.status < 400) {
-      return registrationFailure(n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
-    }
-    if (looksLikeWaf(body)) return registrationFailure(n, `HTTP ${response.status}, an anti-bot page`);
-    if (response.status === 401) return { kind: "auth", message: `${label(n)} is not logged in (device registration answered HTTP 401). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    if (response.status >= 500) return registrationFailure(n, `HTTP ${response.status}`, "upstream");
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(body));
-    } catch {
-      json = undefined;
-    }
-    const data = asRecord(json?.data);
-    if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
-      const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-      return registrationFailure(n, detail);
-    }
-    // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
-    const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
-    const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
-    const pick = (field: string) => chatScene?.[field] ?? data[field];
-    const rawSalts = pick("eo-clt-bacsft");
-    const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
-    const dvidn = data["eo-clt-dvidn"];
-    const actkn = pick("eo-clt-actkn");
-    const snver = data["eo-clt-snver"];
-    if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
-      return registrationFailure(n, "the answer had no device id, token or salts");
-    }
-    // The device token signs for the account: a secret, like the cookie.
-    addSecret(actkn);
-    const clockOffsetMs = await calibrate();
-    debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
-    return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
-  }
-
-  /** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
-  function registerOnce(account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-    const state = signerOf(account.number);
-    state.registering ??= register(account)
-      .catch((err: unknown) => registrationFailure(account.number, errorName(err), "upstream"))
-      .then((result) => {
-        state.registering = undefined;
-        if (!("kind" in result)) state.device = result;
-        return result;
-      });
-    return state.registering;
-  }
-
-  /**
-   * A device and one salt taken from it, both decided in the same tick so no
-   * two requests spend the same salt. A young device with salts serves at
-   * once (starting a refill in the background when few are left); otherwise
-   * the request waits for the account's one registration.
-   */
-  async function takeSalt(account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
-    const state = signerOf(account.number);
-    for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
-      const device = state.device;
-      if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
-        const salt = device.salts.shift();
-        if (salt !== undefined) {
-          if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
-            void registerOnce(account).then((result) => {
-              if ("kind" in result) debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
-            });
-          }
-          return { device, salt };
-        }
-      }
-      const result = await registerOnce(account);
-      if ("kind" in result) return result;
-    }
-    return registrationFailure(account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
-  }
-
-  /** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
-  async function prepareChat(account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
-    const headers: Record<string, string> = {
-      ...baseHeaders(account),
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream, text/plain, */*",
-    };
-    if (!config.cnSigning) {
-      return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(commonQuery(account, Date.now()))}`, headers };
-    }
-    const taken = await takeSalt(account);
-    if ("kind" in taken) return taken;
-    const { device, salt } = taken;
-    // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
-    const reqt = Date.now() + device.clockOffsetMs;
-    const query = commonQuery(account, reqt);
-    const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
-    const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
-    Object.assign(headers, {
-      "clt-acs-sign": sign,
-      "clt-acs-reqt": String(reqt),
-      "clt-acs-request-params": query.map(([k]) => k).join(","),
-      "clt-acs-caer": "vrad",
-      "clt-acs-bfg": bfg,
-      "eo-clt-dvidn": device.dvidn,
-      "eo-clt-sacsft": salt,
-      "eo-clt-snver": device.snver,
-      "eo-clt-actkn": device.actkn,
-      "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
-      "eo-clt-acs-kp": kp,
-      "bx-umidtoken": account.umidToken ?? "",
-    });
-    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
-  }
-
-  /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
-  function failureFromJson(json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-    if (json.code === "EX015") {
-      // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
-      // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
-      return {
-        kind: "waf",
-        message: `Qwen CN refused the request signature for ${label(n)} (403 EX015 签名错误). ${signingHint(n)}`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
-    if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
-    const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
-    const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
-    if (looksLikeWaf(detail)) {
-      return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${signingHint(n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
-    }
-    if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
-      return { kind: "auth", message: `${label(n)} is not logged in (${detail}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    }
-    if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
-    return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
-  }
-
-  /** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
-  function createDecoder(n: number): StreamDecoder {
-    const textDiff = createCumulativeDiff();
-    const thinkDiff = createCumulativeDiff();
-    const textMarkers = createMarkerFilter();
-    const thinkMarkers = createMarkerFilter();
-    return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) return { type: "error", failure };
-        const data = asRecord(json.data);
-        const messages = Array.isArray(data?.messages) ? data.messages : [];
-        let isComplete = false;
-        let hasThought = false;
-        for (const raw of messages) {
-          const message = asRecord(raw);
-          if (message === undefined) continue;
-          const isFinal = message.status === "complete";
-          const multiLoad = asRecord(message.meta_data)?.multi_load;
-          if (Array.isArray(multiLoad) && !hasThought) {
-            const items = multiLoad.map(asRecord);
-            const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
-            const thought = asRecord(think?.content)?.think_content;
-            if (typeof thought === "string") {
-              // One thinking snapshot per frame: two would be diffed against each other.
-              hasThought = true;
-              const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
-              if (added !== "") out.push({ type: "reasoning", text: added });
-            }
-          }
-          if (message.mime_type !== "multi_load/iframe") continue;
-          if (typeof message.content === "string") {
-            const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
-            if (added !== "") out.push({ type: "text", text: added });
-          }
-          if (isFinal) isComplete = true;
-        }
-        const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
-        const prompt = numberFrom(usage?.prompt_tokens);
-        const completion = numberFrom(usage?.completion_tokens);
-        if (prompt !== undefined && completion !== undefined) {
-          out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
-        }
-        return isComplete ? { type: "done", reason: "stop" } : undefined;
-      },
-      onNamedEvent(event, data, out) {
-        if (event === "complete") {
-          // Text held back as a possible marker start is text after all.
-          const thought = thinkMarkers("", true);
-          const text = textMarkers("", true);
-          if (thought !== "") out.push({ type: "reasoning", text: thought });
-          if (text !== "") out.push({ type: "text", text });
-          return { type: "done", reason: "stop" };
-        }
-        if (event === "error") {
-          let json: Record<string, unknown> | undefined;
-          try {
-            json = asRecord(JSON.parse(data));
-          } catch {
-            json = undefined;
-          }
-          return { type: "error", failure: (json && failureFromJson(json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${redact(data.slice(0, 200))}).` } };
-        }
-        return undefined;
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: {
-          kind: "truncated",
-          message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
-        },
-      }),
-    };
-  }
-
-  function deleteSession(account: CnAccount, sessionId: string): void {
-    upstreamFetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(commonQuery(account, Date.now()))}`, {
-      method: "POST",
-      // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
-      headers: { ...baseHeaders(account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
-      body: JSON.stringify({ session_ids: [sessionId] }),
-      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-      redirect: "manual",
-    })
-      .then((response) => response.body?.cancel())
-      .catch((err: unknown) => debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  /** A non-stream answer to the chat request as a failure; never throws. */
-  async function failureFromAnswer(response: Response, n: number): Promise<UpstreamFailure> {
-    if (response.status >= 300 && response.status < 400) {
-      response.body?.cancel().catch(() => {});
-      return {
-        kind: "upstream",
-        message: `Qwen CN redirected the chat request for ${label(n)} to ${redirectHost(response, config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
-      };
-    }
-    try {
-      const failure = await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n));
-      // The shared classifier names no chat2 setting; a block that persists may be about the signature.
-      if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${signingHint(n)}` };
-      return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
-    } catch (err) {
-      return { kind: "upstream", message: `Qwen CN answered ${label(n)} with HTTP ${response.status} and a body that could not be read (${errorName(err)}).` };
-    }
-  }
-
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const n = account.number;
-    const cn = cnAccount(account);
-    if (cn === undefined) {
-      yield [{ type: "error", failure: { kind: "no_account", message: `${label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
-      return;
-    }
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    const sessionId = randomHex32();
-    let mayHaveSession = false;
-    let hasEnded = false;
-    try {
-      const body = chat2Body(req, sessionId, randomHex32());
-      const prepared = await prepareChat(cn, body);
-      if (signal.aborted) return;
-      if ("kind" in prepared) {
-        hasEnded = true;
-        yield [{ type: "error", failure: prepared }];
-        return;
-      }
-      let response: Response;
-      try {
-        mayHaveSession = true;
-        response = await upstreamFetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
-      } catch (err) {
-        if (signal.aborted) return;
-        hasEnded = true;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
-        return;
-      }
-      const contentType = response.headers.get("content-type") ?? "";
-      if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
-        // Refused before any reply: the upstream made no session to delete.
-        mayHaveSession = response.status === 200;
-        const failure = await failureFromAnswer(response, n);
-        hasEnded = true;
-        yield [{ type: "error", failure }];
-        return;
-      }
-      let stream: ReadableStream<Uint8Array> = response.body;
-      try {
-        // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
-        if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
-      } catch (err) {
-        if (signal.aborted) return;
-        hasEnded = true;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
-        return;
-      }
-      for await (const batch of readUpstreamStream(stream, createDecoder(n), watchdog, signal, "Qwen CN chat2")) {
-        const last = batch[batch.length - 1];
-        if (last?.type === "done" || last?.type === "error") hasEnded = true;
-        yield batch;
-      }
-    } catch (err) {
-      // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
-      if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${redact(errorName(err))}).` } }];
-    } finally {
-      watchdog.clear();
-      if (mayHaveSession) deleteSession(cn, sessionId);
-    }
-  }
-
-  const models = createModelCache(async () => {
-    const account = config.cnAccounts[0];
-    if (account === undefined) return undefined;
-    try {
-      const response = await upstreamFetch(`${config.cnApiUrl}/api/v1/model/list`, {
-        headers: { ...baseHeaders(account), accept: "application/json, text/plain, */*" },
-        signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-        redirect: "manual",
-      });
-      const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-      // The list's wrapper is not on record; accept `data` as the array or an object holding it.
-      const data = json?.data;
-      const inner = asRecord(data);
-      const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
-      if (!Array.isArray(entries)) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const raw of entries) {
-        const entry = asRecord(raw);
-        if (!entry || typeof entry.modelCode !== "string" || entry.modelCode === "" || entry.show === false) continue;
-        list.push({
-          id: entry.modelCode,
-          displayName: typeof entry.displayModelName === "string" ? entry.displayModelName : undefined,
-          // chat2 takes deep_search and enable_search on every model; the list says nothing about either.
-          canThink: true,
-          canSearch: true,
-        });
-      }
-      return list;
-    } catch (err) {
-      debug(`cn chat2 model list unavailable: ${errorName(err)}`);
-      return undefined;
-    }
-  });
-
-  const newestOf = (live: UpstreamModel[] | undefined, family: Chat2Family): string => {
-    let best: UpstreamModel | undefined;
-    for (const model of live ?? []) {
-      if (family.pattern.test(model.id) && (best === undefined || chat2CodeVersion(model.id) > chat2CodeVersion(best.id))) best = model;
-    }
-    return best?.id ?? family.fallback;
-  };
-
-  async function probe(account: Account): Promise<ProbeResult> {
-    const cn = cnAccount(account);
-    if (cn === undefined) return "unknown";
-    try {
-      const response = await upstreamFetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(commonQuery(cn, Date.now()))}`, {
-        headers: { ...baseHeaders(cn), accept: "application/json, text/plain, */*" },
-        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-        redirect: "manual",
-      });
-      // 401 is logged out; 403 is a block, not a logout (idx:59093046342), so it proves nothing about the cookie.
-      if (response.status === 401) {
-        response.body?.cancel().catch(() => {});
-        return "dead";
-      }
-      const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-      if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
-      const json = asRecord(JSON.parse(body));
-      if (json === undefined) return "unknown";
-      const failure = failureFromJson(json, account.number);
-      if (failure?.kind === "auth") return "dead";
-      return failure === undefined && json.success !== false ? "alive" : "unknown";
-    } catch {
-      return "unknown";
-    }
-  }
-
   return {
-    name: "cn",
-    accounts: config.cnAccounts,
-    // Like /dialog, chat2 refuses before the first text or at the very end.
-    canFailAfterText: false,
-    credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
-    prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+    ...cnAdapterBase(config),
+    complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
+    liveModels: createModelCache(() => chat2ModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const userTarget = userAliases.get(lower);
-      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
+      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
       const liveMatch = findLiveModel(live, lower);
       if (liveMatch) return liveMatch.id;
       const family = CHAT2_ALIASES.get(lower);
-      if (family !== undefined) return newestOf(live, CHAT2_FAMILIES[family]);
-      if (lower.startsWith("tongyi-")) return newestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
+      if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
+      if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
       // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
       return live === undefined && lower.startsWith("qwen") ? name : undefined;
     },
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
-    probe,
+    probe: (account) => chat2Probe(ctx, account),
   };
 }
 
@@ -2771,11 +2798,138 @@ interface IntlCredentials {
   readonly variable: string;
 }
 
-function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
-  const { config, redact, debug, addSecret } = options;
-  const upstreamFetch = options.fetch;
+/** Headers the auth host checks ("Missing origin" / "Invalid request header" without them). */
+const intlAuthHostHeaders = (base: string): Record<string, string> => ({
+  accept: "application/json",
+  "content-type": "application/json",
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  "user-agent": INTL_USER_AGENT,
+  origin: base,
+  referer: `${base}/`,
+  "x-request-origin": base,
+  version: INTL_AUTH_CLIENT_VERSION,
+  source: "web",
+  timezone: browserTimezone(new Date()),
+  "x-request-id": randomUUID(),
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+});
+
+type IntlAuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
+
+/** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
+async function intlAuthCall(upstreamFetch: typeof fetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
+  const host = new URL(url).host;
+  let response: Response;
+  try {
+    response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
+  }
+  const redirected = redirectFailure(response, `the ${what} at ${host}`);
+  if (redirected) return { failure: redirected, isFinal: false };
+  let text: string;
+  try {
+    text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
+  }
+  if (looksLikeWaf(text)) {
+    return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
+  }
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = asRecord(JSON.parse(text));
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
+    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
+  }
+  return { response, json };
+}
+
+const intlSaidBy = (redact: (text: string) => string, json: Record<string, unknown>) => {
+  const data = asRecord(json.data);
+  const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
+  return redact(said.join(": ").slice(0, 200) || "no details");
+};
+
+/** What a renewal brings: the new access token, a rotated refresh token if one came, and the session's other cookies. */
+interface IntlGrant {
+  access: string;
+  refreshToken: string | undefined;
+  cookies: Array<[string, string]>;
+}
+
+/** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
+async function intlRefresh(options: AdapterOptions, account: IntlAccount, current: string): Promise<IntlGrant | UpstreamFailure> {
+  const { config } = options;
+  const n = account.number;
+  const v = `INTL_ACCOUNT_${n}`;
+  const canSignIn = account.email !== undefined && account.password !== undefined;
+  const answer = await intlAuthCall(options.fetch, n, `${config.intlAuthBaseUrl}/api/v2/auths/refresh`, { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } }, "token refresh");
+  if ("failure" in answer) return answer.failure;
+  const json = answer.json ?? {};
+  const data = asRecord(json.data);
+  const cookies = new Map(setCookies(answer.response));
+  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
+  if (json.success === false || access === undefined) {
+    return {
+      kind: "auth",
+      message: `Qwen refused to renew the token of INTL account ${n} (${intlSaidBy(options.redact, json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
+      retryAfterSec: AUTH_COOLDOWN_SEC,
+    };
+  }
+  return { access, refreshToken: textOf(data?.refresh_token) ?? cookies.get("refresh_token"), cookies: [] };
+}
+
+/** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
+async function intlSignIn(options: AdapterOptions, n: number, email: string, password: string): Promise<IntlGrant | UpstreamFailure | undefined> {
+  const { config } = options;
   const base = config.intlBaseUrl;
-  const authBase = config.intlAuthBaseUrl;
+  const v = `INTL_ACCOUNT_${n}`;
+  const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
+  const authHostHeaders = () => intlAuthHostHeaders(base);
+  const chatHostHeaders = (): Record<string, string> => ({
+    ...authHostHeaders(),
+    version: config.intlVersion,
+    "sec-fetch-site": "same-origin",
+    referer: `${base}/auth`,
+  });
+  const routes: Array<[string, () => Record<string, string>]> = [
+    [`${config.intlAuthBaseUrl}/api/v2/auths/signin`, authHostHeaders],
+    [`${base}/api/v2/auths/signin`, chatHostHeaders],
+    [`${base}/api/v1/auths/signin`, chatHostHeaders],
+  ];
+  let failure: UpstreamFailure | undefined;
+  for (const [url, headers] of routes) {
+    const answer = await intlAuthCall(options.fetch, n, url, { method: "POST", headers: headers(), body }, "sign-in");
+    if ("failure" in answer) {
+      failure = answer.failure;
+      if (answer.isFinal) return failure;
+      continue;
+    }
+    const json = answer.json ?? {};
+    const data = asRecord(json.data);
+    const cookies = setCookies(answer.response);
+    const cookieMap = new Map(cookies);
+    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
+    if (json.success === false || access === undefined) {
+      return {
+        kind: "auth",
+        message: `Qwen refused to sign in INTL account ${n} (${intlSaidBy(options.redact, json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
+        retryAfterSec: AUTH_COOLDOWN_SEC,
+      };
+    }
+    return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
+  }
+  return failure;
+}
+
+function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
+  const { config, debug, addSecret } = options;
   const n = account.number;
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
@@ -2813,7 +2967,15 @@ function createIntlCredentials(account: IntlAccount, options: AdapterOptions): I
     return { token: current, headers };
   }
 
-  function accept(newToken: string, newRefreshToken: string | undefined, how: string): void {
+  function accept(grant: IntlGrant, how: string): void {
+    // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
+    for (const [name, value] of grant.cookies) {
+      if (name === "token" || name === "refresh_token") continue;
+      if (value.length >= 16) addSecret(value);
+      if (jarIndex(name) >= 0) setJar(name, value);
+      else jar.push(`${name}=${value}`);
+    }
+    const { access: newToken, refreshToken: newRefreshToken } = grant;
     addSecret(newToken);
     token = newToken;
     times = jwtTimes(newToken);
@@ -2827,136 +2989,19 @@ function createIntlCredentials(account: IntlAccount, options: AdapterOptions): I
     debug(`INTL account ${n}: new token by ${how}, valid until ${until}`);
   }
 
-  /** Headers the auth host checks ("Missing origin" / "Invalid request header" without them). */
-  const authHostHeaders = (): Record<string, string> => ({
-    accept: "application/json",
-    "content-type": "application/json",
-    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-    "user-agent": INTL_USER_AGENT,
-    origin: base,
-    referer: `${base}/`,
-    "x-request-origin": base,
-    version: INTL_AUTH_CLIENT_VERSION,
-    source: "web",
-    timezone: browserTimezone(new Date()),
-    "x-request-id": randomUUID(),
-    "sec-fetch-dest": "empty",
-    "sec-fetch-mode": "cors",
-    "sec-fetch-site": "same-site",
-  });
-
-  type AuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
-
-  /** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
-  async function authCall(url: string, init: RequestInit, what: string): Promise<AuthAnswer> {
-    const host = new URL(url).host;
-    let response: Response;
-    try {
-      response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
-    } catch (err) {
-      return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
-    }
-    const redirected = redirectFailure(response, `the ${what} at ${host}`);
-    if (redirected) return { failure: redirected, isFinal: false };
-    let text: string;
-    try {
-      text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-    } catch (err) {
-      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
-    }
-    if (looksLikeWaf(text)) {
-      return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
-    }
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(text));
-    } catch {
-      json = undefined;
-    }
-    if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
-      return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
-    }
-    return { response, json };
-  }
-
-  const saidBy = (json: Record<string, unknown>) => {
-    const data = asRecord(json.data);
-    const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
-    return redact(said.join(": ").slice(0, 200) || "no details");
-  };
-
-  /** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
-  async function refresh(current: string): Promise<UpstreamFailure | undefined> {
-    const answer = await authCall(`${authBase}/api/v2/auths/refresh`, { method: "GET", headers: { ...authHostHeaders(), cookie: `refresh_token=${current}` } }, "token refresh");
-    if ("failure" in answer) return answer.failure;
-    const json = answer.json ?? {};
-    const data = asRecord(json.data);
-    const cookies = new Map(setCookies(answer.response));
-    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
-    if (json.success === false || access === undefined) {
-      return {
-        kind: "auth",
-        message: `Qwen refused to renew the token of INTL account ${n} (${saidBy(json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
-        retryAfterSec: AUTH_COOLDOWN_SEC,
-      };
-    }
-    accept(access, textOf(data?.refresh_token) ?? cookies.get("refresh_token"), "refresh");
-    return undefined;
-  }
-
-  /** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
-  async function signIn(email: string, password: string): Promise<UpstreamFailure | undefined> {
-    const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
-    const chatHostHeaders = (): Record<string, string> => ({
-      ...authHostHeaders(),
-      version: config.intlVersion,
-      "sec-fetch-site": "same-origin",
-      referer: `${base}/auth`,
-    });
-    const routes: Array<[string, () => Record<string, string>]> = [
-      [`${authBase}/api/v2/auths/signin`, authHostHeaders],
-      [`${base}/api/v2/auths/signin`, chatHostHeaders],
-      [`${base}/api/v1/auths/signin`, chatHostHeaders],
-    ];
-    let failure: UpstreamFailure | undefined;
-    for (const [url, headers] of routes) {
-      const answer = await authCall(url, { method: "POST", headers: headers(), body }, "sign-in");
-      if ("failure" in answer) {
-        failure = answer.failure;
-        if (answer.isFinal) return failure;
-        continue;
-      }
-      const json = answer.json ?? {};
-      const data = asRecord(json.data);
-      const cookies = setCookies(answer.response);
-      const cookieMap = new Map(cookies);
-      const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
-      if (json.success === false || access === undefined) {
-        return {
-          kind: "auth",
-          message: `Qwen refused to sign in INTL account ${n} (${saidBy(json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
-          retryAfterSec: AUTH_COOLDOWN_SEC,
-        };
-      }
-      // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
-      for (const [name, value] of cookies) {
-        if (name === "token" || name === "refresh_token") continue;
-        if (value.length >= 16) addSecret(value);
-        if (jarIndex(name) >= 0) setJar(name, value);
-        else jar.push(`${name}=${value}`);
-      }
-      accept(access, textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), "sign-in");
-      return undefined;
-    }
-    return failure;
-  }
-
   async function renewNow(): Promise<UpstreamFailure | undefined> {
     let failure: UpstreamFailure | undefined;
     try {
-      if (refreshToken !== undefined) failure = await refresh(refreshToken);
+      if (refreshToken !== undefined) {
+        const refreshed = await intlRefresh(options, account, refreshToken);
+        if ("access" in refreshed) accept(refreshed, "refresh");
+        else failure = refreshed;
+      }
       if ((refreshToken === undefined || failure !== undefined) && account.email !== undefined && account.password !== undefined) {
-        const signInFailure = await signIn(account.email, account.password);
+        const signedIn = await intlSignIn(options, n, account.email, account.password);
+        let signInFailure: UpstreamFailure | undefined;
+        if (signedIn !== undefined && "access" in signedIn) accept(signedIn, "sign-in");
+        else signInFailure = signedIn;
         // A refused sign-in says more than a refused refresh; a network failure says less.
         failure = signInFailure === undefined ? undefined : failure?.kind === "auth" && signInFailure.kind !== "auth" ? failure : signInFailure;
       }
@@ -3062,24 +3107,30 @@ function quotaRestSeconds(num: unknown, template: unknown): number {
 
 const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.ceil(seconds / 60)} min`);
 
-export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
-  const { config, redact, debug } = options;
-  const upstreamFetch = options.fetch;
-  const base = config.intlBaseUrl;
-  const label = (n: number) => `INTL account ${n}`;
+/** What the INTL steps share: the adapter's options and its per-account and per-model state. */
+interface IntlContext extends AdapterOptions {
+  credentials: Map<number, IntlCredentials>;
+  headersByAccount: Map<number, Record<string, string>>;
+  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
+  tokenRejections: WeakSet<UpstreamFailure>;
+  /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
+  thinkingRules: Map<string, { mustThink: boolean; maxBudget?: number }>;
+}
 
-  const credentials = new Map<number, IntlCredentials>();
-  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
-  const credentialsOf = (account: Account) => credentials.get(account.number) as IntlCredentials;
-  const refreshHint = (n: number) => {
-    const creds = credentials.get(n);
-    return creds?.canRenew
-      ? `qwenplug could not renew its token; check ${creds.variable}.`
-      : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
-  };
+const intlLabel = (n: number) => `INTL account ${n}`;
+const intlCredentialsOf = (ctx: IntlContext, account: Account) => ctx.credentials.get(account.number) as IntlCredentials;
+function intlRefreshHint(ctx: IntlContext, n: number): string {
+  const creds = ctx.credentials.get(n);
+  return creds?.canRenew
+    ? `qwenplug could not renew its token; check ${creds.variable}.`
+    : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
+}
 
-  // The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
-  // `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
+/**
+ * The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
+ * `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
+ */
+function intlHeadersByAccount(config: Config): Map<number, Record<string, string>> {
   const headersByAccount = new Map<number, Record<string, string>>();
   for (const account of config.intlAccounts) {
     const { "bx-v": bxV, ...extra } = account.extraHeaders;
@@ -3087,7 +3138,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       "content-type": "application/json",
       accept: "application/json, text/plain, */*",
       "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-      origin: base,
+      origin: config.intlBaseUrl,
       "user-agent": INTL_USER_AGENT,
       source: "web",
       version: config.intlVersion,
@@ -3101,488 +3152,517 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
     });
   }
-  const headersFor = (account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
-    ...(headersByAccount.get(account.number) as Record<string, string>),
-    ...auth.headers,
-    referer,
-    timezone: browserTimezone(new Date()),
-    "x-request-id": randomUUID(),
-    // The browser asks for JSON even though the answer is an event stream (UPSTREAMS-2026-11 §2.2).
-    ...(isCompletion ? { accept: "application/json", "x-accel-buffering": "no" } : {}),
-  });
+  return headersByAccount;
+}
 
-  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
-  const tokenRejections = new WeakSet<UpstreamFailure>();
+const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
+  ...(ctx.headersByAccount.get(account.number) as Record<string, string>),
+  ...auth.headers,
+  referer,
+  timezone: browserTimezone(new Date()),
+  "x-request-id": randomUUID(),
+  // The browser asks for JSON even though the answer is an event stream (UPSTREAMS-2026-11 §2.2).
+  ...(isCompletion ? { accept: "application/json", "x-accel-buffering": "no" } : {}),
+});
 
-  /**
-   * An error is `success:false` (code in `data.code` or `code`) or an `error`
-   * key, object or string (UPSTREAMS §4.2). Returns the upstream code too, so
-   * the caller can react to `Not_Found`.
-   */
-  function failureFromJson(json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
-    const ret = json.ret;
-    if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
-      return {
-        kind: "waf",
-        message: `Qwen's anti-bot check (WAF) blocked ${label(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
-        retryAfterSec: WAF_COOLDOWN_SEC,
-      };
-    }
-    let code: string | undefined;
-    let details = "";
-    let num: unknown;
-    let template: unknown;
-    if (json.success === false) {
-      const data = asRecord(json.data);
-      code = [data?.code, json.code].find((c): c is string => typeof c === "string");
-      details = [data?.details, data?.message, json.details, json.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
-      num = data?.num;
-      template = data?.template;
-    } else if (json.error !== undefined && json.error !== null) {
-      const error = asRecord(json.error);
-      if (error === undefined) details = typeof json.error === "string" ? json.error : "";
-      else {
-        code = [error.code, error.type].find((c): c is string => typeof c === "string");
-        details = [error.details, error.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
-      }
-    } else {
-      return undefined;
-    }
-    // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
-    const said = redactThenCut(redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
-    if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
-      const failure = { kind: "auth" as const, code, message: `Qwen says ${label(n)} is not authorized (${said}). ${refreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-      tokenRejections.add(failure);
-      return failure;
-    }
-    switch (code) {
-      case "RateLimited": {
-        const seconds = quotaRestSeconds(num, template);
-        return { kind: "quota", code, message: `${label(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
-      }
-      case "quotaLimited":
-      case "ExceedLimit":
-      case "quota_exhausted": {
-        const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : 3600;
-        return { kind: "quota", code, message: `${label(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
-      }
-      case "ParallelLimited":
-        return { kind: "rate", code, message: `Qwen allows ${label(n)} fewer chats at once (${said}); lower ACCOUNT_MAX_IN_FLIGHT or add accounts.`, retryAfterSec: 10 };
-      case "Too_Many_Requests":
-        return { kind: "rate", code, message: `Qwen rate-limited ${label(n)} (${said}); slow down.`, retryAfterSec: 60 };
-      case "data_inspection_failed":
-        return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
-      case "invalid_input":
-        return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
-      case "Not_Found":
-      case "CHAT_NOT_FOUND":
-      case "PARENT_NOT_FOUND":
-        return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
-      case "CHAT_IN_PROGRESS":
-        return { kind: "upstream", code, message: `Qwen INTL says another reply is still being written in this chat (${said}); try again.` };
-      case "Bad_Request":
-        if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
-        return {
-          kind: "upstream",
-          code,
-          message: `Qwen INTL rejected the request (${said}). If every request fails like this, the web app's version header may have moved on: set QWEN_INTL_VERSION.`,
-        };
-    }
-    if (code === "internal_error" && /quota/i.test(details)) {
-      return { kind: "quota", code, message: `${label(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
-    }
-    return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
-  }
-
-  function deleteChat(account: Account, chatId: string): void {
-    credentialsOf(account)
-      .current()
-      .then((auth) => {
-        if ("failure" in auth) return;
-        return upstreamFetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
-          method: "DELETE",
-          headers: headersFor(account, auth, `${base}/`),
-          redirect: "manual",
-          signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-        }).then((response) => response.body?.cancel());
-      })
-      .catch((err: unknown) => debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
-  }
-
-  const chatTypeOf = (req: UpstreamRequest) => (req.imageRatio !== undefined ? "t2i" : req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
-
-  /** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
-  async function createChat(req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
-    const n = account.number;
-    const response = await upstreamFetch(`${base}/api/v2/chats/new`, {
-      method: "POST",
-      headers: headersFor(account, auth, `${base}/c/new-chat`),
-      body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: chatTypeOf(req), chat_mode: "normal" }),
-      redirect: "manual",
-      signal,
-    });
-    const redirected = redirectFailure(response, `the chat creation for ${label(n)}`);
-    if (redirected) return { failure: redirected };
-    const isJson = (response.headers.get("content-type") ?? "").includes("json");
-    if (response.status === 200 && isJson) {
-      const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = asRecord(JSON.parse(text));
-      } catch {
-        json = undefined;
-      }
-      const id = asRecord(json?.data)?.id;
-      // The id goes into a URL path and the Referer header: accept only what an id looks like.
-      if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
-      const failure = json && failureFromJson(json, n);
-      return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${label(n)}.` } };
-    }
-    return { failure: await failureFromHttpAnswer(response, label(n), refreshHint(n), (json) => failureFromJson(json, n)) };
-  }
-
-  /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
-  const thinkingRules = new Map<string, { mustThink: boolean; maxBudget?: number }>();
-
-  /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
-  function completionBody(req: UpstreamRequest, chatId: string, files: readonly IntlFileRef[] = []): string {
-    const chatType = chatTypeOf(req);
-    const now = Date.now();
-    const rule = thinkingRules.get(req.upstreamModel);
-    // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
-    const isThinking = req.imageRatio === undefined && (req.thinking || rule?.mustThink === true);
-    const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
-    return JSON.stringify({
-      stream: true,
-      version: "2.1",
-      incremental_output: true,
-      chat_id: chatId,
-      chatId,
-      chat_mode: "normal",
-      model: req.upstreamModel,
-      parent_id: null,
-      parentId: null,
-      messages: [
-        {
-          fid: randomUUID(),
-          id: null,
-          parentId: null,
-          parent_id: null,
-          childrenIds: [randomUUID()],
-          role: "user",
-          content: req.prompt,
-          user_action: "chat",
-          files,
-          status: "completed",
-          contentType: "text",
-          timestamp: now,
-          model: req.upstreamModel,
-          models: [req.upstreamModel],
-          chat_type: chatType,
-          feature_config: {
-            thinking_enabled: isThinking,
-            output_schema: "phase",
-            research_mode: "normal",
-            auto_thinking: false,
-            thinking_mode: isThinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
-            thinking_format: config.intlThinkingFormat,
-            ...(budget === undefined ? {} : { thinking_budget: budget }),
-            auto_search: req.search && config.intlSearchStyle === "auto_search",
-            instructions: null,
-            // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
-            function_calling: false,
-            enable_tools: false,
-            enable_function_call: false,
-            plugins_enabled: false,
-          },
-          extra: { meta: { subChatType: chatType } },
-          sub_chat_type: chatType,
-        },
-      ],
-      timestamp: now,
-      ...(req.imageRatio === undefined ? {} : { size: req.imageRatio }),
-    });
-  }
-
-  /**
-   * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
-   * cumulative `thinking_summary` arrays, search results in three shapes,
-   * usage on most events, and the end at `answer` + `finished` only. A stream
-   * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
-   * only the first `response_id` that brings content is followed.
-   */
-  function createDecoder(n: number): StreamDecoder {
-    const summary = createSummaryDiff();
-    const sources: IntlSource[] = [];
-    const seenUrls = new Set<string>();
-    let usage: Usage | undefined;
-    let hasText = false;
-    let followedId: string | undefined;
-    const addSources = (items: unknown) => {
-      if (!Array.isArray(items)) return;
-      for (const raw of items) {
-        const item = asRecord(raw);
-        const url = typeof item?.url === "string" ? item.url : typeof item?.link === "string" ? item.link : "";
-        if (url === "" || seenUrls.has(url)) continue;
-        seenUrls.add(url);
-        sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
-      }
-    };
-    const finishEvents = (out: NeutralEvent[]) => {
-      if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
-      if (usage) out.push({ type: "usage", usage });
-    };
-    /** Whether a delta brings anything a client would see. */
-    const hasContent = (delta: Record<string, unknown>) => {
-      if (typeof delta.content === "string" && delta.content !== "") return true;
-      const extra = asRecord(delta.extra);
-      const thought = asRecord(extra?.summary_thought)?.content;
-      return Array.isArray(thought) && thought.some((t) => typeof t === "string" && t !== "");
-    };
+/**
+ * An error is `success:false` (code in `data.code` or `code`) or an `error`
+ * key, object or string (UPSTREAMS §4.2). Returns the upstream code too, so
+ * the caller can react to `Not_Found`.
+ */
+function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
+  const ret = json.ret;
+  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
     return {
-      onJson(json, out) {
-        const failure = failureFromJson(json, n);
-        if (failure) {
-          if (failure.kind === "content_filter" && hasText) {
-            finishEvents(out);
-            return { type: "done", reason: "content_filter" };
-          }
-          return { type: "error", failure };
-        }
-        const choices = json.choices;
-        const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
-        const responseId = typeof json.response_id === "string" ? json.response_id : undefined;
-        if (delta !== undefined && responseId !== undefined) {
-          if (followedId === undefined && hasContent(delta)) followedId = responseId;
-          if (followedId !== undefined && responseId !== followedId) return undefined; // another candidate's frame
-        }
-        const rawUsage = asRecord(json.usage);
-        if (rawUsage && typeof rawUsage.input_tokens === "number") {
-          const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
-          usage = {
-            promptTokens: rawUsage.input_tokens,
-            completionTokens: typeof rawUsage.output_tokens === "number" ? rawUsage.output_tokens : 0,
-            reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
-          };
-        }
-        if (delta === undefined) return undefined; // response.created, response.info keep-alives
-        const phase = delta.phase;
-        const content = typeof delta.content === "string" ? delta.content : "";
-        const extra = asRecord(delta.extra);
-        if (phase === "answer" || (phase === undefined && delta.role === "assistant")) {
-          if (content !== "") {
-            hasText = true;
-            out.push({ type: "text", text: content });
-          }
-          if (delta.status === "finished") {
-            finishEvents(out);
-            return { type: "done", reason: "stop" };
-          }
-        } else if (phase === "think") {
-          if (content !== "") out.push({ type: "reasoning", text: content });
-        } else if (phase === "thinking_summary") {
-          const thought = asRecord(extra?.summary_thought)?.content;
-          const added = Array.isArray(thought) ? summary.next(thought) : "";
-          if (added !== "") out.push({ type: "reasoning", text: added });
-        } else if (phase === "web_search") {
-          addSources(extra?.web_search_info);
-          addSources(asRecord(extra?.tool_result)?.docs);
-        } else if (phase === "search" || phase === "image_search") {
-          // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
-          const result = extra?.search_result;
-          addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
-        }
-        // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
-        return undefined;
-      },
-      onEnd: () => ({
-        type: "error",
-        failure: hasText
-          ? { kind: "truncated", message: "The Qwen INTL stream ended before the answer finished; the reply may be incomplete." }
-          : { kind: "truncated", message: "The Qwen INTL stream ended without an answer (only thinking or nothing); try again." },
-      }),
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${intlLabel(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
+      retryAfterSec: WAF_COOLDOWN_SEC,
     };
   }
-
-  type AttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
-
-  /** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
-  async function* attempt(req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, AttemptEnd> {
-    const n = account.number;
-    const auth = await credentialsOf(account).current();
-    if ("failure" in auth) {
-      yield [{ type: "error", failure: auth.failure }];
-      return undefined;
+  let code: string | undefined;
+  let details = "";
+  let num: unknown;
+  let template: unknown;
+  if (json.success === false) {
+    const data = asRecord(json.data);
+    code = [data?.code, json.code].find((c): c is string => typeof c === "string");
+    details = [data?.details, data?.message, json.details, json.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
+    num = data?.num;
+    template = data?.template;
+  } else if (json.error !== undefined && json.error !== null) {
+    const error = asRecord(json.error);
+    if (error === undefined) details = typeof json.error === "string" ? json.error : "";
+    else {
+      code = [error.code, error.type].find((c): c is string => typeof c === "string");
+      details = [error.details, error.message].find((d): d is string => typeof d === "string" && d !== "") ?? "";
     }
-    const retryFor = (failure: UpstreamFailure, code?: string, status?: number): AttemptEnd => {
-      if (tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
-      if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
-      return undefined;
-    };
-    let response: Response;
-    const imageContext = { config, fetch: upstreamFetch, headers: () => headersFor(account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => failureFromJson(json, n), signal: watchdog.signal, accountLabel: label(n), debug };
-    let chatId = "";
-    try {
-      const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
-      if ("failure" in uploaded) {
-        const again = retryFor(uploaded.failure);
-        if (again) return again;
-        yield [{ type: "error", failure: uploaded.failure }];
-        return undefined;
-      }
-      const created = await createChat(req, account, auth, watchdog.signal);
-      if ("failure" in created) {
-        const again = retryFor(created.failure, created.failure.code);
-        if (again) return again;
-        yield [{ type: "error", failure: created.failure }];
-        return undefined;
-      }
-      chatIds.push(created.chatId);
-      chatId = created.chatId;
-      response = await upstreamFetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
-        method: "POST",
-        headers: headersFor(account, auth, `${base}/c/${created.chatId}`, true),
-        body: completionBody(req, created.chatId, uploaded.files),
-        redirect: "manual",
-        signal: watchdog.signal,
-      });
-    } catch (err) {
-      if (signal.aborted) return undefined;
-      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
-      return undefined;
-    }
-    const redirected = redirectFailure(response, `the completion for ${label(n)}`);
-    if (redirected) {
-      yield [{ type: "error", failure: redirected }];
-      return undefined;
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
-      let hasOutput = false;
-      const decoder = req.imageRatio === undefined ? createDecoder(n) : createIntlImageDecoder(imageContext.failureFromJson);
-      for await (const read of readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen INTL")) {
-        const batch = req.imageRatio === undefined ? read : await imageBatchFromChat(read, chatId, imageContext);
-        const last = batch[batch.length - 1];
-        // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
-        if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
-          const again = retryFor(last.failure);
-          if (again) return again;
-        }
-        hasOutput = true;
-        yield batch;
-      }
-      return undefined;
-    }
-    let code: string | undefined;
-    const failure = await failureFromHttpAnswer(
-      response,
-      label(n),
-      refreshHint(n),
-      (json) => {
-        const found = failureFromJson(json, n);
-        code = found?.code;
-        return found;
-      },
-      watchdog,
-    );
-    const again = retryFor(failure, code, actualStatus(response));
-    if (again) return again;
-    yield [{ type: "error", failure }];
+  } else {
     return undefined;
   }
-
-  /**
-   * Never throws: every failure, expected or not, ends as one `error` event.
-   * A refused token is renewed and the request runs once more on the same
-   * account; a chat that vanished between creation and use is recreated once.
-   */
-  async function* complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-    const watchdog = createWatchdog(signal, config.upstreamLimits);
-    const chatIds: string[] = [];
-    try {
-      let hasRenewed = false;
-      let hasRecreated = false;
-      for (;;) {
-        const end = yield* attempt(req, account, watchdog, signal, chatIds);
-        if (end === undefined) return;
-        if (end.retry === "renew" && !hasRenewed && credentialsOf(account).canRenew) {
-          hasRenewed = true;
-          const failure = await credentialsOf(account).renewAfterRejection(end.token);
-          if (failure === undefined) continue;
-          yield [{ type: "error", failure }];
-          return;
-        }
-        if (end.retry === "recreate" && !hasRecreated) {
-          hasRecreated = true;
-          continue;
-        }
-        yield [{ type: "error", failure: end.failure }];
-        return;
-      }
-    } catch (err) {
-      if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
-    } finally {
-      watchdog.clear();
-      for (const chatId of chatIds) deleteChat(account, chatId);
+  // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
+  const said = redactThenCut(ctx.redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
+  if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
+    const failure = { kind: "auth" as const, code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+    ctx.tokenRejections.add(failure);
+    return failure;
+  }
+  switch (code) {
+    case "RateLimited": {
+      const seconds = quotaRestSeconds(num, template);
+      return { kind: "quota", code, message: `${intlLabel(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
     }
+    case "quotaLimited":
+    case "ExceedLimit":
+    case "quota_exhausted": {
+      const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : 3600;
+      return { kind: "quota", code, message: `${intlLabel(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
+    }
+    case "ParallelLimited":
+      return { kind: "rate", code, message: `Qwen allows ${intlLabel(n)} fewer chats at once (${said}); lower ACCOUNT_MAX_IN_FLIGHT or add accounts.`, retryAfterSec: 10 };
+    case "Too_Many_Requests":
+      return { kind: "rate", code, message: `Qwen rate-limited ${intlLabel(n)} (${said}); slow down.`, retryAfterSec: 60 };
+    case "data_inspection_failed":
+      return { kind: "content_filter", code, message: `Qwen's content check refused this conversation (${said}).` };
+    case "invalid_input":
+      return { kind: "bad_request", code, message: `Qwen rejected the input (${said}).` };
+    case "Not_Found":
+    case "CHAT_NOT_FOUND":
+    case "PARENT_NOT_FOUND":
+      return { kind: "upstream", code, message: `Qwen INTL lost the chat it had just created (${said}).` };
+    case "CHAT_IN_PROGRESS":
+      return { kind: "upstream", code, message: `Qwen INTL says another reply is still being written in this chat (${said}); try again.` };
+    case "Bad_Request":
+      if (/internal error/i.test(details)) return { kind: "upstream", code, message: `Qwen INTL had an internal error (${said}); try again.` };
+      return {
+        kind: "upstream",
+        code,
+        message: `Qwen INTL rejected the request (${said}). If every request fails like this, the web app's version header may have moved on: set QWEN_INTL_VERSION.`,
+      };
   }
-
-  /** Reads a model list answer: `/api/models` gives {data:[…]}, the v2 list {data:{data:[…]}}. */
-  async function fetchModelList(path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
-    const response = await upstreamFetch(`${base}${path}`, {
-      headers: headersFor(account, auth, `${base}/`),
-      redirect: "manual",
-      signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
-    });
-    if (redirectFailure(response, "the model list")) return undefined;
-    const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
-    const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
-    return Array.isArray(data) ? data : undefined;
+  if (code === "internal_error" && /quota/i.test(details)) {
+    return { kind: "quota", code, message: `${intlLabel(n)} ran out of model quota (${said}); it rests for an hour.`, retryAfterSec: 3600 };
   }
+  return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
+}
 
-  const models = createModelCache(async () => {
-    // Without accounts nothing can be served, so the list is not asked for.
-    const account = config.intlAccounts[0];
-    if (account === undefined) return undefined;
+function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): void {
+  const base = ctx.config.intlBaseUrl;
+  intlCredentialsOf(ctx, account)
+    .current()
+    .then((auth) => {
+      if ("failure" in auth) return;
+      return ctx.fetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
+        method: "DELETE",
+        headers: intlHeadersFor(ctx, account, auth, `${base}/`),
+        redirect: "manual",
+        signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      }).then((response) => response.body?.cancel());
+    })
+    .catch((err: unknown) => ctx.debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+const intlChatTypeOf = (config: Config, req: UpstreamRequest) => (req.imageRatio !== undefined ? "t2i" : req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
+
+/** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
+async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
+  const base = ctx.config.intlBaseUrl;
+  const n = account.number;
+  const response = await ctx.fetch(`${base}/api/v2/chats/new`, {
+    method: "POST",
+    headers: intlHeadersFor(ctx, account, auth, `${base}/c/new-chat`),
+    body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: intlChatTypeOf(ctx.config, req), chat_mode: "normal" }),
+    redirect: "manual",
+    signal,
+  });
+  const redirected = redirectFailure(response, `the chat creation for ${intlLabel(n)}`);
+  if (redirected) return { failure: redirected };
+  const isJson = (response.headers.get("content-type") ?? "").includes("json");
+  if (response.status === 200 && isJson) {
+    const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
+    let json: Record<string, unknown> | undefined;
     try {
-      const auth = await credentialsOf(account).current();
-      if ("failure" in auth) return undefined;
-      // The front end's list first; the older route while the v2 one fails.
-      let data: unknown[] | undefined;
-      try {
-        data = await fetchModelList("/api/v2/models/", auth, account);
-      } catch (err) {
-        debug(`intl v2 model list unavailable: ${errorName(err)}`);
+      json = asRecord(JSON.parse(text));
+    } catch {
+      json = undefined;
+    }
+    const id = asRecord(json?.data)?.id;
+    // The id goes into a URL path and the Referer header: accept only what an id looks like.
+    if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
+    const failure = json && intlFailureFromJson(ctx, json, n);
+    return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${intlLabel(n)}.` } };
+  }
+  return { failure: await failureFromHttpAnswer(response, intlLabel(n), intlRefreshHint(ctx, n), (json) => intlFailureFromJson(ctx, json, n)) };
+}
+
+/** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
+function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: string, files: readonly IntlFileRef[] = []): string {
+  const { config } = ctx;
+  const chatType = intlChatTypeOf(config, req);
+  const now = Date.now();
+  const rule = ctx.thinkingRules.get(req.upstreamModel);
+  // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
+  const isThinking = req.imageRatio === undefined && (req.thinking || rule?.mustThink === true);
+  const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
+  return JSON.stringify({
+    stream: true,
+    version: "2.1",
+    incremental_output: true,
+    chat_id: chatId,
+    chatId,
+    chat_mode: "normal",
+    model: req.upstreamModel,
+    parent_id: null,
+    parentId: null,
+    messages: [
+      {
+        fid: randomUUID(),
+        id: null,
+        parentId: null,
+        parent_id: null,
+        childrenIds: [randomUUID()],
+        role: "user",
+        content: req.prompt,
+        user_action: "chat",
+        files,
+        status: "completed",
+        contentType: "text",
+        timestamp: now,
+        model: req.upstreamModel,
+        models: [req.upstreamModel],
+        chat_type: chatType,
+        feature_config: {
+          thinking_enabled: isThinking,
+          output_schema: "phase",
+          research_mode: "normal",
+          auto_thinking: false,
+          thinking_mode: isThinking ? config.intlThinkingModes.on : config.intlThinkingModes.off,
+          thinking_format: config.intlThinkingFormat,
+          ...(budget === undefined ? {} : { thinking_budget: budget }),
+          auto_search: req.search && config.intlSearchStyle === "auto_search",
+          instructions: null,
+          // The upstream's own tools answer "Tool X does not exists." when enabled (UPSTREAMS §2.5).
+          function_calling: false,
+          enable_tools: false,
+          enable_function_call: false,
+          plugins_enabled: false,
+        },
+        extra: { meta: { subChatType: chatType } },
+        sub_chat_type: chatType,
+      },
+    ],
+    timestamp: now,
+    ...(req.imageRatio === undefined ? {} : { size: req.imageRatio }),
+  });
+}
+
+/** Whether an INTL delta brings anything a client would see. */
+function intlHasContent(delta: Record<string, unknown>): boolean {
+  if (typeof delta.content === "string" && delta.content !== "") return true;
+  const extra = asRecord(delta.extra);
+  const thought = asRecord(extra?.summary_thought)?.content;
+  return Array.isArray(thought) && thought.some((t) => typeof t === "string" && t !== "");
+}
+
+/**
+ * INTL events (UPSTREAMS §3.3): incremental `answer` and `think` content,
+ * cumulative `thinking_summary` arrays, search results in three shapes,
+ * usage on most events, and the end at `answer` + `finished` only. A stream
+ * may carry two candidate answers interleaved (UPSTREAMS-2026-11 §2.7):
+ * only the first `response_id` that brings content is followed.
+ */
+function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
+  const summary = createSummaryDiff();
+  const sources: IntlSource[] = [];
+  const seenUrls = new Set<string>();
+  let usage: Usage | undefined;
+  let hasText = false;
+  let followedId: string | undefined;
+  const addSources = (items: unknown) => {
+    if (!Array.isArray(items)) return;
+    for (const raw of items) {
+      const item = asRecord(raw);
+      const url = typeof item?.url === "string" ? item.url : typeof item?.link === "string" ? item.link : "";
+      if (url === "" || seenUrls.has(url)) continue;
+      seenUrls.add(url);
+      sources.push({ url, title: typeof item?.title === "string" && item.title !== "" ? item.title : url });
+    }
+  };
+  const finishEvents = (out: NeutralEvent[]) => {
+    if (sources.length > 0) out.push({ type: "sources", sources: [...sources] });
+    if (usage) out.push({ type: "usage", usage });
+  };
+  return {
+    onJson(json, out) {
+      const failure = intlFailureFromJson(ctx, json, n);
+      if (failure) {
+        if (failure.kind === "content_filter" && hasText) {
+          finishEvents(out);
+          return { type: "done", reason: "content_filter" };
+        }
+        return { type: "error", failure };
       }
-      data ??= await fetchModelList("/api/models", auth, account);
-      if (data === undefined) return undefined;
-      const list: UpstreamModel[] = [];
-      for (const raw of data) {
-        const entry = asRecord(raw);
-        if (!entry || typeof entry.id !== "string" || entry.is_active === false) continue;
-        const meta = asRecord(asRecord(entry.info)?.meta);
-        const capabilities = asRecord(meta?.capabilities);
-        const abilities = asRecord(meta?.abilities);
-        const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
-        const mustThink = asRecord(meta?.think_skip)?.enable === false;
-        const maxBudget = meta?.max_thinking_generation_length;
-        thinkingRules.set(entry.id, { mustThink, ...(typeof maxBudget === "number" && maxBudget > 0 ? { maxBudget } : {}) });
-        list.push({
-          id: entry.id,
-          displayName: typeof entry.name === "string" ? entry.name : undefined,
-          canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
-          canSearch: chatTypes.includes("search"),
-          // Unknown (undefined) when the entry does not say: only a clear "no" refuses a request.
-          canSee: capabilities === undefined ? undefined : capabilities.vision === true,
-          canDraw: Array.isArray(meta?.chat_type) ? chatTypes.includes("t2i") : undefined,
-        });
+      const choices = json.choices;
+      const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
+      const responseId = typeof json.response_id === "string" ? json.response_id : undefined;
+      if (delta !== undefined && responseId !== undefined) {
+        if (followedId === undefined && intlHasContent(delta)) followedId = responseId;
+        if (followedId !== undefined && responseId !== followedId) return undefined; // another candidate's frame
       }
-      return list;
-    } catch (err) {
-      debug(`intl model list unavailable: ${errorName(err)}`);
+      const rawUsage = asRecord(json.usage);
+      if (rawUsage && typeof rawUsage.input_tokens === "number") {
+        const reasoning = asRecord(rawUsage.output_tokens_details)?.reasoning_tokens;
+        usage = {
+          promptTokens: rawUsage.input_tokens,
+          completionTokens: typeof rawUsage.output_tokens === "number" ? rawUsage.output_tokens : 0,
+          reasoningTokens: typeof reasoning === "number" ? reasoning : (usage?.reasoningTokens ?? 0),
+        };
+      }
+      if (delta === undefined) return undefined; // response.created, response.info keep-alives
+      const phase = delta.phase;
+      const content = typeof delta.content === "string" ? delta.content : "";
+      const extra = asRecord(delta.extra);
+      if (phase === "answer" || (phase === undefined && delta.role === "assistant")) {
+        if (content !== "") {
+          hasText = true;
+          out.push({ type: "text", text: content });
+        }
+        if (delta.status === "finished") {
+          finishEvents(out);
+          return { type: "done", reason: "stop" };
+        }
+      } else if (phase === "think") {
+        if (content !== "") out.push({ type: "reasoning", text: content });
+      } else if (phase === "thinking_summary") {
+        const thought = asRecord(extra?.summary_thought)?.content;
+        const added = Array.isArray(thought) ? summary.next(thought) : "";
+        if (added !== "") out.push({ type: "reasoning", text: added });
+      } else if (phase === "web_search") {
+        addSources(extra?.web_search_info);
+        addSources(asRecord(extra?.tool_result)?.docs);
+      } else if (phase === "search" || phase === "image_search") {
+        // The third shape (UPSTREAMS-2026-11 §2.7): a list, or an object holding one.
+        const result = extra?.search_result;
+        addSources(Array.isArray(result) ? result : (asRecord(result)?.results ?? asRecord(result)?.docs));
+      }
+      // Other phases (image_gen, deep research, artifacts) carry nothing for a chat client.
+      return undefined;
+    },
+    onEnd: () => ({
+      type: "error",
+      failure: hasText
+        ? { kind: "truncated", message: "The Qwen INTL stream ended before the answer finished; the reply may be incomplete." }
+        : { kind: "truncated", message: "The Qwen INTL stream ended without an answer (only thinking or nothing); try again." },
+    }),
+  };
+}
+
+type IntlAttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
+
+/** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
+async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, IntlAttemptEnd> {
+  const base = ctx.config.intlBaseUrl;
+  const n = account.number;
+  const auth = await intlCredentialsOf(ctx, account).current();
+  if ("failure" in auth) {
+    yield [{ type: "error", failure: auth.failure }];
+    return undefined;
+  }
+  const retryFor = (failure: UpstreamFailure, code?: string, status?: number): IntlAttemptEnd => {
+    if (ctx.tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
+    if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
+    return undefined;
+  };
+  let response: Response;
+  const imageContext = { config: ctx.config, fetch: ctx.fetch, headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, accountLabel: intlLabel(n), debug: ctx.debug };
+  let chatId = "";
+  try {
+    const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
+    if ("failure" in uploaded) {
+      const again = retryFor(uploaded.failure);
+      if (again) return again;
+      yield [{ type: "error", failure: uploaded.failure }];
       return undefined;
     }
+    const created = await intlCreateChat(ctx, req, account, auth, watchdog.signal);
+    if ("failure" in created) {
+      const again = retryFor(created.failure, created.failure.code);
+      if (again) return again;
+      yield [{ type: "error", failure: created.failure }];
+      return undefined;
+    }
+    chatIds.push(created.chatId);
+    chatId = created.chatId;
+    response = await ctx.fetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
+      method: "POST",
+      headers: intlHeadersFor(ctx, account, auth, `${base}/c/${created.chatId}`, true),
+      body: intlCompletionBody(ctx, req, created.chatId, uploaded.files),
+      redirect: "manual",
+      signal: watchdog.signal,
+    });
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
+    return undefined;
+  }
+  const redirected = redirectFailure(response, `the completion for ${intlLabel(n)}`);
+  if (redirected) {
+    yield [{ type: "error", failure: redirected }];
+    return undefined;
+  }
+  const contentType = response.headers.get("content-type") ?? "";
+  if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
+    let hasOutput = false;
+    const decoder = req.imageRatio === undefined ? createIntlDecoder(ctx, n) : createIntlImageDecoder(imageContext.failureFromJson);
+    for await (const read of readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen INTL")) {
+      const batch = req.imageRatio === undefined ? read : await imageBatchFromChat(read, chatId, imageContext);
+      const last = batch[batch.length - 1];
+      // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
+      if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
+        const again = retryFor(last.failure);
+        if (again) return again;
+      }
+      hasOutput = true;
+      yield batch;
+    }
+    return undefined;
+  }
+  let code: string | undefined;
+  const failure = await failureFromHttpAnswer(
+    response,
+    intlLabel(n),
+    intlRefreshHint(ctx, n),
+    (json) => {
+      const found = intlFailureFromJson(ctx, json, n);
+      code = found?.code;
+      return found;
+    },
+    watchdog,
+  );
+  const again = retryFor(failure, code, actualStatus(response));
+  if (again) return again;
+  yield [{ type: "error", failure }];
+  return undefined;
+}
+
+/**
+ * Never throws: every failure, expected or not, ends as one `error` event.
+ * A refused token is renewed and the request runs once more on the same
+ * account; a chat that vanished between creation and use is recreated once.
+ */
+async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+  const watchdog = createWatchdog(signal, ctx.config.upstreamLimits);
+  const chatIds: string[] = [];
+  try {
+    let hasRenewed = false;
+    let hasRecreated = false;
+    for (;;) {
+      const end = yield* intlAttempt(ctx, req, account, watchdog, signal, chatIds);
+      if (end === undefined) return;
+      if (end.retry === "renew" && !hasRenewed && intlCredentialsOf(ctx, account).canRenew) {
+        hasRenewed = true;
+        const failure = await intlCredentialsOf(ctx, account).renewAfterRejection(end.token);
+        if (failure === undefined) continue;
+        yield [{ type: "error", failure }];
+        return;
+      }
+      if (end.retry === "recreate" && !hasRecreated) {
+        hasRecreated = true;
+        continue;
+      }
+      yield [{ type: "error", failure: end.failure }];
+      return;
+    }
+  } catch (err) {
+    if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
+  } finally {
+    watchdog.clear();
+    for (const chatId of chatIds) intlDeleteChat(ctx, account, chatId);
+  }
+}
+
+/** Reads a model list answer: `/api/models` gives {data:[…]}, the v2 list {data:{data:[…]}}. */
+async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
+  const base = ctx.config.intlBaseUrl;
+  const response = await ctx.fetch(`${base}${path}`, {
+    headers: intlHeadersFor(ctx, account, auth, `${base}/`),
+    redirect: "manual",
+    signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
+  if (redirectFailure(response, "the model list")) return undefined;
+  const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
+  const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
+  return Array.isArray(data) ? data : undefined;
+}
+
+async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefined> {
+  // Without accounts nothing can be served, so the list is not asked for.
+  const account = ctx.config.intlAccounts[0];
+  if (account === undefined) return undefined;
+  try {
+    const auth = await intlCredentialsOf(ctx, account).current();
+    if ("failure" in auth) return undefined;
+    // The front end's list first; the older route while the v2 one fails.
+    let data: unknown[] | undefined;
+    try {
+      data = await intlFetchModelList(ctx, "/api/v2/models/", auth, account);
+    } catch (err) {
+      ctx.debug(`intl v2 model list unavailable: ${errorName(err)}`);
+    }
+    data ??= await intlFetchModelList(ctx, "/api/models", auth, account);
+    if (data === undefined) return undefined;
+    const list: UpstreamModel[] = [];
+    for (const raw of data) {
+      const entry = asRecord(raw);
+      if (!entry || typeof entry.id !== "string" || entry.is_active === false) continue;
+      const meta = asRecord(asRecord(entry.info)?.meta);
+      const capabilities = asRecord(meta?.capabilities);
+      const abilities = asRecord(meta?.abilities);
+      const chatTypes = Array.isArray(meta?.chat_type) ? meta.chat_type : [];
+      const mustThink = asRecord(meta?.think_skip)?.enable === false;
+      const maxBudget = meta?.max_thinking_generation_length;
+      ctx.thinkingRules.set(entry.id, { mustThink, ...(typeof maxBudget === "number" && maxBudget > 0 ? { maxBudget } : {}) });
+      list.push({
+        id: entry.id,
+        displayName: typeof entry.name === "string" ? entry.name : undefined,
+        canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
+        canSearch: chatTypes.includes("search"),
+        // Unknown (undefined) when the entry does not say: only a clear "no" refuses a request.
+        canSee: capabilities === undefined ? undefined : capabilities.vision === true,
+        canDraw: Array.isArray(meta?.chat_type) ? chatTypes.includes("t2i") : undefined,
+      });
+    }
+    return list;
+  } catch (err) {
+    ctx.debug(`intl model list unavailable: ${errorName(err)}`);
+    return undefined;
+  }
+}
+
+async function intlProbe(ctx: IntlContext, account: Account): Promise<ProbeResult> {
+  const base = ctx.config.intlBaseUrl;
+  const auth = await intlCredentialsOf(ctx, account).current();
+  if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
+  return runProbe(
+    () => ctx.fetch(`${base}/api/v1/auths/`, { headers: intlHeadersFor(ctx, account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+    (json) => typeof json.role === "string" || typeof json.id === "string",
+    (json) => {
+      const code = asRecord(json.data)?.code;
+      return json.success === false && (code === "Unauthorized" || code === "unauthorized");
+    },
+  );
+}
+
+export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
+  const { config } = options;
+  const credentials = new Map<number, IntlCredentials>();
+  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
+  const ctx: IntlContext = {
+    ...options,
+    credentials,
+    headersByAccount: intlHeadersByAccount(config),
+    tokenRejections: new WeakSet(),
+    thinkingRules: new Map(),
+  };
 
   return {
     name: "intl",
@@ -3591,8 +3671,8 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     credentialVar: (n) =>
       credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
     prepare: flattenedRequest(config.promptMaxChars),
-    complete,
-    liveModels: models,
+    complete: (req, account, signal) => intlComplete(ctx, req, account, signal),
+    liveModels: createModelCache(() => intlModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
       const userAlias = config.intlAliases.get(lower);
@@ -3606,18 +3686,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
       return live === undefined ? name : undefined;
     },
     aliasNames: () => [...INTL_FAMILY_ALIASES.keys(), ...config.intlAliases.keys()],
-    async probe(account) {
-      const auth = await credentialsOf(account).current();
-      if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
-      return runProbe(
-        () => upstreamFetch(`${base}/api/v1/auths/`, { headers: headersFor(account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
-        (json) => typeof json.role === "string" || typeof json.id === "string",
-        (json) => {
-          const code = asRecord(json.data)?.code;
-          return json.success === false && (code === "Unauthorized" || code === "unauthorized");
-        },
-      );
-    },
+    probe: (account) => intlProbe(ctx, account),
   };
 }
 
@@ -4145,6 +4214,34 @@ export interface PoolOptions {
   log?: (line: string) => void;
 }
 
+function newAccountState(account: Account): AccountState {
+  return {
+    account,
+    health: "healthy",
+    inFlight: 0,
+    until: 0,
+    strikes: 0,
+    isProbing: false,
+    successes: 0,
+    failures: {},
+    ttftMs: createSampleWindow(),
+  };
+}
+
+/** An account's health after a liveness check; an inconclusive check leaves it as it was, or re-probes an invalid one later. */
+function applyProbeResult(state: AccountState, result: ProbeResult, t: number, reprobeMs: number): void {
+  if (result === "alive") {
+    state.health = "healthy";
+    state.until = 0;
+    state.strikes = 0;
+  } else if (result === "dead") {
+    state.health = "invalid";
+    state.until = t + reprobeMs;
+  } else if (state.health === "invalid") {
+    state.until = t + reprobeMs;
+  }
+}
+
 /** An account's health after a failure: rate, quota, WAF and repeated plain failures rest it, with backoff. */
 function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: number): void {
   if (state.health === "invalid") return;
@@ -4241,17 +4338,7 @@ function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar"
 export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar" | "probe">, options: PoolOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
-  const states: AccountState[] = upstream.accounts.map((account) => ({
-    account,
-    health: "healthy",
-    inFlight: 0,
-    until: 0,
-    strikes: 0,
-    isProbing: false,
-    successes: 0,
-    failures: {},
-    ttftMs: createSampleWindow(),
-  }));
+  const states: AccountState[] = upstream.accounts.map(newAccountState);
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
@@ -4281,16 +4368,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     state.isProbing = true;
     return upstream.probe(state.account).then((result) => {
       state.isProbing = false;
-      if (result === "alive") {
-        state.health = "healthy";
-        state.until = 0;
-        state.strikes = 0;
-      } else if (result === "dead") {
-        state.health = "invalid";
-        state.until = now() + options.reprobeMs;
-      } else if (state.health === "invalid") {
-        state.until = now() + options.reprobeMs;
-      }
+      applyProbeResult(state, result, now(), options.reprobeMs);
       log(`${label(state.account.number)} liveness check: ${result}; now ${state.health}`);
       armCooldownTimer();
       queue.wakeAll();
@@ -4670,6 +4748,20 @@ function partialTagLength(text: string, tag: string): number {
   return 0;
 }
 
+/** Text up to <tool_call>, and either what follows the tag or a tail that could be the tag's start. */
+function splitAtToolOpen(all: string): { before: string; rest: string; isOpen: boolean } {
+  const open = all.indexOf(TOOL_OPEN);
+  if (open !== -1) return { before: all.slice(0, open), rest: all.slice(open + TOOL_OPEN.length), isOpen: true };
+  const keep = partialTagLength(all, TOOL_OPEN);
+  return { before: all.slice(0, all.length - keep), rest: all.slice(all.length - keep), isOpen: false };
+}
+
+/** A block's calls if it reads as calls of offered functions only. */
+function offeredCalls(block: string, tools: readonly NeutralTool[], offered: ReadonlySet<string>, isClosed: boolean): ParsedCall[] | undefined {
+  const calls = parseToolCallBlock(block, tools, isClosed);
+  return calls?.every((call) => offered.has(call.name)) ? calls : undefined;
+}
+
 type ToolParseOutput = Extract<NeutralEvent, { type: "text" | "tool_call" }>;
 
 /** The most characters one <tool_call> block may hold; past it the block is not a call. */
@@ -4678,6 +4770,71 @@ const MAX_TOOL_BLOCK_CHARS = 1024 * 1024;
 export interface ToolCallParserOptions {
   /** Past this many characters without </tool_call>, the block is released as text. */
   maxBlockChars?: number;
+}
+
+/**
+ * One <tool_call> block as it arrives, scanned once per character: its text
+ * so far, how much of </tool_call> it ends with, and, in a JSON block,
+ * whether the scan is inside a string (see `createToolCallParser`).
+ */
+function createToolBlockScanner() {
+  let pieces: string[] = [];
+  let chars = 0;
+  /** How many characters of </tool_call> the block's text ends with. */
+  let closeMatched = 0;
+  /** Whether to track JSON strings: unknown until the block's first non-blank character. */
+  let isJson: boolean | undefined;
+  let isInString = false;
+  let isEscaped = false;
+  /** Offset in the block of the first </tool_call> seen inside a string, or -1. */
+  let fallbackClose = -1;
+  return {
+    get chars() {
+      return chars;
+    },
+    get fallbackClose() {
+      return fallbackClose;
+    },
+    text: (): string => pieces.join(""),
+    take(): string {
+      const block = pieces.join("");
+      pieces = [];
+      chars = 0;
+      closeMatched = 0;
+      isJson = undefined;
+      isInString = false;
+      isEscaped = false;
+      fallbackClose = -1;
+      return block;
+    },
+    /** Adds `text` up to the first </tool_call> outside a string and returns the offset just past it; or adds all of `text` and returns -1. */
+    scan(text: string, isQuotingTrusted: boolean): number {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (isJson === undefined && c !== 32 && c !== 10 && c !== 13 && c !== 9) isJson = isQuotingTrusted && c !== 60 /* < */;
+        closeMatched = c === TOOL_CLOSE.charCodeAt(closeMatched) ? closeMatched + 1 : c === 60 ? 1 : 0;
+        if (closeMatched === TOOL_CLOSE.length) {
+          closeMatched = 0;
+          if (!isInString) {
+            pieces.push(text.slice(0, i + 1));
+            return i + 1;
+          }
+          if (fallbackClose === -1) fallbackClose = chars + i + 1 - TOOL_CLOSE.length;
+        }
+        if (!isJson) continue;
+        if (isInString) {
+          if (isEscaped) isEscaped = false;
+          else if (c === 92 /* backslash */) isEscaped = true;
+          else if (c === 34 /* " */) isInString = false;
+        } else if (c === 34) {
+          isInString = true;
+        }
+      }
+      pieces.push(text);
+      chars += text.length;
+      return -1;
+    },
+  };
 }
 
 /**
@@ -4714,38 +4871,13 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
   let mode: "text" | "block" | "after" = "text";
   /** In text and after modes: a possible start of <tool_call>. */
   let held = "";
-  /** In block mode: the block so far, as pieces, and the scanner's state. */
-  let pieces: string[] = [];
-  let blockChars = 0;
-  /** How many characters of </tool_call> the block's text ends with. */
-  let closeMatched = 0;
-  /** Whether to track JSON strings: unknown until the block's first non-blank character. */
-  let isJson: boolean | undefined;
-  let isInString = false;
-  let isEscaped = false;
-  /** Offset in the block of the first </tool_call> seen inside a string, or -1. */
-  let fallbackClose = -1;
+  /** In block mode: the block so far. */
+  const scanner = createToolBlockScanner();
   let isQuotingTrusted = true;
   let callCount = 0;
   let isFinished = false;
 
-  const takeBlock = (): string => {
-    const block = pieces.join("");
-    pieces = [];
-    blockChars = 0;
-    closeMatched = 0;
-    isJson = undefined;
-    isInString = false;
-    isEscaped = false;
-    fallbackClose = -1;
-    return block;
-  };
-
-  /** The block's calls if it reads as calls of offered functions only. */
-  const readCalls = (block: string, isClosed: boolean): ParsedCall[] | undefined => {
-    const calls = parseToolCallBlock(block, tooling.tools, isClosed);
-    return calls?.every((call) => offered.has(call.name)) ? calls : undefined;
-  };
+  const readCalls = (block: string, isClosed: boolean) => offeredCalls(block, tooling.tools, offered, isClosed);
 
   const emitBlock = (block: string, calls: ParsedCall[] | undefined, out: ToolParseOutput[]) => {
     if (calls === undefined) {
@@ -4763,9 +4895,9 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
 
   /** Ends the block at its fallback close; returns the text after that close, to be read again. */
   const closeAtFallback = (block: string, out: ToolParseOutput[]): string => {
-    const inner = block.slice(0, fallbackClose);
-    const rest = block.slice(fallbackClose + TOOL_CLOSE.length);
-    takeBlock();
+    const inner = block.slice(0, scanner.fallbackClose);
+    const rest = block.slice(scanner.fallbackClose + TOOL_CLOSE.length);
+    scanner.take();
     isQuotingTrusted = false;
     emitBlock(inner, readCalls(inner, true), out);
     return rest;
@@ -4773,61 +4905,38 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
 
   /** Text or after mode; returns what follows an opening tag, if one was found. */
   const feedText = (text: string, out: ToolParseOutput[]): string => {
-    const all = held + text;
+    const { before, rest, isOpen } = splitAtToolOpen(held + text);
     held = "";
-    const open = all.indexOf(TOOL_OPEN);
-    const keep = open === -1 ? partialTagLength(all, TOOL_OPEN) : 0;
-    const before = open === -1 ? all.slice(0, all.length - keep) : all.slice(0, open);
     if (mode === "after" && before.trim() !== "") {
       isFinished = true;
       return "";
     }
     if (mode === "text" && before !== "") out.push({ type: "text", text: before });
-    if (open === -1) {
-      held = all.slice(all.length - keep);
+    if (!isOpen) {
+      held = rest;
       return "";
     }
     mode = "block";
-    return all.slice(open + TOOL_OPEN.length);
+    return rest;
   };
 
-  /** Block mode, one pass over each character; returns what follows the block's close, if found. */
+  /** Block mode; returns what follows the block's close, if found. */
   const feedBlock = (text: string, out: ToolParseOutput[]): string => {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (isJson === undefined && c !== 32 && c !== 10 && c !== 13 && c !== 9) isJson = isQuotingTrusted && c !== 60 /* < */;
-      closeMatched = c === TOOL_CLOSE.charCodeAt(closeMatched) ? closeMatched + 1 : c === 60 ? 1 : 0;
-      if (closeMatched === TOOL_CLOSE.length) {
-        closeMatched = 0;
-        const closeAt = blockChars + i + 1 - TOOL_CLOSE.length;
-        if (!isInString) {
-          pieces.push(text.slice(0, i + 1));
-          const whole = pieces.join("");
-          const block = whole.slice(0, closeAt);
-          const calls = readCalls(block, true);
-          const after = text.slice(i + 1);
-          if (calls === undefined && fallbackClose !== -1) return closeAtFallback(whole, out) + after;
-          takeBlock();
-          emitBlock(block, calls, out);
-          return after;
-        }
-        if (fallbackClose === -1) fallbackClose = closeAt;
-      }
-      if (!isJson) continue;
-      if (isInString) {
-        if (isEscaped) isEscaped = false;
-        else if (c === 92 /* backslash */) isEscaped = true;
-        else if (c === 34 /* " */) isInString = false;
-      } else if (c === 34) {
-        isInString = true;
-      }
+    const end = scanner.scan(text, isQuotingTrusted);
+    if (end !== -1) {
+      const whole = scanner.text();
+      const block = whole.slice(0, whole.length - TOOL_CLOSE.length);
+      const calls = readCalls(block, true);
+      const after = text.slice(end);
+      if (calls === undefined && scanner.fallbackClose !== -1) return closeAtFallback(whole, out) + after;
+      scanner.take();
+      emitBlock(block, calls, out);
+      return after;
     }
-    pieces.push(text);
-    blockChars += text.length;
-    if (blockChars <= maxBlockChars) return "";
-    const block = pieces.join("");
-    if (fallbackClose !== -1) return closeAtFallback(block, out);
-    takeBlock();
+    if (scanner.chars <= maxBlockChars) return "";
+    const block = scanner.text();
+    if (scanner.fallbackClose !== -1) return closeAtFallback(block, out);
+    scanner.take();
     if (callCount > 0) {
       isFinished = true;
       return "";
@@ -4853,16 +4962,16 @@ export function createToolCallParser(tooling: Pick<Tooling, "tools" | "parallel"
     end(): ToolParseOutput[] {
       const out: ToolParseOutput[] = [];
       while (!isFinished && mode === "block") {
-        if (fallbackClose !== -1) {
-          feedAll(closeAtFallback(pieces.join(""), out), out);
+        if (scanner.fallbackClose !== -1) {
+          feedAll(closeAtFallback(scanner.text(), out), out);
         } else {
-          const block = takeBlock();
+          const block = scanner.take();
           emitBlock(block, readCalls(block, false), out);
         }
       }
       if (!isFinished && mode === "text" && held !== "") out.push({ type: "text", text: held });
       held = "";
-      takeBlock();
+      scanner.take();
       isFinished = true;
       return out;
     },
