@@ -5006,6 +5006,27 @@ describe("images: vision input on chat.qwen.ai", () => {
     });
   });
 
+  test("an upload slower than UPSTREAM_CONNECT_TIMEOUT_MS does not trip it (the chat's own calls still have it)", async () => {
+    const slow = startFakeOss({ delayMs: 700 });
+    try {
+      const image = fakePng(1000);
+      await withGateway(
+        () => startFakeIntlUpstream({ ossUrl: slow.url }),
+        (fake) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: slow.url, UPSTREAM_CONNECT_TIMEOUT_MS: "300" }),
+        async (_fake, gw) => {
+          const reply = await gw.client.chat.completions.create({
+            model: "qwen3.8-max",
+            messages: [{ role: "user", content: [{ type: "text", text: "fixture:plain" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(image).toString("base64")}` } }] }],
+          });
+          expect(reply.choices[0]?.message.content).toBe("Hi!");
+          expect(sha256Of([...slow.objects.values()][0]?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+        },
+      );
+    } finally {
+      await slow.stop();
+    }
+  });
+
   test("the fake OSS refuses a V1 signature made with the wrong secret (the check can fail)", async () => {
     const grant = { accessKeyId: FAKE_STS.accessKeyId, accessKeySecret: "wrong-secret", securityToken: FAKE_STS.securityToken, bucket: FAKE_STS.bucket, endpoint: FAKE_STS.endpoint, region: "ap-southeast-1", filePath: "user-1/x.png" };
     const response = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/x.png`, { method: "PUT", headers: ossPutHeaders(grant, "image/png", "v1", new Date()), body: fakePng(10) });

@@ -3473,7 +3473,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   };
   let response: Response;
-  const imageContext = { config: ctx.config, fetch: ctx.fetch, headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, accountLabel: intlLabel(n), debug: ctx.debug };
+  const imageContext = { config: ctx.config, fetch: ctx.fetch, headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug };
   let chatId = "";
   try {
     const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
@@ -3894,6 +3894,8 @@ interface IntlImageContext {
   headers: () => Record<string, string>;
   failureFromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined;
   signal: AbortSignal;
+  /** The attempt's watchdog: its connect timeout is paused while images upload (each call has its own limit). */
+  watchdog: Pick<Watchdog, "pause" | "resume">;
   accountLabel: string;
   debug: (line: string) => void;
 }
@@ -3931,7 +3933,13 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
       : { file_name: fileName, file_size: image.data.byteLength, file_type: "image" };
   let response: Response;
   try {
-    response = await ctx.fetch(`${base}/api/v2/files/getstsToken`, { method: "POST", headers: ctx.headers(), body: JSON.stringify(body), redirect: "manual", signal: ctx.signal });
+    response = await ctx.fetch(`${base}/api/v2/files/getstsToken`, {
+      method: "POST",
+      headers: ctx.headers(),
+      body: JSON.stringify(body),
+      redirect: "manual",
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]),
+    });
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not ask Qwen INTL for upload credentials for ${ctx.accountLabel} (${errorName(err)}).` } };
   }
@@ -4028,10 +4036,16 @@ async function uploadIntlImage(image: LoadedImage, ctx: IntlImageContext): Promi
 /** Every image of the request, uploaded one after another (one STS grant each); the first failure ends it. */
 async function uploadIntlImages(images: readonly LoadedImage[], ctx: IntlImageContext): Promise<{ files: IntlFileRef[] } | { failure: UpstreamFailure }> {
   const files: IntlFileRef[] = [];
-  for (const image of images) {
-    const file = await uploadIntlImage(image, ctx);
-    if ("failure" in file) return file;
-    files.push(file);
+  // A large upload may outlast UPSTREAM_CONNECT_TIMEOUT_MS, which is meant for the chat's own calls.
+  ctx.watchdog.pause();
+  try {
+    for (const image of images) {
+      const file = await uploadIntlImage(image, ctx);
+      if ("failure" in file) return file;
+      files.push(file);
+    }
+  } finally {
+    ctx.watchdog.resume();
   }
   return { files };
 }

@@ -46,7 +46,8 @@ function v1StringToSign(req: Request, resource: string): string {
   return [req.method, req.headers.get("content-md5") ?? "", req.headers.get("content-type") ?? "", req.headers.get("date") ?? ""].join("\n") + "\n" + ossHeaders.map((h) => `${h}\n`).join("") + resource;
 }
 
-export function startFakeOss(): FakeOss {
+/** `delayMs`: how long each PUT waits before it is answered (a slow upload). */
+export function startFakeOss(options: { delayMs?: number } = {}): FakeOss {
   const state: FakeOss = { url: "", objects: new Map(), rejections: [], stop: async () => void (await server.stop(true)) };
   const reject = (why: string, code = "SignatureDoesNotMatch") => {
     state.rejections.push(why);
@@ -62,6 +63,7 @@ export function startFakeOss(): FakeOss {
         return stored ? new Response(stored.bytes, { headers: { "content-type": stored.contentType } }) : ossError(404, "NoSuchKey");
       }
       if (req.method !== "PUT") return ossError(405, "MethodNotAllowed");
+      if (options.delayMs !== undefined) await Bun.sleep(options.delayMs);
       if (!path.startsWith(`/${FAKE_STS.bucket}/`)) return reject(`wrong bucket in ${path}`, "NoSuchBucket");
       if (req.headers.get("x-oss-security-token") !== FAKE_STS.securityToken) return reject("x-oss-security-token missing or wrong", "InvalidAccessKeyId");
       const auth = req.headers.get("authorization") ?? "";
