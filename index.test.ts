@@ -5027,6 +5027,28 @@ describe("images: vision input on chat.qwen.ai", () => {
     }
   });
 
+  test("storage refusing the upload: a 502 that names the OSS error and the other signing setting; no completion is sent", async () => {
+    const strict = startFakeOss({ secret: "not-the-handed-out-secret" });
+    try {
+      await withGateway(
+        () => startFakeIntlUpstream({ ossUrl: strict.url }),
+        (fake) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: strict.url }),
+        async (fake, gw) => {
+          const err = await apiError(
+            gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(fakePng(500)).toString("base64")}` } }] }] }),
+          );
+          expect(err.status).toBe(502);
+          expect(err.message).toContain("SignatureDoesNotMatch");
+          expect(err.message).toContain("QWEN_INTL_OSS_SIGNING=v4");
+          expect(strict.rejections).toContain("V1 signature does not match");
+          expect(completionCalls(fake)).toHaveLength(0);
+        },
+      );
+    } finally {
+      await strict.stop();
+    }
+  });
+
   test("the fake OSS refuses a V1 signature made with the wrong secret (the check can fail)", async () => {
     const grant = { accessKeyId: FAKE_STS.accessKeyId, accessKeySecret: "wrong-secret", securityToken: FAKE_STS.securityToken, bucket: FAKE_STS.bucket, endpoint: FAKE_STS.endpoint, region: "ap-southeast-1", filePath: "user-1/x.png" };
     const response = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/x.png`, { method: "PUT", headers: ossPutHeaders(grant, "image/png", "v1", new Date()), body: fakePng(10) });

@@ -46,8 +46,8 @@ function v1StringToSign(req: Request, resource: string): string {
   return [req.method, req.headers.get("content-md5") ?? "", req.headers.get("content-type") ?? "", req.headers.get("date") ?? ""].join("\n") + "\n" + ossHeaders.map((h) => `${h}\n`).join("") + resource;
 }
 
-/** `delayMs`: how long each PUT waits before it is answered (a slow upload). */
-export function startFakeOss(options: { delayMs?: number } = {}): FakeOss {
+/** `delayMs`: how long each PUT waits before it is answered (a slow upload); `secret`: verify with another secret than the one handed out. */
+export function startFakeOss(options: { delayMs?: number; secret?: string } = {}): FakeOss {
   const state: FakeOss = { url: "", objects: new Map(), rejections: [], stop: async () => void (await server.stop(true)) };
   const reject = (why: string, code = "SignatureDoesNotMatch") => {
     state.rejections.push(why);
@@ -83,7 +83,7 @@ export function startFakeOss(options: { delayMs?: number } = {}): FakeOss {
         if (!match) return reject("no OSS authorization header", "AccessDenied");
         if (match[1] !== FAKE_STS.accessKeyId) return reject("V1 authorization names another key", "InvalidAccessKeyId");
         if (Number.isNaN(Date.parse(req.headers.get("date") ?? ""))) return reject("V1 request without a Date header");
-        const expected = createHmac("sha1", FAKE_STS.accessKeySecret).update(v1StringToSign(req, path)).digest("base64");
+        const expected = createHmac("sha1", options.secret ?? FAKE_STS.accessKeySecret).update(v1StringToSign(req, path)).digest("base64");
         if (match[2] !== expected) return reject("V1 signature does not match");
         signing = "v1";
       }
