@@ -190,7 +190,8 @@ const EnvSchema = z.object({
   UPSTREAM_NO_CONTENT_TIMEOUT_MS: intFromEnv("UPSTREAM_NO_CONTENT_TIMEOUT_MS", 100, 3_600_000, 300_000),
   REPLY_MAX_MS: intFromEnv("REPLY_MAX_MS", 1000, 86_400_000, 1_800_000),
   REPLY_MAX_CHARS: intFromEnv("REPLY_MAX_CHARS", 1000, 100_000_000, 2_000_000),
-  UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 4 * 1024 * 1024 * 1024, 512 * 1024 * 1024),
+  // Cumulative protocols resend the whole text in every event: a 100k-character reply in 5,000 events is about 750 MB.
+  UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 64 * 1024 * 1024 * 1024, 8 * 1024 * 1024 * 1024),
   UPSTREAM_MAX_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_EVENT_CHARS", 65_536, 256 * 1024 * 1024, 8 * 1024 * 1024),
   TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
   BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
@@ -1310,6 +1311,8 @@ type Watchdog = ReturnType<typeof createWatchdog>;
 
 /** Turns one upstream's `data:` payloads into neutral events; one per request. */
 interface StreamDecoder {
+  /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
+  failureOf?(json: Record<string, unknown>): UpstreamFailure | undefined;
   /** Handles one JSON payload; returns a terminal event when the reply is over. */
   onJson(json: Record<string, unknown>, out: NeutralEvent[]): NeutralEvent | undefined;
   /** What the end of the body means when no terminal event came. */
@@ -1335,7 +1338,9 @@ async function* readUpstreamStream(
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
-    if (json && terminal === undefined) terminal = decoder.onJson(json, out);
+    if (json === undefined || terminal !== undefined) return;
+    const failure = decoder.failureOf?.(json);
+    terminal = failure ? { type: "error", failure } : decoder.onJson(json, out);
   };
   const parser = createSseDataParser((data, event) => {
     if (terminal === undefined && event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
@@ -1782,9 +1787,8 @@ function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSessi
   const textDiff = createCumulativeDiff();
   const thinkDiff = createCumulativeDiff();
   return {
+    failureOf: (json) => cnFailureFromJson(ctx, json, n),
     onJson(json, out) {
-      const failure = cnFailureFromJson(ctx, json, n);
-      if (failure) return { type: "error", failure };
       if (typeof json.sessionId === "string" && json.sessionId !== "") onSession(json.sessionId);
       const isFinal = json.msgStatus === "finished";
       const eventIncremental = json.incremental === true;
@@ -1907,15 +1911,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
     ...cnAdapterBase(config),
     complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => cnModelList(ctx)),
-    resolveModel(name, live) {
-      const lower = name.toLowerCase();
-      const liveMatch = findLiveModel(live, lower);
-      if (liveMatch) return liveMatch.id;
-      const alias = config.aliases.get(lower);
-      if (alias !== undefined) return alias;
-      if (/^tongyi-/.test(lower)) return name;
-      return undefined;
-    },
+    resolveModel: (name, live) => findLiveModel(live, name.toLowerCase())?.id ?? config.aliases.get(name.toLowerCase()) ?? (/^tongyi-/i.test(name) ? name : undefined),
     aliasNames: () => [...config.aliases.keys()],
     probe: (account) =>
       runProbe(
@@ -2455,9 +2451,8 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
   const textMarkers = createMarkerFilter();
   const thinkMarkers = createMarkerFilter();
   return {
+    failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
-      const failure = chat2FailureFromJson(ctx, json, n);
-      if (failure) return { type: "error", failure };
       const data = asRecord(json.data);
       const messages = Array.isArray(data?.messages) ? data.messages : [];
       let isComplete = false;
@@ -2689,6 +2684,20 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
   }
 }
 
+/** A client's model name as a chat2 `modelCode`: the user's aliases, the live list, the friendly families, legacy `tongyi-*` ids. */
+function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: string, live: UpstreamModel[] | undefined): string | undefined {
+  const lower = name.toLowerCase();
+  const userTarget = userAliases.get(lower);
+  if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
+  const liveMatch = findLiveModel(live, lower);
+  if (liveMatch) return liveMatch.id;
+  const family = CHAT2_ALIASES.get(lower);
+  if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
+  if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
+  // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
+  return live === undefined && lower.startsWith("qwen") ? name : undefined;
+}
+
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
   const ctx: Chat2Context = { ...options, signers: new Map() };
@@ -2704,18 +2713,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     ...cnAdapterBase(config),
     complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
     liveModels: createModelCache(() => chat2ModelList(ctx)),
-    resolveModel(name, live) {
-      const lower = name.toLowerCase();
-      const userTarget = userAliases.get(lower);
-      if (userTarget !== undefined) return /^tongyi-/i.test(userTarget) ? chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(userTarget.toLowerCase())]) : userTarget;
-      const liveMatch = findLiveModel(live, lower);
-      if (liveMatch) return liveMatch.id;
-      const family = CHAT2_ALIASES.get(lower);
-      if (family !== undefined) return chat2NewestOf(live, CHAT2_FAMILIES[family]);
-      if (lower.startsWith("tongyi-")) return chat2NewestOf(live, CHAT2_FAMILIES[chat2FamilyOfLegacyId(lower)]);
-      // Without a live list there is nothing to check a Qwen code against: let the upstream judge.
-      return live === undefined && lower.startsWith("qwen") ? name : undefined;
-    },
+    resolveModel: (name, live) => chat2ResolveModel(userAliases, name, live),
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
     probe: (account) => chat2Probe(ctx, account),
   };
@@ -4068,9 +4066,8 @@ function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => 
     return { type: "done", reason: "stop" };
   };
   return {
+    failureOf: failureFrom,
     onJson(json, out) {
-      const failure = failureFrom(json);
-      if (failure) return { type: "error", failure };
       const choices = json.choices;
       const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
       if (delta === undefined) return undefined; // response.created, response.info keep-alives
@@ -4273,6 +4270,26 @@ function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: numb
 }
 
 /**
+ * Books a failure on an account and rests it as its kind says; true when a
+ * liveness call must decide (an auth failure rests the account meanwhile, so
+ * one blip does not mark it logged out).
+ */
+function recordFailure(state: AccountState, failure: UpstreamFailure, t: number): boolean {
+  state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
+  state.lastFailure = failure;
+  state.lastErrorAt = t;
+  if (failure.kind !== "auth") {
+    restAfterFailure(state, failure, t);
+    return false;
+  }
+  if (state.health === "healthy") {
+    state.health = "cooling";
+    state.until = t + restSeconds(failure.retryAfterSec, AUTH_COOLDOWN_SEC) * 1000;
+  }
+  return true;
+}
+
+/**
  * Requests waiting for a slot, oldest first. A freed slot wakes the oldest
  * waiter that may use that account (waking all would make every waiter
  * re-queue on every release); a change of health wakes all.
@@ -4443,20 +4460,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.successes++;
         state.strikes = 0;
       } else if (outcome.kind === "failure") {
-        const { failure } = outcome;
-        state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
-        state.lastFailure = failure;
-        state.lastErrorAt = now();
-        if (failure.kind === "auth") {
-          // Rest the account while a liveness call decides whether it is really logged out.
-          if (state.health === "healthy") {
-            state.health = "cooling";
-            state.until = now() + restSeconds(failure.retryAfterSec, AUTH_COOLDOWN_SEC) * 1000;
-          }
-          probe(state);
-        } else {
-          restAfterFailure(state, failure, now());
-        }
+        if (recordFailure(state, outcome.failure, now())) probe(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
@@ -5174,13 +5178,7 @@ const nonEmptyString = (message: string) => z.string().check(z.minLength(1, mess
 const fieldsOf = (schema: { def: { shape: Record<string, unknown> } }): ReadonlySet<string> => new Set(Object.keys(schema.def.shape));
 
 /** A structured-output request as either API spells it once flattened: chat's response_format.json_schema is lifted up. */
-const JsonFormatSchema = z.looseObject({
-  type: z.string(),
-  name: optional(z.string()),
-  description: optional(z.string()),
-  schema: optional(z.unknown()),
-  strict: nullish(z.boolean()),
-});
+const JsonFormatSchema = z.looseObject({ type: z.string(), name: optional(z.string()), description: optional(z.string()), schema: optional(z.unknown()), strict: nullish(z.boolean()) });
 type JsonFormat = z.infer<typeof JsonFormatSchema>;
 
 /**
@@ -5948,6 +5946,37 @@ type ResponsesItem = Record<string, unknown> & { id: string };
  * sequence_number, counted here. The whole reply and the final event hold
  * the same response object, which is stored for previous_response_id.
  */
+const responsesItemId = (prefix: string) => `${prefix}_${randomHex32()}`;
+
+const messageItem = (text: string, status: string): ResponsesItem => ({
+  id: responsesItemId("msg"),
+  type: "message",
+  status,
+  role: "assistant",
+  content: text === "" && status === "in_progress" ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
+});
+const reasoningItem = (text: string): ResponsesItem => ({ id: responsesItemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
+const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: responsesItemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
+
+/** Status and details for how a reply ended; `length` is OpenAI's max_output_tokens, a content filter its own reason. */
+const ending = (reason: FinishReason) =>
+  reason === "length"
+    ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
+    : reason === "content_filter"
+      ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
+      : { status: "completed" };
+
+/** Keeps a finished response for `previous_response_id`, with the conversation it ends, unless the client said `store: false`. */
+function rememberResponse(context: ResponsesContext | undefined, id: string, final: Record<string, unknown>, text: string, calls: readonly ToolCall[]): void {
+  if (context === undefined || !context.store) return;
+  const callNames = new Map(context.callNames);
+  for (const call of calls) callNames.set(call.id, call.name);
+  const answer: NeutralTurn = { role: "assistant", text, calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
+  // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
+  const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
+  responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
+}
+
 function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   const id = `resp_${randomHex32()}`;
   const createdAt = Math.floor(Date.now() / 1000);
@@ -5960,7 +5989,6 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   const calls: ToolCall[] = [];
 
   const event = (type: string, fields: Record<string, unknown>) => sseEvent(type, JSON.stringify({ type, ...fields, sequence_number: sequence++ }));
-  const itemId = (prefix: string) => `${prefix}_${randomHex32()}`;
   const response = (status: string, extra: Record<string, unknown> = {}) => ({
     id,
     object: "response",
@@ -5974,15 +6002,6 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
     usage: null,
     ...extra,
   });
-  const messageItem = (text: string, status: string): ResponsesItem => ({
-    id: itemId("msg"),
-    type: "message",
-    status,
-    role: "assistant",
-    content: text === "" && status === "in_progress" ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
-  });
-  const reasoningItem = (text: string): ResponsesItem => ({ id: itemId("rs"), type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }] });
-  const callItem = (call: ToolCall, status: string): ResponsesItem => ({ id: itemId("fc"), type: "function_call", status, call_id: call.id, name: call.name, arguments: status === "completed" ? call.argumentsJson : "" });
 
   /** Ends the item being streamed; `status` is "incomplete" when the reply failed part-way through it. */
   const closeItem = (status = "completed"): string => {
@@ -6025,22 +6044,7 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
         : event("response.reasoning_summary_part.added", { ...at, summary_index: 0, part: { type: "summary_text", text: "" } }))
     );
   };
-  /** Status and details for how a reply ended; `length` is OpenAI's max_output_tokens, a content filter its own reason. */
-  const ending = (reason: FinishReason) =>
-    reason === "length"
-      ? { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } }
-      : reason === "content_filter"
-        ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
-        : { status: "completed" };
-  const remember = (final: Record<string, unknown>) => {
-    if (context === undefined || !context.store) return;
-    const callNames = new Map(context.callNames);
-    for (const call of calls) callNames.set(call.id, call.name);
-    const answer: NeutralTurn = { role: "assistant", text: texts.join(""), calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
-    // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
-    const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
-    responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
-  };
+  const remember = (final: Record<string, unknown>) => rememberResponse(context, id, final, texts.join(""), calls);
 
   return {
     id,
