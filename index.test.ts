@@ -5122,3 +5122,21 @@ describe("images: generation on chat.qwen.ai", () => {
     });
   });
 });
+
+describe("chat2: a stale device registration", () => {
+  test("a signature refused on the first try registers a new device and signs once more; a second refusal is the error", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      expect((await ask()).choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      const before = fake.registrations;
+      fake.forgetDevices();
+      expect((await ask()).choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      expect(fake.registrations - before).toBe(1);
+      expect(fake.refusals.filter((r) => r === "device")).toHaveLength(1);
+      fake.refuseAllSignatures = true;
+      const err = await requestError(gw, "hi", false, "qwen");
+      expect(err.message).toContain("EX015");
+      expect(fake.registrations - before).toBe(2);
+    });
+  });
+});

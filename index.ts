@@ -2418,17 +2418,22 @@ async function chat2PrepareChat(ctx: Chat2Context, account: CnAccount, body: str
   return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
 }
 
+/** The failures that are a refused signature (EX015), which one fresh device registration may cure. */
+const signatureRefusals = new WeakSet<UpstreamFailure>();
+
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
 function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
   const { redact } = ctx;
   if (json.code === "EX015") {
     // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
     // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
-    return {
+    const failure: UpstreamFailure = {
       kind: "waf",
       message: `Qwen CN refused the request signature for ${chat2Label(n)} (403 EX015 签名错误). ${chat2SigningHint(ctx.config, n)}`,
       retryAfterSec: WAF_COOLDOWN_SEC,
     };
+    signatureRefusals.add(failure);
+    return failure;
   }
   const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
   if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
@@ -2565,36 +2570,50 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
   let hasEnded = false;
   try {
     const body = chat2Body(req, sessionId, randomHex32());
-    const prepared = await chat2PrepareChat(ctx, cn, body);
-    if (signal.aborted) return;
-    if ("kind" in prepared) {
-      hasEnded = true;
-      yield [{ type: "error", failure: prepared }];
-      return;
-    }
     let response: Response;
-    try {
-      mayHaveSession = true;
-      response = await ctx.fetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
-    } catch (err) {
+    let stream: ReadableStream<Uint8Array>;
+    // A refused signature on the first try may mean the device registration went stale (revoked, or
+    // the server forgot it): the device is dropped and the request signed once more with a fresh one.
+    for (let round = 0; ; round++) {
+      const prepared = await chat2PrepareChat(ctx, cn, body);
       if (signal.aborted) return;
-      hasEnded = true;
-      yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
-      return;
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      if ("kind" in prepared) {
+        hasEnded = true;
+        yield [{ type: "error", failure: prepared }];
+        return;
+      }
+      let answer: Response;
+      try {
+        mayHaveSession = true;
+        answer = await ctx.fetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+      } catch (err) {
+        if (signal.aborted) return;
+        hasEnded = true;
+        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
+        return;
+      }
+      const contentType = answer.headers.get("content-type") ?? "";
+      if (answer.status === 200 && contentType.includes("text/event-stream") && answer.body !== null) {
+        response = answer;
+        stream = answer.body;
+        break;
+      }
       // Refused before any reply: the upstream made no session to delete.
-      mayHaveSession = response.status === 200;
-      const failure = await chat2FailureFromAnswer(ctx, response, n);
+      mayHaveSession = answer.status === 200;
+      const failure = await chat2FailureFromAnswer(ctx, answer, n);
+      if (round === 0 && signatureRefusals.has(failure)) {
+        ctx.debug(`cn chat2 account ${n}: signature refused; registering a new device and trying once more`);
+        const signer = ctx.signers.get(n);
+        if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
+        continue;
+      }
       hasEnded = true;
       yield [{ type: "error", failure }];
       return;
     }
-    let stream: ReadableStream<Uint8Array> = response.body;
     try {
       // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
-      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(response.body);
+      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream);
     } catch (err) {
       if (signal.aborted) return;
       hasEnded = true;
@@ -2851,7 +2870,7 @@ async function intlAuthCall(upstreamFetch: typeof fetch, n: number, url: string,
 const intlSaidBy = (redact: (text: string) => string, json: Record<string, unknown>) => {
   const data = asRecord(json.data);
   const said = [data?.code ?? json.code, data?.details ?? data?.message ?? json.message ?? json.msg].filter((x): x is string => typeof x === "string" && x !== "");
-  return redact(said.join(": ").slice(0, 200) || "no details");
+  return redactThenCut(redact, said.join(": ") || "no details", 200);
 };
 
 /** What a renewal brings: the new access token, a rotated refresh token if one came, and the session's other cookies. */

@@ -66,6 +66,8 @@ export interface FakeChat2Upstream {
   deadAccounts: Set<string>;
   /** Overrides the chat reply after verification; undefined falls back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
+  /** Forgets every registered device, as a server restart or a revoked registration would: their salts stop working. */
+  forgetDevices(): void;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     signOrder: "kp-query",
     refuseAllSignatures: false,
     deadAccounts: new Set(),
+    forgetDevices: () => devices.clear(),
     stop: async () => {
       await server.stop(true);
     },
