@@ -1,15 +1,37 @@
-// qwenplug — an OpenAI-compatible gateway in front of Qwen's web chat, in one Bun file.
+// qwenplug — an OpenAI-compatible gateway in front of Qwen's web chats, in one Bun file.
 //
 // Run:    bun index.ts            (listens on $HOST:$PORT, default 0.0.0.0:8082)
+//         bun index.ts --check    (probes every configured account and exits)
 // Test:   bun test
 // Config: environment variables only, parsed once at start-up (see `loadConfig`
 //         and the README's configuration table). Secrets are never printed.
 //
-// Request path (see shared DESIGN.md):
-//   route → auth → OpenAI dialect decode → NeutralRequest → account pool →
-//   upstream adapter (fetch + SSE parse) → NeutralEvent stream → OpenAI dialect
-//   encode (SSE or one JSON body) → client; afterwards the upstream session is
-//   deleted in the background.
+// One request, in the order this file reads (see shared DESIGN.md):
+//   route → auth → dialect.decode → NeutralRequest → adapter.prepare (the
+//   prompt) → pool → failover gate → adapter.complete (fetch + SSE parse) →
+//   NeutralEvent batches → stages (output limit, tool calls, JSON answers) →
+//   dialect encoder (SSE or one JSON body) → client. One clean-up path ends
+//   every request: abort the upstream, release the account, delete the chat.
+//
+// Contents (search for the banner):
+//   ── Defaults                           constants, alias tables
+//   ── Config                             one zod schema over the environment
+//   ── Neutral types                      NeutralRequest, NeutralEvent, error kinds
+//   ── Errors                             HttpError, the status of each kind
+//   ── SSE codec and text helpers         parser, UTF-8, cumulative diff, redaction
+//   ── Upstreams: shared plumbing         adapter interface, watchdog, stream reader, limits
+//   ── Upstreams: the prompt              turns flattened into one prompt
+//   ── Upstream: CN /dialog               the older mainland protocol
+//   ── Upstream: CN chat2                 the 2026 mainland protocol, signed
+//   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
+//   ── Account pool                       health, slots, waiters, cooldowns
+//   ── Failover gate                      holdback and retry on another account
+//   ── Stages                             tool calls, output limits
+//   ── Client dialects                    shared shape; OpenAI chat, Anthropic, Responses
+//   ── Serve                              whole replies and streams, the clean-up path
+//   ── Routes                             auth, bodies, models, status, createApp
+//   ── Operations                         --check, start-up probe, status page
+//   ── Server                             Bun.serve, shutdown
 
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
