@@ -24,6 +24,7 @@
 //   ── Upstream: CN /dialog               the older mainland protocol
 //   ── Upstream: CN chat2                 the 2026 mainland protocol, signed
 //   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
+//   ── Upstream: chat.qwen.ai images      client images, STS + signed OSS upload, t2i
 //   ── Account pool                       health, slots, waiters, cooldowns
 //   ── Failover gate                      holdback and retry on another account
 //   ── Stages                             tool calls, output limits
