@@ -11,6 +11,8 @@ import * as zc from "zod";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
+import { FAKE_STS, startFakeOss, type FakeOss } from "./bench/fake-oss";
+import { FAKE_T2I_PNG } from "./bench/fake-upstream";
 import {
   ConfigError,
   createCumulativeDiff,
@@ -33,6 +35,7 @@ import {
   loadConfig,
   makeRedactor,
   NO_TOOLS,
+  ossPutHeaders,
   type NeutralEvent,
   type NeutralTool,
   parseToolCallBlock,
@@ -418,10 +421,9 @@ describe("flattenMessages", () => {
     }
   });
 
-  test("refuses image parts clearly instead of dropping them", () => {
-    expect(() =>
-      flattenMessages([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] }], 1000),
-    ).toThrow(/Image input is not supported/);
+  test("refuses part types it cannot send clearly instead of dropping them (images are taken since issue 14)", () => {
+    expect(() => flattenMessages([{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }], 1000)).toThrow(/Content of type "input_audio" is not supported/);
+    expect(() => flattenMessages([{ role: "assistant", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] }], 1000)).toThrow(/Image input is not supported/);
   });
 });
 
@@ -729,7 +731,8 @@ describe("client errors", () => {
     ["stream not boolean", { model: "qwen-max", messages: [{ role: "user", content: "x" }], stream: "yes" }, 400, "invalid_value"],
     ["missing model", { messages: [{ role: "user", content: "x" }] }, 400, "missing_required_parameter"],
     ["n=2", { model: "qwen-max", n: 2, messages: [{ role: "user", content: "x" }] }, 400, "unsupported_value"],
-    ["image part", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, 400, "unsupported_content"],
+    ["audio part", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] }, 400, "unsupported_content"],
+    ["image part with an unusable URL", { model: "qwen-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, 400, "invalid_image"],
     ["unknown model", { model: "no-such-model", messages: [{ role: "user", content: "x" }] }, 404, "model_not_found"],
     ["body over MAX_BODY_BYTES", { model: "qwen-max", messages: [{ role: "user", content: "x".repeat(4096) }] }, 413, "request_too_large"],
   ];
@@ -4832,6 +4835,291 @@ describe("--check on the chat2 adapter (issue 15)", () => {
     } finally {
       await fake.stop();
     }
+  });
+});
+
+// ── Images on chat.qwen.ai (issue 14) ───────────────────────────────────────
+
+const sha256Of = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+
+/** A PNG-signed blob of random bytes: qwenplug checks the signature, the fakes check the bytes. */
+function fakePng(size: number): Uint8Array {
+  const bytes = crypto.getRandomValues(new Uint8Array(size));
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return bytes;
+}
+
+const filesOf = (fake: FakeIntlUpstream) => {
+  const body = completionCalls(fake).at(-1)?.body as { messages: Array<{ files: Array<Record<string, unknown>>; chat_type: string; sub_chat_type: string; extra: { meta: { subChatType: string } } }>; size?: string };
+  return { body, files: body.messages[0]?.files ?? [] };
+};
+
+describe("images: vision input on chat.qwen.ai", () => {
+  let oss: FakeOss;
+  beforeAll(() => {
+    oss = startFakeOss();
+  });
+  afterAll(async () => {
+    await oss.stop();
+  });
+  const startFake = () => startFakeIntlUpstream({ ossUrl: oss.url });
+  const gateway = (env: Record<string, string | undefined> = {}) => (fake: FakeIntlUpstream) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: oss.url, LOG_LEVEL: "debug", ...env });
+
+  test("a data: URL through the openai SDK: V1-signed upload of exactly the client's bytes, referenced in files[] with the minimal shape", async () => {
+    const image = fakePng(50_000);
+    await withGateway(startFake, gateway(), async (fake, gw) => {
+      const before = oss.objects.size;
+      const reply = await gw.client.chat.completions.create({
+        model: "qwen3.8-max",
+        messages: [{ role: "user", content: [{ type: "text", text: "What is this? fixture:plain" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(image).toString("base64")}` } }] }],
+      });
+      expect(reply.choices[0]?.message.content).toBe("Hi!");
+      expect(oss.rejections).toEqual([]);
+      expect(oss.objects.size).toBe(before + 1);
+      const [path, stored] = [...oss.objects].at(-1) as [string, { bytes: Uint8Array; contentType: string; signing: string }];
+      expect(sha256Of(stored.bytes)).toBe(sha256Of(image));
+      expect(stored.signing).toBe("v1");
+      expect(stored.contentType).toBe("image/png");
+      const sts = fake.calls.find((c) => c.path === "/api/v2/files/getstsToken")?.body as Record<string, unknown>;
+      expect(sts).toEqual({ filename: expect.stringMatching(/\.png$/), filesize: String(image.byteLength), filetype: "image" });
+      const { body, files } = filesOf(fake);
+      expect(body.messages[0]?.chat_type).toBe("t2t");
+      expect(files).toEqual([{ type: "image", name: sts.filename, file_type: "image/png", showType: "image", status: "uploaded", file_class: "vision", url: expect.stringContaining(`${oss.url}${path}?`) }]);
+      // Uploaded bytes never reach the log, not even in debug.
+      const b64 = Buffer.from(image).toString("base64");
+      expect(gw.logs.some((line) => line.includes(b64.slice(100, 160)))).toBe(false);
+      expect(gw.logs.some((line) => line.includes("uploaded for INTL account 1 (50000 bytes)"))).toBe(true);
+    });
+  });
+
+  test("an http URL served by a local server, with V4 signing and the file_name body variant", async () => {
+    const image = fakePng(30_000);
+    const site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(image, { headers: { "content-type": "image/png" } }) });
+    try {
+      await withGateway(startFake, gateway({ QWEN_INTL_OSS_SIGNING: "v4", QWEN_INTL_STS_BODY: "file_name" }), async (fake, gw) => {
+        const reply = await gw.client.chat.completions.create({
+          model: "qwen3.8-max",
+          messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `http://127.0.0.1:${site.port}/cat.png` } }, { type: "text", text: "fixture:plain" }] }],
+        });
+        expect(reply.choices[0]?.message.content).toBe("Hi!");
+        expect(oss.rejections).toEqual([]);
+        const stored = [...oss.objects.values()].at(-1);
+        expect(stored?.signing).toBe("v4");
+        expect(sha256Of(stored?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+        const sts = fake.calls.find((c) => c.path === "/api/v2/files/getstsToken")?.body as Record<string, unknown>;
+        expect(sts).toEqual({ file_name: expect.stringMatching(/\.png$/), file_size: image.byteLength, file_type: "image" });
+        expect(filesOf(fake).files).toHaveLength(1);
+      });
+    } finally {
+      await site.stop(true);
+    }
+  });
+
+  test("an Anthropic image block (base64) is uploaded byte for byte", async () => {
+    const image = fakePng(10_000);
+    await withGateway(startFake, gateway(), async (fake, gw) => {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const message = await anthropic.messages.create({
+        model: "qwen3.8-max",
+        max_tokens: 100,
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(image).toString("base64") } }, { type: "text", text: "fixture:plain" }] }],
+      });
+      expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["Hi!"]);
+      expect(sha256Of([...oss.objects.values()].at(-1)?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+      expect(filesOf(fake).files[0]?.file_class).toBe("vision");
+    });
+  });
+
+  test("IMAGE_HISTORY: the last user turn's images by default, every turn's with all", async () => {
+    const first = fakePng(2000);
+    const second = fakePng(3000);
+    const part = (bytes: Uint8Array) => ({ type: "image_url" as const, image_url: { url: `data:image/png;base64,${Buffer.from(bytes).toString("base64")}` } });
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: "user", content: [part(first), { type: "text", text: "one" }] },
+      { role: "assistant", content: "ok" },
+      { role: "user", content: [part(second), { type: "text", text: "fixture:plain" }] },
+    ];
+    for (const [history, expected] of [["last", [second]], ["all", [first, second]]] as const) {
+      await withGateway(startFake, gateway({ IMAGE_HISTORY: history }), async (fake, gw) => {
+        const before = [...oss.objects.keys()];
+        await gw.client.chat.completions.create({ model: "qwen3.8-max", messages });
+        const added = [...oss.objects].filter(([key]) => !before.includes(key)).map(([, o]) => sha256Of(o.bytes));
+        expect(added).toEqual(expected.map(sha256Of));
+        expect(filesOf(fake).files).toHaveLength(expected.length);
+      });
+    }
+  });
+
+  test("a model without vision and an unreachable image each get a clear 400 before anything is uploaded", async () => {
+    await withGateway(startFake, gateway({ IMAGE_FETCH_TIMEOUT_MS: "2000" }), async (fake, gw) => {
+      const data = `data:image/png;base64,${Buffer.from(fakePng(100)).toString("base64")}`;
+      const blind = await apiError(gw.client.chat.completions.create({ model: "qwen3.7-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: data } }] }] }));
+      expect(blind.status).toBe(400);
+      expect(blind.code).toBe("model_not_vision_capable");
+      expect(blind.message).toContain("qwen3.8-max");
+      const gone = await apiError(
+        gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: "http://127.0.0.1:9/missing.png" } }] }] }),
+      );
+      expect(gone.status).toBe(400);
+      expect(gone.code).toBe("invalid_image");
+      expect(gone.message).toContain("messages[0].content[1]");
+      expect(gone.message).toContain("127.0.0.1:9");
+      const notImage = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("<html></html>", { headers: { "content-type": "text/html" } }) });
+      try {
+        const html = await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `http://127.0.0.1:${notImage.port}/a.png` } }] }] }));
+        expect(html.status).toBe(400);
+        expect(html.message).toContain("not an image");
+      } finally {
+        await notImage.stop(true);
+      }
+      expect(fake.calls.filter((c) => c.path === "/api/v2/files/getstsToken")).toHaveLength(0);
+      expect(completionCalls(fake)).toHaveLength(0);
+    });
+  });
+
+  test("too many images and oversized images are refused with their setting named", async () => {
+    await withGateway(startFake, gateway({ IMAGE_MAX_PER_REQUEST: "1", IMAGE_MAX_BYTES: "4096" }), async (_fake, gw) => {
+      const url = (n: number) => `data:image/png;base64,${Buffer.from(fakePng(n)).toString("base64")}`;
+      const many = await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: url(10) } }, { type: "image_url", image_url: { url: url(10) } }] }] }));
+      expect(many.message).toContain("IMAGE_MAX_PER_REQUEST");
+      const big = await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: url(5000) } }] }] }));
+      expect(big.status).toBe(400);
+      expect(big.message).toContain("IMAGE_MAX_BYTES");
+    });
+  });
+
+  test("a Responses API input_image is uploaded byte for byte, and a stored follow-up keeps no image", async () => {
+    const image = fakePng(8000);
+    await withGateway(startFake, gateway(), async (fake, gw) => {
+      const first = await gw.client.responses.create({
+        model: "qwen3.8-max",
+        input: [{ role: "user", content: [{ type: "input_text", text: "fixture:plain" }, { type: "input_image", image_url: `data:image/png;base64,${Buffer.from(image).toString("base64")}`, detail: "auto" }] }],
+      });
+      expect(first.output_text).toBe("Hi!");
+      expect(sha256Of([...oss.objects.values()].at(-1)?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+      expect(filesOf(fake).files).toHaveLength(1);
+      const uploads = oss.objects.size;
+      await gw.client.responses.create({ model: "qwen3.8-max", previous_response_id: first.id, input: "fixture:plain" });
+      expect(oss.objects.size).toBe(uploads);
+      expect(filesOf(fake).files).toEqual([]);
+      expect(gw.logs.some((line) => line.includes("request shape:") && line.includes("images=1"))).toBe(true);
+    });
+  });
+
+  test("an upload slower than UPSTREAM_CONNECT_TIMEOUT_MS does not trip it (the chat's own calls still have it)", async () => {
+    const slow = startFakeOss({ delayMs: 700 });
+    try {
+      const image = fakePng(1000);
+      await withGateway(
+        () => startFakeIntlUpstream({ ossUrl: slow.url }),
+        (fake) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: slow.url, UPSTREAM_CONNECT_TIMEOUT_MS: "300" }),
+        async (_fake, gw) => {
+          const reply = await gw.client.chat.completions.create({
+            model: "qwen3.8-max",
+            messages: [{ role: "user", content: [{ type: "text", text: "fixture:plain" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(image).toString("base64")}` } }] }],
+          });
+          expect(reply.choices[0]?.message.content).toBe("Hi!");
+          expect(sha256Of([...slow.objects.values()][0]?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
+        },
+      );
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  test("storage refusing the upload: a 502 that names the OSS error and the other signing setting; no completion is sent", async () => {
+    const strict = startFakeOss({ secret: "not-the-handed-out-secret" });
+    try {
+      await withGateway(
+        () => startFakeIntlUpstream({ ossUrl: strict.url }),
+        (fake) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: strict.url }),
+        async (fake, gw) => {
+          const err = await apiError(
+            gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(fakePng(500)).toString("base64")}` } }] }] }),
+          );
+          expect(err.status).toBe(502);
+          expect(err.message).toContain("SignatureDoesNotMatch");
+          expect(err.message).toContain("QWEN_INTL_OSS_SIGNING=v4");
+          expect(strict.rejections).toContain("V1 signature does not match");
+          expect(completionCalls(fake)).toHaveLength(0);
+        },
+      );
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  test("the fake OSS refuses a V1 signature made with the wrong secret (the check can fail)", async () => {
+    const grant = { accessKeyId: FAKE_STS.accessKeyId, accessKeySecret: "wrong-secret", securityToken: FAKE_STS.securityToken, bucket: FAKE_STS.bucket, endpoint: FAKE_STS.endpoint, region: "ap-southeast-1", filePath: "user-1/x.png" };
+    const response = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/x.png`, { method: "PUT", headers: ossPutHeaders(grant, "image/png", "v1", new Date()), body: fakePng(10) });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("SignatureDoesNotMatch");
+    const good = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/y.png`, { method: "PUT", headers: ossPutHeaders({ ...grant, accessKeySecret: FAKE_STS.accessKeySecret, filePath: "user-1/y.png" }, "image/png", "v1", new Date()), body: fakePng(10) });
+    expect(good.status).toBe(200);
+  });
+});
+
+describe("images: generation on chat.qwen.ai", () => {
+  test("images.generate (url): a t2i chat with the mapped ratio, keep-alive frames tolerated, the image_gen URL returned", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const result = await gw.client.images.generate({ model: "qwen3.8-max", prompt: "a cat chunk:60 gap:20", size: "1792x1024" });
+      expect(result.data?.[0]?.url).toBe(`${fake.url}/cdn/output/user-1/t2i/r-t2i-1/1780468951.png?key=eyJhbGciOiJIUzI1NiJ9.fake.sig`);
+      const created = fake.calls.find((c) => c.path === "/api/v2/chats/new")?.body as Record<string, unknown>;
+      expect(created.chat_type).toBe("t2i");
+      const { body } = filesOf(fake);
+      expect(body.size).toBe("16:9");
+      expect([body.messages[0]?.chat_type, body.messages[0]?.sub_chat_type, body.messages[0]?.extra.meta.subChatType]).toEqual(["t2i", "t2i", "t2i"]);
+    });
+  });
+
+  test("images.generate (b64_json, n=2): qwenplug fetches each picture and returns its bytes", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const result = await gw.client.images.generate({ model: "dall-e-3", prompt: "two cats", n: 2, response_format: "b64_json", size: "1024x1536" });
+      expect(result.data).toHaveLength(2);
+      for (const item of result.data ?? []) expect(sha256Of(new Uint8Array(Buffer.from(item.b64_json ?? "", "base64")))).toBe(sha256Of(FAKE_T2I_PNG));
+      expect(completionCalls(fake).map((c) => (c.body as { size?: string }).size)).toEqual(["3:4", "3:4"]);
+    });
+  });
+
+  test("no URL in the stream: the chat is read (GET /api/v2/chats/<id>) and its image returned", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const result = await gw.client.images.generate({ model: "qwen3.8-max", prompt: "a dog fixture:t2i-no-url" });
+      expect(result.data?.[0]?.url).toContain("/cdn/output/user-1/t2i/r-t2i-2/1780468999.png");
+      expect(fake.calls.filter((c) => c.path.startsWith("/api/v2/chats/") && c.path !== "/api/v2/chats/new" && c.body === undefined).length).toBeGreaterThan(0);
+    });
+  });
+
+  test("an unmappable size, an n over 4 and a missing prompt are OpenAI-shaped 400s", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const size = await apiError(gw.client.images.generate({ prompt: "x", size: "512x512" }));
+      expect(size.status).toBe(400);
+      expect(size.param).toBe("size");
+      const many = await apiError(gw.client.images.generate({ prompt: "x", n: 5 }));
+      expect(many.status).toBe(400);
+      expect(many.param).toBe("n");
+      const none = await apiError(gw.client.images.generate({ prompt: "" }));
+      expect(none.status).toBe(400);
+      const blind = await apiError(gw.client.images.generate({ prompt: "x", model: "qwen3.7-max" }));
+      expect(blind.status).toBe(400);
+      expect(blind.code).toBe("model_not_image_capable");
+      expect(blind.message).toContain("qwen3.8-max");
+      const chat = await apiError(gw.client.chat.completions.create({ model: "qwen3.7-max-image", messages: [{ role: "user", content: "x" }] }));
+      expect(chat.code).toBe("model_not_image_capable");
+      expect(completionCalls(fake)).toHaveLength(0);
+    });
+  });
+
+  test("a chat request to a -image variant answers with the picture as Markdown; /v1/models lists the variant", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const ids = (await gw.client.models.list()).data.map((m) => m.id);
+      expect(ids).toContain("qwen3.8-max-image");
+      expect(ids).not.toContain("qwen3.7-max-image");
+      const reply = await gw.client.chat.completions.create({ model: "qwen3.8-max-image", messages: [{ role: "user", content: "a cat" }] });
+      expect(reply.choices[0]?.message.content).toBe(`![image](${fake.url}/cdn/output/user-1/t2i/r-t2i-1/1780468951.png?key=eyJhbGciOiJIUzI1NiJ9.fake.sig)`);
+      const streamed = await collectStream(gw.client, "a cat", "qwen3.8-max-image");
+      expect(streamed.content).toContain("![image](");
+      expect((filesOf(fake).body.messages[0] as unknown as { feature_config: { thinking_enabled: boolean } }).feature_config.thinking_enabled).toBe(false);
+    });
   });
 });
 

@@ -24,6 +24,7 @@
 //   ── Upstream: CN /dialog               the older mainland protocol
 //   ── Upstream: CN chat2                 the 2026 mainland protocol, signed
 //   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
+//   ── Upstream: chat.qwen.ai images      client images, STS + signed OSS upload, t2i
 //   ── Account pool                       health, slots, waiters, cooldowns
 //   ── Failover gate                      holdback and retry on another account
 //   ── Stages                             tool calls, output limits
@@ -221,6 +222,13 @@ const EnvSchema = z.object({
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: choiceFromEnv("LOG_LEVEL", ["silent", "info", "debug"] as const, "info"),
+  IMAGE_MAX_BYTES: intFromEnv("IMAGE_MAX_BYTES", 1024, 64 * 1024 * 1024, 10 * 1024 * 1024),
+  IMAGE_MAX_PER_REQUEST: intFromEnv("IMAGE_MAX_PER_REQUEST", 0, 100, 8),
+  IMAGE_FETCH_TIMEOUT_MS: intFromEnv("IMAGE_FETCH_TIMEOUT_MS", 100, 600_000, 15_000),
+  IMAGE_HISTORY: choiceFromEnv("IMAGE_HISTORY", ["last", "all"] as const, "last"),
+  QWEN_INTL_STS_BODY: choiceFromEnv("QWEN_INTL_STS_BODY", ["filename", "file_name"] as const, "filename"),
+  QWEN_INTL_OSS_SIGNING: choiceFromEnv("QWEN_INTL_OSS_SIGNING", ["v1", "v4"] as const, "v1"),
+  QWEN_INTL_OSS_URL: optionalString(),
 });
 
 export type LogLevel = "silent" | "info" | "debug";
@@ -321,6 +329,12 @@ export interface Config {
   holdbackMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
+  /** Client images: limits, and which turns' images are sent (IMAGE_*). */
+  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all" };
+  /** The getstsToken body's field names (UPSTREAMS-2026-11 §3.1 step 1), the OSS signature, and a path-style upload base. */
+  intlStsBody: "filename" | "file_name";
+  intlOssSigning: "v1" | "v4";
+  intlOssUrl?: string;
   /** Every secret value, so that any text leaving the process can be scrubbed of them. */
   secrets: string[];
 }
@@ -562,8 +576,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY },
+    intlStsBody: e.QWEN_INTL_STS_BODY,
+    intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
+    ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
     secrets: configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
   };
+}
+
+/** QWEN_INTL_OSS_URL: an http(s) base that uploads go to path-style, `{base}/{bucket}/{file_path}`. */
+function ossUrlFromEnv(raw: string): string {
+  try {
+    const url = new URL(raw.trim());
+    if (url.protocol === "http:" || url.protocol === "https:") return raw.trim().replace(/\/+$/, "");
+  } catch {
+    // Reported below.
+  }
+  throw new ConfigError(`QWEN_INTL_OSS_URL must be an http(s) URL such as http://127.0.0.1:9000 (got "${raw}")`);
 }
 
 /** The individual cookie values, so a ticket quoted alone is scrubbed too. */
@@ -579,11 +608,30 @@ function secretPartsOfCookie(cookie: string): string[] {
 /** One turn of a conversation, free of any wire format; both dialects decode into these. */
 export type NeutralTurn =
   | { role: "system"; text: string }
-  | { role: "user"; text: string }
+  /** `images` as the client sent them: bytes, or a URL qwenplug fetches (`loadImages`). */
+  | { role: "user"; text: string; images?: readonly NeutralImage[] }
   /** `arguments` is the parsed object, or the raw string when the client sent malformed JSON. */
   | { role: "assistant"; text: string; calls: ReadonlyArray<{ name: string; arguments: unknown }> }
   /** `label` names the call the result answers: the function name, else the call id. */
   | { role: "tool"; text: string; label: string };
+
+/** An image a client sent: its bytes (a data: URL, base64) or an http(s) URL; `label` names where it was in the request. */
+export interface NeutralImage {
+  label: string;
+  mediaType?: string;
+  data?: Uint8Array;
+  url?: string;
+}
+
+/** An image ready to upload: bytes checked against IMAGE_MAX_BYTES, with a known image type. */
+export interface LoadedImage {
+  label: string;
+  mediaType: string;
+  data: Uint8Array;
+}
+
+/** The five aspect ratios chat.qwen.ai's t2i accepts (UPSTREAMS-2026-11 §3.2). */
+export type ImageRatio = "1:1" | "3:4" | "4:3" | "16:9" | "9:16";
 
 /** A function the client offers the model. */
 export interface NeutralTool {
@@ -632,6 +680,8 @@ export interface NeutralRequest {
    * is reported as an error rather than passed off as success.
    */
   jsonAnswer?: { strict: boolean };
+  /** Generate an image at this ratio instead of answering in text (the `-image` model variants, /v1/images/generations). */
+  imageRatio?: ImageRatio;
 }
 
 /** A request as an adapter sends it: the conversation flattened into one prompt, tool definitions included. */
@@ -639,6 +689,8 @@ export interface UpstreamRequest extends NeutralRequest {
   prompt: string;
   /** Old turns left out to fit PROMPT_MAX_CHARS (reported to the client in x-qwenplug-dropped-turns). */
   droppedTurns?: number;
+  /** The images to send with the prompt (IMAGE_HISTORY decides which turns'), fetched and checked. */
+  images?: readonly LoadedImage[];
 }
 
 /** The closed set of failure kinds shared by adapters, pool and dialects. */
@@ -1079,6 +1131,10 @@ export interface UpstreamModel {
   displayName?: string;
   canThink: boolean;
   canSearch: boolean;
+  /** Whether the model takes images (chat.qwen.ai's `capabilities.vision`); undefined where the list does not say. */
+  canSee?: boolean;
+  /** Whether the model generates images (`t2i` among its chat types). */
+  canDraw?: boolean;
 }
 
 /** What the router needs from an upstream; each adapter section builds one. */
@@ -3313,7 +3369,7 @@ function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): voi
     .catch((err: unknown) => ctx.debug(`intl chat delete failed for account ${account.number}: ${errorName(err)}`));
 }
 
-const intlChatTypeOf = (config: Config, req: UpstreamRequest) => (req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
+const intlChatTypeOf = (config: Config, req: UpstreamRequest) => (req.imageRatio !== undefined ? "t2i" : req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
 
 /** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
 async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
@@ -3347,13 +3403,13 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
 }
 
 /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
-function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: string): string {
+function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: string, files: readonly IntlFileRef[] = []): string {
   const { config } = ctx;
   const chatType = intlChatTypeOf(config, req);
   const now = Date.now();
   const rule = ctx.thinkingRules.get(req.upstreamModel);
   // Models whose thinking cannot be skipped answer invalid_input to thinking_enabled:false.
-  const isThinking = req.thinking || rule?.mustThink === true;
+  const isThinking = req.imageRatio === undefined && (req.thinking || rule?.mustThink === true);
   const budget = isThinking && req.thinkingBudget !== undefined ? Math.max(1, Math.min(Math.floor(req.thinkingBudget), rule?.maxBudget ?? Number.MAX_SAFE_INTEGER)) : undefined;
   return JSON.stringify({
     stream: true,
@@ -3375,7 +3431,7 @@ function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: stri
         role: "user",
         content: req.prompt,
         user_action: "chat",
-        files: [],
+        files,
         status: "completed",
         contentType: "text",
         timestamp: now,
@@ -3403,6 +3459,7 @@ function intlCompletionBody(ctx: IntlContext, req: UpstreamRequest, chatId: stri
       },
     ],
     timestamp: now,
+    ...(req.imageRatio === undefined ? {} : { size: req.imageRatio }),
   });
 }
 
@@ -3535,7 +3592,16 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   };
   let response: Response;
+  const imageContext = { config: ctx.config, fetch: ctx.fetch, headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug };
+  let chatId = "";
   try {
+    const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
+    if ("failure" in uploaded) {
+      const again = retryFor(uploaded.failure);
+      if (again) return again;
+      yield [{ type: "error", failure: uploaded.failure }];
+      return undefined;
+    }
     const created = await intlCreateChat(ctx, req, account, auth, watchdog.signal);
     if ("failure" in created) {
       const again = retryFor(created.failure, created.failure.code);
@@ -3544,10 +3610,11 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
       return undefined;
     }
     chatIds.push(created.chatId);
+    chatId = created.chatId;
     response = await ctx.fetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
       method: "POST",
       headers: intlHeadersFor(ctx, account, auth, `${base}/c/${created.chatId}`, true),
-      body: intlCompletionBody(ctx, req, created.chatId),
+      body: intlCompletionBody(ctx, req, created.chatId, uploaded.files),
       redirect: "manual",
       signal: watchdog.signal,
     });
@@ -3564,7 +3631,9 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
   const contentType = response.headers.get("content-type") ?? "";
   if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
     let hasOutput = false;
-    for await (const batch of readUpstreamStream(response.body, createIntlDecoder(ctx, n), watchdog, signal, "Qwen INTL", ctx.drift)) {
+    const decoder = req.imageRatio === undefined ? createIntlDecoder(ctx, n) : createIntlImageDecoder(imageContext.failureFromJson);
+    for await (const read of readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen INTL", ctx.drift)) {
+      const batch = req.imageRatio === undefined ? read : await imageBatchFromChat(read, chatId, imageContext);
       const last = batch[batch.length - 1];
       // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
       if (!hasOutput && last?.type === "error" && batch.every((e) => e.type === "error" || e.type === "usage")) {
@@ -3676,6 +3745,9 @@ async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefi
         displayName: typeof entry.name === "string" ? entry.name : undefined,
         canThink: mustThink || capabilities?.thinking === true || (typeof abilities?.thinking === "number" && abilities.thinking > 0),
         canSearch: chatTypes.includes("search"),
+        // Unknown (undefined) when the entry does not say: only a clear "no" refuses a request.
+        canSee: capabilities === undefined ? undefined : capabilities.vision === true,
+        canDraw: Array.isArray(meta?.chat_type) ? chatTypes.includes("t2i") : undefined,
       });
     }
     return list;
@@ -3769,6 +3841,440 @@ export function createSummaryDiff() {
     },
   };
 }
+
+// ── Upstream: chat.qwen.ai images ───────────────────────────────────────────
+//
+// Images in and out of chat.qwen.ai (UPSTREAMS-2026-11 §3.1, §3.2). In: the
+// dialects turn image parts into `NeutralImage`s; `attachImages` picks the
+// turns IMAGE_HISTORY names, fetches remote ones (qwenplug's own fetch, not an
+// upstream call) and checks limits and the model's vision; the INTL adapter
+// then asks for STS credentials, PUTs each image to OSS signed by hand, and
+// references the uploads in `messages[0].files[]`. Out: a `t2i` chat whose
+// `image_gen` phase carries the picture's URL, as Markdown in the text.
+// Image bytes are never logged: log lines name images by label and size only.
+
+const IMAGE_MEDIA_TYPES: ReadonlyMap<string, string> = new Map([
+  ["image/png", "png"],
+  ["image/jpeg", "jpg"],
+  ["image/webp", "webp"],
+  ["image/gif", "gif"],
+  ["image/bmp", "bmp"],
+]);
+/** The chat-fetch fallback when a t2i stream carries no URL (RFYM, §3.2): this many tries, this far apart. */
+const IMAGE_POLL_TRIES = 5;
+const IMAGE_POLL_INTERVAL_MS = 800;
+const OSS_TIMEOUT_MS = 60_000;
+
+const badImage = (message: string, param: string) => new HttpError(400, message, "invalid_request_error", "invalid_image", param);
+
+/** The type the bytes say they are, whatever a header claimed. */
+function sniffImageType(data: Uint8Array): string | undefined {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => data[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return "image/png";
+  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+  if (starts(0x42, 0x4d)) return "image/bmp";
+  if (starts(0x52, 0x49, 0x46, 0x46) && String.fromCharCode(...data.subarray(8, 12)) === "WEBP") return "image/webp";
+  return undefined;
+}
+
+/** Standard or URL-safe base64, strictly: a typo should be a 400, not a corrupt upload. */
+function decodeBase64(text: string, where: string): Uint8Array {
+  const compact = text.replace(/\s+/g, "");
+  if (compact === "" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact)) throw badImage(`The image at ${where} is not valid base64.`, where);
+  return new Uint8Array(Buffer.from(compact, compact.includes("-") || compact.includes("_") ? "base64url" : "base64"));
+}
+
+/** An OpenAI chat `image_url` value (`{url}` or a string) or a Responses `input_image`'s `image_url`: a data: URL is decoded now, an http(s) URL fetched later. */
+function imageFromUrl(url: unknown, where: string): NeutralImage {
+  if (typeof url !== "string" || url === "") throw badImage(`The image part at ${where} has no image URL (a data: or http(s) URL in image_url; file ids are not supported).`, `${where}.image_url`);
+  const data = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(url);
+  if (data !== null) {
+    if (data[2] === undefined) throw badImage(`The data: URL at ${where} is not base64; send data:image/png;base64,…`, `${where}.image_url`);
+    return { label: where, mediaType: (data[1] ?? "").toLowerCase(), data: decodeBase64(data[3] ?? "", where) };
+  }
+  if (/^https?:\/\//i.test(url)) return { label: where, url };
+  throw badImage(`The image URL at ${where} must be a data: URL or an http(s) URL.`, `${where}.image_url`);
+}
+
+/** An Anthropic image block's `source`: `{type:"base64", media_type, data}` or `{type:"url", url}`. */
+function anthropicImage(source: unknown, where: string): NeutralImage {
+  const s = asRecord(source);
+  if (s?.type === "base64" && typeof s.data === "string") return { label: where, mediaType: typeof s.media_type === "string" ? s.media_type.toLowerCase() : "", data: decodeBase64(s.data, where) };
+  if (s?.type === "url" && typeof s.url === "string" && /^https?:\/\//i.test(s.url)) return { label: where, url: s.url };
+  throw badImage(`The image block at ${where} needs a base64 source (media_type, data) or a url source with an http(s) URL.`, `${where}.source`);
+}
+
+/**
+ * A remote image, fetched by qwenplug with the client's limits: no redirects,
+ * IMAGE_FETCH_TIMEOUT_MS, IMAGE_MAX_BYTES, an image content type. Global
+ * fetch on purpose: this is not an upstream call and carries no account secret.
+ */
+async function fetchImageBytes(url: string, label: string, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return "an unreadable URL";
+    }
+  })();
+  const fail = (why: string) => badImage(`The image at ${label} (${host}) could not be fetched: ${why}.`, label);
+  let response: Response;
+  const signal = AbortSignal.timeout(limits.fetchTimeoutMs);
+  try {
+    response = await fetch(url, { redirect: "error", signal, headers: { accept: "image/*" } });
+  } catch (err) {
+    throw fail(signal.aborted ? `no answer within ${limits.fetchTimeoutMs} ms (IMAGE_FETCH_TIMEOUT_MS)` : `${errorName(err)} (redirects are not followed)`);
+  }
+  const declaredType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (response.status !== 200) {
+    response.body?.cancel().catch(() => {});
+    throw fail(`HTTP ${response.status}`);
+  }
+  if (!declaredType.startsWith("image/")) {
+    response.body?.cancel().catch(() => {});
+    throw fail(`its content type is "${declaredType || "none"}", not an image`);
+  }
+  if (Number(response.headers.get("content-length") ?? "0") > limits.maxBytes) {
+    response.body?.cancel().catch(() => {});
+    throw fail(`it is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES)`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    if (response.body !== null) {
+      for await (const chunk of response.body) {
+        size += chunk.byteLength;
+        if (size > limits.maxBytes) {
+          response.body.cancel().catch(() => {});
+          throw fail(`it is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES)`);
+        }
+        chunks.push(chunk);
+      }
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw fail(`the transfer broke off (${errorName(err)})`);
+  }
+  return { data: new Uint8Array(Buffer.concat(chunks)), mediaType: declaredType };
+}
+
+/** One client image, as bytes with a type chat.qwen.ai takes. */
+async function loadImage(image: NeutralImage, limits: Config["images"]): Promise<LoadedImage> {
+  const loaded = image.data !== undefined ? { data: image.data, mediaType: image.mediaType ?? "" } : await fetchImageBytes(image.url ?? "", image.label, limits);
+  if (loaded.data.byteLength > limits.maxBytes) throw badImage(`The image at ${image.label} is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES).`, image.label);
+  if (loaded.data.byteLength === 0) throw badImage(`The image at ${image.label} is empty.`, image.label);
+  const sniffed = sniffImageType(loaded.data);
+  const mediaType = sniffed ?? (IMAGE_MEDIA_TYPES.has(loaded.mediaType) ? loaded.mediaType : undefined);
+  if (mediaType === undefined) throw badImage(`The image at ${image.label} is not a PNG, JPEG, WebP, GIF or BMP image.`, image.label);
+  return { label: image.label, mediaType, data: loaded.data };
+}
+
+/**
+ * The images a request sends (the last user turn's, or every turn's with
+ * IMAGE_HISTORY=all), loaded and checked: chat.qwen.ai only, at most
+ * IMAGE_MAX_PER_REQUEST, and a model whose live entry says it has vision.
+ */
+async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamRequest> {
+  const users = req.turns.filter((turn): turn is Extract<NeutralTurn, { role: "user" }> => turn.role === "user");
+  const chosen = app.config.images.history === "all" ? users : users.slice(-1);
+  const images = chosen.flatMap((turn) => turn.images ?? []);
+  if (images.length === 0) return req;
+  const first = images[0]?.label ?? "messages";
+  if (req.upstream !== "intl") {
+    throw new HttpError(400, `Image input works only with chat.qwen.ai (intl/…) models in this qwenplug; the mainland site's image upload is not built yet (${first}).`, "invalid_request_error", "unsupported_content", first);
+  }
+  if (req.imageRatio !== undefined) throw new HttpError(400, `Image models generate from text; image input (${first}) is not taken with "${req.clientModel}".`, "invalid_request_error", "unsupported_content", first);
+  if (images.length > app.config.images.maxPerRequest) {
+    throw new HttpError(400, `This request sends ${images.length} images; qwenplug takes at most ${app.config.images.maxPerRequest} (IMAGE_MAX_PER_REQUEST).`, "invalid_request_error", "too_many_images", "messages");
+  }
+  const live = await app.adapters.intl.liveModels();
+  const model = live?.find((m) => m.id === req.upstreamModel);
+  if (model !== undefined && model.canSee === false) {
+    const seeing = (live ?? []).filter((m) => m.canSee === true).map((m) => m.id);
+    throw new HttpError(
+      400,
+      `The model '${req.clientModel}' (${req.upstreamModel}) does not take images: chat.qwen.ai lists no vision capability for it. ${seeing.length > 0 ? `Models that do: ${seeing.slice(0, 8).join(", ")}.` : "No listed model does right now."}`,
+      "invalid_request_error",
+      "model_not_vision_capable",
+      "model",
+    );
+  }
+  const loaded = await Promise.all(images.map((image) => loadImage(image, app.config.images)));
+  app.debug(`images: ${loaded.map((image) => `${logField(image.label)}=${image.mediaType},${image.data.byteLength}B`).join(" ")}`);
+  return { ...req, images: loaded };
+}
+
+/** What the INTL adapter lends the upload: its fetch and headers, its error reading, the request's signal. */
+interface IntlImageContext {
+  config: Config;
+  fetch: typeof fetch;
+  /** Headers of a chat.qwen.ai API call for this account (auth included). */
+  headers: () => Record<string, string>;
+  failureFromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined;
+  signal: AbortSignal;
+  /** The attempt's watchdog: its connect timeout is paused while images upload (each call has its own limit). */
+  watchdog: Pick<Watchdog, "pause" | "resume">;
+  accountLabel: string;
+  debug: (line: string) => void;
+}
+
+/** `messages[0].files[]` entry, the minimal shape verified on 2026-09-24 (§3.1 step 4). */
+interface IntlFileRef {
+  type: "image";
+  name: string;
+  file_type: string;
+  showType: "image";
+  status: "uploaded";
+  file_class: "vision";
+  url: string;
+}
+
+interface StsGrant {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  bucket: string;
+  /** The OSS host suffix, e.g. `oss-ap-southeast-1.aliyuncs.com`. */
+  endpoint: string;
+  /** The V4 signing region, e.g. `ap-southeast-1`. */
+  region: string;
+  filePath: string;
+  fileUrl: string;
+}
+
+/** `POST /api/v2/files/getstsToken` → credentials for one object (§3.1 step 1; body variant by QWEN_INTL_STS_BODY). */
+async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImageContext): Promise<StsGrant | { failure: UpstreamFailure }> {
+  const base = ctx.config.intlBaseUrl;
+  const body =
+    ctx.config.intlStsBody === "filename"
+      ? { filename: fileName, filesize: String(image.data.byteLength), filetype: "image" }
+      : { file_name: fileName, file_size: image.data.byteLength, file_type: "image" };
+  let response: Response;
+  try {
+    response = await ctx.fetch(`${base}/api/v2/files/getstsToken`, {
+      method: "POST",
+      headers: ctx.headers(),
+      body: JSON.stringify(body),
+      redirect: "manual",
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]),
+    });
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Could not ask Qwen INTL for upload credentials for ${ctx.accountLabel} (${errorName(err)}).` } };
+  }
+  const redirected = redirectFailure(response, `the upload credentials for ${ctx.accountLabel}`);
+  if (redirected) return { failure: redirected };
+  const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = asRecord(JSON.parse(text));
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) {
+    return { failure: looksLikeWaf(text) ? { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the image upload for ${ctx.accountLabel}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC } : { kind: "upstream", message: `Qwen INTL answered the upload-credential request with HTTP ${response.status} and no JSON.` } };
+  }
+  const failure = ctx.failureFromJson(json);
+  if (failure !== undefined) return { failure };
+  const data = asRecord(json.data) ?? {};
+  const field = (...names: string[]) => names.map((name) => data[name]).find((value): value is string => typeof value === "string" && value !== "");
+  const region = field("region");
+  const endpoint = field("endpoint")?.replace(/^https?:\/\//, "").replace(/\/+$/, "") ?? (region === undefined ? undefined : `${region.startsWith("oss-") ? region : `oss-${region}`}.aliyuncs.com`);
+  const grant = {
+    accessKeyId: field("access_key_id", "AccessKeyId"),
+    accessKeySecret: field("access_key_secret", "AccessKeySecret"),
+    securityToken: field("security_token", "SecurityToken"),
+    bucket: field("bucketname", "bucket_name", "bucket"),
+    endpoint,
+    filePath: field("file_path"),
+    fileUrl: field("file_url"),
+  };
+  const missing = Object.entries(grant).filter(([, value]) => value === undefined).map(([name]) => name);
+  if (missing.length > 0) return { failure: { kind: "upstream", message: `Qwen INTL's upload credentials lacked ${missing.join(", ")}; the upload flow may have changed (QWEN_INTL_STS_BODY switches the request's field names).` } };
+  const v4Region = (region ?? /^oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/.exec(endpoint ?? "")?.[1] ?? "ap-southeast-1").replace(/^oss-/, "");
+  return { ...(grant as Omit<StsGrant, "region">), region: v4Region };
+}
+
+/** RFC 3986 encoding of an OSS object key, slashes kept. */
+const ossEncodeKey = (key: string) => key.split("/").map((part) => encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
+
+/**
+ * The signed headers of an OSS `PUT` (§3.1 step 2). V1: `OSS id:base64(HMAC-SHA1(secret, verb\nmd5\ntype\ndate\nx-oss-headers/bucket/key))`.
+ * V4: `OSS4-HMAC-SHA256` over a canonical request with `x-oss-content-sha256: UNSIGNED-PAYLOAD`.
+ */
+export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: string, signing: "v1" | "v4", now: Date): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": contentType, "x-oss-security-token": grant.securityToken };
+  if (signing === "v1") {
+    const date = now.toUTCString();
+    const ossHeaders = Object.entries(headers).filter(([name]) => name.startsWith("x-oss-")).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}:${value}\n`).join("");
+    const toSign = `PUT\n\n${contentType}\n${date}\n${ossHeaders}/${grant.bucket}/${grant.filePath}`;
+    const signature = createHmac("sha1", grant.accessKeySecret).update(toSign).digest("base64");
+    return { ...headers, date, authorization: `OSS ${grant.accessKeyId}:${signature}` };
+  }
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const day = stamp.slice(0, 8);
+  const signed: Record<string, string> = { ...headers, "x-oss-content-sha256": "UNSIGNED-PAYLOAD", "x-oss-date": stamp };
+  const names = Object.keys(signed).sort();
+  const canonical = ["PUT", `/${grant.bucket}/${ossEncodeKey(grant.filePath)}`, "", names.map((name) => `${name}:${(signed[name] as string).trim()}\n`).join(""), "", "UNSIGNED-PAYLOAD"].join("\n");
+  const scope = `${day}/${grant.region}/oss/aliyun_v4_request`;
+  const toSign = `OSS4-HMAC-SHA256\n${stamp}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
+  const hmac = (key: string | Buffer, text: string) => createHmac("sha256", key).update(text).digest();
+  const key = hmac(hmac(hmac(hmac(`aliyun_v4${grant.accessKeySecret}`, day), grant.region), "oss"), "aliyun_v4_request");
+  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  return { ...signed, authorization: `OSS4-HMAC-SHA256 Credential=${grant.accessKeyId}/${scope},Signature=${signature}` };
+}
+
+/** Uploads one image: credentials, then the signed PUT; the reference for `files[]`. */
+async function uploadIntlImage(image: LoadedImage, ctx: IntlImageContext): Promise<IntlFileRef | { failure: UpstreamFailure }> {
+  const fileName = `${randomUUID()}.${IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png"}`;
+  const grant = await intlStsGrant(image, fileName, ctx);
+  if ("failure" in grant) return grant;
+  const url = ctx.config.intlOssUrl !== undefined ? `${ctx.config.intlOssUrl}/${grant.bucket}/${ossEncodeKey(grant.filePath)}` : `https://${grant.bucket}.${grant.endpoint}/${ossEncodeKey(grant.filePath)}`;
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, {
+      method: "PUT",
+      headers: ossPutHeaders(grant, image.mediaType, ctx.config.intlOssSigning, new Date()),
+      body: image.data,
+      redirect: "manual",
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(OSS_TIMEOUT_MS)]),
+    });
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `The image upload for ${image.label} to Qwen's storage failed (${errorName(err)}).` } };
+  }
+  if (response.status !== 200) {
+    const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS).catch(() => "");
+    const code = /<Code>([^<]{1,80})<\/Code>/.exec(text)?.[1] ?? "no code";
+    return { failure: { kind: "upstream", message: `Qwen's storage refused the upload of ${image.label} (HTTP ${response.status}, ${code}); if it says SignatureDoesNotMatch, try QWEN_INTL_OSS_SIGNING=${ctx.config.intlOssSigning === "v1" ? "v4" : "v1"}.` } };
+  }
+  response.body?.cancel().catch(() => {});
+  ctx.debug(`images: ${logField(image.label)} uploaded for ${ctx.accountLabel} (${image.data.byteLength} bytes)`);
+  return { type: "image", name: fileName, file_type: image.mediaType, showType: "image", status: "uploaded", file_class: "vision", url: grant.fileUrl };
+}
+
+/** Every image of the request, uploaded one after another (one STS grant each); the first failure ends it. */
+async function uploadIntlImages(images: readonly LoadedImage[], ctx: IntlImageContext): Promise<{ files: IntlFileRef[] } | { failure: UpstreamFailure }> {
+  const files: IntlFileRef[] = [];
+  // A large upload may outlast UPSTREAM_CONNECT_TIMEOUT_MS, which is meant for the chat's own calls.
+  ctx.watchdog.pause();
+  try {
+    for (const image of images) {
+      const file = await uploadIntlImage(image, ctx);
+      if ("failure" in file) return file;
+      files.push(file);
+    }
+  } finally {
+    ctx.watchdog.resume();
+  }
+  return { files };
+}
+
+/** The end of a t2i stream that brought no image URL: the adapter then reads the chat instead. */
+const missingImageUrl = new WeakSet<UpstreamFailure>();
+
+const imageMarkdown = (url: string) => `![image](${url})`;
+
+/**
+ * A t2i stream (§3.2): `response.info` keep-alives (about every 10 s), then
+ * an `image_gen` delta whose content is the picture's full signed URL. The
+ * URL becomes one Markdown text event when the phase finishes or the stream
+ * ends; with none, the end is marked for the chat-fetch fallback.
+ */
+function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => UpstreamFailure | undefined): StreamDecoder {
+  const urls: string[] = [];
+  const finish = (out: NeutralEvent[]): NeutralEvent => {
+    out.push({ type: "text", text: urls.map(imageMarkdown).join("\n\n") });
+    return { type: "done", reason: "stop" };
+  };
+  return {
+    failureOf: failureFrom,
+    onJson(json, out) {
+      const choices = json.choices;
+      const delta = Array.isArray(choices) ? asRecord(asRecord(choices[0])?.delta) : undefined;
+      if (delta === undefined) return undefined; // response.created, response.info keep-alives
+      const content = typeof delta.content === "string" ? delta.content.trim() : "";
+      if (delta.phase === "image_gen" && /^https?:\/\/\S+$/.test(content) && !urls.includes(content)) urls.push(content);
+      if (delta.status === "finished" && urls.length > 0) return finish(out);
+      return undefined;
+    },
+    onEnd(out) {
+      if (urls.length > 0) return finish(out);
+      const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen INTL image generation ended without an image URL, and the chat held none either; try again." };
+      missingImageUrl.add(failure);
+      return { type: "error", failure };
+    },
+  };
+}
+
+/** The first image URL an `image_gen` (or assistant) message holds in a chat as `GET /api/v2/chats/<id>` returns it. */
+function imageUrlInChat(value: unknown, depth = 0): string | undefined {
+  if (depth > 12) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = imageUrlInChat(item, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const record = asRecord(value);
+  if (record === undefined) return undefined;
+  const content = typeof record.content === "string" ? record.content.trim() : "";
+  if ((record.phase === "image_gen" || record.role === "assistant") && /^https?:\/\/\S+$/.test(content)) return content;
+  for (const child of Object.values(record)) {
+    const found = typeof child === "object" ? imageUrlInChat(child, depth + 1) : undefined;
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A t2i batch that ended without a URL, completed from the chat itself:
+ * `GET /api/v2/chats/<id>` up to IMAGE_POLL_TRIES times, IMAGE_POLL_INTERVAL_MS apart (RFYM, §3.2).
+ */
+async function imageBatchFromChat(batch: EventBatch, chatId: string, ctx: Pick<IntlImageContext, "config" | "fetch" | "headers" | "signal">): Promise<EventBatch> {
+  const last = batch[batch.length - 1];
+  if (last?.type !== "error" || !missingImageUrl.has(last.failure)) return batch;
+  const head = batch.slice(0, -1);
+  for (let i = 0; i < IMAGE_POLL_TRIES && !ctx.signal.aborted; i++) {
+    await Bun.sleep(IMAGE_POLL_INTERVAL_MS);
+    try {
+      const response = await ctx.fetch(`${ctx.config.intlBaseUrl}/api/v2/chats/${encodeURIComponent(chatId)}`, { headers: ctx.headers(), redirect: "manual", signal: ctx.signal });
+      if (response.status !== 200) {
+        response.body?.cancel().catch(() => {});
+        continue;
+      }
+      const url = imageUrlInChat(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
+      if (url !== undefined) return [...head, { type: "text", text: imageMarkdown(url) }, { type: "done", reason: "stop" }];
+    } catch {
+      // Try again until the tries run out.
+    }
+  }
+  return batch;
+}
+
+/** OpenAI image sizes → t2i ratios (RFYM's table, §3.2); the ratios themselves are accepted too. */
+const IMAGE_SIZE_RATIOS: ReadonlyMap<string, ImageRatio> = new Map([
+  ["1024x1024", "1:1"],
+  ["1536x1024", "4:3"],
+  ["1024x1536", "3:4"],
+  ["1792x1024", "16:9"],
+  ["1024x1792", "9:16"],
+  ["auto", "1:1"],
+  ...(["1:1", "3:4", "4:3", "16:9", "9:16"] as const).map((ratio): [string, ImageRatio] => [ratio, ratio]),
+]);
+
+/** A generated picture's bytes for b64_json; a failure here is the upstream's (502), not the client's. */
+async function fetchGeneratedImage(url: string, index: number, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
+  try {
+    return await fetchImageBytes(url, `the generated image ${index}`, limits);
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    throw new HttpError(502, `${err.message} Ask for response_format "url" to get the link instead.`, "upstream_error", "upstream_image_unavailable");
+  }
+}
+
+/** Image URLs in a generated reply's Markdown. */
+const imageUrlsInText = (text: string) => [...text.matchAll(/!\[[^\]]*\]\((\S+?)\)/g)].map((m) => m[1] as string);
 
 // ── Account pool ────────────────────────────────────────────────────────────
 
@@ -4768,7 +5274,7 @@ interface ReplyEncoder {
 }
 
 /** The upstream, model id and switches a client's model name resolves to. */
-type ResolvedModel = Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search">;
+type ResolvedModel = Pick<NeutralRequest, "upstream" | "clientModel" | "upstreamModel" | "thinking" | "search" | "imageRatio">;
 
 /** Resolves a model name; explicit request fields win over the name's suffix. Throws a 404 for an unknown name. */
 type ModelResolver = (requested: string, explicit: { thinking?: boolean; search?: boolean }) => Promise<ResolvedModel>;
@@ -4905,7 +5411,8 @@ const ChatRequestSchema = z.looseObject({
 
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 type ChatMessage = z.infer<typeof MessageSchema>;
-function messageText(message: ChatMessage, index: number): string {
+/** `images`, when given, collects the message's image parts; without it an image part is refused like any other. */
+function messageText(message: ChatMessage, index: number, images?: NeutralImage[]): string {
   const content = message.content;
   if (content === undefined || content === null) return "";
   if (typeof content === "string") return content;
@@ -4914,6 +5421,10 @@ function messageText(message: ChatMessage, index: number): string {
     if (part.type === "text" && typeof part.text === "string") texts.push(part.text);
     else if (part.type === "text") {
       throw new HttpError(400, `messages[${index}].content[${partIndex}] is a text part without a string "text".`, "invalid_request_error", "invalid_content", `messages[${index}].content[${partIndex}].text`);
+    } else if (part.type === "image_url" && images !== undefined) {
+      const raw = part.image_url;
+      const url = typeof raw === "string" ? raw : asRecord(raw)?.url;
+      images.push(imageFromUrl(url, `messages[${index}].content[${partIndex}]`));
     } else {
       const what = part.type === "image_url" || part.type === "image" ? "Image input" : `Content of type "${part.type}"`;
       throw new HttpError(
@@ -4931,13 +5442,14 @@ function messageText(message: ChatMessage, index: number): string {
 /** An OpenAI message list as neutral turns; malformed tool-call arguments are kept as the raw string. */
 function openAITurns(messages: readonly ChatMessage[]): NeutralTurn[] {
   return messages.map((message, index): NeutralTurn => {
-    const text = messageText(message, index);
+    const images: NeutralImage[] = [];
+    const text = messageText(message, index, message.role === "user" ? images : undefined);
     switch (message.role) {
       case "system":
       case "developer":
         return { role: "system", text };
       case "user":
-        return { role: "user", text };
+        return images.length > 0 ? { role: "user", text, images } : { role: "user", text };
       case "assistant":
         return {
           role: "assistant",
@@ -5142,9 +5654,11 @@ function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
   request.messages.forEach((message, i) => {
     const blocks = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
     const texts: string[] = [];
+    const images: NeutralImage[] = [];
     const calls: Array<{ name: string; arguments: unknown }> = [];
     const flushUserText = () => {
-      if (texts.length > 0) turns.push({ role: "user", text: texts.splice(0).join("\n") });
+      if (images.length > 0) turns.push({ role: "user", text: texts.splice(0).join("\n"), images: images.splice(0) });
+      else if (texts.length > 0) turns.push({ role: "user", text: texts.splice(0).join("\n") });
     };
     blocks.forEach((block, j) => {
       const where = `messages[${i}].content[${j}]`;
@@ -5158,6 +5672,8 @@ function anthropicTurns(request: AnthropicRequest): NeutralTurn[] {
         const content = typeof block.content === "string" ? block.content : (block.content ?? []).map((b) => (b.type === "text" ? (b.text ?? "") : IMAGE_IN_TOOL_RESULT)).join("\n");
         const name = toolNames.get(id) ?? id;
         turns.push({ role: "tool", text: content, label: block.is_error === true ? `${name}, error` : name });
+      } else if (message.role === "user" && block.type === "image") {
+        images.push(anthropicImage(block.source, where));
       } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
         const what = block.type === "image" ? "Image input" : `A "${block.type}" block in a ${message.role} message`;
         throw new HttpError(400, `${what} is not supported by qwenplug (${where}); send text, tool_use and tool_result blocks.`, "invalid_request_error", "unsupported_content", where);
@@ -5413,8 +5929,14 @@ function responsesTurns(request: ResponsesRequest, prior: StoredResponse | undef
     const type = item.type ?? "message";
     if (type === "message") {
       const content = item.content ?? "";
-      const text = typeof content === "string" ? content : content.map((part, j) => responsesPartText(part, `${where}.content[${j}]`)).join("\n");
-      if (item.role === "user") turns.push({ role: "user", text });
+      const images: NeutralImage[] = [];
+      const text =
+        typeof content === "string"
+          ? content
+          : content
+              .flatMap((part, j) => (item.role === "user" && part.type === "input_image" ? (images.push(imageFromUrl(part.image_url, `${where}.content[${j}]`)), []) : [responsesPartText(part, `${where}.content[${j}]`)]))
+              .join("\n");
+      if (item.role === "user") turns.push(images.length > 0 ? { role: "user", text, images } : { role: "user", text });
       else if (item.role === "assistant") turns.push({ role: "assistant", text, calls: [] });
       else if (item.role === "system" || item.role === "developer") turns.push({ role: "system", text });
       else throw new HttpError(400, `${where}.role must be one of "user", "assistant", "system", "developer".`, "invalid_request_error", "invalid_value", `${where}.role`);
@@ -5571,7 +6093,9 @@ function rememberResponse(context: ResponsesContext | undefined, id: string, fin
   const callNames = new Map(context.callNames);
   for (const call of calls) callNames.set(call.id, call.name);
   const answer: NeutralTurn = { role: "assistant", text, calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
-  responseStore.put(id, { response: final, turns: [...context.history, answer], callNames, storedAt: Date.now() });
+  // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
+  const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
+  responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
 }
 
 function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
@@ -6078,6 +6602,7 @@ const COMPLETION_ROUTES: ReadonlyMap<string, Dialect> = new Map([
   ["/responses", openAIResponses],
 ]);
 const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+const IMAGE_GENERATION_PATHS = new Set(["/v1/images/generations", "/images/generations"]);
 const READ_PATHS = new Set(["/v1/models", "/models", "/status"]);
 
 /** Errors on the Anthropic paths take Anthropic's shape; everything else OpenAI's. */
@@ -6184,13 +6709,14 @@ async function readJsonBody(app: App, req: Request): Promise<unknown> {
   }
 }
 
-const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean }]> = [
+const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean; image?: boolean }]> = [
   ["-thinking-search", { thinking: true, search: true }],
   ["-thinking", { thinking: true, search: false }],
   ["-search", { thinking: false, search: true }],
+  ["-image", { thinking: false, search: false, image: true }],
 ];
 
-function splitModelSuffix(model: string): { base: string; thinking: boolean; search: boolean } {
+function splitModelSuffix(model: string): { base: string; thinking: boolean; search: boolean; image?: boolean } {
   const lower = model.toLowerCase();
   for (const [suffix, flags] of MODEL_SUFFIXES) {
     if (lower.endsWith(suffix) && lower.length > suffix.length) return { base: model.slice(0, -suffix.length), ...flags };
@@ -6223,12 +6749,20 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
   const adapter = app.adapters[upstream];
   // Named explicitly but without accounts: say so before asking the upstream for its models.
   if (adapter.accounts.length === 0) throw httpErrorFromFailure(app.pools[upstream].unavailable());
-  const { base, thinking, search } = splitModelSuffix(model);
-  const upstreamModel = adapter.resolveModel(base, await adapter.liveModels());
+  const { base, thinking, search, image } = splitModelSuffix(model);
+  if (image === true && upstream !== "intl") {
+    throw new HttpError(400, `Image generation ('${requested}') works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet.`, "invalid_request_error", "unsupported_value", "model");
+  }
+  const live = await adapter.liveModels();
+  const upstreamModel = adapter.resolveModel(base, live);
+  if (image === true && upstreamModel !== undefined && live?.find((m) => m.id === upstreamModel)?.canDraw === false) {
+    const drawing = (live ?? []).filter((m) => m.canDraw === true).map((m) => m.id);
+    throw new HttpError(400, `The model '${upstreamModel}' does not generate images on chat.qwen.ai (no t2i in its live entry).${drawing.length > 0 ? ` Models that do: ${drawing.slice(0, 8).join(", ")}.` : ""}`, "invalid_request_error", "model_not_image_capable", "model");
+  }
   if (upstreamModel === undefined) {
     throw new HttpError(404, `The model '${requested}' does not exist; GET /v1/models lists the names qwenplug knows (aliases can be added with ${upstream === "cn" ? "MODEL_ALIASES" : "INTL_MODEL_ALIASES"}).`, "invalid_request_error", "model_not_found", "model");
   }
-  return { upstream, clientModel: requested, upstreamModel, thinking: explicit.thinking ?? thinking, search: explicit.search ?? search };
+  return { upstream, clientModel: requested, upstreamModel, thinking: explicit.thinking ?? thinking, search: explicit.search ?? search, ...(image === true ? { imageRatio: "1:1" as const } : {}) };
 }
 
 /** One completion in any dialect: decode, prepare for the upstream, run, and serve whole or streamed. */
@@ -6239,7 +6773,7 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   const body = await readJsonBody(app, ex.request);
   const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
-  const req = app.adapters[neutral.upstream].prepare(neutral);
+  const req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral));
   if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
   // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
   // must not close the client connection meanwhile (see startServer); the
@@ -6251,6 +6785,72 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   const response = await (req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter));
   if ((req.droppedTurns ?? 0) > 0) response.headers.set("x-qwenplug-dropped-turns", String(req.droppedTurns));
   return response;
+}
+
+const ImageGenerationSchema = z.looseObject({
+  prompt: nonEmptyString("must be a non-empty string"),
+  model: nullish(z.string()),
+  n: nullish(z.int().check(z.minimum(1, "must be from 1 to 4"), z.maximum(4, "must be from 1 to 4"))),
+  size: nullish(z.string()),
+  response_format: nullish(z.enum(["url", "b64_json"])),
+});
+
+/** Client names for "an image model" that mean: the default one. */
+const GENERIC_IMAGE_MODELS = /^(dall-e|gpt-image)/i;
+
+/**
+ * POST /v1/images/generations (UPSTREAMS-2026-11 §3.2): `n` t2i chats at once
+ * on chat.qwen.ai, one picture each; b64_json fetches the pictures here. The
+ * answer is one JSON body, so Bun's idle timeout is lifted as for chat.
+ */
+async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> {
+  if (app.isStopping) {
+    throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
+  }
+  const body = parseBody(ImageGenerationSchema, await readJsonBody(app, ex.request));
+  const ratio = IMAGE_SIZE_RATIOS.get((body.size ?? "auto").toLowerCase());
+  if (ratio === undefined) {
+    throw new HttpError(400, `size "${body.size}" cannot be mapped to chat.qwen.ai's ratios; use ${[...IMAGE_SIZE_RATIOS.keys()].join(", ")}.`, "invalid_request_error", "invalid_value", "size");
+  }
+  // No model, or an OpenAI one: the first drawing model of chat.qwen.ai's live list (qwen-max while it is unknown).
+  const isGeneric = body.model === undefined || body.model === null || GENERIC_IMAGE_MODELS.test(body.model);
+  const drawing = isGeneric ? (await app.adapters.intl.liveModels())?.find((m) => m.canDraw === true)?.id : undefined;
+  const requested = isGeneric ? `${app.configured.includes("intl") ? "intl/" : ""}${drawing ?? "qwen-max"}` : (body.model as string);
+  const model = await resolveModel(app, /-image$/i.test(requested) ? requested : `${requested}-image`, { thinking: false, search: false });
+  if (model.upstream !== "intl") {
+    throw new HttpError(400, `Image generation works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet ('${requested}').`, "invalid_request_error", "unsupported_value", "model");
+  }
+  ex.log.model = model.clientModel;
+  const neutral: NeutralRequest = { ...model, imageRatio: ratio, turns: [{ role: "user", text: body.prompt }], tooling: NO_TOOLS, stream: false, includeUsage: false };
+  const req = app.adapters.intl.prepare(neutral);
+  ex.server?.timeout(ex.request, 0);
+  const generateOne = async (): Promise<string> => {
+    const run = startCompletion(app, ex, req);
+    const text: string[] = [];
+    try {
+      for (;;) {
+        const { done, value: batch } = await run.batches.next();
+        if (done) break;
+        for (const event of batch) {
+          if (event.type === "text") text.push(event.text);
+          else if (event.type === "error") throw safeHttpError(app, event.failure);
+        }
+      }
+    } finally {
+      await run.close();
+    }
+    if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+    const url = imageUrlsInText(text.join(""))[0];
+    if (url === undefined) throw new HttpError(502, "Qwen INTL finished without an image.", "upstream_error", "upstream_no_image");
+    return url;
+  };
+  const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOne));
+  const data =
+    body.response_format === "b64_json"
+      ? await Promise.all(urls.map(async (url, i) => ({ b64_json: Buffer.from((await fetchGeneratedImage(url, i, app.config.images)).data).toString("base64") })))
+      : urls.map((url) => ({ url }));
+  ex.log.outcome = "stop";
+  return jsonResponse(200, JSON.stringify({ created: Math.floor(Date.now() / 1000), data }));
 }
 
 /**
@@ -6273,6 +6873,7 @@ function requestShape(path: string, body: unknown, dialect: Dialect, req: Upstre
     `search=${req.search}`,
     `json=${req.jsonAnswer === undefined ? "no" : req.jsonAnswer.strict ? "strict" : "yes"}`,
     `prompt_chars=${req.prompt.length}`,
+    `images=${req.images?.length ?? 0}`,
     `dropped_turns=${req.droppedTurns ?? 0}`,
     `ignored=${ignored.map(logField).join(",") || "-"}`,
   ].join(" ");
@@ -6314,6 +6915,7 @@ async function listModels(app: App) {
       if (model.canThink) add(`${model.id}-thinking`);
       if (model.canSearch) add(`${model.id}-search`);
       if (model.canThink && model.canSearch) add(`${model.id}-thinking-search`);
+      if (model.canDraw === true) add(`${model.id}-image`);
     }
     for (const alias of app.adapters[name].aliasNames()) {
       add(alias);
@@ -6353,7 +6955,7 @@ function handleStatus(app: App): Response {
   );
 }
 
-const KNOWN_PATHS = "/v1/chat/completions, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
+const KNOWN_PATHS = "/v1/chat/completions, /v1/images/generations, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
 
 /** `/v1/responses/{id}` and `/v1/models/{id}`: the resource and its id, decoded. A model id may hold a slash (`cn/qwen-max`), a response id not. */
 function resourcePath(path: string): { resource: "responses" | "models"; id: string } | undefined {
@@ -6394,7 +6996,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
   }
   const dialect = COMPLETION_ROUTES.get(path);
   const resource = resourcePath(path);
-  if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path) && resource === undefined) {
+  if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path) && resource === undefined && !IMAGE_GENERATION_PATHS.has(path)) {
     throw new HttpError(404, `Unknown path ${path}; qwenplug serves ${KNOWN_PATHS}.`, "invalid_request_error", "not_found");
   }
   const authError = checkAuth(app, req, ex.server);
@@ -6416,6 +7018,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
     return handleStoredResponse(req.method, resource.id);
   }
   allowed("POST");
+  if (IMAGE_GENERATION_PATHS.has(path)) return handleImageGeneration(app, ex);
   if (dialect === undefined) return countAnthropicTokens(await readJsonBody(app, req));
   return handleCompletion(app, ex, dialect);
 }

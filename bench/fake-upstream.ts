@@ -16,6 +16,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FAKE_STS } from "./fake-oss.ts";
 
 const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn");
 const INTL_FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "intl");
@@ -153,6 +154,12 @@ function serveRecording(options: { port?: number; hostname?: string }, calls: Fa
   });
 }
 
+/** A fixture whose cdn.qwenlm.ai URLs point at this fake's `/cdn`, so a client can fetch the picture. */
+function withCdn(fixture: Fixture, base: string, answer: (fixture: Fixture) => Response): Response {
+  const text = new TextDecoder().decode(fixture.body).replaceAll("https://cdn.qwenlm.ai", `${base}/cdn`);
+  return answer({ ...fixture, body: new TextEncoder().encode(text) });
+}
+
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
 
 export function startFakeCnUpstream(options: { port?: number; hostname?: string } = {}): FakeCnUpstream {
@@ -227,7 +234,14 @@ export interface FakeIntlOptions {
   validateToken?: (token: string | undefined) => boolean;
   /** Whether `/api/v2/models/` exists (it does by default); without it only `/api/models` answers. */
   hasV2Models?: boolean;
+  /** The fake OSS (bench/fake-oss.ts) whose path-style URLs getstsToken's `file_url` points at. */
+  ossUrl?: string;
 }
+
+/** The picture the fake's t2i "CDN" serves: a 1×1 PNG. */
+export const FAKE_T2I_PNG = new Uint8Array(
+  Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64"),
+);
 
 /** The chat.qwen.ai v2 fake: chats/new → completions?chat_id → DELETE chats/<id>, and /api/models. */
 export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUpstream {
@@ -266,6 +280,31 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       const list = JSON.parse(new TextDecoder().decode(fixtures.get("models")?.body ?? new Uint8Array())) as { data?: unknown };
       return json({ success: true, request_id: "models", data: { data: list.data ?? [] } });
     }
+    if (call.path === "/api/v2/files/getstsToken" && req.method === "POST") {
+      // Either body variant of UPSTREAMS-2026-11 §3.1 step 1; a missing type is the documented refusal.
+      const name = record.filename ?? record.file_name;
+      const type = record.filetype ?? record.file_type;
+      if (typeof name !== "string" || type === undefined) return json({ success: false, request_id: "sts", data: { code: "Bad_Request", details: "Invalid file information!" } });
+      const filePath = `user-1/${crypto.randomUUID()}_${name}`;
+      return json({
+        success: true,
+        request_id: "sts",
+        data: {
+          access_key_id: FAKE_STS.accessKeyId,
+          access_key_secret: FAKE_STS.accessKeySecret,
+          security_token: FAKE_STS.securityToken,
+          bucketname: FAKE_STS.bucket,
+          endpoint: FAKE_STS.endpoint,
+          region: FAKE_STS.region,
+          file_path: filePath,
+          file_url: `${options.ossUrl ?? "https://qwen-webui-prod.oss-ap-southeast-1.aliyuncs.com"}/${FAKE_STS.bucket}/${filePath}?Expires=300&Signature=fake`,
+          file_id: crypto.randomUUID(),
+        },
+      });
+    }
+    if (call.path.startsWith("/cdn/output/") && req.method === "GET") return new Response(FAKE_T2I_PNG, { headers: { "content-type": "image/png" } });
+    const fetchedChat = /^\/api\/v2\/chats\/([^/]+)$/.exec(call.path);
+    if (fetchedChat && req.method === "GET") return withCdn(fixtures.get("chat-t2i") as Fixture, state.url, (f) => replay(state, f, 1 << 30, 0, 0));
     if (call.path === "/api/v2/chats/new" && req.method === "POST") {
       const special = directive(cookie, "newchat");
       if (special === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.example.com/signin" } });
@@ -290,6 +329,10 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       if (custom) return custom;
       const messages = Array.isArray(record.messages) ? record.messages : [];
       const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
+      if ((messages[0] as { chat_type?: unknown } | undefined)?.chat_type === "t2i") {
+        const chosen = fixtures.get(directive(prompt, "fixture") ?? "t2i");
+        if (chosen) return withCdn(chosen, state.url, (f) => replay(state, f, Number(directive(prompt, "chunk") ?? 1 << 30), Number(directive(prompt, "gap") ?? 0), 0));
+      }
       return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
         choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }],
         response_id: "drip",
