@@ -1189,12 +1189,7 @@ async function runProbe(request: () => Promise<Response>, isAlive: (json: Record
     const body = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
     const status = actualStatus(response);
     if (looksLikeWaf(body)) return "unknown";
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(body));
-    } catch {
-      json = undefined;
-    }
+    const json = jsonRecordOf(body);
     if (status === 401 || status === 403 || (json !== undefined && isDead(json))) return "dead";
     if (status === 200 && json !== undefined && isAlive(json)) return "alive";
     return "unknown";
@@ -1213,6 +1208,15 @@ export interface AdapterOptions {
   /** Where this upstream's unrecognised frames and fields are counted. */
   drift: DriftLog;
 }
+
+/** The JSON object a text holds, or undefined when it is not JSON or not an object. */
+const jsonRecordOf = (text: string): Record<string, unknown> | undefined => {
+  try {
+    return asRecord(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+};
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -2395,12 +2399,7 @@ async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Cha
   if (looksLikeWaf(body)) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}, an anti-bot page`);
   if (response.status === 401) return { kind: "auth", message: `${chat2Label(n)} is not logged in (device registration answered HTTP 401). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   if (response.status >= 500) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}`, "upstream");
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = asRecord(JSON.parse(body));
-  } catch {
-    json = undefined;
-  }
+  const json = jsonRecordOf(body);
   const data = asRecord(json?.data);
   if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
     const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
@@ -2593,12 +2592,7 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
         return { type: "done", reason: "stop" };
       }
       if (event === "error") {
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = asRecord(JSON.parse(data));
-        } catch {
-          json = undefined;
-        }
+        const json = jsonRecordOf(data);
         return { type: "error", failure: (json && chat2FailureFromJson(ctx, json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${ctx.redact(data.slice(0, 200))}).` } };
       }
       return undefined;
@@ -2945,12 +2939,7 @@ async function intlAuthCall(upstreamFetch: typeof fetch, n: number, url: string,
   if (looksLikeWaf(text)) {
     return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
   }
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = asRecord(JSON.parse(text));
-  } catch {
-    json = undefined;
-  }
+  const json = jsonRecordOf(text);
   if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
     return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
   }
@@ -3387,12 +3376,7 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
   const isJson = (response.headers.get("content-type") ?? "").includes("json");
   if (response.status === 200 && isJson) {
     const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asRecord(JSON.parse(text));
-    } catch {
-      json = undefined;
-    }
+    const json = jsonRecordOf(text);
     const id = asRecord(json?.data)?.id;
     // The id goes into a URL path and the Referer header: accept only what an id looks like.
     if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
@@ -3853,13 +3837,7 @@ export function createSummaryDiff() {
 // `image_gen` phase carries the picture's URL, as Markdown in the text.
 // Image bytes are never logged: log lines name images by label and size only.
 
-const IMAGE_MEDIA_TYPES: ReadonlyMap<string, string> = new Map([
-  ["image/png", "png"],
-  ["image/jpeg", "jpg"],
-  ["image/webp", "webp"],
-  ["image/gif", "gif"],
-  ["image/bmp", "bmp"],
-]);
+const IMAGE_MEDIA_TYPES: ReadonlyMap<string, string> = new Map([["image/png", "png"], ["image/jpeg", "jpg"], ["image/webp", "webp"], ["image/gif", "gif"], ["image/bmp", "bmp"]]);
 /** The chat-fetch fallback when a t2i stream carries no URL (RFYM, §3.2): this many tries, this far apart. */
 const IMAGE_POLL_TRIES = 5;
 const IMAGE_POLL_INTERVAL_MS = 800;
@@ -4065,12 +4043,7 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
   const redirected = redirectFailure(response, `the upload credentials for ${ctx.accountLabel}`);
   if (redirected) return { failure: redirected };
   const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = asRecord(JSON.parse(text));
-  } catch {
-    json = undefined;
-  }
+  const json = jsonRecordOf(text);
   if (json === undefined) {
     return { failure: looksLikeWaf(text) ? { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the image upload for ${ctx.accountLabel}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC } : { kind: "upstream", message: `Qwen INTL answered the upload-credential request with HTTP ${response.status} and no JSON.` } };
   }
@@ -4254,12 +4227,7 @@ async function imageBatchFromChat(batch: EventBatch, chatId: string, ctx: Pick<I
 
 /** OpenAI image sizes → t2i ratios (RFYM's table, §3.2); the ratios themselves are accepted too. */
 const IMAGE_SIZE_RATIOS: ReadonlyMap<string, ImageRatio> = new Map([
-  ["1024x1024", "1:1"],
-  ["1536x1024", "4:3"],
-  ["1024x1536", "3:4"],
-  ["1792x1024", "16:9"],
-  ["1024x1792", "9:16"],
-  ["auto", "1:1"],
+  ...([["1024x1024", "1:1"], ["1536x1024", "4:3"], ["1024x1536", "3:4"], ["1792x1024", "16:9"], ["1024x1792", "9:16"], ["auto", "1:1"]] as const),
   ...(["1:1", "3:4", "4:3", "16:9", "9:16"] as const).map((ratio): [string, ImageRatio] => [ratio, ratio]),
 ]);
 
