@@ -5182,3 +5182,64 @@ describe("protocol drift is counted, not swallowed (issue 15)", () => {
     });
   });
 });
+
+describe("per-account outbound proxies (issue 15)", () => {
+  /** A tiny HTTP proxy on loopback: it records each request it relays (absolute-form, as Bun's fetch sends them) and forwards it. */
+  function startRecordingProxy() {
+    const relayed: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      idleTimeout: 0,
+      fetch: async (req) => {
+        relayed.push(`${new URL(req.url).pathname} ${req.headers.get("cookie")?.includes("ticket-two") ? "account 2" : "account 1"}`);
+        return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+      },
+    });
+    return { url: `http://proxyuser:proxy-SECRET-pass@127.0.0.1:${server.port}`, relayed, stop: () => server.stop(true) };
+  }
+
+  test("account 2's calls (chat, session delete) go through its proxy, account 1's do not; the proxy's credentials are scrubbed", async () => {
+    const proxy = startRecordingProxy();
+    try {
+      await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_2_PROXY: proxy.url, ACCOUNT_MAX_IN_FLIGHT: "1", LOG_LEVEL: "debug" }), async (fake, gw) => {
+        // Two at once: one per account.
+        const replies = await Promise.all([collectStream(gw.client, "fixture:plain chunk:10 gap:5"), collectStream(gw.client, "fixture:plain chunk:10 gap:5")]);
+        for (const reply of replies) expect(reply.content).toBe("你好！我是通义千问，有什么可以帮你？");
+        await waitFor(() => fake.deletedSessions.length === 2);
+        await waitFor(() => proxy.relayed.includes("/dialog/session/delete account 2"));
+        expect(proxy.relayed.filter((p) => p.startsWith("/dialog/conversation"))).toEqual(["/dialog/conversation account 2"]);
+        const byAccount = fake.calls.filter((c) => c.path === "/dialog/conversation").map((c) => (c.headers.cookie?.includes("ticket-two") ? "2" : "1"));
+        expect(byAccount.sort()).toEqual(["1", "2"]);
+        expect(gw.logs.join("\n")).not.toContain("proxy-SECRET-pass");
+      });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("chat.qwen.ai: chat creation, completion, delete and token refresh all go through the account's proxy", async () => {
+    const proxy = startRecordingProxy();
+    const auth = startFakeAuthHost({ lifetimeSec: 60 });
+    try {
+      await withGateway(startFakeIntlUpstream, (fake) => startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), INTL_ACCOUNT_1_PROXY: proxy.url }), async (fake, gw) => {
+        expect((await collectStream(gw.client, "fixture:plain")).content).toBe("Hi!");
+        await waitFor(() => fake.deletedChats.length === 1);
+        const paths = proxy.relayed.map((p) => p.split(" ")[0]);
+        for (const path of ["/api/v2/auths/refresh", "/api/v2/chats/new", "/api/v2/chat/completions"]) expect(paths).toContain(path);
+        await waitFor(() => proxy.relayed.some((p) => p.startsWith(`/api/v2/chats/${fake.createdChats[0]}`)));
+      });
+    } finally {
+      await auth.stop();
+      await proxy.stop();
+    }
+  });
+
+  test("QWEN_PROXY is every account's default; a bad proxy URL stops start-up naming the variable", () => {
+    const config = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_2_PROXY: "http://127.0.0.1:3128", QWEN_PROXY: "http://u:long-proxy-password@127.0.0.1:8888" });
+    expect(config.cnAccounts.map((a) => a.proxy)).toEqual(["http://u:long-proxy-password@127.0.0.1:8888", "http://127.0.0.1:3128"]);
+    expect(config.secrets).toContain("long-proxy-password");
+    expect(() => loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_PROXY: "socks5://127.0.0.1:1080" })).toThrow("CN_ACCOUNT_1_PROXY");
+    expect(() => loadConfig({ INTL_ACCOUNT_3_PROXY: "http://127.0.0.1:3128" })).toThrow("INTL_ACCOUNT_3_PROXY");
+  });
+});

@@ -219,6 +219,7 @@ const EnvSchema = z.object({
   TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
   BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
   CORS_ORIGINS: optionalString(),
+  QWEN_PROXY: fromEnv((raw) => ((raw ?? "").trim() === "" ? undefined : (raw as string).trim())),
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv("SHUTDOWN_GRACE_MS", 0, 600_000, 25_000),
   LOG_LEVEL: choiceFromEnv("LOG_LEVEL", ["silent", "info", "debug"] as const, "info"),
@@ -240,6 +241,8 @@ export interface Account {
   readonly upstream: UpstreamName;
   /** The n of CN_ACCOUNT_<n>_… or INTL_ACCOUNT_<n>_…. */
   readonly number: number;
+  /** The http(s) proxy every upstream call of this account goes through, if any. */
+  readonly proxy?: string;
 }
 
 export interface CnAccount extends Account {
@@ -339,8 +342,8 @@ export interface Config {
   secrets: string[];
 }
 
-const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN)$/;
-const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS)$/;
+const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN|PROXY)$/;
+const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS|PROXY)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
@@ -435,7 +438,7 @@ function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
   const cookies = cnVars("COOKIE");
   const xsrfTokens = cnVars("XSRF_TOKEN");
   const umidTokens = cnVars("UMIDTOKEN");
-  for (const [field, values] of [["XSRF_TOKEN", xsrfTokens], ["UMIDTOKEN", umidTokens]] as const) {
+  for (const [field, values] of [["XSRF_TOKEN", xsrfTokens], ["UMIDTOKEN", umidTokens], ["PROXY", cnVars("PROXY")]] as const) {
     for (const number of values.keys()) {
       if (!cookies.has(number)) throw new ConfigError(`CN_ACCOUNT_${number}_${field} is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
     }
@@ -457,7 +460,7 @@ function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
 
 function intlAccountsFrom(intlVars: AccountVars): IntlAccount[] {
   const intlNumbers = new Set<number>();
-  for (const field of ["TOKEN", "REFRESH_TOKEN", "EMAIL", "PASSWORD", "COOKIE", "HEADERS"]) for (const number of intlVars(field).keys()) intlNumbers.add(number);
+  for (const field of ["TOKEN", "REFRESH_TOKEN", "EMAIL", "PASSWORD", "COOKIE", "HEADERS", "PROXY"]) for (const number of intlVars(field).keys()) intlNumbers.add(number);
   return [...intlNumbers]
     .sort((a, b) => a - b)
     .map((number) => {
@@ -471,7 +474,7 @@ function intlAccountsFrom(intlVars: AccountVars): IntlAccount[] {
         throw new ConfigError(email === undefined ? `${v}_PASSWORD is set but ${v}_EMAIL is not; set both to sign in.` : `${v}_EMAIL is set but ${v}_PASSWORD is not; set both to sign in.`);
       }
       if (token === undefined && refreshToken === undefined && email === undefined) {
-        const what = ["COOKIE", "HEADERS"].filter((f) => intlVars(f).has(number)).map((f) => `${v}_${f}`).join(" and ");
+        const what = ["COOKIE", "HEADERS", "PROXY"].filter((f) => intlVars(f).has(number)).map((f) => `${v}_${f}`).join(" and ");
         throw new ConfigError(`${what} is set but no credential is: set ${v}_REFRESH_TOKEN (or a cookie jar with refresh_token=), ${v}_TOKEN, or ${v}_EMAIL and ${v}_PASSWORD.`);
       }
       return {
@@ -487,6 +490,37 @@ function intlAccountsFrom(intlVars: AccountVars): IntlAccount[] {
 }
 
 /** Every configured secret the logs and errors must never show; `pastedCookies` are the CN cookies as given, before ticket expansion. */
+/** Each account's proxy: its own `<UPSTREAM>_ACCOUNT_<n>_PROXY`, else QWEN_PROXY; an http(s) URL, credentials allowed. */
+function withProxies<A extends Account>(accounts: A[], vars: AccountVars, prefix: string, fallback: string | undefined): A[] {
+  return accounts.map((account) => {
+    const name = `${prefix}_ACCOUNT_${account.number}_PROXY`;
+    const proxy = vars("PROXY").get(account.number) ?? fallback;
+    if (proxy === undefined) return account;
+    let url: URL;
+    try {
+      url = new URL(proxy);
+    } catch {
+      throw new ConfigError(`${vars("PROXY").has(account.number) ? name : "QWEN_PROXY"} must be an http(s) proxy URL such as http://user:password@proxy.example:8080.`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`${vars("PROXY").has(account.number) ? name : "QWEN_PROXY"} must be an http:// or https:// proxy URL.`);
+    return { ...account, proxy };
+  });
+}
+
+/** A proxy URL with credentials is a secret, and so is its password alone. */
+function proxySecrets(accounts: readonly Account[]): string[] {
+  const secrets = new Set<string>();
+  for (const { proxy } of accounts) {
+    if (proxy === undefined) continue;
+    const url = new URL(proxy);
+    if (url.password === "" && url.username === "") continue;
+    secrets.add(proxy);
+    const password = decodeURIComponent(url.password);
+    if (password.length >= 8) secrets.add(password);
+  }
+  return [...secrets];
+}
+
 function configSecrets(cnAccounts: CnAccount[], pastedCookies: Iterable<string>, intlAccounts: IntlAccount[], masterKeys: string[]): string[] {
   return [
     ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
@@ -513,8 +547,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
 
   const cnVars = scanAccountVars(env, ACCOUNT_VAR);
-  const cnAccounts = cnAccountsFrom(cnVars);
-  const intlAccounts = intlAccountsFrom(scanAccountVars(env, INTL_ACCOUNT_VAR));
+  const intlVars = scanAccountVars(env, INTL_ACCOUNT_VAR);
+  const cnAccounts = withProxies(cnAccountsFrom(cnVars), cnVars, "CN", e.QWEN_PROXY);
+  const intlAccounts = withProxies(intlAccountsFrom(intlVars), intlVars, "INTL", e.QWEN_PROXY);
 
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
@@ -580,7 +615,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
     ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
-    secrets: configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
+    secrets: [...configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY), ...proxySecrets([...cnAccounts, ...intlAccounts])],
   };
 }
 
@@ -1198,9 +1233,22 @@ async function runProbe(request: () => Promise<Response>, isAlive: (json: Record
   }
 }
 
+/**
+ * The fetch adapters use for every upstream call. `account` names whose call
+ * it is, so the call goes out through that account's proxy
+ * (`*_ACCOUNT_<n>_PROXY`, else `QWEN_PROXY`).
+ */
+export type UpstreamFetch = (input: string | URL | Request, init?: RequestInit & { account?: Account }) => Promise<Response>;
+
+/** The same fetch with every call made for `account`. */
+const fetchFor =
+  (upstreamFetch: UpstreamFetch, account: Account): UpstreamFetch =>
+  (input, init) =>
+    upstreamFetch(input, { ...init, account });
+
 export interface AdapterOptions {
   config: Config;
-  fetch: typeof fetch;
+  fetch: UpstreamFetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
   /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors. */
@@ -1860,6 +1908,7 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
 
 function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): void {
   ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
+    account,
     method: "POST",
     headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
     body: JSON.stringify({ sessionId }),
@@ -1917,6 +1966,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     let response: Response;
     try {
       response = await ctx.fetch(`${config.cnBaseUrl}/dialog/conversation`, {
+        account,
         method: "POST",
         headers: cnHeadersFor(ctx, account),
         body: cnConversationBody(req),
@@ -1945,6 +1995,7 @@ async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined>
   if (account === undefined) return undefined;
   try {
     const response = await ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
+      account,
       method: "POST",
       headers: cnHeadersFor(ctx, account, "*/*"),
       body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
@@ -2004,6 +2055,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
       runProbe(
         () =>
           ctx.fetch(`${config.cnBaseUrl}/dialog/session/list`, {
+            account,
             method: "POST",
             headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
             body: "{}",
@@ -2324,10 +2376,11 @@ function chat2RegistrationFailure(ctx: Chat2Context, n: number, detail: string, 
 }
 
 /** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
-async function chat2Calibrate(ctx: Chat2Context): Promise<number> {
+async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<number> {
   try {
     const sentAt = Date.now();
     const response = await ctx.fetch(`${ctx.config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
+      account,
       headers: { accept: "application/json", "user-agent": BROWSER_USER_AGENT },
       signal: AbortSignal.timeout(ctx.config.upstreamLimits.connectMs),
       redirect: "manual",
@@ -2383,7 +2436,7 @@ async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Cha
   const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
   let response: Response;
   try {
-    response = await ctx.fetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, chat2RegistrationRequest(config, account, chid));
+    response = await ctx.fetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, { ...chat2RegistrationRequest(config, account, chid), account });
   } catch (err) {
     return chat2RegistrationFailure(ctx, n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
   }
@@ -2419,7 +2472,7 @@ async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Cha
   }
   // The device token signs for the account: a secret, like the cookie.
   ctx.addSecret(actkn);
-  const clockOffsetMs = await chat2Calibrate(ctx);
+  const clockOffsetMs = await chat2Calibrate(ctx, account);
   ctx.debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
   return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
 }
@@ -2610,6 +2663,7 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
 function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: string): void {
   const { config } = ctx;
   ctx.fetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(chat2CommonQuery(config, account, Date.now()))}`, {
+    account,
     method: "POST",
     // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
     headers: { ...chat2BaseHeaders(config, account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
@@ -2669,7 +2723,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       let answer: Response;
       try {
         mayHaveSession = true;
-        answer = await ctx.fetch(prepared.url, { method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+        answer = await ctx.fetch(prepared.url, { account: cn, method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
       } catch (err) {
         if (signal.aborted) return;
         hasEnded = true;
@@ -2723,6 +2777,7 @@ async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | unde
   if (account === undefined) return undefined;
   try {
     const response = await ctx.fetch(`${ctx.config.cnApiUrl}/api/v1/model/list`, {
+      account,
       headers: { ...chat2BaseHeaders(ctx.config, account), accept: "application/json, text/plain, */*" },
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
       redirect: "manual",
@@ -2766,6 +2821,7 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
   if (cn === undefined) return "unknown";
   try {
     const response = await ctx.fetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(chat2CommonQuery(config, cn, Date.now()))}`, {
+      account: cn,
       headers: { ...chat2BaseHeaders(config, cn), accept: "application/json, text/plain, */*" },
       signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       redirect: "manual",
@@ -2920,7 +2976,7 @@ const intlAuthHostHeaders = (base: string): Record<string, string> => ({
 type IntlAuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
 
 /** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
-async function intlAuthCall(upstreamFetch: typeof fetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
+async function intlAuthCall(upstreamFetch: UpstreamFetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
   const host = new URL(url).host;
   let response: Response;
   try {
@@ -3024,7 +3080,9 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
   return failure;
 }
 
-function createIntlCredentials(account: IntlAccount, options: AdapterOptions): IntlCredentials {
+function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOptions): IntlCredentials {
+  // Refreshes and sign-ins go out through the account's proxy like its chats.
+  const options: AdapterOptions = { ...adapterOptions, fetch: fetchFor(adapterOptions.fetch, account) };
   const { config, debug, addSecret } = options;
   const n = account.number;
   const v = `INTL_ACCOUNT_${n}`;
@@ -3349,6 +3407,7 @@ function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): voi
     .then((auth) => {
       if ("failure" in auth) return;
       return ctx.fetch(`${base}/api/v2/chats/${encodeURIComponent(chatId)}`, {
+        account,
         method: "DELETE",
         headers: intlHeadersFor(ctx, account, auth, `${base}/`),
         redirect: "manual",
@@ -3365,6 +3424,7 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
   const base = ctx.config.intlBaseUrl;
   const n = account.number;
   const response = await ctx.fetch(`${base}/api/v2/chats/new`, {
+    account,
     method: "POST",
     headers: intlHeadersFor(ctx, account, auth, `${base}/c/new-chat`),
     body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: intlChatTypeOf(ctx.config, req), chat_mode: "normal" }),
@@ -3576,7 +3636,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   };
   let response: Response;
-  const imageContext = { config: ctx.config, fetch: ctx.fetch, headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug };
+  const imageContext = { config: ctx.config, fetch: fetchFor(ctx.fetch, account), headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug };
   let chatId = "";
   try {
     const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
@@ -3596,6 +3656,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     chatIds.push(created.chatId);
     chatId = created.chatId;
     response = await ctx.fetch(`${base}/api/v2/chat/completions?chat_id=${encodeURIComponent(created.chatId)}`, {
+      account,
       method: "POST",
       headers: intlHeadersFor(ctx, account, auth, `${base}/c/${created.chatId}`, true),
       body: intlCompletionBody(ctx, req, created.chatId, uploaded.files),
@@ -3687,6 +3748,7 @@ async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Ac
 async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth, account: Account): Promise<unknown[] | undefined> {
   const base = ctx.config.intlBaseUrl;
   const response = await ctx.fetch(`${base}${path}`, {
+    account,
     headers: intlHeadersFor(ctx, account, auth, `${base}/`),
     redirect: "manual",
     signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
@@ -3746,7 +3808,7 @@ async function intlProbe(ctx: IntlContext, account: Account): Promise<ProbeResul
   const auth = await intlCredentialsOf(ctx, account).current();
   if ("failure" in auth) return auth.failure.kind === "auth" ? "dead" : "unknown";
   return runProbe(
-    () => ctx.fetch(`${base}/api/v1/auths/`, { headers: intlHeadersFor(ctx, account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+    () => ctx.fetch(`${base}/api/v1/auths/`, { account, headers: intlHeadersFor(ctx, account, auth, `${base}/`), redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
     (json) => typeof json.role === "string" || typeof json.id === "string",
     (json) => {
       const code = asRecord(json.data)?.code;
@@ -3986,7 +4048,7 @@ async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamReq
 /** What the INTL adapter lends the upload: its fetch and headers, its error reading, the request's signal. */
 interface IntlImageContext {
   config: Config;
-  fetch: typeof fetch;
+  fetch: UpstreamFetch;
   /** Headers of a chat.qwen.ai API call for this account (auth included). */
   headers: () => Record<string, string>;
   failureFromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined;
@@ -7004,7 +7066,7 @@ export interface AppDeps {
  * account's cookies, tokens and the prompt to wherever it points (a hijacked
  * name, a captive portal). It fails the call instead, naming the target host.
  */
-async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: RequestInit): Promise<Response> {
+async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: BunFetchRequestInit): Promise<Response> {
   const response = await baseFetch(input, { ...init, redirect: "manual" });
   if (response.status < 300 || response.status > 399 || !response.headers.has("location")) return response;
   response.body?.cancel().catch(() => {});
@@ -7031,13 +7093,15 @@ export function createApp(deps: AppDeps) {
   const baseFetch = deps.fetch ?? fetch;
   // Upstream calls in flight (session deletes included), so a shutdown can wait for the deletes it starts.
   const upstreamCalls = new Set<Promise<Response>>();
-  const trackedFetch = ((input: string | URL | Request, init?: RequestInit) => {
-    const call = fetchWithoutRedirects(baseFetch, input, init);
+  const trackedFetch: UpstreamFetch = (input, init) => {
+    const { account, ...rest } = init ?? {};
+    // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
+    const call = fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy });
     upstreamCalls.add(call);
     const forget = () => upstreamCalls.delete(call);
     call.then(forget, forget);
     return call;
-  }) as typeof fetch;
+  };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
   const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name] });
   const adapters: Record<UpstreamName, UpstreamAdapter> = {
