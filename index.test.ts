@@ -17,6 +17,7 @@ import {
   ConfigError,
   createCumulativeDiff,
   createPool,
+  driftLines,
   type EventBatch,
   type NeutralRequest,
   runWithFailover,
@@ -5164,6 +5165,10 @@ describe("protocol drift is counted, not swallowed (issue 15)", () => {
       expect(drift.map((d) => [d.kind, d.count]).sort()).toEqual([["non-JSON event", 1], ["unknown event shape", 1], ["unknown phase", 1]]);
       expect(drift.find((d) => d.kind === "unknown phase")?.samples).toEqual(["telepathy"]);
       expect(JSON.stringify(drift)).not.toContain(INTL_TOKEN);
+      // --check prints the same, one line per kind.
+      const lines = driftLines(gw.app.drift);
+      expect(lines).toHaveLength(3);
+      expect(lines.find((line) => line.includes("unknown phase"))).toContain("chat.qwen.ai sent 1 unknown phase since");
     });
   });
 

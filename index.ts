@@ -7157,6 +7157,7 @@ export function createApp(deps: AppDeps) {
     fetch: handle,
     pools: app.pools,
     adapters,
+    drift: app.drift,
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
@@ -7296,7 +7297,7 @@ async function checkChat(adapter: UpstreamAdapter, account: Account): Promise<Up
  * liveness calls (and, with `withChat`, one tiny chat per live account),
  * at most PROBE_CONCURRENCY at a time. Touches no pool: it is a one-off.
  */
-export async function checkAccounts(config: Config, options: { withChat: boolean; fetch?: typeof fetch }): Promise<AccountCheck[]> {
+export async function checkAccounts(config: Config, options: { withChat: boolean; fetch?: typeof fetch; onDrift?: (lines: string[]) => void }): Promise<AccountCheck[]> {
   const app = createApp({ config, fetch: options.fetch, log: () => {} });
   const targets = allAccounts(app.adapters);
   const results = new Map<(typeof targets)[number], AccountCheck>();
@@ -7318,7 +7319,16 @@ export async function checkAccounts(config: Config, options: { withChat: boolean
   });
   // The test chats' upstream deletes are still under way: let them finish.
   await app.drain(0);
+  options.onDrift?.(driftLines(app.drift));
   return targets.map((target) => results.get(target) as AccountCheck);
+}
+
+/** What the upstreams sent that qwenplug did not understand, one line per kind: the sign that a protocol moved. */
+export function driftLines(drift: Record<UpstreamName, Pick<DriftLog, "snapshot">>): string[] {
+  const names: Record<UpstreamName, string> = { cn: "the mainland site", intl: "chat.qwen.ai" };
+  return (["cn", "intl"] as const).flatMap((name) =>
+    drift[name].snapshot().map((d) => `qwenplug: ${names[name]} sent ${d.count} ${d.kind}${d.count === 1 ? "" : "s"} since ${d.since}; newest: ${d.samples[0] ?? ""} (please report it)`),
+  );
 }
 
 /** What to do about an account in each state, for the check's line. */
@@ -7503,6 +7513,7 @@ function renderAccounts(upstreams) {
       table.append(row);
     }
     root.append(table);
+    for (const d of upstreams[name].drift || []) root.append(el("p", "Unrecognised from upstream: " + d.count + " × " + d.kind + " since " + d.since + "; newest: " + (d.samples[0] || "") + " (please report it)", "mute"));
   }
   if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));
 }
@@ -7642,8 +7653,9 @@ if (import.meta.main) {
       console.error(`qwenplug: unknown option ${checkFlag}; use --check (liveness calls) or --check=chat (plus one tiny chat per account).`);
       process.exit(2);
     }
-    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat" }));
-    for (const line of lines) console.log(line);
+    let drift: string[] = [];
+    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat", onDrift: (found) => (drift = found) }));
+    for (const line of [...lines, ...drift]) console.log(line);
     process.exit(isAllUsable ? 0 : 1);
   }
   const { server, app } = startServer(config);
