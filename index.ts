@@ -1271,7 +1271,7 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
 
 
 function errorName(err: unknown): string {
-  if (err instanceof Error) return err.name === "Error" ? err.message.slice(0, 120) : err.name;
+  if (err instanceof Error) return err.name === "Error" ? err.message.slice(0, 300) : err.name;
   return "unknown error";
 }
 
@@ -7076,7 +7076,7 @@ async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | UR
   } catch {
     // An unreadable Location still fails the call.
   }
-  throw new Error(`upstream redirected to ${target} (HTTP ${response.status}); not followed`);
+  throw new Error(`upstream redirected to ${target} (HTTP ${response.status}); not followed: a login page there usually means the account's cookie or token expired, another host that a base-URL setting is out of date`);
 }
 
 /** Wires the parts together; the request handling itself lives in the functions above. */
