@@ -2504,7 +2504,7 @@ describe("one clean-up path: the defects of issue 9", () => {
       canFailAfterText: false,
       credentialVar: (n: number) => `CN_ACCOUNT_${n}_COOKIE`,
       prepare: (req: NeutralRequest) => ({ ...req, prompt: "hi" }),
-      // biome-ignore lint/correctness/useYield: an adapter that fails before its first event
+      // An adapter that fails before its first event.
       async *complete(): AsyncGenerator<EventBatch> {
         throw new TypeError("boom");
       },
