@@ -3,6 +3,7 @@
 // fixtures/cn; and the official `openai` client as the oracle for every
 // response, streamed or not, including errors.
 
+import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -5057,6 +5058,80 @@ describe("images: vision input on chat.qwen.ai", () => {
     expect(await response.text()).toContain("SignatureDoesNotMatch");
     const good = await fetch(`${oss.url}/${FAKE_STS.bucket}/user-1/y.png`, { method: "PUT", headers: ossPutHeaders({ ...grant, accessKeySecret: FAKE_STS.accessKeySecret, filePath: "user-1/y.png" }, "image/png", "v1", new Date()), body: fakePng(10) });
     expect(good.status).toBe(200);
+  });
+});
+
+describe("images: vision input on CN chat2", () => {
+  /** A PNG whose IHDR says 640 × 480, the rest random. */
+  const sizedPng = (size: number) => {
+    const bytes = fakePng(size);
+    bytes.set([0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52], 8);
+    new DataView(bytes.buffer).setUint32(16, 640);
+    new DataView(bytes.buffer).setUint32(20, 480);
+    return bytes;
+  };
+
+  test("a data: URL through the openai SDK: oss_token signed with the workspace scene, exactly the client's bytes PUT, the image item before the text", async () => {
+    const image = sizedPng(40_000);
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { LOG_LEVEL: "debug" }), async (fake, gw) => {
+      const reply = await gw.client.chat.completions.create({
+        model: "qwen",
+        messages: [{ role: "user", content: [{ type: "text", text: "这是什么？" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(image).toString("base64")}` } }] }],
+      });
+      expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      expect(fake.refusals).toEqual([]);
+      expect(fake.uploadRefusals).toEqual([]);
+      expect(fake.uploads.size).toBe(1);
+      const [object, stored] = [...fake.uploads][0] as [string, Uint8Array];
+      expect(sha256Of(stored)).toBe(sha256Of(image));
+      const grant = fake.calls.find((c) => c.path === "/1/oss_token");
+      expect(grant?.body).toEqual({ file_name: expect.stringMatching(/\.png$/), content_type: "application/octet-stream", content_md5: createHash("md5").update(image).digest("base64"), size: image.byteLength });
+      // The upload spends the workspace_api scene's token, the chat its own.
+      expect(grant?.headers["eo-clt-actkn"]).toStartWith("ws-");
+      expect(lastChat2Call(fake).headers["eo-clt-actkn"]).toStartWith("ak-");
+      const callback = fake.calls.find((c) => c.path === "/1/oss/callback");
+      expect(callback?.url).toContain("req_id=");
+      expect(callback?.body).toMatchObject({ file_type: "PNG", entry: "qwen_pc", object, bucket: "fake-bucket", endpoint: "oss-cn-fake.aliyuncs.com" });
+      const messages = (lastChat2Call(fake).body as { messages: Array<Record<string, unknown>> }).messages;
+      expect(messages).toHaveLength(2);
+      expect(messages[0]).toEqual({
+        mime_type: "image/url",
+        content: `${fake.url}/cdn/${object}`,
+        meta_data: { resource_infos: [{ id: expect.stringMatching(/^gid-/), url: `${fake.url}/cdn/${object}`, width: 640, height: 480, file_format: "png", file_name: (grant?.body as { file_name: string }).file_name, file_size: image.byteLength }] },
+        status: "complete",
+      });
+      expect(messages[1]).toMatchObject({ mime_type: "text/plain", status: "complete" });
+      expect(String(messages[1]?.content)).toContain("这是什么？");
+      const b64 = Buffer.from(image).toString("base64");
+      expect(gw.logs.some((line) => line.includes(b64.slice(100, 160)))).toBe(false);
+      expect(gw.logs.some((line) => line.includes("uploaded for CN account 1 (40000 bytes)"))).toBe(true);
+    });
+  });
+
+  test("a refused upload grant ends the request with an error naming it, before any chat; CN_PROTOCOL=dialog still refuses images with a 400", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      fake.uploadGrantAnswer = () => new Response(JSON.stringify({ code: "FILE_TOO_LARGE", msg: "文件过大" }), { headers: { "content-type": "application/json" } });
+      const image = sizedPng(1_000);
+      const err = await rejectionOf(
+        gw.client.chat.completions.create({
+          model: "qwen",
+          messages: [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(image).toString("base64")}` } }] }],
+        }),
+      );
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("upload grant (oss_token)");
+      expect(err.message).toContain("FILE_TOO_LARGE");
+      expect(chat2Calls(fake)).toHaveLength(0);
+      expect(fake.uploads.size).toBe(0);
+    });
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const err = await rejectionOf(
+        gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }] }),
+      );
+      expect(err.status).toBe(400);
+      expect(err.code).toBe("unsupported_content");
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
   });
 });
 

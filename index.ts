@@ -23,6 +23,7 @@
 //   ── Upstreams: the prompt              turns flattened into one prompt
 //   ── Upstream: CN /dialog               the older mainland protocol
 //   ── Upstream: CN chat2                 the 2026 mainland protocol, signed
+//   ── Upstream: CN chat2 images          client images via workspace-res upload
 //   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
 //   ── Upstream: chat.qwen.ai images      client images, STS + signed OSS upload, t2i
 //   ── Account pool                       health, slots, waiters, cooldowns
@@ -2189,6 +2190,8 @@ interface Chat2Device {
   /** Unspent single-use salts, in the order the server issued them. */
   salts: string[];
   issued: number;
+  /** The `workspace_api` scene's own token and salts (uploads), when the registration split them per scene. */
+  workspace?: { actkn: string; salts: string[] };
   registeredAt: number;
   /** Server clock minus local clock, so `clt-acs-reqt` follows the server (§1.3 step 2). */
   clockOffsetMs: number;
@@ -2201,11 +2204,12 @@ interface Chat2SignerState {
 }
 
 /** The answer body of one chat2 message request (carzygod `buildBasePayload`, §1.3), multi-turn flattened into one message. */
-function chat2Body(req: UpstreamRequest, sessionId: string, reqId: string): string {
+function chat2Body(req: UpstreamRequest, sessionId: string, reqId: string, imageItems: readonly Chat2ImageItem[] = []): string {
   return JSON.stringify({
     req_id: reqId,
     parent_req_id: "0",
-    messages: [{ mime_type: "text/plain", content: req.prompt, meta_data: { ori_query: req.prompt }, status: "complete" }],
+    // Uploaded images go before the text (§3.3 step 4).
+    messages: [...imageItems, { mime_type: "text/plain", content: req.prompt, meta_data: { ori_query: req.prompt }, status: "complete" }],
     scene: "chat",
     sub_scene: "",
     scene_param: "first_turn",
@@ -2470,11 +2474,13 @@ async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Cha
   if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
     return chat2RegistrationFailure(ctx, n, "the answer had no device id, token or salts");
   }
+  const workspace = chat2WorkspaceScene(scenes.find((scene) => scene?.businessScene === "workspace_api"));
   // The device token signs for the account: a secret, like the cookie.
   ctx.addSecret(actkn);
+  if (workspace !== undefined) ctx.addSecret(workspace.actkn);
   const clockOffsetMs = await chat2Calibrate(ctx, account);
   ctx.debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
-  return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs };
+  return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs, ...(workspace === undefined ? {} : { workspace }) };
 }
 
 /** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
@@ -2496,19 +2502,21 @@ function chat2RegisterOnce(ctx: Chat2Context, account: CnAccount): Promise<Chat2
  * once (starting a refill in the background when few are left); otherwise
  * the request waits for the account's one registration.
  */
-async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount): Promise<{ device: Chat2Device; salt: string } | UpstreamFailure> {
+async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene = "chat"): Promise<{ device: Chat2Device; salt: string; actkn: string } | UpstreamFailure> {
   const state = chat2SignerOf(ctx, account.number);
   for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
     const device = state.device;
     if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
-      const salt = device.salts.shift();
+      // Uploads spend the workspace scene's salts when the registration gave it its own, else the chat ones.
+      const pool = scene === "workspace" && device.workspace !== undefined ? device.workspace : device;
+      const salt = pool.salts.shift();
       if (salt !== undefined) {
         if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
           void chat2RegisterOnce(ctx, account).then((result) => {
             if ("kind" in result) ctx.debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
           });
         }
-        return { device, salt };
+        return { device, salt, actkn: pool.actkn };
       }
     }
     const result = await chat2RegisterOnce(ctx, account);
@@ -2517,23 +2525,40 @@ async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount): Promise<{ d
   return chat2RegistrationFailure(ctx, account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
 }
 
+/** Which registration scene signs a request: chat requests, or uploads (`workspace_api`). */
+type Chat2Scene = "chat" | "workspace";
+
 /** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
-async function chat2PrepareChat(ctx: Chat2Context, account: CnAccount, body: string): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
+const chat2PrepareChat = (ctx: Chat2Context, account: CnAccount, body: string) =>
+  chat2PrepareSigned(ctx, account, `${ctx.config.cnChatUrl}/api/v2/chat`, body, { accept: "application/json, text/event-stream, text/plain, */*" });
+
+/**
+ * The URL and headers of one signed POST (§1.3): the common query (plus
+ * `extraQuery` at its end), one salt of `scene`, both HMACs. Unsigned with CN_SIGNING=off.
+ */
+async function chat2PrepareSigned(
+  ctx: Chat2Context,
+  account: CnAccount,
+  endpoint: string,
+  body: string,
+  options: { accept: string; scene?: Chat2Scene; extraQuery?: ReadonlyArray<[string, string]> },
+): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
   const { config } = ctx;
   const headers: Record<string, string> = {
     ...chat2BaseHeaders(config, account),
     "content-type": "application/json",
-    accept: "application/json, text/event-stream, text/plain, */*",
+    accept: options.accept,
   };
+  const extra = options.extraQuery ?? [];
   if (!config.cnSigning) {
-    return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(chat2CommonQuery(config, account, Date.now()))}`, headers };
+    return { url: `${endpoint}?${queryString([...chat2CommonQuery(config, account, Date.now()), ...extra])}`, headers };
   }
-  const taken = await chat2TakeSalt(ctx, account);
+  const taken = await chat2TakeSalt(ctx, account, options.scene);
   if ("kind" in taken) return taken;
   const { device, salt } = taken;
   // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
   const reqt = Date.now() + device.clockOffsetMs;
-  const query = chat2CommonQuery(config, account, reqt);
+  const query = [...chat2CommonQuery(config, account, reqt), ...extra];
   const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
   const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
   Object.assign(headers, {
@@ -2545,12 +2570,12 @@ async function chat2PrepareChat(ctx: Chat2Context, account: CnAccount, body: str
     "eo-clt-dvidn": device.dvidn,
     "eo-clt-sacsft": salt,
     "eo-clt-snver": device.snver,
-    "eo-clt-actkn": device.actkn,
+    "eo-clt-actkn": taken.actkn,
     "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
     "eo-clt-acs-kp": kp,
     "bx-umidtoken": account.umidToken ?? "",
   });
-  return { url: `${config.cnChatUrl}/api/v2/chat?${queryString(query)}`, headers };
+  return { url: `${endpoint}?${queryString(query)}`, headers };
 }
 
 /** The failures that are a refused signature (EX015), which one fresh device registration may cure. */
@@ -2707,7 +2732,14 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
   let mayHaveSession = false;
   let hasEnded = false;
   try {
-    const body = chat2Body(req, sessionId, randomHex32());
+    const uploaded = await chat2UploadImages(ctx, cn, req.images ?? [], signal, watchdog);
+    if (signal.aborted) return;
+    if ("kind" in uploaded) {
+      hasEnded = true;
+      yield [{ type: "error", failure: uploaded }];
+      return;
+    }
+    const body = chat2Body(req, sessionId, randomHex32(), uploaded);
     let response: Response;
     let stream: ReadableStream<Uint8Array>;
     // A refused signature on the first try may mean the device registration went stale (revoked, or
@@ -2876,6 +2908,174 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
     probe: (account) => chat2Probe(ctx, account),
   };
+}
+
+// ── Upstream: CN chat2 images ───────────────────────────────────────────────
+//
+// Client images on the mainland site (UPSTREAMS-2026-11 §3.3, from carzygod's
+// `qianwen_web_upload.go` and a Chat2API-WXS note, not from captures): per
+// image, a signed `POST {res}/1/oss_token` (the `workspace_api` scene's token
+// and salts when the registration split them per scene) grants one object;
+// the bytes go to `PUT {host}/{object}` with the granted `authorization` and
+// headers; `POST {res}/1/oss/callback` registers the upload and names its CDN
+// URL; the chat body then carries one `image/url` item per image before the
+// text. Image bytes are never logged.
+
+/** A chat2 message item for one uploaded image (§3.3 step 4). */
+interface Chat2ImageItem {
+  mime_type: "image/url";
+  content: string;
+  meta_data: { resource_infos: Array<{ id: string; url: string; width: number; height: number; file_format: string; file_name: string; file_size: number }> };
+  status: "complete";
+}
+
+/** The `workspace_api` scene of a registration answer, when it has its own token and salts. */
+function chat2WorkspaceScene(scene: Record<string, unknown> | undefined): { actkn: string; salts: string[] } | undefined {
+  const actkn = scene?.["eo-clt-actkn"];
+  const raw = scene?.["eo-clt-bacsft"];
+  const salts = Array.isArray(raw) ? raw.filter((s): s is string => typeof s === "string" && s !== "") : [];
+  return typeof actkn === "string" && actkn !== "" && salts.length > 0 ? { actkn, salts } : undefined;
+}
+
+/** Width and height from a PNG, GIF, BMP or JPEG header; 0 × 0 when the header says nothing readable (WebP, damaged). */
+export function imageDimensions(data: Uint8Array): { width: number; height: number } {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const at = (i: number, n: number) => i + n <= data.byteLength;
+  if (at(0, 24) && data[0] === 0x89 && String.fromCharCode(...data.subarray(12, 16)) === "IHDR") return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (at(0, 10) && data[0] === 0x47 && data[1] === 0x49) return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  if (at(0, 26) && data[0] === 0x42 && data[1] === 0x4d) return { width: Math.abs(view.getInt32(18, true)), height: Math.abs(view.getInt32(22, true)) };
+  if (data[0] === 0xff && data[1] === 0xd8) {
+    for (let i = 2; at(i, 9) && data[i] === 0xff; ) {
+      const marker = data[i + 1] ?? 0;
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { width: view.getUint16(i + 7), height: view.getUint16(i + 5) };
+      i += 2 + view.getUint16(i + 2);
+    }
+  }
+  return { width: 0, height: 0 };
+}
+
+/** One JSON answer of the upload host: `data` when `code` is 0 (or absent with `success`), else a failure naming the step. */
+async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: string, n: number): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    return { failure: { kind: "upstream", message: `Qwen CN redirected ${step} for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnResUrl)} (HTTP ${response.status}); an expired CN_ACCOUNT_${n}_COOKIE or an outdated QWEN_CN_RES_URL.`  } };
+  }
+  const text = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+  const json = jsonRecordOf(text);
+  if (json === undefined) {
+    if (looksLikeWaf(text)) return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${step} for ${chat2Label(n)}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC  } };
+    return { failure: { kind: "upstream", message: `Qwen CN answered ${step} for ${chat2Label(n)} with HTTP ${response.status} and no JSON.`  } };
+  }
+  const failure = chat2FailureFromJson(ctx, json, n);
+  if (failure !== undefined) return { failure };
+  const code = json.code;
+  const data = asRecord(json.data);
+  if (response.status !== 200 || (code !== undefined && code !== 0 && code !== "0") || data === undefined) {
+    const detail = [redactThenCut(ctx.redact, code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
+    return { failure: { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.`  } };
+  }
+  return { data };
+}
+
+/** One signed POST to the upload host, answered with `data`. */
+async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
+  const text = JSON.stringify(body);
+  const prepared = await chat2PrepareSigned(ctx, account, `${ctx.config.cnResUrl}${path}`, text, { accept: "application/json, text/plain, */*", scene: "workspace", extraQuery });
+  if ("kind" in prepared) return { failure: prepared };
+  let response: Response;
+  try {
+    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body: text, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Could not reach Qwen CN's upload host ${hostOf(ctx.config.cnResUrl)} for ${step} (${errorName(err)}); check QWEN_CN_RES_URL.`  } };
+  }
+  try {
+    return await chat2ResAnswer(ctx, response, step, account.number);
+  } catch (err) {
+    return { failure: { kind: "upstream", message: `Qwen CN's answer to ${step} for ${chat2Label(account.number)} broke off (${errorName(err)}).`  } };
+  }
+}
+
+const stringField = (record: Record<string, unknown>, ...names: string[]) => names.map((name) => record[name]).find((value): value is string => typeof value === "string" && value !== "");
+
+/** Uploads one image through oss_token → PUT → callback (§3.3 steps 1–3); the chat item for it. */
+async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: LoadedImage, signal: AbortSignal): Promise<Chat2ImageItem | UpstreamFailure> {
+  const n = account.number;
+  const format = IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png";
+  const fileName = `${randomUUID()}.${format}`;
+  const md5 = createHash("md5").update(image.data);
+  const md5Base64 = md5.copy().digest("base64");
+  const md5Hex = md5.digest("hex");
+  const granted = await chat2ResPost(ctx, account, "/1/oss_token", { file_name: fileName, content_type: "application/octet-stream", content_md5: md5Base64, size: image.data.byteLength }, "the upload grant (oss_token)", signal);
+  if ("failure" in granted) return granted.failure;
+  const grant = granted.data;
+  const host = stringField(grant, "host")?.replace(/\/+$/, "");
+  const object = stringField(grant, "object")?.replace(/^\/+/, "");
+  const authorization = stringField(grant, "authorization");
+  const bucket = stringField(grant, "bucket") ?? "";
+  const endpoint = stringField(grant, "endpoint") ?? "";
+  if (host === undefined || object === undefined || authorization === undefined) {
+    const missing = Object.entries({ host, object, authorization }).filter(([, v]) => v === undefined).map(([k]) => k);
+    return { kind: "upstream", message: `Qwen CN's upload grant for ${chat2Label(n)} lacked ${missing.join(", ")}; the mainland upload flow may have changed.` };
+  }
+  const headers: Record<string, string> = { authorization, "content-md5": md5Base64, "content-type": "application/octet-stream" };
+  for (const raw of Array.isArray(grant.oss_headers) ? grant.oss_headers : []) {
+    const entry = asRecord(raw);
+    if (typeof entry?.key === "string" && entry.key !== "" && typeof entry.value === "string") headers[entry.key.toLowerCase()] = entry.value;
+  }
+  const reqId = randomUUID();
+  const putUrl = `${/^https?:\/\//i.test(host) ? host : `https://${host}`}/${ossEncodeKey(object)}?req_id=${reqId}&biz_id=ai_qwen`;
+  let put: Response;
+  try {
+    put = await ctx.fetch(putUrl, { account, method: "PUT", headers, body: image.data, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(OSS_TIMEOUT_MS)]) });
+  } catch (err) {
+    return { kind: "upstream", message: `The image upload for ${image.label} to Qwen CN's storage failed (${errorName(err)}).` };
+  }
+  if (put.status !== 200) {
+    const text = await readTextCapped(put, MAX_ERROR_BODY_CHARS).catch(() => "");
+    const code = /<Code>([^<]{1,80})<\/Code>/.exec(text)?.[1] ?? "no code";
+    return { kind: "upstream", message: `Qwen CN's storage refused the upload of ${image.label} (HTTP ${put.status}, ${code}).` };
+  }
+  put.body?.cancel().catch(() => {});
+  const called = await chat2ResPost(
+    ctx,
+    account,
+    "/1/oss/callback",
+    { file_md5: md5Hex, file_name: fileName, file_type: format.toUpperCase(), bucket, endpoint, object, entry: "qwen_pc" },
+    "the upload callback",
+    signal,
+    [["req_id", reqId]],
+  );
+  if ("failure" in called) return called.failure;
+  const callback = called.data;
+  const url = stringField(callback, "material_cdn_url", "material_url");
+  const id = stringField(callback, "ws_gid") ?? (typeof callback.ws_gid === "number" ? String(callback.ws_gid) : undefined);
+  if (url === undefined) return { kind: "upstream", message: `Qwen CN's upload callback for ${image.label} named no material URL; the mainland upload flow may have changed.` };
+  ctx.debug(`images: ${logField(image.label)} uploaded for ${chat2Label(n)} (${image.data.byteLength} bytes)`);
+  const { width, height } = imageDimensions(image.data);
+  return {
+    mime_type: "image/url",
+    content: url,
+    meta_data: { resource_infos: [{ id: id ?? "", url, width, height, file_format: format, file_name: fileName, file_size: image.data.byteLength }] },
+    status: "complete",
+  };
+}
+
+/** Every image of the request, one after another; the first failure ends it. */
+async function chat2UploadImages(ctx: Chat2Context, account: CnAccount, images: readonly LoadedImage[], signal: AbortSignal, watchdog: Pick<Watchdog, "pause" | "resume">): Promise<Chat2ImageItem[] | UpstreamFailure> {
+  if (images.length === 0) return [];
+  const items: Chat2ImageItem[] = [];
+  // Uploads have their own limits; the connect timeout is meant for the chat request.
+  watchdog.pause();
+  try {
+    for (const image of images) {
+      const item = await chat2UploadImage(ctx, account, image, signal);
+      if ("kind" in item) return item;
+      items.push(item);
+    }
+  } finally {
+    watchdog.resume();
+  }
+  return items;
 }
 
 // ── Upstream: INTL (chat.qwen.ai, v2 API) ───────────────────────────────────
@@ -4012,7 +4212,7 @@ async function loadImage(image: NeutralImage, limits: Config["images"]): Promise
 
 /**
  * The images a request sends (the last user turn's, or every turn's with
- * IMAGE_HISTORY=all), loaded and checked: chat.qwen.ai only, at most
+ * IMAGE_HISTORY=all), loaded and checked: chat.qwen.ai or CN chat2 (not /dialog), at most
  * IMAGE_MAX_PER_REQUEST, and a model whose live entry says it has vision.
  */
 async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamRequest> {
@@ -4021,14 +4221,14 @@ async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamReq
   const images = chosen.flatMap((turn) => turn.images ?? []);
   if (images.length === 0) return req;
   const first = images[0]?.label ?? "messages";
-  if (req.upstream !== "intl") {
-    throw new HttpError(400, `Image input works only with chat.qwen.ai (intl/…) models in this qwenplug; the mainland site's image upload is not built yet (${first}).`, "invalid_request_error", "unsupported_content", first);
+  if (req.upstream !== "intl" && app.config.cnProtocol !== "chat2") {
+    throw new HttpError(400, `Image input works with chat.qwen.ai (intl/…) models and with the mainland site's chat2 protocol; CN_PROTOCOL=dialog has no image upload (${first}).`, "invalid_request_error", "unsupported_content", first);
   }
   if (req.imageRatio !== undefined) throw new HttpError(400, `Image models generate from text; image input (${first}) is not taken with "${req.clientModel}".`, "invalid_request_error", "unsupported_content", first);
   if (images.length > app.config.images.maxPerRequest) {
     throw new HttpError(400, `This request sends ${images.length} images; qwenplug takes at most ${app.config.images.maxPerRequest} (IMAGE_MAX_PER_REQUEST).`, "invalid_request_error", "too_many_images", "messages");
   }
-  const live = await app.adapters.intl.liveModels();
+  const live = await app.adapters[req.upstream].liveModels();
   const model = live?.find((m) => m.id === req.upstreamModel);
   if (model !== undefined && model.canSee === false) {
     const seeing = (live ?? []).filter((m) => m.canSee === true).map((m) => m.id);

@@ -6,6 +6,10 @@
 //   GET  /api/calibration/getMillisTimeStamp   the fake's clock, deliberately skewed
 //   POST /api/v2/chat                          verified, then a fixture replayed
 //   GET  /api/v1/model/list, /api/v1/user/info, POST /api/v1/session/delete/batch
+//   POST /1/oss_token, PUT /oss-bucket/{object}, POST /1/oss/callback
+//                                              the mainland image upload (§3.3): the two
+//                                              POSTs verified like chat, with the
+//                                              registration's workspace_api token and salts
 //
 // A chat request is refused with 403 {"status":1,"code":"EX015","msg":"签名错误"}
 // unless: its salt was issued to its device and never used before; its
@@ -19,7 +23,7 @@
 //
 //   bun bench/fake-chat2.ts      # on 127.0.0.1:8092
 
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
 import { directive, drip, type Fixture, loadFixtures, replay } from "./fake-upstream";
 
@@ -66,15 +70,35 @@ export interface FakeChat2Upstream {
   deadAccounts: Set<string>;
   /** Overrides the chat reply after verification; undefined falls back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
+  /** Uploaded bytes by object key (PUT after an oss_token grant). */
+  uploads: Map<string, Uint8Array>;
+  /** Replaces the oss_token answer (after verification), if set. */
+  uploadGrantAnswer?: () => Response;
+  /** Why each refused upload PUT or callback was refused. */
+  uploadRefusals: string[];
   /** Forgets every registered device, as a server restart or a revoked registration would: their salts stop working. */
   forgetDevices(): void;
   stop(): Promise<void>;
 }
 
-interface Device {
+interface Scene {
   actkn: string;
   /** Issued and not yet spent. */
   unspent: Set<string>;
+}
+
+/** A registered device: the chat scene's token and salts, and the upload (workspace_api) scene's. */
+interface Device extends Scene {
+  workspace: Scene;
+}
+
+/** What an oss_token answer granted: the PUT must carry exactly these. */
+interface Grant {
+  authorization: string;
+  md5: string;
+  size: number;
+  ossHeaders: Array<{ key: string; value: string }>;
+  fileName: string;
 }
 
 const hmac = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
@@ -98,6 +122,8 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     signOrder: "kp-query",
     refuseAllSignatures: false,
     deadAccounts: new Set(),
+    uploads: new Map(),
+    uploadRefusals: [],
     forgetDevices: () => devices.clear(),
     stop: async () => {
       await server.stop(true);
@@ -121,12 +147,13 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
   });
 
   /** §1.3's checks, in the order a server would likely make them; returns why a request fails, or undefined. */
-  const verify = (url: URL, headers: Headers, rawBody: string): string | undefined => {
+  const verify = (url: URL, headers: Headers, rawBody: string, sceneName: "chat" | "workspace" = "chat"): string | undefined => {
     const header = (name: string) => headers.get(name) ?? "";
     const sign = header("clt-acs-sign");
     if (sign === "") return state.requireSignature ? "unsigned" : undefined;
     if (state.refuseAllSignatures) return "refused";
-    const device = devices.get(header("eo-clt-dvidn"));
+    const registered = devices.get(header("eo-clt-dvidn"));
+    const device = registered === undefined ? undefined : sceneName === "workspace" ? registered.workspace : registered;
     if (device === undefined || header("eo-clt-actkn") !== device.actkn) return "device";
     if (header("clt-acs-caer") !== "vrad" || header("eo-clt-acs-ve") !== "1.0.0") return "version";
     const keys = [...url.searchParams.keys()];
@@ -149,12 +176,64 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     return undefined;
   };
 
+  const grants = new Map<string, Grant>();
+
+  /** §3.3 step 1: one object on the fake's own host, with a made-up authorization and headers the PUT must echo. */
+  const grantUpload = (record: Record<string, unknown>): Response => {
+    if (record.content_type !== "application/octet-stream" || typeof record.content_md5 !== "string" || typeof record.size !== "number" || typeof record.file_name !== "string") {
+      return json({ code: 400, msg: "bad upload request" });
+    }
+    const object = `qwen/upload/${randomHex(8)}/${record.file_name}`;
+    const grant: Grant = {
+      authorization: `OSS fakeKey:${randomHex(10)}`,
+      md5: record.content_md5,
+      size: record.size,
+      ossHeaders: [
+        { key: "x-oss-date", value: new Date().toUTCString() },
+        { key: "x-oss-security-token", value: `sec-${randomHex(6)}` },
+      ],
+      fileName: record.file_name,
+    };
+    grants.set(object, grant);
+    return json({ code: 0, data: { host: `${state.url}/oss-bucket`, object, bucket: "fake-bucket", endpoint: "oss-cn-fake.aliyuncs.com", authorization: grant.authorization, oss_headers: grant.ossHeaders } });
+  };
+
+  /** §3.3 step 2: the granted authorization, headers and MD5, and exactly the granted size. */
+  const putObject = async (req: Request, url: URL): Promise<Response> => {
+    const object = decodeURIComponent(url.pathname.slice("/oss-bucket/".length));
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    const grant = grants.get(object);
+    const refuse = (why: string) => {
+      state.uploadRefusals.push(why);
+      return new Response(`<Error><Code>AccessDenied</Code><Message>${why}</Message></Error>`, { status: 403, headers: { "content-type": "application/xml" } });
+    };
+    if (grant === undefined) return refuse("no grant for this object");
+    if (url.searchParams.get("biz_id") !== "ai_qwen" || !/^[0-9a-f-]{36}$/.test(url.searchParams.get("req_id") ?? "")) return refuse("query lacks req_id or biz_id");
+    if (req.headers.get("authorization") !== grant.authorization) return refuse("authorization is not the granted one");
+    for (const { key, value } of grant.ossHeaders) if (req.headers.get(key) !== value) return refuse(`header ${key} missing`);
+    const md5 = createHash("md5").update(bytes).digest("base64");
+    if (req.headers.get("content-md5") !== grant.md5 || md5 !== grant.md5) return refuse("Content-Md5 does not match the bytes");
+    if (bytes.byteLength !== grant.size) return refuse("size differs from the grant");
+    state.uploads.set(object, bytes);
+    return new Response(null, { status: 200 });
+  };
+
+  /** §3.3 step 3: only for an object that was uploaded; names a CDN URL on the fake. */
+  const uploadCallback = (url: URL, record: Record<string, unknown>): Response => {
+    const object = typeof record.object === "string" ? record.object : "";
+    const bytes = state.uploads.get(object);
+    if (bytes === undefined || url.searchParams.get("req_id") === null) return json({ code: 404, msg: "no such upload" });
+    if (record.file_md5 !== createHash("md5").update(bytes).digest("hex") || record.entry !== "qwen_pc" || record.bucket !== "fake-bucket") return json({ code: 400, msg: "callback fields do not match the upload" });
+    return json({ code: 0, data: { ws_gid: `gid-${randomHex(6)}`, material_cdn_url: `${state.url}/cdn/${object}` } });
+  };
+
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname: options.hostname ?? "127.0.0.1",
     idleTimeout: 0,
     async fetch(req) {
       const url = new URL(req.url);
+      if (req.method === "PUT" && url.pathname.startsWith("/oss-bucket/")) return putObject(req, url);
       const rawBody = await req.text();
       let body: unknown;
       try {
@@ -173,9 +252,11 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
           state.registrations++;
           const count = Math.min(state.saltsPerRegistration, Number(req.headers.get("eo-clt-sftcnt") ?? 20) || 20);
           const dvidn = `dv-${randomHex(8)}`;
-          const device: Device = { actkn: `ak-${randomHex(8)}`, unspent: new Set() };
+          const device: Device = { actkn: `ak-${randomHex(8)}`, unspent: new Set(), workspace: { actkn: `ws-${randomHex(8)}`, unspent: new Set() } };
           const salts = Array.from({ length: count }, () => randomHex(12));
           for (const salt of salts) device.unspent.add(salt);
+          const workspaceSalts = Array.from({ length: count }, () => randomHex(12));
+          for (const salt of workspaceSalts) device.workspace.unspent.add(salt);
           devices.set(dvidn, device);
           return json({
             status: 0,
@@ -186,7 +267,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
               "eo-clt-actkn-dl": now() + 24 * 3600 * 1000,
               "eo-clt-bacsft": [],
               unifyRelate: [
-                { businessScene: "workspace_api", "eo-clt-actkn": "not-for-chat", "eo-clt-bacsft": ["not-for-chat"] },
+                { businessScene: "workspace_api", "eo-clt-actkn": device.workspace.actkn, "eo-clt-bacsft": workspaceSalts },
                 { businessScene: "qwen_chat", "eo-clt-actkn": device.actkn, "eo-clt-bacsft": salts },
               ],
             },
@@ -203,6 +284,16 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
           const ids = Array.isArray(record.session_ids) ? record.session_ids : [];
           for (const id of ids) if (typeof id === "string") state.deletedSessions.push(id);
           return json({ success: true, code: 0, data: true });
+        }
+        case "/1/oss_token":
+        case "/1/oss/callback": {
+          const refusal = verify(url, req.headers, rawBody, "workspace");
+          if (refusal !== undefined) {
+            state.refusals.push(`upload ${refusal}`);
+            return new Response(JSON.stringify({ status: 1, code: "EX015", msg: "签名错误" }), { status: 403, headers: { "content-type": "application/json", "x-fake-reason": refusal } });
+          }
+          if (url.pathname === "/1/oss/callback") return uploadCallback(url, record);
+          return state.uploadGrantAnswer?.() ?? grantUpload(record);
         }
         case "/api/v2/chat":
           break;
@@ -223,7 +314,9 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       if (custom) return custom;
       if (isDead) return replayFixture(fixtures.get("not-login") as Fixture, 1 << 30, false);
       const messages = Array.isArray(record.messages) ? record.messages : [];
-      const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
+      // Image items come before the text (§3.3): directives are in the text item.
+      const textItem = messages.find((m) => (m as { mime_type?: unknown }).mime_type === "text/plain") ?? messages[0];
+      const prompt = String((textItem as { content?: unknown } | undefined)?.content ?? "");
       const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
       const dripMs = pick("drip");
       if (dripMs !== undefined) return drip(state, Number(dripMs), dripFrame);
