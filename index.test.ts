@@ -5135,6 +5135,52 @@ describe("images: vision input on CN chat2", () => {
   });
 });
 
+describe("images: generation on CN chat2", () => {
+  const biz = (fake: FakeChat2Upstream) => fake.imageRequests.at(-1) as { req: { prompt: string; originPrompt: string; negativePrompt: string; params: { size: string; features: string[] }; rootModel: string }; bizScene: string };
+
+  test("images.generate: a signed zaodian_generate_image chat, the size mapped, the URL from the stream; b64_json fetches the bytes", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const img = await gw.client.images.generate({ model: "qwen", prompt: "雪中的红狐狸", size: "1792x1024" });
+      expect(img.data?.[0]?.url).toStartWith(`${fake.url}/gen/`);
+      expect(fake.refusals).toEqual([]);
+      const body = lastChat2Call(fake).body as Record<string, unknown>;
+      expect(body.ai_tool_scene).toBe("zaodian_generate_image");
+      expect(biz(fake)).toEqual({ req: { rootModel: "qwen2", prompt: expect.stringContaining("雪中的红狐狸"), originPrompt: expect.stringContaining("雪中的红狐狸"), negativePrompt: "", params: { size: "16:9", features: ["qwen_image_2"] } }, bizScene: "genImage" });
+      await gw.client.images.generate({ model: "qwen", prompt: "x", size: "1024x1536" });
+      expect(biz(fake).req.params.size).toBe("3:4");
+      await gw.client.images.generate({ prompt: "x", size: "1024x1024" });
+      expect(biz(fake).req.params.size).toBe("1:1");
+      const b64 = await gw.client.images.generate({ model: "qwen", prompt: "x", response_format: "b64_json" });
+      expect(Buffer.from(b64.data?.[0]?.b64_json ?? "", "base64")).toEqual(Buffer.from(FAKE_T2I_PNG));
+    });
+  });
+
+  test("a stream without the picture: snap is polled (CN_IMAGE_POLL_MS) until it names one; a -image chat model answers in Markdown", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { CN_IMAGE_POLL_MS: "10" }), async (fake, gw) => {
+      fake.imageViaSnapAfter = 3;
+      const reply = await gw.client.chat.completions.create({ model: "qwen-image", messages: [{ role: "user", content: "一只猫" }] });
+      expect(reply.choices[0]?.message.content).toMatch(new RegExp(`^!\\[image\\]\\(${fake.url}/gen/snap-[0-9a-f]+\\.png\\)$`));
+      expect(fake.snapCalls).toBe(3);
+      const snap = fake.calls.filter((c) => c.path === "/api/v1/chat/snap");
+      expect(snap.at(-1)?.rawBody).toBe(lastChat2Call(fake).rawBody);
+      expect(fake.refusals).toEqual([]);
+      fake.imageViaSnapAfter = 0;
+      const err = await rejectionOf(gw.client.images.generate({ model: "qwen", prompt: "x" }));
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("without an image URL");
+      expect(fake.snapCalls).toBe(3 + 26);
+    });
+  });
+
+  test("CN_PROTOCOL=dialog still answers image generation with a 400", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (_fake, gw) => {
+      const err = await rejectionOf(gw.client.images.generate({ model: "qwen-max", prompt: "x" }));
+      expect(err.status).toBe(400);
+      expect(err.message).toContain("CN_PROTOCOL=dialog");
+    });
+  });
+});
+
 describe("images: generation on chat.qwen.ai", () => {
   test("images.generate (url): a t2i chat with the mapped ratio, keep-alive frames tolerated, the image_gen URL returned", async () => {
     await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {

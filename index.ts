@@ -227,6 +227,7 @@ const EnvSchema = z.object({
   IMAGE_MAX_BYTES: intFromEnv("IMAGE_MAX_BYTES", 1024, 64 * 1024 * 1024, 10 * 1024 * 1024),
   IMAGE_MAX_PER_REQUEST: intFromEnv("IMAGE_MAX_PER_REQUEST", 0, 100, 8),
   IMAGE_FETCH_TIMEOUT_MS: intFromEnv("IMAGE_FETCH_TIMEOUT_MS", 100, 600_000, 15_000),
+  CN_IMAGE_POLL_MS: intFromEnv("CN_IMAGE_POLL_MS", 10, 60_000, 5_000),
   IMAGE_HISTORY: choiceFromEnv("IMAGE_HISTORY", ["last", "all"] as const, "last"),
   QWEN_INTL_STS_BODY: choiceFromEnv("QWEN_INTL_STS_BODY", ["filename", "file_name"] as const, "filename"),
   QWEN_INTL_OSS_SIGNING: choiceFromEnv("QWEN_INTL_OSS_SIGNING", ["v1", "v4"] as const, "v1"),
@@ -335,6 +336,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Client images: limits, and which turns' images are sent (IMAGE_*). */
   images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all" };
+  /** How far apart chat2 image generation polls `/api/v1/chat/snap` when the stream named no picture (§3.4: 5 s). */
+  cnImagePollMs: number;
   /** The getstsToken body's field names (UPSTREAMS-2026-11 §3.1 step 1), the OSS signature, and a path-style upload base. */
   intlStsBody: "filename" | "file_name";
   intlOssSigning: "v1" | "v4";
@@ -613,6 +616,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY },
+    cnImagePollMs: e.CN_IMAGE_POLL_MS,
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
     ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
@@ -2739,7 +2743,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       yield [{ type: "error", failure: uploaded }];
       return;
     }
-    const body = chat2Body(req, sessionId, randomHex32(), uploaded);
+    const body = req.imageRatio === undefined ? chat2Body(req, sessionId, randomHex32(), uploaded) : chat2ImageBody(req, sessionId, randomHex32());
     let response: Response;
     let stream: ReadableStream<Uint8Array>;
     // A refused signature on the first try may mean the device registration went stale (revoked, or
@@ -2790,7 +2794,9 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
       return;
     }
-    for await (const batch of readUpstreamStream(stream, createChat2Decoder(ctx, n), watchdog, signal, "Qwen CN chat2", ctx.drift)) {
+    const decoder = req.imageRatio === undefined ? createChat2Decoder(ctx, n) : createChat2ImageDecoder(ctx, n);
+    for await (const read of readUpstreamStream(stream, decoder, watchdog, signal, "Qwen CN chat2", ctx.drift)) {
+      const batch = req.imageRatio === undefined ? read : await chat2ImageBatchFromSnap(ctx, cn, read, body, signal);
       const last = batch[batch.length - 1];
       if (last?.type === "done" || last?.type === "error") hasEnded = true;
       yield batch;
@@ -3076,6 +3082,114 @@ async function chat2UploadImages(ctx: Chat2Context, account: CnAccount, images: 
     watchdog.resume();
   }
   return items;
+}
+
+// Image generation (§3.4, carzygod `submitImage`): the same signed chat
+// request with `ai_tool_scene:"zaodian_generate_image"` and a `biz_data`
+// string naming the prompt and ratio. The picture's URL is taken from any
+// frame that holds one; a stream that ends without one is followed by
+// `POST {chat}/api/v1/chat/snap` with the same payload, CN_IMAGE_POLL_MS apart,
+// for at most 130 s' worth of tries at the documented 5 s.
+
+/** §3.4: 130 s of polling at 5 s. */
+const CHAT2_IMAGE_POLL_TRIES = 26;
+/** A picture's URL: http(s) and an image file name (the site's look like `https://workspace-zb-cdn.qianwen.com/…png`). */
+const CHAT2_IMAGE_URL = /^https?:\/\/[^\s"'<>]+\.(?:png|jpe?g|webp|gif)(?:\?[^\s"'<>]*)?$/i;
+
+/** chat2 takes 1:1, 9:16 and 16:9 as asked; any other ratio becomes its default 3:4 (§3.4). */
+export const chat2ImageRatio = (ratio: ImageRatio): string => (ratio === "1:1" || ratio === "9:16" || ratio === "16:9" ? ratio : "3:4");
+
+/** The chat body plus §3.4's image fields; the prompt is the flattened conversation, as for chat. */
+function chat2ImageBody(req: UpstreamRequest, sessionId: string, reqId: string): string {
+  const bizData = {
+    req: { rootModel: "qwen2", prompt: req.prompt, originPrompt: req.prompt, negativePrompt: "", params: { size: chat2ImageRatio(req.imageRatio ?? "1:1"), features: ["qwen_image_2"] } },
+    bizScene: "genImage",
+  };
+  const base = JSON.parse(chat2Body({ ...req, thinking: false, search: false }, sessionId, reqId)) as Record<string, unknown>;
+  return JSON.stringify({ ...base, ai_tool_scene: "zaodian_generate_image", biz_data: JSON.stringify(bizData) });
+}
+
+/** Every picture URL anywhere in a chat2 JSON value (frames and snap answers alike; their exact shape is not on record). */
+function chat2ImageUrlsIn(value: unknown, found: string[] = [], depth = 0): string[] {
+  if (depth > 16) return found;
+  if (typeof value === "string") {
+    const trimmed = value.trim();
+    if (CHAT2_IMAGE_URL.test(trimmed) && !found.includes(trimmed)) found.push(trimmed);
+    else if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      // Some fields carry JSON as a string (biz_data does).
+      const inner = jsonRecordOf(trimmed);
+      if (inner !== undefined) chat2ImageUrlsIn(inner, found, depth + 1);
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) chat2ImageUrlsIn(item, found, depth + 1);
+  } else if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) chat2ImageUrlsIn(child, found, depth + 1);
+  }
+  return found;
+}
+
+/** The end of a chat2 generation whose stream named no picture: the adapter then polls snap. */
+const chat2MissingImage = new WeakSet<UpstreamFailure>();
+
+/** A generation's frames: picture URLs collected from any of them, one Markdown text at the end. */
+function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
+  const urls: string[] = [];
+  let isComplete = false;
+  const finish = (out: NeutralEvent[]): NeutralEvent => {
+    if (urls.length > 0) {
+      out.push({ type: "text", text: urls.map(imageMarkdown).join("\n\n") });
+      return { type: "done", reason: "stop" };
+    }
+    const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again." };
+    chat2MissingImage.add(failure);
+    return { type: "error", failure };
+  };
+  return {
+    failureOf: (json) => chat2FailureFromJson(ctx, json, n),
+    onJson(json, out) {
+      const data = asRecord(json.data);
+      chat2ImageUrlsIn(data?.messages, urls);
+      const messages = Array.isArray(data?.messages) ? data.messages.map(asRecord) : [];
+      if (messages.some((m) => m?.mime_type === "multi_load/iframe" && m.status === "complete")) isComplete = true;
+      return isComplete ? finish(out) : undefined;
+    },
+    onNamedEvent(event, data, out) {
+      if (event === "complete") return finish(out);
+      if (event === "error") {
+        const json = jsonRecordOf(data);
+        return { type: "error", failure: (json && chat2FailureFromJson(ctx, json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${ctx.redact(data.slice(0, 200))}).` } };
+      }
+      return undefined;
+    },
+    onEnd: (out) => finish(out),
+  };
+}
+
+/** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
+async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, signal: AbortSignal): Promise<EventBatch> {
+  const last = batch[batch.length - 1];
+  if (last?.type !== "error" || !chat2MissingImage.has(last.failure)) return batch;
+  const head = batch.slice(0, -1);
+  for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !signal.aborted; i++) {
+    await Bun.sleep(ctx.config.cnImagePollMs);
+    const prepared = await chat2PrepareSigned(ctx, account, `${ctx.config.cnChatUrl}/api/v1/chat/snap`, body, { accept: "application/json, text/plain, */*" });
+    if ("kind" in prepared) return [...head, { type: "error", failure: prepared }];
+    try {
+      const response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+      if (response.status !== 200) {
+        response.body?.cancel().catch(() => {});
+        continue;
+      }
+      const json = jsonRecordOf(await readTextCapped(response, 8 * 1024 * 1024));
+      const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
+      if (failure !== undefined && failure.kind !== "upstream") return [...head, { type: "error", failure }];
+      const urls = chat2ImageUrlsIn(json?.data);
+      if (urls.length > 0) return [...head, { type: "text", text: urls.map(imageMarkdown).join("\n\n") }, { type: "done", reason: "stop" }];
+    } catch {
+      // Try again until the tries run out.
+    }
+  }
+  return batch;
 }
 
 // ── Upstream: INTL (chat.qwen.ai, v2 API) ───────────────────────────────────
@@ -6980,8 +7094,8 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
   // Named explicitly but without accounts: say so before asking the upstream for its models.
   if (adapter.accounts.length === 0) throw httpErrorFromFailure(app.pools[upstream].unavailable());
   const { base, thinking, search, image } = splitModelSuffix(model);
-  if (image === true && upstream !== "intl") {
-    throw new HttpError(400, `Image generation ('${requested}') works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet.`, "invalid_request_error", "unsupported_value", "model");
+  if (image === true && upstream !== "intl" && app.config.cnProtocol !== "chat2") {
+    throw new HttpError(400, `Image generation ('${requested}') works with chat.qwen.ai models and the mainland site's chat2 protocol; CN_PROTOCOL=dialog has none.`, "invalid_request_error", "unsupported_value", "model");
   }
   const live = await adapter.liveModels();
   const upstreamModel = adapter.resolveModel(base, live);
@@ -7047,12 +7161,9 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   const drawing = isGeneric ? (await app.adapters.intl.liveModels())?.find((m) => m.canDraw === true)?.id : undefined;
   const requested = isGeneric ? `${app.configured.includes("intl") ? "intl/" : ""}${drawing ?? "qwen-max"}` : (body.model as string);
   const model = await resolveModel(app, /-image$/i.test(requested) ? requested : `${requested}-image`, { thinking: false, search: false });
-  if (model.upstream !== "intl") {
-    throw new HttpError(400, `Image generation works only with chat.qwen.ai models in this qwenplug; the mainland site's is not built yet ('${requested}').`, "invalid_request_error", "unsupported_value", "model");
-  }
   ex.log.model = model.clientModel;
   const neutral: NeutralRequest = { ...model, imageRatio: ratio, turns: [{ role: "user", text: body.prompt }], tooling: NO_TOOLS, stream: false, includeUsage: false };
-  const req = app.adapters.intl.prepare(neutral);
+  const req = app.adapters[model.upstream].prepare(neutral);
   ex.server?.timeout(ex.request, 0);
   const generateOne = async (): Promise<string> => {
     const run = startCompletion(app, ex, req);
@@ -7071,7 +7182,7 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
     }
     if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
     const url = imageUrlsInText(text.join(""))[0];
-    if (url === undefined) throw new HttpError(502, "Qwen INTL finished without an image.", "upstream_error", "upstream_no_image");
+    if (url === undefined) throw new HttpError(502, `Qwen ${model.upstream === "cn" ? "CN" : "INTL"} finished without an image.`, "upstream_error", "upstream_no_image");
     return url;
   };
   const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOne));

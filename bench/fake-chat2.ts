@@ -6,6 +6,8 @@
 //   GET  /api/calibration/getMillisTimeStamp   the fake's clock, deliberately skewed
 //   POST /api/v2/chat                          verified, then a fixture replayed
 //   GET  /api/v1/model/list, /api/v1/user/info, POST /api/v1/session/delete/batch
+//   POST /api/v2/chat with ai_tool_scene zaodian_generate_image, POST /api/v1/chat/snap,
+//   GET /gen/{id}.png                           image generation (§3.4); snap verified like chat
 //   POST /1/oss_token, PUT /oss-bucket/{object}, POST /1/oss/callback
 //                                              the mainland image upload (§3.3): the two
 //                                              POSTs verified like chat, with the
@@ -25,7 +27,7 @@
 
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
-import { directive, drip, type Fixture, loadFixtures, replay } from "./fake-upstream";
+import { directive, drip, FAKE_T2I_PNG, type Fixture, loadFixtures, replay } from "./fake-upstream";
 
 const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn2");
 /** How far the fake's clock is ahead of the real one: a signer that ignores calibration fails. */
@@ -72,6 +74,12 @@ export interface FakeChat2Upstream {
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
   /** Uploaded bytes by object key (PUT after an oss_token grant). */
   uploads: Map<string, Uint8Array>;
+  /** The parsed `biz_data` of each image-generation request. */
+  imageRequests: Array<Record<string, unknown>>;
+  /** When set, a generation's stream names no picture, and snap names it from this poll on (1-based); 0 never. */
+  imageViaSnapAfter?: number;
+  /** Snap calls answered (verified). */
+  snapCalls: number;
   /** Replaces the oss_token answer (after verification), if set. */
   uploadGrantAnswer?: () => Response;
   /** Why each refused upload PUT or callback was refused. */
@@ -123,6 +131,8 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     refuseAllSignatures: false,
     deadAccounts: new Set(),
     uploads: new Map(),
+    imageRequests: [],
+    snapCalls: 0,
     uploadRefusals: [],
     forgetDevices: () => devices.clear(),
     stop: async () => {
@@ -227,6 +237,22 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     return json({ code: 0, data: { ws_gid: `gid-${randomHex(6)}`, material_cdn_url: `${state.url}/cdn/${object}` } });
   };
 
+  /** §3.4: progress frames, then (unless snap is to name it) a picture URL, then the end. */
+  const generateImage = (record: Record<string, unknown>): Response => {
+    state.imageRequests.push(typeof record.biz_data === "string" ? (JSON.parse(record.biz_data) as Record<string, unknown>) : {});
+    const frame = (messages: unknown[]) => `data:${JSON.stringify({ error_code: 0, error_msg: "", data: { messages } })}\n\n`;
+    const url = `${state.url}/gen/${randomHex(6)}.png`;
+    const body = [
+      frame([{ mime_type: "bar/progress", content: "生成中", status: "processing" }]),
+      frame([{ mime_type: "multi_load/iframe", content: "", status: "processing", meta_data: { multi_load: [{ type: "image_gen", content: { progress: 50 } }] } }]),
+      state.imageViaSnapAfter === undefined
+        ? frame([{ mime_type: "multi_load/iframe", content: "", status: "complete", meta_data: { multi_load: [{ type: "image_gen", content: { images: [{ url, width: 1024, height: 1024 }] } }] } }])
+        : frame([{ mime_type: "multi_load/iframe", content: "", status: "complete" }]),
+      "event:complete\ndata:true\n\n",
+    ].join("");
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  };
+
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname: options.hostname ?? "127.0.0.1",
@@ -234,6 +260,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     async fetch(req) {
       const url = new URL(req.url);
       if (req.method === "PUT" && url.pathname.startsWith("/oss-bucket/")) return putObject(req, url);
+      if (req.method === "GET" && url.pathname.startsWith("/gen/")) return new Response(FAKE_T2I_PNG, { headers: { "content-type": "image/png" } });
       const rawBody = await req.text();
       let body: unknown;
       try {
@@ -295,6 +322,14 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
           if (url.pathname === "/1/oss/callback") return uploadCallback(url, record);
           return state.uploadGrantAnswer?.() ?? grantUpload(record);
         }
+        case "/api/v1/chat/snap": {
+          const refusal = verify(url, req.headers, rawBody);
+          if (refusal !== undefined) return new Response(JSON.stringify({ status: 1, code: "EX015", msg: "签名错误" }), { status: 403, headers: { "x-fake-reason": refusal } });
+          state.snapCalls++;
+          const after = state.imageViaSnapAfter ?? 0;
+          const ready = after > 0 && state.snapCalls >= after;
+          return json({ success: true, errorCode: null, data: { status: ready ? "complete" : "processing", messages: ready ? [{ mime_type: "image/url", content: `${state.url}/gen/snap-${randomHex(4)}.png`, status: "complete" }] : [] } });
+        }
         case "/api/v2/chat":
           break;
         default:
@@ -312,6 +347,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       }
       const custom = state.respond?.(record, req.headers);
       if (custom) return custom;
+      if (record.ai_tool_scene === "zaodian_generate_image") return generateImage(record);
       if (isDead) return replayFixture(fixtures.get("not-login") as Fixture, 1 << 30, false);
       const messages = Array.isArray(record.messages) ? record.messages : [];
       // Image items come before the text (§3.3): directives are in the text item.
