@@ -32,6 +32,7 @@ import {
   checkAccounts,
   formatCheck,
   HttpError,
+  imageDimensions,
   jsonDepthExceeds,
   limitOutputTokens,
   loadConfig,
@@ -5106,6 +5107,41 @@ describe("images: vision input on CN chat2", () => {
       expect(gw.logs.some((line) => line.includes(b64.slice(100, 160)))).toBe(false);
       expect(gw.logs.some((line) => line.includes("uploaded for CN account 1 (40000 bytes)"))).toBe(true);
     });
+  });
+
+  test("an Anthropic image block, unsigned (CN_SIGNING=off, the fake not asking for signatures): the bytes arrive, the item goes first", async () => {
+    const image = fakePng(12_345);
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { CN_SIGNING: "off" }), async (fake, gw) => {
+      fake.requireSignature = false;
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const message = await anthropic.messages.create({
+        model: "qwen",
+        max_tokens: 100,
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(image).toString("base64") } }, { type: "text", text: "看图" }] }],
+      });
+      expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["你好！我是千问，很高兴见到你。"]);
+      expect(sha256Of([...fake.uploads.values()][0] ?? new Uint8Array())).toBe(sha256Of(image));
+      expect(fake.calls.find((c) => c.path === "/1/oss_token")?.headers["clt-acs-sign"]).toBeUndefined();
+      const messages = (lastChat2Call(fake).body as { messages: Array<{ mime_type: string }> }).messages;
+      expect(messages.map((m) => m.mime_type)).toEqual(["image/url", "text/plain"]);
+    });
+  });
+
+  test("imageDimensions reads PNG, GIF, BMP and JPEG headers, and says 0 × 0 otherwise", () => {
+    const png = new Uint8Array(24);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 3, 0, 0, 0, 2, 0]);
+    expect(imageDimensions(png)).toEqual({ width: 768, height: 512 });
+    const gif = new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x20, 0x01, 0x10, 0x00]);
+    expect(imageDimensions(gif)).toEqual({ width: 288, height: 16 });
+    const bmp = new Uint8Array(26);
+    bmp.set([0x42, 0x4d]);
+    new DataView(bmp.buffer).setInt32(18, 100, true);
+    new DataView(bmp.buffer).setInt32(22, -50, true);
+    expect(imageDimensions(bmp)).toEqual({ width: 100, height: 50 });
+    // SOI, an APP0 segment of 16 bytes, then SOF0: precision, height 0x01e0, width 0x0280.
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, ...new Array(14).fill(0), 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80, 0x03]);
+    expect(imageDimensions(jpeg)).toEqual({ width: 640, height: 480 });
+    expect(imageDimensions(new Uint8Array([0x52, 0x49, 0x46, 0x46]))).toEqual({ width: 0, height: 0 });
   });
 
   test("a refused upload grant ends the request with an error naming it, before any chat; CN_PROTOCOL=dialog still refuses images with a 400", async () => {

@@ -2964,13 +2964,13 @@ export function imageDimensions(data: Uint8Array): { width: number; height: numb
 async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: string, n: number): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   if (response.status >= 300 && response.status < 400) {
     response.body?.cancel().catch(() => {});
-    return { failure: { kind: "upstream", message: `Qwen CN redirected ${step} for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnResUrl)} (HTTP ${response.status}); an expired CN_ACCOUNT_${n}_COOKIE or an outdated QWEN_CN_RES_URL.`  } };
+    return { failure: { kind: "upstream", message: `Qwen CN redirected ${step} for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnResUrl)} (HTTP ${response.status}); an expired CN_ACCOUNT_${n}_COOKIE or an outdated QWEN_CN_RES_URL.` } };
   }
   const text = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
   const json = jsonRecordOf(text);
   if (json === undefined) {
     if (looksLikeWaf(text)) return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${step} for ${chat2Label(n)}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC  } };
-    return { failure: { kind: "upstream", message: `Qwen CN answered ${step} for ${chat2Label(n)} with HTTP ${response.status} and no JSON.`  } };
+    return { failure: { kind: "upstream", message: `Qwen CN answered ${step} for ${chat2Label(n)} with HTTP ${response.status} and no JSON.` } };
   }
   const failure = chat2FailureFromJson(ctx, json, n);
   if (failure !== undefined) return { failure };
@@ -2978,7 +2978,7 @@ async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: strin
   const data = asRecord(json.data);
   if (response.status !== 200 || (code !== undefined && code !== 0 && code !== "0") || data === undefined) {
     const detail = [redactThenCut(ctx.redact, code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-    return { failure: { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.`  } };
+    return { failure: { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.` } };
   }
   return { data };
 }
@@ -2992,12 +2992,12 @@ async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string,
   try {
     response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body: text, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
   } catch (err) {
-    return { failure: { kind: "upstream", message: `Could not reach Qwen CN's upload host ${hostOf(ctx.config.cnResUrl)} for ${step} (${errorName(err)}); check QWEN_CN_RES_URL.`  } };
+    return { failure: { kind: "upstream", message: `Could not reach Qwen CN's upload host ${hostOf(ctx.config.cnResUrl)} for ${step} (${errorName(err)}); check QWEN_CN_RES_URL.` } };
   }
   try {
     return await chat2ResAnswer(ctx, response, step, account.number);
   } catch (err) {
-    return { failure: { kind: "upstream", message: `Qwen CN's answer to ${step} for ${chat2Label(account.number)} broke off (${errorName(err)}).`  } };
+    return { failure: { kind: "upstream", message: `Qwen CN's answer to ${step} for ${chat2Label(account.number)} broke off (${errorName(err)}).` } };
   }
 }
 
