@@ -5127,6 +5127,20 @@ describe("images: vision input on CN chat2", () => {
     });
   });
 
+  test("a refused upload signature (a forgotten device) registers a new device and tries once more", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
+      const ask = () =>
+        gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(fakePng(500)).toString("base64")}` } }] }] });
+      expect((await ask()).choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      const before = fake.registrations;
+      fake.forgetDevices();
+      expect((await ask()).choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
+      expect(fake.registrations - before).toBe(1);
+      expect(fake.refusals).toEqual(["upload device"]);
+      expect(fake.uploads.size).toBe(2);
+    });
+  });
+
   test("imageDimensions reads PNG, GIF, BMP and JPEG headers, and says 0 × 0 otherwise", () => {
     const png = new Uint8Array(24);
     png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 3, 0, 0, 0, 2, 0]);

@@ -2985,6 +2985,16 @@ async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: strin
 
 /** One signed POST to the upload host, answered with `data`. */
 async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
+  const first = await chat2ResPostOnce(ctx, account, path, body, step, signal, extraQuery);
+  // As for chat: a refused signature may be a stale registration, so one fresh device gets one more try.
+  if (!("failure" in first) || !signatureRefusals.has(first.failure)) return first;
+  ctx.debug(`cn chat2 account ${account.number}: upload signature refused; registering a new device and trying once more`);
+  const signer = ctx.signers.get(account.number);
+  if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
+  return chat2ResPostOnce(ctx, account, path, body, step, signal, extraQuery);
+}
+
+async function chat2ResPostOnce(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]>): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   const text = JSON.stringify(body);
   const prepared = await chat2PrepareSigned(ctx, account, `${ctx.config.cnResUrl}${path}`, text, { accept: "application/json, text/plain, */*", scene: "workspace", extraQuery });
   if ("kind" in prepared) return { failure: prepared };
