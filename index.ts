@@ -23,7 +23,7 @@
 //   ── Upstreams: the prompt              turns flattened into one prompt
 //   ── Upstream: CN /dialog               the older mainland protocol
 //   ── Upstream: CN chat2                 the 2026 mainland protocol, signed
-//   ── Upstream: CN chat2 images          client images via workspace-res upload
+//   ── Upstream: CN chat2 images          workspace-res uploads, zaodian image generation
 //   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
 //   ── Upstream: chat.qwen.ai images      client images, STS + signed OSS upload, t2i
 //   ── Account pool                       health, slots, waiters, cooldowns
@@ -7153,8 +7153,8 @@ const ImageGenerationSchema = z.looseObject({
 const GENERIC_IMAGE_MODELS = /^(dall-e|gpt-image)/i;
 
 /**
- * POST /v1/images/generations (UPSTREAMS-2026-11 §3.2): `n` t2i chats at once
- * on chat.qwen.ai, one picture each; b64_json fetches the pictures here. The
+ * POST /v1/images/generations (UPSTREAMS-2026-11 §3.2, §3.4): `n` generations
+ * at once (t2i chats on chat.qwen.ai, zaodian chats on chat2), one picture each; b64_json fetches the pictures here. The
  * answer is one JSON body, so Bun's idle timeout is lifted as for chat.
  */
 async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> {
