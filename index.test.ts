@@ -2358,6 +2358,14 @@ describe("graceful shutdown", () => {
   );
 });
 
+/** One Anthropic message with a PNG image block (base64) and a text block, through the SDK. */
+const anthropicImageMessage = (gw: Gateway, model: string, image: Uint8Array, text: string) =>
+  new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 }).messages.create({
+    model,
+    max_tokens: 100,
+    messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(image).toString("base64") } }, { type: "text", text }] }],
+  });
+
 // ── One clean-up path (issue 9): each proven defect, as a test ──────────────
 
 /** Reads a raw response until `until` holds for the text so far, then cancels the body (the client goes away). */
@@ -4921,12 +4929,7 @@ describe("images: vision input on chat.qwen.ai", () => {
   test("an Anthropic image block (base64) is uploaded byte for byte", async () => {
     const image = fakePng(10_000);
     await withGateway(startFake, gateway(), async (fake, gw) => {
-      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
-      const message = await anthropic.messages.create({
-        model: "qwen3.8-max",
-        max_tokens: 100,
-        messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(image).toString("base64") } }, { type: "text", text: "fixture:plain" }] }],
-      });
+      const message = await anthropicImageMessage(gw, "qwen3.8-max", image, "fixture:plain");
       expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["Hi!"]);
       expect(sha256Of([...oss.objects.values()].at(-1)?.bytes ?? new Uint8Array())).toBe(sha256Of(image));
       expect(filesOf(fake).files[0]?.file_class).toBe("vision");
@@ -5113,12 +5116,7 @@ describe("images: vision input on CN chat2", () => {
     const image = fakePng(12_345);
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { CN_SIGNING: "off" }), async (fake, gw) => {
       fake.requireSignature = false;
-      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
-      const message = await anthropic.messages.create({
-        model: "qwen",
-        max_tokens: 100,
-        messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(image).toString("base64") } }, { type: "text", text: "看图" }] }],
-      });
+      const message = await anthropicImageMessage(gw, "qwen", image, "看图");
       expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["你好！我是千问，很高兴见到你。"]);
       expect(sha256Of([...fake.uploads.values()][0] ?? new Uint8Array())).toBe(sha256Of(image));
       expect(fake.calls.find((c) => c.path === "/1/oss_token")?.headers["clt-acs-sign"]).toBeUndefined();
