@@ -27,7 +27,7 @@
 
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
-import { directive, drip, FAKE_T2I_PNG, type Fixture, loadFixtures, replay } from "./fake-upstream";
+import { directive, drip, recordedBody, FAKE_T2I_PNG, type Fixture, loadFixtures, replay } from "./fake-upstream";
 
 const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn2");
 /** How far the fake's clock is ahead of the real one: a signer that ignores calibration fails. */
@@ -262,12 +262,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       if (req.method === "PUT" && url.pathname.startsWith("/oss-bucket/")) return putObject(req, url);
       if (req.method === "GET" && url.pathname.startsWith("/gen/")) return new Response(FAKE_T2I_PNG, { headers: { "content-type": "image/png" } });
       const rawBody = await req.text();
-      let body: unknown;
-      try {
-        body = rawBody === "" ? undefined : JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-      }
+      const body = recordedBody(rawBody);
       state.calls.push({ method: req.method, path: url.pathname, url: url.pathname + url.search, headers: Object.fromEntries(req.headers), rawBody, body });
       const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
       const cookie = req.headers.get("cookie") ?? "";

@@ -129,15 +129,18 @@ function replayByDirectives(state: CancelCounter, fixtures: Map<string, Fixture>
   return replay(state, fixture, Number(pick("chunk") ?? 1 << 30), Number(pick("gap") ?? 0), Number(pick("silence") ?? 0));
 }
 
-async function readCall(req: Request): Promise<FakeCall> {
-  const text = await req.text();
-  let body: unknown;
+/** A request body as the fakes record it: parsed JSON, the raw text when it is not JSON, undefined when empty. */
+export function recordedBody(text: string): unknown {
+  if (text === "") return undefined;
   try {
-    body = text === "" ? undefined : JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    body = text;
+    return text;
   }
-  return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body };
+}
+
+async function readCall(req: Request): Promise<FakeCall> {
+  return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body: recordedBody(await req.text()) };
 }
 
 /** A loopback server that records every call before `handle` answers it. */
