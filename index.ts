@@ -2322,17 +2322,6 @@ const hostOf = (url: string) => {
     return url.slice(0, 100);
   }
 };
-/** The host a 3xx answer points to, for the error message. */
-const redirectHost = (response: Response, base: string) => {
-  const location = response.headers.get("location");
-  if (location === null) return "an unnamed page";
-  try {
-    return new URL(location, base).host;
-  } catch {
-    return "an unreadable location";
-  }
-};
-
 const chat2BaseHeaders = (config: Config, account: CnAccount): Record<string, string> => ({
   "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
   origin: config.cnOrigin,
@@ -2453,9 +2442,6 @@ async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Cha
     body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
   } catch (err) {
     return chat2RegistrationFailure(ctx, n, `its answer broke off: ${errorName(err)}`, "upstream");
-  }
-  if (response.status >= 300 && response.status < 400) {
-    return chat2RegistrationFailure(ctx, n, `HTTP ${response.status} redirect to ${redirectHost(response, config.cnSecUrl)}; check QWEN_CN_SEC_URL`, "upstream");
   }
   if (looksLikeWaf(body)) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}, an anti-bot page`);
   if (response.status === 401) return { kind: "auth", message: `${chat2Label(n)} is not logged in (device registration answered HTTP 401). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
@@ -2706,13 +2692,6 @@ function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: st
 
 /** A non-stream answer to the chat request as a failure; never throws. */
 async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: number): Promise<UpstreamFailure> {
-  if (response.status >= 300 && response.status < 400) {
-    response.body?.cancel().catch(() => {});
-    return {
-      kind: "upstream",
-      message: `Qwen CN redirected the chat request for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnChatUrl)} (HTTP ${response.status}); a login page there means CN_ACCOUNT_${n}_COOKIE has expired, another host means QWEN_CN_CHAT_URL is out of date.`,
-    };
-  }
   try {
     const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json) => chat2FailureFromJson(ctx, json, n));
     // The shared classifier names no chat2 setting; a block that persists may be about the signature.
@@ -2962,10 +2941,6 @@ export function imageDimensions(data: Uint8Array): { width: number; height: numb
 
 /** One JSON answer of the upload host: `data` when `code` is 0 (or absent with `success`), else a failure naming the step. */
 async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: string, n: number): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
-  if (response.status >= 300 && response.status < 400) {
-    response.body?.cancel().catch(() => {});
-    return { failure: { kind: "upstream", message: `Qwen CN redirected ${step} for ${chat2Label(n)} to ${redirectHost(response, ctx.config.cnResUrl)} (HTTP ${response.status}); an expired CN_ACCOUNT_${n}_COOKIE or an outdated QWEN_CN_RES_URL.` } };
-  }
   const text = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
   const json = jsonRecordOf(text);
   if (json === undefined) {
@@ -3243,19 +3218,6 @@ function setCookies(response: Response): Array<[string, string]> {
   return pairs;
 }
 
-/** A 3xx from any upstream host: an error that names where it pointed (every fetch uses `redirect: "manual"`). */
-function redirectFailure(response: Response, what: string): UpstreamFailure | undefined {
-  if (response.status < 300 || response.status > 399) return undefined;
-  let target = "an unnamed place";
-  try {
-    target = new URL(response.headers.get("location") ?? "", response.url || undefined).host || target;
-  } catch {
-    // No usable Location header.
-  }
-  response.body?.cancel().catch(() => {});
-  return { kind: "upstream", message: `Qwen INTL answered ${what} with a redirect (HTTP ${response.status}) to ${target}; qwenplug does not follow it.` };
-}
-
 const textOf = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
 
 /** Auth headers for one upstream call, and the token they carry (to tell a later rejection which token it was). */
@@ -3308,8 +3270,6 @@ async function intlAuthCall(upstreamFetch: UpstreamFetch, n: number, url: string
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
   }
-  const redirected = redirectFailure(response, `the ${what} at ${host}`);
-  if (redirected) return { failure: redirected, isFinal: false };
   let text: string;
   try {
     text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
@@ -3755,8 +3715,6 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
     redirect: "manual",
     signal,
   });
-  const redirected = redirectFailure(response, `the chat creation for ${intlLabel(n)}`);
-  if (redirected) return { failure: redirected };
   const isJson = (response.headers.get("content-type") ?? "").includes("json");
   if (response.status === 200 && isJson) {
     const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
@@ -3992,11 +3950,6 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
     return undefined;
   }
-  const redirected = redirectFailure(response, `the completion for ${intlLabel(n)}`);
-  if (redirected) {
-    yield [{ type: "error", failure: redirected }];
-    return undefined;
-  }
   const contentType = response.headers.get("content-type") ?? "";
   if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
     let hasOutput = false;
@@ -4077,7 +4030,6 @@ async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth
     redirect: "manual",
     signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
-  if (redirectFailure(response, "the model list")) return undefined;
   const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
   const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
   return Array.isArray(data) ? data : undefined;
@@ -4426,8 +4378,6 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not ask Qwen INTL for upload credentials for ${ctx.accountLabel} (${errorName(err)}).` } };
   }
-  const redirected = redirectFailure(response, `the upload credentials for ${ctx.accountLabel}`);
-  if (redirected) return { failure: redirected };
   const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
   const json = jsonRecordOf(text);
   if (json === undefined) {
@@ -7389,11 +7339,12 @@ export interface AppDeps {
  */
 async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: BunFetchRequestInit): Promise<Response> {
   const response = await baseFetch(input, { ...init, redirect: "manual" });
-  if (response.status < 300 || response.status > 399 || !response.headers.has("location")) return response;
+  if (response.status < 300 || response.status > 399) return response;
   response.body?.cancel().catch(() => {});
   let target = "another address";
   try {
-    target = new URL(response.headers.get("location") as string, typeof input === "string" || input instanceof URL ? input : input.url).host;
+    const location = response.headers.get("location");
+    if (location !== null) target = new URL(location, typeof input === "string" || input instanceof URL ? input : input.url).host;
   } catch {
     // An unreadable Location still fails the call.
   }
