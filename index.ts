@@ -19,6 +19,7 @@
 //   ── Neutral types                      NeutralRequest, NeutralEvent, error kinds
 //   ── Errors                             HttpError, the status of each kind
 //   ── SSE codec and text helpers         parser, UTF-8, cumulative diff, redaction
+//   ── State store                      one interface: memory, SQLite, Redis
 //   ── Upstreams: shared plumbing         adapter interface, watchdog, stream reader, limits
 //   ── Upstreams: the prompt              turns flattened into one prompt
 //   ── Upstream: CN /dialog               the older mainland protocol
@@ -1149,6 +1150,111 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   return false;
 }
 
+// ── State store ─────────────────────────────────────────────────────────────
+//
+// What qwenplug keeps beyond one request (DESIGN "A credential store with
+// three backends"): the rotated tokens of chat.qwen.ai accounts, each
+// mainland account's signing device and its unspent salts, the Responses
+// store, account cooldowns. One interface, three backends: memory
+// (STATE_PATH=off, tests), SQLite (`bun:sqlite`, the default) and Redis
+// (REDIS_URL, shared by replicas). The rest of the file does not know which
+// one is in use. Keys are plain strings such as `intl:1:<hash>:token`; values
+// are JSON; the SQLite and Redis backends seal every value at rest.
+
+/** A record and the version its last write gave it (1 after the first write). */
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+/** What /status, the status page and --check say about the store: never a secret. */
+export interface StoreStatus {
+  backend: "memory" | "sqlite" | "redis";
+  /** Where the state lives: a file path, a Redis host (no password), or "memory". */
+  location: string;
+  /** False while a shared backend is unreachable and the process serves from memory. */
+  isHealthy: boolean;
+  detail?: string;
+}
+
+export interface StateStore {
+  /** A record, or undefined when absent or expired. */
+  get<T>(key: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Writes a record. With `ifVersion`, only when the stored version still is
+   * that (0: only when absent): the new version, or undefined when another
+   * writer came first. `ttlMs` lets the record expire.
+   */
+  put<T>(key: string, value: T, options?: { ifVersion?: number; ttlMs?: number }): Promise<number | undefined>;
+  delete(key: string): Promise<void>;
+  /** Appends to a list (created on first use; `ttlMs` renews its expiry); the list's new length. */
+  push(key: string, items: readonly string[], ttlMs?: number): Promise<number>;
+  /** Removes and returns a list's first item, atomically across replicas; undefined when the list is empty. */
+  shift(key: string): Promise<string | undefined>;
+  length(key: string): Promise<number>;
+  /** A lock with a lease: a token when taken, undefined while someone else holds it. It ends at `unlock` with that token, or when the lease runs out. */
+  lock(key: string, leaseMs: number): Promise<string | undefined>;
+  unlock(key: string, token: string): Promise<void>;
+  status(): StoreStatus;
+  close(): Promise<void>;
+}
+
+/** The store in this process's memory: STATE_PATH=off, tests, and the fallback while Redis is away. */
+export function createMemoryStore(now: () => number = Date.now): StateStore {
+  const records = new Map<string, { value: unknown; version: number; expiresAt: number }>();
+  const lists = new Map<string, { items: string[]; expiresAt: number }>();
+  const locks = new Map<string, { token: string; expiresAt: number }>();
+  const live = <E extends { expiresAt: number }>(map: Map<string, E>, key: string): E | undefined => {
+    const entry = map.get(key);
+    if (entry !== undefined && entry.expiresAt <= now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  const expiry = (ttlMs: number | undefined) => (ttlMs === undefined ? Number.POSITIVE_INFINITY : now() + ttlMs);
+  return {
+    async get<T>(key: string) {
+      const entry = live(records, key);
+      return entry === undefined ? undefined : { value: entry.value as T, version: entry.version };
+    },
+    async put(key, value, options = {}) {
+      const version = live(records, key)?.version ?? 0;
+      if (options.ifVersion !== undefined && options.ifVersion !== version) return undefined;
+      records.set(key, { value, version: version + 1, expiresAt: expiry(options.ttlMs) });
+      return version + 1;
+    },
+    async delete(key) {
+      records.delete(key);
+      lists.delete(key);
+    },
+    async push(key, items, ttlMs) {
+      const list = live(lists, key) ?? { items: [], expiresAt: 0 };
+      list.items.push(...items);
+      list.expiresAt = expiry(ttlMs);
+      lists.set(key, list);
+      return list.items.length;
+    },
+    async shift(key) {
+      return live(lists, key)?.items.shift();
+    },
+    async length(key) {
+      return live(lists, key)?.items.length ?? 0;
+    },
+    async lock(key, leaseMs) {
+      if (live(locks, key) !== undefined) return undefined;
+      const token = randomUUID();
+      locks.set(key, { token, expiresAt: now() + leaseMs });
+      return token;
+    },
+    async unlock(key, token) {
+      if (locks.get(key)?.token === token) locks.delete(key);
+    },
+    status: () => ({ backend: "memory", location: "memory", isHealthy: true }),
+    async close() {},
+  };
+}
+
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
 
 /** Substrings of Alibaba's anti-bot answers (UPSTREAMS §4.1), matched case-insensitively. */
@@ -1260,6 +1366,8 @@ export interface AdapterOptions {
   addSecret(value: string): void;
   /** Where this upstream's unrecognised frames and fields are counted. */
   drift: DriftLog;
+  /** Where credential state that outlives a request lives (tokens, devices, salts), shared by replicas with Redis. */
+  store: StateStore;
 }
 
 /** The JSON object a text holds, or undefined when it is not JSON or not an object. */
@@ -7330,6 +7438,8 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Where log lines go; defaults to stdout. */
   log?: (line: string) => void;
+  /** The state store; defaults to one in memory. */
+  store?: StateStore;
 }
 
 /**
@@ -7375,7 +7485,8 @@ export function createApp(deps: AppDeps) {
     return call;
   };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
-  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name] });
+  const store = deps.store ?? createMemoryStore();
+  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name], store });
   const adapters: Record<UpstreamName, UpstreamAdapter> = {
     cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
     intl: createIntlAdapter(optionsFor("intl")),
