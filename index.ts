@@ -174,7 +174,8 @@ const EnvSchema = z.object({
   }),
   CN_PROTOCOL: choiceFromEnv("CN_PROTOCOL", ["chat2", "dialog"] as const, "chat2"),
   CN_SIGNING: choiceFromEnv("CN_SIGNING", ["on", "off"] as const, "on"),
-  CN_SIGN_ORDER: choiceFromEnv("CN_SIGN_ORDER", ["kp-query", "query-kp"] as const, "kp-query"),
+  CN_SIGN_ORDER: choiceFromEnv("CN_SIGN_ORDER", ["auto", "kp-query", "query-kp"] as const, "auto"),
+  CN_REGISTER_INTERVAL_MS: intFromEnv("CN_REGISTER_INTERVAL_MS", 0, 24 * 3600 * 1000, 10_000),
   QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
   QWEN_CN_REFERER: optionalString(),
   QWEN_INTL_BASE_URL: urlFromEnv("QWEN_INTL_BASE_URL", DEFAULT_INTL_BASE_URL),
@@ -255,6 +256,8 @@ export interface CnAccount extends Account {
   readonly deviceId: string;
   /** A browser-made `bx-umidtoken` for chat2 device registration, if the user supplied one. */
   readonly umidToken?: string;
+  /** The logged-in page's signing material (`_qk_busc_info_v1qwen_web`), so chat2 signs without registering a device. */
+  readonly scenes?: string;
 }
 
 /** Any combination of credentials; at least one of token, refresh token, or e-mail and password. */
@@ -290,7 +293,10 @@ export interface Config {
   /** Whether chat2 requests carry the ACS signature (CN_SIGNING). */
   cnSigning: boolean;
   /** Where `kp` goes in the signed string: before the query values (§1.3) or after them (a 2026-09-28 note). */
-  cnSignOrder: "kp-query" | "query-kp";
+  /** Where the ticket hash goes in the signed string; "auto" learns it per account (newest evidence first). */
+  cnSignOrder: "auto" | "kp-query" | "query-kp";
+  /** The shortest time between two signing-device registrations of one account. */
+  cnRegisterIntervalMs: number;
   cnOrigin: string;
   cnReferer: string;
   cnAccounts: CnAccount[];
@@ -347,7 +353,7 @@ export interface Config {
   secrets: string[];
 }
 
-const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN|PROXY)$/;
+const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN|SCENES|PROXY)$/;
 const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS|PROXY)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
@@ -439,11 +445,40 @@ function scanAccountVars(env: Record<string, string | undefined>, pattern: RegEx
   return (field: string) => fields.get(field) ?? new Map<number, string>();
 }
 
+/** A UUID-shaped text from hash bytes. */
+const uuidFrom = (bytes: Buffer) => {
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+/** CN_ACCOUNT_<n>_SCENES: the page's `_qk_busc_info_v1qwen_web` value (or its `scene_list`), checked for what signing needs. */
+function scenesFromEnv(number: number, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const name = `CN_ACCOUNT_${number}_SCENES`;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} is not JSON; paste the whole value of localStorage._qk_busc_info_v1qwen_web from www.qianwen.com (see the README).`);
+  }
+  const record = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  const list = (typeof record.scene_list === "object" && record.scene_list !== null ? record.scene_list : record) as Record<string, unknown>;
+  const field = (scene: string, key: string) => {
+    const value = (list[scene] as Record<string, unknown> | undefined)?.[key];
+    return typeof value === "string" && value !== "";
+  };
+  if (!field("qwen_web", "eo-clt-dvidn") || !field("qwen_web", "eo-clt-actkn") || !field("qwen_chat", "eo-clt-actkn")) {
+    throw new ConfigError(`${name} lacks scene_list.qwen_web (eo-clt-dvidn, eo-clt-actkn) or scene_list.qwen_chat (eo-clt-actkn); send one message on www.qianwen.com, then copy the value again.`);
+  }
+  return raw;
+}
+
 function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
   const cookies = cnVars("COOKIE");
   const xsrfTokens = cnVars("XSRF_TOKEN");
   const umidTokens = cnVars("UMIDTOKEN");
-  for (const [field, values] of [["XSRF_TOKEN", xsrfTokens], ["UMIDTOKEN", umidTokens], ["PROXY", cnVars("PROXY")]] as const) {
+  const scenes = cnVars("SCENES");
+  for (const [field, values] of [["XSRF_TOKEN", xsrfTokens], ["UMIDTOKEN", umidTokens], ["SCENES", scenes], ["PROXY", cnVars("PROXY")]] as const) {
     for (const number of values.keys()) {
       if (!cookies.has(number)) throw new ConfigError(`CN_ACCOUNT_${number}_${field} is set but CN_ACCOUNT_${number}_COOKIE is not; set the cookie too.`);
     }
@@ -457,8 +492,10 @@ function cnAccountsFrom(cnVars: AccountVars): CnAccount[] {
         number,
         cookie,
         xsrfToken: xsrfTokens.get(number) ?? cookieValue(cookie, "XSRF-TOKEN") ?? randomUUID(),
-        deviceId: randomUUID(),
+        // The same browser across restarts and replicas: the site sees one `ut` per account, as a person's browser keeps one.
+        deviceId: uuidFrom(sha256(`qwenplug-ut:${cookie}`)),
         umidToken: umidTokens.get(number),
+        scenes: scenesFromEnv(number, scenes.get(number)),
       };
     });
 }
@@ -526,9 +563,19 @@ function proxySecrets(accounts: readonly Account[]): string[] {
   return [...secrets];
 }
 
+/** The tokens and salts inside a scene list: each is a secret on its own, as it would appear in a header. */
+function sceneSecrets(scenes: string): string[] {
+  const found: string[] = [];
+  JSON.parse(scenes, (key, value: unknown) => {
+    if (typeof value === "string" && value.length >= 8 && key !== "businessScene") found.push(value);
+    return value;
+  });
+  return found;
+}
+
 function configSecrets(cnAccounts: CnAccount[], pastedCookies: Iterable<string>, intlAccounts: IntlAccount[], masterKeys: string[]): string[] {
   return [
-    ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie)]),
+    ...cnAccounts.flatMap((a) => [a.cookie, a.xsrfToken, ...(a.umidToken === undefined ? [] : [a.umidToken]), ...secretPartsOfCookie(a.cookie), ...(a.scenes === undefined ? [] : [a.scenes, ...sceneSecrets(a.scenes)])]),
     ...pastedCookies,
     ...intlAccounts.flatMap((a) => [
       ...[a.token, a.refreshToken, a.password, a.password === undefined ? undefined : sha256(a.password).toString("hex")].filter((s): s is string => s !== undefined),
@@ -574,6 +621,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cnWebVersion: e.QWEN_CN_WEB_VERSION,
     cnSigning: e.CN_SIGNING === "on",
     cnSignOrder: e.CN_SIGN_ORDER,
+    cnRegisterIntervalMs: e.CN_REGISTER_INTERVAL_MS,
     cnOrigin: e.QWEN_CN_ORIGIN,
     cnReferer: referer,
     cnAccounts,
@@ -747,6 +795,8 @@ export type ErrorKind =
   | "content_filter"
   /** The reply broke one of qwenplug's own limits (size, time); another account would not do better. */
   | "limit"
+  /** qwenplug's own resources ran short under its own load (signing salts); a wait, never the account's fault. */
+  | "busy"
   | "no_account";
 
 export interface UpstreamFailure {
@@ -826,6 +876,7 @@ const FAILURE_RESPONSES: Readonly<Record<ErrorKind, { status: number; type: stri
   content_filter: { status: 400, type: "invalid_request_error", code: "content_filter" },
   truncated: { status: 502, type: "upstream_error", code: "upstream_truncated" },
   limit: { status: 502, type: "upstream_error", code: "upstream_limit_exceeded" },
+  busy: { status: 503, type: "upstream_error", code: "upstream_busy", headers: "retry" },
   upstream: { status: 502, type: "upstream_error", code: "upstream_error" },
 };
 
@@ -2192,14 +2243,23 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 // sends the same request without those headers, as the unsigned peers do.
 
 const CHAT2_SIGN_VERSION = "1.0.0";
-/** A registration's token lasts about 24 h (`eo-clt-actkn-dl`); renewing 2 h early keeps requests off the edge (§1.3). */
+/** A token whose answer gave no deadline (`eo-clt-actkn-dl`) is taken to last 22 h; they last about 24 (§1.3). */
 const CHAT2_DEVICE_TTL_MS = 22 * 3600 * 1000;
-/** Salts asked for per registration: the newer front end's count (§1.3; carzygod asked for 20). */
+/** Salts asked for per registration or refill: the newer front end's count (§1.3, M3; carzygod asked for 20). */
 const CHAT2_SALTS_REQUESTED = 100;
-/** A background re-registration starts when this few salts are left (or a quarter of what came, if fewer came). */
+/** A refill starts when this few salts are left, or the token is this close to its deadline (the 09-28 script's figures, M3). */
 const CHAT2_SALT_LOW_WATER = 20;
-/** A request whose salt was taken by concurrent requests waits for at most this many registrations. */
-const CHAT2_MAX_REGISTRATIONS_PER_REQUEST = 3;
+const CHAT2_TOKEN_RENEW_MS = 30 * 60 * 1000;
+/** The newest working script puts the ticket hash after the query values (UPSTREAMS-2026-12 M2); the June peer before them. */
+const CHAT2_DEFAULT_SIGN_ORDER = "query-kp";
+/** The local copy of an account's device is read again from the store this often (another replica may have replaced it). */
+const CHAT2_DEVICE_REREAD_MS = 5_000;
+/** While another replica holds the signing lock, the store is looked at again after this long. */
+const CHAT2_STORE_POLL_MS = 50;
+/** The longest one replica may hold an account's signing lock (a registration or refill takes one round trip). */
+const CHAT2_LOCK_LEASE_MS = 30_000;
+/** After a failed refill or registration without a Retry-After, the next try waits this long. */
+const CHAT2_SEC_RETRY_SEC = 2;
 /** Registration and clock answers are small JSON objects. */
 const CHAT2_SMALL_BODY_CHARS = 256 * 1024;
 /** A zstd body is buffered whole before it is decoded (Chat2API-WXS does the same), so it is capped. */
@@ -2294,25 +2354,59 @@ export function signChat2(input: { salt: string; reqt: string; dvidn: string; kp
   return { bfg, sign };
 }
 
-/** One account's device registration: the values every signed request carries, and its unspent salts. */
+type Chat2SignOrder = "kp-query" | "query-kp";
+
+/** One scene's token and when it stops signing (ms). */
+interface Chat2SceneToken {
+  actkn: string;
+  deadline: number;
+}
+
+/**
+ * A signing device (§1.3, UPSTREAMS-2026-12 M3): what every signed request
+ * carries. Its single-use salts are not here: they live in the store, one
+ * list per scene, and leave it one at a time.
+ */
 interface Chat2Device {
   dvidn: string;
   snver: string;
-  actkn: string;
-  /** Unspent single-use salts, in the order the server issued them. */
-  salts: string[];
-  issued: number;
-  /** The `workspace_api` scene's own token and salts (uploads), when the registration split them per scene. */
-  workspace?: { actkn: string; salts: string[] };
-  registeredAt: number;
+  /** The qwen_web scene's token: refills are asked for with it. */
+  webActkn: string;
+  /** The qwen_chat scene's token: chat requests carry it. */
+  chat: Chat2SceneToken;
+  /** The workspace_api scene (uploads), when the site gave it a token of its own; else uploads sign like chat. */
+  workspace?: Chat2SceneToken;
   /** Server clock minus local clock, so `clt-acs-reqt` follows the server (§1.3 step 2). */
   clockOffsetMs: number;
 }
 
-interface Chat2SignerState {
+/** What the store holds per account: the device (none after it was dropped) and when the last registration was made, for spacing. */
+interface Chat2DeviceRecord {
   device?: Chat2Device;
-  /** The one registration in flight for this account, if any. */
-  registering?: Promise<Chat2Device | UpstreamFailure>;
+  registeredAt?: number;
+}
+
+/** One account's signing state in this process: a copy of the stored device, the learned order, the one refill or registration running. */
+interface Chat2Signer {
+  key: string;
+  cached?: Versioned<Chat2DeviceRecord>;
+  cachedAt: number;
+  order: Chat2SignOrder;
+  /** Forced by CN_SIGN_ORDER, read from the store, or confirmed by an accepted signature. */
+  isOrderKnown: boolean;
+  orderRead?: Promise<void>;
+  /** Salts left per scene, as this process last counted: decides when to refill without asking the store each time. */
+  saltsLeft: Record<Chat2Scene, number>;
+  work?: Promise<UpstreamFailure | undefined>;
+  /** After a failed refill or registration: the failure that answers until `until`. */
+  pause?: { until: number; failure: UpstreamFailure };
+}
+
+interface Chat2Taken {
+  device: Chat2Device;
+  salt: string;
+  actkn: string;
+  order: Chat2SignOrder;
 }
 
 /** The answer body of one chat2 message request (carzygod `buildBasePayload`, §1.3), multi-turn flattened into one message. */
@@ -2415,14 +2509,14 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
 
 /** What the chat2 steps share: the adapter's options and each account's signing state. */
 interface Chat2Context extends AdapterOptions {
-  signers: Map<number, Chat2SignerState>;
+  signers: Map<number, Chat2Signer>;
 }
 
 const chat2Label = (n: number) => `CN account ${n}`;
 const chat2RefreshHint = (n: number) =>
   `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
 const chat2SigningHint = (config: Config, n: number) =>
-  `Try, in this order: a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion}); CN_SIGN_ORDER=${config.cnSignOrder === "kp-query" ? "query-kp" : "kp-query"}; CN_SIGNING=off, which some peers use.`;
+  `Try, in this order: the logged-in page's signing material in CN_ACCOUNT_${n}_SCENES (README: "Mainland signing"); a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion})${config.cnSignOrder === "auto" ? "" : `; CN_SIGN_ORDER=auto (now forced to ${config.cnSignOrder})`}.`;
 const hostOf = (url: string) => {
   try {
     return new URL(url).host;
@@ -2462,22 +2556,29 @@ const chat2CommonQuery = (config: Config, account: CnAccount, timestamp: number)
 ];
 const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
 
-function chat2SignerOf(ctx: Chat2Context, n: number): Chat2SignerState {
-  let state = ctx.signers.get(n);
-  if (state === undefined) {
-    state = {};
-    ctx.signers.set(n, state);
+function chat2SignerOf(ctx: Chat2Context, account: CnAccount): Chat2Signer {
+  let signer = ctx.signers.get(account.number);
+  if (signer === undefined) {
+    signer = {
+      key: chat2StateKey(account),
+      cachedAt: Number.NEGATIVE_INFINITY,
+      order: ctx.config.cnSignOrder === "auto" ? CHAT2_DEFAULT_SIGN_ORDER : ctx.config.cnSignOrder,
+      isOrderKnown: ctx.config.cnSignOrder !== "auto",
+      saltsLeft: { chat: 0, workspace: 0 },
+    };
+    ctx.signers.set(account.number, signer);
   }
-  return state;
+  return signer;
 }
 
-/** A refused or failed registration as a failure naming what to try. */
-function chat2RegistrationFailure(ctx: Chat2Context, n: number, detail: string, kind: ErrorKind = "waf"): UpstreamFailure {
-  return {
-    kind,
-    message: `Qwen CN refused to register a signing device for ${chat2Label(n)} (${ctx.redact(detail)}), so no signed request can be sent. ${chat2SigningHint(ctx.config, n)}`,
-    retryAfterSec: kind === "upstream" ? undefined : WAF_COOLDOWN_SEC,
-  };
+/** The store key of an account's signing state: its number and a hash of what was configured, so a new cookie or scene list starts afresh. */
+const chat2StateKey = (account: CnAccount) => `cn:${account.number}:${sha256(`${account.cookie}\n${account.scenes ?? ""}`).toString("hex").slice(0, 16)}`;
+const chat2SaltsKey = (signer: Chat2Signer, device: Chat2Device, scene: Chat2Scene) => `${signer.key}:salts:${chat2OwnScene(device, scene)}:${device.dvidn}`;
+
+/** A refused or failed registration or refill as a failure naming what to try. */
+function chat2SecFailure(ctx: Chat2Context, n: number, what: string, detail: string, kind: ErrorKind, retryAfterSec?: number): UpstreamFailure {
+  const hint = kind === "upstream" ? `${chat2SigningHint(ctx.config, n)} If the security host moved: QWEN_CN_SEC_URL (now ${hostOf(ctx.config.cnSecUrl)}).` : chat2SigningHint(ctx.config, n);
+  return { kind, message: `Qwen CN refused the ${what} for ${chat2Label(n)} (${ctx.redact(detail)}), so no signed request can be sent now. ${hint}`, ...(retryAfterSec === undefined ? {} : { retryAfterSec }) };
 }
 
 /** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
@@ -2501,21 +2602,23 @@ async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<nu
   }
 }
 
+const chat2SecHeaders = (config: Config, account: CnAccount): Record<string, string> => ({
+  accept: "application/json, text/plain, */*",
+  origin: config.cnOrigin,
+  referer: config.cnReferer,
+  "user-agent": BROWSER_USER_AGENT,
+  cookie: account.cookie,
+  "x-xsrf-token": account.xsrfToken,
+  "clt-acs-caer": "vrad",
+  "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
+  "eo-clt-acs-bx-intss": "2",
+});
+
+/** §1.3's registration: a synthetic but stable fingerprint, and a browser-made bx-umidtoken when the user gave one. */
 function chat2RegistrationRequest(config: Config, account: CnAccount, chid: string): RequestInit {
   return {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/plain, */*",
-      origin: config.cnOrigin,
-      referer: config.cnReferer,
-      "user-agent": BROWSER_USER_AGENT,
-      cookie: account.cookie,
-      "bx-umidtoken": account.umidToken ?? "",
-      "clt-acs-caer": "vrad",
-      "eo-clt-sftcnt": String(CHAT2_SALTS_REQUESTED),
-      "eo-clt-acs-bx-intss": "2",
-    },
+    headers: { ...chat2SecHeaders(config, account), "content-type": "application/json", "bx-umidtoken": account.umidToken ?? "" },
     body: JSON.stringify({
       screenResolution: "1920x1080",
       cookieEnabled: true,
@@ -2530,117 +2633,332 @@ function chat2RegistrationRequest(config: Config, account: CnAccount, chid: stri
       businessScene: "qwen_web",
       chid,
     }),
-    signal: AbortSignal.timeout(config.upstreamLimits.connectMs),
-    redirect: "manual",
   };
 }
 
-async function chat2Register(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-  const { config, redact } = ctx;
-  const n = account.number;
-  const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
-  let response: Response;
-  try {
-    response = await ctx.fetch(`${config.cnSecUrl}/security/external/access/register?chid=${chid}`, { ...chat2RegistrationRequest(config, account, chid), account });
-  } catch (err) {
-    return chat2RegistrationFailure(ctx, n, `could not reach ${hostOf(config.cnSecUrl)}: ${errorName(err)}`, "upstream");
-  }
-  let body = "";
-  try {
-    body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-  } catch (err) {
-    return chat2RegistrationFailure(ctx, n, `its answer broke off: ${errorName(err)}`, "upstream");
-  }
-  if (looksLikeWaf(body)) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}, an anti-bot page`);
-  if (response.status === 401) return { kind: "auth", message: `${chat2Label(n)} is not logged in (device registration answered HTTP 401). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  if (response.status >= 500) return chat2RegistrationFailure(ctx, n, `HTTP ${response.status}`, "upstream");
-  const json = jsonRecordOf(body);
-  const data = asRecord(json?.data);
-  if (response.status !== 200 || json === undefined || numberFrom(json.status) !== 0 || data === undefined) {
-    const detail = json === undefined ? `HTTP ${response.status}` : [redactThenCut(redact, json.code, 40), redactThenCut(redact, json.msg, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-    return chat2RegistrationFailure(ctx, n, detail);
-  }
-  // The chat scene's token and salts when the answer splits them per scene (the fork), else the top-level ones (carzygod).
-  const scenes = Array.isArray(data.unifyRelate) ? data.unifyRelate.map(asRecord) : [];
-  const chatScene = scenes.find((scene) => scene?.businessScene === "qwen_chat");
-  const pick = (field: string) => chatScene?.[field] ?? data[field];
-  const rawSalts = pick("eo-clt-bacsft");
-  const salts = Array.isArray(rawSalts) ? rawSalts.filter((s): s is string => typeof s === "string" && s !== "") : [];
-  const dvidn = data["eo-clt-dvidn"];
-  const actkn = pick("eo-clt-actkn");
-  const snver = data["eo-clt-snver"];
-  if (typeof dvidn !== "string" || typeof actkn !== "string" || salts.length === 0) {
-    return chat2RegistrationFailure(ctx, n, "the answer had no device id, token or salts");
-  }
-  const workspace = chat2WorkspaceScene(scenes.find((scene) => scene?.businessScene === "workspace_api"));
-  // The device token signs for the account: a secret, like the cookie.
-  ctx.addSecret(actkn);
-  if (workspace !== undefined) ctx.addSecret(workspace.actkn);
-  const clockOffsetMs = await chat2Calibrate(ctx, account);
-  ctx.debug(`cn chat2 account ${n} registered a signing device with ${salts.length} salts (clock offset ${clockOffsetMs} ms)`);
-  return { dvidn, actkn, snver: typeof snver === "string" ? snver : "", salts, issued: salts.length, registeredAt: Date.now(), clockOffsetMs, ...(workspace === undefined ? {} : { workspace }) };
+/** M3's refill: more salts (and a renewed token) for the device, asked for with its qwen_web scene's id and token; no bx-umidtoken. */
+function chat2RefillRequest(config: Config, account: CnAccount, device: Chat2Device, scene: Chat2Scene): { url: string; init: RequestInit } {
+  const query = new URLSearchParams({ businessScene: "qwen_web", unifyRelateGenerate: scene === "chat" ? "voice_command,qwen_chat" : "workspace_api", chid: randomHex32() });
+  return {
+    url: `${config.cnSecUrl}/security/external/access/refresh?${query}`,
+    init: { method: "GET", headers: { ...chat2SecHeaders(config, account), "eo-clt-dvidn": device.dvidn, "eo-clt-actkn": device.webActkn } },
+  };
 }
 
-/** Starts a registration unless one is in flight; the new device replaces the old one when it arrives. */
-function chat2RegisterOnce(ctx: Chat2Context, account: CnAccount): Promise<Chat2Device | UpstreamFailure> {
-  const state = chat2SignerOf(ctx, account.number);
-  state.registering ??= chat2Register(ctx, account)
-    .catch((err: unknown) => chat2RegistrationFailure(ctx, account.number, errorName(err), "upstream"))
-    .then((result) => {
-      state.registering = undefined;
-      if (!("kind" in result)) state.device = result;
-      return result;
-    });
-  return state.registering;
+/** Retry-After in seconds (a number or an HTTP date), when the answer gave a usable one. */
+function retryAfterOf(response: Response): number | undefined {
+  const raw = response.headers.get("retry-after");
+  if (raw === null || raw.trim() === "") return undefined;
+  const seconds = /^\d+$/.test(raw.trim()) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(seconds))) : undefined;
 }
 
 /**
- * A device and one salt taken from it, both decided in the same tick so no
- * two requests spend the same salt. A young device with salts serves at
- * once (starting a refill in the background when few are left); otherwise
- * the request waits for the account's one registration.
+ * One call to the security host (registration or refill), its answer read
+ * success first: `{status:0, data}` is the material whatever its tokens
+ * contain. Then 401 or a login code is the cookie's fault (`auth`), 429 a
+ * rate limit with the answer's Retry-After, an anti-bot page (HTML, never a
+ * JSON answer) `waf`, and any other refusal `upstream`: none of them says
+ * the account did wrong by signing too much.
  */
-async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene = "chat"): Promise<{ device: Chat2Device; salt: string; actkn: string } | UpstreamFailure> {
-  const state = chat2SignerOf(ctx, account.number);
-  for (let attempt = 0; attempt < CHAT2_MAX_REGISTRATIONS_PER_REQUEST; attempt++) {
-    const device = state.device;
-    if (device !== undefined && Date.now() - device.registeredAt < CHAT2_DEVICE_TTL_MS) {
-      // Uploads spend the workspace scene's salts when the registration gave it its own, else the chat ones.
-      const pool = scene === "workspace" && device.workspace !== undefined ? device.workspace : device;
-      const salt = pool.salts.shift();
-      if (salt !== undefined) {
-        if (device.salts.length <= Math.min(CHAT2_SALT_LOW_WATER, Math.floor(device.issued / 4))) {
-          void chat2RegisterOnce(ctx, account).then((result) => {
-            if ("kind" in result) ctx.debug(`cn chat2 account ${account.number} background re-registration failed: ${result.message}`);
-          });
-        }
-        return { device, salt, actkn: pool.actkn };
+async function chat2SecCall(ctx: Chat2Context, account: CnAccount, url: string, init: RequestInit, what: string): Promise<{ data: Record<string, unknown> } | UpstreamFailure> {
+  const n = account.number;
+  let response: Response;
+  let body: string;
+  try {
+    response = await ctx.fetch(url, { ...init, account, signal: AbortSignal.timeout(ctx.config.upstreamLimits.connectMs), redirect: "manual" });
+    body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
+  } catch (err) {
+    return chat2SecFailure(ctx, n, what, `could not reach ${hostOf(ctx.config.cnSecUrl)}: ${errorName(err)}`, "upstream", CHAT2_SEC_RETRY_SEC);
+  }
+  const json = jsonRecordOf(body);
+  const data = asRecord(json?.data);
+  if (response.status === 200 && json !== undefined && numberFrom(json.status) === 0 && data !== undefined) return { data };
+  const said = json === undefined ? "" : [redactThenCut(ctx.redact, json.code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ");
+  const detail = `HTTP ${response.status}${said === "" ? "" : `, ${said}`}`;
+  if (response.status === 401 || /not_?login|unauthori[sz]ed|登录/i.test(said)) {
+    return { kind: "auth", message: `${chat2Label(n)} is not logged in (the ${what} answered ${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (response.status === 429) return chat2SecFailure(ctx, n, what, detail, "rate", retryAfterOf(response) ?? CHAT2_SEC_RETRY_SEC);
+  if (json === undefined && looksLikeWaf(body)) return chat2SecFailure(ctx, n, what, `${detail}, an anti-bot page`, "waf", WAF_COOLDOWN_SEC);
+  return chat2SecFailure(ctx, n, what, detail, "upstream", response.status >= 500 ? CHAT2_SEC_RETRY_SEC : undefined);
+}
+
+/** `eo-clt-actkn-dl` as a time in ms: the site sends Unix seconds (M3); a figure already in ms is taken as it is. */
+function chat2Deadline(value: unknown, fallback: number): number {
+  const n = numberFrom(value);
+  if (n === undefined || n <= 0) return fallback;
+  return n < 1e11 ? n * 1000 : n;
+}
+
+const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === "string" && s !== "") : []);
+
+/**
+ * Signing material by scene, as a registration or refill answer holds it
+ * (the qwen_web fields at the top, the other scenes in `unifyRelate`) and as
+ * the logged-in page keeps it (`scene_list`, M3): the device, and the salts
+ * each scene brought. `previous` fills what a refill does not repeat.
+ */
+function chat2Material(scenes: Record<string, Record<string, unknown> | undefined>, previous?: Chat2Device): { device: Chat2Device; salts: Record<Chat2Scene, string[]> } | undefined {
+  const web = scenes.qwen_web ?? {};
+  // Older answers (carzygod) put the chat scene's token and salts at the top.
+  const chat = scenes.qwen_chat ?? web;
+  const workspace = scenes.workspace_api;
+  const dvidn = textOf(web["eo-clt-dvidn"]) ?? previous?.dvidn;
+  const webActkn = textOf(web["eo-clt-actkn"]) ?? previous?.webActkn;
+  const chatActkn = textOf(chat["eo-clt-actkn"]) ?? previous?.chat.actkn;
+  if (dvidn === undefined || webActkn === undefined || chatActkn === undefined) return undefined;
+  const fallbackDeadline = Date.now() + CHAT2_DEVICE_TTL_MS;
+  const token = (scene: Record<string, unknown>, actkn: string): Chat2SceneToken => ({ actkn, deadline: chat2Deadline(scene["eo-clt-actkn-dl"], fallbackDeadline) });
+  const workspaceActkn = textOf(workspace?.["eo-clt-actkn"]);
+  const device: Chat2Device = {
+    dvidn,
+    snver: textOf(web["eo-clt-snver"]) ?? previous?.snver ?? "",
+    webActkn,
+    chat: token(chat, chatActkn),
+    ...(workspace !== undefined && workspaceActkn !== undefined ? { workspace: token(workspace, workspaceActkn) } : previous?.workspace === undefined ? {} : { workspace: previous.workspace }),
+    clockOffsetMs: previous?.clockOffsetMs ?? 0,
+  };
+  return { device, salts: { chat: stringsOf(chat["eo-clt-bacsft"]), workspace: stringsOf(workspace?.["eo-clt-bacsft"]) } };
+}
+
+/** A registration or refill answer's scenes by name: the qwen_web fields at the top, the others in `unifyRelate`. */
+function chat2ScenesOfAnswer(data: Record<string, unknown>): Record<string, Record<string, unknown> | undefined> {
+  const { unifyRelate, ...web } = data;
+  const scenes: Record<string, Record<string, unknown> | undefined> = { qwen_web: web };
+  for (const raw of Array.isArray(unifyRelate) ? unifyRelate : []) {
+    const scene = asRecord(raw);
+    if (typeof scene?.businessScene === "string") scenes[scene.businessScene] = scene;
+  }
+  return scenes;
+}
+
+/** The page's `_qk_busc_info_v1qwen_web` value (CN_ACCOUNT_<n>_SCENES) as scenes by name; validated at start-up. */
+function chat2ScenesOfPage(value: string): Record<string, Record<string, unknown> | undefined> {
+  const json = jsonRecordOf(value) ?? {};
+  const list = asRecord(json.scene_list) ?? json;
+  return Object.fromEntries(Object.entries(list).map(([name, scene]) => [name, asRecord(scene)]));
+}
+
+/** The account's device as the store has it, read again when the local copy is older than CHAT2_DEVICE_REREAD_MS. */
+async function chat2StoredDevice(ctx: Chat2Context, signer: Chat2Signer, isFresh = false): Promise<Versioned<Chat2DeviceRecord> | undefined> {
+  if (!isFresh && Date.now() - signer.cachedAt < CHAT2_DEVICE_REREAD_MS) return signer.cached;
+  signer.cached = await ctx.store.get<Chat2DeviceRecord>(`${signer.key}:device`);
+  signer.cachedAt = Date.now();
+  return signer.cached;
+}
+
+/** Stores a device (or none) and its scenes' salts; false when another replica changed the record first. */
+async function chat2SaveDevice(ctx: Chat2Context, signer: Chat2Signer, record: Chat2DeviceRecord, salts?: Partial<Record<Chat2Scene, string[]>>): Promise<boolean> {
+  const device = record.device;
+  if (device !== undefined && salts !== undefined) {
+    for (const scene of ["chat", "workspace"] as const) {
+      const list = salts[scene];
+      if (list === undefined || list.length === 0) continue;
+      for (const salt of list) ctx.addSecret(salt);
+      // The new salts replace what was left: the 09-28 script does the same, so salts a refill may have voided are never tried.
+      const key = chat2SaltsKey(signer, device, scene);
+      await ctx.store.delete(key);
+      signer.saltsLeft[scene] = await ctx.store.push(key, list, Math.max(1000, chat2TokenOf(device, scene).deadline - Date.now()));
+    }
+  }
+  if (device !== undefined) for (const secret of [device.webActkn, device.chat.actkn, device.workspace?.actkn]) if (secret !== undefined) ctx.addSecret(secret);
+  const version = await ctx.store.put(`${signer.key}:device`, record, { ifVersion: signer.cached?.version ?? 0 });
+  if (version === undefined) {
+    signer.cachedAt = Number.NEGATIVE_INFINITY;
+    return false;
+  }
+  signer.cached = { value: record, version };
+  signer.cachedAt = Date.now();
+  return true;
+}
+
+/** The scene whose token and salts sign for `scene`: uploads sign like chat when the site gave them no scene of their own. */
+const chat2OwnScene = (device: Chat2Device | undefined, scene: Chat2Scene): Chat2Scene => (scene === "workspace" && device !== undefined && device.workspace === undefined ? "chat" : scene);
+const chat2TokenOf = (device: Chat2Device, scene: Chat2Scene): Chat2SceneToken => (chat2OwnScene(device, scene) === "workspace" && device.workspace !== undefined ? device.workspace : device.chat);
+
+/** Whether a device may still sign for a scene: its token not past the deadline. */
+const chat2CanSign = (device: Chat2Device | undefined, scene: Chat2Scene): device is Chat2Device => device !== undefined && Date.now() < chat2TokenOf(device, scene).deadline;
+
+/**
+ * Salts for one scene, by the cheapest way that works: the page's material
+ * (CN_ACCOUNT_<n>_SCENES) when the store has no device yet, a refill on the
+ * current device (M3), and a new registration only when there is no device,
+ * it expired, or its refill was refused, spaced by CN_REGISTER_INTERVAL_MS.
+ * One at a time per account: in this process by `signer.work`, across
+ * replicas by a lock in the store. Undefined when salts may now be there.
+ */
+function chat2Replenish(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene): Promise<UpstreamFailure | undefined> {
+  const signer = chat2SignerOf(ctx, account);
+  signer.work ??= chat2ReplenishLocked(ctx, account, signer, scene)
+    .catch((err: unknown): UpstreamFailure => ({ kind: "upstream", message: `Renewing the signing material of ${chat2Label(account.number)} failed (${ctx.redact(errorName(err))}).`, retryAfterSec: CHAT2_SEC_RETRY_SEC }))
+    .finally(() => {
+      signer.work = undefined;
+    });
+  return signer.work;
+}
+
+async function chat2ReplenishLocked(ctx: Chat2Context, account: CnAccount, signer: Chat2Signer, wanted: Chat2Scene): Promise<UpstreamFailure | undefined> {
+  if (signer.pause !== undefined && Date.now() < signer.pause.until) return signer.pause.failure;
+  const lock = await ctx.store.lock(`${signer.key}:signing-lock`, CHAT2_LOCK_LEASE_MS);
+  if (lock === undefined) {
+    // Another replica is at it: read what it stored in a moment.
+    await Bun.sleep(CHAT2_STORE_POLL_MS);
+    signer.cachedAt = Number.NEGATIVE_INFINITY;
+    return undefined;
+  }
+  try {
+    const stored = (await chat2StoredDevice(ctx, signer, true))?.value;
+    const device = stored?.device;
+    const scene = chat2OwnScene(device, wanted);
+    if (chat2CanSign(device, scene)) {
+      // Someone may have refilled while this one waited for the lock.
+      const left = await ctx.store.length(chat2SaltsKey(signer, device, scene));
+      signer.saltsLeft[scene] = left;
+      if (left > CHAT2_SALT_LOW_WATER && chat2TokenOf(device, scene).deadline - Date.now() > CHAT2_TOKEN_RENEW_MS) return undefined;
+      const refilled = await chat2Refill(ctx, account, signer, device, stored ?? {}, scene);
+      if (refilled === undefined || refilled.kind === "auth") return refilled;
+      // A device with salts left keeps serving while the refill is retried later.
+      if (left > 0) return chat2Pause(signer, refilled);
+      if (refilled.kind !== "upstream" || refilled.retryAfterSec !== undefined) return chat2Pause(signer, refilled);
+      ctx.debug(`cn chat2 account ${account.number}: refill refused (${refilled.message}); registering a new device`);
+    } else if (stored === undefined && account.scenes !== undefined) {
+      const imported = chat2Material(chat2ScenesOfPage(account.scenes));
+      if (imported !== undefined && (imported.salts[scene].length > 0 || scene === "workspace")) {
+        imported.device.clockOffsetMs = await chat2Calibrate(ctx, account);
+        if (await chat2SaveDevice(ctx, signer, { device: imported.device }, imported.salts)) ctx.debug(`cn chat2 account ${account.number}: signing with the page's material (CN_ACCOUNT_${account.number}_SCENES)`);
+        return undefined;
+      }
+      if (imported !== undefined) {
+        // The page's device without salts: refill it rather than register.
+        const refilled = await chat2Refill(ctx, account, signer, imported.device, {}, scene);
+        if (refilled === undefined || refilled.kind === "auth") return refilled;
       }
     }
-    const result = await chat2RegisterOnce(ctx, account);
-    if ("kind" in result) return result;
+    return await chat2RegisterLocked(ctx, account, signer, stored ?? {});
+  } finally {
+    await ctx.store.unlock(`${signer.key}:signing-lock`, lock);
   }
-  return chat2RegistrationFailure(ctx, account.number, "its salts ran out faster than new ones came; send fewer parallel requests");
+}
+
+/** After a failed refill or registration, requests wait this failure's Retry-After (a few seconds by default) instead of asking again at once. */
+function chat2Pause(signer: Chat2Signer, failure: UpstreamFailure): UpstreamFailure {
+  signer.pause = { until: Date.now() + (failure.retryAfterSec ?? CHAT2_SEC_RETRY_SEC) * 1000, failure };
+  return failure;
+}
+
+async function chat2Refill(ctx: Chat2Context, account: CnAccount, signer: Chat2Signer, device: Chat2Device, stored: Chat2DeviceRecord, scene: Chat2Scene): Promise<UpstreamFailure | undefined> {
+  const { url, init } = chat2RefillRequest(ctx.config, account, device, scene);
+  const answer = await chat2SecCall(ctx, account, url, init, "salt refill");
+  if ("kind" in answer) return answer;
+  const material = chat2Material(chat2ScenesOfAnswer(answer.data), device);
+  if (material === undefined || material.salts[scene].length === 0) return chat2SecFailure(ctx, account.number, "salt refill", "the answer had no salts", "upstream");
+  if (material.device.dvidn !== device.dvidn) material.device.clockOffsetMs = await chat2Calibrate(ctx, account);
+  await chat2SaveDevice(ctx, signer, { ...stored, device: material.device }, material.salts);
+  ctx.debug(`cn chat2 account ${account.number} refilled ${material.salts[scene].length} ${scene} salts on its device`);
+  return undefined;
+}
+
+async function chat2RegisterLocked(ctx: Chat2Context, account: CnAccount, signer: Chat2Signer, stored: Chat2DeviceRecord): Promise<UpstreamFailure | undefined> {
+  const n = account.number;
+  const wait = (stored.registeredAt ?? Number.NEGATIVE_INFINITY) + ctx.config.cnRegisterIntervalMs - Date.now();
+  if (wait > 0) {
+    return chat2Pause(signer, {
+      kind: "busy",
+      message: `${chat2Label(n)} registered a signing device ${Math.round((ctx.config.cnRegisterIntervalMs - wait) / 1000)} s ago and waits CN_REGISTER_INTERVAL_MS before registering another.`,
+      retryAfterSec: Math.ceil(wait / 1000),
+    });
+  }
+  const chid = `${Date.now()}${Math.random().toString(36).slice(2, 12)}`;
+  const answer = await chat2SecCall(ctx, account, `${ctx.config.cnSecUrl}/security/external/access/register?chid=${chid}`, chat2RegistrationRequest(ctx.config, account, chid), "signing-device registration");
+  if ("kind" in answer) return answer.kind === "auth" ? answer : chat2Pause(signer, answer);
+  const material = chat2Material(chat2ScenesOfAnswer(answer.data));
+  if (material === undefined || material.salts.chat.length === 0) return chat2Pause(signer, chat2SecFailure(ctx, n, "signing-device registration", "the answer had no device id, token or salts", "upstream"));
+  material.device.clockOffsetMs = await chat2Calibrate(ctx, account);
+  await chat2SaveDevice(ctx, signer, { device: material.device, registeredAt: Date.now() }, material.salts);
+  ctx.debug(`cn chat2 account ${n} registered a signing device with ${material.salts.chat.length} salts (clock offset ${material.device.clockOffsetMs} ms)`);
+  return undefined;
+}
+
+/** The signing order for an account: a forced CN_SIGN_ORDER, else what the store learned, else the newest evidence's (M2). */
+async function chat2OrderOf(ctx: Chat2Context, signer: Chat2Signer): Promise<Chat2SignOrder> {
+  if (!signer.isOrderKnown && signer.orderRead === undefined) {
+    signer.orderRead = ctx.store.get<Chat2SignOrder>(`${signer.key}:order`).then((stored) => {
+      if (stored !== undefined && !signer.isOrderKnown) {
+        signer.order = stored.value;
+        signer.isOrderKnown = true;
+      }
+    });
+  }
+  await signer.orderRead;
+  return signer.order;
+}
+
+/**
+ * A device and one salt of `scene`, the salt taken out of the store before
+ * it is used (a crash may lose salts, never send one twice). With none left
+ * the request waits for the account's one refill or registration, for at
+ * most ACCOUNT_QUEUE_TIMEOUT_MS: running short under one's own load is a
+ * wait, then a `busy` 503, never a failure that rests the account.
+ */
+async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene, signal: AbortSignal): Promise<Chat2Taken | UpstreamFailure> {
+  const signer = chat2SignerOf(ctx, account);
+  const deadline = Date.now() + ctx.config.accountQueueTimeoutMs;
+  let failure: UpstreamFailure | undefined;
+  while (!signal.aborted) {
+    const device = (await chat2StoredDevice(ctx, signer))?.value.device;
+    if (chat2CanSign(device, scene)) {
+      const salt = await ctx.store.shift(chat2SaltsKey(signer, device, scene));
+      if (salt !== undefined) {
+        const token = chat2TokenOf(device, scene);
+        if (--signer.saltsLeft[chat2OwnScene(device, scene)] <= CHAT2_SALT_LOW_WATER || token.deadline - Date.now() < CHAT2_TOKEN_RENEW_MS) {
+          void chat2Replenish(ctx, account, scene).then((result) => result && ctx.debug(`cn chat2 account ${account.number}: background refill failed: ${result.message}`));
+        }
+        return { device, salt, actkn: token.actkn, order: await chat2OrderOf(ctx, signer) };
+      }
+    }
+    failure = await chat2Replenish(ctx, account, scene);
+    // A rate limit or spacing passes; a refusal or a logged-out cookie does not, so it is said at once.
+    if (failure !== undefined && failure.kind !== "rate" && failure.kind !== "busy") return failure;
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    if (failure !== undefined) await sleepUnlessAborted(Math.min(left, Math.max(CHAT2_STORE_POLL_MS, (signer.pause?.until ?? 0) - Date.now())), signal);
+  }
+  return {
+    kind: "busy",
+    message: `${chat2Label(account.number)} has no signing salts left and none came within ${ctx.config.accountQueueTimeoutMs} ms (ACCOUNT_QUEUE_TIMEOUT_MS)${failure === undefined ? "" : `: ${failure.message}`}`,
+    retryAfterSec: Math.max(1, failure?.retryAfterSec ?? 1),
+  };
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Which registration scene signs a request: chat requests, or uploads (`workspace_api`). */
 type Chat2Scene = "chat" | "workspace";
 
-/** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
-const chat2PrepareChat = (ctx: Chat2Context, account: CnAccount, body: string) =>
-  chat2PrepareSigned(ctx, account, `${ctx.config.cnChatUrl}/api/v2/chat`, body, { accept: "application/json, text/event-stream, text/plain, */*" });
+/** A signed request's URL and headers, and what signed it (none when CN_SIGNING=off). */
+interface Chat2Prepared {
+  url: string;
+  headers: Record<string, string>;
+  signedWith?: { dvidn: string; order: Chat2SignOrder };
+}
 
 /**
  * The URL and headers of one signed POST (§1.3): the common query (plus
  * `extraQuery` at its end), one salt of `scene`, both HMACs. Unsigned with CN_SIGNING=off.
  */
-async function chat2PrepareSigned(
-  ctx: Chat2Context,
-  account: CnAccount,
-  endpoint: string,
-  body: string,
-  options: { accept: string; scene?: Chat2Scene; extraQuery?: ReadonlyArray<[string, string]> },
-): Promise<{ url: string; headers: Record<string, string> } | UpstreamFailure> {
+async function chat2PrepareSigned(ctx: Chat2Context, account: CnAccount, endpoint: string, body: string, options: Chat2CallOptions, signal: AbortSignal): Promise<Chat2Prepared | UpstreamFailure> {
   const { config } = ctx;
   const headers: Record<string, string> = {
     ...chat2BaseHeaders(config, account),
@@ -2651,14 +2969,14 @@ async function chat2PrepareSigned(
   if (!config.cnSigning) {
     return { url: `${endpoint}?${queryString([...chat2CommonQuery(config, account, Date.now()), ...extra])}`, headers };
   }
-  const taken = await chat2TakeSalt(ctx, account, options.scene);
+  const taken = await chat2TakeSalt(ctx, account, options.scene ?? "chat", signal);
   if ("kind" in taken) return taken;
-  const { device, salt } = taken;
+  const { device, salt, order } = taken;
   // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
   const reqt = Date.now() + device.clockOffsetMs;
   const query = [...chat2CommonQuery(config, account, reqt), ...extra];
   const kp = cookieValue(account.cookie, "tongyi_sso_ticket_hash") ?? "";
-  const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order: config.cnSignOrder });
+  const { bfg, sign } = signChat2({ salt, reqt: String(reqt), dvidn: device.dvidn, kp, queryValues: query.map(([, v]) => v), body, order });
   Object.assign(headers, {
     "clt-acs-sign": sign,
     "clt-acs-reqt": String(reqt),
@@ -2671,13 +2989,90 @@ async function chat2PrepareSigned(
     "eo-clt-actkn": taken.actkn,
     "eo-clt-acs-ve": CHAT2_SIGN_VERSION,
     "eo-clt-acs-kp": kp,
-    "bx-umidtoken": account.umidToken ?? "",
   });
-  return { url: `${endpoint}?${queryString(query)}`, headers };
+  if (account.umidToken !== undefined) headers["bx-umidtoken"] = account.umidToken;
+  return { url: `${endpoint}?${queryString(query)}`, headers, signedWith: { dvidn: device.dvidn, order } };
 }
 
-/** The failures that are a refused signature (EX015), which one fresh device registration may cure. */
+interface Chat2CallOptions {
+  accept: string;
+  scene?: Chat2Scene;
+  extraQuery?: ReadonlyArray<[string, string]>;
+}
+
+/** How a signed call's answer judged its signature: `refused` is EX015; `unknown` says nothing either way (a network error, a block). */
+type Chat2Verdict = "accepted" | "refused" | "unknown";
+
+/**
+ * One signed call, and the one policy for a refused signature (EX015),
+ * shared by chat, uploads and image polling: while the account's signing
+ * order is unconfirmed, the other order is tried once; otherwise the device
+ * that signed is dropped, if it still is the current one, and the call waits
+ * for the account's one new device (never re-signing with the stale one).
+ * An accepted signature confirms the order for the account, in the store.
+ */
+async function chat2SignedCall<T>(
+  ctx: Chat2Context,
+  account: CnAccount,
+  endpoint: string,
+  body: string,
+  options: Chat2CallOptions,
+  signal: AbortSignal,
+  send: (prepared: Chat2Prepared) => Promise<T>,
+  verdictOf: (result: T) => Chat2Verdict,
+): Promise<T | UpstreamFailure> {
+  let hasTriedOtherOrder = false;
+  let hasTriedNewDevice = false;
+  for (;;) {
+    const prepared = await chat2PrepareSigned(ctx, account, endpoint, body, options, signal);
+    if ("kind" in prepared) return prepared;
+    const result = await send(prepared);
+    const used = prepared.signedWith;
+    if (used === undefined || signal.aborted) return result;
+    const verdict = verdictOf(result);
+    if (verdict === "accepted") await chat2SignatureAccepted(ctx, account, used.order);
+    if (verdict !== "refused") return result;
+    const signer = chat2SignerOf(ctx, account);
+    if (!signer.isOrderKnown && !hasTriedOtherOrder) {
+      hasTriedOtherOrder = true;
+      // Only the first refusal with the current order flips it; concurrent ones just sign again with the new one.
+      if (signer.order === used.order) signer.order = used.order === "kp-query" ? "query-kp" : "kp-query";
+      ctx.debug(`cn chat2 account ${account.number}: signature refused; trying the ${signer.order} signing order`);
+      continue;
+    }
+    if (hasTriedNewDevice) return result;
+    hasTriedNewDevice = true;
+    await chat2DropDevice(ctx, signer, used.dvidn);
+    ctx.debug(`cn chat2 account ${account.number}: signature refused; signing again with a new device`);
+  }
+}
+
+async function chat2SignatureAccepted(ctx: Chat2Context, account: CnAccount, order: Chat2SignOrder): Promise<void> {
+  const signer = chat2SignerOf(ctx, account);
+  if (signer.isOrderKnown || signer.order !== order) return;
+  signer.isOrderKnown = true;
+  await ctx.store.put(`${signer.key}:order`, order);
+  ctx.debug(`cn chat2 account ${account.number}: the site accepts the ${order} signing order`);
+}
+
+/** Drops the device that signed a refused request, unless it was replaced meanwhile (by this process or another replica). */
+async function chat2DropDevice(ctx: Chat2Context, signer: Chat2Signer, dvidn: string): Promise<void> {
+  const stored = await chat2StoredDevice(ctx, signer, true);
+  const device = stored?.value.device;
+  if (device?.dvidn !== dvidn) return;
+  if (await chat2SaveDevice(ctx, signer, { ...stored?.value, device: undefined })) {
+    for (const scene of ["chat", "workspace"] as const) await ctx.store.delete(chat2SaltsKey(signer, device, scene));
+  }
+}
+
+/** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
+const CHAT2_CHAT_OPTIONS: Chat2CallOptions = { accept: "application/json, text/event-stream, text/plain, */*" };
+
+/** The failures that are a refused signature (EX015), which another signing order or a new device may cure. */
 const signatureRefusals = new WeakSet<UpstreamFailure>();
+
+/** A signed call's verdict from its failure, if any: EX015 is a refused signature; any other failure says nothing about it. */
+const chat2Verdict = (failure: UpstreamFailure | undefined): Chat2Verdict => (failure === undefined ? "accepted" : signatureRefusals.has(failure) ? "refused" : "unknown");
 
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
 function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
@@ -2831,47 +3226,41 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       return;
     }
     const body = req.imageRatio === undefined ? chat2Body(req, sessionId, randomHex32(), uploaded) : chat2ImageBody(req, sessionId, randomHex32());
-    let response: Response;
-    let stream: ReadableStream<Uint8Array>;
-    // A refused signature on the first try may mean the device registration went stale (revoked, or
-    // the server forgot it): the device is dropped and the request signed once more with a fresh one.
-    for (let round = 0; ; round++) {
-      const prepared = await chat2PrepareChat(ctx, cn, body);
-      if (signal.aborted) return;
-      if ("kind" in prepared) {
-        hasEnded = true;
-        yield [{ type: "error", failure: prepared }];
-        return;
-      }
-      let answer: Response;
-      try {
-        mayHaveSession = true;
-        answer = await ctx.fetch(prepared.url, { account: cn, method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
-      } catch (err) {
-        if (signal.aborted) return;
-        hasEnded = true;
-        yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` } }];
-        return;
-      }
-      const contentType = answer.headers.get("content-type") ?? "";
-      if (answer.status === 200 && contentType.includes("text/event-stream") && answer.body !== null) {
-        response = answer;
-        stream = answer.body;
-        break;
-      }
-      // Refused before any reply: the upstream made no session to delete.
-      mayHaveSession = answer.status === 200;
-      const failure = await chat2FailureFromAnswer(ctx, answer, n);
-      if (round === 0 && signatureRefusals.has(failure)) {
-        ctx.debug(`cn chat2 account ${n}: signature refused; registering a new device and trying once more`);
-        const signer = ctx.signers.get(n);
-        if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
-        continue;
-      }
+    // Waiting for a salt is not the upstream's silence: the watchdog runs only while a request is out.
+    watchdog.pause();
+    const sent = await chat2SignedCall(
+      ctx,
+      cn,
+      `${config.cnChatUrl}/api/v2/chat`,
+      body,
+      CHAT2_CHAT_OPTIONS,
+      signal,
+      async (prepared): Promise<{ response: Response; stream: ReadableStream<Uint8Array> } | UpstreamFailure> => {
+        watchdog.resume();
+        let answer: Response;
+        try {
+          mayHaveSession = true;
+          answer = await ctx.fetch(prepared.url, { account: cn, method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+        } catch (err) {
+          return watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` };
+        }
+        const contentType = answer.headers.get("content-type") ?? "";
+        if (answer.status === 200 && contentType.includes("text/event-stream") && answer.body !== null) return { response: answer, stream: answer.body };
+        // Refused before any reply: the upstream made no session to delete.
+        mayHaveSession = answer.status === 200;
+        watchdog.pause();
+        return chat2FailureFromAnswer(ctx, answer, n);
+      },
+      (result) => chat2Verdict("kind" in result ? result : undefined),
+    );
+    if (signal.aborted) return;
+    if ("kind" in sent) {
       hasEnded = true;
-      yield [{ type: "error", failure }];
+      yield [{ type: "error", failure: sent }];
       return;
     }
+    const { response } = sent;
+    let { stream } = sent;
     try {
       // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
       if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream);
@@ -3022,14 +3411,6 @@ interface Chat2ImageItem {
   status: "complete";
 }
 
-/** The `workspace_api` scene of a registration answer, when it has its own token and salts. */
-function chat2WorkspaceScene(scene: Record<string, unknown> | undefined): { actkn: string; salts: string[] } | undefined {
-  const actkn = scene?.["eo-clt-actkn"];
-  const raw = scene?.["eo-clt-bacsft"];
-  const salts = Array.isArray(raw) ? raw.filter((s): s is string => typeof s === "string" && s !== "") : [];
-  return typeof actkn === "string" && actkn !== "" && salts.length > 0 ? { actkn, salts } : undefined;
-}
-
 /** Width and height from a PNG, GIF, BMP or JPEG header; 0 × 0 when the header says nothing readable (WebP, damaged). */
 export function imageDimensions(data: Uint8Array): { width: number; height: number } {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -3066,21 +3447,17 @@ async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: strin
   return { data };
 }
 
-/** One signed POST to the upload host, answered with `data`. */
+/** One signed POST to the upload host, answered with `data`; a refused signature is handled as for chat (`chat2SignedCall`). */
 async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
-  const first = await chat2ResPostOnce(ctx, account, path, body, step, signal, extraQuery);
-  // As for chat: a refused signature may be a stale registration, so one fresh device gets one more try.
-  if (!("failure" in first) || !signatureRefusals.has(first.failure)) return first;
-  ctx.debug(`cn chat2 account ${account.number}: upload signature refused; registering a new device and trying once more`);
-  const signer = ctx.signers.get(account.number);
-  if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
-  return chat2ResPostOnce(ctx, account, path, body, step, signal, extraQuery);
+  const text = JSON.stringify(body);
+  const options: Chat2CallOptions = { accept: "application/json, text/plain, */*", scene: "workspace", extraQuery };
+  const result = await chat2SignedCall(ctx, account, `${ctx.config.cnResUrl}${path}`, text, options, signal, (prepared) => chat2ResSend(ctx, account, prepared, text, step, signal), (answer) =>
+    chat2Verdict("failure" in answer ? answer.failure : undefined),
+  );
+  return "kind" in result ? { failure: result } : result;
 }
 
-async function chat2ResPostOnce(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]>): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
-  const text = JSON.stringify(body);
-  const prepared = await chat2PrepareSigned(ctx, account, `${ctx.config.cnResUrl}${path}`, text, { accept: "application/json, text/plain, */*", scene: "workspace", extraQuery });
-  if ("kind" in prepared) return { failure: prepared };
+async function chat2ResSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, text: string, step: string, signal: AbortSignal): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   let response: Response;
   try {
     response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body: text, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
@@ -3258,6 +3635,22 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
   };
 }
 
+/** One snap poll: its status and body, or a refused signature or unreachable host as a failure. */
+async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, body: string, signal: AbortSignal): Promise<{ status: number; text: string } | UpstreamFailure> {
+  try {
+    const response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+    const text = await readTextCapped(response, 8 * 1024 * 1024);
+    if (response.status === 403) {
+      const json = jsonRecordOf(text);
+      const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
+      if (failure !== undefined) return failure;
+    }
+    return { status: response.status, text };
+  } catch (err) {
+    return { kind: "upstream", message: `Qwen CN's image poll failed (${errorName(err)}).` };
+  }
+}
+
 /** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
 async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, signal: AbortSignal): Promise<EventBatch> {
   const last = batch[batch.length - 1];
@@ -3265,22 +3658,26 @@ async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, ba
   const head = batch.slice(0, -1);
   for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !signal.aborted; i++) {
     await Bun.sleep(ctx.config.cnImagePollMs);
-    const prepared = await chat2PrepareSigned(ctx, account, `${ctx.config.cnChatUrl}/api/v1/chat/snap`, body, { accept: "application/json, text/plain, */*" });
-    if ("kind" in prepared) return [...head, { type: "error", failure: prepared }];
-    try {
-      const response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
-      if (response.status !== 200) {
-        response.body?.cancel().catch(() => {});
-        continue;
-      }
-      const json = jsonRecordOf(await readTextCapped(response, 8 * 1024 * 1024));
-      const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
-      if (failure !== undefined && failure.kind !== "upstream") return [...head, { type: "error", failure }];
-      const urls = chat2ImageUrlsIn(json?.data);
-      if (urls.length > 0) return [...head, { type: "text", text: urls.map(imageMarkdown).join("\n\n") }, { type: "done", reason: "stop" }];
-    } catch {
-      // Try again until the tries run out.
+    const answer = await chat2SignedCall(
+      ctx,
+      account,
+      `${ctx.config.cnChatUrl}/api/v1/chat/snap`,
+      body,
+      { accept: "application/json, text/plain, */*" },
+      signal,
+      (prepared) => chat2SnapSend(ctx, account, prepared, body, signal),
+      (result) => ("kind" in result ? chat2Verdict(result) : result.status === 200 ? "accepted" : "unknown"),
+    );
+    if ("kind" in answer) {
+      if (signatureRefusals.has(answer) || answer.kind === "busy" || answer.kind === "auth") return [...head, { type: "error", failure: answer }];
+      continue;
     }
+    if (answer.status !== 200) continue;
+    const json = jsonRecordOf(answer.text);
+    const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
+    if (failure !== undefined && failure.kind !== "upstream") return [...head, { type: "error", failure }];
+    const urls = chat2ImageUrlsIn(json?.data);
+    if (urls.length > 0) return [...head, { type: "text", text: urls.map(imageMarkdown).join("\n\n") }, { type: "done", reason: "stop" }];
   }
   return batch;
 }

@@ -3,6 +3,8 @@
 // describes, independently of qwenplug's own signing code:
 //
 //   POST /security/external/access/register   a device id, a token and single-use salts
+//   GET  /security/external/access/refresh    more salts for a registered device, on its qwen_web
+//                                              scene's id and token (UPSTREAMS-2026-12 M3)
 //   GET  /api/calibration/getMillisTimeStamp   the fake's clock, deliberately skewed
 //   POST /api/v2/chat                          verified, then a fixture replayed
 //   GET  /api/v1/model/list, /api/v1/user/info, POST /api/v1/session/delete/batch
@@ -50,6 +52,16 @@ export interface FakeChat2Upstream {
   calls: Chat2Call[];
   /** Device registrations answered with salts. */
   registrations: number;
+  /** Salt refills answered with salts. */
+  refills: number;
+  /** Registrations answered after this many are refused (403 JSON), if set. */
+  maxRegistrations?: number;
+  /** Replaces the refill answer, if set (after the device check). */
+  refillAnswer?: () => Response;
+  /** Prefixed to every issued salt and token: `AwsC` checks that good answers are not read as anti-bot pages. */
+  issuePrefix: string;
+  /** A device made as a logged-in page would hold it, not counted as a registration: the `_qk_busc_info_v1qwen_web` localStorage value. */
+  seedScenes(): string;
   /** Salts spent by accepted chat requests, in order. */
   usedSalts: string[];
   /** Why each refused chat request was refused (bfg, sign, salt, reqt, params, device, unsigned). */
@@ -66,8 +78,8 @@ export interface FakeChat2Upstream {
   signOrder: "kp-query" | "query-kp";
   /** Refuses every signature, however right (a front-end change the fake cannot follow). */
   refuseAllSignatures: boolean;
-  /** Refuses registration with this answer, if set. */
-  registrationAnswer?: () => Response;
+  /** Answers registration with this, if set and it gives an answer (undefined: registered as usual). */
+  registrationAnswer?: () => Response | undefined;
   /** Cookie substrings of logged-out accounts: 401 on chat and user/info. */
   deadAccounts: Set<string>;
   /** Overrides the chat reply after verification; undefined falls back to fixtures. */
@@ -98,6 +110,8 @@ interface Scene {
 /** A registered device: the chat scene's token and salts, and the upload (workspace_api) scene's. */
 interface Device extends Scene {
   workspace: Scene;
+  /** The qwen_web scene's token: refills are asked for with it (M3). */
+  webActkn: string;
 }
 
 /** What an oss_token answer granted: the PUT must carry exactly these. */
@@ -120,6 +134,9 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     url: "",
     calls: [],
     registrations: 0,
+    refills: 0,
+    issuePrefix: "",
+    seedScenes: () => JSON.stringify({ scene_list: sceneList(newDevice(state.saltsPerRegistration)) }),
     usedSalts: [],
     refusals: [],
     deletedSessions: [],
@@ -127,7 +144,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     saltsPerRegistration: 100,
     clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
     requireSignature: true,
-    signOrder: "kp-query",
+    signOrder: "query-kp",
     refuseAllSignatures: false,
     deadAccounts: new Set(),
     uploads: new Map(),
@@ -185,6 +202,26 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     state.usedSalts.push(salt);
     return undefined;
   };
+
+  const token = (kind: string) => `${state.issuePrefix}${kind}-${randomHex(8)}`;
+  /** `count` new salts for a scene, and its token with a deadline in Unix seconds. */
+  const issue = (scene: Scene, count: number) => {
+    const salts = Array.from({ length: count }, () => `${state.issuePrefix}${randomHex(12)}`);
+    for (const salt of salts) scene.unspent.add(salt);
+    return { "eo-clt-actkn": scene.actkn, "eo-clt-actkn-dl": Math.floor(now() / 1000) + 24 * 3600, "eo-clt-bacsft": salts };
+  };
+  /** A registered device and what its registration hands out, by scene, as the page's scene_list holds it. */
+  const newDevice = (count: number) => {
+    const dvidn = `dv-${randomHex(8)}`;
+    const device: Device = { actkn: token("ak"), unspent: new Set(), webActkn: token("base"), workspace: { actkn: token("ws"), unspent: new Set() } };
+    devices.set(dvidn, device);
+    return { dvidn, device, count };
+  };
+  const sceneList = ({ dvidn, device, count }: ReturnType<typeof newDevice>) => ({
+    qwen_web: { "eo-clt-dvidn": dvidn, "eo-clt-snver": "lv", "eo-clt-actkn": device.webActkn, "eo-clt-actkn-dl": Math.floor(now() / 1000) + 24 * 3600, "eo-clt-bacsft": [] as string[] },
+    workspace_api: issue(device.workspace, count),
+    qwen_chat: issue(device, count),
+  });
 
   const grants = new Map<string, Grant>();
 
@@ -270,30 +307,30 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
 
       switch (url.pathname) {
         case "/security/external/access/register": {
-          if (state.registrationAnswer) return state.registrationAnswer();
+          const custom = state.registrationAnswer?.();
+          if (custom !== undefined) return custom;
+          if (state.maxRegistrations !== undefined && state.registrations >= state.maxRegistrations) {
+            return json({ status: 1, code: "REGISTER_LIMIT", msg: "too many device registrations" }, 403);
+          }
           state.registrations++;
+          const scenes = sceneList(newDevice(Math.min(state.saltsPerRegistration, Number(req.headers.get("eo-clt-sftcnt") ?? 20) || 20)));
+          const { qwen_web: web, ...others } = scenes;
+          return json({ status: 0, data: { ...web, unifyRelate: Object.entries(others).map(([businessScene, scene]) => ({ businessScene, ...scene })) } });
+        }
+        case "/security/external/access/refresh": {
+          const device = devices.get(req.headers.get("eo-clt-dvidn") ?? "");
+          if (req.method !== "GET" || url.searchParams.get("businessScene") !== "qwen_web" || !/^[0-9a-f]{32}$/.test(url.searchParams.get("chid") ?? "")) {
+            return json({ status: 1, code: "BAD_REQUEST", msg: "bad refresh request" }, 400);
+          }
+          if (device === undefined || req.headers.get("eo-clt-actkn") !== device.webActkn) return json({ status: 1, code: "DEVICE_INVALID", msg: "device unknown" });
+          if (state.refillAnswer) return state.refillAnswer();
+          state.refills++;
           const count = Math.min(state.saltsPerRegistration, Number(req.headers.get("eo-clt-sftcnt") ?? 20) || 20);
-          const dvidn = `dv-${randomHex(8)}`;
-          const device: Device = { actkn: `ak-${randomHex(8)}`, unspent: new Set(), workspace: { actkn: `ws-${randomHex(8)}`, unspent: new Set() } };
-          const salts = Array.from({ length: count }, () => randomHex(12));
-          for (const salt of salts) device.unspent.add(salt);
-          const workspaceSalts = Array.from({ length: count }, () => randomHex(12));
-          for (const salt of workspaceSalts) device.workspace.unspent.add(salt);
-          devices.set(dvidn, device);
-          return json({
-            status: 0,
-            data: {
-              "eo-clt-dvidn": dvidn,
-              "eo-clt-snver": "lv",
-              "eo-clt-actkn": `base-${randomHex(4)}`,
-              "eo-clt-actkn-dl": now() + 24 * 3600 * 1000,
-              "eo-clt-bacsft": [],
-              unifyRelate: [
-                { businessScene: "workspace_api", "eo-clt-actkn": device.workspace.actkn, "eo-clt-bacsft": workspaceSalts },
-                { businessScene: "qwen_chat", "eo-clt-actkn": device.actkn, "eo-clt-bacsft": salts },
-              ],
-            },
-          });
+          const wanted = (url.searchParams.get("unifyRelateGenerate") ?? "").split(",");
+          const unifyRelate = [];
+          if (wanted.includes("qwen_chat")) unifyRelate.push({ businessScene: "qwen_chat", ...issue(device, count) });
+          if (wanted.includes("workspace_api")) unifyRelate.push({ businessScene: "workspace_api", ...issue(device.workspace, count) });
+          return json({ status: 0, data: { "eo-clt-dvidn": req.headers.get("eo-clt-dvidn"), "eo-clt-snver": "lv", "eo-clt-actkn": device.webActkn, "eo-clt-bacsft": [token("web")], unifyRelate } });
         }
         case "/api/calibration/getMillisTimeStamp":
           return json({ status: 0, data: { millisTimeStamp: now() } });
