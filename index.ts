@@ -1266,8 +1266,14 @@ const WAF_MARKERS = [
   "fail_sys_user_validate", "rgv587",
 ];
 
-const looksLikeWaf = (body: string): boolean => {
-  const lower = body.toLowerCase();
+/**
+ * Whether a text holds an anti-bot marker. Only for texts that cannot be
+ * random: a whole non-JSON body, or the error fields of a JSON one
+ * (`antiBotIn`). Never a success payload: base64 (tokens, salts,
+ * signatures) holds `awsc` about once per million characters.
+ */
+const looksLikeWaf = (text: string): boolean => {
+  const lower = text.toLowerCase();
   return WAF_MARKERS.some((marker) => lower.includes(marker));
 };
 
@@ -1691,7 +1697,172 @@ function completeSafely(adapter: UpstreamAdapter, req: UpstreamRequest, account:
   })();
 }
 
-/** Classifies a non-stream answer by body and status; `fromJson` knows the upstream's JSON errors. */
+/** The keys of a JSON answer that carry an error, at the top and one level down in `data` / `error`. */
+const ERROR_FIELDS = ["code", "msg", "message", "error", "errorCode", "errorMsg", "error_code", "error_msg", "details", "ret"];
+
+/** The text of a JSON answer's error fields (strings, and the strings of `ret` arrays), joined; never its payload. */
+function errorFieldsText(json: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const take = (record: Record<string, unknown> | undefined) => {
+    for (const key of ERROR_FIELDS) {
+      const value = record?.[key];
+      if (typeof value === "string") parts.push(value);
+      else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") parts.push(item);
+    }
+  };
+  take(json);
+  take(asRecord(json.data));
+  take(asRecord(json.error));
+  return parts.join("\n");
+}
+
+/** Whether a body (non-JSON: whole; JSON: its error fields only) is an anti-bot answer; `FAIL_SYS_USER_VALIDATE` says it silently. */
+function antiBotIn(body: string, json: Record<string, unknown> | undefined): "silent" | "page" | undefined {
+  const text = json === undefined ? body : errorFieldsText(json);
+  if (/fail_sys_user_validate/i.test(text)) return "silent";
+  return looksLikeWaf(text) ? "page" : undefined;
+}
+
+const isHtml = (body: string) => /^\s*(<!doctype html|<html)/i.test(body);
+
+/**
+ * An answer's Retry-After in seconds: delta-seconds or an HTTP date, finite,
+ * at least 1 and at most `capSec`; `fallbackSec` when absent or unreadable.
+ */
+export function retryAfterSeconds(headers: Headers, fallbackSec: number, capSec = MAX_RETRY_AFTER_SEC): number {
+  const raw = headers.get("retry-after")?.trim() ?? "";
+  let seconds: number | undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) seconds = Number(raw);
+  else if (raw !== "") {
+    const at = Date.parse(raw);
+    if (Number.isFinite(at)) seconds = (at - Date.now()) / 1000;
+  }
+  if (seconds === undefined || !Number.isFinite(seconds)) return fallbackSec;
+  return Math.min(capSec, Math.max(1, Math.ceil(seconds)));
+}
+
+/** An answer to classify: a live Response (its body is read capped here), or what was already read of one. */
+export type UpstreamAnswer = Response | { status: number; headers: Headers; body: string };
+
+/** What the answer showed besides its body: for success extractors that read headers (Set-Cookie). */
+export interface AnswerMeta {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * How one call site reads its answers; see `classifyAnswer`.
+ *   label          whose call it was, for messages: "CN account 1", "the upload grant for CN account 2"
+ *   refreshHint    the sentence naming the variable to refresh when the answer says logged out
+ *   success        the call's success shape, checked first on a 2xx JSON answer: a value means success
+ *   errorOf        the upstream's own JSON error codes (NOT_LOGIN, RateLimited, EX015, …); a specific
+ *                  kind wins over the HTTP status, a generic `upstream` one loses to it
+ *   html           what an HTML page without anti-bot markers means: a "login" redirect (auth),
+ *                  "verification" (a browser check: waf, said so), or by default an upstream error
+ *   expected       what a success looks like, for the message when the answer is none of the above
+ *   rateDefaultSec Retry-After for a 429 that names none (60)
+ *   wafHint        appended to anti-bot messages (what to change)
+ *   maxChars       how much of the body is read (MAX_ERROR_BODY_CHARS)
+ *   watchdog       the attempt's timer: its failure explains a body that stalled
+ */
+export interface AnswerSpec<T> {
+  label: string;
+  refreshHint?: string;
+  success?: (json: Record<string, unknown>, meta: AnswerMeta) => T | undefined;
+  errorOf?: (json: Record<string, unknown>, meta: AnswerMeta) => UpstreamFailure | undefined;
+  html?: "login" | "verification";
+  expected?: string;
+  rateDefaultSec?: number;
+  wafHint?: string;
+  maxChars?: number;
+  watchdog?: Watchdog;
+}
+
+export type ClassifiedAnswer<T> = ({ value: T; json: Record<string, unknown> } & AnswerMeta) | { failure: UpstreamFailure };
+
+/**
+ * One meaning for an upstream answer (DESIGN "Seams for state"):
+ * `await classifyAnswer(responseOrRead, { label, success, errorOf, … })` →
+ * `{ value, json, status, headers, body }` or `{ failure }`. Never throws.
+ * Order: a body that breaks off is `upstream`; the call's success shape
+ * first; then the upstream's own error codes; anti-bot markers only in a
+ * non-JSON body or a JSON body's error fields (`FAIL_SYS_USER_VALIDATE`
+ * in a 200 is a silent challenge, never an empty success); 401/403 →
+ * `auth` with the refresh hint; 429 → `rate` with the answer's
+ * Retry-After; 5xx and unknown refusals → `upstream`, never `waf`.
+ */
+export async function classifyAnswer<T>(answer: UpstreamAnswer, spec: AnswerSpec<T>): Promise<ClassifiedAnswer<T>> {
+  const meta = await readAnswer(answer, spec);
+  if ("failure" in meta) return meta;
+  const json = meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined;
+  if (json !== undefined && meta.status >= 200 && meta.status < 300 && spec.success) {
+    const value = spec.success(json, meta);
+    if (value !== undefined) return { value, json, ...meta };
+  }
+  return { failure: classifyRefusal(spec, meta, json) };
+}
+
+/** Status, headers and the capped, trimmed body of an answer; a body that breaks off is an `upstream` failure. */
+async function readAnswer(answer: UpstreamAnswer, spec: AnswerSpec<unknown>): Promise<AnswerMeta | { failure: UpstreamFailure }> {
+  if (!(answer instanceof Response)) return { status: answer.status, headers: answer.headers, body: answer.body.trim() };
+  const status = actualStatus(answer);
+  try {
+    return { status, headers: answer.headers, body: (await readTextCapped(answer, spec.maxChars ?? MAX_ERROR_BODY_CHARS)).trim() };
+  } catch (err) {
+    // A reset or stalled body is still an upstream failure, never an exception out of the adapter.
+    return { failure: spec.watchdog?.failure() ?? { kind: "upstream", message: `Qwen answered ${spec.label} with HTTP ${status} and its body broke off (${errorName(err)}).` } };
+  }
+}
+
+/** The failure an answer that is not the call's success means (see `classifyAnswer`). */
+function classifyRefusal(spec: AnswerSpec<unknown>, meta: AnswerMeta, json: Record<string, unknown> | undefined): UpstreamFailure {
+  const { label } = spec;
+  const { status, headers, body } = meta;
+  const jsonFailure = json && spec.errorOf?.(json, meta);
+  // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
+  if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
+  const hint = spec.wafHint === undefined ? "" : ` ${spec.wafHint}`;
+  if (json === undefined && spec.html === "verification" && isHtml(body)) {
+    return {
+      kind: "waf",
+      message: `Qwen answered ${label} with a web page (HTTP ${status}): browser verification is needed (a captcha) for this network route. Open the site in a browser on the same network or proxy and pass the check; qwenplug tries again later.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  const antiBot = antiBotIn(body, json);
+  if (antiBot === "silent") {
+    return {
+      kind: "waf",
+      message: `Qwen's anti-bot check silently refused ${label} (FAIL_SYS_USER_VALIDATE, HTTP ${status}, no answer); wait a few minutes, send fewer parallel requests and shorter prompts.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  if (antiBot === "page") {
+    return {
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  const refreshHint = spec.refreshHint === undefined ? "" : ` ${spec.refreshHint}`;
+  if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}).${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  if (status === 429) return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: retryAfterSeconds(headers, spec.rateDefaultSec ?? 60) };
+  if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
+  if (jsonFailure) return jsonFailure;
+  if (isHtml(body) && spec.html === "login") {
+    return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect.${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (status >= 400) return { kind: "upstream", message: `Qwen rejected the request for ${label} with HTTP ${status}.` };
+  const expected = spec.expected ?? "the answer it expects";
+  return { kind: "upstream", message: body === "" ? `Qwen answered ${label} with an empty body instead of ${expected}.` : `Qwen answered ${label} with something that is not ${expected}.` };
+}
+
+/**
+ * A non-stream answer where a stream was expected (a chat request refused),
+ * as a failure: `classifyAnswer` without a success shape. `fromJson` knows
+ * the upstream's JSON errors; an HTML page here is a login redirect.
+ */
 async function failureFromHttpAnswer(
   response: Response,
   label: string,
@@ -1699,44 +1870,9 @@ async function failureFromHttpAnswer(
   fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
   watchdog?: Watchdog,
 ): Promise<UpstreamFailure> {
-  let body: string;
-  try {
-    body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-  } catch (err) {
-    // A reset or stalled error body is still an upstream failure, never an exception out of the adapter.
-    return watchdog?.failure() ?? { kind: "upstream", message: `Qwen answered ${label} with HTTP ${actualStatus(response)} and its body broke off (${errorName(err)}).` };
-  }
-  const status = actualStatus(response);
-  if (looksLikeWaf(body)) {
-    return {
-      kind: "waf",
-      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.`,
-      retryAfterSec: WAF_COOLDOWN_SEC,
-    };
-  }
-  let jsonFailure: UpstreamFailure | undefined;
-  if (body.startsWith("{")) {
-    try {
-      const json = asRecord(JSON.parse(body));
-      jsonFailure = json && fromJson(json);
-    } catch {
-      // Not JSON after all; classified by status below.
-    }
-  }
-  // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
-  if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
-  if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}). ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  if (status === 429) {
-    const retryAfter = Number(response.headers.get("retry-after"));
-    return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
-  }
-  if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
-  if (jsonFailure) return jsonFailure;
-  if (/^<!doctype html|^<html/i.test(body)) {
-    return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect. ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  }
-  if (status >= 400) return { kind: "upstream", message: `Qwen rejected the request for ${label} with HTTP ${status}.` };
-  return { kind: "upstream", message: body === "" ? `Qwen answered ${label} with an empty body instead of a stream.` : `Qwen answered ${label} with something that is not an event stream.` };
+  const spec: AnswerSpec<never> = { label, refreshHint, errorOf: fromJson, html: "login", expected: "an event stream", watchdog };
+  const meta = await readAnswer(response, spec);
+  return "failure" in meta ? meta.failure : classifyRefusal(spec, meta, meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined);
 }
 
 const WAF_COOLDOWN_SEC = 300;
