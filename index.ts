@@ -754,6 +754,14 @@ export interface UpstreamFailure {
   message: string;
   /** Seconds after which trying again may help. */
   retryAfterSec?: number;
+  /**
+   * What an adapter does next with this failure, as a field so that a copy
+   * (`{ ...failure, message }`) keeps it: a refused signature (EX015) one
+   * fresh device may cure; an access token the upstream refused, renewed
+   * and the request run once more; a generation that named no picture,
+   * polled for.
+   */
+  tag?: "signature_refused" | "token_rejected" | "missing_image";
 }
 
 export interface Usage {
@@ -2812,22 +2820,18 @@ async function chat2PrepareSigned(
   return { url: `${endpoint}?${queryString(query)}`, headers };
 }
 
-/** The failures that are a refused signature (EX015), which one fresh device registration may cure. */
-const signatureRefusals = new WeakSet<UpstreamFailure>();
-
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
 function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
   const { redact } = ctx;
   if (json.code === "EX015") {
     // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
     // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
-    const failure: UpstreamFailure = {
+    return {
       kind: "waf",
       message: `Qwen CN refused the request signature for ${chat2Label(n)} (403 EX015 签名错误). ${chat2SigningHint(ctx.config, n)}`,
       retryAfterSec: WAF_COOLDOWN_SEC,
+      tag: "signature_refused",
     };
-    signatureRefusals.add(failure);
-    return failure;
   }
   const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
   if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
@@ -2998,7 +3002,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       // Refused before any reply: the upstream made no session to delete.
       mayHaveSession = answer.status === 200;
       const failure = await chat2FailureFromAnswer(ctx, answer, n);
-      if (round === 0 && signatureRefusals.has(failure)) {
+      if (round === 0 && failure.tag === "signature_refused") {
         ctx.debug(`cn chat2 account ${n}: signature refused; registering a new device and trying once more`);
         const signer = ctx.signers.get(n);
         if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
@@ -3206,7 +3210,7 @@ async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: strin
 async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   const first = await chat2ResPostOnce(ctx, account, path, body, step, signal, extraQuery);
   // As for chat: a refused signature may be a stale registration, so one fresh device gets one more try.
-  if (!("failure" in first) || !signatureRefusals.has(first.failure)) return first;
+  if (!("failure" in first) || first.failure.tag !== "signature_refused") return first;
   ctx.debug(`cn chat2 account ${account.number}: upload signature refused; registering a new device and trying once more`);
   const signer = ctx.signers.get(account.number);
   if (signer !== undefined && signer.registering === undefined) signer.device = undefined;
@@ -3357,9 +3361,6 @@ function chat2ImageUrlsIn(value: unknown, found: string[] = [], depth = 0): stri
   return found;
 }
 
-/** The end of a chat2 generation whose stream named no picture: the adapter then polls snap. */
-const chat2MissingImage = new WeakSet<UpstreamFailure>();
-
 /** A generation's frames: picture URLs collected from any of them, one Markdown text at the end. */
 function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
   const urls: string[] = [];
@@ -3369,9 +3370,8 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
       out.push({ type: "text", text: urls.map(imageMarkdown).join("\n\n") });
       return { type: "done", reason: "stop" };
     }
-    const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again." };
-    chat2MissingImage.add(failure);
-    return { type: "error", failure };
+    // Tagged: the adapter then polls snap (chat2ImageBatchFromSnap).
+    return { type: "error", failure: { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again.", tag: "missing_image" } };
   };
   return {
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
@@ -3397,7 +3397,7 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
 /** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
 async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, signal: AbortSignal): Promise<EventBatch> {
   const last = batch[batch.length - 1];
-  if (last?.type !== "error" || !chat2MissingImage.has(last.failure)) return batch;
+  if (last?.type !== "error" || last.failure.tag !== "missing_image") return batch;
   const head = batch.slice(0, -1);
   for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !signal.aborted; i++) {
     await Bun.sleep(ctx.config.cnImagePollMs);
@@ -3793,8 +3793,6 @@ const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 360
 interface IntlContext extends AdapterOptions {
   credentials: Map<number, IntlCredentials>;
   headersByAccount: Map<number, Record<string, string>>;
-  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
-  tokenRejections: WeakSet<UpstreamFailure>;
   /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
   thinkingRules: Map<string, { mustThink: boolean; maxBudget?: number }>;
 }
@@ -3884,9 +3882,8 @@ function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n:
   // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
   const said = redactThenCut(ctx.redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
   if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
-    const failure = { kind: "auth" as const, code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    ctx.tokenRejections.add(failure);
-    return failure;
+    // Tagged "token_rejected": the credentials renew the token and the request runs once more.
+    return { kind: "auth", code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC, tag: "token_rejected" };
   }
   switch (code) {
     case "RateLimited": {
@@ -4157,7 +4154,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   }
   const retryFor = (failure: UpstreamFailure, code?: string, status?: number): IntlAttemptEnd => {
-    if (ctx.tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
+    if (failure.tag === "token_rejected" || status === 401) return { retry: "renew", failure, token: auth.token };
     if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
     return undefined;
   };
@@ -4345,7 +4342,6 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     ...options,
     credentials,
     headersByAccount: intlHeadersByAccount(config),
-    tokenRejections: new WeakSet(),
     thinkingRules: new Map(),
   };
 
@@ -4722,9 +4718,6 @@ async function uploadIntlImages(images: readonly LoadedImage[], ctx: IntlImageCo
   return { files };
 }
 
-/** The end of a t2i stream that brought no image URL: the adapter then reads the chat instead. */
-const missingImageUrl = new WeakSet<UpstreamFailure>();
-
 const imageMarkdown = (url: string) => `![image](${url})`;
 
 /**
@@ -4752,9 +4745,8 @@ function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => 
     },
     onEnd(out) {
       if (urls.length > 0) return finish(out);
-      const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen INTL image generation ended without an image URL, and the chat held none either; try again." };
-      missingImageUrl.add(failure);
-      return { type: "error", failure };
+      // Tagged: the adapter then reads the chat instead (imageBatchFromChat).
+      return { type: "error", failure: { kind: "truncated", message: "The Qwen INTL image generation ended without an image URL, and the chat held none either; try again.", tag: "missing_image" } };
     },
   };
 }
@@ -4786,7 +4778,7 @@ function imageUrlInChat(value: unknown, depth = 0): string | undefined {
  */
 async function imageBatchFromChat(batch: EventBatch, chatId: string, ctx: Pick<IntlImageContext, "config" | "fetch" | "headers" | "signal">): Promise<EventBatch> {
   const last = batch[batch.length - 1];
-  if (last?.type !== "error" || !missingImageUrl.has(last.failure)) return batch;
+  if (last?.type !== "error" || last.failure.tag !== "missing_image") return batch;
   const head = batch.slice(0, -1);
   for (let i = 0; i < IMAGE_POLL_TRIES && !ctx.signal.aborted; i++) {
     await Bun.sleep(IMAGE_POLL_INTERVAL_MS);
