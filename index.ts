@@ -1342,17 +1342,16 @@ function actualStatus(response: Response): number {
   return Number.isInteger(actual) && actual >= 100 ? actual : response.status;
 }
 
-/** Runs a liveness request and classifies its answer; network trouble and WAF pages are "unknown". */
+/** Runs a liveness request and classifies its answer (`classifyAnswer`): "dead" only for a logout (401/403 or `isDead`); network trouble and WAF pages are "unknown". */
 async function runProbe(request: () => Promise<Response>, isAlive: (json: Record<string, unknown>) => boolean, isDead: (json: Record<string, unknown>) => boolean): Promise<ProbeResult> {
   try {
-    const response = await request();
-    const body = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    const status = actualStatus(response);
-    if (looksLikeWaf(body)) return "unknown";
-    const json = jsonRecordOf(body);
-    if (status === 401 || status === 403 || (json !== undefined && isDead(json))) return "dead";
-    if (status === 200 && json !== undefined && isAlive(json)) return "alive";
-    return "unknown";
+    const answer = await classifyAnswer(await request(), {
+      label: "the liveness probe",
+      success: (json) => (!isDead(json) && isAlive(json) ? true : undefined),
+      errorOf: (json) => (isDead(json) ? { kind: "auth", message: "logged out" } : undefined),
+    });
+    if ("value" in answer) return "alive";
+    return answer.failure.kind === "auth" ? "dead" : "unknown";
   } catch {
     return "unknown";
   }
@@ -1769,7 +1768,7 @@ export interface AnswerMeta {
  *   html           what an HTML page without anti-bot markers means: a "login" redirect (auth),
  *                  "verification" (a browser check: waf, said so), or by default an upstream error
  *   expected       what a success looks like, for the message when the answer is none of the above
- *   rateDefaultSec Retry-After for a 429 that names none (60)
+ *   rateDefaultSec Retry-After for a 429 that names none (60); rateMaxSec caps it (a day)
  *   wafHint        appended to anti-bot messages (what to change)
  *   maxChars       how much of the body is read (MAX_ERROR_BODY_CHARS)
  *   watchdog       the attempt's timer: its failure explains a body that stalled
@@ -1782,6 +1781,7 @@ export interface AnswerSpec<T> {
   html?: "login" | "verification";
   expected?: string;
   rateDefaultSec?: number;
+  rateMaxSec?: number;
   wafHint?: string;
   maxChars?: number;
   watchdog?: Watchdog;
@@ -1855,7 +1855,7 @@ function classifyRefusal(spec: AnswerSpec<unknown>, meta: AnswerMeta, json: Reco
   }
   const refreshHint = spec.refreshHint === undefined ? "" : ` ${spec.refreshHint}`;
   if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}).${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  if (status === 429) return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: retryAfterSeconds(headers, spec.rateDefaultSec ?? 60) };
+  if (status === 429) return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: retryAfterSeconds(headers, spec.rateDefaultSec ?? 60, spec.rateMaxSec) };
   if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
   if (jsonFailure) return jsonFailure;
   if (isHtml(body) && spec.html === "login") {
@@ -2143,8 +2143,7 @@ const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record
 
 /** Classifies a JSON object that carries an upstream error, or returns undefined. */
 function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-  const ret = json.ret;
-  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+  if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
       message: `Qwen's anti-bot check (WAF) blocked ${cnLabel(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
@@ -2560,6 +2559,8 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
 /** What the chat2 steps share: the adapter's options and each account's signing state. */
 interface Chat2Context extends AdapterOptions {
   signers: Map<number, Chat2SignerState>;
+  /** Per account, the last clock offset the calibration endpoint gave: a failed calibration keeps it. */
+  clockOffsets: Map<number, number>;
 }
 
 const chat2Label = (n: number) => `CN account ${n}`;
@@ -2624,8 +2625,13 @@ function chat2RegistrationFailure(ctx: Chat2Context, n: number, detail: string, 
   };
 }
 
-/** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
+/**
+ * Server time minus local time. When the clock endpoint does not answer, the
+ * account's last good offset (kept in `ctx.clockOffsets`), else 0: the local clock.
+ */
 async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<number> {
+  const n = account.number;
+  let problem: string;
   try {
     const sentAt = Date.now();
     const response = await ctx.fetch(`${ctx.config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
@@ -2635,14 +2641,25 @@ async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<nu
       redirect: "manual",
     });
     const receivedAt = Date.now();
-    const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
-    const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
-    if (server === undefined) throw new Error("no millisTimeStamp");
-    return Math.round(server - (sentAt + receivedAt) / 2);
+    const answer = await classifyAnswer(response, {
+      label: `the clock calibration for ${chat2Label(n)}`,
+      success: (json) => numberFrom(asRecord(json.data)?.millisTimeStamp),
+      errorOf: (json) => chat2FailureFromJson(ctx, json, n),
+      expected: "a millisTimeStamp",
+      maxChars: CHAT2_SMALL_BODY_CHARS,
+    });
+    if ("value" in answer) {
+      const offset = Math.round(answer.value - (sentAt + receivedAt) / 2);
+      ctx.clockOffsets.set(n, offset);
+      return offset;
+    }
+    problem = answer.failure.message;
   } catch (err) {
-    ctx.debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
-    return 0;
+    problem = errorName(err);
   }
+  const kept = ctx.clockOffsets.get(n);
+  ctx.debug(`cn chat2 clock calibration failed for account ${n}: ${problem}; ${kept === undefined ? "using the local clock" : `keeping the last offset, ${kept} ms`}`);
+  return kept ?? 0;
 }
 
 function chat2RegistrationRequest(config: Config, account: CnAccount, chid: string): RequestInit {
@@ -2833,13 +2850,15 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
       tag: "signature_refused",
     };
   }
+  // Markers in the error fields only (`ret`, code, msg, …): FAIL_SYS_USER_VALIDATE in a 200 is a silent challenge (M6).
+  if (antiBotIn("", json) !== undefined) {
+    const said = redactThenCut(redact, errorFieldsText(json), 120);
+    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${said}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
+  }
   const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
   if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
   const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
   const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
-  if (looksLikeWaf(detail)) {
-    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
-  }
   if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
     return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
@@ -3047,12 +3066,23 @@ async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | unde
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
       redirect: "manual",
     });
-    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-    // The list's wrapper is not on record; accept `data` as the array or an object holding it.
-    const data = json?.data;
-    const inner = asRecord(data);
-    const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
-    if (!Array.isArray(entries)) return undefined;
+    const answer = await classifyAnswer(response, {
+      label: "the chat2 model list",
+      // The list's wrapper is not on record; accept `data` as the array or an object holding it.
+      success: (json): unknown[] | undefined => {
+        const data = json.data;
+        const inner = asRecord(data);
+        return Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
+      },
+      errorOf: (json) => chat2FailureFromJson(ctx, json, account.number),
+      expected: "a model list",
+      maxChars: 4 * 1024 * 1024,
+    });
+    if ("failure" in answer) {
+      ctx.debug(`cn chat2 model list unavailable: ${answer.failure.message}`);
+      return undefined;
+    }
+    const entries = answer.value;
     const list: UpstreamModel[] = [];
     for (const raw of entries) {
       const entry = asRecord(raw);
@@ -3096,13 +3126,18 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
       response.body?.cancel().catch(() => {});
       return "dead";
     }
-    const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-    if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
-    const json = asRecord(JSON.parse(body));
-    if (json === undefined) return "unknown";
-    const failure = chat2FailureFromJson(ctx, json, account.number);
-    if (failure?.kind === "auth") return "dead";
-    return failure === undefined && json.success !== false ? "alive" : "unknown";
+    let jsonFailure: UpstreamFailure | undefined;
+    const answer = await classifyAnswer(response, {
+      label: `the liveness probe of ${chat2Label(account.number)}`,
+      success: (json) => {
+        jsonFailure = chat2FailureFromJson(ctx, json, account.number);
+        return jsonFailure === undefined && json.success !== false ? true : undefined;
+      },
+      errorOf: (json) => jsonFailure ?? chat2FailureFromJson(ctx, json, account.number),
+      maxChars: CHAT2_SMALL_BODY_CHARS,
+    });
+    if ("value" in answer) return "alive";
+    return answer.failure.kind === "auth" && response.status !== 403 ? "dead" : "unknown";
   } catch {
     return "unknown";
   }
@@ -3124,7 +3159,7 @@ function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: strin
 
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
-  const ctx: Chat2Context = { ...options, signers: new Map() };
+  const ctx: Chat2Context = { ...options, signers: new Map(), clockOffsets: new Map() };
 
   // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
   // /dialog defaults in the same table are `tongyi-*` ids, translated below.
@@ -3189,21 +3224,21 @@ export function imageDimensions(data: Uint8Array): { width: number; height: numb
 
 /** One JSON answer of the upload host: `data` when `code` is 0 (or absent with `success`), else a failure naming the step. */
 async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: string, n: number): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
-  const text = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-  const json = jsonRecordOf(text);
-  if (json === undefined) {
-    if (looksLikeWaf(text)) return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${step} for ${chat2Label(n)}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC  } };
-    return { failure: { kind: "upstream", message: `Qwen CN answered ${step} for ${chat2Label(n)} with HTTP ${response.status} and no JSON.` } };
-  }
-  const failure = chat2FailureFromJson(ctx, json, n);
-  if (failure !== undefined) return { failure };
-  const code = json.code;
-  const data = asRecord(json.data);
-  if (response.status !== 200 || (code !== undefined && code !== 0 && code !== "0") || data === undefined) {
-    const detail = [redactThenCut(ctx.redact, code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-    return { failure: { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.` } };
-  }
-  return { data };
+  const isZero = (code: unknown) => code === undefined || code === null || code === 0 || code === "0";
+  const answer = await classifyAnswer(response, {
+    label: `${step} for ${chat2Label(n)}`,
+    refreshHint: chat2RefreshHint(n),
+    success: (json) => (isZero(json.code) && isZero(json.error_code) && json.success !== false ? asRecord(json.data) : undefined),
+    errorOf: (json, meta) => {
+      const failure = chat2FailureFromJson(ctx, json, n);
+      if (failure !== undefined) return failure;
+      const detail = [redactThenCut(ctx.redact, json.code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${meta.status}`;
+      return { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.` };
+    },
+    expected: "JSON with data",
+    maxChars: CHAT2_SMALL_BODY_CHARS,
+  });
+  return "failure" in answer ? answer : { data: answer.value };
 }
 
 /** One signed POST to the upload host, answered with `data`. */
@@ -3452,9 +3487,9 @@ function jwtTimes(token: string): { expMs?: number; iatMs?: number } {
 }
 
 /** `name=value` pairs of every Set-Cookie header of a response. */
-function setCookies(response: Response): Array<[string, string]> {
+function setCookies(headers: Headers): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (const line of response.headers.getSetCookie()) {
+  for (const line of headers.getSetCookie()) {
     const first = line.split(";")[0] ?? "";
     const eq = first.indexOf("=");
     if (eq > 0) pairs.push([first.slice(0, eq).trim(), first.slice(eq + 1).trim()]);
@@ -3503,31 +3538,49 @@ const intlAuthHostHeaders = (base: string): Record<string, string> => ({
   "sec-fetch-site": "same-site",
 });
 
-type IntlAuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
+type IntlAuthAnswer<T> = { value: T } | { failure: UpstreamFailure; isFinal: boolean };
 
-/** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
-async function intlAuthCall(upstreamFetch: UpstreamFetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
+/** A rate-limited auth host is asked again after its Retry-After, else after this; nothing was spent (UPSTREAMS-2026-12 I1). */
+const AUTH_RATE_DEFAULT_SEC = 5;
+/** Whatever Retry-After the auth host names, a renewal is tried again within this. */
+const AUTH_RATE_MAX_SEC = 60;
+
+/**
+ * One auth call, read by `classifyAnswer`: `success` is the call's success
+ * shape; refusals are read by their codes (`intlAuthRefusal`); an HTML page is
+ * browser verification. A network error, redirect, non-JSON answer or
+ * unknown refusal (`upstream`) is one a fallback route may retry; any other
+ * kind is final.
+ */
+async function intlAuthCall<T>(
+  options: AdapterOptions,
+  n: number,
+  url: string,
+  init: RequestInit,
+  what: string,
+  refreshHint: string,
+  success: (json: Record<string, unknown>, meta: AnswerMeta) => T | undefined,
+  dead: (said: string) => UpstreamFailure,
+): Promise<IntlAuthAnswer<T>> {
   const host = new URL(url).host;
   let response: Response;
   try {
-    response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
+    response = await options.fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
   }
-  let text: string;
-  try {
-    text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-  } catch (err) {
-    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
-  }
-  if (looksLikeWaf(text)) {
-    return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
-  }
-  const json = jsonRecordOf(text);
-  if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
-    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
-  }
-  return { response, json };
+  const classified = await classifyAnswer(response, {
+    label: `the ${what} at ${host} for INTL account ${n}`,
+    refreshHint,
+    success,
+    errorOf: (json, meta) => intlAuthRefusal(options, json, meta, `the ${what} of INTL account ${n} at ${host}`, dead),
+    html: "verification",
+    expected: "a JSON answer",
+    rateDefaultSec: AUTH_RATE_DEFAULT_SEC,
+    rateMaxSec: AUTH_RATE_MAX_SEC,
+  });
+  if ("failure" in classified) return { failure: classified.failure, isFinal: classified.failure.kind !== "upstream" };
+  return { value: classified.value };
 }
 
 const intlSaidBy = (redact: (text: string) => string, json: Record<string, unknown>) => {
@@ -3536,11 +3589,55 @@ const intlSaidBy = (redact: (text: string) => string, json: Record<string, unkno
   return redactThenCut(redact, said.join(": ") || "no details", 200);
 };
 
+/** Codes and texts of a dead session at the auth host (I1): the credential itself is refused. */
+const INTL_DEAD_SESSION = /^(unauthori[sz]ed|forbidden|invalid[_ ]?token|token[_ ]?(expired|revoked|invalid))$/i;
+const INTL_DEAD_SESSION_TEXT = /令牌已撤销|重新登录|invalid token|token (has )?(expired|been revoked)|incorrect email or password/i;
+
+/**
+ * An auth-host refusal by its code (UPSTREAMS-2026-12 I1): `RateLimited` or
+ * HTTP 429 spent nothing (`rate`, a short back-off); `Bad_Request` is about
+ * the request's headers (`upstream`, naming the version header); a dead
+ * credential (Unauthorized, forbidden, invalid token, 令牌已撤销) is `dead`;
+ * any other refusal is `upstream`, counted as drift.
+ */
+function intlAuthRefusal(options: AdapterOptions, json: Record<string, unknown>, meta: AnswerMeta, call: string, dead: (said: string) => UpstreamFailure): UpstreamFailure | undefined {
+  const data = asRecord(json.data);
+  const code = textOf(data?.code) ?? textOf(json.code) ?? "";
+  const said = intlSaidBy(options.redact, json);
+  if (meta.status === 429 || /^rate_?limit/i.test(code)) {
+    const seconds = retryAfterSeconds(meta.headers, AUTH_RATE_DEFAULT_SEC, AUTH_RATE_MAX_SEC);
+    return { kind: "rate", message: `Qwen rate-limited ${call} (${said}); nothing was spent, the refresh token is kept, and qwenplug asks again in ${seconds} s.`, retryAfterSec: seconds };
+  }
+  if (/^bad_?request$/i.test(code)) {
+    return {
+      kind: "upstream",
+      message: `Qwen refused ${call} as a bad request (${said}): the auth host checks the browser headers, and the \`version\` header qwenplug sends there (${INTL_AUTH_CLIENT_VERSION}, INTL_AUTH_CLIENT_VERSION in index.ts) may be out of date.`,
+    };
+  }
+  if (INTL_DEAD_SESSION.test(code) || INTL_DEAD_SESSION_TEXT.test(said)) return dead(said);
+  if (json.success === false || meta.status >= 400) {
+    options.drift.note("unknown error code", said);
+    return { kind: "upstream", message: `Qwen refused ${call} with an answer qwenplug does not know (${said}); nothing is discarded, it is tried again shortly.` };
+  }
+  return undefined;
+}
+
 /** What a renewal brings: the new access token, a rotated refresh token if one came, and the session's other cookies. */
 interface IntlGrant {
   access: string;
   refreshToken: string | undefined;
   cookies: Array<[string, string]>;
+}
+
+/** A grant in a 2xx auth answer (`data.access_token`, `data.token`, `token`, or the `token` cookie) with its refresh token; undefined when it holds none. */
+function intlGrantOf(json: Record<string, unknown>, meta: AnswerMeta): IntlGrant | undefined {
+  if (json.success === false) return undefined;
+  const data = asRecord(json.data);
+  const cookies = setCookies(meta.headers);
+  const cookieMap = new Map(cookies);
+  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
+  if (access === undefined) return undefined;
+  return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
 }
 
 /** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
@@ -3549,20 +3646,20 @@ async function intlRefresh(options: AdapterOptions, account: IntlAccount, curren
   const n = account.number;
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
-  const answer = await intlAuthCall(options.fetch, n, `${config.intlAuthBaseUrl}/api/v2/auths/refresh`, { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } }, "token refresh");
+  const hint = `Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`;
+  const answer = await intlAuthCall(
+    options,
+    n,
+    `${config.intlAuthBaseUrl}/api/v2/auths/refresh`,
+    { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } },
+    "token refresh",
+    hint,
+    intlGrantOf,
+    (said) => ({ kind: "auth", message: `Qwen refused to renew the token of INTL account ${n} (${said}): the refresh token is spent, expired or revoked. ${hint}`, retryAfterSec: AUTH_COOLDOWN_SEC }),
+  );
   if ("failure" in answer) return answer.failure;
-  const json = answer.json ?? {};
-  const data = asRecord(json.data);
-  const cookies = new Map(setCookies(answer.response));
-  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
-  if (json.success === false || access === undefined) {
-    return {
-      kind: "auth",
-      message: `Qwen refused to renew the token of INTL account ${n} (${intlSaidBy(options.redact, json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
-      retryAfterSec: AUTH_COOLDOWN_SEC,
-    };
-  }
-  return { access, refreshToken: textOf(data?.refresh_token) ?? cookies.get("refresh_token"), cookies: [] };
+  // Only the access token and the rotated refresh token are taken from a refresh answer.
+  return { ...answer.value, cookies: [] };
 }
 
 /** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
@@ -3583,27 +3680,14 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
     [`${base}/api/v2/auths/signin`, chatHostHeaders],
     [`${base}/api/v1/auths/signin`, chatHostHeaders],
   ];
+  const hint = `Check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`;
+  const refused = (said: string): UpstreamFailure => ({ kind: "auth", message: `Qwen refused to sign in INTL account ${n} (${said}); ${hint.charAt(0).toLowerCase()}${hint.slice(1)}`, retryAfterSec: AUTH_COOLDOWN_SEC });
   let failure: UpstreamFailure | undefined;
   for (const [url, headers] of routes) {
-    const answer = await intlAuthCall(options.fetch, n, url, { method: "POST", headers: headers(), body }, "sign-in");
-    if ("failure" in answer) {
-      failure = answer.failure;
-      if (answer.isFinal) return failure;
-      continue;
-    }
-    const json = answer.json ?? {};
-    const data = asRecord(json.data);
-    const cookies = setCookies(answer.response);
-    const cookieMap = new Map(cookies);
-    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
-    if (json.success === false || access === undefined) {
-      return {
-        kind: "auth",
-        message: `Qwen refused to sign in INTL account ${n} (${intlSaidBy(options.redact, json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
-        retryAfterSec: AUTH_COOLDOWN_SEC,
-      };
-    }
-    return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
+    const answer = await intlAuthCall(options, n, url, { method: "POST", headers: headers(), body }, "sign-in", hint, intlGrantOf, refused);
+    if ("value" in answer) return answer.value;
+    failure = answer.failure;
+    if (answer.isFinal) return failure;
   }
   return failure;
 }
@@ -3632,6 +3716,9 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   let refreshToken = account.refreshToken;
   let inFlight: Promise<UpstreamFailure | undefined> | undefined;
   let lastFailure: { at: number; failure: UpstreamFailure } | undefined;
+  /** Whether the last failed renewal is recent enough to answer for a new one: its Retry-After when rate-limited, else TOKEN_RENEW_BACKOFF_MS. */
+  const isRecentFailure = (last: { at: number; failure: UpstreamFailure }) =>
+    Date.now() - last.at < (last.failure.kind === "rate" ? Math.min(last.failure.retryAfterSec ?? AUTH_RATE_DEFAULT_SEC, AUTH_RATE_MAX_SEC) * 1000 : TOKEN_RENEW_BACKOFF_MS);
 
   const isExpired = () => times.expMs !== undefined && Date.now() >= times.expMs;
   const isNearExpiry = () => {
@@ -3679,7 +3766,8 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
         if ("access" in refreshed) accept(refreshed, "refresh");
         else failure = refreshed;
       }
-      if ((refreshToken === undefined || failure !== undefined) && account.email !== undefined && account.password !== undefined) {
+      // A rate-limited refresh spent nothing: the same refresh token is tried again after the back-off, no sign-in.
+      if ((refreshToken === undefined || (failure !== undefined && failure.kind !== "rate")) && account.email !== undefined && account.password !== undefined) {
         const signedIn = await intlSignIn(options, n, account.email, account.password);
         let signInFailure: UpstreamFailure | undefined;
         if (signedIn !== undefined && "access" in signedIn) accept(signedIn, "sign-in");
@@ -3710,7 +3798,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     async current() {
       if (token !== undefined && !isNearExpiry()) return authFor(token);
       if (canRenew) {
-        const recent = lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS ? lastFailure.failure : undefined;
+        const recent = lastFailure !== undefined && isRecentFailure(lastFailure) ? lastFailure.failure : undefined;
         const failure = recent ?? (await renew());
         // An early renewal that failed still leaves a token that has not expired yet.
         if (token !== undefined && (failure === undefined || !isExpired())) return authFor(token);
@@ -3722,7 +3810,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     async renewAfterRejection(rejected) {
       if (!canRenew) return { kind: "auth", message: `INTL account ${n} cannot renew its token; set ${v}_REFRESH_TOKEN.` };
       if (token !== rejected && token !== undefined) return undefined;
-      if (inFlight === undefined && lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS) return lastFailure.failure;
+      if (inFlight === undefined && lastFailure !== undefined && isRecentFailure(lastFailure)) return lastFailure.failure;
       return renew();
     },
   };
@@ -3851,8 +3939,8 @@ const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, refe
  * the caller can react to `Not_Found`.
  */
 function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
-  const ret = json.ret;
-  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+  // Markers in the error fields only (`ret`, code, msg, …): FAIL_SYS_USER_VALIDATE in a 200 is a silent challenge (I8).
+  if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
       message: `Qwen's anti-bot check (WAF) blocked ${intlLabel(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
@@ -3956,17 +4044,20 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
     redirect: "manual",
     signal,
   });
-  const isJson = (response.headers.get("content-type") ?? "").includes("json");
-  if (response.status === 200 && isJson) {
-    const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    const json = jsonRecordOf(text);
-    const id = asRecord(json?.data)?.id;
-    // The id goes into a URL path and the Referer header: accept only what an id looks like.
-    if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
-    const failure = json && intlFailureFromJson(ctx, json, n);
-    return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${intlLabel(n)}.` } };
-  }
-  return { failure: await failureFromHttpAnswer(response, intlLabel(n), intlRefreshHint(ctx, n), (json) => intlFailureFromJson(ctx, json, n)) };
+  const answer = await classifyAnswer(response, {
+    label: intlLabel(n),
+    refreshHint: intlRefreshHint(ctx, n),
+    success: (json) => {
+      const id = asRecord(json.data)?.id;
+      // The id goes into a URL path and the Referer header: accept only what an id looks like.
+      return json.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id) ? id : undefined;
+    },
+    // intlFailureFromJson's failures carry the upstream code (Not_Found → the chat is created again).
+    errorOf: (json) => intlFailureFromJson(ctx, json, n),
+    html: "login",
+    expected: "a new chat's id",
+  });
+  return "failure" in answer ? answer : { chatId: answer.value };
 }
 
 /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
@@ -4271,9 +4362,21 @@ async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth
     redirect: "manual",
     signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
-  const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
-  const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
-  return Array.isArray(data) ? data : undefined;
+  const answer = await classifyAnswer(response, {
+    label: `the model list ${path}`,
+    success: (json): unknown[] | undefined => {
+      const data = Array.isArray(json.data) ? json.data : asRecord(json.data)?.data;
+      return Array.isArray(data) ? data : undefined;
+    },
+    errorOf: (json) => intlFailureFromJson(ctx, json, account.number),
+    expected: "a model list",
+    maxChars: 8 * 1024 * 1024,
+  });
+  if ("failure" in answer) {
+    ctx.debug(`intl model list ${path} unavailable: ${answer.failure.message}`);
+    return undefined;
+  }
+  return answer.value;
 }
 
 async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefined> {
@@ -4618,14 +4721,15 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not ask Qwen INTL for upload credentials for ${ctx.accountLabel} (${errorName(err)}).` } };
   }
-  const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-  const json = jsonRecordOf(text);
-  if (json === undefined) {
-    return { failure: looksLikeWaf(text) ? { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the image upload for ${ctx.accountLabel}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC } : { kind: "upstream", message: `Qwen INTL answered the upload-credential request with HTTP ${response.status} and no JSON.` } };
-  }
-  const failure = ctx.failureFromJson(json);
-  if (failure !== undefined) return { failure };
-  const data = asRecord(json.data) ?? {};
+  const answer = await classifyAnswer(response, {
+    label: `the upload-credential request (getstsToken) for ${ctx.accountLabel}`,
+    // A missing field is named below; an error envelope is not a grant.
+    success: (json) => (json.success === false || (json.error !== undefined && json.error !== null) ? undefined : (asRecord(json.data) ?? {})),
+    errorOf: ctx.failureFromJson,
+    expected: "upload credentials",
+  });
+  if ("failure" in answer) return answer;
+  const data = answer.value;
   const field = (...names: string[]) => names.map((name) => data[name]).find((value): value is string => typeof value === "string" && value !== "");
   const region = field("region");
   const endpoint = field("endpoint")?.replace(/^https?:\/\//, "").replace(/\/+$/, "") ?? (region === undefined ? undefined : `${region.startsWith("oss-") ? region : `oss-${region}`}.aliyuncs.com`);
