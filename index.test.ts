@@ -2834,6 +2834,125 @@ describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in
       await gw.stop();
     }
   });
+
+  // The auth host by its codes (issue 18, UPSTREAMS-2026-12 I1).
+  describe("the auth host by its codes (issue 18)", () => {
+    afterEach(() => {
+      auth.refreshAnswers.length = 0;
+      auth.tokenInfix = "";
+    });
+
+
+    test("tokens that contain AwsC: the refresh answer is a success, and the rotated refresh token is the one used next time", async () => {
+      auth.tokenInfix = "AwsC";
+      const first = auth.issueRefreshToken();
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: first });
+      try {
+        const from = auth.presentedRefreshTokens.length;
+        const reusedBefore = auth.reusedRefreshTokens;
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        const token = auth.newestToken();
+        expect(token).toContain("AwsC");
+        await waitFor(() => !auth.isValid(token), 5000);
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        const presented = auth.presentedRefreshTokens.slice(from);
+        expect(presented[0]).toBe(first);
+        expect(presented.length).toBeGreaterThanOrEqual(2);
+        expect(presented[1]).toContain("AwsC");
+        expect(new Set(presented).size).toBe(presented.length);
+        expect(auth.reusedRefreshTokens).toBe(reusedBefore);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    test(
+      "two rate-limited refreshes cost seconds and keep the refresh token: the third refresh succeeds with the original one",
+      async () => {
+        const original = auth.issueRefreshToken();
+        auth.refreshAnswers.push(AUTH_REFUSALS.rateLimited("1"), AUTH_REFUSALS.rateLimited("1"));
+        const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: original });
+        try {
+          const from = auth.presentedRefreshTokens.length;
+          const errors: ApiError[] = [];
+          let content: string | null | undefined;
+          const deadline = Date.now() + 15_000;
+          while (content === undefined && Date.now() < deadline) {
+            try {
+              content = (await ask(gw)).choices[0]?.message.content;
+            } catch (err) {
+              if (!(err instanceof OpenAI.APIError)) throw err;
+              errors.push(err);
+              await Bun.sleep(100);
+            }
+          }
+          expect(content).toBe("Hi!");
+          expect(auth.presentedRefreshTokens.slice(from)).toEqual([original, original, original]);
+          expect(errors.some((e) => e.status === 429 && e.code === "upstream_rate_limited" && e.message.includes("refresh token is kept"))).toBe(true);
+          for (const err of errors) {
+            expect(Number(err.headers?.get("retry-after"))).toBeLessThanOrEqual(5);
+            expect(err.code).not.toBe("upstream_account_expired");
+            expect(err.message).not.toContain("REFRESH_TOKEN");
+          }
+          expect(gw.app.pools.intl.snapshot()[0]?.state).not.toBe("invalid");
+        } finally {
+          await gw.stop();
+        }
+      },
+      { timeout: 20_000 },
+    );
+
+    test("a revoked or unauthorized refresh token is an account error naming INTL_ACCOUNT_1_REFRESH_TOKEN; with e-mail and password it signs in instead", async () => {
+      for (const refusal of [AUTH_REFUSALS.revoked, AUTH_REFUSALS.unauthorized403]) {
+        auth.refreshAnswers.push(refusal);
+        const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
+        try {
+          const err = await apiError(ask(gw));
+          expect(err.status).toBe(503);
+          expect(err.code).toBe("upstream_account_expired");
+          expect(err.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN");
+        } finally {
+          await gw.stop();
+        }
+      }
+      auth.refreshAnswers.push(AUTH_REFUSALS.revoked);
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
+      try {
+        const signInsBefore = auth.signIns;
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        expect(auth.signIns - signInsBefore).toBe(1);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    test("Bad_Request names the auth host's version header; an HTML answer asks for browser verification and spends nothing", async () => {
+      auth.refreshAnswers.push(AUTH_REFUSALS.badRequest);
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
+      try {
+        const err = await apiError(ask(gw));
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("version");
+        expect(err.message).toContain("INTL_AUTH_CLIENT_VERSION");
+      } finally {
+        await gw.stop();
+      }
+      const kept = auth.issueRefreshToken();
+      auth.refreshAnswers.push(AUTH_REFUSALS.htmlPage);
+      const gw2 = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: kept });
+      try {
+        const err = await apiError(ask(gw2));
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(err.message).toContain("browser verification");
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+        // Not spent: the auth host still takes it.
+        expect(await auth.tryRefresh(kept)).toBe(true);
+      } finally {
+        await gw2.stop();
+      }
+    });
+  });
 });
 
 describe("INTL configuration for 2026 credentials", () => {
@@ -5512,131 +5631,6 @@ describe("classifyAnswer: one meaning for an upstream answer (issue 18)", () => 
     if (!("failure" in answer)) throw new Error("expected a failure");
     const copy = { ...answer.failure, message: `${answer.failure.message} More.` };
     expect(copy.tag).toBe("signature_refused");
-  });
-});
-
-describe("the auth host by its codes (issue 18, UPSTREAMS-2026-12 I1)", () => {
-  const PASSWORD = "pass-SECRET-word-42";
-  let auth: FakeAuthHost;
-  let fake: FakeIntlUpstream;
-  useGateway(() => {
-    auth = startFakeAuthHost({ lifetimeSec: 2, email: "user@example.com", password: PASSWORD });
-    fake = startFakeIntlUpstream({ validateToken: (token) => auth.isValid(token) });
-    return { fake: { stop: async () => Promise.all([fake.stop(), auth.stop()]).then(() => undefined) } };
-  });
-  afterEach(() => {
-    auth.refreshAnswers.length = 0;
-    auth.tokenInfix = "";
-  });
-
-  test("tokens that contain AwsC: the refresh answer is a success, and the rotated refresh token is the one used next time", async () => {
-    auth.tokenInfix = "AwsC";
-    const first = auth.issueRefreshToken();
-    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: first });
-    try {
-      const from = auth.presentedRefreshTokens.length;
-      const reusedBefore = auth.reusedRefreshTokens;
-      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
-      const token = auth.newestToken();
-      expect(token).toContain("AwsC");
-      await waitFor(() => !auth.isValid(token), 5000);
-      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
-      const presented = auth.presentedRefreshTokens.slice(from);
-      expect(presented[0]).toBe(first);
-      expect(presented.length).toBeGreaterThanOrEqual(2);
-      expect(presented[1]).toContain("AwsC");
-      expect(new Set(presented).size).toBe(presented.length);
-      expect(auth.reusedRefreshTokens).toBe(reusedBefore);
-    } finally {
-      await gw.stop();
-    }
-  });
-
-  test(
-    "two rate-limited refreshes cost seconds and keep the refresh token: the third refresh succeeds with the original one",
-    async () => {
-      const original = auth.issueRefreshToken();
-      auth.refreshAnswers.push(AUTH_REFUSALS.rateLimited("1"), AUTH_REFUSALS.rateLimited("1"));
-      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: original });
-      try {
-        const from = auth.presentedRefreshTokens.length;
-        const errors: ApiError[] = [];
-        let content: string | null | undefined;
-        const deadline = Date.now() + 15_000;
-        while (content === undefined && Date.now() < deadline) {
-          try {
-            content = (await ask(gw)).choices[0]?.message.content;
-          } catch (err) {
-            if (!(err instanceof OpenAI.APIError)) throw err;
-            errors.push(err);
-            await Bun.sleep(100);
-          }
-        }
-        expect(content).toBe("Hi!");
-        expect(auth.presentedRefreshTokens.slice(from)).toEqual([original, original, original]);
-        expect(errors.some((e) => e.status === 429 && e.code === "upstream_rate_limited" && e.message.includes("refresh token is kept"))).toBe(true);
-        for (const err of errors) {
-          expect(Number(err.headers?.get("retry-after"))).toBeLessThanOrEqual(5);
-          expect(err.code).not.toBe("upstream_account_expired");
-          expect(err.message).not.toContain("REFRESH_TOKEN");
-        }
-        expect(gw.app.pools.intl.snapshot()[0]?.state).not.toBe("invalid");
-      } finally {
-        await gw.stop();
-      }
-    },
-    { timeout: 20_000 },
-  );
-
-  test("a revoked or unauthorized refresh token is an account error naming INTL_ACCOUNT_1_REFRESH_TOKEN; with e-mail and password it signs in instead", async () => {
-    for (const refusal of [AUTH_REFUSALS.revoked, AUTH_REFUSALS.unauthorized403]) {
-      auth.refreshAnswers.push(refusal);
-      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
-      try {
-        const err = await apiError(ask(gw));
-        expect(err.status).toBe(503);
-        expect(err.code).toBe("upstream_account_expired");
-        expect(err.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN");
-      } finally {
-        await gw.stop();
-      }
-    }
-    auth.refreshAnswers.push(AUTH_REFUSALS.revoked);
-    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
-    try {
-      const signInsBefore = auth.signIns;
-      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
-      expect(auth.signIns - signInsBefore).toBe(1);
-    } finally {
-      await gw.stop();
-    }
-  });
-
-  test("Bad_Request names the auth host's version header; an HTML answer asks for browser verification and spends nothing", async () => {
-    auth.refreshAnswers.push(AUTH_REFUSALS.badRequest);
-    const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
-    try {
-      const err = await apiError(ask(gw));
-      expect(err.status).toBe(502);
-      expect(err.message).toContain("version");
-      expect(err.message).toContain("INTL_AUTH_CLIENT_VERSION");
-    } finally {
-      await gw.stop();
-    }
-    const kept = auth.issueRefreshToken();
-    auth.refreshAnswers.push(AUTH_REFUSALS.htmlPage);
-    const gw2 = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: kept });
-    try {
-      const err = await apiError(ask(gw2));
-      expect(err.status).toBe(503);
-      expect(err.code).toBe("upstream_waf_blocked");
-      expect(err.message).toContain("browser verification");
-      expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
-      // Not spent: the auth host still takes it.
-      expect(await auth.tryRefresh(kept)).toBe(true);
-    } finally {
-      await gw2.stop();
-    }
   });
 });
 
