@@ -10,11 +10,12 @@ import OpenAI from "openai";
 import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import * as zc from "zod";
 import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
-import { sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
+import { AUTH_REFUSALS, sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
 import { FAKE_STS, startFakeOss, type FakeOss } from "./bench/fake-oss";
 import { FAKE_T2I_PNG } from "./bench/fake-upstream";
 import {
+  classifyAnswer,
   ConfigError,
   createCumulativeDiff,
   createMemoryStore,
@@ -47,6 +48,7 @@ import {
   probeAccountsAtStart,
   redactThenCut,
   repairJson,
+  retryAfterSeconds,
   startServer,
   type Tooling,
 } from "./index";
@@ -2833,6 +2835,125 @@ describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in
     } finally {
       await gw.stop();
     }
+  });
+
+  // The auth host by its codes (issue 18, UPSTREAMS-2026-12 I1).
+  describe("the auth host by its codes (issue 18)", () => {
+    afterEach(() => {
+      auth.refreshAnswers.length = 0;
+      auth.tokenInfix = "";
+    });
+
+
+    test("tokens that contain AwsC: the refresh answer is a success, and the rotated refresh token is the one used next time", async () => {
+      auth.tokenInfix = "AwsC";
+      const first = auth.issueRefreshToken();
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: first });
+      try {
+        const from = auth.presentedRefreshTokens.length;
+        const reusedBefore = auth.reusedRefreshTokens;
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        const token = auth.newestToken();
+        expect(token).toContain("AwsC");
+        await waitFor(() => !auth.isValid(token), 5000);
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        const presented = auth.presentedRefreshTokens.slice(from);
+        expect(presented[0]).toBe(first);
+        expect(presented.length).toBeGreaterThanOrEqual(2);
+        expect(presented[1]).toContain("AwsC");
+        expect(new Set(presented).size).toBe(presented.length);
+        expect(auth.reusedRefreshTokens).toBe(reusedBefore);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    test(
+      "two rate-limited refreshes cost seconds and keep the refresh token: the third refresh succeeds with the original one",
+      async () => {
+        const original = auth.issueRefreshToken();
+        auth.refreshAnswers.push(AUTH_REFUSALS.rateLimited("1"), AUTH_REFUSALS.rateLimited("1"));
+        const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: original });
+        try {
+          const from = auth.presentedRefreshTokens.length;
+          const errors: ApiError[] = [];
+          let content: string | null | undefined;
+          const deadline = Date.now() + 15_000;
+          while (content === undefined && Date.now() < deadline) {
+            try {
+              content = (await ask(gw)).choices[0]?.message.content;
+            } catch (err) {
+              if (!(err instanceof OpenAI.APIError)) throw err;
+              errors.push(err);
+              await Bun.sleep(100);
+            }
+          }
+          expect(content).toBe("Hi!");
+          expect(auth.presentedRefreshTokens.slice(from)).toEqual([original, original, original]);
+          expect(errors.some((e) => e.status === 429 && e.code === "upstream_rate_limited" && e.message.includes("refresh token is kept"))).toBe(true);
+          for (const err of errors) {
+            expect(Number(err.headers?.get("retry-after"))).toBeLessThanOrEqual(5);
+            expect(err.code).not.toBe("upstream_account_expired");
+            expect(err.message).not.toContain("REFRESH_TOKEN");
+          }
+          expect(gw.app.pools.intl.snapshot()[0]?.state).not.toBe("invalid");
+        } finally {
+          await gw.stop();
+        }
+      },
+      { timeout: 20_000 },
+    );
+
+    test("a revoked or unauthorized refresh token is an account error naming INTL_ACCOUNT_1_REFRESH_TOKEN; with e-mail and password it signs in instead", async () => {
+      for (const refusal of [AUTH_REFUSALS.revoked, AUTH_REFUSALS.unauthorized403]) {
+        auth.refreshAnswers.push(refusal);
+        const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
+        try {
+          const err = await apiError(ask(gw));
+          expect(err.status).toBe(503);
+          expect(err.code).toBe("upstream_account_expired");
+          expect(err.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN");
+        } finally {
+          await gw.stop();
+        }
+      }
+      auth.refreshAnswers.push(AUTH_REFUSALS.revoked);
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
+      try {
+        const signInsBefore = auth.signIns;
+        expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+        expect(auth.signIns - signInsBefore).toBe(1);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    test("Bad_Request names the auth host's version header; an HTML answer asks for browser verification and spends nothing", async () => {
+      auth.refreshAnswers.push(AUTH_REFUSALS.badRequest);
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
+      try {
+        const err = await apiError(ask(gw));
+        expect(err.status).toBe(502);
+        expect(err.message).toContain("version");
+        expect(err.message).toContain("INTL_AUTH_CLIENT_VERSION");
+      } finally {
+        await gw.stop();
+      }
+      const kept = auth.issueRefreshToken();
+      auth.refreshAnswers.push(AUTH_REFUSALS.htmlPage);
+      const gw2 = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: kept });
+      try {
+        const err = await apiError(ask(gw2));
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_waf_blocked");
+        expect(err.message).toContain("browser verification");
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+        // Not spent: the auth host still takes it.
+        expect(await auth.tryRefresh(kept)).toBe(true);
+      } finally {
+        await gw2.stop();
+      }
+    });
   });
 });
 
@@ -5625,5 +5746,164 @@ describe("per-account outbound proxies (issue 15)", () => {
     expect(config.secrets).toContain("long-proxy-password");
     expect(() => loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_PROXY: "socks5://127.0.0.1:1080" })).toThrow("CN_ACCOUNT_1_PROXY");
     expect(() => loadConfig({ INTL_ACCOUNT_3_PROXY: "http://127.0.0.1:3128" })).toThrow("INTL_ACCOUNT_3_PROXY");
+  });
+});
+
+// ── Issue 18: one classifier for upstream answers, the auth host by its codes, calibration ──
+
+describe("classifyAnswer: one meaning for an upstream answer (issue 18)", () => {
+  const read = (status: number, body: unknown, headers: Record<string, string> = {}) => ({ status, headers: new Headers(headers), body: typeof body === "string" ? body : JSON.stringify(body) });
+  const dataOf = (json: Record<string, unknown>) => (typeof json.data === "object" && json.data !== null ? (json.data as Record<string, unknown>) : undefined);
+  const accessToken = (json: Record<string, unknown>) => {
+    const token = dataOf(json)?.access_token;
+    return typeof token === "string" ? token : undefined;
+  };
+
+  test("the success shape comes first: a refresh answer whose tokens hold AwsC is a success", async () => {
+    const body = { success: true, data: { access_token: "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.sigAwsCxyz", refresh_token: "rt-AwsC-0123" } };
+    const answer = await classifyAnswer(read(200, body), { label: "the token refresh", success: accessToken });
+    expect("value" in answer ? answer.value : answer.failure.message).toBe("eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.sigAwsCxyz");
+  });
+
+  test("markers in a success payload are ignored: a chat2 registration whose token and salts hold AwsC is not waf", async () => {
+    const body = { code: "0", success: true, data: { "eo-clt-dvidn": "dv-1", "eo-clt-actkn": "tokAwsCtok", "eo-clt-bacsft": ["saltAwsC01", "baxiaPunishCaptcha"] } };
+    const salts = (json: Record<string, unknown>) => {
+      const list = dataOf(json)?.["eo-clt-bacsft"];
+      return Array.isArray(list) ? list : undefined;
+    };
+    const answer = await classifyAnswer(read(200, body), { label: "the device registration", success: salts });
+    expect("value" in answer && answer.value).toEqual(["saltAwsC01", "baxiaPunishCaptcha"]);
+    // A 200 JSON answer the call does not recognise is still not waf for what its payload holds.
+    const unrecognised = await classifyAnswer(read(200, body), { label: "the device registration", success: () => undefined });
+    expect("failure" in unrecognised && unrecognised.failure.kind).toBe("upstream");
+  });
+
+  test("markers in an HTML page or another non-JSON body, and in a JSON body's error fields, are waf with Retry-After", async () => {
+    const page = await classifyAnswer(read(200, "<!DOCTYPE html><html><script src=//g.alicdn.com/AWSC/AWSC/awsc.js></script></html>", { "retry-after": "120" }), { label: "x", success: accessToken });
+    expect("failure" in page && page.failure).toMatchObject({ kind: "waf", retryAfterSec: 120 });
+    const text = await classifyAnswer(read(405, "Sorry, punish: please complete the captcha"), { label: "x" });
+    expect("failure" in text && text.failure.kind).toBe("waf");
+    const field = await classifyAnswer(read(200, { success: false, msg: "请完成滑块验证" }), { label: "x", success: accessToken });
+    expect("failure" in field && field.failure.kind).toBe("waf");
+  });
+
+  test("FAIL_SYS_USER_VALIDATE in a 200 body is a silent challenge with Retry-After, never an empty success", async () => {
+    const choices = (json: Record<string, unknown>) => (Array.isArray(json.choices) ? json.choices : undefined);
+    for (const body of [{ ret: ["FAIL_SYS_USER_VALIDATE::哎哟喂,被挤爆啦,请稍后重试"], data: {} }, { success: false, data: { code: "FAIL_SYS_USER_VALIDATE" } }]) {
+      const answer = await classifyAnswer(read(200, body), { label: "INTL account 1", success: choices });
+      expect("failure" in answer && answer.failure.kind).toBe("waf");
+      expect("failure" in answer && answer.failure.message).toContain("FAIL_SYS_USER_VALIDATE");
+      expect("failure" in answer && answer.failure.retryAfterSec).toBeGreaterThan(0);
+    }
+  });
+
+  test("429 is rate with the answer's Retry-After, in seconds or as an HTTP date, finite and capped", async () => {
+    const after = (value: string, fallback = 60, cap?: number) => retryAfterSeconds(new Headers({ "retry-after": value }), fallback, cap);
+    expect(after("7")).toBe(7);
+    const inHalfAMinute = after(new Date(Date.now() + 30_000).toUTCString());
+    expect(inHalfAMinute).toBeGreaterThanOrEqual(29);
+    expect(inHalfAMinute).toBeLessThanOrEqual(31);
+    expect(after(new Date(Date.now() - 60_000).toUTCString())).toBe(1);
+    expect(after("soon")).toBe(60);
+    expect(after("Infinity")).toBe(60);
+    expect(after("99999999", 60, 3600)).toBe(3600);
+    expect(retryAfterSeconds(new Headers(), 5)).toBe(5);
+    const answer = await classifyAnswer(read(429, "{}", { "retry-after": "2" }), { label: "the registration" });
+    expect("failure" in answer && answer.failure).toMatchObject({ kind: "rate", retryAfterSec: 2 });
+  });
+
+  test("unknown refusals are upstream, not waf; 401/403 name the variable; 5xx is upstream; a broken body is a failure, not a throw", async () => {
+    for (const status of [200, 400]) {
+      const answer = await classifyAnswer(read(status, { success: false, code: "SOMETHING_NEW", msg: "never seen" }), { label: "x", success: accessToken });
+      expect("failure" in answer && answer.failure.kind).toBe("upstream");
+    }
+    const refused = await classifyAnswer(read(403, "{}"), { label: "CN account 1", refreshHint: "Set CN_ACCOUNT_1_COOKIE." });
+    expect("failure" in refused && refused.failure).toMatchObject({ kind: "auth" });
+    expect("failure" in refused && refused.failure.message).toContain("CN_ACCOUNT_1_COOKIE");
+    const failed = await classifyAnswer(read(502, ""), { label: "x" });
+    expect("failure" in failed && failed.failure.kind).toBe("upstream");
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("{\"success\":"));
+        controller.error(new Error("connection reset"));
+      },
+    });
+    const cut = await classifyAnswer(new Response(broken, { status: 200 }), { label: "x", success: accessToken });
+    expect("failure" in cut && cut.failure.kind).toBe("upstream");
+  });
+
+  test("a failure's tag is a field: the classifier passes it on and a spread copy keeps it", async () => {
+    const answer = await classifyAnswer(read(403, { code: "EX015" }), {
+      label: "CN account 1",
+      errorOf: (json) => (json.code === "EX015" ? { kind: "waf", message: "signature refused", tag: "signature_refused" } : undefined),
+    });
+    expect("failure" in answer && answer.failure.tag).toBe("signature_refused");
+    if (!("failure" in answer)) throw new Error("expected a failure");
+    const copy = { ...answer.failure, message: `${answer.failure.message} More.` };
+    expect(copy.tag).toBe("signature_refused");
+  });
+});
+
+describe("FAIL_SYS_USER_VALIDATE in a 200 chat answer is an anti-bot refusal (issue 18, M6, I8)", () => {
+  const silentChallenge = (sse: boolean) =>
+    sse
+      ? new Response(`data: {"code":"FAIL_SYS_USER_VALIDATE","msg":"哎哟喂,被挤爆啦,请稍后重试"}\n\n`, { status: 200, headers: { "content-type": "text/event-stream" } })
+      : new Response(JSON.stringify({ ret: ["FAIL_SYS_USER_VALIDATE::哎哟喂,被挤爆啦,请稍后重试"], data: {} }), { status: 200, headers: { "content-type": "application/json" } });
+
+  test("chat.qwen.ai: 503 with Retry-After through the openai SDK, not an empty success", async () => {
+    const fake = startFakeIntlUpstream();
+    try {
+      for (const sse of [true, false]) {
+        fake.respond = () => silentChallenge(sse);
+        for (const stream of [false, true]) {
+          const err = await freshGatewayError(() => startIntlGateway(fake), "hi", stream);
+          expect({ sse, stream, status: err.status, code: err.code }).toEqual({ sse, stream, status: 503, code: "upstream_waf_blocked" });
+          expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test("chat2: 503 with Retry-After through the openai SDK, not an empty success", async () => {
+    const fake = startFakeChat2Upstream();
+    try {
+      fake.respond = () => new Response(`data:{"ret":["FAIL_SYS_USER_VALIDATE::哎哟喂,被挤爆啦"],"data":{}}\n\n`, { status: 200, headers: { "content-type": "text/event-stream" } });
+      for (const stream of [false, true]) {
+        const err = await chat2Error(fake, "hi", stream);
+        expect({ stream, status: err.status, code: err.code }).toEqual({ stream, status: 503, code: "upstream_waf_blocked" });
+        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe("chat2 clock calibration (issue 18)", () => {
+  test("a failed calibration keeps the account's last good offset, so the next registration still signs on the site's clock", async () => {
+    const fake = startFakeChat2Upstream();
+    const gw = startChat2Gateway(fake, { LOG_LEVEL: "debug" });
+    try {
+      const ask = () => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      await ask();
+      const before = fake.registrations;
+      const clockCalls = () => fake.calls.filter((c) => c.path === "/api/calibration/getMillisTimeStamp").length;
+      const clockBefore = clockCalls();
+      fake.clockAnswer = () => new Response("<html>busy</html>", { status: 503, headers: { "content-type": "text/html" } });
+      // A forgotten device is refused once and registered anew; the fake's clock stays 7 minutes ahead.
+      fake.forgetDevices();
+      expect((await ask()).choices[0]?.message.content).toBeTruthy();
+      expect(fake.registrations).toBe(before + 1);
+      expect(clockCalls()).toBe(clockBefore + 1);
+      expect(fake.refusals).toEqual(["device"]);
+      expect(gw.logs.join("\n")).toContain("keeping the last offset");
+    } finally {
+      setSystemTime();
+      fake.clockAnswer = undefined;
+      await gw.stop();
+      await fake.stop();
+    }
   });
 });

@@ -804,6 +804,14 @@ export interface UpstreamFailure {
   message: string;
   /** Seconds after which trying again may help. */
   retryAfterSec?: number;
+  /**
+   * What an adapter does next with this failure, as a field so that a copy
+   * (`{ ...failure, message }`) keeps it: a refused signature (EX015) one
+   * fresh device may cure; an access token the upstream refused, renewed
+   * and the request run once more; a generation that named no picture,
+   * polled for.
+   */
+  tag?: "signature_refused" | "token_rejected" | "missing_image";
 }
 
 export interface Usage {
@@ -1317,8 +1325,14 @@ const WAF_MARKERS = [
   "fail_sys_user_validate", "rgv587",
 ];
 
-const looksLikeWaf = (body: string): boolean => {
-  const lower = body.toLowerCase();
+/**
+ * Whether a text holds an anti-bot marker. Only for texts that cannot be
+ * random: a whole non-JSON body, or the error fields of a JSON one
+ * (`antiBotIn`). Never a success payload: base64 (tokens, salts,
+ * signatures) holds `awsc` about once per million characters.
+ */
+const looksLikeWaf = (text: string): boolean => {
+  const lower = text.toLowerCase();
   return WAF_MARKERS.some((marker) => lower.includes(marker));
 };
 
@@ -1379,17 +1393,16 @@ function actualStatus(response: Response): number {
   return Number.isInteger(actual) && actual >= 100 ? actual : response.status;
 }
 
-/** Runs a liveness request and classifies its answer; network trouble and WAF pages are "unknown". */
+/** Runs a liveness request and classifies its answer (`classifyAnswer`): "dead" only for a logout (401/403 or `isDead`); network trouble and WAF pages are "unknown". */
 async function runProbe(request: () => Promise<Response>, isAlive: (json: Record<string, unknown>) => boolean, isDead: (json: Record<string, unknown>) => boolean): Promise<ProbeResult> {
   try {
-    const response = await request();
-    const body = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    const status = actualStatus(response);
-    if (looksLikeWaf(body)) return "unknown";
-    const json = jsonRecordOf(body);
-    if (status === 401 || status === 403 || (json !== undefined && isDead(json))) return "dead";
-    if (status === 200 && json !== undefined && isAlive(json)) return "alive";
-    return "unknown";
+    const answer = await classifyAnswer(await request(), {
+      label: "the liveness probe",
+      success: (json) => (!isDead(json) && isAlive(json) ? true : undefined),
+      errorOf: (json) => (isDead(json) ? { kind: "auth", message: "logged out" } : undefined),
+    });
+    if ("value" in answer) return "alive";
+    return answer.failure.kind === "auth" ? "dead" : "unknown";
   } catch {
     return "unknown";
   }
@@ -1742,7 +1755,173 @@ function completeSafely(adapter: UpstreamAdapter, req: UpstreamRequest, account:
   })();
 }
 
-/** Classifies a non-stream answer by body and status; `fromJson` knows the upstream's JSON errors. */
+/** The keys of a JSON answer that carry an error, at the top and one level down in `data` / `error`. */
+const ERROR_FIELDS = ["code", "msg", "message", "error", "errorCode", "errorMsg", "error_code", "error_msg", "details", "ret"];
+
+/** The text of a JSON answer's error fields (strings, and the strings of `ret` arrays), joined; never its payload. */
+function errorFieldsText(json: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const take = (record: Record<string, unknown> | undefined) => {
+    for (const key of ERROR_FIELDS) {
+      const value = record?.[key];
+      if (typeof value === "string") parts.push(value);
+      else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") parts.push(item);
+    }
+  };
+  take(json);
+  take(asRecord(json.data));
+  take(asRecord(json.error));
+  return parts.join("\n");
+}
+
+/** Whether a body (non-JSON: whole; JSON: its error fields only) is an anti-bot answer; `FAIL_SYS_USER_VALIDATE` says it silently. */
+function antiBotIn(body: string, json: Record<string, unknown> | undefined): "silent" | "page" | undefined {
+  const text = json === undefined ? body : errorFieldsText(json);
+  if (/fail_sys_user_validate/i.test(text)) return "silent";
+  return looksLikeWaf(text) ? "page" : undefined;
+}
+
+const isHtml = (body: string) => /^\s*(<!doctype html|<html)/i.test(body);
+
+/**
+ * An answer's Retry-After in seconds: delta-seconds or an HTTP date, finite,
+ * at least 1 and at most `capSec`; `fallbackSec` when absent or unreadable.
+ */
+export function retryAfterSeconds(headers: Headers, fallbackSec: number, capSec = MAX_RETRY_AFTER_SEC): number {
+  const raw = headers.get("retry-after")?.trim() ?? "";
+  let seconds: number | undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) seconds = Number(raw);
+  else if (raw !== "") {
+    const at = Date.parse(raw);
+    if (Number.isFinite(at)) seconds = (at - Date.now()) / 1000;
+  }
+  if (seconds === undefined || !Number.isFinite(seconds)) return fallbackSec;
+  return Math.min(capSec, Math.max(1, Math.ceil(seconds)));
+}
+
+/** An answer to classify: a live Response (its body is read capped here), or what was already read of one. */
+export type UpstreamAnswer = Response | { status: number; headers: Headers; body: string };
+
+/** What the answer showed besides its body: for success extractors that read headers (Set-Cookie). */
+export interface AnswerMeta {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * How one call site reads its answers; see `classifyAnswer`.
+ *   label          whose call it was, for messages: "CN account 1", "the upload grant for CN account 2"
+ *   refreshHint    the sentence naming the variable to refresh when the answer says logged out
+ *   success        the call's success shape, checked first on a 2xx JSON answer: a value means success
+ *   errorOf        the upstream's own JSON error codes (NOT_LOGIN, RateLimited, EX015, …); a specific
+ *                  kind wins over the HTTP status, a generic `upstream` one loses to it
+ *   html           what an HTML page without anti-bot markers means: a "login" redirect (auth),
+ *                  "verification" (a browser check: waf, said so), or by default an upstream error
+ *   expected       what a success looks like, for the message when the answer is none of the above
+ *   rateDefaultSec Retry-After for a 429 that names none (60); rateMaxSec caps it (a day)
+ *   wafHint        appended to anti-bot messages (what to change)
+ *   maxChars       how much of the body is read (MAX_ERROR_BODY_CHARS)
+ *   watchdog       the attempt's timer: its failure explains a body that stalled
+ */
+export interface AnswerSpec<T> {
+  label: string;
+  refreshHint?: string;
+  success?: (json: Record<string, unknown>, meta: AnswerMeta) => T | undefined;
+  errorOf?: (json: Record<string, unknown>, meta: AnswerMeta) => UpstreamFailure | undefined;
+  html?: "login" | "verification";
+  expected?: string;
+  rateDefaultSec?: number;
+  rateMaxSec?: number;
+  wafHint?: string;
+  maxChars?: number;
+  watchdog?: Watchdog;
+}
+
+export type ClassifiedAnswer<T> = ({ value: T; json: Record<string, unknown> } & AnswerMeta) | { failure: UpstreamFailure };
+
+/**
+ * One meaning for an upstream answer (DESIGN "Seams for state"):
+ * `await classifyAnswer(responseOrRead, { label, success, errorOf, … })` →
+ * `{ value, json, status, headers, body }` or `{ failure }`. Never throws.
+ * Order: a body that breaks off is `upstream`; the call's success shape
+ * first; then the upstream's own error codes; anti-bot markers only in a
+ * non-JSON body or a JSON body's error fields (`FAIL_SYS_USER_VALIDATE`
+ * in a 200 is a silent challenge, never an empty success); 401/403 →
+ * `auth` with the refresh hint; 429 → `rate` with the answer's
+ * Retry-After; 5xx and unknown refusals → `upstream`, never `waf`.
+ */
+export async function classifyAnswer<T>(answer: UpstreamAnswer, spec: AnswerSpec<T>): Promise<ClassifiedAnswer<T>> {
+  const meta = await readAnswer(answer, spec);
+  if ("failure" in meta) return meta;
+  const json = meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined;
+  if (json !== undefined && meta.status >= 200 && meta.status < 300 && spec.success) {
+    const value = spec.success(json, meta);
+    if (value !== undefined) return { value, json, ...meta };
+  }
+  return { failure: classifyRefusal(spec, meta, json) };
+}
+
+/** Status, headers and the capped, trimmed body of an answer; a body that breaks off is an `upstream` failure. */
+async function readAnswer(answer: UpstreamAnswer, spec: AnswerSpec<unknown>): Promise<AnswerMeta | { failure: UpstreamFailure }> {
+  if (!(answer instanceof Response)) return { status: answer.status, headers: answer.headers, body: answer.body.trim() };
+  const status = actualStatus(answer);
+  try {
+    return { status, headers: answer.headers, body: (await readTextCapped(answer, spec.maxChars ?? MAX_ERROR_BODY_CHARS)).trim() };
+  } catch (err) {
+    // A reset or stalled body is still an upstream failure, never an exception out of the adapter.
+    return { failure: spec.watchdog?.failure() ?? { kind: "upstream", message: `Qwen answered ${spec.label} with HTTP ${status} and its body broke off (${errorName(err)}).` } };
+  }
+}
+
+/** The failure an answer that is not the call's success means (see `classifyAnswer`). */
+function classifyRefusal(spec: AnswerSpec<unknown>, meta: AnswerMeta, json: Record<string, unknown> | undefined): UpstreamFailure {
+  const { label } = spec;
+  const { status, headers, body } = meta;
+  const jsonFailure = json && spec.errorOf?.(json, meta);
+  // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
+  if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
+  const hint = spec.wafHint === undefined ? "" : ` ${spec.wafHint}`;
+  if (json === undefined && spec.html === "verification" && isHtml(body)) {
+    return {
+      kind: "waf",
+      message: `Qwen answered ${label} with a web page (HTTP ${status}): browser verification is needed (a captcha) for this network route. Open the site in a browser on the same network or proxy and pass the check; qwenplug tries again later.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  const antiBot = antiBotIn(body, json);
+  if (antiBot === "silent") {
+    return {
+      kind: "waf",
+      message: `Qwen's anti-bot check silently refused ${label} (FAIL_SYS_USER_VALIDATE, HTTP ${status}, no answer); wait a few minutes, send fewer parallel requests and shorter prompts.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  if (antiBot === "page") {
+    return {
+      kind: "waf",
+      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.${hint}`,
+      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
+    };
+  }
+  const refreshHint = spec.refreshHint === undefined ? "" : ` ${spec.refreshHint}`;
+  if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}).${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  if (status === 429) return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: retryAfterSeconds(headers, spec.rateDefaultSec ?? 60, spec.rateMaxSec) };
+  if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
+  if (jsonFailure) return jsonFailure;
+  if (isHtml(body) && spec.html === "login") {
+    return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect.${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+  }
+  if (status >= 400) return { kind: "upstream", message: `Qwen rejected the request for ${label} with HTTP ${status}.` };
+  const expected = spec.expected ?? "the answer it expects";
+  return { kind: "upstream", message: body === "" ? `Qwen answered ${label} with an empty body instead of ${expected}.` : `Qwen answered ${label} with something that is not ${expected}.` };
+}
+
+/**
+ * A non-stream answer where a stream was expected (a chat request refused),
+ * as a failure: `classifyAnswer` without a success shape. `fromJson` knows
+ * the upstream's JSON errors; an HTML page here is a login redirect.
+ */
 async function failureFromHttpAnswer(
   response: Response,
   label: string,
@@ -1750,44 +1929,9 @@ async function failureFromHttpAnswer(
   fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
   watchdog?: Watchdog,
 ): Promise<UpstreamFailure> {
-  let body: string;
-  try {
-    body = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-  } catch (err) {
-    // A reset or stalled error body is still an upstream failure, never an exception out of the adapter.
-    return watchdog?.failure() ?? { kind: "upstream", message: `Qwen answered ${label} with HTTP ${actualStatus(response)} and its body broke off (${errorName(err)}).` };
-  }
-  const status = actualStatus(response);
-  if (looksLikeWaf(body)) {
-    return {
-      kind: "waf",
-      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.`,
-      retryAfterSec: WAF_COOLDOWN_SEC,
-    };
-  }
-  let jsonFailure: UpstreamFailure | undefined;
-  if (body.startsWith("{")) {
-    try {
-      const json = asRecord(JSON.parse(body));
-      jsonFailure = json && fromJson(json);
-    } catch {
-      // Not JSON after all; classified by status below.
-    }
-  }
-  // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
-  if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
-  if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}). ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  if (status === 429) {
-    const retryAfter = Number(response.headers.get("retry-after"));
-    return { kind: "rate", message: `Qwen rate-limited ${label} (HTTP 429); slow down.`, retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60 };
-  }
-  if (status >= 500) return { kind: "upstream", message: `Qwen failed with HTTP ${status} for ${label}; try again shortly.` };
-  if (jsonFailure) return jsonFailure;
-  if (/^<!doctype html|^<html/i.test(body)) {
-    return { kind: "auth", message: `Qwen answered ${label} with a web page instead of a stream, which usually means a login redirect. ${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  }
-  if (status >= 400) return { kind: "upstream", message: `Qwen rejected the request for ${label} with HTTP ${status}.` };
-  return { kind: "upstream", message: body === "" ? `Qwen answered ${label} with an empty body instead of a stream.` : `Qwen answered ${label} with something that is not an event stream.` };
+  const spec: AnswerSpec<never> = { label, refreshHint, errorOf: fromJson, html: "login", expected: "an event stream", watchdog };
+  const meta = await readAnswer(response, spec);
+  return "failure" in meta ? meta.failure : classifyRefusal(spec, meta, meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined);
 }
 
 const WAF_COOLDOWN_SEC = 300;
@@ -2050,8 +2194,7 @@ const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record
 
 /** Classifies a JSON object that carries an upstream error, or returns undefined. */
 function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
-  const ret = json.ret;
-  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+  if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
       message: `Qwen's anti-bot check (WAF) blocked ${cnLabel(n)}; wait a few minutes before trying again, and send fewer parallel requests.`,
@@ -2510,6 +2653,8 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
 /** What the chat2 steps share: the adapter's options and each account's signing state. */
 interface Chat2Context extends AdapterOptions {
   signers: Map<number, Chat2Signer>;
+  /** Per account, the last clock offset the calibration endpoint gave: a failed calibration keeps it. */
+  clockOffsets: Map<number, number>;
 }
 
 const chat2Label = (n: number) => `CN account ${n}`;
@@ -2581,8 +2726,13 @@ function chat2SecFailure(ctx: Chat2Context, n: number, what: string, detail: str
   return { kind, message: `Qwen CN refused the ${what} for ${chat2Label(n)} (${ctx.redact(detail)}), so no signed request can be sent now. ${hint}`, ...(retryAfterSec === undefined ? {} : { retryAfterSec }) };
 }
 
-/** Server time minus local time; 0 when the clock endpoint does not answer (the local clock is then used). */
+/**
+ * Server time minus local time. When the clock endpoint does not answer, the
+ * account's last good offset (kept in `ctx.clockOffsets`), else 0: the local clock.
+ */
 async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<number> {
+  const n = account.number;
+  let problem: string;
   try {
     const sentAt = Date.now();
     const response = await ctx.fetch(`${ctx.config.cnSecUrl}/api/calibration/getMillisTimeStamp?t=${sentAt}`, {
@@ -2592,14 +2742,25 @@ async function chat2Calibrate(ctx: Chat2Context, account: CnAccount): Promise<nu
       redirect: "manual",
     });
     const receivedAt = Date.now();
-    const json = asRecord(JSON.parse(await readTextCapped(response, CHAT2_SMALL_BODY_CHARS)));
-    const server = numberFrom(asRecord(json?.data)?.millisTimeStamp);
-    if (server === undefined) throw new Error("no millisTimeStamp");
-    return Math.round(server - (sentAt + receivedAt) / 2);
+    const answer = await classifyAnswer(response, {
+      label: `the clock calibration for ${chat2Label(n)}`,
+      success: (json) => numberFrom(asRecord(json.data)?.millisTimeStamp),
+      errorOf: (json) => chat2FailureFromJson(ctx, json, n),
+      expected: "a millisTimeStamp",
+      maxChars: CHAT2_SMALL_BODY_CHARS,
+    });
+    if ("value" in answer) {
+      const offset = Math.round(answer.value - (sentAt + receivedAt) / 2);
+      ctx.clockOffsets.set(n, offset);
+      return offset;
+    }
+    problem = answer.failure.message;
   } catch (err) {
-    ctx.debug(`cn chat2 clock calibration failed: ${errorName(err)}; using the local clock`);
-    return 0;
+    problem = errorName(err);
   }
+  const kept = ctx.clockOffsets.get(n);
+  ctx.debug(`cn chat2 clock calibration failed for account ${n}: ${problem}; ${kept === undefined ? "using the local clock" : `keeping the last offset, ${kept} ms`}`);
+  return kept ?? 0;
 }
 
 const chat2SecHeaders = (config: Config, account: CnAccount): Record<string, string> => ({
@@ -2645,43 +2806,37 @@ function chat2RefillRequest(config: Config, account: CnAccount, device: Chat2Dev
   };
 }
 
-/** Retry-After in seconds (a number or an HTTP date), when the answer gave a usable one. */
-function retryAfterOf(response: Response): number | undefined {
-  const raw = response.headers.get("retry-after");
-  if (raw === null || raw.trim() === "") return undefined;
-  const seconds = /^\d+$/.test(raw.trim()) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000;
-  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(seconds))) : undefined;
-}
-
 /**
- * One call to the security host (registration or refill), its answer read
- * success first: `{status:0, data}` is the material whatever its tokens
- * contain. Then 401 or a login code is the cookie's fault (`auth`), 429 a
- * rate limit with the answer's Retry-After, an anti-bot page (HTML, never a
- * JSON answer) `waf`, and any other refusal `upstream`: none of them says
- * the account did wrong by signing too much.
+ * One call to the security host (registration or refill), read by
+ * `classifyAnswer`: `{status:0, data}` is the material whatever its tokens
+ * contain. A login code is the cookie's fault (`auth`), a rate limit waits
+ * the answer's Retry-After, an anti-bot page is `waf`, any other refusal
+ * `upstream`: none of them says the account did wrong by signing too much.
  */
 async function chat2SecCall(ctx: Chat2Context, account: CnAccount, url: string, init: RequestInit, what: string): Promise<{ data: Record<string, unknown> } | UpstreamFailure> {
   const n = account.number;
   let response: Response;
-  let body: string;
   try {
     response = await ctx.fetch(url, { ...init, account, signal: AbortSignal.timeout(ctx.config.upstreamLimits.connectMs), redirect: "manual" });
-    body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
   } catch (err) {
     return chat2SecFailure(ctx, n, what, `could not reach ${hostOf(ctx.config.cnSecUrl)}: ${errorName(err)}`, "upstream", CHAT2_SEC_RETRY_SEC);
   }
-  const json = jsonRecordOf(body);
-  const data = asRecord(json?.data);
-  if (response.status === 200 && json !== undefined && numberFrom(json.status) === 0 && data !== undefined) return { data };
-  const said = json === undefined ? "" : [redactThenCut(ctx.redact, json.code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ");
-  const detail = `HTTP ${response.status}${said === "" ? "" : `, ${said}`}`;
-  if (response.status === 401 || /not_?login|unauthori[sz]ed|登录/i.test(said)) {
-    return { kind: "auth", message: `${chat2Label(n)} is not logged in (the ${what} answered ${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-  }
-  if (response.status === 429) return chat2SecFailure(ctx, n, what, detail, "rate", retryAfterOf(response) ?? CHAT2_SEC_RETRY_SEC);
-  if (json === undefined && looksLikeWaf(body)) return chat2SecFailure(ctx, n, what, `${detail}, an anti-bot page`, "waf", WAF_COOLDOWN_SEC);
-  return chat2SecFailure(ctx, n, what, detail, "upstream", response.status >= 500 ? CHAT2_SEC_RETRY_SEC : undefined);
+  const answer = await classifyAnswer(response, {
+    label: `the ${what} for ${chat2Label(n)}`,
+    refreshHint: chat2RefreshHint(n),
+    success: (json) => (numberFrom(json.status) === 0 ? asRecord(json.data) : undefined),
+    errorOf: (json, meta) => {
+      const said = [redactThenCut(ctx.redact, json.code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ");
+      if (/not_?login|unauthori[sz]ed|登录/i.test(said)) return { kind: "auth", message: `${chat2Label(n)} is not logged in (the ${what} answered ${said}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
+      if (/rate_?limit|频繁|too many/i.test(said)) return chat2SecFailure(ctx, n, what, said, "rate", retryAfterSeconds(meta.headers, CHAT2_SEC_RETRY_SEC));
+      return chat2SecFailure(ctx, n, what, `HTTP ${meta.status}${said === "" ? "" : `, ${said}`}`, "upstream");
+    },
+    rateDefaultSec: CHAT2_SEC_RETRY_SEC,
+    wafHint: chat2SigningHint(ctx.config, n),
+    maxChars: CHAT2_SMALL_BODY_CHARS,
+    expected: "signing material",
+  });
+  return "failure" in answer ? answer.failure : { data: answer.value };
 }
 
 /** `eo-clt-actkn-dl` as a time in ms: the site sends Unix seconds (M3); a figure already in ms is taken as it is. */
@@ -3068,11 +3223,8 @@ async function chat2DropDevice(ctx: Chat2Context, signer: Chat2Signer, dvidn: st
 /** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
 const CHAT2_CHAT_OPTIONS: Chat2CallOptions = { accept: "application/json, text/event-stream, text/plain, */*" };
 
-/** The failures that are a refused signature (EX015), which another signing order or a new device may cure. */
-const signatureRefusals = new WeakSet<UpstreamFailure>();
-
-/** A signed call's verdict from its failure, if any: EX015 is a refused signature; any other failure says nothing about it. */
-const chat2Verdict = (failure: UpstreamFailure | undefined): Chat2Verdict => (failure === undefined ? "accepted" : signatureRefusals.has(failure) ? "refused" : "unknown");
+/** A signed call's verdict from its failure, if any: EX015 (tagged `signature_refused`) is a refused signature; any other failure says nothing about it. */
+const chat2Verdict = (failure: UpstreamFailure | undefined): Chat2Verdict => (failure === undefined ? "accepted" : failure.tag === "signature_refused" ? "refused" : "unknown");
 
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
 function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
@@ -3080,21 +3232,22 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
   if (json.code === "EX015") {
     // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
     // logged out after a liveness probe that succeeds; "waf" rests it and names what to change.
-    const failure: UpstreamFailure = {
+    return {
       kind: "waf",
       message: `Qwen CN refused the request signature for ${chat2Label(n)} (403 EX015 签名错误). ${chat2SigningHint(ctx.config, n)}`,
       retryAfterSec: WAF_COOLDOWN_SEC,
+      tag: "signature_refused",
     };
-    signatureRefusals.add(failure);
-    return failure;
+  }
+  // Markers in the error fields only (`ret`, code, msg, …): FAIL_SYS_USER_VALIDATE in a 200 is a silent challenge (M6).
+  if (antiBotIn("", json) !== undefined) {
+    const said = redactThenCut(redact, errorFieldsText(json), 120);
+    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${said}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
   }
   const code = json.error_code ?? (json.status === 1 || json.success === false ? json.code : undefined);
   if (code === undefined || code === null || code === 0 || code === "0" || code === "") return undefined;
   const message = [redactThenCut(redact, json.error_msg), redactThenCut(redact, json.msg), redactThenCut(redact, json.message)].find((s) => s !== "") ?? "";
   const detail = `${redactThenCut(redact, String(code), 60)}${message === "" ? "" : `: ${message}`}`;
-  if (looksLikeWaf(detail)) {
-    return { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${chat2Label(n)} (${detail}); wait a few minutes, send fewer parallel requests. ${chat2SigningHint(ctx.config, n)}`, retryAfterSec: WAF_COOLDOWN_SEC };
-  }
   if (/not_?login|unauthori[sz]ed|登录|401/i.test(detail)) {
     return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
@@ -3296,12 +3449,23 @@ async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | unde
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
       redirect: "manual",
     });
-    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-    // The list's wrapper is not on record; accept `data` as the array or an object holding it.
-    const data = json?.data;
-    const inner = asRecord(data);
-    const entries = Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
-    if (!Array.isArray(entries)) return undefined;
+    const answer = await classifyAnswer(response, {
+      label: "the chat2 model list",
+      // The list's wrapper is not on record; accept `data` as the array or an object holding it.
+      success: (json): unknown[] | undefined => {
+        const data = json.data;
+        const inner = asRecord(data);
+        return Array.isArray(data) ? data : [inner?.list, inner?.models, inner?.modelList].find(Array.isArray);
+      },
+      errorOf: (json) => chat2FailureFromJson(ctx, json, account.number),
+      expected: "a model list",
+      maxChars: 4 * 1024 * 1024,
+    });
+    if ("failure" in answer) {
+      ctx.debug(`cn chat2 model list unavailable: ${answer.failure.message}`);
+      return undefined;
+    }
+    const entries = answer.value;
     const list: UpstreamModel[] = [];
     for (const raw of entries) {
       const entry = asRecord(raw);
@@ -3345,13 +3509,18 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
       response.body?.cancel().catch(() => {});
       return "dead";
     }
-    const body = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-    if (response.status !== 200 || looksLikeWaf(body)) return "unknown";
-    const json = asRecord(JSON.parse(body));
-    if (json === undefined) return "unknown";
-    const failure = chat2FailureFromJson(ctx, json, account.number);
-    if (failure?.kind === "auth") return "dead";
-    return failure === undefined && json.success !== false ? "alive" : "unknown";
+    let jsonFailure: UpstreamFailure | undefined;
+    const answer = await classifyAnswer(response, {
+      label: `the liveness probe of ${chat2Label(account.number)}`,
+      success: (json) => {
+        jsonFailure = chat2FailureFromJson(ctx, json, account.number);
+        return jsonFailure === undefined && json.success !== false ? true : undefined;
+      },
+      errorOf: (json) => jsonFailure ?? chat2FailureFromJson(ctx, json, account.number),
+      maxChars: CHAT2_SMALL_BODY_CHARS,
+    });
+    if ("value" in answer) return "alive";
+    return answer.failure.kind === "auth" && response.status !== 403 ? "dead" : "unknown";
   } catch {
     return "unknown";
   }
@@ -3373,7 +3542,7 @@ function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: strin
 
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
-  const ctx: Chat2Context = { ...options, signers: new Map() };
+  const ctx: Chat2Context = { ...options, signers: new Map(), clockOffsets: new Map() };
 
   // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
   // /dialog defaults in the same table are `tongyi-*` ids, translated below.
@@ -3430,21 +3599,21 @@ export function imageDimensions(data: Uint8Array): { width: number; height: numb
 
 /** One JSON answer of the upload host: `data` when `code` is 0 (or absent with `success`), else a failure naming the step. */
 async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: string, n: number): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
-  const text = await readTextCapped(response, CHAT2_SMALL_BODY_CHARS);
-  const json = jsonRecordOf(text);
-  if (json === undefined) {
-    if (looksLikeWaf(text)) return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked ${step} for ${chat2Label(n)}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC  } };
-    return { failure: { kind: "upstream", message: `Qwen CN answered ${step} for ${chat2Label(n)} with HTTP ${response.status} and no JSON.` } };
-  }
-  const failure = chat2FailureFromJson(ctx, json, n);
-  if (failure !== undefined) return { failure };
-  const code = json.code;
-  const data = asRecord(json.data);
-  if (response.status !== 200 || (code !== undefined && code !== 0 && code !== "0") || data === undefined) {
-    const detail = [redactThenCut(ctx.redact, code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${response.status}`;
-    return { failure: { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.` } };
-  }
-  return { data };
+  const isZero = (code: unknown) => code === undefined || code === null || code === 0 || code === "0";
+  const answer = await classifyAnswer(response, {
+    label: `${step} for ${chat2Label(n)}`,
+    refreshHint: chat2RefreshHint(n),
+    success: (json) => (isZero(json.code) && isZero(json.error_code) && json.success !== false ? asRecord(json.data) : undefined),
+    errorOf: (json, meta) => {
+      const failure = chat2FailureFromJson(ctx, json, n);
+      if (failure !== undefined) return failure;
+      const detail = [redactThenCut(ctx.redact, json.code, 40), redactThenCut(ctx.redact, json.msg ?? json.message, 120)].filter(Boolean).join(" ") || `HTTP ${meta.status}`;
+      return { kind: "upstream", message: `Qwen CN refused ${step} for ${chat2Label(n)} (${detail}); the mainland upload flow may have changed.` };
+    },
+    expected: "JSON with data",
+    maxChars: CHAT2_SMALL_BODY_CHARS,
+  });
+  return "failure" in answer ? answer : { data: answer.value };
 }
 
 /** One signed POST to the upload host, answered with `data`; a refused signature is handled as for chat (`chat2SignedCall`). */
@@ -3598,9 +3767,6 @@ function chat2ImageUrlsIn(value: unknown, found: string[] = [], depth = 0): stri
   return found;
 }
 
-/** The end of a chat2 generation whose stream named no picture: the adapter then polls snap. */
-const chat2MissingImage = new WeakSet<UpstreamFailure>();
-
 /** A generation's frames: picture URLs collected from any of them, one Markdown text at the end. */
 function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
   const urls: string[] = [];
@@ -3610,9 +3776,8 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
       out.push({ type: "text", text: urls.map(imageMarkdown).join("\n\n") });
       return { type: "done", reason: "stop" };
     }
-    const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again." };
-    chat2MissingImage.add(failure);
-    return { type: "error", failure };
+    // Tagged: the adapter then polls snap (chat2ImageBatchFromSnap).
+    return { type: "error", failure: { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again.", tag: "missing_image" } };
   };
   return {
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
@@ -3654,7 +3819,7 @@ async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Ch
 /** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
 async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, signal: AbortSignal): Promise<EventBatch> {
   const last = batch[batch.length - 1];
-  if (last?.type !== "error" || !chat2MissingImage.has(last.failure)) return batch;
+  if (last?.type !== "error" || last.failure.tag !== "missing_image") return batch;
   const head = batch.slice(0, -1);
   for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !signal.aborted; i++) {
     await Bun.sleep(ctx.config.cnImagePollMs);
@@ -3669,7 +3834,7 @@ async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, ba
       (result) => ("kind" in result ? chat2Verdict(result) : result.status === 200 ? "accepted" : "unknown"),
     );
     if ("kind" in answer) {
-      if (signatureRefusals.has(answer) || answer.kind === "busy" || answer.kind === "auth") return [...head, { type: "error", failure: answer }];
+      if (answer.tag === "signature_refused" || answer.kind === "busy" || answer.kind === "auth") return [...head, { type: "error", failure: answer }];
       continue;
     }
     if (answer.status !== 200) continue;
@@ -3713,9 +3878,9 @@ function jwtTimes(token: string): { expMs?: number; iatMs?: number } {
 }
 
 /** `name=value` pairs of every Set-Cookie header of a response. */
-function setCookies(response: Response): Array<[string, string]> {
+function setCookies(headers: Headers): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (const line of response.headers.getSetCookie()) {
+  for (const line of headers.getSetCookie()) {
     const first = line.split(";")[0] ?? "";
     const eq = first.indexOf("=");
     if (eq > 0) pairs.push([first.slice(0, eq).trim(), first.slice(eq + 1).trim()]);
@@ -3764,31 +3929,49 @@ const intlAuthHostHeaders = (base: string): Record<string, string> => ({
   "sec-fetch-site": "same-site",
 });
 
-type IntlAuthAnswer = { response: Response; json?: Record<string, unknown> } | { failure: UpstreamFailure; isFinal: boolean };
+type IntlAuthAnswer<T> = { value: T } | { failure: UpstreamFailure; isFinal: boolean };
 
-/** One auth call; a network error, redirect, WAF page or non-JSON answer is a failure that a fallback may retry. */
-async function intlAuthCall(upstreamFetch: UpstreamFetch, n: number, url: string, init: RequestInit, what: string): Promise<IntlAuthAnswer> {
+/** A rate-limited auth host is asked again after its Retry-After, else after this; nothing was spent (UPSTREAMS-2026-12 I1). */
+const AUTH_RATE_DEFAULT_SEC = 5;
+/** Whatever Retry-After the auth host names, a renewal is tried again within this. */
+const AUTH_RATE_MAX_SEC = 60;
+
+/**
+ * One auth call, read by `classifyAnswer`: `success` is the call's success
+ * shape; refusals are read by their codes (`intlAuthRefusal`); an HTML page is
+ * browser verification. A network error, redirect, non-JSON answer or
+ * unknown refusal (`upstream`) is one a fallback route may retry; any other
+ * kind is final.
+ */
+async function intlAuthCall<T>(
+  options: AdapterOptions,
+  n: number,
+  url: string,
+  init: RequestInit,
+  what: string,
+  refreshHint: string,
+  success: (json: Record<string, unknown>, meta: AnswerMeta) => T | undefined,
+  dead: (said: string) => UpstreamFailure,
+): Promise<IntlAuthAnswer<T>> {
   const host = new URL(url).host;
   let response: Response;
   try {
-    response = await upstreamFetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
+    response = await options.fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) });
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not reach Qwen's ${what} at ${host} for INTL account ${n} (${errorName(err)}).` }, isFinal: false };
   }
-  let text: string;
-  try {
-    text = (await readTextCapped(response, MAX_ERROR_BODY_CHARS)).trim();
-  } catch (err) {
-    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} broke off its answer (${errorName(err)}).` }, isFinal: false };
-  }
-  if (looksLikeWaf(text)) {
-    return { failure: { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the ${what} at ${host} for INTL account ${n}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC }, isFinal: true };
-  }
-  const json = jsonRecordOf(text);
-  if (json === undefined || response.status === 404 || response.status === 405 || response.status >= 500) {
-    return { failure: { kind: "upstream", message: `Qwen's ${what} at ${host} answered HTTP ${response.status} without a usable JSON body.` }, isFinal: false };
-  }
-  return { response, json };
+  const classified = await classifyAnswer(response, {
+    label: `the ${what} at ${host} for INTL account ${n}`,
+    refreshHint,
+    success,
+    errorOf: (json, meta) => intlAuthRefusal(options, json, meta, `the ${what} of INTL account ${n} at ${host}`, dead),
+    html: "verification",
+    expected: "a JSON answer",
+    rateDefaultSec: AUTH_RATE_DEFAULT_SEC,
+    rateMaxSec: AUTH_RATE_MAX_SEC,
+  });
+  if ("failure" in classified) return { failure: classified.failure, isFinal: classified.failure.kind !== "upstream" };
+  return { value: classified.value };
 }
 
 const intlSaidBy = (redact: (text: string) => string, json: Record<string, unknown>) => {
@@ -3797,11 +3980,55 @@ const intlSaidBy = (redact: (text: string) => string, json: Record<string, unkno
   return redactThenCut(redact, said.join(": ") || "no details", 200);
 };
 
+/** Codes and texts of a dead session at the auth host (I1): the credential itself is refused. */
+const INTL_DEAD_SESSION = /^(unauthori[sz]ed|forbidden|invalid[_ ]?token|token[_ ]?(expired|revoked|invalid))$/i;
+const INTL_DEAD_SESSION_TEXT = /令牌已撤销|重新登录|invalid token|token (has )?(expired|been revoked)|incorrect email or password/i;
+
+/**
+ * An auth-host refusal by its code (UPSTREAMS-2026-12 I1): `RateLimited` or
+ * HTTP 429 spent nothing (`rate`, a short back-off); `Bad_Request` is about
+ * the request's headers (`upstream`, naming the version header); a dead
+ * credential (Unauthorized, forbidden, invalid token, 令牌已撤销) is `dead`;
+ * any other refusal is `upstream`, counted as drift.
+ */
+function intlAuthRefusal(options: AdapterOptions, json: Record<string, unknown>, meta: AnswerMeta, call: string, dead: (said: string) => UpstreamFailure): UpstreamFailure | undefined {
+  const data = asRecord(json.data);
+  const code = textOf(data?.code) ?? textOf(json.code) ?? "";
+  const said = intlSaidBy(options.redact, json);
+  if (meta.status === 429 || /^rate_?limit/i.test(code)) {
+    const seconds = retryAfterSeconds(meta.headers, AUTH_RATE_DEFAULT_SEC, AUTH_RATE_MAX_SEC);
+    return { kind: "rate", message: `Qwen rate-limited ${call} (${said}); nothing was spent, the refresh token is kept, and qwenplug asks again in ${seconds} s.`, retryAfterSec: seconds };
+  }
+  if (/^bad_?request$/i.test(code)) {
+    return {
+      kind: "upstream",
+      message: `Qwen refused ${call} as a bad request (${said}): the auth host checks the browser headers, and the \`version\` header qwenplug sends there (${INTL_AUTH_CLIENT_VERSION}, INTL_AUTH_CLIENT_VERSION in index.ts) may be out of date.`,
+    };
+  }
+  if (INTL_DEAD_SESSION.test(code) || INTL_DEAD_SESSION_TEXT.test(said)) return dead(said);
+  if (json.success === false || meta.status >= 400) {
+    options.drift.note("unknown error code", said);
+    return { kind: "upstream", message: `Qwen refused ${call} with an answer qwenplug does not know (${said}); nothing is discarded, it is tried again shortly.` };
+  }
+  return undefined;
+}
+
 /** What a renewal brings: the new access token, a rotated refresh token if one came, and the session's other cookies. */
 interface IntlGrant {
   access: string;
   refreshToken: string | undefined;
   cookies: Array<[string, string]>;
+}
+
+/** A grant in a 2xx auth answer (`data.access_token`, `data.token`, `token`, or the `token` cookie) with its refresh token; undefined when it holds none. */
+function intlGrantOf(json: Record<string, unknown>, meta: AnswerMeta): IntlGrant | undefined {
+  if (json.success === false) return undefined;
+  const data = asRecord(json.data);
+  const cookies = setCookies(meta.headers);
+  const cookieMap = new Map(cookies);
+  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
+  if (access === undefined) return undefined;
+  return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
 }
 
 /** `GET {auth}/api/v2/auths/refresh` with the refresh_token cookie → a new access token and a rotated refresh token. */
@@ -3810,20 +4037,20 @@ async function intlRefresh(options: AdapterOptions, account: IntlAccount, curren
   const n = account.number;
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
-  const answer = await intlAuthCall(options.fetch, n, `${config.intlAuthBaseUrl}/api/v2/auths/refresh`, { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } }, "token refresh");
+  const hint = `Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`;
+  const answer = await intlAuthCall(
+    options,
+    n,
+    `${config.intlAuthBaseUrl}/api/v2/auths/refresh`,
+    { method: "GET", headers: { ...intlAuthHostHeaders(config.intlBaseUrl), cookie: `refresh_token=${current}` } },
+    "token refresh",
+    hint,
+    intlGrantOf,
+    (said) => ({ kind: "auth", message: `Qwen refused to renew the token of INTL account ${n} (${said}): the refresh token is spent, expired or revoked. ${hint}`, retryAfterSec: AUTH_COOLDOWN_SEC }),
+  );
   if ("failure" in answer) return answer.failure;
-  const json = answer.json ?? {};
-  const data = asRecord(json.data);
-  const cookies = new Map(setCookies(answer.response));
-  const access = textOf(data?.access_token) ?? textOf(data?.token) ?? cookies.get("token");
-  if (json.success === false || access === undefined) {
-    return {
-      kind: "auth",
-      message: `Qwen refused to renew the token of INTL account ${n} (${intlSaidBy(options.redact, json)}): the refresh token is spent or expired. Copy a fresh refresh_token cookie from chat.qwen.ai into ${v}_REFRESH_TOKEN${canSignIn ? "" : `, or set ${v}_EMAIL and ${v}_PASSWORD`}, then restart qwenplug.`,
-      retryAfterSec: AUTH_COOLDOWN_SEC,
-    };
-  }
-  return { access, refreshToken: textOf(data?.refresh_token) ?? cookies.get("refresh_token"), cookies: [] };
+  // Only the access token and the rotated refresh token are taken from a refresh answer.
+  return { ...answer.value, cookies: [] };
 }
 
 /** Signs in at the auth host, then the chat host's v2 and v1 routes (UPSTREAMS-2026-11 §2.1); a clear refusal ends the search. */
@@ -3844,27 +4071,14 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
     [`${base}/api/v2/auths/signin`, chatHostHeaders],
     [`${base}/api/v1/auths/signin`, chatHostHeaders],
   ];
+  const hint = `Check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`;
+  const refused = (said: string): UpstreamFailure => ({ kind: "auth", message: `Qwen refused to sign in INTL account ${n} (${said}); ${hint.charAt(0).toLowerCase()}${hint.slice(1)}`, retryAfterSec: AUTH_COOLDOWN_SEC });
   let failure: UpstreamFailure | undefined;
   for (const [url, headers] of routes) {
-    const answer = await intlAuthCall(options.fetch, n, url, { method: "POST", headers: headers(), body }, "sign-in");
-    if ("failure" in answer) {
-      failure = answer.failure;
-      if (answer.isFinal) return failure;
-      continue;
-    }
-    const json = answer.json ?? {};
-    const data = asRecord(json.data);
-    const cookies = setCookies(answer.response);
-    const cookieMap = new Map(cookies);
-    const access = textOf(data?.access_token) ?? textOf(data?.token) ?? textOf(json.token) ?? cookieMap.get("token");
-    if (json.success === false || access === undefined) {
-      return {
-        kind: "auth",
-        message: `Qwen refused to sign in INTL account ${n} (${intlSaidBy(options.redact, json)}); check ${v}_EMAIL and ${v}_PASSWORD (the password as typed on chat.qwen.ai), then restart qwenplug.`,
-        retryAfterSec: AUTH_COOLDOWN_SEC,
-      };
-    }
-    return { access, refreshToken: textOf(data?.refresh_token) ?? cookieMap.get("refresh_token"), cookies };
+    const answer = await intlAuthCall(options, n, url, { method: "POST", headers: headers(), body }, "sign-in", hint, intlGrantOf, refused);
+    if ("value" in answer) return answer.value;
+    failure = answer.failure;
+    if (answer.isFinal) return failure;
   }
   return failure;
 }
@@ -3893,6 +4107,9 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   let refreshToken = account.refreshToken;
   let inFlight: Promise<UpstreamFailure | undefined> | undefined;
   let lastFailure: { at: number; failure: UpstreamFailure } | undefined;
+  /** Whether the last failed renewal is recent enough to answer for a new one: its Retry-After when rate-limited, else TOKEN_RENEW_BACKOFF_MS. */
+  const isRecentFailure = (last: { at: number; failure: UpstreamFailure }) =>
+    Date.now() - last.at < (last.failure.kind === "rate" ? Math.min(last.failure.retryAfterSec ?? AUTH_RATE_DEFAULT_SEC, AUTH_RATE_MAX_SEC) * 1000 : TOKEN_RENEW_BACKOFF_MS);
 
   const isExpired = () => times.expMs !== undefined && Date.now() >= times.expMs;
   const isNearExpiry = () => {
@@ -3940,7 +4157,8 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
         if ("access" in refreshed) accept(refreshed, "refresh");
         else failure = refreshed;
       }
-      if ((refreshToken === undefined || failure !== undefined) && account.email !== undefined && account.password !== undefined) {
+      // A rate-limited refresh spent nothing: the same refresh token is tried again after the back-off, no sign-in.
+      if ((refreshToken === undefined || (failure !== undefined && failure.kind !== "rate")) && account.email !== undefined && account.password !== undefined) {
         const signedIn = await intlSignIn(options, n, account.email, account.password);
         let signInFailure: UpstreamFailure | undefined;
         if (signedIn !== undefined && "access" in signedIn) accept(signedIn, "sign-in");
@@ -3971,7 +4189,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     async current() {
       if (token !== undefined && !isNearExpiry()) return authFor(token);
       if (canRenew) {
-        const recent = lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS ? lastFailure.failure : undefined;
+        const recent = lastFailure !== undefined && isRecentFailure(lastFailure) ? lastFailure.failure : undefined;
         const failure = recent ?? (await renew());
         // An early renewal that failed still leaves a token that has not expired yet.
         if (token !== undefined && (failure === undefined || !isExpired())) return authFor(token);
@@ -3983,7 +4201,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     async renewAfterRejection(rejected) {
       if (!canRenew) return { kind: "auth", message: `INTL account ${n} cannot renew its token; set ${v}_REFRESH_TOKEN.` };
       if (token !== rejected && token !== undefined) return undefined;
-      if (inFlight === undefined && lastFailure !== undefined && Date.now() - lastFailure.at < TOKEN_RENEW_BACKOFF_MS) return lastFailure.failure;
+      if (inFlight === undefined && lastFailure !== undefined && isRecentFailure(lastFailure)) return lastFailure.failure;
       return renew();
     },
   };
@@ -4054,8 +4272,6 @@ const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 360
 interface IntlContext extends AdapterOptions {
   credentials: Map<number, IntlCredentials>;
   headersByAccount: Map<number, Record<string, string>>;
-  /** Failures that mean "this token is refused": the credentials renew it and the request runs once more. */
-  tokenRejections: WeakSet<UpstreamFailure>;
   /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
   thinkingRules: Map<string, { mustThink: boolean; maxBudget?: number }>;
 }
@@ -4114,8 +4330,8 @@ const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, refe
  * the caller can react to `Not_Found`.
  */
 function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
-  const ret = json.ret;
-  if (Array.isArray(ret) && ret.some((r) => typeof r === "string" && looksLikeWaf(r))) {
+  // Markers in the error fields only (`ret`, code, msg, …): FAIL_SYS_USER_VALIDATE in a 200 is a silent challenge (I8).
+  if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
       message: `Qwen's anti-bot check (WAF) blocked ${intlLabel(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
@@ -4145,9 +4361,8 @@ function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n:
   // Redacted whole, then cut: a cut through a quoted secret would leave its start unmatched.
   const said = redactThenCut(ctx.redact, [code, details].filter(Boolean).join(": ") || "no details", 300);
   if (code === "Unauthorized" || code === "unauthorized" || /token has expired/i.test(details)) {
-    const failure = { kind: "auth" as const, code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
-    ctx.tokenRejections.add(failure);
-    return failure;
+    // Tagged "token_rejected": the credentials renew the token and the request runs once more.
+    return { kind: "auth", code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC, tag: "token_rejected" };
   }
   switch (code) {
     case "RateLimited": {
@@ -4220,17 +4435,20 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
     redirect: "manual",
     signal,
   });
-  const isJson = (response.headers.get("content-type") ?? "").includes("json");
-  if (response.status === 200 && isJson) {
-    const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-    const json = jsonRecordOf(text);
-    const id = asRecord(json?.data)?.id;
-    // The id goes into a URL path and the Referer header: accept only what an id looks like.
-    if (json?.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id)) return { chatId: id };
-    const failure = json && intlFailureFromJson(ctx, json, n);
-    return { failure: failure ?? { kind: "upstream", message: `Qwen INTL did not return a chat id for ${intlLabel(n)}.` } };
-  }
-  return { failure: await failureFromHttpAnswer(response, intlLabel(n), intlRefreshHint(ctx, n), (json) => intlFailureFromJson(ctx, json, n)) };
+  const answer = await classifyAnswer(response, {
+    label: intlLabel(n),
+    refreshHint: intlRefreshHint(ctx, n),
+    success: (json) => {
+      const id = asRecord(json.data)?.id;
+      // The id goes into a URL path and the Referer header: accept only what an id looks like.
+      return json.success !== false && typeof id === "string" && /^[\w-]{1,100}$/.test(id) ? id : undefined;
+    },
+    // intlFailureFromJson's failures carry the upstream code (Not_Found → the chat is created again).
+    errorOf: (json) => intlFailureFromJson(ctx, json, n),
+    html: "login",
+    expected: "a new chat's id",
+  });
+  return "failure" in answer ? answer : { chatId: answer.value };
 }
 
 /** The front-end-aligned completion body (UPSTREAMS-2026-11 §2.4); the client's turns arrive flattened into one message. */
@@ -4418,7 +4636,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   }
   const retryFor = (failure: UpstreamFailure, code?: string, status?: number): IntlAttemptEnd => {
-    if (ctx.tokenRejections.has(failure) || status === 401) return { retry: "renew", failure, token: auth.token };
+    if (failure.tag === "token_rejected" || status === 401) return { retry: "renew", failure, token: auth.token };
     if (code === "Not_Found" || code === "CHAT_NOT_FOUND" || code === "PARENT_NOT_FOUND") return { retry: "recreate", failure, token: auth.token };
     return undefined;
   };
@@ -4535,9 +4753,21 @@ async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth
     redirect: "manual",
     signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
-  const json = asRecord(JSON.parse(await readTextCapped(response, 8 * 1024 * 1024)));
-  const data = Array.isArray(json?.data) ? json.data : asRecord(json?.data)?.data;
-  return Array.isArray(data) ? data : undefined;
+  const answer = await classifyAnswer(response, {
+    label: `the model list ${path}`,
+    success: (json): unknown[] | undefined => {
+      const data = Array.isArray(json.data) ? json.data : asRecord(json.data)?.data;
+      return Array.isArray(data) ? data : undefined;
+    },
+    errorOf: (json) => intlFailureFromJson(ctx, json, account.number),
+    expected: "a model list",
+    maxChars: 8 * 1024 * 1024,
+  });
+  if ("failure" in answer) {
+    ctx.debug(`intl model list ${path} unavailable: ${answer.failure.message}`);
+    return undefined;
+  }
+  return answer.value;
 }
 
 async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefined> {
@@ -4606,7 +4836,6 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     ...options,
     credentials,
     headersByAccount: intlHeadersByAccount(config),
-    tokenRejections: new WeakSet(),
     thinkingRules: new Map(),
   };
 
@@ -4883,14 +5112,15 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not ask Qwen INTL for upload credentials for ${ctx.accountLabel} (${errorName(err)}).` } };
   }
-  const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS);
-  const json = jsonRecordOf(text);
-  if (json === undefined) {
-    return { failure: looksLikeWaf(text) ? { kind: "waf", message: `Qwen's anti-bot check (WAF) blocked the image upload for ${ctx.accountLabel}; wait a few minutes.`, retryAfterSec: WAF_COOLDOWN_SEC } : { kind: "upstream", message: `Qwen INTL answered the upload-credential request with HTTP ${response.status} and no JSON.` } };
-  }
-  const failure = ctx.failureFromJson(json);
-  if (failure !== undefined) return { failure };
-  const data = asRecord(json.data) ?? {};
+  const answer = await classifyAnswer(response, {
+    label: `the upload-credential request (getstsToken) for ${ctx.accountLabel}`,
+    // A missing field is named below; an error envelope is not a grant.
+    success: (json) => (json.success === false || (json.error !== undefined && json.error !== null) ? undefined : (asRecord(json.data) ?? {})),
+    errorOf: ctx.failureFromJson,
+    expected: "upload credentials",
+  });
+  if ("failure" in answer) return answer;
+  const data = answer.value;
   const field = (...names: string[]) => names.map((name) => data[name]).find((value): value is string => typeof value === "string" && value !== "");
   const region = field("region");
   const endpoint = field("endpoint")?.replace(/^https?:\/\//, "").replace(/\/+$/, "") ?? (region === undefined ? undefined : `${region.startsWith("oss-") ? region : `oss-${region}`}.aliyuncs.com`);
@@ -4983,9 +5213,6 @@ async function uploadIntlImages(images: readonly LoadedImage[], ctx: IntlImageCo
   return { files };
 }
 
-/** The end of a t2i stream that brought no image URL: the adapter then reads the chat instead. */
-const missingImageUrl = new WeakSet<UpstreamFailure>();
-
 const imageMarkdown = (url: string) => `![image](${url})`;
 
 /**
@@ -5013,9 +5240,8 @@ function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => 
     },
     onEnd(out) {
       if (urls.length > 0) return finish(out);
-      const failure: UpstreamFailure = { kind: "truncated", message: "The Qwen INTL image generation ended without an image URL, and the chat held none either; try again." };
-      missingImageUrl.add(failure);
-      return { type: "error", failure };
+      // Tagged: the adapter then reads the chat instead (imageBatchFromChat).
+      return { type: "error", failure: { kind: "truncated", message: "The Qwen INTL image generation ended without an image URL, and the chat held none either; try again.", tag: "missing_image" } };
     },
   };
 }
@@ -5047,7 +5273,7 @@ function imageUrlInChat(value: unknown, depth = 0): string | undefined {
  */
 async function imageBatchFromChat(batch: EventBatch, chatId: string, ctx: Pick<IntlImageContext, "config" | "fetch" | "headers" | "signal">): Promise<EventBatch> {
   const last = batch[batch.length - 1];
-  if (last?.type !== "error" || !missingImageUrl.has(last.failure)) return batch;
+  if (last?.type !== "error" || last.failure.tag !== "missing_image") return batch;
   const head = batch.slice(0, -1);
   for (let i = 0; i < IMAGE_POLL_TRIES && !ctx.signal.aborted; i++) {
     await Bun.sleep(IMAGE_POLL_INTERVAL_MS);

@@ -5,8 +5,10 @@
 //   GET  /api/v2/auths/refresh   Cookie: refresh_token=<rt>  → {success, data:{access_token, refresh_token}}
 //   POST /api/v2/auths/signin    {email, password: sha256 hex} → {success, data:{access_token}} + Set-Cookie refresh_token
 //
-// Like the real host it always answers HTTP 200 and says what went wrong in
-// `data.code` / `data.details`.
+// Like the real host it usually answers HTTP 200 and says what went wrong in
+// `data.code` / `data.details`; `refreshAnswers` queues the other answers
+// UPSTREAMS-2026-12 I1 lists (429 RateLimited, 403 Unauthorized, 令牌已撤销,
+// Bad_Request, an HTML verification page), which spend nothing.
 
 import { createHash, randomUUID } from "node:crypto";
 
@@ -25,6 +27,12 @@ export interface FakeAuthHost {
   issued: string[];
   /** Holds each refresh answer this long, so that concurrent callers overlap. */
   refreshDelayMs: number;
+  /** Answers the next refresh requests get, first first, before the token is even looked at (nothing is spent). */
+  refreshAnswers: Array<() => Response>;
+  /** The refresh token each refresh request presented, in order. */
+  presentedRefreshTokens: string[];
+  /** Put into every access token's signature and refresh token issued from now on (e.g. "AwsC", an anti-bot marker). */
+  tokenInfix: string;
   /** A fresh refresh token, as a user would copy from a browser. */
   issueRefreshToken(): string;
   /** A refresh request as qwenplug would send it; true when the host accepted the token. */
@@ -49,13 +57,13 @@ export function startFakeAuthHost(options: { lifetimeSec: number; email?: string
     serial++;
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + options.lifetimeSec;
-    const token = `${base64url({ alg: "HS256", typ: "JWT" })}.${base64url({ id: "user-1", iat, exp, n: serial })}.fake-SECRET-sig-${randomUUID()}`;
+    const token = `${base64url({ alg: "HS256", typ: "JWT" })}.${base64url({ id: "user-1", iat, exp, n: serial })}.fake-SECRET-sig-${state.tokenInfix}${randomUUID()}`;
     accessExpiry.set(token, exp * 1000);
     state.issued.push(token);
     return token;
   };
   const issueRefresh = (): string => {
-    const token = `rt-SECRET-${randomUUID()}`;
+    const token = `rt-SECRET-${state.tokenInfix}${randomUUID()}`;
     liveRefreshTokens.add(token);
     state.issued.push(token);
     return token;
@@ -78,7 +86,10 @@ export function startFakeAuthHost(options: { lifetimeSec: number; email?: string
       if (path === "/api/v2/auths/refresh" && req.method === "GET") {
         const cookie = req.headers.get("cookie") ?? "";
         const presented = /(?:^|;\s*)refresh_token=([^;]+)/.exec(cookie)?.[1] ?? "";
+        state.presentedRefreshTokens.push(presented);
         if (state.refreshDelayMs > 0) await Bun.sleep(state.refreshDelayMs);
+        const canned = state.refreshAnswers.shift();
+        if (canned !== undefined) return canned();
         if (spentRefreshTokens.has(presented)) {
           state.reusedRefreshTokens++;
           return refused("Unauthorized", "refresh token already used");
@@ -114,6 +125,9 @@ export function startFakeAuthHost(options: { lifetimeSec: number; email?: string
     signInBodies: [],
     issued: [],
     refreshDelayMs: 0,
+    refreshAnswers: [],
+    presentedRefreshTokens: [],
+    tokenInfix: "",
     issueRefreshToken: issueRefresh,
     async tryRefresh(refreshToken) {
       const response = await fetch(`${state.url}/api/v2/auths/refresh`, {
@@ -132,3 +146,16 @@ export function startFakeAuthHost(options: { lifetimeSec: number; email?: string
   };
   return state;
 }
+
+const jsonAnswer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+/** The refusals of UPSTREAMS-2026-12 I1, for `refreshAnswers`. */
+export const AUTH_REFUSALS = {
+  rateLimited: (retryAfter = "1") => () => jsonAnswer(429, { success: false, data: { code: "RateLimited" } }, { "retry-after": retryAfter }),
+  unauthorized403: () => jsonAnswer(403, { data: { code: "Unauthorized" } }),
+  revoked: () => jsonAnswer(200, { success: false, data: { code: "Unauthorized", details: "令牌已撤销，请重新登录" } }),
+  badRequest: () => jsonAnswer(200, { success: false, data: { code: "Bad_Request", details: "Invalid request header" } }),
+  htmlPage: () =>
+    new Response("<!DOCTYPE html><html><head><title>Verify</title></head><body><div id=\"nocaptcha\"></div></body></html>", { status: 200, headers: { "content-type": "text/html" } }),
+};

@@ -72,6 +72,8 @@ export interface FakeChat2Upstream {
   /** Salts per registration: the smaller of this and the `eo-clt-sftcnt` asked for. */
   saltsPerRegistration: number;
   clockSkewMs: number;
+  /** Answers the clock endpoint with this instead, if set (a failing calibration). */
+  clockAnswer?: () => Response;
   /** When false, unsigned chat requests are accepted (the Chat2API peers' claim). */
   requireSignature: boolean;
   /** Where the fake expects `kp` in the signed string (see CN_SIGN_ORDER in index.ts). */
@@ -333,7 +335,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
           return json({ status: 0, data: { "eo-clt-dvidn": req.headers.get("eo-clt-dvidn"), "eo-clt-snver": "lv", "eo-clt-actkn": device.webActkn, "eo-clt-bacsft": [token("web")], unifyRelate } });
         }
         case "/api/calibration/getMillisTimeStamp":
-          return json({ status: 0, data: { millisTimeStamp: now() } });
+          return state.clockAnswer?.() ?? json({ status: 0, data: { millisTimeStamp: now() } });
         case "/api/v1/model/list":
           return new Response(fixtures.get("model-list")?.body ?? "{}", { headers: { "content-type": "application/json" } });
         case "/api/v1/user/info":
