@@ -5417,3 +5417,76 @@ describe("per-account outbound proxies (issue 15)", () => {
     expect(() => loadConfig({ INTL_ACCOUNT_3_PROXY: "http://127.0.0.1:3128" })).toThrow("INTL_ACCOUNT_3_PROXY");
   });
 });
+
+// ── Bounded and clean (issue 21) ────────────────────────────────────────────
+
+/** A chat2 frame whose text is `text` (a cumulative upstream resends all of it every time). */
+const chat2Frame = (text: string) =>
+  `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s1", reqid: "r1", resid: "x1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: text, status: "processing", meta_data: {} }] } })}\n\n`;
+
+/** A process's peak resident memory in MB (VmHWM), or 0 once it is gone. */
+function peakRssMb(pid: number): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string)?.[1];
+    return Number(kb ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+describe("bounded and clean (issue 21)", () => {
+  test(
+    "#1 a chat2 reply growing at loopback speed: the gateway process peaks under 300 MB and the client gets upstream_limit_exceeded",
+    async () => {
+      const fake = startFakeChat2Upstream();
+      const step = "x".repeat(3000);
+      fake.respond = () => endless((n) => chat2Frame(step.repeat(n + 1)));
+      const port = freePort();
+      const child = Bun.spawn([process.execPath, "index.ts"], {
+        cwd: import.meta.dir,
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        let isUp = false;
+        await waitFor(() => {
+          void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
+          return isUp;
+        }, 10_000);
+        // Polled while the reply runs, so that a gateway on its way to a gigabyte fails the test at 300 MB.
+        let answer: { status: number; code?: string; message?: string } | undefined;
+        void rawPost(url, chatBody("grow", { model: "qwen" })).then(async (r) => {
+          const body = (await r.json()) as { error?: { code: string; message: string } };
+          answer = { status: r.status, code: body.error?.code, message: body.error?.message };
+        });
+        await waitFor(() => answer !== undefined || peakRssMb(child.pid) > 300, 20_000);
+        const peak = peakRssMb(child.pid);
+        expect(peak).toBeLessThan(300);
+        expect(answer).toMatchObject({ status: 502, code: "upstream_limit_exceeded" });
+        expect(answer?.message).toContain("UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS");
+      } finally {
+        child.kill("SIGKILL");
+        await fake.stop();
+      }
+    },
+    { timeout: 40_000 },
+  );
+
+  test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
+      let sent = 0;
+      fake.respond = () =>
+        endless((n) => {
+          sent += 4096;
+          return n === 0 ? `data:{"data":{"messages":[{"content":"` : "z".repeat(4096);
+        });
+      const err = await requestError(gw, "hello", false, "qwen");
+      expect(err.code).toBe("upstream_limit_exceeded");
+      expect(err.message).toContain("longer than 65536 characters (UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS)");
+      // Stopped near the cap (socket buffers aside), before the 8 MiB line limit.
+      expect(sent).toBeLessThan(8 * 1024 * 1024);
+    });
+  });
+});

@@ -218,6 +218,9 @@ const EnvSchema = z.object({
   // Cumulative protocols resend the whole text in every event: a 100k-character reply in 5,000 events is about 750 MB.
   UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 64 * 1024 * 1024 * 1024, 8 * 1024 * 1024 * 1024),
   UPSTREAM_MAX_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_EVENT_CHARS", 65_536, 256 * 1024 * 1024, 8 * 1024 * 1024),
+  // One chat2 frame holds the whole reply and thinking so far: 1 MiB is several times the longest real reply,
+  // and a stream of frames growing towards it stays far below 300 MB of memory (issue 21 #1).
+  UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS", 65_536, 8 * 1024 * 1024, 1024 * 1024),
   TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
   BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
   CORS_ORIGINS: optionalString(),
@@ -601,6 +604,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       noContentMs: e.UPSTREAM_NO_CONTENT_TIMEOUT_MS,
       totalMs: e.REPLY_MAX_MS,
       maxEventChars: e.UPSTREAM_MAX_EVENT_CHARS,
+      maxCumulativeEventChars: e.UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS,
       maxReplyChars: e.REPLY_MAX_CHARS,
       maxBodyBytes: e.UPSTREAM_MAX_BYTES,
     },
@@ -873,6 +877,9 @@ export interface SseDataParser {
 /** The most characters of `data` one upstream event may collect before the parser gives up. */
 const MAX_UPSTREAM_EVENT_CHARS = 8 * 1024 * 1024;
 
+/** What the SSE parser throws when a line or an event passes its cap: a limit, not a broken stream. */
+class SseLimitError extends Error {}
+
 /**
  * A push parser for `text/event-stream` that collects the `data` and `event`
  * fields; `event` is "message" when the event had none (WHATWG HTML §9.2.6).
@@ -919,7 +926,7 @@ export function createSseDataParser(
       if (dataChars > maxEventChars) {
         dataLines = [];
         dataChars = 0;
-        throw new Error(`upstream sent an event longer than ${maxEventChars} characters`);
+        throw new SseLimitError(`upstream sent an event longer than ${maxEventChars} characters`);
       }
       dataLines.push(value);
     } else if (field === "event") {
@@ -966,7 +973,7 @@ export function createSseDataParser(
         if (pieceChars > maxLineChars) {
           pieces = [];
           pieceChars = 0;
-          throw new Error(`upstream sent a line longer than ${maxLineChars} characters`);
+          throw new SseLimitError(`upstream sent a line longer than ${maxLineChars} characters`);
         }
       }
     },
@@ -1029,6 +1036,15 @@ const sseData = (json: string) => `data: ${json}\n\n`;
 const sseEvent = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
 
 /**
+ * A copy of `text` that shares no storage with the string it was sliced from.
+ * In Bun 1.4.5 (JavaScriptCore) slice() shares its base string, so each small
+ * increment cut from a cumulative snapshot kept that whole snapshot alive for
+ * as long as the increment lived: a whole reply collecting 1,000 increments
+ * held 1,000 snapshots, 500 MB (issue 21 #1). join() builds a new string.
+ */
+const detachedCopy = (text: string): string => [text, ""].join("");
+
+/**
  * Turns cumulative snapshots into increments in O(new characters): instead of
  * comparing the whole previous text on every event (quadratic over a long
  * reply), it checks that the new snapshot still carries the previous one's
@@ -1069,7 +1085,7 @@ export function createCumulativeDiff() {
       // The snapshot is known to extend `previous`, so keep it (or its checked prefix) as is:
       // `previous + added` would build a rope that the next slice() flattens, copying the whole text per event.
       previous = prevLength + added.length === snapshot.length ? snapshot : snapshot.slice(0, prevLength + added.length);
-      return added;
+      return detachedCopy(added);
     },
     get text() {
       return previous;
@@ -1419,6 +1435,8 @@ export interface UpstreamLimits {
   totalMs: number;
   /** Characters of `data` in one upstream event. */
   maxEventChars: number;
+  /** The same for protocols whose every event resends the whole reply (`StreamDecoder.isCumulative`): kept lower, since such events come thick and fast. */
+  maxCumulativeEventChars: number;
   /** Characters of text and reasoning in one reply. */
   maxReplyChars: number;
   /** Bytes of one upstream body. */
@@ -1547,11 +1565,16 @@ function createDriftLog(redact: (text: string) => string): DriftLog {
   };
 }
 
+/** Room for a field name and its colon on an SSE line (`data: `), beyond the event cap. */
+const SSE_FIELD_SLACK_CHARS = 16;
+
 /** Payloads every upstream sends that carry nothing: not drift. */
 const KNOWN_NON_JSON = new Set(["[DONE]", "[heartbeat]", "true", ""]);
 
 /** Turns one upstream's `data:` payloads into neutral events; one per request. */
 interface StreamDecoder {
+  /** Whether every event carries the whole reply so far (chat2): such events get the lower UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS cap. */
+  readonly isCumulative?: boolean;
   /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
   failureOf?(json: Record<string, unknown>): UpstreamFailure | undefined;
   /** Handles one JSON payload; returns a terminal event when the reply is over. */
@@ -1577,6 +1600,9 @@ async function* readUpstreamStream(
   drift?: DriftLog,
 ): AsyncGenerator<EventBatch> {
   const { limits } = watchdog;
+  // A line cap just above the event cap stops reading as soon as one event passes it, not at the 8 MiB line limit.
+  const isCumulativeCap = decoder.isCumulative === true && limits.maxCumulativeEventChars < limits.maxEventChars;
+  const eventCap = isCumulativeCap ? limits.maxCumulativeEventChars : limits.maxEventChars;
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
@@ -1604,7 +1630,7 @@ async function* readUpstreamStream(
         }
       }
     }
-  }, MAX_UPSTREAM_LINE_CHARS, limits.maxEventChars);
+  }, Math.min(MAX_UPSTREAM_LINE_CHARS, eventCap + SSE_FIELD_SLACK_CHARS), eventCap);
   const reader = body.getReader();
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
@@ -1642,7 +1668,10 @@ async function* readUpstreamStream(
           else parser.feed(text.decode(chunk.value));
         }
       } catch (err) {
-        terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
+        terminal =
+          err instanceof SseLimitError
+            ? overLimit(`The ${upstreamLabel} stream sent an event longer than ${eventCap} characters (${isCumulativeCap ? "UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS" : "UPSTREAM_MAX_EVENT_CHARS"}); the reply was cut.`)
+            : { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
       terminal ??= checkProgress();
       if (out.length > 0 && terminal === undefined) {
@@ -2718,6 +2747,7 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
   const textMarkers = createMarkerFilter();
   const thinkMarkers = createMarkerFilter();
   return {
+    isCumulative: true,
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
       const data = asRecord(json.data);
