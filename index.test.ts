@@ -5474,6 +5474,18 @@ describe("bounded and clean (issue 21)", () => {
     { timeout: 40_000 },
   );
 
+  test("#7 the redactor keeps every secret still in use: an early one after 1,000 others, an owner's current one after 1,000 renewals of another", () => {
+    const redact = makeRedactor([]);
+    const secret = (name: string, n: number) => `${name}-${String(n).padStart(6, "0")}-0123456789abcdef`;
+    redact.add(secret("early", 0));
+    redact.add(secret("device", 0), "cn#1 device");
+    for (let n = 1; n <= 1000; n++) redact.add(secret("token", n));
+    for (let n = 1; n <= 1000; n++) redact.add(secret("renewed", n), "intl#1 access token");
+    for (const kept of [secret("early", 0), secret("device", 0), secret("token", 1), secret("renewed", 1000), secret("renewed", 999)]) expect(redact(`quoted: ${kept}`)).toBe("quoted: [redacted]");
+    // A replaced secret is kept for a while, not for ever.
+    expect(redact(secret("renewed", 1))).toBe(secret("renewed", 1));
+  });
+
   test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
       let sent = 0;

@@ -1107,26 +1107,58 @@ const isCjkCode = (c: number) => (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 &&
 
 const randomHex32 = () => randomUUID().replaceAll("-", "");
 
-/** Secrets learned at run time (renewed tokens) kept for scrubbing; older ones have long expired. */
-const MAX_RUNTIME_SECRETS = 256;
+/** How many replaced secrets stay scrubbed (a late error may still quote one); current ones are kept whatever their number. */
+const MAX_RETIRED_SECRETS = 256;
+/**
+ * Secrets added without an owner: nothing says when one is replaced, so many
+ * are kept (a renewal adds one or two, so thousands of renewals); pass an owner
+ * to keep exactly the current one and its recent predecessors.
+ */
+const MAX_UNOWNED_SECRETS = 4096;
+
+export type Redactor = ((text: string) => string) & {
+  /**
+   * Adds a secret learned at run time. With an `owner` (a stable name such as
+   * "intl#1 access token"), it replaces that owner's previous secret, which is
+   * retired: still scrubbed until MAX_RETIRED_SECRETS newer ones were retired.
+   */
+  add(secret: string, owner?: string): void;
+};
 
 /**
  * Replaces every configured secret in a text that is about to leave the
- * process; `add` extends the set with a secret learned at run time.
+ * process; `add` extends the set with a secret learned at run time. Every
+ * secret still in use stays in the set (issue 21 #7): only retired ones, and
+ * unowned ones past MAX_UNOWNED_SECRETS, are ever dropped.
  */
-export function makeRedactor(secrets: readonly string[]): ((text: string) => string) & { add(secret: string): void } {
-  let sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  const learned: string[] = [];
+export function makeRedactor(secrets: readonly string[]): Redactor {
+  const configured = [...new Set(secrets)];
+  const current = new Map<string, string>();
+  const unowned: string[] = [];
+  const retired: string[] = [];
+  let sorted = [...configured].sort((a, b) => b.length - a.length);
   const redact = (text: string) => {
     let out = text;
     for (const secret of sorted) if (out.includes(secret)) out = out.replaceAll(secret, "[redacted]");
     return out;
   };
-  const add = (secret: string) => {
-    if (secret.length < 8 || sorted.includes(secret)) return;
-    learned.push(secret);
-    const dropped = learned.length > MAX_RUNTIME_SECRETS ? learned.shift() : undefined;
-    sorted = [...sorted.filter((s) => s !== dropped), secret].sort((a, b) => b.length - a.length);
+  const keepLast = (list: string[], max: number) => list.splice(0, Math.max(0, list.length - max));
+  const add = (secret: string, owner?: string) => {
+    if (secret.length < 8) return;
+    if (owner === undefined) {
+      if (sorted.includes(secret)) return;
+      unowned.push(secret);
+      keepLast(unowned, MAX_UNOWNED_SECRETS);
+    } else {
+      const previous = current.get(owner);
+      if (previous === secret) return;
+      current.set(owner, secret);
+      if (previous !== undefined) {
+        retired.push(previous);
+        keepLast(retired, MAX_RETIRED_SECRETS);
+      }
+    }
+    sorted = [...new Set([...configured, ...current.values(), ...unowned, ...retired])].sort((a, b) => b.length - a.length);
   };
   return Object.assign(redact, { add });
 }
@@ -1378,8 +1410,8 @@ export interface AdapterOptions {
   fetch: UpstreamFetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
-  /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors. */
-  addSecret(value: string): void;
+  /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors; an `owner` makes it replace that owner's previous one (see `Redactor.add`). */
+  addSecret(value: string, owner?: string): void;
   /** Where this upstream's unrecognised frames and fields are counted. */
   drift: DriftLog;
   /** Where credential state that outlives a request lives (tokens, devices, salts), shared by replicas with Redis. */
