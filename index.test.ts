@@ -5486,6 +5486,30 @@ describe("bounded and clean (issue 21)", () => {
     expect(redact(secret("renewed", 1))).toBe(secret("renewed", 1));
   });
 
+  test("#8 a reply cut by the shutdown grace says server_shutting_down (503), in-stream and whole, not upstream_truncated", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
+      const streamed = await rawPost(gw.url, chatBody("drip:100", { stream: true }));
+      const reader = streamed.body?.getReader();
+      await reader?.read();
+      const whole = rawPost(gw.url, chatBody("drip:100"));
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 2);
+      expect(await gw.app.drain(0)).toBe(2);
+      let wire = "";
+      for (;;) {
+        const chunk = await reader?.read();
+        if (chunk === undefined || chunk.done) break;
+        wire += new TextDecoder().decode(chunk.value);
+      }
+      expect(wire).toContain('"code":"server_shutting_down"');
+      expect(wire).not.toContain("upstream_truncated");
+      const answer = await whole;
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get("retry-after")).toBe("5");
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("server_shutting_down");
+      await waitFor(() => fake.deletedSessions.length === 2);
+    });
+  });
+
   test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
       let sent = 0;

@@ -6781,8 +6781,14 @@ interface CompletionRun {
   batches: AsyncGenerator<EventBatch>;
   acquired: Promise<void>;
   readonly isClientGone: boolean;
-  close(): Promise<void>;
+  /** Whether the shutdown grace ended it (`close("shutdown")`): the client hears that, not a truncated upstream. */
+  readonly isShutDown: boolean;
+  close(reason?: "shutdown"): Promise<void>;
 }
+
+/** What a reply ended by the shutdown grace gets: a 503, in-stream once the stream had started (issue 21 #8). */
+const shutdownCutError = () =>
+  new HttpError(503, "qwenplug is shutting down and ended this reply (SHUTDOWN_GRACE_MS); send the request again in a moment.", "server_error", "server_shutting_down", null, { "retry-after": "5" });
 
 function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): CompletionRun {
   const abort = new AbortController();
@@ -6803,8 +6809,10 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
   };
   const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
-  const close = () =>
+  let isShutDown = false;
+  const close = (reason?: "shutdown") =>
     (closing ??= (async () => {
+      isShutDown = reason === "shutdown";
       ex.request.signal.removeEventListener("abort", onClientGone);
       abort.abort(new Error("request over"));
       await batches.return(undefined).catch(() => undefined);
@@ -6820,6 +6828,9 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
     acquired,
     get isClientGone() {
       return isClientGone;
+    },
+    get isShutDown() {
+      return isShutDown;
     },
     close,
   };
@@ -6899,6 +6910,7 @@ async function serveWhole(app: App, ex: Exchange, run: CompletionRun, encoder: R
     await run.close();
   }
   if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+  if (run.isShutDown) throw shutdownCutError();
   ex.log.outcome = finishReason;
   const reply = { text: text.join(""), reasoning: reasoning.join(""), toolCalls, finishReason, usage: meter.total() };
   return jsonResponse(200, encoder.body(reply), { "x-request-id": encoder.id });
@@ -6918,6 +6930,7 @@ async function serveStream(app: App, ex: Exchange, run: CompletionRun, encoder: 
     await run.close();
     throw httpErrorFromFailure(firstEvent.failure);
   }
+  if (first?.done === true && run.isShutDown) throw shutdownCutError();
   ex.log.isStreaming = true;
   // Set before the stream starts: a reply that is already complete logs from inside start().
   ex.log.status = 200;
@@ -7018,8 +7031,8 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
         if (isClosed) break;
         if (result.done) {
           // Every reply ends with a terminal event unless the client went away: never pass a cut reply off as whole.
-          if (!run.isClientGone) write(encoder.error(new HttpError(502, "The reply ended without finishing.", "upstream_error", "upstream_truncated")));
-          end(run.isClientGone ? "client_closed" : "error:truncated");
+          if (!run.isClientGone) write(encoder.error(run.isShutDown ? shutdownCutError() : new HttpError(502, "The reply ended without finishing.", "upstream_error", "upstream_truncated")));
+          end(run.isClientGone ? "client_closed" : run.isShutDown ? "error:shutdown" : "error:truncated");
           break;
         }
         handle(result.value);
@@ -7619,7 +7632,7 @@ export function createApp(deps: AppDeps) {
       const deadline = Date.now() + graceMs;
       while (app.runs.size > 0 && Date.now() < deadline) await Bun.sleep(20);
       const abandoned = app.runs.size;
-      await Promise.all([...app.runs].map((run) => run.close()));
+      await Promise.all([...app.runs].map((run) => run.close("shutdown")));
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
       return abandoned;
