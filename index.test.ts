@@ -5510,6 +5510,46 @@ describe("bounded and clean (issue 21)", () => {
     });
   });
 
+  test("#6 a zstd-labelled chat2 body still compressed: its first byte gets the first-byte limit, each compressed chunk counts as progress", async () => {
+    const fake = startFakeChat2Upstream();
+    const sse = `data:${JSON.stringify({ error_code: 0, communication: { sessionid: "s1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: "压缩的回答", status: "complete", meta_data: {} }] } })}\n\n`;
+    const compressed = new Uint8Array(Bun.zstdCompressSync(new TextEncoder().encode(sse.repeat(50))));
+    // After the headers: 400 ms of silence (past the 200 ms connect limit, within first-byte), then
+    // eight pieces 150 ms apart (1.2 s in all, past the first-byte limit, each within the idle one).
+    // Like a real fetch's body, it breaks off when the request's signal aborts (a watchdog timeout).
+    const slowBody = (signal: AbortSignal) => {
+      let piece = 0;
+      const size = Math.ceil(compressed.length / 8);
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await Bun.sleep(piece === 0 ? 400 : 150);
+          if (signal.aborted) return controller.error(signal.reason);
+          if (piece === 8) return controller.close();
+          controller.enqueue(compressed.slice(piece * size, ++piece * size));
+        },
+      });
+    };
+    const slowFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes("/api/v2/chat?")) return response;
+      await response.body?.cancel();
+      return new Response(slowBody(init?.signal ?? new AbortController().signal), { headers: { "content-type": "text/event-stream", "content-encoding": "zstd" } });
+    }) as typeof fetch;
+    const config = loadConfig({
+      PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1,
+      UPSTREAM_CONNECT_TIMEOUT_MS: "200", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "400",
+    });
+    const { server } = startServer(config, { fetch: slowFetch, log: () => {} });
+    try {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
+      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hello" }] });
+      expect(reply.choices[0]?.message.content).toBe("压缩的回答");
+    } finally {
+      await server.stop(true);
+      await fake.stop();
+    }
+  });
+
   test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
       let sent = 0;

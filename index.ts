@@ -2432,11 +2432,14 @@ const numberFrom = (value: unknown): number | undefined => {
  * A body that starts with the zstd frame magic is buffered and decoded.
  * Bun 1.4.5's fetch already decodes `Content-Encoding: zstd` on its own, so
  * this only acts when something between (a relay, an injected fetch) passed
- * the compressed bytes through.
+ * the compressed bytes through. The watchdog sees this read as the reply's:
+ * first-byte limit for the first chunk, then each compressed chunk is progress.
  */
-async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>, watchdog: Pick<Watchdog, "enter" | "touch">): Promise<ReadableStream<Uint8Array>> {
   const reader = body.getReader();
+  watchdog.enter("firstByte");
   const first = await reader.read();
+  watchdog.enter("idle");
   const head = first.value;
   const isZstd = head !== undefined && head.length >= 4 && ZSTD_MAGIC.every((byte, i) => head[i] === byte);
   if (!isZstd) {
@@ -2457,6 +2460,7 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
   let size = head.length;
   for (;;) {
     const next = await reader.read();
+    watchdog.touch();
     if (next.done) break;
     size += next.value.length;
     if (size > CHAT2_MAX_ZSTD_BYTES) {
@@ -2936,7 +2940,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
     }
     try {
       // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
-      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream);
+      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream, watchdog);
     } catch (err) {
       if (signal.aborted) return;
       hasEnded = true;
