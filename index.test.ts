@@ -117,6 +117,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
     // The CN tests above the chat2 blocks replay /dialog fixtures; chat2 tests ask for chat2 explicitly.
     CN_PROTOCOL: "dialog",
+    // Image URLs in tests point at loopback fakes; the SSRF tests take this away again.
+    IMAGE_FETCH_ALLOW_PRIVATE: "1",
     ...env,
   });
   const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
@@ -4875,6 +4877,47 @@ describe("images: vision input on chat.qwen.ai", () => {
   });
   const startFake = () => startFakeIntlUpstream({ ossUrl: oss.url });
   const gateway = (env: Record<string, string | undefined> = {}) => (fake: FakeIntlUpstream) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: oss.url, LOG_LEVEL: "debug", ...env });
+
+  test("issue 21 #3: image URLs naming loopback, private, link-local or unique-local addresses are refused before any connection, naming the rule", async () => {
+    let visits = 0;
+    const site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (visits++, new Response(fakePng(100), { headers: { "content-type": "image/png" } })) });
+    try {
+      await withGateway(startFake, gateway({ IMAGE_FETCH_ALLOW_PRIVATE: undefined }), async (_fake, gw) => {
+        // Literal private addresses are refused before anything is sent: no test connects beyond loopback.
+        const cases: Array<[string, string]> = [
+          [`http://localhost:${site.port}/cat.png`, "resolves to a loopback address"],
+          [`http://127.0.0.1:${site.port}/cat.png`, "resolves to a loopback address"],
+          ["http://10.1.2.3/cat.png", "resolves to a private address"],
+          ["http://192.168.1.20:8080/cat.png", "resolves to a private address"],
+          ["http://169.254.169.254/latest/meta-data", "resolves to a link-local address"],
+          ["http://[fd00::1]/cat.png", "resolves to a unique-local address"],
+          ["http://[::ffff:172.16.0.1]/cat.png", "resolves to a private address"],
+          ["http://0.0.0.0:9/cat.png", "resolves to an unspecified address (0.0.0.0/8)"],
+        ];
+        for (const [url, rule] of cases) {
+          const err = await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] }));
+          expect({ url, status: err.status, code: err.code }).toEqual({ url, status: 400, code: "invalid_image" });
+          expect(err.message).toContain(`${rule}; set IMAGE_FETCH_ALLOW_PRIVATE=1 to allow`);
+        }
+        expect(visits).toBe(0);
+      });
+      await withGateway(startFake, gateway(), async (_fake, gw) => {
+        const causeOf = async (url: string) =>
+          (await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] }))).message;
+        // Allowed, the fetch error names the real cause.
+        expect(await causeOf("http://127.0.0.1:9/cat.png")).toContain("could not be fetched: connection refused.");
+        const missing = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => (new URL(req.url).pathname === "/moved" ? Response.redirect("http://127.0.0.1:9/x", 302) : new Response("no", { status: 404 })) });
+        try {
+          expect(await causeOf(`http://127.0.0.1:${missing.port}/cat.png`)).toContain("could not be fetched: HTTP 404.");
+          expect(await causeOf(`http://127.0.0.1:${missing.port}/moved`)).toContain("it redirects (HTTP 302), and redirects are not followed");
+        } finally {
+          await missing.stop(true);
+        }
+      });
+    } finally {
+      await site.stop(true);
+    }
+  });
 
   test("a data: URL through the openai SDK: V1-signed upload of exactly the client's bytes, referenced in files[] with the minimal shape", async () => {
     const image = fakePng(50_000);

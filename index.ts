@@ -37,6 +37,7 @@
 //   ── Server                             Bun.serve, shutdown
 
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { lookup } from "node:dns/promises";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -231,6 +232,7 @@ const EnvSchema = z.object({
   IMAGE_MAX_BYTES: intFromEnv("IMAGE_MAX_BYTES", 1024, 64 * 1024 * 1024, 10 * 1024 * 1024),
   IMAGE_MAX_PER_REQUEST: intFromEnv("IMAGE_MAX_PER_REQUEST", 0, 100, 8),
   IMAGE_FETCH_TIMEOUT_MS: intFromEnv("IMAGE_FETCH_TIMEOUT_MS", 100, 600_000, 15_000),
+  IMAGE_FETCH_ALLOW_PRIVATE: choiceFromEnv("IMAGE_FETCH_ALLOW_PRIVATE", ["0", "1"] as const, "0"),
   CN_IMAGE_POLL_MS: intFromEnv("CN_IMAGE_POLL_MS", 10, 60_000, 5_000),
   IMAGE_HISTORY: choiceFromEnv("IMAGE_HISTORY", ["last", "all"] as const, "last"),
   QWEN_INTL_STS_BODY: choiceFromEnv("QWEN_INTL_STS_BODY", ["filename", "file_name"] as const, "filename"),
@@ -339,7 +341,8 @@ export interface Config {
   shutdownGraceMs: number;
   logLevel: LogLevel;
   /** Client images: limits, and which turns' images are sent (IMAGE_*). */
-  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all" };
+  /** `allowPrivate`: image URLs may name loopback, private and link-local addresses (IMAGE_FETCH_ALLOW_PRIVATE=1). */
+  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all"; allowPrivate: boolean };
   /** How far apart chat2 image generation polls `/api/v1/chat/snap` when the stream named no picture (§3.4: 5 s). */
   cnImagePollMs: number;
   /** The getstsToken body's field names (UPSTREAMS-2026-11 §3.1 step 1), the OSS signature, and a path-style upload base. */
@@ -620,7 +623,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY },
+    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY, allowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE === "1" },
     cnImagePollMs: e.CN_IMAGE_POLL_MS,
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
@@ -4396,25 +4399,108 @@ function anthropicImage(source: unknown, where: string): NeutralImage {
 }
 
 /**
- * A remote image, fetched by qwenplug with the client's limits: no redirects,
+ * Which rule refuses an address as an image source, or undefined for a public
+ * one (issue 21 #3): loopback, unspecified, private, shared (CGNAT),
+ * link-local and unique-local ranges, IPv4-mapped IPv6 forms included.
+ */
+export function refusedAddressRule(address: string): string | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4 !== null) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    if (a === 127) return "a loopback address";
+    if (a === 0) return "an unspecified address (0.0.0.0/8)";
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "a private address";
+    if (a === 100 && b >= 64 && b <= 127) return "a shared (CGNAT) address";
+    if (a === 169 && b === 254) return "a link-local address";
+    return undefined;
+  }
+  let canonical: string;
+  try {
+    // The URL parser canonicalises IPv6 (lower case, `::`, an embedded IPv4 as two hex groups).
+    canonical = new URL(`http://[${address.replace(/^\[|\]$/g, "")}]/`).hostname.slice(1, -1);
+  } catch {
+    return "an address that cannot be read";
+  }
+  const [head = "", tail] = canonical.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right].map((g) => Number.parseInt(g, 16));
+  const first = groups[0] ?? 0;
+  if (groups.slice(0, 7).every((g) => g === 0)) return groups[7] === 1 ? "a loopback address" : groups[7] === 0 ? "an unspecified address" : undefined;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return refusedAddressRule(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  if ((first & 0xffc0) === 0xfe80) return "a link-local address";
+  if ((first & 0xfe00) === 0xfc00) return "a unique-local address";
+  return undefined;
+}
+
+/**
+ * Resolves an image URL's host and refuses it when any of its addresses is
+ * not public, unless IMAGE_FETCH_ALLOW_PRIVATE=1. Not closed by this: fetch
+ * resolves the name once more, so a DNS answer that changes in between
+ * (rebinding with a zero TTL) can still reach a private address. Pinning the
+ * checked address would need connecting to it while keeping the name for the
+ * Host header and TLS, which Bun 1.4.5's fetch does not offer for https.
+ */
+async function refusedImageHost(url: URL): Promise<string | undefined> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  let addresses: string[];
+  try {
+    addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return `its host name does not resolve${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+  for (const address of addresses) {
+    const rule = refusedAddressRule(address);
+    if (rule !== undefined) return `${url.hostname} resolves to ${rule}; set IMAGE_FETCH_ALLOW_PRIVATE=1 to allow`;
+  }
+  return addresses.length === 0 ? "its host name does not resolve" : undefined;
+}
+
+/** What a failed image fetch says: the cause by its system code (Bun 1.4.5 puts ECONNREFUSED and kin in `code`). */
+function fetchFailureCause(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const causes: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "the connection was reset",
+    ENOTFOUND: "its host name does not resolve",
+    ETIMEDOUT: "the connection timed out",
+    EHOSTUNREACH: "the host is unreachable",
+    ENETUNREACH: "the network is unreachable",
+  };
+  if (typeof code === "string" && causes[code] !== undefined) return causes[code];
+  if (typeof code === "string" && /CERT|TLS|SSL/i.test(code)) return `its TLS certificate was refused (${code})`;
+  return errorName(err);
+}
+
+/**
+ * A remote image, fetched by qwenplug with the client's limits: public
+ * addresses only (unless IMAGE_FETCH_ALLOW_PRIVATE=1), no redirects,
  * IMAGE_FETCH_TIMEOUT_MS, IMAGE_MAX_BYTES, an image content type. Global
  * fetch on purpose: this is not an upstream call and carries no account secret.
  */
 async function fetchImageBytes(url: string, label: string, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
-  const host = (() => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return "an unreadable URL";
-    }
-  })();
+  const parsed = URL.parse(url);
+  const host = parsed?.host ?? "an unreadable URL";
   const fail = (why: string) => badImage(`The image at ${label} (${host}) could not be fetched: ${why}.`, label);
+  if (parsed === null) throw fail("the URL cannot be read");
+  if (!limits.allowPrivate) {
+    const refused = await refusedImageHost(parsed);
+    if (refused !== undefined) throw fail(refused);
+  }
   let response: Response;
   const signal = AbortSignal.timeout(limits.fetchTimeoutMs);
   try {
-    response = await fetch(url, { redirect: "error", signal, headers: { accept: "image/*" } });
+    response = await fetch(url, { redirect: "manual", signal, headers: { accept: "image/*" } });
   } catch (err) {
-    throw fail(signal.aborted ? `no answer within ${limits.fetchTimeoutMs} ms (IMAGE_FETCH_TIMEOUT_MS)` : `${errorName(err)} (redirects are not followed)`);
+    throw fail(signal.aborted ? `no answer within ${limits.fetchTimeoutMs} ms (IMAGE_FETCH_TIMEOUT_MS)` : fetchFailureCause(err));
+  }
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    throw fail(`it redirects (HTTP ${response.status}), and redirects are not followed`);
   }
   const declaredType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (response.status !== 200) {
