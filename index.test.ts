@@ -5593,6 +5593,42 @@ describe("bounded and clean (issue 21)", () => {
     }
   });
 
+  test("#4 images with n=4: the first failure closes the other three at once (slots and upstream streams freed)", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let calls = 0;
+      const open = new Set<number>();
+      fake.respond = () => {
+        const n = ++calls;
+        if (n === 1) return new Response(JSON.stringify({ success: false, data: { code: "Bad_Request", details: "refused" } }), { status: 400, headers: { "content-type": "application/json" } });
+        open.add(n);
+        // Keep-alives only, until the gateway lets go.
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              await Bun.sleep(50);
+              controller.enqueue(new TextEncoder().encode(': ping\n\n'));
+            },
+            cancel: () => void open.delete(n),
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      };
+      const err = await apiError(gw.client.images.generate({ model: "qwen3.8-max", prompt: "a fox", n: 4 }));
+      expect(err.status).toBe(502);
+      await waitFor(() => open.size === 0 && gw.app.pools.intl.snapshot()[0]?.in_flight === 0, 3000);
+      expect(calls).toBeGreaterThan(1);
+    });
+  });
+
+  test("#4 an image generation that only keeps alive ends at UPSTREAM_NO_CONTENT_TIMEOUT_MS, as a text reply would", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400", REPLY_MAX_MS: "20000", FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      fake.respond = () => endless(() => `data: ${JSON.stringify({ "response.info": { status: "running" } })}\n\n`, 50);
+      const err = await apiError(gw.client.images.generate({ model: "qwen3.8-max", prompt: "a fox" }));
+      expect(err.status).toBe(504);
+      expect(err.message).toContain("UPSTREAM_NO_CONTENT_TIMEOUT_MS");
+    });
+  });
+
   test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
       let sent = 0;

@@ -1610,6 +1610,12 @@ const KNOWN_NON_JSON = new Set(["[DONE]", "[heartbeat]", "true", ""]);
 interface StreamDecoder {
   /** Whether every event carries the whole reply so far (chat2): such events get the lower UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS cap. */
   readonly isCumulative?: boolean;
+  /**
+   * Whether this is an image generation, which has no text until its picture:
+   * the no-content clock then runs from the first byte, so a generation that
+   * only keeps alive ends after UPSTREAM_NO_CONTENT_TIMEOUT_MS as a text reply would.
+   */
+  readonly isImageGeneration?: boolean;
   /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
   failureOf?(json: Record<string, unknown>): UpstreamFailure | undefined;
   /** Handles one JSON payload; returns a terminal event when the reply is over. */
@@ -1690,6 +1696,7 @@ async function* readUpstreamStream(
       if (isFirstChunk) {
         isFirstChunk = false;
         watchdog.enter("idle");
+        if (decoder.isImageGeneration === true) lastContentAt = Date.now();
       } else {
         watchdog.touch();
       }
@@ -3307,6 +3314,7 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
     return { type: "error", failure };
   };
   return {
+    isImageGeneration: true,
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
       const data = asRecord(json.data);
@@ -4756,6 +4764,7 @@ function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => 
     return { type: "done", reason: "stop" };
   };
   return {
+    isImageGeneration: true,
     failureOf: failureFrom,
     onJson(json, out) {
       const choices = json.choices;
@@ -7398,8 +7407,13 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   const neutral: NeutralRequest = { ...model, imageRatio: ratio, turns: [{ role: "user", text: body.prompt }], tooling: NO_TOOLS, stream: false, includeUsage: false };
   const req = app.adapters[model.upstream].prepare(neutral);
   ex.server?.timeout(ex.request, 0);
+  // The first failure ends the whole request: the other generations are closed at once (their slots and
+  // upstream streams freed) rather than left running for an answer nobody will get (issue 21 #4).
+  const runs: CompletionRun[] = [];
+  let hasFailed = false;
   const generateOne = async (): Promise<string> => {
     const run = startCompletion(app, ex, req);
+    runs.push(run);
     const text: string[] = [];
     try {
       for (;;) {
@@ -7414,11 +7428,20 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
       await run.close();
     }
     if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+    if (run.isShutDown) throw shutdownCutError();
     const url = imageUrlsInText(text.join(""))[0];
     if (url === undefined) throw new HttpError(502, `Qwen ${model.upstream === "cn" ? "CN" : "INTL"} finished without an image.`, "upstream_error", "upstream_no_image");
     return url;
   };
-  const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOne));
+  const generateOrStopAll = () =>
+    generateOne().catch((err: unknown) => {
+      if (!hasFailed) {
+        hasFailed = true;
+        for (const run of runs) void run.close();
+      }
+      throw err;
+    });
+  const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOrStopAll));
   const data =
     body.response_format === "b64_json"
       ? await Promise.all(urls.map(async (url, i) => ({ b64_json: Buffer.from((await fetchGeneratedImage(url, i, app.config.images)).data).toString("base64") })))
