@@ -180,11 +180,12 @@ async function collectStream(client: OpenAI, prompt: string, model = "qwen-max")
   return { chunks, content, reasoning, finish };
 }
 
-async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
+    signal,
   });
 }
 
@@ -4877,6 +4878,35 @@ describe("images: vision input on chat.qwen.ai", () => {
   });
   const startFake = () => startFakeIntlUpstream({ ossUrl: oss.url });
   const gateway = (env: Record<string, string | undefined> = {}) => (fake: FakeIntlUpstream) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: oss.url, LOG_LEVEL: "debug", ...env });
+
+  test("issue 21 #2: fetched images held by waiting requests are bounded by IMAGE_BYTES_IN_FLIGHT_MAX: the excess gets a 503 with Retry-After, and the budget comes back", async () => {
+    const site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(fakePng(40_000), { headers: { "content-type": "image/png" } }) });
+    const withImage = (text: string) => [{ role: "user" as const, content: [{ type: "text" as const, text }, { type: "image_url" as const, image_url: { url: `http://127.0.0.1:${site.port}/cat.png` } }] }];
+    try {
+      await withGateway(startFake, gateway({ ACCOUNT_MAX_IN_FLIGHT: "1", IMAGE_BYTES_IN_FLIGHT_MAX: "65536" }), async (_fake, gw) => {
+        // The only slot is taken by an endless reply; the next request loads its image and waits for the slot.
+        const holder = new AbortController();
+        const busy = await rawPost(gw.url, chatBody("drip:100", { stream: true }), {}, holder.signal);
+        const waiter = new AbortController();
+        const waiting = rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") }, {}, waiter.signal).catch(() => undefined);
+        await waitFor(() => gw.logs.some((line) => line.includes("images: ")));
+        const refused = await rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get("retry-after")).toBe("1");
+        expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("IMAGE_BYTES_IN_FLIGHT_MAX");
+        waiter.abort();
+        holder.abort();
+        await busy.body?.cancel().catch(() => {});
+        await waiting;
+        // Both gone: their bytes are released, and an image request fits again.
+        await waitFor(() => gw.app.pools.intl.snapshot()[0]?.in_flight === 0);
+        const again = await rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") });
+        expect(again.status).toBe(200);
+      });
+    } finally {
+      await site.stop(true);
+    }
+  });
 
   test("issue 21 #3: image URLs naming loopback, private, link-local or unique-local addresses are refused before any connection, naming the rule", async () => {
     let visits = 0;

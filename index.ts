@@ -224,6 +224,7 @@ const EnvSchema = z.object({
   UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS", 65_536, 8 * 1024 * 1024, 1024 * 1024),
   TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
   BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  IMAGE_BYTES_IN_FLIGHT_MAX: intFromEnv("IMAGE_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 128 * 1024 * 1024),
   CORS_ORIGINS: optionalString(),
   QWEN_PROXY: fromEnv((raw) => ((raw ?? "").trim() === "" ? undefined : (raw as string).trim())),
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
@@ -342,7 +343,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Client images: limits, and which turns' images are sent (IMAGE_*). */
   /** `allowPrivate`: image URLs may name loopback, private and link-local addresses (IMAGE_FETCH_ALLOW_PRIVATE=1). */
-  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all"; allowPrivate: boolean };
+  /** `bytesInFlightMax`: fetched image bytes held at once across requests, from their fetch until their request ends. */
+  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all"; allowPrivate: boolean; bytesInFlightMax: number };
   /** How far apart chat2 image generation polls `/api/v1/chat/snap` when the stream named no picture (§3.4: 5 s). */
   cnImagePollMs: number;
   /** The getstsToken body's field names (UPSTREAMS-2026-11 §3.1 step 1), the OSS signature, and a path-style upload base. */
@@ -623,7 +625,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY, allowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE === "1" },
+    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY, allowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE === "1", bytesInFlightMax: e.IMAGE_BYTES_IN_FLIGHT_MAX },
     cnImagePollMs: e.CN_IMAGE_POLL_MS,
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
@@ -4490,7 +4492,7 @@ function fetchFailureCause(err: unknown): string {
  * IMAGE_FETCH_TIMEOUT_MS, IMAGE_MAX_BYTES, an image content type. Global
  * fetch on purpose: this is not an upstream call and carries no account secret.
  */
-async function fetchImageBytes(url: string, label: string, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
+async function fetchImageBytes(url: string, label: string, limits: Config["images"], take: (bytes: number) => void = () => {}): Promise<{ data: Uint8Array; mediaType: string }> {
   const parsed = URL.parse(url);
   const host = parsed?.host ?? "an unreadable URL";
   const fail = (why: string) => badImage(`The image at ${label} (${host}) could not be fetched: ${why}.`, label);
@@ -4533,6 +4535,12 @@ async function fetchImageBytes(url: string, label: string, limits: Config["image
           response.body.cancel().catch(() => {});
           throw fail(`it is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES)`);
         }
+        try {
+          take(chunk.byteLength);
+        } catch (err) {
+          response.body.cancel().catch(() => {});
+          throw err;
+        }
         chunks.push(chunk);
       }
     }
@@ -4544,8 +4552,8 @@ async function fetchImageBytes(url: string, label: string, limits: Config["image
 }
 
 /** One client image, as bytes with a type chat.qwen.ai takes. */
-async function loadImage(image: NeutralImage, limits: Config["images"]): Promise<LoadedImage> {
-  const loaded = image.data !== undefined ? { data: image.data, mediaType: image.mediaType ?? "" } : await fetchImageBytes(image.url ?? "", image.label, limits);
+async function loadImage(image: NeutralImage, limits: Config["images"], take: (bytes: number) => void): Promise<LoadedImage> {
+  const loaded = image.data !== undefined ? { data: image.data, mediaType: image.mediaType ?? "" } : await fetchImageBytes(image.url ?? "", image.label, limits, take);
   if (loaded.data.byteLength > limits.maxBytes) throw badImage(`The image at ${image.label} is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES).`, image.label);
   if (loaded.data.byteLength === 0) throw badImage(`The image at ${image.label} is empty.`, image.label);
   const sniffed = sniffImageType(loaded.data);
@@ -4555,11 +4563,43 @@ async function loadImage(image: NeutralImage, limits: Config["images"]): Promise
 }
 
 /**
+ * One request's share of IMAGE_BYTES_IN_FLIGHT_MAX: fetched image bytes are
+ * counted as they arrive and held until the request is over (its images wait
+ * with it in the account queue), so that queued requests cannot pile up
+ * images without bound (issue 21 #2). `take` throws a 503 past the budget.
+ */
+interface ImageBudget {
+  take(bytes: number): void;
+  release(): void;
+}
+
+function createImageBudget(app: App): ImageBudget {
+  let held = 0;
+  let isReleased = false;
+  return {
+    take(bytes) {
+      // A sibling image still arriving after the request failed: stop it rather than count it.
+      if (isReleased) throw new Error("the request is over");
+      held += bytes;
+      app.imageBytesInFlight += bytes;
+      if (app.imageBytesInFlight > app.config.images.bytesInFlightMax) {
+        throw new HttpError(503, "qwenplug holds too many fetched images for waiting requests (IMAGE_BYTES_IN_FLIGHT_MAX); send it again in a moment.", "upstream_error", "server_busy", null, { "retry-after": "1" });
+      }
+    },
+    release() {
+      isReleased = true;
+      app.imageBytesInFlight -= held;
+      held = 0;
+    },
+  };
+}
+
+/**
  * The images a request sends (the last user turn's, or every turn's with
  * IMAGE_HISTORY=all), loaded and checked: chat.qwen.ai or CN chat2 (not /dialog), at most
  * IMAGE_MAX_PER_REQUEST, and a model whose live entry says it has vision.
  */
-async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamRequest> {
+async function attachImages(app: App, req: UpstreamRequest, budget: ImageBudget): Promise<UpstreamRequest> {
   const users = req.turns.filter((turn): turn is Extract<NeutralTurn, { role: "user" }> => turn.role === "user");
   const chosen = app.config.images.history === "all" ? users : users.slice(-1);
   const images = chosen.flatMap((turn) => turn.images ?? []);
@@ -4584,7 +4624,7 @@ async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamReq
       "model",
     );
   }
-  const loaded = await Promise.all(images.map((image) => loadImage(image, app.config.images)));
+  const loaded = await Promise.all(images.map((image) => loadImage(image, app.config.images, budget.take)));
   app.debug(`images: ${loaded.map((image) => `${logField(image.label)}=${image.mediaType},${image.data.byteLength}B`).join(" ")}`);
   return { ...req, images: loaded };
 }
@@ -6831,6 +6871,8 @@ interface App {
   isStopping: boolean;
   /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
   bodyBytesInFlight: number;
+  /** Fetched image bytes held by requests not yet over (IMAGE_BYTES_IN_FLIGHT_MAX). */
+  imageBytesInFlight: number;
   /** Per upstream, what it sent that no decoder understood (shown in /status). */
   drift: Record<UpstreamName, DriftLog>;
   /** Completions under way, so a shutdown can wait for them or end them. */
@@ -6889,7 +6931,7 @@ interface CompletionRun {
 const shutdownCutError = () =>
   new HttpError(503, "qwenplug is shutting down and ended this reply (SHUTDOWN_GRACE_MS); send the request again in a moment.", "server_error", "server_shutting_down", null, { "retry-after": "5" });
 
-function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): CompletionRun {
+function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: () => void = () => {}): CompletionRun {
   const abort = new AbortController();
   let isClientGone = false;
   let markAcquired = () => {};
@@ -6916,6 +6958,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
       abort.abort(new Error("request over"));
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
+      onClose();
     })());
   const onClientGone = () => {
     isClientGone = true;
@@ -7359,15 +7402,25 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   const body = await readJsonBody(app, ex.request);
   const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
-  const req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral));
-  if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
-  // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
-  // must not close the client connection meanwhile (see startServer); the
-  // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
-  ex.server?.timeout(ex.request, 0);
-  const encoder = dialect.encoder(neutral);
-  const meter = createReplyMeter(app, ex, req.prompt);
-  const run = startCompletion(app, ex, req);
+  const images = createImageBudget(app);
+  let req: UpstreamRequest;
+  let run: CompletionRun;
+  let encoder: ReplyEncoder;
+  let meter: ReplyMeter;
+  try {
+    req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral), images);
+    if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
+    // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
+    // must not close the client connection meanwhile (see startServer); the
+    // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
+    ex.server?.timeout(ex.request, 0);
+    encoder = dialect.encoder(neutral);
+    meter = createReplyMeter(app, ex, req.prompt);
+    run = startCompletion(app, ex, req, images.release);
+  } catch (err) {
+    images.release();
+    throw err;
+  }
   const response = await (req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter));
   if ((req.droppedTurns ?? 0) > 0) response.headers.set("x-qwenplug-dropped-turns", String(req.droppedTurns));
   return response;
@@ -7696,6 +7749,7 @@ export function createApp(deps: AppDeps) {
     isStopping: false,
     runs: new Set(),
     bodyBytesInFlight: 0,
+    imageBytesInFlight: 0,
     drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
