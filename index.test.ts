@@ -121,6 +121,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     QWEN_INTL_BASE_URL: "http://127.0.0.1:9",
     // The CN tests above the chat2 blocks replay /dialog fixtures; chat2 tests ask for chat2 explicitly.
     CN_PROTOCOL: "dialog",
+    // Image URLs in tests point at loopback fakes; the SSRF tests take this away again.
+    IMAGE_FETCH_ALLOW_PRIVATE: "1",
     ...env,
   });
   const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec, store });
@@ -182,11 +184,12 @@ async function collectStream(client: OpenAI, prompt: string, model = "qwen-max")
   return { chunks, content, reasoning, finish };
 }
 
-async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
+    signal,
   });
 }
 
@@ -5037,6 +5040,76 @@ describe("images: vision input on chat.qwen.ai", () => {
   const startFake = () => startFakeIntlUpstream({ ossUrl: oss.url });
   const gateway = (env: Record<string, string | undefined> = {}) => (fake: FakeIntlUpstream) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: oss.url, LOG_LEVEL: "debug", ...env });
 
+  test("issue 21 #2: fetched images held by waiting requests are bounded by IMAGE_BYTES_IN_FLIGHT_MAX: the excess gets a 503 with Retry-After, and the budget comes back", async () => {
+    const site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(fakePng(40_000), { headers: { "content-type": "image/png" } }) });
+    const withImage = (text: string) => [{ role: "user" as const, content: [{ type: "text" as const, text }, { type: "image_url" as const, image_url: { url: `http://127.0.0.1:${site.port}/cat.png` } }] }];
+    try {
+      await withGateway(startFake, gateway({ ACCOUNT_MAX_IN_FLIGHT: "1", IMAGE_BYTES_IN_FLIGHT_MAX: "65536" }), async (_fake, gw) => {
+        // The only slot is taken by an endless reply; the next request loads its image and waits for the slot.
+        const holder = new AbortController();
+        const busy = await rawPost(gw.url, chatBody("drip:100", { stream: true }), {}, holder.signal);
+        const waiter = new AbortController();
+        const waiting = rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") }, {}, waiter.signal).catch(() => undefined);
+        await waitFor(() => gw.logs.some((line) => line.includes("images: ")));
+        const refused = await rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get("retry-after")).toBe("1");
+        expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("IMAGE_BYTES_IN_FLIGHT_MAX");
+        waiter.abort();
+        holder.abort();
+        await busy.body?.cancel().catch(() => {});
+        await waiting;
+        // Both gone: their bytes are released, and an image request fits again.
+        await waitFor(() => gw.app.pools.intl.snapshot()[0]?.in_flight === 0);
+        const again = await rawPost(gw.url, { model: "qwen3.8-max", messages: withImage("fixture:plain") });
+        expect(again.status).toBe(200);
+      });
+    } finally {
+      await site.stop(true);
+    }
+  });
+
+  test("issue 21 #3: image URLs naming loopback, private, link-local or unique-local addresses are refused before any connection, naming the rule", async () => {
+    let visits = 0;
+    const site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (visits++, new Response(fakePng(100), { headers: { "content-type": "image/png" } })) });
+    try {
+      await withGateway(startFake, gateway({ IMAGE_FETCH_ALLOW_PRIVATE: undefined }), async (_fake, gw) => {
+        // Literal private addresses are refused before anything is sent: no test connects beyond loopback.
+        const cases: Array<[string, string]> = [
+          [`http://localhost:${site.port}/cat.png`, "resolves to a loopback address"],
+          [`http://127.0.0.1:${site.port}/cat.png`, "resolves to a loopback address"],
+          ["http://10.1.2.3/cat.png", "resolves to a private address"],
+          ["http://192.168.1.20:8080/cat.png", "resolves to a private address"],
+          ["http://169.254.169.254/latest/meta-data", "resolves to a link-local address"],
+          ["http://[fd00::1]/cat.png", "resolves to a unique-local address"],
+          ["http://[::ffff:172.16.0.1]/cat.png", "resolves to a private address"],
+          ["http://0.0.0.0:9/cat.png", "resolves to an unspecified address (0.0.0.0/8)"],
+        ];
+        for (const [url, rule] of cases) {
+          const err = await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] }));
+          expect({ url, status: err.status, code: err.code }).toEqual({ url, status: 400, code: "invalid_image" });
+          expect(err.message).toContain(`${rule}; set IMAGE_FETCH_ALLOW_PRIVATE=1 to allow`);
+        }
+        expect(visits).toBe(0);
+      });
+      await withGateway(startFake, gateway(), async (_fake, gw) => {
+        const causeOf = async (url: string) =>
+          (await apiError(gw.client.chat.completions.create({ model: "qwen3.8-max", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] }))).message;
+        // Allowed, the fetch error names the real cause.
+        expect(await causeOf("http://127.0.0.1:9/cat.png")).toContain("could not be fetched: connection refused.");
+        const missing = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => (new URL(req.url).pathname === "/moved" ? Response.redirect("http://127.0.0.1:9/x", 302) : new Response("no", { status: 404 })) });
+        try {
+          expect(await causeOf(`http://127.0.0.1:${missing.port}/cat.png`)).toContain("could not be fetched: HTTP 404.");
+          expect(await causeOf(`http://127.0.0.1:${missing.port}/moved`)).toContain("it redirects (HTTP 302), and redirects are not followed");
+        } finally {
+          await missing.stop(true);
+        }
+      });
+    } finally {
+      await site.stop(true);
+    }
+  });
+
   test("a data: URL through the openai SDK: V1-signed upload of exactly the client's bytes, referenced in files[] with the minimal shape", async () => {
     const image = fakePng(50_000);
     await withGateway(startFake, gateway(), async (fake, gw) => {
@@ -5472,6 +5545,52 @@ describe("chat2: a stale device registration", () => {
   });
 });
 
+/** qwenplug as `bun index.ts` in a child process on a free port, with the test key; for loads one process cannot drive against itself. */
+async function spawnGateway(env: Record<string, string>): Promise<{ url: string; stop(): void }> {
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, "index.ts"], {
+    cwd: import.meta.dir,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, STATE_PATH: "off", LOG_LEVEL: "silent", ...env },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let isUp = false;
+  await waitFor(() => {
+    void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
+    return isUp;
+  }, 10_000);
+  return { url, stop: () => child.kill("SIGKILL") };
+}
+
+/** One HTTP/1.1 POST on its own socket (no fetch queue): the status and the whole body, which must not be chunked. */
+async function socketPost(base: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  const payload = JSON.stringify(body);
+  let received = "";
+  return new Promise((resolve, reject) => {
+    void Bun.connect({
+      hostname,
+      port: Number(port),
+      socket: {
+        open(socket) {
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${MASTER_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+        },
+        data(_socket, chunk) {
+          received += new TextDecoder().decode(chunk);
+        },
+        close() {
+          const split = received.indexOf("\r\n\r\n");
+          resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(received)?.[1] ?? 0), body: split === -1 ? "" : received.slice(split + 4) });
+        },
+        error(_socket, err) {
+          reject(err);
+        },
+      },
+    }).catch(reject);
+  });
+}
+
 describe("chat2 signing state under load (issue 18)", () => {
   const ask = (gw: Gateway, content = "hi") => gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content }] });
   const REPLY = "你好！我是千问，很高兴见到你。";
@@ -5480,22 +5599,35 @@ describe("chat2 signing state under load (issue 18)", () => {
     return status.upstreams.cn.accounts[0];
   };
 
-  test("300 concurrent requests on one account, 20 salts per registration or refill, a third registration refused: all answer exactly, no salt twice, the account healthy after", async () => {
-    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { ACCOUNT_MAX_IN_FLIGHT: "400" }), async (fake, gw) => {
+  test(
+    "300 concurrent requests on one account, 20 salts per registration or refill, a third registration refused: all answer exactly, no salt twice, the account healthy after",
+    async () => {
+      // qwenplug runs in a process of its own: in this one, Bun's fetch would hold the 300 client requests and
+      // qwenplug's upstream calls in one queue of 256. The client speaks HTTP/1.1 on raw sockets for the same reason.
+      const fake = startFakeChat2Upstream();
       fake.saltsPerRegistration = 20;
       fake.maxRegistrations = 2;
-      const replies = await Promise.all(Array.from({ length: 300 }, () => ask(gw)));
-      expect(replies.map((r) => r.choices[0]?.message.content)).toEqual(Array.from({ length: 300 }, () => REPLY));
-      expect(fake.refusals).toEqual([]);
-      expect(new Set(fake.usedSalts).size).toBe(300);
-      expect(fake.registrations).toBe(1);
-      expect(fake.refills).toBeGreaterThanOrEqual(14);
-      expect((await ask(gw)).choices[0]?.message.content).toBe(REPLY);
-      const account = await accountOf(gw);
-      expect(account?.state).toBe("healthy");
-      expect(account?.failures).toEqual({});
-    });
-  });
+      const gw = await spawnGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, ACCOUNT_MAX_IN_FLIGHT: "400" });
+      try {
+        const answers = await Promise.all(Array.from({ length: 300 }, () => socketPost(gw.url, "/v1/chat/completions", chatBody("hi", { model: "qwen" }))));
+        const contents = answers.map((a) => (a.status === 200 ? (JSON.parse(a.body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content : `${a.status} ${a.body}`));
+        expect(contents).toEqual(Array.from({ length: 300 }, () => REPLY));
+        expect(fake.refusals).toEqual([]);
+        expect(new Set(fake.usedSalts).size).toBe(300);
+        expect(fake.registrations).toBe(1);
+        expect(fake.refills).toBeGreaterThanOrEqual(14);
+        const after = await socketPost(gw.url, "/v1/chat/completions", chatBody("hi", { model: "qwen" }));
+        expect(after.status).toBe(200);
+        const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { upstreams: { cn: { accounts: Array<{ state: string; failures: Record<string, number> }> } } };
+        expect(status.upstreams.cn.accounts[0]?.state).toBe("healthy");
+        expect(status.upstreams.cn.accounts[0]?.failures).toEqual({});
+      } finally {
+        gw.stop();
+        await fake.stop();
+      }
+    },
+    { timeout: 60_000 },
+  );
 
   test("steady load (10 in flight) is served by one device, refilled in place", async () => {
     await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (fake, gw) => {
@@ -5905,5 +6037,191 @@ describe("chat2 clock calibration (issue 18)", () => {
       await gw.stop();
       await fake.stop();
     }
+  });
+});
+
+// ── Bounded and clean (issue 21) ────────────────────────────────────────────
+
+/** A chat2 frame whose text is `text` (a cumulative upstream resends all of it every time). */
+const chat2Frame = (text: string) =>
+  `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s1", reqid: "r1", resid: "x1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: text, status: "processing", meta_data: {} }] } })}\n\n`;
+
+/** A process's peak resident memory in MB (VmHWM), or 0 once it is gone. */
+function peakRssMb(pid: number): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string)?.[1];
+    return Number(kb ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+describe("bounded and clean (issue 21)", () => {
+  test(
+    "#1 a chat2 reply growing at loopback speed: the gateway process peaks under 300 MB and the client gets upstream_limit_exceeded",
+    async () => {
+      const fake = startFakeChat2Upstream();
+      const step = "x".repeat(3000);
+      fake.respond = () => endless((n) => chat2Frame(step.repeat(n + 1)));
+      const port = freePort();
+      const child = Bun.spawn([process.execPath, "index.ts"], {
+        cwd: import.meta.dir,
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        let isUp = false;
+        await waitFor(() => {
+          void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
+          return isUp;
+        }, 10_000);
+        // Polled while the reply runs, so that a gateway on its way to a gigabyte fails the test at 300 MB.
+        let answer: { status: number; code?: string; message?: string } | undefined;
+        void rawPost(url, chatBody("grow", { model: "qwen" })).then(async (r) => {
+          const body = (await r.json()) as { error?: { code: string; message: string } };
+          answer = { status: r.status, code: body.error?.code, message: body.error?.message };
+        });
+        await waitFor(() => answer !== undefined || peakRssMb(child.pid) > 300, 20_000);
+        const peak = peakRssMb(child.pid);
+        expect(peak).toBeLessThan(300);
+        expect(answer).toMatchObject({ status: 502, code: "upstream_limit_exceeded" });
+        expect(answer?.message).toContain("UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS");
+      } finally {
+        child.kill("SIGKILL");
+        await fake.stop();
+      }
+    },
+    { timeout: 40_000 },
+  );
+
+  test("#7 the redactor keeps every secret still in use: an early one after 1,000 others, an owner's current one after 1,000 renewals of another", () => {
+    const redact = makeRedactor([]);
+    const secret = (name: string, n: number) => `${name}-${String(n).padStart(6, "0")}-0123456789abcdef`;
+    redact.add(secret("early", 0));
+    redact.add(secret("device", 0), "cn#1 device");
+    for (let n = 1; n <= 1000; n++) redact.add(secret("token", n));
+    for (let n = 1; n <= 1000; n++) redact.add(secret("renewed", n), "intl#1 access token");
+    for (const kept of [secret("early", 0), secret("device", 0), secret("token", 1), secret("renewed", 1000), secret("renewed", 999)]) expect(redact(`quoted: ${kept}`)).toBe("quoted: [redacted]");
+    // A replaced secret is kept for a while, not for ever.
+    expect(redact(secret("renewed", 1))).toBe(secret("renewed", 1));
+  });
+
+  test("#8 a reply cut by the shutdown grace says server_shutting_down (503), in-stream and whole, not upstream_truncated", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake), async (fake, gw) => {
+      const streamed = await rawPost(gw.url, chatBody("drip:100", { stream: true }));
+      const reader = streamed.body?.getReader();
+      await reader?.read();
+      const whole = rawPost(gw.url, chatBody("drip:100"));
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 2);
+      expect(await gw.app.drain(0)).toBe(2);
+      let wire = "";
+      for (;;) {
+        const chunk = await reader?.read();
+        if (chunk === undefined || chunk.done) break;
+        wire += new TextDecoder().decode(chunk.value);
+      }
+      expect(wire).toContain('"code":"server_shutting_down"');
+      expect(wire).not.toContain("upstream_truncated");
+      const answer = await whole;
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get("retry-after")).toBe("5");
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("server_shutting_down");
+      await waitFor(() => fake.deletedSessions.length === 2);
+    });
+  });
+
+  test("#6 a zstd-labelled chat2 body still compressed: its first byte gets the first-byte limit, each compressed chunk counts as progress", async () => {
+    const fake = startFakeChat2Upstream();
+    const sse = `data:${JSON.stringify({ error_code: 0, communication: { sessionid: "s1" }, data: { messages: [{ mime_type: "multi_load/iframe", content: "压缩的回答", status: "complete", meta_data: {} }] } })}\n\n`;
+    const compressed = new Uint8Array(Bun.zstdCompressSync(new TextEncoder().encode(sse.repeat(50))));
+    // After the headers: 400 ms of silence (past the 200 ms connect limit, within first-byte), then
+    // eight pieces 150 ms apart (1.2 s in all, past the first-byte limit, each within the idle one).
+    // Like a real fetch's body, it breaks off when the request's signal aborts (a watchdog timeout).
+    const slowBody = (signal: AbortSignal) => {
+      let piece = 0;
+      const size = Math.ceil(compressed.length / 8);
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await Bun.sleep(piece === 0 ? 400 : 150);
+          if (signal.aborted) return controller.error(signal.reason);
+          if (piece === 8) return controller.close();
+          controller.enqueue(compressed.slice(piece * size, ++piece * size));
+        },
+      });
+    };
+    const slowFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes("/api/v2/chat?")) return response;
+      await response.body?.cancel();
+      return new Response(slowBody(init?.signal ?? new AbortController().signal), { headers: { "content-type": "text/event-stream", "content-encoding": "zstd" } });
+    }) as typeof fetch;
+    const config = loadConfig({
+      PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1,
+      UPSTREAM_CONNECT_TIMEOUT_MS: "200", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "400",
+    });
+    const { server } = startServer(config, { fetch: slowFetch, log: () => {} });
+    try {
+      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
+      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hello" }] });
+      expect(reply.choices[0]?.message.content).toBe("压缩的回答");
+    } finally {
+      await server.stop(true);
+      await fake.stop();
+    }
+  });
+
+  test("#4 images with n=4: the first failure closes the other three at once (slots and upstream streams freed)", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let calls = 0;
+      const open = new Set<number>();
+      fake.respond = () => {
+        const n = ++calls;
+        // The last of the four to arrive fails, so three are surely open when it does.
+        if (n === 4) return new Response(JSON.stringify({ success: false, data: { code: "Bad_Request", details: "refused" } }), { status: 400, headers: { "content-type": "application/json" } });
+        open.add(n);
+        // Keep-alives only, until the gateway lets go.
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              await Bun.sleep(50);
+              controller.enqueue(new TextEncoder().encode(': ping\n\n'));
+            },
+            cancel: () => void open.delete(n),
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      };
+      const err = await apiError(gw.client.images.generate({ model: "qwen3.8-max", prompt: "a fox", n: 4 }));
+      expect(err.status).toBe(502);
+      await waitFor(() => open.size === 0 && gw.app.pools.intl.snapshot()[0]?.in_flight === 0, 3000);
+      expect(calls).toBe(4);
+    });
+  });
+
+  test("#4 an image generation that only keeps alive ends at UPSTREAM_NO_CONTENT_TIMEOUT_MS, as a text reply would", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { UPSTREAM_NO_CONTENT_TIMEOUT_MS: "400", REPLY_MAX_MS: "20000", FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      fake.respond = () => endless(() => `data: ${JSON.stringify({ "response.info": { status: "running" } })}\n\n`, 50);
+      const err = await apiError(gw.client.images.generate({ model: "qwen3.8-max", prompt: "a fox" }));
+      expect(err.status).toBe(504);
+      expect(err.message).toContain("UPSTREAM_NO_CONTENT_TIMEOUT_MS");
+    });
+  });
+
+  test("#1 a chat2 line that never ends is cut at UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS, not read on to the 8 MiB line limit", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: "65536" }), async (fake, gw) => {
+      let sent = 0;
+      fake.respond = () =>
+        endless((n) => {
+          sent += 4096;
+          return n === 0 ? `data:{"data":{"messages":[{"content":"` : "z".repeat(4096);
+        });
+      const err = await requestError(gw, "hello", false, "qwen");
+      expect(err.code).toBe("upstream_limit_exceeded");
+      expect(err.message).toContain("longer than 65536 characters (UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS)");
+      // Stopped near the cap (socket buffers aside), before the 8 MiB line limit.
+      expect(sent).toBeLessThan(8 * 1024 * 1024);
+    });
   });
 });

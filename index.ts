@@ -37,6 +37,7 @@
 //   ── Server                             Bun.serve, shutdown
 
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { lookup } from "node:dns/promises";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -219,8 +220,12 @@ const EnvSchema = z.object({
   // Cumulative protocols resend the whole text in every event: a 100k-character reply in 5,000 events is about 750 MB.
   UPSTREAM_MAX_BYTES: intFromEnv("UPSTREAM_MAX_BYTES", 65_536, 64 * 1024 * 1024 * 1024, 8 * 1024 * 1024 * 1024),
   UPSTREAM_MAX_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_EVENT_CHARS", 65_536, 256 * 1024 * 1024, 8 * 1024 * 1024),
+  // One chat2 frame holds the whole reply and thinking so far: 1 MiB is several times the longest real reply,
+  // and a stream of frames growing towards it stays far below 300 MB of memory (issue 21 #1).
+  UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: intFromEnv("UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS", 65_536, 8 * 1024 * 1024, 1024 * 1024),
   TOOL_BLOCK_MAX_CHARS: intFromEnv("TOOL_BLOCK_MAX_CHARS", 1024, 64 * 1024 * 1024, 1024 * 1024),
   BODY_BYTES_IN_FLIGHT_MAX: intFromEnv("BODY_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  IMAGE_BYTES_IN_FLIGHT_MAX: intFromEnv("IMAGE_BYTES_IN_FLIGHT_MAX", 1024, 4 * 1024 * 1024 * 1024, 128 * 1024 * 1024),
   CORS_ORIGINS: optionalString(),
   QWEN_PROXY: fromEnv((raw) => ((raw ?? "").trim() === "" ? undefined : (raw as string).trim())),
   CLIENT_STALL_TIMEOUT_MS: intFromEnv("CLIENT_STALL_TIMEOUT_MS", 100, 3_600_000, 60_000),
@@ -229,6 +234,7 @@ const EnvSchema = z.object({
   IMAGE_MAX_BYTES: intFromEnv("IMAGE_MAX_BYTES", 1024, 64 * 1024 * 1024, 10 * 1024 * 1024),
   IMAGE_MAX_PER_REQUEST: intFromEnv("IMAGE_MAX_PER_REQUEST", 0, 100, 8),
   IMAGE_FETCH_TIMEOUT_MS: intFromEnv("IMAGE_FETCH_TIMEOUT_MS", 100, 600_000, 15_000),
+  IMAGE_FETCH_ALLOW_PRIVATE: choiceFromEnv("IMAGE_FETCH_ALLOW_PRIVATE", ["0", "1"] as const, "0"),
   CN_IMAGE_POLL_MS: intFromEnv("CN_IMAGE_POLL_MS", 10, 60_000, 5_000),
   IMAGE_HISTORY: choiceFromEnv("IMAGE_HISTORY", ["last", "all"] as const, "last"),
   QWEN_INTL_STS_BODY: choiceFromEnv("QWEN_INTL_STS_BODY", ["filename", "file_name"] as const, "filename"),
@@ -342,7 +348,9 @@ export interface Config {
   shutdownGraceMs: number;
   logLevel: LogLevel;
   /** Client images: limits, and which turns' images are sent (IMAGE_*). */
-  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all" };
+  /** `allowPrivate`: image URLs may name loopback, private and link-local addresses (IMAGE_FETCH_ALLOW_PRIVATE=1). */
+  /** `bytesInFlightMax`: fetched image bytes held at once across requests, from their fetch until their request ends. */
+  images: { maxBytes: number; maxPerRequest: number; fetchTimeoutMs: number; history: "last" | "all"; allowPrivate: boolean; bytesInFlightMax: number };
   /** How far apart chat2 image generation polls `/api/v1/chat/snap` when the stream named no picture (§3.4: 5 s). */
   cnImagePollMs: number;
   /** The getstsToken body's field names (UPSTREAMS-2026-11 §3.1 step 1), the OSS signature, and a path-style upload base. */
@@ -649,6 +657,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       noContentMs: e.UPSTREAM_NO_CONTENT_TIMEOUT_MS,
       totalMs: e.REPLY_MAX_MS,
       maxEventChars: e.UPSTREAM_MAX_EVENT_CHARS,
+      maxCumulativeEventChars: e.UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS,
       maxReplyChars: e.REPLY_MAX_CHARS,
       maxBodyBytes: e.UPSTREAM_MAX_BYTES,
     },
@@ -664,7 +673,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     holdbackMs: e.FAILOVER_HOLDBACK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY },
+    images: { maxBytes: e.IMAGE_MAX_BYTES, maxPerRequest: e.IMAGE_MAX_PER_REQUEST, fetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, history: e.IMAGE_HISTORY, allowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE === "1", bytesInFlightMax: e.IMAGE_BYTES_IN_FLIGHT_MAX },
     cnImagePollMs: e.CN_IMAGE_POLL_MS,
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
@@ -932,6 +941,9 @@ export interface SseDataParser {
 /** The most characters of `data` one upstream event may collect before the parser gives up. */
 const MAX_UPSTREAM_EVENT_CHARS = 8 * 1024 * 1024;
 
+/** What the SSE parser throws when a line or an event passes its cap: a limit, not a broken stream. */
+class SseLimitError extends Error {}
+
 /**
  * A push parser for `text/event-stream` that collects the `data` and `event`
  * fields; `event` is "message" when the event had none (WHATWG HTML §9.2.6).
@@ -978,7 +990,7 @@ export function createSseDataParser(
       if (dataChars > maxEventChars) {
         dataLines = [];
         dataChars = 0;
-        throw new Error(`upstream sent an event longer than ${maxEventChars} characters`);
+        throw new SseLimitError(`upstream sent an event longer than ${maxEventChars} characters`);
       }
       dataLines.push(value);
     } else if (field === "event") {
@@ -1025,7 +1037,7 @@ export function createSseDataParser(
         if (pieceChars > maxLineChars) {
           pieces = [];
           pieceChars = 0;
-          throw new Error(`upstream sent a line longer than ${maxLineChars} characters`);
+          throw new SseLimitError(`upstream sent a line longer than ${maxLineChars} characters`);
         }
       }
     },
@@ -1088,6 +1100,15 @@ const sseData = (json: string) => `data: ${json}\n\n`;
 const sseEvent = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
 
 /**
+ * A copy of `text` that shares no storage with the string it was sliced from.
+ * In Bun 1.4.5 (JavaScriptCore) slice() shares its base string, so each small
+ * increment cut from a cumulative snapshot kept that whole snapshot alive for
+ * as long as the increment lived: a whole reply collecting 1,000 increments
+ * held 1,000 snapshots, 500 MB (issue 21 #1). join() builds a new string.
+ */
+const detachedCopy = (text: string): string => [text, ""].join("");
+
+/**
  * Turns cumulative snapshots into increments in O(new characters): instead of
  * comparing the whole previous text on every event (quadratic over a long
  * reply), it checks that the new snapshot still carries the previous one's
@@ -1128,7 +1149,7 @@ export function createCumulativeDiff() {
       // The snapshot is known to extend `previous`, so keep it (or its checked prefix) as is:
       // `previous + added` would build a rope that the next slice() flattens, copying the whole text per event.
       previous = prevLength + added.length === snapshot.length ? snapshot : snapshot.slice(0, prevLength + added.length);
-      return added;
+      return detachedCopy(added);
     },
     get text() {
       return previous;
@@ -1150,26 +1171,58 @@ const isCjkCode = (c: number) => (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 &&
 
 const randomHex32 = () => randomUUID().replaceAll("-", "");
 
-/** Secrets learned at run time (renewed tokens) kept for scrubbing; older ones have long expired. */
-const MAX_RUNTIME_SECRETS = 256;
+/** How many replaced secrets stay scrubbed (a late error may still quote one); current ones are kept whatever their number. */
+const MAX_RETIRED_SECRETS = 256;
+/**
+ * Secrets added without an owner: nothing says when one is replaced, so many
+ * are kept (a renewal adds one or two, so thousands of renewals); pass an owner
+ * to keep exactly the current one and its recent predecessors.
+ */
+const MAX_UNOWNED_SECRETS = 4096;
+
+export type Redactor = ((text: string) => string) & {
+  /**
+   * Adds a secret learned at run time. With an `owner` (a stable name such as
+   * "intl#1 access token"), it replaces that owner's previous secret, which is
+   * retired: still scrubbed until MAX_RETIRED_SECRETS newer ones were retired.
+   */
+  add(secret: string, owner?: string): void;
+};
 
 /**
  * Replaces every configured secret in a text that is about to leave the
- * process; `add` extends the set with a secret learned at run time.
+ * process; `add` extends the set with a secret learned at run time. Every
+ * secret still in use stays in the set (issue 21 #7): only retired ones, and
+ * unowned ones past MAX_UNOWNED_SECRETS, are ever dropped.
  */
-export function makeRedactor(secrets: readonly string[]): ((text: string) => string) & { add(secret: string): void } {
-  let sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  const learned: string[] = [];
+export function makeRedactor(secrets: readonly string[]): Redactor {
+  const configured = [...new Set(secrets)];
+  const current = new Map<string, string>();
+  const unowned: string[] = [];
+  const retired: string[] = [];
+  let sorted = [...configured].sort((a, b) => b.length - a.length);
   const redact = (text: string) => {
     let out = text;
     for (const secret of sorted) if (out.includes(secret)) out = out.replaceAll(secret, "[redacted]");
     return out;
   };
-  const add = (secret: string) => {
-    if (secret.length < 8 || sorted.includes(secret)) return;
-    learned.push(secret);
-    const dropped = learned.length > MAX_RUNTIME_SECRETS ? learned.shift() : undefined;
-    sorted = [...sorted.filter((s) => s !== dropped), secret].sort((a, b) => b.length - a.length);
+  const keepLast = (list: string[], max: number) => list.splice(0, Math.max(0, list.length - max));
+  const add = (secret: string, owner?: string) => {
+    if (secret.length < 8) return;
+    if (owner === undefined) {
+      if (sorted.includes(secret)) return;
+      unowned.push(secret);
+      keepLast(unowned, MAX_UNOWNED_SECRETS);
+    } else {
+      const previous = current.get(owner);
+      if (previous === secret) return;
+      current.set(owner, secret);
+      if (previous !== undefined) {
+        retired.push(previous);
+        keepLast(retired, MAX_RETIRED_SECRETS);
+      }
+    }
+    sorted = [...new Set([...configured, ...current.values(), ...unowned, ...retired])].sort((a, b) => b.length - a.length);
   };
   return Object.assign(redact, { add });
 }
@@ -1426,8 +1479,8 @@ export interface AdapterOptions {
   fetch: UpstreamFetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
-  /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors. */
-  addSecret(value: string): void;
+  /** Adds a secret learned at run time (a renewed token) to the redaction set of logs and errors; an `owner` makes it replace that owner's previous one (see `Redactor.add`). */
+  addSecret(value: string, owner?: string): void;
   /** Where this upstream's unrecognised frames and fields are counted. */
   drift: DriftLog;
   /** Where credential state that outlives a request lives (tokens, devices, salts), shared by replicas with Redis. */
@@ -1483,6 +1536,8 @@ export interface UpstreamLimits {
   totalMs: number;
   /** Characters of `data` in one upstream event. */
   maxEventChars: number;
+  /** The same for protocols whose every event resends the whole reply (`StreamDecoder.isCumulative`): kept lower, since such events come thick and fast. */
+  maxCumulativeEventChars: number;
   /** Characters of text and reasoning in one reply. */
   maxReplyChars: number;
   /** Bytes of one upstream body. */
@@ -1611,11 +1666,22 @@ function createDriftLog(redact: (text: string) => string): DriftLog {
   };
 }
 
+/** Room for a field name and its colon on an SSE line (`data: `), beyond the event cap. */
+const SSE_FIELD_SLACK_CHARS = 16;
+
 /** Payloads every upstream sends that carry nothing: not drift. */
 const KNOWN_NON_JSON = new Set(["[DONE]", "[heartbeat]", "true", ""]);
 
 /** Turns one upstream's `data:` payloads into neutral events; one per request. */
 interface StreamDecoder {
+  /** Whether every event carries the whole reply so far (chat2): such events get the lower UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS cap. */
+  readonly isCumulative?: boolean;
+  /**
+   * Whether this is an image generation, which has no text until its picture:
+   * the no-content clock then runs from the first byte, so a generation that
+   * only keeps alive ends after UPSTREAM_NO_CONTENT_TIMEOUT_MS as a text reply would.
+   */
+  readonly isImageGeneration?: boolean;
   /** An error carried by a payload (an error envelope inside a 200 stream); checked before `onJson`, and it ends the reply. */
   failureOf?(json: Record<string, unknown>): UpstreamFailure | undefined;
   /** Handles one JSON payload; returns a terminal event when the reply is over. */
@@ -1641,6 +1707,9 @@ async function* readUpstreamStream(
   drift?: DriftLog,
 ): AsyncGenerator<EventBatch> {
   const { limits } = watchdog;
+  // A line cap just above the event cap stops reading as soon as one event passes it, not at the 8 MiB line limit.
+  const isCumulativeCap = decoder.isCumulative === true && limits.maxCumulativeEventChars < limits.maxEventChars;
+  const eventCap = isCumulativeCap ? limits.maxCumulativeEventChars : limits.maxEventChars;
   const out: NeutralEvent[] = [];
   let terminal: NeutralEvent | undefined;
   const handle = (json: Record<string, unknown> | undefined) => {
@@ -1668,7 +1737,7 @@ async function* readUpstreamStream(
         }
       }
     }
-  }, MAX_UPSTREAM_LINE_CHARS, limits.maxEventChars);
+  }, Math.min(MAX_UPSTREAM_LINE_CHARS, eventCap + SSE_FIELD_SLACK_CHARS), eventCap);
   const reader = body.getReader();
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
@@ -1693,6 +1762,7 @@ async function* readUpstreamStream(
       if (isFirstChunk) {
         isFirstChunk = false;
         watchdog.enter("idle");
+        if (decoder.isImageGeneration === true) lastContentAt = Date.now();
       } else {
         watchdog.touch();
       }
@@ -1706,7 +1776,10 @@ async function* readUpstreamStream(
           else parser.feed(text.decode(chunk.value));
         }
       } catch (err) {
-        terminal = { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
+        terminal =
+          err instanceof SseLimitError
+            ? overLimit(`The ${upstreamLabel} stream sent an event longer than ${eventCap} characters (${isCumulativeCap ? "UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS" : "UPSTREAM_MAX_EVENT_CHARS"}); the reply was cut.`)
+            : { type: "error", failure: { kind: "upstream", message: `The ${upstreamLabel} stream could not be read (${errorName(err)}).` } };
       }
       terminal ??= checkProgress();
       if (out.length > 0 && terminal === undefined) {
@@ -2608,11 +2681,14 @@ const numberFrom = (value: unknown): number | undefined => {
  * A body that starts with the zstd frame magic is buffered and decoded.
  * Bun 1.4.5's fetch already decodes `Content-Encoding: zstd` on its own, so
  * this only acts when something between (a relay, an injected fetch) passed
- * the compressed bytes through.
+ * the compressed bytes through. The watchdog sees this read as the reply's:
+ * first-byte limit for the first chunk, then each compressed chunk is progress.
  */
-async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>, watchdog: Pick<Watchdog, "enter" | "touch">): Promise<ReadableStream<Uint8Array>> {
   const reader = body.getReader();
+  watchdog.enter("firstByte");
   const first = await reader.read();
+  watchdog.enter("idle");
   const head = first.value;
   const isZstd = head !== undefined && head.length >= 4 && ZSTD_MAGIC.every((byte, i) => head[i] === byte);
   if (!isZstd) {
@@ -2633,6 +2709,7 @@ async function decodeZstdIfNeeded(body: ReadableStream<Uint8Array>): Promise<Rea
   let size = head.length;
   for (;;) {
     const next = await reader.read();
+    watchdog.touch();
     if (next.done) break;
     size += next.value.length;
     if (size > CHAT2_MAX_ZSTD_BYTES) {
@@ -2910,14 +2987,19 @@ async function chat2SaveDevice(ctx: Chat2Context, signer: Chat2Signer, record: C
     for (const scene of ["chat", "workspace"] as const) {
       const list = salts[scene];
       if (list === undefined || list.length === 0) continue;
-      for (const salt of list) ctx.addSecret(salt);
       // The new salts replace what was left: the 09-28 script does the same, so salts a refill may have voided are never tried.
       const key = chat2SaltsKey(signer, device, scene);
       await ctx.store.delete(key);
       signer.saltsLeft[scene] = await ctx.store.push(key, list, Math.max(1000, chat2TokenOf(device, scene).deadline - Date.now()));
     }
   }
-  if (device !== undefined) for (const secret of [device.webActkn, device.chat.actkn, device.workspace?.actkn]) if (secret !== undefined) ctx.addSecret(secret);
+  // Tokens sign for the account: secrets, each replacing its predecessor in the redaction set. Salts are
+  // not added: single-use, and never part of a message qwenplug writes, they would only grow that set.
+  if (device !== undefined) {
+    for (const [name, secret] of [["web", device.webActkn], ["chat", device.chat.actkn], ["workspace", device.workspace?.actkn]] as const) {
+      if (secret !== undefined) ctx.addSecret(secret, `${signer.key} ${name} token`);
+    }
+  }
   const version = await ctx.store.put(`${signer.key}:device`, record, { ifVersion: signer.cached?.version ?? 0 });
   if (version === undefined) {
     signer.cachedAt = Number.NEGATIVE_INFINITY;
@@ -3266,6 +3348,7 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
   const textMarkers = createMarkerFilter();
   const thinkMarkers = createMarkerFilter();
   return {
+    isCumulative: true,
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
       const data = asRecord(json.data);
@@ -3416,7 +3499,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
     let { stream } = sent;
     try {
       // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
-      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream);
+      if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream, watchdog);
     } catch (err) {
       if (signal.aborted) return;
       hasEnded = true;
@@ -3780,6 +3863,7 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
     return { type: "error", failure: { kind: "truncated", message: "The Qwen CN image generation ended without an image URL, and polling the chat brought none either; try again.", tag: "missing_image" } };
   };
   return {
+    isImageGeneration: true,
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
       const data = asRecord(json.data);
@@ -4131,17 +4215,17 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     // The session's other cookies belong with its token ("pair gate", UPSTREAMS-2026-11 §2.1).
     for (const [name, value] of grant.cookies) {
       if (name === "token" || name === "refresh_token") continue;
-      if (value.length >= 16) addSecret(value);
+      if (value.length >= 16) addSecret(value, `intl#${n} cookie ${name}`);
       if (jarIndex(name) >= 0) setJar(name, value);
       else jar.push(`${name}=${value}`);
     }
     const { access: newToken, refreshToken: newRefreshToken } = grant;
-    addSecret(newToken);
+    addSecret(newToken, `intl#${n} access token`);
     token = newToken;
     times = jwtTimes(newToken);
     obtainedAt = Date.now();
     if (newRefreshToken !== undefined && newRefreshToken !== refreshToken) {
-      addSecret(newRefreshToken);
+      addSecret(newRefreshToken, `intl#${n} refresh token`);
       refreshToken = newRefreshToken;
       setJar("refresh_token", newRefreshToken);
     }
@@ -4956,25 +5040,108 @@ function anthropicImage(source: unknown, where: string): NeutralImage {
 }
 
 /**
- * A remote image, fetched by qwenplug with the client's limits: no redirects,
+ * Which rule refuses an address as an image source, or undefined for a public
+ * one (issue 21 #3): loopback, unspecified, private, shared (CGNAT),
+ * link-local and unique-local ranges, IPv4-mapped IPv6 forms included.
+ */
+export function refusedAddressRule(address: string): string | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4 !== null) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    if (a === 127) return "a loopback address";
+    if (a === 0) return "an unspecified address (0.0.0.0/8)";
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "a private address";
+    if (a === 100 && b >= 64 && b <= 127) return "a shared (CGNAT) address";
+    if (a === 169 && b === 254) return "a link-local address";
+    return undefined;
+  }
+  let canonical: string;
+  try {
+    // The URL parser canonicalises IPv6 (lower case, `::`, an embedded IPv4 as two hex groups).
+    canonical = new URL(`http://[${address.replace(/^\[|\]$/g, "")}]/`).hostname.slice(1, -1);
+  } catch {
+    return "an address that cannot be read";
+  }
+  const [head = "", tail] = canonical.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right].map((g) => Number.parseInt(g, 16));
+  const first = groups[0] ?? 0;
+  if (groups.slice(0, 7).every((g) => g === 0)) return groups[7] === 1 ? "a loopback address" : groups[7] === 0 ? "an unspecified address" : undefined;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return refusedAddressRule(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  if ((first & 0xffc0) === 0xfe80) return "a link-local address";
+  if ((first & 0xfe00) === 0xfc00) return "a unique-local address";
+  return undefined;
+}
+
+/**
+ * Resolves an image URL's host and refuses it when any of its addresses is
+ * not public, unless IMAGE_FETCH_ALLOW_PRIVATE=1. Not closed by this: fetch
+ * resolves the name once more, so a DNS answer that changes in between
+ * (rebinding with a zero TTL) can still reach a private address. Pinning the
+ * checked address would need connecting to it while keeping the name for the
+ * Host header and TLS, which Bun 1.4.5's fetch does not offer for https.
+ */
+async function refusedImageHost(url: URL): Promise<string | undefined> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  let addresses: string[];
+  try {
+    addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return `its host name does not resolve${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+  for (const address of addresses) {
+    const rule = refusedAddressRule(address);
+    if (rule !== undefined) return `${url.hostname} resolves to ${rule}; set IMAGE_FETCH_ALLOW_PRIVATE=1 to allow`;
+  }
+  return addresses.length === 0 ? "its host name does not resolve" : undefined;
+}
+
+/** What a failed image fetch says: the cause by its system code (Bun 1.4.5 puts ECONNREFUSED and kin in `code`). */
+function fetchFailureCause(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const causes: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "the connection was reset",
+    ENOTFOUND: "its host name does not resolve",
+    ETIMEDOUT: "the connection timed out",
+    EHOSTUNREACH: "the host is unreachable",
+    ENETUNREACH: "the network is unreachable",
+  };
+  if (typeof code === "string" && causes[code] !== undefined) return causes[code];
+  if (typeof code === "string" && /CERT|TLS|SSL/i.test(code)) return `its TLS certificate was refused (${code})`;
+  return errorName(err);
+}
+
+/**
+ * A remote image, fetched by qwenplug with the client's limits: public
+ * addresses only (unless IMAGE_FETCH_ALLOW_PRIVATE=1), no redirects,
  * IMAGE_FETCH_TIMEOUT_MS, IMAGE_MAX_BYTES, an image content type. Global
  * fetch on purpose: this is not an upstream call and carries no account secret.
  */
-async function fetchImageBytes(url: string, label: string, limits: Config["images"]): Promise<{ data: Uint8Array; mediaType: string }> {
-  const host = (() => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return "an unreadable URL";
-    }
-  })();
+async function fetchImageBytes(url: string, label: string, limits: Config["images"], take: (bytes: number) => void = () => {}): Promise<{ data: Uint8Array; mediaType: string }> {
+  const parsed = URL.parse(url);
+  const host = parsed?.host ?? "an unreadable URL";
   const fail = (why: string) => badImage(`The image at ${label} (${host}) could not be fetched: ${why}.`, label);
+  if (parsed === null) throw fail("the URL cannot be read");
+  if (!limits.allowPrivate) {
+    const refused = await refusedImageHost(parsed);
+    if (refused !== undefined) throw fail(refused);
+  }
   let response: Response;
   const signal = AbortSignal.timeout(limits.fetchTimeoutMs);
   try {
-    response = await fetch(url, { redirect: "error", signal, headers: { accept: "image/*" } });
+    response = await fetch(url, { redirect: "manual", signal, headers: { accept: "image/*" } });
   } catch (err) {
-    throw fail(signal.aborted ? `no answer within ${limits.fetchTimeoutMs} ms (IMAGE_FETCH_TIMEOUT_MS)` : `${errorName(err)} (redirects are not followed)`);
+    throw fail(signal.aborted ? `no answer within ${limits.fetchTimeoutMs} ms (IMAGE_FETCH_TIMEOUT_MS)` : fetchFailureCause(err));
+  }
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    throw fail(`it redirects (HTTP ${response.status}), and redirects are not followed`);
   }
   const declaredType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (response.status !== 200) {
@@ -4999,6 +5166,12 @@ async function fetchImageBytes(url: string, label: string, limits: Config["image
           response.body.cancel().catch(() => {});
           throw fail(`it is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES)`);
         }
+        try {
+          take(chunk.byteLength);
+        } catch (err) {
+          response.body.cancel().catch(() => {});
+          throw err;
+        }
         chunks.push(chunk);
       }
     }
@@ -5010,8 +5183,8 @@ async function fetchImageBytes(url: string, label: string, limits: Config["image
 }
 
 /** One client image, as bytes with a type chat.qwen.ai takes. */
-async function loadImage(image: NeutralImage, limits: Config["images"]): Promise<LoadedImage> {
-  const loaded = image.data !== undefined ? { data: image.data, mediaType: image.mediaType ?? "" } : await fetchImageBytes(image.url ?? "", image.label, limits);
+async function loadImage(image: NeutralImage, limits: Config["images"], take: (bytes: number) => void): Promise<LoadedImage> {
+  const loaded = image.data !== undefined ? { data: image.data, mediaType: image.mediaType ?? "" } : await fetchImageBytes(image.url ?? "", image.label, limits, take);
   if (loaded.data.byteLength > limits.maxBytes) throw badImage(`The image at ${image.label} is larger than ${limits.maxBytes} bytes (IMAGE_MAX_BYTES).`, image.label);
   if (loaded.data.byteLength === 0) throw badImage(`The image at ${image.label} is empty.`, image.label);
   const sniffed = sniffImageType(loaded.data);
@@ -5021,11 +5194,43 @@ async function loadImage(image: NeutralImage, limits: Config["images"]): Promise
 }
 
 /**
+ * One request's share of IMAGE_BYTES_IN_FLIGHT_MAX: fetched image bytes are
+ * counted as they arrive and held until the request is over (its images wait
+ * with it in the account queue), so that queued requests cannot pile up
+ * images without bound (issue 21 #2). `take` throws a 503 past the budget.
+ */
+interface ImageBudget {
+  take(bytes: number): void;
+  release(): void;
+}
+
+function createImageBudget(app: App): ImageBudget {
+  let held = 0;
+  let isReleased = false;
+  return {
+    take(bytes) {
+      // A sibling image still arriving after the request failed: stop it rather than count it.
+      if (isReleased) throw new Error("the request is over");
+      held += bytes;
+      app.imageBytesInFlight += bytes;
+      if (app.imageBytesInFlight > app.config.images.bytesInFlightMax) {
+        throw new HttpError(503, "qwenplug holds too many fetched images for waiting requests (IMAGE_BYTES_IN_FLIGHT_MAX); send it again in a moment.", "upstream_error", "server_busy", null, { "retry-after": "1" });
+      }
+    },
+    release() {
+      isReleased = true;
+      app.imageBytesInFlight -= held;
+      held = 0;
+    },
+  };
+}
+
+/**
  * The images a request sends (the last user turn's, or every turn's with
  * IMAGE_HISTORY=all), loaded and checked: chat.qwen.ai or CN chat2 (not /dialog), at most
  * IMAGE_MAX_PER_REQUEST, and a model whose live entry says it has vision.
  */
-async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamRequest> {
+async function attachImages(app: App, req: UpstreamRequest, budget: ImageBudget): Promise<UpstreamRequest> {
   const users = req.turns.filter((turn): turn is Extract<NeutralTurn, { role: "user" }> => turn.role === "user");
   const chosen = app.config.images.history === "all" ? users : users.slice(-1);
   const images = chosen.flatMap((turn) => turn.images ?? []);
@@ -5050,7 +5255,7 @@ async function attachImages(app: App, req: UpstreamRequest): Promise<UpstreamReq
       "model",
     );
   }
-  const loaded = await Promise.all(images.map((image) => loadImage(image, app.config.images)));
+  const loaded = await Promise.all(images.map((image) => loadImage(image, app.config.images, budget.take)));
   app.debug(`images: ${loaded.map((image) => `${logField(image.label)}=${image.mediaType},${image.data.byteLength}B`).join(" ")}`);
   return { ...req, images: loaded };
 }
@@ -5228,6 +5433,7 @@ function createIntlImageDecoder(failureFrom: (json: Record<string, unknown>) => 
     return { type: "done", reason: "stop" };
   };
   return {
+    isImageGeneration: true,
     failureOf: failureFrom,
     onJson(json, out) {
       const choices = json.choices;
@@ -7293,6 +7499,8 @@ interface App {
   isStopping: boolean;
   /** Request-body bytes being read right now, across requests (BODY_BYTES_IN_FLIGHT_MAX). */
   bodyBytesInFlight: number;
+  /** Fetched image bytes held by requests not yet over (IMAGE_BYTES_IN_FLIGHT_MAX). */
+  imageBytesInFlight: number;
   /** Per upstream, what it sent that no decoder understood (shown in /status). */
   drift: Record<UpstreamName, DriftLog>;
   /** Completions under way, so a shutdown can wait for them or end them. */
@@ -7342,10 +7550,16 @@ interface CompletionRun {
   batches: AsyncGenerator<EventBatch>;
   acquired: Promise<void>;
   readonly isClientGone: boolean;
-  close(): Promise<void>;
+  /** Whether the shutdown grace ended it (`close("shutdown")`): the client hears that, not a truncated upstream. */
+  readonly isShutDown: boolean;
+  close(reason?: "shutdown"): Promise<void>;
 }
 
-function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): CompletionRun {
+/** What a reply ended by the shutdown grace gets: a 503, in-stream once the stream had started (issue 21 #8). */
+const shutdownCutError = () =>
+  new HttpError(503, "qwenplug is shutting down and ended this reply (SHUTDOWN_GRACE_MS); send the request again in a moment.", "server_error", "server_shutting_down", null, { "retry-after": "5" });
+
+function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: () => void = () => {}): CompletionRun {
   const abort = new AbortController();
   let isClientGone = false;
   let markAcquired = () => {};
@@ -7364,12 +7578,15 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
   };
   const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
-  const close = () =>
+  let isShutDown = false;
+  const close = (reason?: "shutdown") =>
     (closing ??= (async () => {
+      isShutDown = reason === "shutdown";
       ex.request.signal.removeEventListener("abort", onClientGone);
       abort.abort(new Error("request over"));
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
+      onClose();
     })());
   const onClientGone = () => {
     isClientGone = true;
@@ -7381,6 +7598,9 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest): Completi
     acquired,
     get isClientGone() {
       return isClientGone;
+    },
+    get isShutDown() {
+      return isShutDown;
     },
     close,
   };
@@ -7460,6 +7680,7 @@ async function serveWhole(app: App, ex: Exchange, run: CompletionRun, encoder: R
     await run.close();
   }
   if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+  if (run.isShutDown) throw shutdownCutError();
   ex.log.outcome = finishReason;
   const reply = { text: text.join(""), reasoning: reasoning.join(""), toolCalls, finishReason, usage: meter.total() };
   return jsonResponse(200, encoder.body(reply), { "x-request-id": encoder.id });
@@ -7479,6 +7700,7 @@ async function serveStream(app: App, ex: Exchange, run: CompletionRun, encoder: 
     await run.close();
     throw httpErrorFromFailure(firstEvent.failure);
   }
+  if (first?.done === true && run.isShutDown) throw shutdownCutError();
   ex.log.isStreaming = true;
   // Set before the stream starts: a reply that is already complete logs from inside start().
   ex.log.status = 200;
@@ -7579,8 +7801,8 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
         if (isClosed) break;
         if (result.done) {
           // Every reply ends with a terminal event unless the client went away: never pass a cut reply off as whole.
-          if (!run.isClientGone) write(encoder.error(new HttpError(502, "The reply ended without finishing.", "upstream_error", "upstream_truncated")));
-          end(run.isClientGone ? "client_closed" : "error:truncated");
+          if (!run.isClientGone) write(encoder.error(run.isShutDown ? shutdownCutError() : new HttpError(502, "The reply ended without finishing.", "upstream_error", "upstream_truncated")));
+          end(run.isClientGone ? "client_closed" : run.isShutDown ? "error:shutdown" : "error:truncated");
           break;
         }
         handle(result.value);
@@ -7808,15 +8030,25 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   const body = await readJsonBody(app, ex.request);
   const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
   ex.log.model = neutral.clientModel;
-  const req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral));
-  if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
-  // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
-  // must not close the client connection meanwhile (see startServer); the
-  // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
-  ex.server?.timeout(ex.request, 0);
-  const encoder = dialect.encoder(neutral);
-  const meter = createReplyMeter(app, ex, req.prompt);
-  const run = startCompletion(app, ex, req);
+  const images = createImageBudget(app);
+  let req: UpstreamRequest;
+  let run: CompletionRun;
+  let encoder: ReplyEncoder;
+  let meter: ReplyMeter;
+  try {
+    req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral), images);
+    if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
+    // Long thinking can leave the upstream silent for minutes: Bun's idle timeout
+    // must not close the client connection meanwhile (see startServer); the
+    // upstream watchdog and CLIENT_STALL_TIMEOUT_MS bound the wait instead.
+    ex.server?.timeout(ex.request, 0);
+    encoder = dialect.encoder(neutral);
+    meter = createReplyMeter(app, ex, req.prompt);
+    run = startCompletion(app, ex, req, images.release);
+  } catch (err) {
+    images.release();
+    throw err;
+  }
   const response = await (req.stream ? serveStream(app, ex, run, encoder, meter) : serveWhole(app, ex, run, encoder, meter));
   if ((req.droppedTurns ?? 0) > 0) response.headers.set("x-qwenplug-dropped-turns", String(req.droppedTurns));
   return response;
@@ -7856,8 +8088,13 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   const neutral: NeutralRequest = { ...model, imageRatio: ratio, turns: [{ role: "user", text: body.prompt }], tooling: NO_TOOLS, stream: false, includeUsage: false };
   const req = app.adapters[model.upstream].prepare(neutral);
   ex.server?.timeout(ex.request, 0);
+  // The first failure ends the whole request: the other generations are closed at once (their slots and
+  // upstream streams freed) rather than left running for an answer nobody will get (issue 21 #4).
+  const runs: CompletionRun[] = [];
+  let hasFailed = false;
   const generateOne = async (): Promise<string> => {
     const run = startCompletion(app, ex, req);
+    runs.push(run);
     const text: string[] = [];
     try {
       for (;;) {
@@ -7872,11 +8109,20 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
       await run.close();
     }
     if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
+    if (run.isShutDown) throw shutdownCutError();
     const url = imageUrlsInText(text.join(""))[0];
     if (url === undefined) throw new HttpError(502, `Qwen ${model.upstream === "cn" ? "CN" : "INTL"} finished without an image.`, "upstream_error", "upstream_no_image");
     return url;
   };
-  const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOne));
+  const generateOrStopAll = () =>
+    generateOne().catch((err: unknown) => {
+      if (!hasFailed) {
+        hasFailed = true;
+        for (const run of runs) void run.close();
+      }
+      throw err;
+    });
+  const urls = await Promise.all(Array.from({ length: body.n ?? 1 }, generateOrStopAll));
   const data =
     body.response_format === "b64_json"
       ? await Promise.all(urls.map(async (url, i) => ({ b64_json: Buffer.from((await fetchGeneratedImage(url, i, app.config.images)).data).toString("base64") })))
@@ -8131,6 +8377,7 @@ export function createApp(deps: AppDeps) {
     isStopping: false,
     runs: new Set(),
     bodyBytesInFlight: 0,
+    imageBytesInFlight: 0,
     drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
   };
@@ -8180,7 +8427,7 @@ export function createApp(deps: AppDeps) {
       const deadline = Date.now() + graceMs;
       while (app.runs.size > 0 && Date.now() < deadline) await Bun.sleep(20);
       const abandoned = app.runs.size;
-      await Promise.all([...app.runs].map((run) => run.close()));
+      await Promise.all([...app.runs].map((run) => run.close("shutdown")));
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
       return abandoned;
