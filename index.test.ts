@@ -4,6 +4,9 @@
 // response, streamed or not, including errors.
 
 import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -47,6 +50,12 @@ import {
   repairJson,
   startServer,
   type Tooling,
+  createMemoryStore,
+  createRedisStore,
+  createSqliteStore,
+  openStateStore,
+  storeLine,
+  type StateStore,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -2287,7 +2296,7 @@ async function withChildGateway(env: Record<string, string>, body: (child: Bun.S
   const port = freePort();
   const child = Bun.spawn([process.execPath, "index.ts"], {
     cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, STATE_PATH: "off", ...env },
     stdout: "pipe",
     stderr: "ignore",
   });
@@ -4543,7 +4552,7 @@ describe("bun index.ts --check (issue 15)", () => {
       const run = async (args: string[], env: Record<string, string>) => {
         const child = Bun.spawn([process.execPath, "index.ts", ...args], {
           cwd: import.meta.dir,
-          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: cn.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", ...env },
+          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: cn.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", STATE_PATH: "off", ...env },
           stdout: "pipe",
           stderr: "pipe",
         });
@@ -4552,8 +4561,8 @@ describe("bun index.ts --check (issue 15)", () => {
       };
       const good = await run(["--check=chat"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
       expect(good.code).toBe(0);
-      expect(good.out.trim().split("\n")).toHaveLength(3);
-      expect(good.out).toMatch(/^CN +account 1 +ok +\d+ ms\nCN +account 2 +ok +\d+ ms\nqwenplug check: 2 of 2 account\(s\) usable\n$/);
+      expect(good.out.trim().split("\n")).toHaveLength(4);
+      expect(good.out).toMatch(/^CN +account 1 +ok +\d+ ms\nCN +account 2 +ok +\d+ ms\nqwenplug check: 2 of 2 account\(s\) usable\nqwenplug state: in memory \(STATE_PATH=off\): nothing survives a restart\n$/);
       const bad = await run(["--check"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_3_COOKIE: COOKIE_3 });
       expect(bad.code).toBe(1);
       expect(bad.out).toContain("refresh CN_ACCOUNT_3_COOKIE");
@@ -5415,5 +5424,245 @@ describe("per-account outbound proxies (issue 15)", () => {
     expect(config.secrets).toContain("long-proxy-password");
     expect(() => loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_PROXY: "socks5://127.0.0.1:1080" })).toThrow("CN_ACCOUNT_1_PROXY");
     expect(() => loadConfig({ INTL_ACCOUNT_3_PROXY: "http://127.0.0.1:3128" })).toThrow("INTL_ACCOUNT_3_PROXY");
+  });
+});
+
+// ── State store ─────────────────────────────────────────────────────────────
+
+/** A private temp directory, removed by the caller's cleanup. */
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "qwenplug-state-"));
+}
+
+/** Debian's redis-server on a random loopback port, in a temp dir, with no persistence; undefined (and a printed reason) when it is not installed. */
+interface TestRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+const REDIS_SERVER = Bun.which("redis-server");
+if (REDIS_SERVER === null) console.log("state store: redis-server not found (apt-get install redis-server): the Redis tests are skipped");
+
+async function isPortOpen(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startTestRedis(): Promise<TestRedis> {
+  const port = freePort();
+  const dir = tempDir();
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  const start = async () => {
+    proc = Bun.spawn([REDIS_SERVER as string, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
+    const deadline = Date.now() + 5000;
+    while (!(await isPortOpen(port))) {
+      if (Date.now() > deadline) throw new Error("redis-server did not start");
+      await Bun.sleep(20);
+    }
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    async stop() {
+      proc?.kill("SIGKILL");
+      await proc?.exited;
+    },
+  };
+}
+
+/** The same expectations for every backend. */
+function storeContract(name: string, open: () => Promise<{ store: StateStore; done: () => Promise<void> }>, isSkipped = false) {
+  describe.skipIf(isSkipped)(`state store contract: ${name}`, () => {
+    let store: StateStore;
+    let done: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, done } = await open());
+    });
+    afterAll(async () => {
+      await done();
+    });
+
+    test("records: get, put with versions, ifVersion conflicts, delete", async () => {
+      expect(await store.get("c:a")).toBeUndefined();
+      expect(await store.put("c:a", { n: 1, bytes: new Uint8Array([1, 2, 250]) })).toBe(1);
+      const got = await store.get<{ n: number; bytes: Uint8Array }>("c:a");
+      expect(got?.version).toBe(1);
+      expect(got?.value.n).toBe(1);
+      expect([...(got?.value.bytes ?? [])]).toEqual([1, 2, 250]);
+      expect(await store.put("c:a", { n: 2 }, { ifVersion: 0 })).toBeUndefined();
+      expect(await store.put("c:a", { n: 2 }, { ifVersion: 1 })).toBe(2);
+      expect(await store.put("c:a", { n: 3 }, { ifVersion: 1 })).toBeUndefined();
+      expect((await store.get<{ n: number }>("c:a"))?.value.n).toBe(2);
+      expect(await store.put("c:new", "x", { ifVersion: 0 })).toBe(1);
+      await store.delete("c:a");
+      expect(await store.get("c:a")).toBeUndefined();
+      expect(await store.put("c:a", "again", { ifVersion: 0 })).toBe(1);
+    });
+
+    test("ttl: a record and a list expire", async () => {
+      await store.put("c:ttl", "soon", { ttlMs: 150 });
+      await store.push("c:ttl-list", ["a"], 150);
+      expect((await store.get<string>("c:ttl"))?.value).toBe("soon");
+      expect(await store.length("c:ttl-list")).toBe(1);
+      const deadline = Date.now() + 3000;
+      while ((await store.get("c:ttl")) !== undefined || (await store.length("c:ttl-list")) !== 0) {
+        if (Date.now() > deadline) throw new Error("did not expire");
+        await Bun.sleep(20);
+      }
+      expect(await store.put("c:ttl", "fresh", { ifVersion: 0 })).toBe(1);
+    });
+
+    test("lists: push, shift in order, length, delete", async () => {
+      expect(await store.push("c:list", ["1", "2"])).toBe(2);
+      expect(await store.push("c:list", ["3"])).toBe(3);
+      expect(await store.shift("c:list")).toBe("1");
+      expect(await store.length("c:list")).toBe(2);
+      expect(await store.shift("c:list")).toBe("2");
+      expect(await store.shift("c:list")).toBe("3");
+      expect(await store.shift("c:list")).toBeUndefined();
+      await store.push("c:list", ["x"]);
+      await store.delete("c:list");
+      expect(await store.length("c:list")).toBe(0);
+    });
+
+    test("200 concurrent shifts take each item once", async () => {
+      const items = Array.from({ length: 150 }, (_, i) => `salt-${i}`);
+      await store.push("c:salts", items);
+      const taken = await Promise.all(Array.from({ length: 200 }, () => store.shift("c:salts")));
+      const got = taken.filter((t): t is string => t !== undefined);
+      expect(got.length).toBe(150);
+      expect(new Set(got).size).toBe(150);
+    });
+
+    test("locks: exclusion, unlock only by its token, lease expiry", async () => {
+      const token = await store.lock("c:lock", 10_000);
+      expect(token).toBeString();
+      expect(await store.lock("c:lock", 10_000)).toBeUndefined();
+      await store.unlock("c:lock", "not-the-token");
+      expect(await store.lock("c:lock", 10_000)).toBeUndefined();
+      await store.unlock("c:lock", token as string);
+      const short = await store.lock("c:lock", 100);
+      expect(short).toBeString();
+      const deadline = Date.now() + 3000;
+      let next: string | undefined;
+      while ((next = await store.lock("c:lock", 10_000)) === undefined) {
+        if (Date.now() > deadline) throw new Error("lease did not run out");
+        await Bun.sleep(20);
+      }
+      expect(next).not.toBe(short);
+      expect(store.status().isHealthy).toBe(true);
+    });
+  });
+}
+
+const STATE_KEY_A = "state-key-A-0123456789abcdef";
+const STATE_KEY_B = "state-key-B-0123456789abcdef";
+
+storeContract("memory", async () => ({ store: createMemoryStore(), done: async () => {} }));
+storeContract("sqlite", async () => {
+  const dir = tempDir();
+  const store = createSqliteStore({ path: join(dir, "state.db"), keyMaterial: STATE_KEY_A, log: () => {} });
+  return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+});
+storeContract(
+  "redis",
+  async () => {
+    const redis = await startTestRedis();
+    const store = await createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix: "t1:", timeoutMs: 2000, log: () => {} });
+    return { store, done: async () => { await store.close(); await redis.stop(); } };
+  },
+  REDIS_SERVER === null,
+);
+
+describe("state store: SQLite", () => {
+  test("survives close and reopen; file and its WAL are 0600 and hold no plain-text value", async () => {
+    const dir = tempDir();
+    const path = join(dir, "sub", "state.db");
+    const marker = "SECRET-MARKER-refresh-token-7f3a9c";
+    let store = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    await store.put("intl:1:hash:token", { refreshToken: marker });
+    await store.push("cn:1:salts", [`${marker}-salt`]);
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (existsSync(path + suffix)) expect(statSync(path + suffix).mode & 0o777).toBe(0o600);
+    }
+    const bytes = Buffer.concat(["", "-wal"].filter((s) => existsSync(path + s)).map((s) => readFileSync(path + s)));
+    expect(bytes.includes(marker)).toBe(false);
+    await store.close();
+    store = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    expect((await store.get<{ refreshToken: string }>("intl:1:hash:token"))?.value.refreshToken).toBe(marker);
+    expect(await store.shift("cn:1:salts")).toBe(`${marker}-salt`);
+    expect(store.status()).toEqual({ backend: "sqlite", location: path, isHealthy: true });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("sealed under another key or unreadable: set aside with one log line, a new empty store", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const first = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    await first.put("k", "v");
+    await first.close();
+    const logs: string[] = [];
+    const second = createSqliteStore({ path, keyMaterial: STATE_KEY_B, log: (line) => logs.push(line) });
+    expect(logs.length).toBe(1);
+    expect(logs[0]).toContain("sealed under another key");
+    expect(logs.join("")).not.toContain(STATE_KEY_A);
+    expect(logs.join("")).not.toContain(STATE_KEY_B);
+    expect(await second.get("k")).toBeUndefined();
+    expect(readdirSync(dir).some((name) => name.startsWith("state.db.unreadable-"))).toBe(true);
+    await second.close();
+
+    const junkPath = join(dir, "junk.db");
+    writeFileSync(junkPath, "this is not a database at all ".repeat(200));
+    const junkLogs: string[] = [];
+    const third = createSqliteStore({ path: junkPath, keyMaterial: STATE_KEY_A, log: (line) => junkLogs.push(line) });
+    expect(junkLogs.length).toBe(1);
+    expect(junkLogs[0]).toContain("not a readable");
+    expect(await third.put("k", "v")).toBe(1);
+    await third.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("without STATE_KEY or API_MASTER_KEY, a random key kept beside the file (0600) reopens it", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    let store = createSqliteStore({ path, log: () => {} });
+    await store.put("k", "v");
+    await store.close();
+    expect(statSync(`${path}.key`).mode & 0o777).toBe(0o600);
+    store = createSqliteStore({ path, log: () => {} });
+    expect((await store.get<string>("k"))?.value).toBe("v");
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("configuration: STATE_PATH, STATE_KEY, REDIS_URL and their secrets", async () => {
+    const config = loadConfig({ STATE_PATH: "off", REDIS_URL: "rediss://default:redis-password-123@cache.example:6380", STATE_KEY: STATE_KEY_A, STATE_PREFIX: "qp:" });
+    expect(config.state).toMatchObject({ path: "off", prefix: "qp:", keyMaterial: STATE_KEY_A, redisTimeoutMs: 2000 });
+    expect(config.secrets).toContain(STATE_KEY_A);
+    expect(config.secrets).toContain("redis-password-123");
+    expect(loadConfig({ API_MASTER_KEY: MASTER_KEY }).state.keyMaterial).toBe(MASTER_KEY);
+    expect(loadConfig({}).state.path).toBeUndefined();
+    expect(() => loadConfig({ REDIS_URL: "http://default:pw@x" })).toThrow(/^REDIS_URL must be/);
+    let message = "";
+    try {
+      loadConfig({ REDIS_URL: "http://default:pw-secret@x" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toStartWith("REDIS_URL must be");
+    expect(message).not.toContain("pw-secret");
+    expect(() => loadConfig({ STATE_KEY: "short" })).toThrow(/^STATE_KEY must be/);
+    expect(storeLine((await openStateStore(loadConfig({ STATE_PATH: "off" }), () => {})).status())).toContain("in memory");
+    await expect(openStateStore(loadConfig({ REDIS_URL: "redis://127.0.0.1:1" }), () => {})).rejects.toThrow(/STATE_KEY/);
   });
 });
