@@ -5455,6 +5455,64 @@ async function isPortOpen(port: number): Promise<boolean> {
   }
 }
 
+/** A TCP relay to a local port that can drop its connections and refuse new ones: one replica cut off from Redis while others are not. */
+async function startTcpRelay(targetPort: number) {
+  let isCut = false;
+  type Pair = { client: Bun.Socket<{ upstream?: Bun.Socket<unknown>; pending: Uint8Array[] }>; upstream?: Bun.Socket<unknown> };
+  const pairs = new Set<Pair>();
+  const server = Bun.listen<{ upstream?: Bun.Socket<unknown>; pending: Uint8Array[] }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(client) {
+        if (isCut) {
+          client.end();
+          return;
+        }
+        client.data = { pending: [] };
+        const pair: Pair = { client };
+        pairs.add(pair);
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: targetPort,
+          socket: {
+            data: (_s, chunk) => void client.write(chunk),
+            close: () => void client.end(),
+            error: () => void client.end(),
+          },
+        }).then((upstream) => {
+          pair.upstream = upstream;
+          client.data.upstream = upstream;
+          for (const chunk of client.data.pending) upstream.write(chunk);
+          client.data.pending = [];
+        }, () => client.end());
+      },
+      data(client, chunk) {
+        if (client.data.upstream !== undefined) client.data.upstream.write(chunk);
+        else client.data.pending.push(new Uint8Array(chunk));
+      },
+      close(client) {
+        client.data?.upstream?.end();
+      },
+    },
+  });
+  return {
+    port: server.port,
+    cut() {
+      isCut = true;
+      for (const pair of pairs) {
+        pair.client.end();
+        pair.upstream?.end();
+      }
+      pairs.clear();
+    },
+    restore() {
+      isCut = false;
+    },
+    stop: () => server.stop(true),
+  };
+}
+
 async function startTestRedis(): Promise<TestRedis> {
   const port = freePort();
   const dir = tempDir();
@@ -5664,5 +5722,120 @@ describe("state store: SQLite", () => {
     expect(() => loadConfig({ STATE_KEY: "short" })).toThrow(/^STATE_KEY must be/);
     expect(storeLine((await openStateStore(loadConfig({ STATE_PATH: "off" }), () => {})).status())).toContain("in memory");
     await expect(openStateStore(loadConfig({ REDIS_URL: "redis://127.0.0.1:1" }), () => {})).rejects.toThrow(/STATE_KEY/);
+  });
+});
+
+describe.skipIf(REDIS_SERVER === null)("state store: Redis", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  const open = (prefix: string, log: (line: string) => void = () => {}) => createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix, timeoutMs: 1000, log, retryMs: 100 });
+
+  test("two replicas see each other's writes, share one list atomically and one lock", async () => {
+    const [a, b] = await Promise.all([open("two:"), open("two:")]);
+    try {
+      expect(await a.put("rec", { from: "a" })).toBe(1);
+      expect((await b.get<{ from: string }>("rec"))?.value.from).toBe("a");
+      expect(await b.put("rec", { from: "b" }, { ifVersion: 1 })).toBe(2);
+      expect(await a.put("rec", { from: "a" }, { ifVersion: 1 })).toBeUndefined();
+      await a.push("salts", Array.from({ length: 100 }, (_, i) => `s${i}`));
+      const taken = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? a : b).shift("salts")));
+      const got = taken.filter((t): t is string => t !== undefined);
+      expect(got.length).toBe(100);
+      expect(new Set(got).size).toBe(100);
+      const token = await a.lock("renew", 10_000);
+      expect(token).toBeString();
+      expect(await b.lock("renew", 10_000)).toBeUndefined();
+      await b.unlock("renew", "guess");
+      expect(await b.lock("renew", 10_000)).toBeUndefined();
+      await a.unlock("renew", token as string);
+      expect(await b.lock("renew", 10_000)).toBeString();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("a different STATE_KEY does not read the other's records and says so once", async () => {
+    const a = await open("keys:");
+    await a.put("rec", "sealed-with-A");
+    const logs: string[] = [];
+    const b = await createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_B, prefix: "keys:", timeoutMs: 1000, log: (line) => logs.push(line) });
+    expect(await b.get("rec")).toBeUndefined();
+    expect(logs.length).toBe(1);
+    expect(logs[0]).toContain("sealed under another key");
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test("Redis lost while running: served from memory, unhealthy; back: healthy, writes made while away are in Redis, salts are not", async () => {
+    const logs: string[] = [];
+    const a = await open("lost:", (line) => logs.push(line));
+    const observer = await open("lost:");
+    try {
+      await a.put("seen", "before");
+      await a.push("salts", ["x"]);
+      await redis.stop();
+      expect((await a.get<string>("seen"))?.value).toBe("before");
+      expect(a.status().isHealthy).toBe(false);
+      expect(a.status().detail).toContain("serving from memory");
+      expect(await a.put("away", "written while away")).toBe(1);
+      expect(await a.put("seen", "changed while away", { ifVersion: 1 })).toBe(2);
+      await a.push("away-salts", ["never written back"]);
+      expect(await a.shift("away-salts")).toBe("never written back");
+      await a.push("away-salts", ["never written back either"]);
+      // The test server keeps nothing on disk: it comes back empty, and a's records are written back.
+      await redis.start();
+      await waitFor(() => a.status().isHealthy, 5000);
+      expect(logs.some((line) => line.includes("lost Redis"))).toBe(true);
+      expect(logs.some((line) => line.includes("is back"))).toBe(true);
+      expect((await observer.get<string>("away"))?.value).toBe("written while away");
+      expect((await observer.get<string>("seen"))?.value).toBe("changed while away");
+      expect(await observer.length("away-salts")).toBe(0);
+    } finally {
+      await Promise.all([a.close(), observer.close()]);
+    }
+  });
+
+  test("a replica cut off from Redis: its write-back loses to a write another replica made meanwhile", async () => {
+    const link = await startTcpRelay(redis.port);
+    const a = await createRedisStore({ url: `redis://127.0.0.1:${link.port}`, keyMaterial: STATE_KEY_A, prefix: "cut:", timeoutMs: 500, log: () => {}, retryMs: 100 });
+    const b = await open("cut:");
+    try {
+      expect(await a.put("shared", "v1")).toBe(1);
+      expect(await a.put("mine", "m1")).toBe(1);
+      link.cut();
+      expect((await a.get<string>("shared"))?.value).toBe("v1");
+      expect(a.status().isHealthy).toBe(false);
+      expect(await a.put("shared", "a while away", { ifVersion: 1 })).toBe(2);
+      expect(await a.put("mine", "m2 while away", { ifVersion: 1 })).toBe(2);
+      expect(await b.put("shared", "b meanwhile", { ifVersion: 1 })).toBe(2);
+      link.restore();
+      await waitFor(() => a.status().isHealthy, 5000);
+      expect((await b.get<string>("shared"))?.value).toBe("b meanwhile");
+      expect((await b.get<string>("mine"))?.value).toBe("m2 while away");
+      expect((await a.get<string>("shared"))?.value).toBe("b meanwhile");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      link.stop();
+    }
+  });
+
+  test("start with REDIS_URL at a closed port: exit 1 with one sentence naming REDIS_URL, no password", async () => {
+    const port = freePort();
+    const child = Bun.spawn([process.execPath, "index.ts"], {
+      cwd: import.meta.dir,
+      env: { ...process.env, HOST: "127.0.0.1", PORT: String(freePort()), REDIS_URL: `redis://default:closed-port-password@127.0.0.1:${port}`, STATE_KEY: STATE_KEY_A, REDIS_TIMEOUT_MS: "500" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect(code).toBe(1);
+    expect(err).toContain("REDIS_URL");
+    expect(err).toContain(`127.0.0.1:${port}`);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(out + err).not.toContain("closed-port-password");
   });
 });

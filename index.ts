@@ -1576,9 +1576,10 @@ export function redisLocation(url: string): string {
   }
 }
 
+// ARGV[5] = "1" (a write-back after Redis was away) also writes over an absent record: a Redis restarted empty gets it back.
 const REDIS_PUT = `local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 local want = tonumber(ARGV[2])
-if want >= 0 and n ~= want then return -1 end
+if want >= 0 and n ~= want and not (ARGV[5] == '1' and n == 0) then return -1 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'n', n + 1, 'e', ARGV[4])
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
@@ -1619,7 +1620,8 @@ function redisDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
  * LPOP; a lock is `SET key token NX PX lease`. While Redis is away the store
  * answers from memory (records read before stay available; writes are kept
  * and written back when Redis returns, unless another replica wrote the same
- * record meanwhile: then Redis wins; lists are never written back, so a salt
+ * record meanwhile: then Redis wins (a record Redis lost, restarted empty, is
+ * written back); lists are never written back, so a salt
  * is never presented twice) and tries Redis again every few seconds.
  * Unreachable at start: a ConfigError naming REDIS_URL.
  */
@@ -1692,7 +1694,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       else {
         const ttlMs = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : Math.max(1, entry.expiresAt - now());
         const expiresAt = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : entry.expiresAt;
-        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt)]));
+        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
         // Another replica wrote it meanwhile: Redis wins, and this copy is forgotten.
         if (version < 0) local.delete(key);
         else remember(key, { ...entry, version });
@@ -1766,7 +1768,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       either(
         async () => {
           const expiresAt = options.ttlMs === undefined ? 0 : now() + options.ttlMs;
-          const args = [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt)];
+          const args = [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
           const version = Number(await send("EVAL", args));
           if (version < 0) return undefined;
           remember(key, { value, version, expiresAt: expiresAt === 0 ? Number.POSITIVE_INFINITY : expiresAt });
