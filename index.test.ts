@@ -115,7 +115,7 @@ function useGateway(start: () => { gw?: Gateway; fake?: { stop(): Promise<void> 
 }
 
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
-function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number): Gateway {
+function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number, store?: StateStore): Gateway {
   const logs: string[] = [];
   // Both upstreams default to a closed loopback port, so no test can reach a real host by omission.
   const config = loadConfig({
@@ -128,7 +128,7 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     CN_PROTOCOL: "dialog",
     ...env,
   });
-  const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec });
+  const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec, store });
   const url = `http://127.0.0.1:${server.port}`;
   const gw: Gateway = {
     url,
@@ -147,8 +147,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 }
 
 /** qwenplug with one CN account on the fake CN upstream. */
-const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
-  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
+const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number, store?: StateStore): Gateway =>
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec, store);
 
 /** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
 async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
@@ -5837,5 +5837,66 @@ describe.skipIf(REDIS_SERVER === null)("state store: Redis", () => {
     expect(err).toContain(`127.0.0.1:${port}`);
     expect(err.trim().split("\n")).toHaveLength(1);
     expect(out + err).not.toContain("closed-port-password");
+  });
+});
+
+describe("state store: the Responses store", () => {
+  /** A response created on one gateway, continued on a second one with its own store object on the same state. */
+  async function continuesAcross(openStore: () => Promise<StateStore>) {
+    const fake = startFakeCnUpstream();
+    const first = startGateway(fake, {}, undefined, await openStore());
+    let created: { id: string; output_text: string };
+    try {
+      created = await first.client.responses.create({ model: "qwen-max", input: "fixture:plain first question" });
+    } finally {
+      await first.stop();
+      await first.app.store.close();
+    }
+    const second = startGateway(fake, {}, undefined, await openStore());
+    try {
+      const next = await second.client.responses.create({ model: "qwen-max", previous_response_id: created.id, input: "second question" });
+      expect(next.previous_response_id).toBe(created.id);
+      expect(lastPrompt(fake)).toContain(`Human: fixture:plain first question\n\nAssistant: ${created.output_text}\n\nHuman: second question`);
+      expect((await second.client.responses.retrieve(created.id)).output_text).toBe(created.output_text);
+    } finally {
+      await second.stop();
+      await second.app.store.close();
+      await fake.stop();
+    }
+  }
+
+  test("previous_response_id continues after a restart on the same SQLite file", async () => {
+    const dir = tempDir();
+    await continuesAcross(async () => createSqliteStore({ path: join(dir, "state.db"), keyMaterial: STATE_KEY_A, log: () => {} }));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.skipIf(REDIS_SERVER === null)("previous_response_id continues on a second replica sharing Redis", async () => {
+    const redis = await startTestRedis();
+    try {
+      await continuesAcross(() => createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix: "resp:", timeoutMs: 1000, log: () => {} }));
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test("the byte budget evicts the oldest; one entry larger than the budget is not stored and says store: false", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { RESPONSES_STORE_MAX_BYTES: "6000" });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await gw.client.responses.create({ model: "qwen-max", input: `fixture:plain ${"x".repeat(1200)} ${i}` })).id);
+      const kept = await Promise.all(ids.map(async (id) => (await fetch(`${gw.url}/v1/responses/${id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status));
+      // Each entry is about 2 KB of JSON: the oldest went, the newest stayed.
+      expect(kept[0]).toBe(404);
+      expect(kept[3]).toBe(200);
+      const huge = await gw.client.responses.create({ model: "qwen-max", input: `fixture:plain ${"y".repeat(8000)}` });
+      expect((huge as unknown as { store: boolean }).store).toBe(false);
+      expect((await apiError(gw.client.responses.retrieve(huge.id))).status).toBe(404);
+      expect((await fetch(`${gw.url}/v1/responses/${ids[3]}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status).toBe(200);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
   });
 });

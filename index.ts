@@ -6314,9 +6314,14 @@ type ResolvedModel = Pick<NeutralRequest, "upstream" | "clientModel" | "upstream
 /** Resolves a model name; explicit request fields win over the name's suffix. Throws a 404 for an unknown name. */
 type ModelResolver = (requested: string, explicit: { thinking?: boolean; search?: boolean }) => Promise<ResolvedModel>;
 
+/** What a dialect may need from the app beyond the body: the Responses store. */
+interface DialectServices {
+  responses: ResponsesStore;
+}
+
 interface Dialect {
   /** A request body as a NeutralRequest; bad input throws a 400 (an unknown model a 404). */
-  decode(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest>;
+  decode(body: unknown, resolveModel: ModelResolver, services: DialectServices): Promise<NeutralRequest>;
   /** The writer of one reply. */
   encoder(req: NeutralRequest): ReplyEncoder;
   /** An error as this dialect's JSON body. */
@@ -6850,8 +6855,10 @@ const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: c
 //
 // POST /v1/responses (what Codex CLI and the Agents SDK speak), decoded into
 // the same NeutralRequest and encoded from the same neutral events as the
-// other two dialects. Replies are kept for `previous_response_id` in a
-// bounded in-memory store; GET and DELETE /v1/responses/{id} read it.
+// other two dialects. Replies are kept for `previous_response_id` in the
+// app's state store (so they survive a restart with SQLite and are shared by
+// replicas with Redis), bounded by count, age and bytes; GET and DELETE
+// /v1/responses/{id} read it.
 
 const ResponsesPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
 
@@ -6893,38 +6900,88 @@ interface StoredResponse {
   storedAt: number;
 }
 
+/** A stored response as the state store holds it: JSON, with the call names as entries. */
+interface StoredResponseRecord {
+  response: Record<string, unknown>;
+  turns: readonly NeutralTurn[];
+  callNames: Array<[string, string]>;
+  storedAt: number;
+}
+
+/** The entries kept, oldest first: id, JSON bytes, when stored. One record, changed by versioned writes, so replicas agree. */
+type ResponsesIndex = Array<[string, number, number]>;
+
+const RESPONSES_INDEX_KEY = "responses:index";
+const responseKey = (id: string) => `responses:${id}`;
+
+export interface ResponsesStore {
+  /** Whether the entry will be kept: false (and nothing stored) when it alone exceeds RESPONSES_STORE_MAX_BYTES or the store holds nothing. */
+  put(id: string, entry: StoredResponse): boolean;
+  get(id: string): Promise<StoredResponse | undefined>;
+  delete(id: string): Promise<void>;
+}
+
 /**
- * The store is one per process, as the dialects are module constants;
- * `createApp` sets its limits from the config. A Map keeps insertion order,
- * so the oldest entry is the first: eviction by size and by age is O(1) each.
+ * The Responses store on the app's StateStore: one record per response (with
+ * RESPONSES_STORE_TTL_MS as its expiry) and one index record, so the count
+ * (RESPONSES_STORE_MAX) and the bytes (RESPONSES_STORE_MAX_BYTES, the JSON
+ * size) are bounded across replicas; the oldest entries go first. A put is
+ * answered at once and written in the background; a get of that id waits for
+ * the write, so a follow-up sent right after the reply finds it.
  */
-const responseStore = (() => {
-  const entries = new Map<string, StoredResponse>();
-  let max = 1000;
-  let ttlMs = 3_600_000;
-  const expire = () => {
-    const cutoff = Date.now() - ttlMs;
-    for (const [id, entry] of entries) {
-      if (entry.storedAt >= cutoff && entries.size <= max) break;
-      entries.delete(id);
+export function createResponsesStore(store: StateStore, limits: { max: number; ttlMs: number; maxBytes: number }, now: () => number = Date.now): ResponsesStore {
+  const writing = new Map<string, Promise<void>>();
+  /** Adds an entry to the index and evicts what no longer fits; a versioned write, tried again when another writer came first. */
+  async function admit(id: string, bytes: number, storedAt: number): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await store.get<ResponsesIndex>(RESPONSES_INDEX_KEY);
+      const cutoff = now() - limits.ttlMs;
+      const index = (current?.value ?? []).filter(([entryId, , at]) => at >= cutoff && entryId !== id);
+      index.push([id, bytes, storedAt]);
+      let total = index.reduce((sum, [, size]) => sum + size, 0);
+      const evicted: string[] = [];
+      while (index.length > limits.max || total > limits.maxBytes) {
+        const [oldest, size] = index.shift() as [string, number, number];
+        evicted.push(oldest);
+        total -= size;
+      }
+      if ((await store.put(RESPONSES_INDEX_KEY, index, { ifVersion: current?.version ?? 0 })) === undefined) continue;
+      await Promise.all(evicted.map((oldId) => store.delete(responseKey(oldId))));
+      return;
     }
-  };
+  }
   return {
-    limit(maxEntries: number, maxAgeMs: number) {
-      max = maxEntries;
-      ttlMs = maxAgeMs;
+    put(id, entry) {
+      const record: StoredResponseRecord = { response: entry.response, turns: entry.turns, callNames: [...entry.callNames], storedAt: entry.storedAt };
+      const bytes = Buffer.byteLength(toStateJson(record));
+      if (limits.max === 0 || bytes > limits.maxBytes) return false;
+      const write = store
+        .put(responseKey(id), record, { ttlMs: limits.ttlMs })
+        .then(() => admit(id, bytes, entry.storedAt))
+        .catch(() => {})
+        .finally(() => writing.delete(id));
+      writing.set(id, write);
+      return true;
     },
-    put(id: string, entry: StoredResponse) {
-      entries.set(id, entry);
-      expire();
+    async get(id) {
+      await writing.get(id);
+      const found = await store.get<StoredResponseRecord>(responseKey(id));
+      if (found === undefined || found.value.storedAt < now() - limits.ttlMs) return undefined;
+      const { response, turns, callNames, storedAt } = found.value;
+      return { response, turns, callNames: new Map(callNames), storedAt };
     },
-    get(id: string): StoredResponse | undefined {
-      expire();
-      return entries.get(id);
+    async delete(id) {
+      await writing.get(id);
+      await store.delete(responseKey(id));
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const current = await store.get<ResponsesIndex>(RESPONSES_INDEX_KEY);
+        if (current === undefined || !current.value.some(([entryId]) => entryId === id)) return;
+        const index = current.value.filter(([entryId]) => entryId !== id);
+        if ((await store.put(RESPONSES_INDEX_KEY, index, { ifVersion: current.version })) !== undefined) return;
+      }
     },
-    delete: (id: string) => entries.delete(id),
   };
-})();
+}
 
 /** What the encoder needs from the request beyond the NeutralRequest: the fields echoed in the response object, and what to store. */
 interface ResponsesContext {
@@ -6933,13 +6990,14 @@ interface ResponsesContext {
   history: readonly NeutralTurn[];
   callNames: ReadonlyMap<string, string>;
   store: boolean;
+  responses: ResponsesStore;
 }
 
 /** Decoded requests' contexts, keyed by the NeutralRequest object the encoder is later given: the shared Dialect shape stays as it is. */
 const responsesContexts = new WeakMap<NeutralRequest, ResponsesContext>();
 
 const notStored = (id: string) =>
-  new HttpError(404, `No stored response has the id '${id}': it was never stored (store: false), has expired (RESPONSES_STORE_TTL_MS), was evicted (RESPONSES_STORE_MAX), or the server restarted.`, "invalid_request_error", "previous_response_not_found", "previous_response_id");
+  new HttpError(404, `No stored response has the id '${id}': it was never stored (store: false), has expired (RESPONSES_STORE_TTL_MS), was evicted (RESPONSES_STORE_MAX, RESPONSES_STORE_MAX_BYTES), or was kept in memory only (STATE_PATH=off) by a server that restarted.`, "invalid_request_error", "previous_response_not_found", "previous_response_id");
 
 function responsesPartText(part: { type: string; text?: string; refusal?: unknown }, where: string): string {
   if ((part.type === "input_text" || part.type === "output_text" || part.type === "text" || part.type === "summary_text") && typeof part.text === "string") return part.text;
@@ -7032,10 +7090,10 @@ function responsesTooling(request: ResponsesRequest): { tooling: Tooling; search
   return { tooling: { tools, choice, parallel: request.parallel_tool_calls !== false }, search };
 }
 
-async function decodeResponses(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
+async function decodeResponses(body: unknown, resolveModel: ModelResolver, services: DialectServices): Promise<NeutralRequest> {
   const request = parseBody(ResponsesRequestSchema, body);
   const previousId = request.previous_response_id ?? undefined;
-  const prior = previousId === undefined ? undefined : responseStore.get(previousId);
+  const prior = previousId === undefined ? undefined : await services.responses.get(previousId);
   if (previousId !== undefined && prior === undefined) throw notStored(previousId);
   const { tooling, search } = responsesTooling(request);
   const { turns: history, callNames } = responsesTurns(request, prior);
@@ -7077,6 +7135,7 @@ async function decodeResponses(body: unknown, resolveModel: ModelResolver): Prom
     history,
     callNames,
     store: request.store !== false,
+    responses: services.responses,
   });
   return neutral;
 }
@@ -7122,7 +7181,11 @@ const ending = (reason: FinishReason) =>
       ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
       : { status: "completed" };
 
-/** Keeps a finished response for `previous_response_id`, with the conversation it ends, unless the client said `store: false`. */
+/**
+ * Keeps a finished response for `previous_response_id`, with the conversation
+ * it ends, unless the client said `store: false`. One that alone exceeds
+ * RESPONSES_STORE_MAX_BYTES is not kept, and its `store` says false.
+ */
 function rememberResponse(context: ResponsesContext | undefined, id: string, final: Record<string, unknown>, text: string, calls: readonly ToolCall[]): void {
   if (context === undefined || !context.store) return;
   const callNames = new Map(context.callNames);
@@ -7130,7 +7193,7 @@ function rememberResponse(context: ResponsesContext | undefined, id: string, fin
   const answer: NeutralTurn = { role: "assistant", text, calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
   // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
   const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
-  responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
+  if (!context.responses.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() })) final.store = false;
 }
 
 function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
@@ -7264,11 +7327,11 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
 const openAIResponses: Dialect = { decode: decodeResponses, encoder: createResponsesEncoder, errorBody, fields: fieldsOf(ResponsesRequestSchema) };
 
 /** GET or DELETE /v1/responses/{id}: a stored reply, as it was returned. */
-function handleStoredResponse(method: string, id: string): Response {
-  const stored = responseStore.get(id);
+async function handleStoredResponse(app: App, method: string, id: string): Promise<Response> {
+  const stored = await app.responses.get(id);
   if (stored === undefined) throw notStored(id);
   if (method === "DELETE") {
-    responseStore.delete(id);
+    await app.responses.delete(id);
     return jsonResponse(200, JSON.stringify({ id, object: "response.deleted", deleted: true }));
   }
   return jsonResponse(200, JSON.stringify(stored.response));
@@ -7299,6 +7362,9 @@ interface App {
   runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
   configured: readonly UpstreamName[];
+  /** The state store, and the Responses store on it. */
+  store: StateStore;
+  responses: ResponsesStore;
 }
 
 /** The part of Bun's Server that the handler uses; absent in in-process tests. */
@@ -7806,7 +7872,7 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
   const body = await readJsonBody(app, ex.request);
-  const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
+  const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit), app);
   ex.log.model = neutral.clientModel;
   const req = await attachImages(app, app.adapters[neutral.upstream].prepare(neutral));
   if (app.config.logLevel === "debug") app.debug(requestShape(ex.log.path, body, dialect, req));
@@ -8047,7 +8113,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
   }
   if (resource?.resource === "responses") {
     allowed("GET", "DELETE");
-    return handleStoredResponse(req.method, resource.id);
+    return handleStoredResponse(app, req.method, resource.id);
   }
   allowed("POST");
   if (IMAGE_GENERATION_PATHS.has(path)) return handleImageGeneration(app, ex);
@@ -8116,7 +8182,6 @@ export function createApp(deps: AppDeps) {
   };
   const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
-  responseStore.limit(config.responsesStoreMax, config.responsesStoreTtlMs);
   const app: App = {
     config,
     adapters,
@@ -8133,6 +8198,8 @@ export function createApp(deps: AppDeps) {
     bodyBytesInFlight: 0,
     drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
+    store,
+    responses: createResponsesStore(store, { max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, maxBytes: config.responsesStoreMaxBytes }),
   };
 
   async function handle(req: Request, server?: ServerLike): Promise<Response> {
@@ -8164,6 +8231,7 @@ export function createApp(deps: AppDeps) {
     pools: app.pools,
     adapters,
     drift: app.drift,
+    store,
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
