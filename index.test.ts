@@ -4785,6 +4785,7 @@ describe("status page in a headless browser (issue 15)", () => {
         expect(await page.$$eval("svg#chart .bars rect", (rects) => rects.length)).toBeGreaterThan(0);
         expect(await page.$$eval("svg#chart polyline.ttft", (lines) => lines.length)).toBe(1);
         expect(await page.textContent("#chart-legend")).toContain("8 completion(s), 1 failed");
+        expect(await page.textContent("#state")).toBe("State: in memory only: nothing survives a restart (STATE_PATH=off)");
         // The typed key is not left in the field; it lives in localStorage only.
         expect(await page.inputValue("#key")).toBe("");
         expectNoSecret(await page.content());
@@ -5897,6 +5898,49 @@ describe("state store: the Responses store", () => {
     } finally {
       await gw.stop();
       await fake.stop();
+    }
+  });
+});
+
+describe("state store: operations", () => {
+  test("/status names the backend and its health, never the Redis password", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    try {
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { state: unknown };
+      expect(status.state).toEqual({ backend: "sqlite", location: path, healthy: true, detail: null });
+    } finally {
+      await gw.stop();
+      await gw.app.store.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(storeLine({ backend: "redis", location: "rediss://cache.example:6380", isHealthy: false, detail: "Redis at rediss://cache.example:6380 unreachable" })).toBe(
+      "qwenplug state: redis at rediss://cache.example:6380 — unhealthy: Redis at rediss://cache.example:6380 unreachable",
+    );
+  });
+
+  test.skipIf(REDIS_SERVER === null)("/status with Redis: the location has no password; unhealthy while Redis is away", async () => {
+    const redis = await startTestRedis();
+    const config = loadConfig({ REDIS_URL: `redis://default:status-password-1234@127.0.0.1:${redis.port}`, STATE_KEY: STATE_KEY_A, STATE_PREFIX: "st:" });
+    const store = await openStateStore(config, () => {});
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, {}, undefined, store);
+    const state = async () => ((await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { state: { backend: string; location: string; healthy: boolean } }).state;
+    try {
+      expect(await state()).toMatchObject({ backend: "redis", location: `redis://127.0.0.1:${redis.port}`, healthy: true });
+      await redis.stop();
+      await store.get("probe");
+      const away = await state();
+      expect(away.healthy).toBe(false);
+      expect(JSON.stringify(away)).not.toContain("status-password-1234");
+    } finally {
+      await gw.stop();
+      await store.close();
+      await fake.stop();
+      await redis.stop();
     }
   });
 });

@@ -8049,8 +8049,14 @@ function handleStatus(app: App): Response {
       ttft_ms: app.requestTtft.percentiles(),
       upstreams: { cn: { accounts: accounts("cn"), drift: app.drift.cn.snapshot() }, intl: { accounts: accounts("intl"), drift: app.drift.intl.snapshot() } },
       window: app.traffic.snapshot(),
+      state: stateSnapshot(app.store.status()),
     }),
   );
+}
+
+/** /status's `state`: which backend holds the state, where (no password), and whether it answers. */
+function stateSnapshot(status: StoreStatus) {
+  return { backend: status.backend, location: status.location, healthy: status.isHealthy, detail: status.detail ?? null };
 }
 
 const KNOWN_PATHS = "/v1/chat/completions, /v1/images/generations, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
@@ -8561,6 +8567,7 @@ async function loadStatus() {
   $("private").hidden = false;
   renderAccounts(s.upstreams);
   renderChart(s.window);
+  renderState(s.state);
   $("updated").textContent = "updated " + new Date().toLocaleTimeString();
 }
 
@@ -8590,6 +8597,12 @@ function renderAccounts(upstreams) {
     for (const d of upstreams[name].drift || []) root.append(el("p", "Unrecognised from upstream: " + d.count + " × " + d.kind + " since " + d.since + "; newest: " + (d.samples[0] || "") + " (please report it)", "mute"));
   }
   if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));
+}
+
+function renderState(st) {
+  const where = st.backend === "memory" ? "in memory only: nothing survives a restart (STATE_PATH=off)" : st.backend + " at " + st.location;
+  $("state").textContent = "State: " + where + (st.healthy ? "" : " (unhealthy: " + (st.detail || "unreachable") + ")");
+  $("state").className = st.healthy ? "mute" : "bad";
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -8654,6 +8667,7 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <h2>Traffic</h2>
 <svg id="chart"></svg>
 <div id="chart-legend" class="mute"></div>
+<div id="state" class="mute"></div>
 <div id="updated" class="mute"></div>
 </div>
 <script>${STATUS_PAGE_JS}</script>
