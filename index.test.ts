@@ -5944,3 +5944,75 @@ describe("state store: operations", () => {
     }
   });
 });
+
+describe("state store: shared cooldowns and the traffic window", () => {
+  const accounts = [
+    { upstream: "cn" as const, number: 1 },
+    { upstream: "cn" as const, number: 2 },
+  ];
+  const replicaPool = (store: StateStore, probe: () => Promise<"alive" | "dead"> = async () => "alive") =>
+    createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000, store, syncMs: 30 });
+
+  test("an account rested on replica A rests on replica B and after a restart; a logged-out account is not shared", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const storeA = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const storeB = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const a = replicaPool(storeA, async () => "dead");
+    const b = replicaPool(storeB);
+    const signal = new AbortController().signal;
+    const slot = await a.acquire(new Set([2]), signal);
+    a.release(slot as NonNullable<typeof slot>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 120 } }, undefined);
+    await waitFor(() => b.snapshot().find((s) => s.number === 1)?.state === "cooling", 3000);
+    const rested = b.snapshot().find((s) => s.number === 1);
+    expect(rested?.available_in_s).toBeGreaterThan(100);
+    expect(rested?.last_error_kind).toBe("rate");
+    // B picks account 2, not the one A found rate-limited.
+    const picked = await b.acquire(new Set(), signal);
+    expect(picked?.account.number).toBe(2);
+    b.release(picked as NonNullable<typeof picked>, { kind: "success" }, undefined);
+    // Logged out on A (auth, confirmed by the probe): B keeps account 2 in service.
+    const two = await a.acquire(new Set([1]), signal);
+    a.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "auth", message: "logged out" } }, undefined);
+    await waitFor(() => a.snapshot().find((s) => s.number === 2)?.state === "invalid", 3000);
+    await storeA.close();
+    // A restart: a new pool on the reopened file honours the running cooldown at once.
+    const reopened = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const restarted = replicaPool(reopened);
+    await waitFor(() => restarted.snapshot().find((s) => s.number === 1)?.state === "cooling", 3000);
+    expect(restarted.snapshot().find((s) => s.number === 2)?.state).toBe("healthy");
+    expect(b.snapshot().find((s) => s.number === 2)?.state).toBe("healthy");
+    await Promise.all([storeB.close(), reopened.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the traffic window survives a restart on the same state file", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const fake = startFakeCnUpstream();
+    const first = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    const window = async (gw: Gateway) =>
+      ((await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { window: { buckets: Array<{ requests: number }> } }).window.buckets.reduce((sum, b) => sum + b.requests, 0);
+    try {
+      for (let i = 0; i < 3; i++) await first.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      expect(await window(first)).toBe(3);
+      await first.app.drain(0);
+    } finally {
+      await first.stop();
+      await first.app.store.close();
+    }
+    const second = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    try {
+      let total = 0;
+      await waitFor(() => {
+        void window(second).then((n) => (total = n), () => {});
+        return total === 3;
+      }, 3000);
+    } finally {
+      await second.stop();
+      await second.app.store.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

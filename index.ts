@@ -5379,6 +5379,19 @@ export interface PoolOptions {
   reprobeMs: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** Where cooldowns are shared with other replicas and kept across a restart. */
+  store?: StateStore;
+  /** How often cooldowns written by others are read (POOL_COOLDOWN_SYNC_MS). */
+  syncMs?: number;
+}
+
+/** How often a pool reads the cooldowns other replicas wrote: light, and never on the request path. */
+const POOL_COOLDOWN_SYNC_MS = 2_000;
+
+/** A rest shared through the state store: `health:<upstream>:<n>`, expiring when the rest ends. Logged-out (invalid) is not shared: each replica probes. */
+interface SharedCooldown {
+  until: number;
+  kind: ErrorKind;
 }
 
 function newAccountState(account: Account): AccountState {
@@ -5529,6 +5542,41 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  const healthKey = (n: number) => `health:${upstream.name}:${n}`;
+
+  /** Tells the other replicas (and a restarted self) that an account rests until `until`. */
+  function shareCooldown(state: AccountState): void {
+    const { store } = options;
+    const kind = state.lastFailure?.kind;
+    if (store === undefined || state.health !== "cooling" || kind === undefined || kind === "auth") return;
+    const ttlMs = state.until - now();
+    if (ttlMs <= 0) return;
+    const cooldown: SharedCooldown = { until: state.until, kind };
+    store.put(healthKey(state.account.number), cooldown, { ttlMs }).catch(() => {});
+  }
+
+  /** Rests the accounts another replica (or this process before a restart) found resting. */
+  async function readSharedCooldowns(): Promise<void> {
+    const { store } = options;
+    if (store === undefined) return;
+    let changed = false;
+    for (const state of states) {
+      const shared = (await store.get<SharedCooldown>(healthKey(state.account.number)))?.value;
+      if (shared === undefined || shared.until <= now() || state.health === "invalid" || state.isProbing) continue;
+      if (state.health === "cooling" && state.until >= shared.until) continue;
+      state.health = "cooling";
+      state.until = shared.until;
+      state.lastFailure = { kind: shared.kind, message: `rested by another qwenplug instance (${shared.kind})` };
+      changed = true;
+    }
+    if (changed) armCooldownTimer();
+  }
+  if (options.store !== undefined && states.length > 0) {
+    readSharedCooldowns().catch(() => {});
+    const sync = setInterval(() => readSharedCooldowns().catch(() => {}), options.syncMs ?? POOL_COOLDOWN_SYNC_MS);
+    // Reading others' cooldowns must not keep the process alive.
+    sync.unref?.();
+  }
 
   /** Keeps one timer armed at the earliest cooldown end, so waiters learn of it without polling. */
   function armCooldownTimer(): void {
@@ -5617,6 +5665,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.strikes = 0;
       } else if (outcome.kind === "failure") {
         if (recordFailure(state, outcome.failure, now())) probe(state);
+        else shareCooldown(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
@@ -7364,6 +7413,8 @@ interface App {
   configured: readonly UpstreamName[];
   /** The state store, and the Responses store on it. */
   store: StateStore;
+  /** When the traffic window was last saved to the store. */
+  trafficSavedAt: number;
   responses: ResponsesStore;
 }
 
@@ -8133,8 +8184,10 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Where log lines go; defaults to stdout. */
   log?: (line: string) => void;
-  /** The state store; defaults to one in memory. */
+  /** The state store; defaults to one in memory. `startServer` takes it from here too: only main opens the configured one. */
   store?: StateStore;
+  /** How often shared cooldowns are read (tests shorten it). */
+  cooldownSyncMs?: number;
 }
 
 /**
@@ -8186,7 +8239,7 @@ export function createApp(deps: AppDeps) {
     cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
     intl: createIntlAdapter(optionsFor("intl")),
   };
-  const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
+  const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug, store, syncMs: deps.cooldownSyncMs };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
   const app: App = {
     config,
@@ -8205,8 +8258,15 @@ export function createApp(deps: AppDeps) {
     drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
     store,
+    trafficSavedAt: 0,
     responses: createResponsesStore(store, { max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, maxBytes: config.responsesStoreMaxBytes }),
   };
+  store
+    .get<Parameters<TrafficWindow["restore"]>[0]>(TRAFFIC_KEY)
+    .then((saved) => {
+      if (saved !== undefined && Array.isArray(saved.value)) app.traffic.restore(saved.value);
+    })
+    .catch(() => {});
 
   async function handle(req: Request, server?: ServerLike): Promise<Response> {
     const ex: Exchange = { request: req, server, log: { path: new URL(req.url).pathname, status: 0 }, started: performance.now() };
@@ -8255,6 +8315,7 @@ export function createApp(deps: AppDeps) {
       while (app.runs.size > 0 && Date.now() < deadline) await Bun.sleep(20);
       const abandoned = app.runs.size;
       await Promise.all([...app.runs].map((run) => run.close()));
+      await store.put(TRAFFIC_KEY, app.traffic.save(), { ttlMs: TRAFFIC_BUCKET_MS * TRAFFIC_BUCKETS }).catch(() => {});
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
       return abandoned;
@@ -8305,6 +8366,9 @@ const CHECK_CHAT_PROMPT = "Reply with the single word OK.";
 /** The rolling window /status exposes for the page's chart: 60 buckets of 10 s. */
 const TRAFFIC_BUCKET_MS = 10_000;
 const TRAFFIC_BUCKETS = 60;
+/** The window is saved in the state store at most this often, and restored at start, so a restart does not blank the chart. */
+const TRAFFIC_SAVE_MS = 10_000;
+const TRAFFIC_KEY = "traffic:window";
 /** How often the page asks /health and /status again. */
 const STATUS_PAGE_REFRESH_MS = 5000;
 
@@ -8470,6 +8534,18 @@ function createTrafficWindow(now: () => number = Date.now) {
         bucket.ttftCount++;
       }
     },
+    /** The raw buckets, to save in the state store. */
+    save: () => buckets.filter((bucket) => bucket.start >= 0).map((bucket) => ({ ...bucket })),
+    /** Buckets saved before a restart, for those still inside the window and not counted since. */
+    restore(saved: ReadonlyArray<(typeof buckets)[number]>): void {
+      const oldest = (Math.floor(now() / TRAFFIC_BUCKET_MS) - TRAFFIC_BUCKETS + 1) * TRAFFIC_BUCKET_MS;
+      for (const bucket of saved) {
+        if (bucket.start < oldest || bucket.start % TRAFFIC_BUCKET_MS !== 0) continue;
+        const slot = buckets[(bucket.start / TRAFFIC_BUCKET_MS) % TRAFFIC_BUCKETS] as (typeof buckets)[number];
+        if (slot.start === bucket.start) continue;
+        Object.assign(slot, { start: bucket.start, requests: bucket.requests, errors: bucket.errors, ttftSum: bucket.ttftSum, ttftCount: bucket.ttftCount });
+      }
+    },
     /** Oldest first, the current bucket last; `start` in ms since the epoch. */
     snapshot() {
       const current = Math.floor(now() / TRAFFIC_BUCKET_MS);
@@ -8493,10 +8569,13 @@ function createTrafficWindow(now: () => number = Date.now) {
 
 type TrafficWindow = ReturnType<typeof createTrafficWindow>;
 
-/** Counts a finished completion (one that got as far as naming its model) in the traffic window. */
+/** Counts a finished completion (one that got as far as naming its model) in the traffic window, saved at most every TRAFFIC_SAVE_MS. */
 function recordTraffic(app: App, ex: Exchange): void {
   if (ex.log.model === undefined) return;
   app.traffic.record(ex.log.status >= 400 || ex.log.outcome === "internal_error" || (ex.log.outcome?.startsWith("error:") ?? false), ex.log.ttftMs);
+  if (Date.now() - app.trafficSavedAt < TRAFFIC_SAVE_MS) return;
+  app.trafficSavedAt = Date.now();
+  app.store.put(TRAFFIC_KEY, app.traffic.save(), { ttlMs: TRAFFIC_BUCKET_MS * TRAFFIC_BUCKETS }).catch(() => {});
 }
 
 // ── · Status page ──
