@@ -1389,6 +1389,8 @@ function openStateFile(path: string, sealer: Sealer): Database {
     try {
       db.run("PRAGMA busy_timeout = 5000");
       db.run("PRAGMA journal_mode = WAL");
+      // FULL, not WAL's usual NORMAL: a salt taken must stay taken even after a power cut (about 0.2 ms a write, bench/state.ts).
+      db.run("PRAGMA synchronous = FULL");
       db.run("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER)");
       db.run("CREATE TABLE IF NOT EXISTS lists (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL, expires_at INTEGER)");
       db.run("CREATE INDEX IF NOT EXISTS lists_by_key ON lists (key, id)");
