@@ -20,6 +20,10 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     BUN_CONFIG_MAX_HTTP_REQUESTS=1024
 COPY --from=build --chown=1000:1000 /app/server.js ./
+# The state file's default home when no /data is mounted (a Space's persistent
+# storage is used when present): $HOME/.qwenplug, owned by the image's user.
+RUN mkdir -p /home/bun/.qwenplug && chown 1000:1000 /home/bun/.qwenplug && chmod 700 /home/bun/.qwenplug
+ENV HOME=/home/bun
 # Hugging Face runs Spaces as uid 1000; the oven/bun images name that user "bun".
 USER 1000
 EXPOSE 8082

@@ -4,6 +4,9 @@
 // response, streamed or not, including errors.
 
 import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -18,8 +21,6 @@ import {
   classifyAnswer,
   ConfigError,
   createCumulativeDiff,
-  createMemoryStore,
-  type StateStore,
   createPool,
   driftLines,
   type EventBatch,
@@ -51,6 +52,12 @@ import {
   retryAfterSeconds,
   startServer,
   type Tooling,
+  createMemoryStore,
+  createRedisStore,
+  createSqliteStore,
+  openStateStore,
+  storeLine,
+  type StateStore,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -144,8 +151,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 }
 
 /** qwenplug with one CN account on the fake CN upstream. */
-const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number): Gateway =>
-  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec);
+const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number, store?: StateStore): Gateway =>
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec, store);
 
 /** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
 async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
@@ -2294,7 +2301,7 @@ async function withChildGateway(env: Record<string, string>, body: (child: Bun.S
   const port = freePort();
   const child = Bun.spawn([process.execPath, "index.ts"], {
     cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, STATE_PATH: "off", ...env },
     stdout: "pipe",
     stderr: "ignore",
   });
@@ -4707,7 +4714,7 @@ describe("bun index.ts --check (issue 15)", () => {
       const run = async (args: string[], env: Record<string, string>) => {
         const child = Bun.spawn([process.execPath, "index.ts", ...args], {
           cwd: import.meta.dir,
-          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: cn.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", ...env },
+          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: cn.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", STATE_PATH: "off", ...env },
           stdout: "pipe",
           stderr: "pipe",
         });
@@ -4716,8 +4723,8 @@ describe("bun index.ts --check (issue 15)", () => {
       };
       const good = await run(["--check=chat"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
       expect(good.code).toBe(0);
-      expect(good.out.trim().split("\n")).toHaveLength(3);
-      expect(good.out).toMatch(/^CN +account 1 +ok +\d+ ms\nCN +account 2 +ok +\d+ ms\nqwenplug check: 2 of 2 account\(s\) usable\n$/);
+      expect(good.out.trim().split("\n")).toHaveLength(4);
+      expect(good.out).toMatch(/^CN +account 1 +ok +\d+ ms\nCN +account 2 +ok +\d+ ms\nqwenplug check: 2 of 2 account\(s\) usable\nqwenplug state: in memory \(STATE_PATH=off\): nothing survives a restart\n$/);
       const bad = await run(["--check"], { CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_3_COOKIE: COOKIE_3 });
       expect(bad.code).toBe(1);
       expect(bad.out).toContain("refresh CN_ACCOUNT_3_COOKIE");
@@ -4940,6 +4947,7 @@ describe("status page in a headless browser (issue 15)", () => {
         expect(await page.$$eval("svg#chart .bars rect", (rects) => rects.length)).toBeGreaterThan(0);
         expect(await page.$$eval("svg#chart polyline.ttft", (lines) => lines.length)).toBe(1);
         expect(await page.textContent("#chart-legend")).toContain("8 completion(s), 1 failed");
+        expect(await page.textContent("#state")).toBe("State: in memory only: nothing survives a restart (STATE_PATH=off)");
         // The typed key is not left in the field; it lives in localStorage only.
         expect(await page.inputValue("#key")).toBe("");
         expectNoSecret(await page.content());
@@ -6066,7 +6074,7 @@ describe("bounded and clean (issue 21)", () => {
       const port = freePort();
       const child = Bun.spawn([process.execPath, "index.ts"], {
         cwd: import.meta.dir,
-        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
+        env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent", STATE_PATH: "off" },
         stdout: "ignore",
         stderr: "ignore",
       });
@@ -6223,5 +6231,594 @@ describe("bounded and clean (issue 21)", () => {
       // Stopped near the cap (socket buffers aside), before the 8 MiB line limit.
       expect(sent).toBeLessThan(8 * 1024 * 1024);
     });
+  });
+});
+
+// ── State store ─────────────────────────────────────────────────────────────
+
+/** A private temp directory, removed by the caller's cleanup. */
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "qwenplug-state-"));
+}
+
+/** Debian's redis-server on a random loopback port, in a temp dir, with no persistence; undefined (and a printed reason) when it is not installed. */
+interface TestRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+const REDIS_SERVER = Bun.which("redis-server");
+if (REDIS_SERVER === null) console.log("state store: redis-server not found (apt-get install redis-server): the Redis tests are skipped");
+
+async function isPortOpen(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP relay to a local port that can drop its connections and refuse new ones: one replica cut off from Redis while others are not. */
+async function startTcpRelay(targetPort: number) {
+  let isCut = false;
+  type Pair = { client: Bun.Socket<{ upstream?: Bun.Socket<unknown>; pending: Uint8Array[] }>; upstream?: Bun.Socket<unknown> };
+  const pairs = new Set<Pair>();
+  const server = Bun.listen<{ upstream?: Bun.Socket<unknown>; pending: Uint8Array[] }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(client) {
+        if (isCut) {
+          client.end();
+          return;
+        }
+        client.data = { pending: [] };
+        const pair: Pair = { client };
+        pairs.add(pair);
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: targetPort,
+          socket: {
+            data: (_s, chunk) => void client.write(chunk),
+            close: () => void client.end(),
+            error: () => void client.end(),
+          },
+        }).then((upstream) => {
+          pair.upstream = upstream;
+          client.data.upstream = upstream;
+          for (const chunk of client.data.pending) upstream.write(chunk);
+          client.data.pending = [];
+        }, () => client.end());
+      },
+      data(client, chunk) {
+        if (client.data.upstream !== undefined) client.data.upstream.write(chunk);
+        else client.data.pending.push(new Uint8Array(chunk));
+      },
+      close(client) {
+        client.data?.upstream?.end();
+      },
+    },
+  });
+  return {
+    port: server.port,
+    cut() {
+      isCut = true;
+      for (const pair of pairs) {
+        pair.client.end();
+        pair.upstream?.end();
+      }
+      pairs.clear();
+    },
+    restore() {
+      isCut = false;
+    },
+    stop: () => server.stop(true),
+  };
+}
+
+async function startTestRedis(): Promise<TestRedis> {
+  const port = freePort();
+  const dir = tempDir();
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  const start = async () => {
+    proc = Bun.spawn([REDIS_SERVER as string, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
+    const deadline = Date.now() + 5000;
+    while (!(await isPortOpen(port))) {
+      if (Date.now() > deadline) throw new Error("redis-server did not start");
+      await Bun.sleep(20);
+    }
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    async stop() {
+      proc?.kill("SIGKILL");
+      await proc?.exited;
+    },
+  };
+}
+
+/** The same expectations for every backend. */
+function storeContract(name: string, open: () => Promise<{ store: StateStore; done: () => Promise<void> }>, isSkipped = false) {
+  describe.skipIf(isSkipped)(`state store contract: ${name}`, () => {
+    let store: StateStore;
+    let done: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, done } = await open());
+    });
+    afterAll(async () => {
+      await done();
+    });
+
+    test("records: get, put with versions, ifVersion conflicts, delete", async () => {
+      expect(await store.get("c:a")).toBeUndefined();
+      expect(await store.put("c:a", { n: 1, bytes: new Uint8Array([1, 2, 250]) })).toBe(1);
+      const got = await store.get<{ n: number; bytes: Uint8Array }>("c:a");
+      expect(got?.version).toBe(1);
+      expect(got?.value.n).toBe(1);
+      expect([...(got?.value.bytes ?? [])]).toEqual([1, 2, 250]);
+      expect(await store.put("c:a", { n: 2 }, { ifVersion: 0 })).toBeUndefined();
+      expect(await store.put("c:a", { n: 2 }, { ifVersion: 1 })).toBe(2);
+      expect(await store.put("c:a", { n: 3 }, { ifVersion: 1 })).toBeUndefined();
+      expect((await store.get<{ n: number }>("c:a"))?.value.n).toBe(2);
+      expect(await store.put("c:new", "x", { ifVersion: 0 })).toBe(1);
+      await store.delete("c:a");
+      expect(await store.get("c:a")).toBeUndefined();
+      expect(await store.put("c:a", "again", { ifVersion: 0 })).toBe(1);
+    });
+
+    test("ttl: a record and a list expire", async () => {
+      await store.put("c:ttl", "soon", { ttlMs: 150 });
+      await store.push("c:ttl-list", ["a"], 150);
+      expect((await store.get<string>("c:ttl"))?.value).toBe("soon");
+      expect(await store.length("c:ttl-list")).toBe(1);
+      const deadline = Date.now() + 3000;
+      while ((await store.get("c:ttl")) !== undefined || (await store.length("c:ttl-list")) !== 0) {
+        if (Date.now() > deadline) throw new Error("did not expire");
+        await Bun.sleep(20);
+      }
+      expect(await store.put("c:ttl", "fresh", { ifVersion: 0 })).toBe(1);
+    });
+
+    test("lists: push, shift in order, length, delete", async () => {
+      expect(await store.push("c:list", ["1", "2"])).toBe(2);
+      expect(await store.push("c:list", ["3"])).toBe(3);
+      expect(await store.shift("c:list")).toBe("1");
+      expect(await store.length("c:list")).toBe(2);
+      expect(await store.shift("c:list")).toBe("2");
+      expect(await store.shift("c:list")).toBe("3");
+      expect(await store.shift("c:list")).toBeUndefined();
+      await store.push("c:list", ["x"]);
+      await store.delete("c:list");
+      expect(await store.length("c:list")).toBe(0);
+    });
+
+    test("200 concurrent shifts take each item once", async () => {
+      const items = Array.from({ length: 150 }, (_, i) => `salt-${i}`);
+      await store.push("c:salts", items);
+      const taken = await Promise.all(Array.from({ length: 200 }, () => store.shift("c:salts")));
+      const got = taken.filter((t): t is string => t !== undefined);
+      expect(got.length).toBe(150);
+      expect(new Set(got).size).toBe(150);
+    });
+
+    test("locks: exclusion, unlock only by its token, lease expiry", async () => {
+      const token = await store.lock("c:lock", 10_000);
+      expect(token).toBeString();
+      expect(await store.lock("c:lock", 10_000)).toBeUndefined();
+      await store.unlock("c:lock", "not-the-token");
+      expect(await store.lock("c:lock", 10_000)).toBeUndefined();
+      await store.unlock("c:lock", token as string);
+      const short = await store.lock("c:lock", 100);
+      expect(short).toBeString();
+      const deadline = Date.now() + 3000;
+      let next: string | undefined;
+      while ((next = await store.lock("c:lock", 10_000)) === undefined) {
+        if (Date.now() > deadline) throw new Error("lease did not run out");
+        await Bun.sleep(20);
+      }
+      expect(next).not.toBe(short);
+      expect(store.status().isHealthy).toBe(true);
+    });
+  });
+}
+
+const STATE_KEY_A = "state-key-A-0123456789abcdef";
+const STATE_KEY_B = "state-key-B-0123456789abcdef";
+
+storeContract("memory", async () => ({ store: createMemoryStore(), done: async () => {} }));
+storeContract("sqlite", async () => {
+  const dir = tempDir();
+  const store = createSqliteStore({ path: join(dir, "state.db"), keyMaterial: STATE_KEY_A, log: () => {} });
+  return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+});
+storeContract(
+  "redis",
+  async () => {
+    const redis = await startTestRedis();
+    const store = await createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix: "t1:", timeoutMs: 2000, log: () => {} });
+    return { store, done: async () => { await store.close(); await redis.stop(); } };
+  },
+  REDIS_SERVER === null,
+);
+
+describe("state store: SQLite", () => {
+  test("survives close and reopen; file and its WAL are 0600 and hold no plain-text value", async () => {
+    const dir = tempDir();
+    const path = join(dir, "sub", "state.db");
+    const marker = "SECRET-MARKER-refresh-token-7f3a9c";
+    let store = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    await store.put("intl:1:hash:token", { refreshToken: marker });
+    await store.push("cn:1:salts", [`${marker}-salt`]);
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (existsSync(path + suffix)) expect(statSync(path + suffix).mode & 0o777).toBe(0o600);
+    }
+    const bytes = Buffer.concat(["", "-wal"].filter((s) => existsSync(path + s)).map((s) => readFileSync(path + s)));
+    expect(bytes.includes(marker)).toBe(false);
+    await store.close();
+    store = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    expect((await store.get<{ refreshToken: string }>("intl:1:hash:token"))?.value.refreshToken).toBe(marker);
+    expect(await store.shift("cn:1:salts")).toBe(`${marker}-salt`);
+    expect(store.status()).toEqual({ backend: "sqlite", location: path, isHealthy: true });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("sealed under another key or unreadable: set aside with one log line, a new empty store", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const first = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    await first.put("k", "v");
+    await first.close();
+    const logs: string[] = [];
+    const second = createSqliteStore({ path, keyMaterial: STATE_KEY_B, log: (line) => logs.push(line) });
+    expect(logs.length).toBe(1);
+    expect(logs[0]).toContain("sealed under another key");
+    expect(logs.join("")).not.toContain(STATE_KEY_A);
+    expect(logs.join("")).not.toContain(STATE_KEY_B);
+    expect(await second.get("k")).toBeUndefined();
+    expect(readdirSync(dir).some((name) => name.startsWith("state.db.unreadable-"))).toBe(true);
+    await second.close();
+
+    const junkPath = join(dir, "junk.db");
+    writeFileSync(junkPath, "this is not a database at all ".repeat(200));
+    const junkLogs: string[] = [];
+    const third = createSqliteStore({ path: junkPath, keyMaterial: STATE_KEY_A, log: (line) => junkLogs.push(line) });
+    expect(junkLogs.length).toBe(1);
+    expect(junkLogs[0]).toContain("not a readable");
+    expect(await third.put("k", "v")).toBe(1);
+    await third.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("without STATE_KEY or API_MASTER_KEY, a random key kept beside the file (0600) reopens it", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    let store = createSqliteStore({ path, log: () => {} });
+    await store.put("k", "v");
+    await store.close();
+    expect(statSync(`${path}.key`).mode & 0o777).toBe(0o600);
+    store = createSqliteStore({ path, log: () => {} });
+    expect((await store.get<string>("k"))?.value).toBe("v");
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("configuration: STATE_PATH, STATE_KEY, REDIS_URL and their secrets", async () => {
+    const config = loadConfig({ STATE_PATH: "off", REDIS_URL: "rediss://default:redis-password-123@cache.example:6380", STATE_KEY: STATE_KEY_A, STATE_PREFIX: "qp:" });
+    expect(config.state).toMatchObject({ path: "off", prefix: "qp:", keyMaterial: STATE_KEY_A, redisTimeoutMs: 2000 });
+    expect(config.secrets).toContain(STATE_KEY_A);
+    expect(config.secrets).toContain("redis-password-123");
+    expect(loadConfig({ API_MASTER_KEY: MASTER_KEY }).state.keyMaterial).toBe(MASTER_KEY);
+    expect(loadConfig({}).state.path).toBeUndefined();
+    expect(() => loadConfig({ REDIS_URL: "http://default:pw@x" })).toThrow(/^REDIS_URL must be/);
+    let message = "";
+    try {
+      loadConfig({ REDIS_URL: "http://default:pw-secret@x" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toStartWith("REDIS_URL must be");
+    expect(message).not.toContain("pw-secret");
+    expect(() => loadConfig({ STATE_KEY: "short" })).toThrow(/^STATE_KEY must be/);
+    expect(storeLine((await openStateStore(loadConfig({ STATE_PATH: "off" }), () => {})).status())).toContain("in memory");
+    await expect(openStateStore(loadConfig({ REDIS_URL: "redis://127.0.0.1:1" }), () => {})).rejects.toThrow(/STATE_KEY/);
+  });
+});
+
+describe.skipIf(REDIS_SERVER === null)("state store: Redis", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  const open = (prefix: string, log: (line: string) => void = () => {}) => createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix, timeoutMs: 1000, log, retryMs: 100 });
+
+  test("two replicas see each other's writes, share one list atomically and one lock", async () => {
+    const [a, b] = await Promise.all([open("two:"), open("two:")]);
+    try {
+      expect(await a.put("rec", { from: "a" })).toBe(1);
+      expect((await b.get<{ from: string }>("rec"))?.value.from).toBe("a");
+      expect(await b.put("rec", { from: "b" }, { ifVersion: 1 })).toBe(2);
+      expect(await a.put("rec", { from: "a" }, { ifVersion: 1 })).toBeUndefined();
+      await a.push("salts", Array.from({ length: 100 }, (_, i) => `s${i}`));
+      const taken = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? a : b).shift("salts")));
+      const got = taken.filter((t): t is string => t !== undefined);
+      expect(got.length).toBe(100);
+      expect(new Set(got).size).toBe(100);
+      const token = await a.lock("renew", 10_000);
+      expect(token).toBeString();
+      expect(await b.lock("renew", 10_000)).toBeUndefined();
+      await b.unlock("renew", "guess");
+      expect(await b.lock("renew", 10_000)).toBeUndefined();
+      await a.unlock("renew", token as string);
+      expect(await b.lock("renew", 10_000)).toBeString();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("a different STATE_KEY does not read the other's records and says so once", async () => {
+    const a = await open("keys:");
+    await a.put("rec", "sealed-with-A");
+    const logs: string[] = [];
+    const b = await createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_B, prefix: "keys:", timeoutMs: 1000, log: (line) => logs.push(line) });
+    expect(await b.get("rec")).toBeUndefined();
+    expect(logs.length).toBe(1);
+    expect(logs[0]).toContain("sealed under another key");
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test("Redis lost while running: served from memory, unhealthy; back: healthy, writes made while away are in Redis, salts are not", async () => {
+    const logs: string[] = [];
+    const a = await open("lost:", (line) => logs.push(line));
+    const observer = await open("lost:");
+    try {
+      await a.put("seen", "before");
+      await a.push("salts", ["x"]);
+      await redis.stop();
+      expect((await a.get<string>("seen"))?.value).toBe("before");
+      expect(a.status().isHealthy).toBe(false);
+      expect(a.status().detail).toContain("serving from memory");
+      expect(await a.put("away", "written while away")).toBe(1);
+      expect(await a.put("seen", "changed while away", { ifVersion: 1 })).toBe(2);
+      await a.push("away-salts", ["never written back"]);
+      expect(await a.shift("away-salts")).toBe("never written back");
+      await a.push("away-salts", ["never written back either"]);
+      // The test server keeps nothing on disk: it comes back empty, and a's records are written back.
+      await redis.start();
+      await waitFor(() => a.status().isHealthy, 5000);
+      expect(logs.some((line) => line.includes("lost Redis"))).toBe(true);
+      expect(logs.some((line) => line.includes("is back"))).toBe(true);
+      expect((await observer.get<string>("away"))?.value).toBe("written while away");
+      expect((await observer.get<string>("seen"))?.value).toBe("changed while away");
+      expect(await observer.length("away-salts")).toBe(0);
+    } finally {
+      await Promise.all([a.close(), observer.close()]);
+    }
+  });
+
+  test("a replica cut off from Redis: its write-back loses to a write another replica made meanwhile", async () => {
+    const link = await startTcpRelay(redis.port);
+    const a = await createRedisStore({ url: `redis://127.0.0.1:${link.port}`, keyMaterial: STATE_KEY_A, prefix: "cut:", timeoutMs: 500, log: () => {}, retryMs: 100 });
+    const b = await open("cut:");
+    try {
+      expect(await a.put("shared", "v1")).toBe(1);
+      expect(await a.put("mine", "m1")).toBe(1);
+      link.cut();
+      expect((await a.get<string>("shared"))?.value).toBe("v1");
+      expect(a.status().isHealthy).toBe(false);
+      expect(await a.put("shared", "a while away", { ifVersion: 1 })).toBe(2);
+      expect(await a.put("mine", "m2 while away", { ifVersion: 1 })).toBe(2);
+      expect(await b.put("shared", "b meanwhile", { ifVersion: 1 })).toBe(2);
+      link.restore();
+      await waitFor(() => a.status().isHealthy, 5000);
+      expect((await b.get<string>("shared"))?.value).toBe("b meanwhile");
+      expect((await b.get<string>("mine"))?.value).toBe("m2 while away");
+      expect((await a.get<string>("shared"))?.value).toBe("b meanwhile");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      link.stop();
+    }
+  });
+
+  test("start with REDIS_URL at a closed port: exit 1 with one sentence naming REDIS_URL, no password", async () => {
+    const port = freePort();
+    const child = Bun.spawn([process.execPath, "index.ts"], {
+      cwd: import.meta.dir,
+      env: { ...process.env, HOST: "127.0.0.1", PORT: String(freePort()), REDIS_URL: `redis://default:closed-port-password@127.0.0.1:${port}`, STATE_KEY: STATE_KEY_A, REDIS_TIMEOUT_MS: "500" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect(code).toBe(1);
+    expect(err).toContain("REDIS_URL");
+    expect(err).toContain(`127.0.0.1:${port}`);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(out + err).not.toContain("closed-port-password");
+  });
+});
+
+describe("state store: the Responses store", () => {
+  /** A response created on one gateway, continued on a second one with its own store object on the same state. */
+  async function continuesAcross(openStore: () => Promise<StateStore>) {
+    const fake = startFakeCnUpstream();
+    const first = startGateway(fake, {}, undefined, await openStore());
+    let created: { id: string; output_text: string };
+    try {
+      created = await first.client.responses.create({ model: "qwen-max", input: "fixture:plain first question" });
+    } finally {
+      await first.stop();
+      await first.app.store.close();
+    }
+    const second = startGateway(fake, {}, undefined, await openStore());
+    try {
+      const next = await second.client.responses.create({ model: "qwen-max", previous_response_id: created.id, input: "second question" });
+      expect(next.previous_response_id).toBe(created.id);
+      expect(lastPrompt(fake)).toContain(`Human: fixture:plain first question\n\nAssistant: ${created.output_text}\n\nHuman: second question`);
+      expect((await second.client.responses.retrieve(created.id)).output_text).toBe(created.output_text);
+    } finally {
+      await second.stop();
+      await second.app.store.close();
+      await fake.stop();
+    }
+  }
+
+  test("previous_response_id continues after a restart on the same SQLite file", async () => {
+    const dir = tempDir();
+    await continuesAcross(async () => createSqliteStore({ path: join(dir, "state.db"), keyMaterial: STATE_KEY_A, log: () => {} }));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.skipIf(REDIS_SERVER === null)("previous_response_id continues on a second replica sharing Redis", async () => {
+    const redis = await startTestRedis();
+    try {
+      await continuesAcross(() => createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix: "resp:", timeoutMs: 1000, log: () => {} }));
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test("the byte budget evicts the oldest; one entry larger than the budget is not stored and says store: false", async () => {
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, { RESPONSES_STORE_MAX_BYTES: "6000" });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await gw.client.responses.create({ model: "qwen-max", input: `fixture:plain ${"x".repeat(1200)} ${i}` })).id);
+      const kept = await Promise.all(ids.map(async (id) => (await fetch(`${gw.url}/v1/responses/${id}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status));
+      // Each entry is about 2 KB of JSON: the oldest went, the newest stayed.
+      expect(kept[0]).toBe(404);
+      expect(kept[3]).toBe(200);
+      const huge = await gw.client.responses.create({ model: "qwen-max", input: `fixture:plain ${"y".repeat(8000)}` });
+      expect((huge as unknown as { store: boolean }).store).toBe(false);
+      expect((await apiError(gw.client.responses.retrieve(huge.id))).status).toBe(404);
+      expect((await fetch(`${gw.url}/v1/responses/${ids[3]}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status).toBe(200);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
+describe("state store: operations", () => {
+  test("/status names the backend and its health, never the Redis password", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    try {
+      const status = (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { state: unknown };
+      expect(status.state).toEqual({ backend: "sqlite", location: path, healthy: true, detail: null });
+    } finally {
+      await gw.stop();
+      await gw.app.store.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(storeLine({ backend: "redis", location: "rediss://cache.example:6380", isHealthy: false, detail: "Redis at rediss://cache.example:6380 unreachable" })).toBe(
+      "qwenplug state: redis at rediss://cache.example:6380 — unhealthy: Redis at rediss://cache.example:6380 unreachable",
+    );
+  });
+
+  test.skipIf(REDIS_SERVER === null)("/status with Redis: the location has no password; unhealthy while Redis is away", async () => {
+    const redis = await startTestRedis();
+    const config = loadConfig({ REDIS_URL: `redis://default:status-password-1234@127.0.0.1:${redis.port}`, STATE_KEY: STATE_KEY_A, STATE_PREFIX: "st:" });
+    const store = await openStateStore(config, () => {});
+    const fake = startFakeCnUpstream();
+    const gw = startGateway(fake, {}, undefined, store);
+    const state = async () => ((await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { state: { backend: string; location: string; healthy: boolean } }).state;
+    try {
+      expect(await state()).toMatchObject({ backend: "redis", location: `redis://127.0.0.1:${redis.port}`, healthy: true });
+      await redis.stop();
+      await store.get("probe");
+      const away = await state();
+      expect(away.healthy).toBe(false);
+      expect(JSON.stringify(away)).not.toContain("status-password-1234");
+    } finally {
+      await gw.stop();
+      await store.close();
+      await fake.stop();
+      await redis.stop();
+    }
+  });
+});
+
+describe("state store: shared cooldowns and the traffic window", () => {
+  const accounts = [
+    { upstream: "cn" as const, number: 1 },
+    { upstream: "cn" as const, number: 2 },
+  ];
+  const replicaPool = (store: StateStore, probe: () => Promise<"alive" | "dead"> = async () => "alive") =>
+    createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000, store, syncMs: 30 });
+
+  test("an account rested on replica A rests on replica B and after a restart; a logged-out account is not shared", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const storeA = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const storeB = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const a = replicaPool(storeA, async () => "dead");
+    const b = replicaPool(storeB);
+    const signal = new AbortController().signal;
+    const slot = await a.acquire(new Set([2]), signal);
+    a.release(slot as NonNullable<typeof slot>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 120 } }, undefined);
+    await waitFor(() => b.snapshot().find((s) => s.number === 1)?.state === "cooling", 3000);
+    const rested = b.snapshot().find((s) => s.number === 1);
+    expect(rested?.available_in_s).toBeGreaterThan(100);
+    expect(rested?.last_error_kind).toBe("rate");
+    // B picks account 2, not the one A found rate-limited.
+    const picked = await b.acquire(new Set(), signal);
+    expect(picked?.account.number).toBe(2);
+    b.release(picked as NonNullable<typeof picked>, { kind: "success" }, undefined);
+    // Logged out on A (auth, confirmed by the probe): B keeps account 2 in service.
+    const two = await a.acquire(new Set([1]), signal);
+    a.release(two as NonNullable<typeof two>, { kind: "failure", failure: { kind: "auth", message: "logged out" } }, undefined);
+    await waitFor(() => a.snapshot().find((s) => s.number === 2)?.state === "invalid", 3000);
+    await storeA.close();
+    // A restart: a new pool on the reopened file honours the running cooldown at once.
+    const reopened = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
+    const restarted = replicaPool(reopened);
+    await waitFor(() => restarted.snapshot().find((s) => s.number === 1)?.state === "cooling", 3000);
+    expect(restarted.snapshot().find((s) => s.number === 2)?.state).toBe("healthy");
+    expect(b.snapshot().find((s) => s.number === 2)?.state).toBe("healthy");
+    await Promise.all([storeB.close(), reopened.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the traffic window survives a restart on the same state file", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.db");
+    const fake = startFakeCnUpstream();
+    const first = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    const window = async (gw: Gateway) =>
+      ((await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as { window: { buckets: Array<{ requests: number }> } }).window.buckets.reduce((sum, b) => sum + b.requests, 0);
+    try {
+      for (let i = 0; i < 3; i++) await first.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      expect(await window(first)).toBe(3);
+      await first.app.drain(0);
+    } finally {
+      await first.stop();
+      await first.app.store.close();
+    }
+    const second = startGateway(fake, {}, undefined, createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} }));
+    try {
+      let total = 0;
+      await waitFor(() => {
+        void window(second).then((n) => (total = n), () => {});
+        return total === 3;
+      }, 3000);
+    } finally {
+      await second.stop();
+      await second.app.store.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

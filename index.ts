@@ -36,8 +36,12 @@
 //   ── Operations                         --check, start-up probe, status page
 //   ── Server                             Bun.serve, shutdown
 
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { Database } from "bun:sqlite";
+import { RedisClient } from "bun";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { lookup } from "node:dns/promises";
+import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -204,6 +208,33 @@ const EnvSchema = z.object({
   PROMPT_MAX_CHARS: intFromEnv("PROMPT_MAX_CHARS", 1000, 2_000_000, 240_000),
   RESPONSES_STORE_MAX: intFromEnv("RESPONSES_STORE_MAX", 0, 1_000_000, 1000),
   RESPONSES_STORE_TTL_MS: intFromEnv("RESPONSES_STORE_TTL_MS", 1000, 7 * 86_400_000, 3_600_000),
+  RESPONSES_STORE_MAX_BYTES: intFromEnv("RESPONSES_STORE_MAX_BYTES", 0, 64 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  STATE_PATH: fromEnv((raw) => {
+    const value = (raw ?? "").trim();
+    return value === "" ? undefined : value.toLowerCase() === "off" ? ("off" as const) : value;
+  }),
+  REDIS_URL: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim();
+    if (value === "") return undefined;
+    let protocol = "";
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      // Reported below.
+    }
+    // The value is not echoed: it may hold the password.
+    return ["redis:", "rediss:", "valkey:", "valkeys:"].includes(protocol) ? value : fail("REDIS_URL must be a redis:// or rediss:// URL such as rediss://default:password@host:6379.");
+  }),
+  STATE_KEY: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim();
+    if (value === "") return undefined;
+    return value.length >= 16 ? value : fail("STATE_KEY must be at least 16 characters; use a long random string such as the output of `openssl rand -base64 32`.");
+  }),
+  STATE_PREFIX: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim() || "qwenplug:";
+    return /^[\w:.-]{1,64}$/.test(value) ? value : fail(`STATE_PREFIX must be 1 to 64 letters, digits, or _ : . - (got "${raw}")`);
+  }),
+  REDIS_TIMEOUT_MS: intFromEnv("REDIS_TIMEOUT_MS", 50, 600_000, 2000),
   HEARTBEAT_MS: intFromEnv("HEARTBEAT_MS", 500, 60_000, 5_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: intFromEnv("UPSTREAM_CONNECT_TIMEOUT_MS", 100, 600_000, 20_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: intFromEnv("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 100, 600_000, 60_000),
@@ -324,6 +355,10 @@ export interface Config {
   /** How many Responses API replies are kept for previous_response_id, and for how long. */
   responsesStoreMax: number;
   responsesStoreTtlMs: number;
+  /** The most bytes (JSON) the Responses store holds; the oldest entries go first. */
+  responsesStoreMaxBytes: number;
+  /** Where state lives (STATE_PATH, REDIS_URL, …); `keyMaterial` seals it (STATE_KEY, else the first API_MASTER_KEY). */
+  state: { path?: string; redisUrl?: string; keyMaterial?: string; prefix: string; redisTimeoutMs: number };
   heartbeatMs: number;
   upstreamLimits: UpstreamLimits;
   /** The most characters one <tool_call> block may hold. */
@@ -615,6 +650,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
   // One base for every mainland host: tests, a private relay, and deployments that set it before chat2.
   const cnSingleBase = (env.QWEN_CN_BASE_URL ?? "").trim() === "" ? undefined : e.QWEN_CN_BASE_URL;
+  const stateKeyMaterial = e.STATE_KEY ?? e.API_MASTER_KEY[0];
 
   return {
     port: e.PORT,
@@ -649,6 +685,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     promptMaxChars: e.PROMPT_MAX_CHARS,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_MS,
+    responsesStoreMaxBytes: e.RESPONSES_STORE_MAX_BYTES,
+    state: {
+      ...(e.STATE_PATH === undefined ? {} : { path: e.STATE_PATH }),
+      ...(e.REDIS_URL === undefined ? {} : { redisUrl: e.REDIS_URL }),
+      ...(stateKeyMaterial === undefined ? {} : { keyMaterial: stateKeyMaterial }),
+      prefix: e.STATE_PREFIX,
+      redisTimeoutMs: e.REDIS_TIMEOUT_MS,
+    },
     heartbeatMs: e.HEARTBEAT_MS,
     upstreamLimits: {
       connectMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -678,8 +722,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
     ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
-    secrets: [...configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY), ...proxySecrets([...cnAccounts, ...intlAccounts])],
+    secrets: [
+      ...configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
+      ...proxySecrets([...cnAccounts, ...intlAccounts]),
+      ...stateSecrets(e.STATE_KEY, e.REDIS_URL),
+    ],
   };
+}
+
+/** STATE_KEY, the Redis URL and its password: never printed. */
+function stateSecrets(stateKey: string | undefined, redisUrl: string | undefined): string[] {
+  const secrets = stateKey === undefined ? [] : [stateKey];
+  if (redisUrl === undefined) return secrets;
+  const password = decodeURIComponent(new URL(redisUrl).password);
+  return [...secrets, redisUrl, ...(password.length >= 4 ? [password] : [])];
 }
 
 /** QWEN_INTL_OSS_URL: an http(s) base that uploads go to path-style, `{base}/{bucket}/{file_path}`. */
@@ -1365,6 +1421,575 @@ export function createMemoryStore(now: () => number = Date.now): StateStore {
     status: () => ({ backend: "memory", location: "memory", isHealthy: true }),
     async close() {},
   };
+}
+
+// ── · Sealing ──
+//
+// Every value the SQLite and Redis backends hold is sealed with AES-256-GCM
+// under a key derived (HKDF-SHA256) from STATE_KEY, else from the first
+// API_MASTER_KEY, else (SQLite only) from a random key kept beside the file.
+// The record's name is the additional data, so a sealed value moved to
+// another name does not open. Names are not secret and never hold a secret.
+
+const STATE_KEY_SALT = "qwenplug state store";
+const STATE_KEY_INFO = "aes-256-gcm v1";
+/** The sealed check record written when a store is created: another key cannot open it. */
+const STATE_CHECK_KEY = "qwenplug:check";
+const STATE_CHECK_TEXT = "qwenplug state v1";
+/** How often the SQLite backend deletes expired rows. */
+const STATE_SWEEP_MS = 60_000;
+/** How often a lost Redis is tried again. */
+const REDIS_RETRY_MS = 3_000;
+/** Records remembered from Redis, so a record read before stays available while Redis is away. */
+const REDIS_LOCAL_RECORDS_MAX = 2_000;
+
+interface Sealer {
+  seal(name: string, text: string): string;
+  /** The text; throws when the value was sealed under another key or name, or is damaged. */
+  open(name: string, sealed: string): string;
+}
+
+function createSealer(material: string | Uint8Array): Sealer {
+  const key = Buffer.from(hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
+  return {
+    seal(name, text) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
+      const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
+    },
+    open(name, sealed) {
+      const raw = Buffer.from(sealed, "base64");
+      if (raw.length < 28) throw new Error("sealed value too short");
+      const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+    },
+  };
+}
+
+/** JSON that keeps Uint8Array (image bytes) as `{"$bytes": base64}`. */
+const toStateJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString("base64") } : v));
+const fromStateJson = (text: string): unknown =>
+  JSON.parse(text, (_key, v: unknown) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const bytes = (v as { $bytes?: unknown }).$bytes;
+      if (typeof bytes === "string" && Object.keys(v).length === 1) return new Uint8Array(Buffer.from(bytes, "base64"));
+    }
+    return v;
+  });
+
+// ── · SQLite backend ──
+
+/** The file's key when neither STATE_KEY nor API_MASTER_KEY is set: 32 random bytes in `<file>.key`, mode 0600. */
+function stateKeyFile(path: string): Buffer {
+  const keyPath = `${path}.key`;
+  if (existsSync(keyPath)) return Buffer.from(readFileSync(keyPath, "utf8").trim(), "base64");
+  const key = randomBytes(32);
+  writeFileSync(keyPath, key.toString("base64"), { mode: 0o600, flag: "wx" });
+  return key;
+}
+
+class SealedUnderAnotherKey extends Error {}
+
+/** Opens (or creates) the state file: WAL, the tables, the check record; created mode 0600, like its -wal and -shm. */
+function openStateFile(path: string, sealer: Sealer): Database {
+  const previousMask = process.umask(0o077);
+  try {
+    const db = new Database(path, { create: true, strict: true });
+    try {
+      db.run("PRAGMA busy_timeout = 5000");
+      db.run("PRAGMA journal_mode = WAL");
+      // FULL, not WAL's usual NORMAL: a salt taken must stay taken even after a power cut (about 0.2 ms a write, bench/state.ts).
+      db.run("PRAGMA synchronous = FULL");
+      db.run("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER)");
+      db.run("CREATE TABLE IF NOT EXISTS lists (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL, expires_at INTEGER)");
+      db.run("CREATE INDEX IF NOT EXISTS lists_by_key ON lists (key, id)");
+      db.run("CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+      const check = db.query<{ value: string }, [string]>("SELECT value FROM records WHERE key = ?").get(STATE_CHECK_KEY);
+      if (check === null) {
+        db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?, ?, 1, NULL)").run(STATE_CHECK_KEY, sealer.seal(STATE_CHECK_KEY, STATE_CHECK_TEXT));
+      } else {
+        let text: string | undefined;
+        try {
+          text = sealer.open(STATE_CHECK_KEY, check.value);
+        } catch {
+          // Reported below.
+        }
+        if (text !== STATE_CHECK_TEXT) throw new SealedUnderAnotherKey("sealed under another key");
+      }
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } finally {
+    process.umask(previousMask);
+  }
+}
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** STATE_KEY or API_MASTER_KEY; without it, a random key kept in `<path>.key`. */
+  keyMaterial?: string;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+/**
+ * The default backend: one SQLite file (`bun:sqlite`), WAL mode, each change
+ * one transaction (BEGIN IMMEDIATE where it reads, then writes), so two
+ * processes on one file stay consistent. A file that cannot be read, or was
+ * sealed under another key, is set aside as `<file>.unreadable-<time>` with
+ * one log line, and a new one is started.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): StateStore {
+  const { path, log } = options;
+  const now = options.now ?? Date.now;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const sealer = createSealer(options.keyMaterial ?? stateKeyFile(path));
+  let db: Database;
+  try {
+    db = openStateFile(path, sealer);
+  } catch (err) {
+    const isOtherKey = err instanceof SealedUnderAnotherKey;
+    const stamp = new Date(now()).toISOString().replace(/[:.]/g, "-");
+    const aside = `${path}.unreadable-${stamp}`;
+    for (const suffix of ["", "-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    log(
+      `qwenplug: the state file ${path} ${isOtherKey ? "was sealed under another key (STATE_KEY or API_MASTER_KEY changed)" : "is not a readable qwenplug state file"}; ` +
+        `moved it to ${aside} and starting a new one from the configured credentials`,
+    );
+    db = openStateFile(path, sealer);
+  }
+  for (const suffix of ["", "-wal", "-shm"]) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+
+  const q = {
+    get: db.query<{ value: string; version: number; expires_at: number | null }, [string]>("SELECT value, version, expires_at FROM records WHERE key = ?"),
+    upsert: db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET value = ?2, version = ?3, expires_at = ?4"),
+    deleteRecord: db.query("DELETE FROM records WHERE key = ?"),
+    deleteList: db.query("DELETE FROM lists WHERE key = ?"),
+    deleteExpiredItems: db.query("DELETE FROM lists WHERE key = ? AND expires_at IS NOT NULL AND expires_at <= ?"),
+    pushItem: db.query("INSERT INTO lists (key, item, expires_at) VALUES (?, ?, ?)"),
+    renewList: db.query("UPDATE lists SET expires_at = ? WHERE key = ?"),
+    count: db.query<{ n: number }, [string, number]>("SELECT count(*) AS n FROM lists WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
+    first: db.query<{ id: number; item: string }, [string]>("SELECT id, item FROM lists WHERE key = ? ORDER BY id LIMIT 1"),
+    deleteItem: db.query("DELETE FROM lists WHERE id = ?"),
+    getLock: db.query<{ expires_at: number }, [string]>("SELECT expires_at FROM locks WHERE key = ?"),
+    setLock: db.query("INSERT INTO locks (key, token, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET token = ?2, expires_at = ?3"),
+    unlock: db.query("DELETE FROM locks WHERE key = ? AND token = ?"),
+  };
+  const isLive = (expiresAt: number | null) => expiresAt === null || expiresAt > now();
+  const liveVersion = (key: string) => {
+    const row = q.get.get(key);
+    return row !== null && isLive(row.expires_at) ? row.version : 0;
+  };
+  const put = db.transaction((key: string, sealed: string, ifVersion: number | undefined, ttlMs: number | undefined): number | undefined => {
+    const version = liveVersion(key);
+    if (ifVersion !== undefined && ifVersion !== version) return undefined;
+    q.upsert.run(key, sealed, version + 1, ttlMs === undefined ? null : now() + ttlMs);
+    return version + 1;
+  });
+  const push = db.transaction((key: string, sealed: string[], ttlMs: number | undefined): number => {
+    q.deleteExpiredItems.run(key, now());
+    const expiresAt = ttlMs === undefined ? null : now() + ttlMs;
+    for (const item of sealed) q.pushItem.run(key, item, expiresAt);
+    q.renewList.run(expiresAt, key);
+    return (q.count.get(key, now()) as { n: number }).n;
+  });
+  const shift = db.transaction((key: string): string | undefined => {
+    q.deleteExpiredItems.run(key, now());
+    const row = q.first.get(key);
+    if (row === null) return undefined;
+    q.deleteItem.run(row.id);
+    return row.item;
+  });
+  const lock = db.transaction((key: string, leaseMs: number): string | undefined => {
+    const held = q.getLock.get(key);
+    if (held !== null && held.expires_at > now()) return undefined;
+    const token = randomUUID();
+    q.setLock.run(key, token, now() + leaseMs);
+    return token;
+  });
+  const sweep = () => {
+    const t = now();
+    db.run("DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?", [t]);
+    db.run("DELETE FROM lists WHERE expires_at IS NOT NULL AND expires_at <= ?", [t]);
+    db.run("DELETE FROM locks WHERE expires_at <= ?", [t]);
+  };
+  sweep();
+  const sweeper = setInterval(sweep, STATE_SWEEP_MS);
+  sweeper.unref?.();
+  /** An item or record that no longer opens (damaged) counts as absent. */
+  const openOrUndefined = (name: string, sealed: string): string | undefined => {
+    try {
+      return sealer.open(name, sealed);
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    async get<T>(key: string) {
+      const row = q.get.get(key);
+      if (row === null || !isLive(row.expires_at)) return undefined;
+      const text = openOrUndefined(key, row.value);
+      return text === undefined ? undefined : { value: fromStateJson(text) as T, version: row.version };
+    },
+    async put(key, value, options = {}) {
+      return put.immediate(key, sealer.seal(key, toStateJson(value)), options.ifVersion, options.ttlMs);
+    },
+    async delete(key) {
+      db.transaction(() => {
+        q.deleteRecord.run(key);
+        q.deleteList.run(key);
+      })();
+    },
+    async push(key, items, ttlMs) {
+      return push.immediate(
+        key,
+        items.map((item) => sealer.seal(key, item)),
+        ttlMs,
+      );
+    },
+    async shift(key) {
+      for (;;) {
+        const sealed = shift.immediate(key);
+        if (sealed === undefined) return undefined;
+        const item = openOrUndefined(key, sealed);
+        if (item !== undefined) return item;
+      }
+    },
+    async length(key) {
+      return (q.count.get(key, now()) as { n: number }).n;
+    },
+    async lock(key, leaseMs) {
+      return lock.immediate(key, leaseMs);
+    },
+    async unlock(key, token) {
+      q.unlock.run(key, token);
+    },
+    status: () => ({ backend: "sqlite", location: path, isHealthy: true }),
+    async close() {
+      clearInterval(sweeper);
+      db.close();
+    },
+  };
+}
+
+// ── · Redis backend ──
+
+/** A Redis URL without its user name and password, for logs and /status. */
+export function redisLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "the REDIS_URL server";
+  }
+}
+
+// ARGV[5] = "1" (a write-back after Redis was away) also writes over an absent record: a Redis restarted empty gets it back.
+const REDIS_PUT = `local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local want = tonumber(ARGV[2])
+if want >= 0 and n ~= want and not (ARGV[5] == '1' and n == 0) then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'n', n + 1, 'e', ARGV[4])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return n + 1`;
+const REDIS_DELETE_IF_VERSION = `local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if n ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+const REDIS_PUSH = `for i = 2, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
+return redis.call('LLEN', KEYS[1])`;
+const REDIS_UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+export interface RedisStoreOptions {
+  url: string;
+  /** STATE_KEY or API_MASTER_KEY: every replica needs the same. */
+  keyMaterial: string;
+  /** Prepended to every Redis key (STATE_PREFIX). */
+  prefix: string;
+  /** How long one command may take before Redis counts as lost (REDIS_TIMEOUT_MS). */
+  timeoutMs: number;
+  log: (line: string) => void;
+  retryMs?: number;
+  now?: () => number;
+}
+
+/** A Redis command that did not answer within REDIS_TIMEOUT_MS. */
+function redisDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Shared state for replicas, through Bun's RedisClient. Versioned writes and
+ * the lock's release are Lua scripts (atomic on the server); a list's shift is
+ * LPOP; a lock is `SET key token NX PX lease`. While Redis is away the store
+ * answers from memory (records read before stay available; writes are kept
+ * and written back when Redis returns, unless another replica wrote the same
+ * record meanwhile: then Redis wins (a record Redis lost, restarted empty, is
+ * written back); lists are never written back, so a salt
+ * is never presented twice) and tries Redis again every few seconds.
+ * Unreachable at start: a ConfigError naming REDIS_URL.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<StateStore> {
+  const { prefix, timeoutMs, log } = options;
+  const now = options.now ?? Date.now;
+  const retryMs = options.retryMs ?? REDIS_RETRY_MS;
+  const where = redisLocation(options.url);
+  const sealer = createSealer(options.keyMaterial);
+  // No offline queue: a command while disconnected fails at once and the store answers from memory.
+  // No auto-reconnect: the retry timer below reconnects, and resynchronises when it does.
+  const client = new RedisClient(options.url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: timeoutMs });
+  const send = async (command: string, args: string[]): Promise<unknown> => redisDeadline(client.send(command, args), timeoutMs);
+  try {
+    await redisDeadline(client.connect(), timeoutMs);
+    await send("PING", []);
+  } catch {
+    client.close();
+    throw new ConfigError(`REDIS_URL: could not reach Redis at ${where} within ${timeoutMs} ms; check the URL, its password and that the server is running, or unset REDIS_URL to keep state in a file.`);
+  }
+  const recordKey = (key: string) => `${prefix}r:${key}`;
+  const listKey = (key: string) => `${prefix}l:${key}`;
+  const lockKey = (key: string) => `${prefix}k:${key}`;
+  const checkKey = `${prefix}check`;
+  const check = (await send("GET", [checkKey])) as string | null;
+  let isCheckReadable = false;
+  try {
+    isCheckReadable = check !== null && sealer.open(checkKey, check) === STATE_CHECK_TEXT;
+  } catch {
+    // Reported below.
+  }
+  if (check !== null && !isCheckReadable) log(`qwenplug: the state in Redis at ${where} (prefix ${prefix}) was sealed under another key (STATE_KEY or API_MASTER_KEY differs); those records are ignored and will be overwritten`);
+  if (!isCheckReadable) await send("SET", [checkKey, sealer.seal(checkKey, STATE_CHECK_TEXT)]);
+
+  type Local = { value: unknown; version: number; expiresAt: number };
+  /** Records as last read or written, newest last. */
+  const local = new Map<string, Local>();
+  /** Records written while Redis was away: the version Redis had, and what to write back. */
+  const dirty = new Map<string, { base: number; ttlMs?: number; isDeleted: boolean }>();
+  let away = createMemoryStore(now);
+  let isHealthy = true;
+  let reason: string | undefined;
+  let isClosed = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const remember = (key: string, entry: Local) => {
+    local.delete(key);
+    local.set(key, entry);
+    if (local.size <= REDIS_LOCAL_RECORDS_MAX) return;
+    for (const old of local.keys()) {
+      if (!dirty.has(old)) {
+        local.delete(old);
+        break;
+      }
+    }
+  };
+  const lose = (err: unknown) => {
+    if (isClosed) return;
+    if (isHealthy) {
+      isHealthy = false;
+      reason = `Redis at ${where} unreachable (${err instanceof Error ? err.message : "no answer"}); serving from memory`;
+      log(`qwenplug: lost Redis at ${where}; serving state from memory and trying again every ${Math.round(retryMs / 1000)} s`);
+    }
+    scheduleRetry();
+  };
+  const resync = async () => {
+    for (const [key, write] of dirty) {
+      const entry = local.get(key);
+      if (write.isDeleted || entry === undefined) await send("EVAL", [REDIS_DELETE_IF_VERSION, "1", recordKey(key), String(write.base)]);
+      else {
+        const ttlMs = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : Math.max(1, entry.expiresAt - now());
+        const expiresAt = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : entry.expiresAt;
+        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
+        // Another replica wrote it meanwhile: Redis wins, and this copy is forgotten.
+        if (version < 0) local.delete(key);
+        else remember(key, { ...entry, version });
+      }
+      dirty.delete(key);
+    }
+    away = createMemoryStore(now);
+  };
+  function scheduleRetry(): void {
+    if (retryTimer !== undefined || isClosed) return;
+    retryTimer = setTimeout(async () => {
+      retryTimer = undefined;
+      try {
+        if (!client.connected) await redisDeadline(client.connect(), timeoutMs);
+        await send("PING", []);
+        await resync();
+        isHealthy = true;
+        reason = undefined;
+        log(`qwenplug: Redis at ${where} is back; state resynchronised`);
+      } catch {
+        scheduleRetry();
+      }
+    }, retryMs);
+    retryTimer.unref?.();
+  }
+  client.onclose = (err) => lose(err);
+
+  /** The command on Redis, or on memory while Redis is away (and when this command finds it gone). */
+  async function either<T>(remote: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (!isHealthy) return fallback();
+    try {
+      return await remote();
+    } catch (err) {
+      lose(err);
+      return fallback();
+    }
+  }
+  const liveLocal = (key: string): Local | undefined => {
+    const entry = local.get(key);
+    return entry !== undefined && entry.expiresAt > now() ? entry : undefined;
+  };
+  const openOrUndefined = (name: string, sealed: string | null): string | undefined => {
+    if (sealed === null) return undefined;
+    try {
+      return sealer.open(name, sealed);
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    get: <T>(key: string) =>
+      either(
+        async () => {
+          const [sealed, version, expiresAt] = (await send("HMGET", [recordKey(key), "v", "n", "e"])) as [string | null, string | null, string | null];
+          const text = openOrUndefined(key, sealed);
+          if (text === undefined || version === null) {
+            local.delete(key);
+            return undefined;
+          }
+          const value = fromStateJson(text);
+          remember(key, { value, version: Number(version), expiresAt: expiresAt === null || expiresAt === "0" ? Number.POSITIVE_INFINITY : Number(expiresAt) });
+          return { value: value as T, version: Number(version) };
+        },
+        async () => {
+          const entry = liveLocal(key);
+          return entry === undefined ? undefined : { value: entry.value as T, version: entry.version };
+        },
+      ),
+    put: (key, value, options = {}) =>
+      either(
+        async () => {
+          const expiresAt = options.ttlMs === undefined ? 0 : now() + options.ttlMs;
+          const args = [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
+          const version = Number(await send("EVAL", args));
+          if (version < 0) return undefined;
+          remember(key, { value, version, expiresAt: expiresAt === 0 ? Number.POSITIVE_INFINITY : expiresAt });
+          return version;
+        },
+        async () => {
+          const version = liveLocal(key)?.version ?? 0;
+          if (options.ifVersion !== undefined && options.ifVersion !== version) return undefined;
+          remember(key, { value, version: version + 1, expiresAt: options.ttlMs === undefined ? Number.POSITIVE_INFINITY : now() + options.ttlMs });
+          dirty.set(key, { base: dirty.get(key)?.base ?? version, isDeleted: false });
+          return version + 1;
+        },
+      ),
+    delete: (key) =>
+      either(
+        async () => {
+          local.delete(key);
+          await send("DEL", [recordKey(key), listKey(key)]);
+        },
+        async () => {
+          const version = liveLocal(key)?.version ?? 0;
+          dirty.set(key, { base: dirty.get(key)?.base ?? version, isDeleted: true });
+          local.delete(key);
+          await away.delete(key);
+        },
+      ),
+    push: (key, items, ttlMs) =>
+      either(
+        async () => Number(await send("EVAL", [REDIS_PUSH, "1", listKey(key), String(ttlMs ?? 0), ...items.map((item) => sealer.seal(key, item))])),
+        () => away.push(key, items, ttlMs),
+      ),
+    shift: (key) =>
+      either(
+        async () => {
+          for (;;) {
+            const sealed = (await send("LPOP", [listKey(key)])) as string | null;
+            if (sealed === null) return undefined;
+            const item = openOrUndefined(key, sealed);
+            if (item !== undefined) return item;
+          }
+        },
+        () => away.shift(key),
+      ),
+    length: (key) =>
+      either(
+        async () => Number(await send("LLEN", [listKey(key)])),
+        () => away.length(key),
+      ),
+    lock: (key, leaseMs) =>
+      either(
+        async () => {
+          const token = randomUUID();
+          return (await send("SET", [lockKey(key), token, "NX", "PX", String(leaseMs)])) === "OK" ? token : undefined;
+        },
+        () => away.lock(key, leaseMs),
+      ),
+    unlock: (key, token) =>
+      either(
+        async () => {
+          await send("EVAL", [REDIS_UNLOCK, "1", lockKey(key), token]);
+        },
+        () => away.unlock(key, token),
+      ),
+    status: () => ({ backend: "redis", location: where, isHealthy, ...(reason === undefined ? {} : { detail: reason }) }),
+    async close() {
+      isClosed = true;
+      clearTimeout(retryTimer);
+      client.close();
+    },
+  };
+}
+
+// ── · Choosing the backend ──
+
+/** Where state lives when STATE_PATH is not set: Hugging Face's persistent /data when writable, else the user's home. */
+export function defaultStatePath(env: Record<string, string | undefined> = Bun.env): string {
+  try {
+    accessSync("/data", fsConstants.W_OK);
+    if (statSync("/data").isDirectory()) return "/data/qwenplug.db";
+  } catch {
+    // No persistent storage mounted.
+  }
+  return `${env.HOME ?? "."}/.qwenplug/state.db`;
+}
+
+/** The configured store: Redis when REDIS_URL is set, memory with STATE_PATH=off, else SQLite. Throws ConfigError with one sentence. */
+export async function openStateStore(config: Config, log: (line: string) => void): Promise<StateStore> {
+  const { state } = config;
+  if (state.redisUrl !== undefined) {
+    if (state.keyMaterial === undefined) {
+      throw new ConfigError("REDIS_URL is set but neither STATE_KEY nor API_MASTER_KEY is: set STATE_KEY to a long random string (the same on every replica) so the state in Redis is sealed.");
+    }
+    return createRedisStore({ url: state.redisUrl, keyMaterial: state.keyMaterial, prefix: state.prefix, timeoutMs: state.redisTimeoutMs, log });
+  }
+  if (state.path === "off") return createMemoryStore();
+  const path = state.path ?? defaultStatePath();
+  try {
+    return createSqliteStore({ path, keyMaterial: state.keyMaterial, log });
+  } catch (err) {
+    throw new ConfigError(`STATE_PATH: cannot use ${path} (${err instanceof Error ? err.message : String(err)}); set STATE_PATH to a writable file, or to off to keep state in memory.`);
+  }
+}
+
+/** One line about the store for --check and the log. */
+export function storeLine(status: StoreStatus): string {
+  const what = status.backend === "memory" ? "in memory (STATE_PATH=off): nothing survives a restart" : `${status.backend} at ${status.location}`;
+  return `qwenplug state: ${what}${status.isHealthy ? "" : ` — unhealthy: ${status.detail ?? "unreachable"}`}`;
 }
 
 // ── Upstreams: shared plumbing ──────────────────────────────────────────────
@@ -5585,6 +6210,19 @@ export interface PoolOptions {
   reprobeMs: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** Where cooldowns are shared with other replicas and kept across a restart. */
+  store?: StateStore;
+  /** How often cooldowns written by others are read (POOL_COOLDOWN_SYNC_MS). */
+  syncMs?: number;
+}
+
+/** How often a pool reads the cooldowns other replicas wrote: light, and never on the request path. */
+const POOL_COOLDOWN_SYNC_MS = 2_000;
+
+/** A rest shared through the state store: `health:<upstream>:<n>`, expiring when the rest ends. Logged-out (invalid) is not shared: each replica probes. */
+interface SharedCooldown {
+  until: number;
+  kind: ErrorKind;
 }
 
 function newAccountState(account: Account): AccountState {
@@ -5735,6 +6373,41 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  const healthKey = (n: number) => `health:${upstream.name}:${n}`;
+
+  /** Tells the other replicas (and a restarted self) that an account rests until `until`. */
+  function shareCooldown(state: AccountState): void {
+    const { store } = options;
+    const kind = state.lastFailure?.kind;
+    if (store === undefined || state.health !== "cooling" || kind === undefined || kind === "auth") return;
+    const ttlMs = state.until - now();
+    if (ttlMs <= 0) return;
+    const cooldown: SharedCooldown = { until: state.until, kind };
+    store.put(healthKey(state.account.number), cooldown, { ttlMs }).catch(() => {});
+  }
+
+  /** Rests the accounts another replica (or this process before a restart) found resting. */
+  async function readSharedCooldowns(): Promise<void> {
+    const { store } = options;
+    if (store === undefined) return;
+    let changed = false;
+    for (const state of states) {
+      const shared = (await store.get<SharedCooldown>(healthKey(state.account.number)))?.value;
+      if (shared === undefined || shared.until <= now() || state.health === "invalid" || state.isProbing) continue;
+      if (state.health === "cooling" && state.until >= shared.until) continue;
+      state.health = "cooling";
+      state.until = shared.until;
+      state.lastFailure = { kind: shared.kind, message: `rested by another qwenplug instance (${shared.kind})` };
+      changed = true;
+    }
+    if (changed) armCooldownTimer();
+  }
+  if (options.store !== undefined && states.length > 0) {
+    readSharedCooldowns().catch(() => {});
+    const sync = setInterval(() => readSharedCooldowns().catch(() => {}), options.syncMs ?? POOL_COOLDOWN_SYNC_MS);
+    // Reading others' cooldowns must not keep the process alive.
+    sync.unref?.();
+  }
 
   /** Keeps one timer armed at the earliest cooldown end, so waiters learn of it without polling. */
   function armCooldownTimer(): void {
@@ -5823,6 +6496,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         state.strikes = 0;
       } else if (outcome.kind === "failure") {
         if (recordFailure(state, outcome.failure, now())) probe(state);
+        else shareCooldown(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
@@ -6520,9 +7194,14 @@ type ResolvedModel = Pick<NeutralRequest, "upstream" | "clientModel" | "upstream
 /** Resolves a model name; explicit request fields win over the name's suffix. Throws a 404 for an unknown name. */
 type ModelResolver = (requested: string, explicit: { thinking?: boolean; search?: boolean }) => Promise<ResolvedModel>;
 
+/** What a dialect may need from the app beyond the body: the Responses store. */
+interface DialectServices {
+  responses: ResponsesStore;
+}
+
 interface Dialect {
   /** A request body as a NeutralRequest; bad input throws a 400 (an unknown model a 404). */
-  decode(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest>;
+  decode(body: unknown, resolveModel: ModelResolver, services: DialectServices): Promise<NeutralRequest>;
   /** The writer of one reply. */
   encoder(req: NeutralRequest): ReplyEncoder;
   /** An error as this dialect's JSON body. */
@@ -7056,8 +7735,10 @@ const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: c
 //
 // POST /v1/responses (what Codex CLI and the Agents SDK speak), decoded into
 // the same NeutralRequest and encoded from the same neutral events as the
-// other two dialects. Replies are kept for `previous_response_id` in a
-// bounded in-memory store; GET and DELETE /v1/responses/{id} read it.
+// other two dialects. Replies are kept for `previous_response_id` in the
+// app's state store (so they survive a restart with SQLite and are shared by
+// replicas with Redis), bounded by count, age and bytes; GET and DELETE
+// /v1/responses/{id} read it.
 
 const ResponsesPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
 
@@ -7099,38 +7780,88 @@ interface StoredResponse {
   storedAt: number;
 }
 
+/** A stored response as the state store holds it: JSON, with the call names as entries. */
+interface StoredResponseRecord {
+  response: Record<string, unknown>;
+  turns: readonly NeutralTurn[];
+  callNames: Array<[string, string]>;
+  storedAt: number;
+}
+
+/** The entries kept, oldest first: id, JSON bytes, when stored. One record, changed by versioned writes, so replicas agree. */
+type ResponsesIndex = Array<[string, number, number]>;
+
+const RESPONSES_INDEX_KEY = "responses:index";
+const responseKey = (id: string) => `responses:${id}`;
+
+export interface ResponsesStore {
+  /** Whether the entry will be kept: false (and nothing stored) when it alone exceeds RESPONSES_STORE_MAX_BYTES or the store holds nothing. */
+  put(id: string, entry: StoredResponse): boolean;
+  get(id: string): Promise<StoredResponse | undefined>;
+  delete(id: string): Promise<void>;
+}
+
 /**
- * The store is one per process, as the dialects are module constants;
- * `createApp` sets its limits from the config. A Map keeps insertion order,
- * so the oldest entry is the first: eviction by size and by age is O(1) each.
+ * The Responses store on the app's StateStore: one record per response (with
+ * RESPONSES_STORE_TTL_MS as its expiry) and one index record, so the count
+ * (RESPONSES_STORE_MAX) and the bytes (RESPONSES_STORE_MAX_BYTES, the JSON
+ * size) are bounded across replicas; the oldest entries go first. A put is
+ * answered at once and written in the background; a get of that id waits for
+ * the write, so a follow-up sent right after the reply finds it.
  */
-const responseStore = (() => {
-  const entries = new Map<string, StoredResponse>();
-  let max = 1000;
-  let ttlMs = 3_600_000;
-  const expire = () => {
-    const cutoff = Date.now() - ttlMs;
-    for (const [id, entry] of entries) {
-      if (entry.storedAt >= cutoff && entries.size <= max) break;
-      entries.delete(id);
+export function createResponsesStore(store: StateStore, limits: { max: number; ttlMs: number; maxBytes: number }, now: () => number = Date.now): ResponsesStore {
+  const writing = new Map<string, Promise<void>>();
+  /** Adds an entry to the index and evicts what no longer fits; a versioned write, tried again when another writer came first. */
+  async function admit(id: string, bytes: number, storedAt: number): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await store.get<ResponsesIndex>(RESPONSES_INDEX_KEY);
+      const cutoff = now() - limits.ttlMs;
+      const index = (current?.value ?? []).filter(([entryId, , at]) => at >= cutoff && entryId !== id);
+      index.push([id, bytes, storedAt]);
+      let total = index.reduce((sum, [, size]) => sum + size, 0);
+      const evicted: string[] = [];
+      while (index.length > limits.max || total > limits.maxBytes) {
+        const [oldest, size] = index.shift() as [string, number, number];
+        evicted.push(oldest);
+        total -= size;
+      }
+      if ((await store.put(RESPONSES_INDEX_KEY, index, { ifVersion: current?.version ?? 0 })) === undefined) continue;
+      await Promise.all(evicted.map((oldId) => store.delete(responseKey(oldId))));
+      return;
     }
-  };
+  }
   return {
-    limit(maxEntries: number, maxAgeMs: number) {
-      max = maxEntries;
-      ttlMs = maxAgeMs;
+    put(id, entry) {
+      const record: StoredResponseRecord = { response: entry.response, turns: entry.turns, callNames: [...entry.callNames], storedAt: entry.storedAt };
+      const bytes = Buffer.byteLength(toStateJson(record));
+      if (limits.max === 0 || bytes > limits.maxBytes) return false;
+      const write = store
+        .put(responseKey(id), record, { ttlMs: limits.ttlMs })
+        .then(() => admit(id, bytes, entry.storedAt))
+        .catch(() => {})
+        .finally(() => writing.delete(id));
+      writing.set(id, write);
+      return true;
     },
-    put(id: string, entry: StoredResponse) {
-      entries.set(id, entry);
-      expire();
+    async get(id) {
+      await writing.get(id);
+      const found = await store.get<StoredResponseRecord>(responseKey(id));
+      if (found === undefined || found.value.storedAt < now() - limits.ttlMs) return undefined;
+      const { response, turns, callNames, storedAt } = found.value;
+      return { response, turns, callNames: new Map(callNames), storedAt };
     },
-    get(id: string): StoredResponse | undefined {
-      expire();
-      return entries.get(id);
+    async delete(id) {
+      await writing.get(id);
+      await store.delete(responseKey(id));
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const current = await store.get<ResponsesIndex>(RESPONSES_INDEX_KEY);
+        if (current === undefined || !current.value.some(([entryId]) => entryId === id)) return;
+        const index = current.value.filter(([entryId]) => entryId !== id);
+        if ((await store.put(RESPONSES_INDEX_KEY, index, { ifVersion: current.version })) !== undefined) return;
+      }
     },
-    delete: (id: string) => entries.delete(id),
   };
-})();
+}
 
 /** What the encoder needs from the request beyond the NeutralRequest: the fields echoed in the response object, and what to store. */
 interface ResponsesContext {
@@ -7139,13 +7870,14 @@ interface ResponsesContext {
   history: readonly NeutralTurn[];
   callNames: ReadonlyMap<string, string>;
   store: boolean;
+  responses: ResponsesStore;
 }
 
 /** Decoded requests' contexts, keyed by the NeutralRequest object the encoder is later given: the shared Dialect shape stays as it is. */
 const responsesContexts = new WeakMap<NeutralRequest, ResponsesContext>();
 
 const notStored = (id: string) =>
-  new HttpError(404, `No stored response has the id '${id}': it was never stored (store: false), has expired (RESPONSES_STORE_TTL_MS), was evicted (RESPONSES_STORE_MAX), or the server restarted.`, "invalid_request_error", "previous_response_not_found", "previous_response_id");
+  new HttpError(404, `No stored response has the id '${id}': it was never stored (store: false), has expired (RESPONSES_STORE_TTL_MS), was evicted (RESPONSES_STORE_MAX, RESPONSES_STORE_MAX_BYTES), or was kept in memory only (STATE_PATH=off) by a server that restarted.`, "invalid_request_error", "previous_response_not_found", "previous_response_id");
 
 function responsesPartText(part: { type: string; text?: string; refusal?: unknown }, where: string): string {
   if ((part.type === "input_text" || part.type === "output_text" || part.type === "text" || part.type === "summary_text") && typeof part.text === "string") return part.text;
@@ -7238,10 +7970,10 @@ function responsesTooling(request: ResponsesRequest): { tooling: Tooling; search
   return { tooling: { tools, choice, parallel: request.parallel_tool_calls !== false }, search };
 }
 
-async function decodeResponses(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
+async function decodeResponses(body: unknown, resolveModel: ModelResolver, services: DialectServices): Promise<NeutralRequest> {
   const request = parseBody(ResponsesRequestSchema, body);
   const previousId = request.previous_response_id ?? undefined;
-  const prior = previousId === undefined ? undefined : responseStore.get(previousId);
+  const prior = previousId === undefined ? undefined : await services.responses.get(previousId);
   if (previousId !== undefined && prior === undefined) throw notStored(previousId);
   const { tooling, search } = responsesTooling(request);
   const { turns: history, callNames } = responsesTurns(request, prior);
@@ -7283,6 +8015,7 @@ async function decodeResponses(body: unknown, resolveModel: ModelResolver): Prom
     history,
     callNames,
     store: request.store !== false,
+    responses: services.responses,
   });
   return neutral;
 }
@@ -7328,7 +8061,11 @@ const ending = (reason: FinishReason) =>
       ? { status: "incomplete", incomplete_details: { reason: "content_filter" } }
       : { status: "completed" };
 
-/** Keeps a finished response for `previous_response_id`, with the conversation it ends, unless the client said `store: false`. */
+/**
+ * Keeps a finished response for `previous_response_id`, with the conversation
+ * it ends, unless the client said `store: false`. One that alone exceeds
+ * RESPONSES_STORE_MAX_BYTES is not kept, and its `store` says false.
+ */
 function rememberResponse(context: ResponsesContext | undefined, id: string, final: Record<string, unknown>, text: string, calls: readonly ToolCall[]): void {
   if (context === undefined || !context.store) return;
   const callNames = new Map(context.callNames);
@@ -7336,7 +8073,7 @@ function rememberResponse(context: ResponsesContext | undefined, id: string, fin
   const answer: NeutralTurn = { role: "assistant", text, calls: calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.argumentsJson) as unknown })) };
   // Image bytes are not kept for previous_response_id: a follow-up sends only its own images.
   const history = context.history.map((turn): NeutralTurn => (turn.role === "user" && turn.images !== undefined ? { role: "user", text: turn.text } : turn));
-  responseStore.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() });
+  if (!context.responses.put(id, { response: final, turns: [...history, answer], callNames, storedAt: Date.now() })) final.store = false;
 }
 
 function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
@@ -7470,11 +8207,11 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
 const openAIResponses: Dialect = { decode: decodeResponses, encoder: createResponsesEncoder, errorBody, fields: fieldsOf(ResponsesRequestSchema) };
 
 /** GET or DELETE /v1/responses/{id}: a stored reply, as it was returned. */
-function handleStoredResponse(method: string, id: string): Response {
-  const stored = responseStore.get(id);
+async function handleStoredResponse(app: App, method: string, id: string): Promise<Response> {
+  const stored = await app.responses.get(id);
   if (stored === undefined) throw notStored(id);
   if (method === "DELETE") {
-    responseStore.delete(id);
+    await app.responses.delete(id);
     return jsonResponse(200, JSON.stringify({ id, object: "response.deleted", deleted: true }));
   }
   return jsonResponse(200, JSON.stringify(stored.response));
@@ -7507,6 +8244,11 @@ interface App {
   runs: Set<CompletionRun>;
   /** Upstreams with at least one account, the default first. */
   configured: readonly UpstreamName[];
+  /** The state store, and the Responses store on it. */
+  store: StateStore;
+  /** When the traffic window was last saved to the store. */
+  trafficSavedAt: number;
+  responses: ResponsesStore;
 }
 
 /** The part of Bun's Server that the handler uses; absent in in-process tests. */
@@ -8028,7 +8770,7 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
   const body = await readJsonBody(app, ex.request);
-  const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit));
+  const neutral = await dialect.decode(body, (model, explicit) => resolveModel(app, model, explicit), app);
   ex.log.model = neutral.clientModel;
   const images = createImageBudget(app);
   let req: UpstreamRequest;
@@ -8229,8 +8971,14 @@ function handleStatus(app: App): Response {
       ttft_ms: app.requestTtft.percentiles(),
       upstreams: { cn: { accounts: accounts("cn"), drift: app.drift.cn.snapshot() }, intl: { accounts: accounts("intl"), drift: app.drift.intl.snapshot() } },
       window: app.traffic.snapshot(),
+      state: stateSnapshot(app.store.status()),
     }),
   );
+}
+
+/** /status's `state`: which backend holds the state, where (no password), and whether it answers. */
+function stateSnapshot(status: StoreStatus) {
+  return { backend: status.backend, location: status.location, healthy: status.isHealthy, detail: status.detail ?? null };
 }
 
 const KNOWN_PATHS = "/v1/chat/completions, /v1/images/generations, /v1/responses, /v1/responses/{id}, /v1/messages, /v1/messages/count_tokens, /v1/models, /v1/models/{id}, /status and /health";
@@ -8293,7 +9041,7 @@ async function route(app: App, ex: Exchange): Promise<Response> {
   }
   if (resource?.resource === "responses") {
     allowed("GET", "DELETE");
-    return handleStoredResponse(req.method, resource.id);
+    return handleStoredResponse(app, req.method, resource.id);
   }
   allowed("POST");
   if (IMAGE_GENERATION_PATHS.has(path)) return handleImageGeneration(app, ex);
@@ -8307,8 +9055,10 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Where log lines go; defaults to stdout. */
   log?: (line: string) => void;
-  /** The state store; defaults to one in memory. */
+  /** The state store; defaults to one in memory. `startServer` takes it from here too: only main opens the configured one. */
   store?: StateStore;
+  /** How often shared cooldowns are read (tests shorten it). */
+  cooldownSyncMs?: number;
 }
 
 /**
@@ -8360,9 +9110,8 @@ export function createApp(deps: AppDeps) {
     cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
     intl: createIntlAdapter(optionsFor("intl")),
   };
-  const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug };
+  const poolOptions: PoolOptions = { maxInFlight: config.accountMaxInFlight, queueTimeoutMs: config.accountQueueTimeoutMs, reprobeMs: config.accountReprobeMs, log: debug, store, syncMs: deps.cooldownSyncMs };
   const order = config.defaultUpstream === "intl" ? (["intl", "cn"] as const) : (["cn", "intl"] as const);
-  responseStore.limit(config.responsesStoreMax, config.responsesStoreTtlMs);
   const app: App = {
     config,
     adapters,
@@ -8380,7 +9129,16 @@ export function createApp(deps: AppDeps) {
     imageBytesInFlight: 0,
     drift,
     configured: order.filter((name) => adapters[name].accounts.length > 0),
+    store,
+    trafficSavedAt: 0,
+    responses: createResponsesStore(store, { max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, maxBytes: config.responsesStoreMaxBytes }),
   };
+  store
+    .get<Parameters<TrafficWindow["restore"]>[0]>(TRAFFIC_KEY)
+    .then((saved) => {
+      if (saved !== undefined && Array.isArray(saved.value)) app.traffic.restore(saved.value);
+    })
+    .catch(() => {});
 
   async function handle(req: Request, server?: ServerLike): Promise<Response> {
     const ex: Exchange = { request: req, server, log: { path: new URL(req.url).pathname, status: 0 }, started: performance.now() };
@@ -8411,6 +9169,7 @@ export function createApp(deps: AppDeps) {
     pools: app.pools,
     adapters,
     drift: app.drift,
+    store,
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
@@ -8428,6 +9187,7 @@ export function createApp(deps: AppDeps) {
       while (app.runs.size > 0 && Date.now() < deadline) await Bun.sleep(20);
       const abandoned = app.runs.size;
       await Promise.all([...app.runs].map((run) => run.close("shutdown")));
+      await store.put(TRAFFIC_KEY, app.traffic.save(), { ttlMs: TRAFFIC_BUCKET_MS * TRAFFIC_BUCKETS }).catch(() => {});
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
       return abandoned;
@@ -8478,6 +9238,9 @@ const CHECK_CHAT_PROMPT = "Reply with the single word OK.";
 /** The rolling window /status exposes for the page's chart: 60 buckets of 10 s. */
 const TRAFFIC_BUCKET_MS = 10_000;
 const TRAFFIC_BUCKETS = 60;
+/** The window is saved in the state store at most this often, and restored at start, so a restart does not blank the chart. */
+const TRAFFIC_SAVE_MS = 10_000;
+const TRAFFIC_KEY = "traffic:window";
 /** How often the page asks /health and /status again. */
 const STATUS_PAGE_REFRESH_MS = 5000;
 
@@ -8550,8 +9313,8 @@ async function checkChat(adapter: UpstreamAdapter, account: Account): Promise<Up
  * liveness calls (and, with `withChat`, one tiny chat per live account),
  * at most PROBE_CONCURRENCY at a time. Touches no pool: it is a one-off.
  */
-export async function checkAccounts(config: Config, options: { withChat: boolean; fetch?: typeof fetch; onDrift?: (lines: string[]) => void }): Promise<AccountCheck[]> {
-  const app = createApp({ config, fetch: options.fetch, log: () => {} });
+export async function checkAccounts(config: Config, options: { withChat: boolean; fetch?: typeof fetch; onDrift?: (lines: string[]) => void; store?: StateStore }): Promise<AccountCheck[]> {
+  const app = createApp({ config, fetch: options.fetch, log: () => {}, store: options.store });
   const targets = allAccounts(app.adapters);
   const results = new Map<(typeof targets)[number], AccountCheck>();
   await forEachLimited(targets, PROBE_CONCURRENCY, async (target) => {
@@ -8643,6 +9406,18 @@ function createTrafficWindow(now: () => number = Date.now) {
         bucket.ttftCount++;
       }
     },
+    /** The raw buckets, to save in the state store. */
+    save: () => buckets.filter((bucket) => bucket.start >= 0).map((bucket) => ({ ...bucket })),
+    /** Buckets saved before a restart, for those still inside the window and not counted since. */
+    restore(saved: ReadonlyArray<(typeof buckets)[number]>): void {
+      const oldest = (Math.floor(now() / TRAFFIC_BUCKET_MS) - TRAFFIC_BUCKETS + 1) * TRAFFIC_BUCKET_MS;
+      for (const bucket of saved) {
+        if (bucket.start < oldest || bucket.start % TRAFFIC_BUCKET_MS !== 0) continue;
+        const slot = buckets[(bucket.start / TRAFFIC_BUCKET_MS) % TRAFFIC_BUCKETS] as (typeof buckets)[number];
+        if (slot.start === bucket.start) continue;
+        Object.assign(slot, { start: bucket.start, requests: bucket.requests, errors: bucket.errors, ttftSum: bucket.ttftSum, ttftCount: bucket.ttftCount });
+      }
+    },
     /** Oldest first, the current bucket last; `start` in ms since the epoch. */
     snapshot() {
       const current = Math.floor(now() / TRAFFIC_BUCKET_MS);
@@ -8666,10 +9441,13 @@ function createTrafficWindow(now: () => number = Date.now) {
 
 type TrafficWindow = ReturnType<typeof createTrafficWindow>;
 
-/** Counts a finished completion (one that got as far as naming its model) in the traffic window. */
+/** Counts a finished completion (one that got as far as naming its model) in the traffic window, saved at most every TRAFFIC_SAVE_MS. */
 function recordTraffic(app: App, ex: Exchange): void {
   if (ex.log.model === undefined) return;
   app.traffic.record(ex.log.status >= 400 || ex.log.outcome === "internal_error" || (ex.log.outcome?.startsWith("error:") ?? false), ex.log.ttftMs);
+  if (Date.now() - app.trafficSavedAt < TRAFFIC_SAVE_MS) return;
+  app.trafficSavedAt = Date.now();
+  app.store.put(TRAFFIC_KEY, app.traffic.save(), { ttlMs: TRAFFIC_BUCKET_MS * TRAFFIC_BUCKETS }).catch(() => {});
 }
 
 // ── · Status page ──
@@ -8740,6 +9518,7 @@ async function loadStatus() {
   $("private").hidden = false;
   renderAccounts(s.upstreams);
   renderChart(s.window);
+  renderState(s.state);
   $("updated").textContent = "updated " + new Date().toLocaleTimeString();
 }
 
@@ -8769,6 +9548,12 @@ function renderAccounts(upstreams) {
     for (const d of upstreams[name].drift || []) root.append(el("p", "Unrecognised from upstream: " + d.count + " × " + d.kind + " since " + d.since + "; newest: " + (d.samples[0] || "") + " (please report it)", "mute"));
   }
   if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));
+}
+
+function renderState(st) {
+  const where = st.backend === "memory" ? "in memory only: nothing survives a restart (STATE_PATH=off)" : st.backend + " at " + st.location;
+  $("state").textContent = "State: " + where + (st.healthy ? "" : " (unhealthy: " + (st.detail || "unreachable") + ")");
+  $("state").className = st.healthy ? "mute" : "bad";
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -8833,6 +9618,7 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <h2>Traffic</h2>
 <svg id="chart"></svg>
 <div id="chart-legend" class="mute"></div>
+<div id="state" class="mute"></div>
 <div id="updated" class="mute"></div>
 </div>
 <script>${STATUS_PAGE_JS}</script>
@@ -8900,6 +9686,16 @@ if (import.meta.main) {
     console.error(`qwenplug: configuration error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  /** The configured state store; a store that cannot start ends the process with one sentence, like a configuration error. */
+  const openConfiguredStore = async (configured: Config): Promise<StateStore> => {
+    const redact = makeRedactor(configured.secrets);
+    try {
+      return await openStateStore(configured, (line) => console.log(redact(line)));
+    } catch (err) {
+      console.error(`qwenplug: ${redact(err instanceof Error ? err.message : String(err))}`);
+      process.exit(1);
+    }
+  };
   const checkFlag = process.argv.slice(2).find((arg) => arg === "--check" || arg.startsWith("--check="));
   if (checkFlag !== undefined) {
     if (checkFlag !== "--check" && checkFlag !== "--check=chat") {
@@ -8907,11 +9703,15 @@ if (import.meta.main) {
       process.exit(2);
     }
     let drift: string[] = [];
-    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat", onDrift: (found) => (drift = found) }));
-    for (const line of [...lines, ...drift]) console.log(line);
+    const store = await openConfiguredStore(config);
+    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat", onDrift: (found) => (drift = found), store }));
+    for (const line of [...lines, storeLine(store.status()), ...drift]) console.log(line);
+    await store.close();
     process.exit(isAllUsable ? 0 : 1);
   }
-  const { server, app } = startServer(config);
+  const store = await openConfiguredStore(config);
+  console.log(storeLine(store.status()));
+  const { server, app } = startServer(config, { store });
   // Warm the model lists so the first chat request does not wait for them.
   for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
   // In the background: /status and the log tell each account's state within seconds.
@@ -8929,6 +9729,7 @@ if (import.meta.main) {
     const abandoned = await app.drain(config.shutdownGraceMs);
     if (abandoned > 0) console.log(`qwenplug: ${abandoned} request(s) still open after SHUTDOWN_GRACE_MS; their upstream chats were deleted`);
     await server.stop(true);
+    await store.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -392,6 +392,8 @@ async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Pro
     CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
     API_MASTER_KEY: MASTER_KEY,
     LOG_LEVEL: "silent",
+    // In memory: a state file would carry cooldowns and stored replies from one run into the next. bench/state.ts measures the SQLite and Redis costs.
+    STATE_PATH: "off",
     ...options.env,
   };
   const command = options.evalScript !== undefined ? [process.execPath, "-e", options.evalScript] : [process.execPath, ...(options.bunArgs ?? []), options.entry ?? "index.ts"];
