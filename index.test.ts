@@ -2684,8 +2684,8 @@ describe("one clean-up path: the defects of issue 9", () => {
 // ── INTL in 2026: credentials with a lifecycle (issue 12) ───────────────────
 
 /** qwenplug on the INTL fake with its auth host on `auth`; the account's credentials come from `env`. */
-const startRenewingGateway = (fake: FakeIntlUpstream, auth: FakeAuthHost, env: Record<string, string | undefined>): Gateway =>
-  launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, LOG_LEVEL: "debug", ...env });
+const startRenewingGateway = (fake: FakeIntlUpstream, auth: FakeAuthHost, env: Record<string, string | undefined>, store?: StateStore): Gateway =>
+  launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, LOG_LEVEL: "debug", ...env }, undefined, store);
 
 const ask = (gw: Gateway, prompt = "fixture:plain") => gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
 
@@ -2732,6 +2732,72 @@ describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in
         expectNoCredentialInLogs(gw, auth);
       } finally {
         await gw.stop();
+      }
+    },
+    { timeout: 20_000 },
+  );
+
+  test(
+    "a refresh-token-only account keeps working across a restart after its configured refresh token was spent (issue 19)",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "qwenplug-intl-"));
+      const env = { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), STATE_PATH: join(dir, "state.db") };
+      try {
+        for (const round of [1, 2]) {
+          // Each round is a new process's worth of state: a SQLite store opened afresh on the same file.
+          const store = await openStateStore(loadConfig({ API_MASTER_KEY: MASTER_KEY, ...env }), () => {});
+          const gw = startRenewingGateway(fake, auth, env, store);
+          try {
+            const refreshes = auth.refreshes;
+            expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+            // Round 1 spends the configured refresh token; round 2 must not present it again.
+            if (round === 1) expect(auth.refreshes).toBe(refreshes + 1);
+            await Bun.sleep(2100);
+            expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+          } finally {
+            await gw.stop();
+            await store.close();
+          }
+        }
+        expect(auth.reusedRefreshTokens).toBe(0);
+        expect(fake.rejectedTokens).toBe(0);
+        // Nothing live in plain text on disk.
+        const onDisk = readdirSync(dir).map((name) => readFileSync(join(dir, name)).toString("latin1")).join("\n");
+        for (const secret of auth.issued) expect(onDisk).not.toContain(secret);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { timeout: 20_000 },
+  );
+
+  test(
+    "two instances sharing one store and one account renew once per lifetime between them: every answer, no refused refresh (issue 19)",
+    async () => {
+      const store = createMemoryStore();
+      const env = { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() };
+      const a = startRenewingGateway(fake, auth, env, store);
+      const b = startRenewingGateway(fake, auth, env, store);
+      auth.refreshDelayMs = 100;
+      try {
+        const start = Date.now();
+        let answered = 0;
+        const worker = async (gw: Gateway) => {
+          while (Date.now() - start < 4500) {
+            expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+            answered++;
+          }
+        };
+        await Promise.all([worker(a), worker(b), worker(a), worker(b)]);
+        expect(answered).toBeGreaterThan(20);
+        expect(auth.reusedRefreshTokens).toBe(0);
+        expect(fake.rejectedTokens).toBe(0);
+        // One renewal per token lifetime for both: at most one per 0.6 s, as for one instance.
+        expect(auth.refreshes).toBeLessThanOrEqual(Math.ceil((Date.now() - start) / 600) + 1);
+      } finally {
+        auth.refreshDelayMs = 0;
+        await a.stop();
+        await b.stop();
       }
     },
     { timeout: 20_000 },
@@ -6541,6 +6607,41 @@ describe.skipIf(REDIS_SERVER === null)("state store: Redis", () => {
     await redis.stop();
   });
   const open = (prefix: string, log: (line: string) => void = () => {}) => createRedisStore({ url: redis.url, keyMaterial: STATE_KEY_A, prefix, timeoutMs: 1000, log, retryMs: 100 });
+
+  test("two gateways on one Redis share a chat2 device and its salts (one registration, no salt twice) and a chat.qwen.ai refresh token (no refused refresh) (issues 18, 19)", async () => {
+    const chat2 = startFakeChat2Upstream();
+    chat2.saltsPerRegistration = 20;
+    const auth = startFakeAuthHost({ lifetimeSec: 2 });
+    const intl = startFakeIntlUpstream({ validateToken: (token) => auth.isValid(token) });
+    const stores = await Promise.all([open("gw:"), open("gw:")]);
+    const env = { CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: chat2.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, QWEN_INTL_BASE_URL: intl.url, QWEN_INTL_AUTH_BASE_URL: auth.url, INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() };
+    const gws = stores.map((store) => launchGateway(env, undefined, store));
+    try {
+      const cnReplies = await Promise.all(Array.from({ length: 60 }, (_, i) => (gws[i % 2] as Gateway).client.chat.completions.create({ model: "cn/qwen", messages: [{ role: "user", content: "hi" }] })));
+      expect(cnReplies.every((r) => r.choices[0]?.message.content === "你好！我是千问，很高兴见到你。")).toBe(true);
+      expect(chat2.registrations).toBe(1);
+      expect(new Set(chat2.usedSalts).size).toBe(60);
+      expect(chat2.refusals).toEqual([]);
+      const start = Date.now();
+      let answered = 0;
+      await Promise.all(
+        gws.map(async (gw) => {
+          while (Date.now() - start < 4000) {
+            expect((await gw.client.chat.completions.create({ model: "intl/qwen-max", messages: [{ role: "user", content: "fixture:plain" }] })).choices[0]?.message.content).toBe("Hi!");
+            answered++;
+          }
+        }),
+      );
+      expect(answered).toBeGreaterThan(10);
+      expect(auth.refreshes).toBeGreaterThanOrEqual(2);
+      expect(auth.reusedRefreshTokens).toBe(0);
+      expect(intl.rejectedTokens).toBe(0);
+    } finally {
+      for (const gw of gws) await gw.stop();
+      for (const store of stores) await store.close();
+      await Promise.all([chat2.stop(), auth.stop(), intl.stop()]);
+    }
+  }, 30_000);
 
   test("two replicas see each other's writes, share one list atomically and one lock", async () => {
     const [a, b] = await Promise.all([open("two:"), open("two:")]);

@@ -4568,6 +4568,9 @@ const TOKEN_RENEW_MARGIN_MS = 120_000;
 /** After a failed renewal, requests reuse its answer this long instead of asking the auth host again. */
 const TOKEN_RENEW_BACKOFF_MS = 5_000;
 const AUTH_TIMEOUT_MS = 15_000;
+/** How long a process waits for another's renewal of a shared account (its lock's lease too), and how often it looks. */
+const INTL_RENEW_WAIT_MS = AUTH_TIMEOUT_MS * 2;
+const INTL_RENEW_POLL_MS = 50;
 /** A `RateLimited` rest is capped here whatever its `num` says. */
 const MAX_QUOTA_REST_SEC = 24 * 3600;
 
@@ -4792,6 +4795,17 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
   return failure;
 }
 
+/** What the store keeps of an INTL account's session: the newest access token and the rotated refresh token. */
+interface IntlStoredTokens {
+  access?: string;
+  refreshToken?: string;
+  obtainedAt: number;
+}
+
+/** The store key of an account's tokens: its number and a hash of every credential configured for it. */
+const intlStateKey = (account: IntlAccount) =>
+  `intl:${account.number}:${sha256([account.token, account.refreshToken, account.email, account.password, account.cookie].map((part) => part ?? "").join("\n")).toString("hex").slice(0, 16)}:tokens`;
+
 function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOptions): IntlCredentials {
   // Refreshes and sign-ins go out through the account's proxy like its chats.
   const options: AdapterOptions = { ...adapterOptions, fetch: fetchFor(adapterOptions.fetch, account) };
@@ -4815,6 +4829,11 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   let obtainedAt = Date.now();
   let refreshToken = account.refreshToken;
   let inFlight: Promise<UpstreamFailure | undefined> | undefined;
+  // The tokens as the store keeps them (a rotated refresh token outlives a restart and is shared by replicas),
+  // keyed by a hash of what was configured, so pasting new credentials starts afresh.
+  const stateKey = intlStateKey(account);
+  let storedVersion = 0;
+  let isStoreRead = false;
   let lastFailure: { at: number; failure: UpstreamFailure } | undefined;
   /** Whether the last failed renewal is recent enough to answer for a new one: its Retry-After when rate-limited, else TOKEN_RENEW_BACKOFF_MS. */
   const isRecentFailure = (last: { at: number; failure: UpstreamFailure }) =>
@@ -4834,6 +4853,34 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     if (config.intlAuthStyle !== "bearer") parts.unshift(`token=${current}`);
     if (parts.length > 0) headers.cookie = parts.join("; ");
     return { token: current, headers };
+  }
+
+  /** Takes the store's tokens when another process (or this one before a restart) wrote newer ones. */
+  async function adoptStored(): Promise<void> {
+    const stored = await options.store.get<IntlStoredTokens>(stateKey);
+    isStoreRead = true;
+    if (stored === undefined || stored.version === storedVersion) return;
+    storedVersion = stored.version;
+    const { access, refreshToken: storedRefresh } = stored.value;
+    if (access !== undefined && access !== token) {
+      addSecret(access, `intl#${n} access token`);
+      token = access;
+      times = jwtTimes(access);
+      obtainedAt = stored.value.obtainedAt;
+    }
+    if (storedRefresh !== undefined && storedRefresh !== refreshToken) {
+      addSecret(storedRefresh, `intl#${n} refresh token`);
+      refreshToken = storedRefresh;
+      setJar("refresh_token", storedRefresh);
+    }
+  }
+
+  /** Writes the current tokens; when another writer came first, its tokens are the newer ones and are taken instead. */
+  async function persist(): Promise<void> {
+    const value: IntlStoredTokens = { access: token, refreshToken, obtainedAt };
+    const version = await options.store.put(stateKey, value, { ifVersion: storedVersion });
+    if (version !== undefined) storedVersion = version;
+    else await adoptStored();
   }
 
   function accept(grant: IntlGrant, how: string): void {
@@ -4858,13 +4905,53 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     debug(`INTL account ${n}: new token by ${how}, valid until ${until}`);
   }
 
+  /**
+   * One renewal across every process sharing the store: under its lock,
+   * after reading what another may have renewed meanwhile (a refresh token is
+   * spent by its use, so two renewals with it would log the second one out).
+   * A process that finds the lock taken waits for the other's tokens.
+   */
   async function renewNow(): Promise<UpstreamFailure | undefined> {
+    const before = token;
+    const deadline = Date.now() + INTL_RENEW_WAIT_MS;
+    for (;;) {
+      const lock = await options.store.lock(`${stateKey}:renew-lock`, INTL_RENEW_WAIT_MS);
+      if (lock !== undefined) {
+        try {
+          await adoptStored();
+          if (token !== undefined && token !== before && !isNearExpiry()) return undefined;
+          const failure = await renewWithCredentials();
+          if (failure === undefined) await persist();
+          return failure;
+        } finally {
+          await options.store.unlock(`${stateKey}:renew-lock`, lock);
+        }
+      }
+      await Bun.sleep(INTL_RENEW_POLL_MS);
+      await adoptStored();
+      if (token !== undefined && token !== before && !isNearExpiry()) return undefined;
+      if (Date.now() >= deadline) return { kind: "upstream", message: `Another qwenplug instance has been renewing the token of INTL account ${n} for ${INTL_RENEW_WAIT_MS / 1000} s without storing a new one; trying again shortly.`, retryAfterSec: 5 };
+    }
+  }
+
+  async function renewWithCredentials(): Promise<UpstreamFailure | undefined> {
     let failure: UpstreamFailure | undefined;
     try {
       if (refreshToken !== undefined) {
         const refreshed = await intlRefresh(options, account, refreshToken);
         if ("access" in refreshed) accept(refreshed, "refresh");
         else failure = refreshed;
+      }
+      // A stored refresh token that is refused: the configured one may be newer (a user pasted it), so it is tried next.
+      if (failure?.kind === "auth" && account.refreshToken !== undefined && account.refreshToken !== refreshToken) {
+        debug(`INTL account ${n}: the stored refresh token was refused; trying the configured one`);
+        refreshToken = account.refreshToken;
+        setJar("refresh_token", account.refreshToken);
+        const refreshed = await intlRefresh(options, account, account.refreshToken);
+        if ("access" in refreshed) {
+          accept(refreshed, "refresh");
+          failure = undefined;
+        } else failure = refreshed;
       }
       // A rate-limited refresh spent nothing: the same refresh token is tried again after the back-off, no sign-in.
       if ((refreshToken === undefined || (failure !== undefined && failure.kind !== "rate")) && account.email !== undefined && account.password !== undefined) {
@@ -4896,6 +4983,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     canRenew,
     variable,
     async current() {
+      if (!isStoreRead) await adoptStored();
       if (token !== undefined && !isNearExpiry()) return authFor(token);
       if (canRenew) {
         const recent = lastFailure !== undefined && isRecentFailure(lastFailure) ? lastFailure.failure : undefined;
@@ -4909,6 +4997,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
     },
     async renewAfterRejection(rejected) {
       if (!canRenew) return { kind: "auth", message: `INTL account ${n} cannot renew its token; set ${v}_REFRESH_TOKEN.` };
+      if (token === rejected) await adoptStored();
       if (token !== rejected && token !== undefined) return undefined;
       if (inFlight === undefined && lastFailure !== undefined && isRecentFailure(lastFailure)) return lastFailure.failure;
       return renew();
