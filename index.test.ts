@@ -6474,6 +6474,16 @@ function storeContract(name: string, open: () => Promise<{ store: StateStore; do
       expect(new Set(got).size).toBe(150);
     });
 
+    test("take: batches in order, each item once under 60 concurrent takes, an empty list gives none", async () => {
+      const items = Array.from({ length: 150 }, (_, i) => `batch-${i}`);
+      await store.push("c:batch", items);
+      expect(await store.take("c:batch", 3)).toEqual(["batch-0", "batch-1", "batch-2"]);
+      const taken = (await Promise.all(Array.from({ length: 60 }, () => store.take("c:batch", 4)))).flat();
+      expect(taken.length).toBe(147);
+      expect(new Set(taken).size).toBe(147);
+      expect(await store.take("c:batch", 4)).toEqual([]);
+    });
+
     test("locks: exclusion, unlock only by its token, lease expiry", async () => {
       const token = await store.lock("c:lock", 10_000);
       expect(token).toBeString();

@@ -1359,6 +1359,8 @@ export interface StateStore {
   push(key: string, items: readonly string[], ttlMs?: number): Promise<number>;
   /** Removes and returns a list's first item, atomically across replicas; undefined when the list is empty. */
   shift(key: string): Promise<string | undefined>;
+  /** Removes and returns up to `count` first items at once, atomically across replicas (one round trip for a batch). */
+  take(key: string, count: number): Promise<string[]>;
   length(key: string): Promise<number>;
   /** A lock with a lease: a token when taken, undefined while someone else holds it. It ends at `unlock` with that token, or when the lease runs out. */
   lock(key: string, leaseMs: number): Promise<string | undefined>;
@@ -1406,6 +1408,9 @@ export function createMemoryStore(now: () => number = Date.now): StateStore {
     async shift(key) {
       return live(lists, key)?.items.shift();
     },
+    async take(key, count) {
+      return live(lists, key)?.items.splice(0, count) ?? [];
+    },
     async length(key) {
       return live(lists, key)?.items.length ?? 0;
     },
@@ -1447,10 +1452,29 @@ interface Sealer {
   seal(name: string, text: string): string;
   /** The text; throws when the value was sealed under another key or name, or is damaged. */
   open(name: string, sealed: string): string;
+  /** The text, or undefined for a value that no longer opens (damaged, or sealed under another key): it counts as absent. */
+  openOrUndefined(name: string, sealed: string | null): string | undefined;
+  /** The items of a list that open, in order. */
+  openAll(name: string, sealed: readonly string[]): string[];
 }
 
 function createSealer(material: string | Uint8Array): Sealer {
   const key = Buffer.from(hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
+  const open = (name: string, sealed: string): string => {
+    const raw = Buffer.from(sealed, "base64");
+    if (raw.length < 28) throw new Error("sealed value too short");
+    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  };
+  const openOrUndefined = (name: string, sealed: string | null): string | undefined => {
+    if (sealed === null) return undefined;
+    try {
+      return open(name, sealed);
+    } catch {
+      return undefined;
+    }
+  };
   return {
     seal(name, text) {
       const iv = randomBytes(12);
@@ -1458,13 +1482,9 @@ function createSealer(material: string | Uint8Array): Sealer {
       const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
       return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
     },
-    open(name, sealed) {
-      const raw = Buffer.from(sealed, "base64");
-      if (raw.length < 28) throw new Error("sealed value too short");
-      const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
-    },
+    open,
+    openOrUndefined,
+    openAll: (name, sealed) => sealed.map((one) => openOrUndefined(name, one)).filter((item): item is string => item !== undefined),
   };
 }
 
@@ -1605,6 +1625,15 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
     q.deleteItem.run(row.id);
     return row.item;
   });
+  const take = db.transaction((key: string, count: number): string[] => {
+    q.deleteExpiredItems.run(key, now());
+    const items: string[] = [];
+    for (let row = q.first.get(key); row !== null && items.length < count; row = q.first.get(key)) {
+      q.deleteItem.run(row.id);
+      items.push(row.item);
+    }
+    return items;
+  });
   const lock = db.transaction((key: string, leaseMs: number): string | undefined => {
     const held = q.getLock.get(key);
     if (held !== null && held.expires_at > now()) return undefined;
@@ -1621,14 +1650,7 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
   sweep();
   const sweeper = setInterval(sweep, STATE_SWEEP_MS);
   sweeper.unref?.();
-  /** An item or record that no longer opens (damaged) counts as absent. */
-  const openOrUndefined = (name: string, sealed: string): string | undefined => {
-    try {
-      return sealer.open(name, sealed);
-    } catch {
-      return undefined;
-    }
-  };
+  const { openOrUndefined, openAll } = sealer;
 
   return {
     async get<T>(key: string) {
@@ -1660,6 +1682,9 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
         const item = openOrUndefined(key, sealed);
         if (item !== undefined) return item;
       }
+    },
+    async take(key, count) {
+      return openAll(key, take.immediate(key, count));
     },
     async length(key) {
       return (q.count.get(key, now()) as { n: number }).n;
@@ -1850,14 +1875,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
     const entry = local.get(key);
     return entry !== undefined && entry.expiresAt > now() ? entry : undefined;
   };
-  const openOrUndefined = (name: string, sealed: string | null): string | undefined => {
-    if (sealed === null) return undefined;
-    try {
-      return sealer.open(name, sealed);
-    } catch {
-      return undefined;
-    }
-  };
+  const { openOrUndefined, openAll } = sealer;
 
   return {
     get: <T>(key: string) =>
@@ -1925,6 +1943,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
           }
         },
         () => away.shift(key),
+      ),
+    take: (key, count) =>
+      either(
+        async () => openAll(key, ((await send("LPOP", [listKey(key), String(count)])) as string[] | null) ?? []),
+        () => away.take(key, count),
       ),
     length: (key) =>
       either(
@@ -3097,6 +3120,8 @@ const CHAT2_DEFAULT_SIGN_ORDER = "query-kp";
 const CHAT2_DEVICE_REREAD_MS = 5_000;
 /** While another replica holds the signing lock, the store is looked at again after this long. */
 const CHAT2_STORE_POLL_MS = 50;
+/** Salts a process takes out of the store at once: one store round trip per this many signed requests. */
+const CHAT2_SALT_BATCH = 8;
 /** The longest one replica may hold an account's signing lock (a registration or refill takes one round trip). */
 const CHAT2_LOCK_LEASE_MS = 30_000;
 /** After a failed refill or registration without a Retry-After, the next try waits this long. */
@@ -3236,8 +3261,10 @@ interface Chat2Signer {
   /** Forced by CN_SIGN_ORDER, read from the store, or confirmed by an accepted signature. */
   isOrderKnown: boolean;
   orderRead?: Promise<void>;
-  /** Salts left per scene, as this process last counted: decides when to refill without asking the store each time. */
+  /** Salts left in the store per scene, as this process last counted: decides when to refill without asking the store each time. */
   saltsLeft: Record<Chat2Scene, number>;
+  /** Salts this process took out of the store in one batch and has not used yet, by the list they came from. */
+  reserve: Map<string, string[]>;
   work?: Promise<UpstreamFailure | undefined>;
   /** After a failed refill or registration: the failure that answers until `until`. */
   pause?: { until: number; failure: UpstreamFailure };
@@ -3412,6 +3439,7 @@ function chat2SignerOf(ctx: Chat2Context, account: CnAccount): Chat2Signer {
       order: ctx.config.cnSignOrder === "auto" ? CHAT2_DEFAULT_SIGN_ORDER : ctx.config.cnSignOrder,
       isOrderKnown: ctx.config.cnSignOrder !== "auto",
       saltsLeft: { chat: 0, workspace: 0 },
+      reserve: new Map(),
     };
     ctx.signers.set(account.number, signer);
   }
@@ -3770,10 +3798,10 @@ async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2
   while (!signal.aborted) {
     const device = (await chat2StoredDevice(ctx, signer))?.value.device;
     if (chat2CanSign(device, scene)) {
-      const salt = await ctx.store.shift(chat2SaltsKey(signer, device, scene));
+      const salt = await chat2NextSalt(ctx, signer, device, scene);
       if (salt !== undefined) {
         const token = chat2TokenOf(device, scene);
-        if (--signer.saltsLeft[chat2OwnScene(device, scene)] <= CHAT2_SALT_LOW_WATER || token.deadline - Date.now() < CHAT2_TOKEN_RENEW_MS) {
+        if (signer.saltsLeft[chat2OwnScene(device, scene)] <= CHAT2_SALT_LOW_WATER || token.deadline - Date.now() < CHAT2_TOKEN_RENEW_MS) {
           void chat2Replenish(ctx, account, scene).then((result) => result && ctx.debug(`cn chat2 account ${account.number}: background refill failed: ${result.message}`));
         }
         return { device, salt, actkn: token.actkn, order: await chat2OrderOf(ctx, signer) };
@@ -3791,6 +3819,31 @@ async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2
     message: `${chat2Label(account.number)} has no signing salts left and none came within ${ctx.config.accountQueueTimeoutMs} ms (ACCOUNT_QUEUE_TIMEOUT_MS)${failure === undefined ? "" : `: ${failure.message}`}`,
     retryAfterSec: Math.max(1, failure?.retryAfterSec ?? 1),
   };
+}
+
+/**
+ * The next salt of a device's scene: from this process's reserve, else a
+ * batch taken out of the store in one step (one store round trip per
+ * CHAT2_SALT_BATCH requests; a crash loses at most a batch, never sends a
+ * salt twice). A reserve of a replaced device is dropped with it.
+ */
+async function chat2NextSalt(ctx: Chat2Context, signer: Chat2Signer, device: Chat2Device, scene: Chat2Scene): Promise<string | undefined> {
+  const key = chat2SaltsKey(signer, device, scene);
+  const ready = signer.reserve.get(key);
+  if (ready !== undefined && ready.length > 0) return ready.shift();
+  const batch = await ctx.store.take(key, CHAT2_SALT_BATCH);
+  signer.saltsLeft[chat2OwnScene(device, scene)] -= batch.length;
+  const salt = batch.shift();
+  if (batch.length > 0) {
+    // Concurrent requests may each have taken a batch: they pool their rest.
+    const kept = signer.reserve.get(key);
+    if (kept !== undefined) kept.push(...batch);
+    else {
+      signer.reserve.clear();
+      signer.reserve.set(key, batch);
+    }
+  }
+  return salt;
 }
 
 /** Waits `ms`, or less when the signal aborts. */
