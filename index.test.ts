@@ -6304,6 +6304,105 @@ describe("bounded and clean (issue 21)", () => {
       expect(sent).toBeLessThan(8 * 1024 * 1024);
     });
   });
+
+  test("#5 chat.qwen.ai: a client that leaves while chats/new is answering gets its slot back at once, and the chat made afterwards is deleted", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let answer = () => {};
+      fake.newChatHold = new Promise<void>((resolve) => (answer = resolve));
+      const controller = new AbortController();
+      const asked = rawPost(gw.url, chatBody("fixture:plain", { stream: true }), {}, controller.signal).catch(() => undefined);
+      await waitFor(() => fake.calls.some((c) => c.path === "/api/v2/chats/new"));
+      controller.abort();
+      await asked;
+      // Neither the slot nor the client waits for the chat being made.
+      await waitFor(() => gw.app.pools.intl.snapshot()[0]?.in_flight === 0);
+      expect(fake.createdChats).toEqual([]);
+      answer();
+      await waitFor(() => fake.createdChats.length === 1 && fake.deletedChats.includes(fake.createdChats[0] as string));
+      expect(completionCalls(fake)).toEqual([]);
+    });
+  });
+
+  test("#5 /dialog: a client that leaves before the first event gets its slot back at once, and the session that event names is deleted", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let answer = () => {};
+      fake.conversationHold = new Promise<void>((resolve) => (answer = resolve));
+      const controller = new AbortController();
+      const asked = rawPost(gw.url, chatBody("drip:20", { stream: true }), {}, controller.signal).catch(() => undefined);
+      await waitFor(() => fake.calls.some((c) => c.path === "/dialog/conversation"));
+      controller.abort();
+      await asked;
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 0);
+      expect(fake.deletedSessions).toEqual([]);
+      answer();
+      await waitFor(() => fake.deletedSessions.includes("drip0000000000000000000000000000"));
+      // Once the id is in, the endless stream is cancelled, not read on for nobody.
+      await waitFor(() => fake.cancelledStreams === 1);
+    });
+  });
+
+  test("#5 /dialog: a client that leaves mid-stream before the session id came: the stream is read on in the background until it does, then the session is deleted", async () => {
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let answer = () => {};
+      const held = new Promise<void>((resolve) => (answer = resolve));
+      const encode = (event: unknown) => new TextEncoder().encode(`data: ${JSON.stringify(event)}\n\n`);
+      let step = 0;
+      let isCancelled = false;
+      fake.respond = () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              step++;
+              if (step === 1) return controller.enqueue(encode({ msgStatus: "generating", contents: [{ role: "assistant", contentType: "text", content: "早" }] }));
+              await held;
+              if (step === 2) return controller.enqueue(encode({ sessionId: "late0000000000000000000000000000", msgStatus: "generating", contents: [{ role: "assistant", contentType: "text", content: "早上好" }] }));
+              await Bun.sleep(20); // then keep-alives, until the gateway lets go
+              controller.enqueue(new TextEncoder().encode(": ping\n\n"));
+            },
+            cancel: () => void (isCancelled = true),
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      const controller = new AbortController();
+      const stream = await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "hi" }], stream: true }, { signal: controller.signal });
+      try {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta.content) controller.abort();
+      } catch {
+        // the abort
+      }
+      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 0);
+      expect(fake.deletedSessions).toEqual([]);
+      answer();
+      await waitFor(() => fake.deletedSessions.includes("late0000000000000000000000000000") && isCancelled);
+    });
+  });
+
+  test("#5 chat2: a client that leaves before the first event: the session (named by the gateway) is deleted all the same", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
+      let answer = () => {};
+      const held = new Promise<void>((resolve) => (answer = resolve));
+      let isAsked = false;
+      fake.respond = () => {
+        isAsked = true;
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull() {
+              await held;
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      };
+      const controller = new AbortController();
+      const asked = rawPost(gw.url, { model: "qwen", messages: [{ role: "user", content: "hi" }], stream: true }, {}, controller.signal).catch(() => undefined);
+      await waitFor(() => isAsked);
+      controller.abort();
+      await asked;
+      const sessionId = (lastChat2Call(fake).body as { session_id: string }).session_id;
+      await waitFor(() => fake.deletedSessions.includes(sessionId) && gw.app.pools.cn.snapshot()[0]?.in_flight === 0);
+      answer();
+    });
+  });
 });
 
 // ── State store ─────────────────────────────────────────────────────────────

@@ -73,6 +73,8 @@ const MODEL_LIST_TIMEOUT_MS = 5_000;
 const MODEL_LIST_RETRY_MS = 60_000;
 /** Deleting the upstream chat after a reply happens in the background, bounded by this. */
 const CLEANUP_TIMEOUT_MS = 10_000;
+/** What is read of an abandoned /dialog stream while looking for its session id (the first event carries it). */
+const CLEANUP_READ_MAX_BYTES = 256 * 1024;
 const PROBE_TIMEOUT_MS = 10_000;
 /** How deep a request's JSON may nest; real tool schemas stay far below it, and every later step may recurse safely. */
 const MAX_JSON_DEPTH = 128;
@@ -2133,6 +2135,8 @@ export interface AdapterOptions {
   drift: DriftLog;
   /** Where credential state that outlives a request lives (tokens, devices, salts), shared by replicas with Redis. */
   store: StateStore;
+  /** Hands over clean-up that outlives its request (a chat still being made when the client left); a shutdown waits for it. It must be bounded and never reject. */
+  inBackground(task: Promise<unknown>): void;
 }
 
 /** The JSON object a text holds, or undefined when it is not JSON or not an object. */
@@ -2265,6 +2269,44 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
 }
 
 type Watchdog = ReturnType<typeof createWatchdog>;
+
+/**
+ * A signal for an upstream call whose result needs cleaning up (the chat it
+ * makes, the session id it carries): it aborts with the watchdog's timeouts,
+ * but when the attempt is abandoned (`abandoned` aborts: the client left, the
+ * attempt is over) the call gets CLEANUP_TIMEOUT_MS more, so its clean-up can
+ * finish in the background. `release()` once the result is known: the signal
+ * then follows the watchdog again (aborting now if the attempt is already over).
+ */
+function cleanupGrace(watchdog: Watchdog, abandoned: AbortSignal) {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let isReleased = false;
+  const onStop = () => {
+    if (isReleased || !abandoned.aborted) controller.abort(watchdog.signal.reason);
+    else timer ??= setTimeout(() => controller.abort(new Error("clean-up time over")), CLEANUP_TIMEOUT_MS);
+  };
+  if (watchdog.signal.aborted) onStop();
+  else watchdog.signal.addEventListener("abort", onStop, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      isReleased = true;
+      clearTimeout(timer);
+      if (watchdog.signal.aborted) controller.abort(watchdog.signal.reason);
+    },
+  };
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the promise runs on; whoever needs its result keeps it). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 
 /** How many samples of one unknown kind are kept, how long each may be, and how many kinds are told apart. */
 const DRIFT_SAMPLES = 3;
@@ -2934,16 +2976,85 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
   return undefined;
 }
 
-function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): void {
-  ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
-    account,
-    method: "POST",
-    headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
-    body: JSON.stringify({ sessionId }),
-    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-  })
+function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): Promise<void> {
+  return ctx
+    .fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
+      account,
+      method: "POST",
+      headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
+      body: JSON.stringify({ sessionId }),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    })
     .then((response) => response.body?.cancel())
     .catch((err: unknown) => ctx.debug(`cn session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+/** The two calls made on a response body's reader. */
+interface BodyReader {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+type BodyRead = Awaited<ReturnType<BodyReader["read"]>>;
+
+/** Finds the first session id in a /dialog stream's events, fed a chunk at a time; `found` is undefined until then. */
+function createCnSessionSniffer() {
+  const text = createUtf8ChunkDecoder();
+  let bytes = 0;
+  const sniffer = {
+    found: undefined as string | undefined,
+    /** Whether it should be fed more: no id yet, and less than CLEANUP_READ_MAX_BYTES read. */
+    get isHungry() {
+      return sniffer.found === undefined && bytes < CLEANUP_READ_MAX_BYTES;
+    },
+    feed(chunk: Uint8Array) {
+      bytes += chunk.byteLength;
+      try {
+        parser.feed(text.decode(chunk));
+      } catch {
+        bytes = Number.POSITIVE_INFINITY; // an event past the cap: stop looking
+      }
+    },
+  };
+  const parser = createSseDataParser(
+    (data) => {
+      for (const line of data.split("\n")) {
+        const id = jsonRecordOf(line)?.sessionId;
+        if (typeof id === "string" && id !== "") sniffer.found ??= id;
+      }
+    },
+    CLEANUP_READ_MAX_BYTES,
+    CLEANUP_READ_MAX_BYTES,
+  );
+  return sniffer;
+}
+
+/**
+ * The background end of a /dialog stream whose client left before its session
+ * id came: reads on (bounded by `grace`'s CLEANUP_TIMEOUT_MS and by
+ * CLEANUP_READ_MAX_BYTES) until the id arrives, cancels the body, deletes the session.
+ */
+async function cnDeleteLateSession(
+  ctx: CnContext,
+  account: Account,
+  reader: BodyReader,
+  pendingRead: Promise<BodyRead> | undefined,
+  sniffer: ReturnType<typeof createCnSessionSniffer>,
+  grace: ReturnType<typeof cleanupGrace>,
+): Promise<void> {
+  try {
+    while (sniffer.isHungry) {
+      const chunk = await (pendingRead ?? reader.read());
+      pendingRead = undefined;
+      if (chunk.done) break;
+      sniffer.feed(chunk.value);
+    }
+  } catch (err) {
+    ctx.debug(`cn stream left by its client ended before its session id (account ${account.number}): ${errorName(err)}`);
+  } finally {
+    reader.cancel().catch(() => {});
+    grace.release();
+  }
+  if (sniffer.found !== undefined) await cnDeleteSession(ctx, account, sniffer.found);
 }
 
 /** CN events: cumulative (or incremental) text and think items, `msgStatus:"finished"` at the end (UPSTREAMS §3.1). */
@@ -2985,21 +3096,38 @@ function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSessi
   };
 }
 
+/**
+ * The session id comes with the first event. A client that leaves before it
+ * does not wait: the request (and the body, through a stream that breaks off
+ * for the client only) runs on in the background within CLEANUP_TIMEOUT_MS,
+ * until the id arrives and the session can be deleted.
+ */
 async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
   const { config } = ctx;
   const n = account.number;
   const watchdog = createWatchdog(signal, config.upstreamLimits);
+  const grace = cleanupGrace(watchdog, signal);
   let sessionId: string | undefined;
+  let leftBehind: Promise<void> | undefined;
   try {
     let response: Response;
+    const answering = ctx.fetch(`${config.cnBaseUrl}/dialog/conversation`, {
+      account,
+      method: "POST",
+      headers: cnHeadersFor(ctx, account),
+      body: cnConversationBody(req),
+      signal: grace.signal,
+    });
     try {
-      response = await ctx.fetch(`${config.cnBaseUrl}/dialog/conversation`, {
-        account,
-        method: "POST",
-        headers: cnHeadersFor(ctx, account),
-        body: cnConversationBody(req),
-        signal: watchdog.signal,
-      });
+      const answered = await unlessAborted(answering, signal);
+      if (answered === undefined) {
+        leftBehind = answering.then((late) => {
+          if (late.status !== 200 || late.body === null) return void late.body?.cancel().catch(() => {});
+          return cnDeleteLateSession(ctx, account, late.body.getReader(), undefined, createCnSessionSniffer(), grace);
+        });
+        return;
+      }
+      response = answered;
     } catch (err) {
       if (signal.aborted) return;
       yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
@@ -3007,14 +3135,45 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     }
     const contentType = response.headers.get("content-type") ?? "";
     if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
+      grace.release();
       yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json) => cnFailureFromJson(ctx, json, n), watchdog) }];
       return;
     }
+    const reader = response.body.getReader();
+    const sniffer = createCnSessionSniffer();
+    let pendingRead: Promise<BodyRead> | undefined;
+    const isLeftBehind = () => signal.aborted && sessionId === undefined && sniffer.isHungry;
+    // What the decoder reads: the body, except that it breaks off as soon as the client leaves, keeping the read in progress for the clean-up.
+    const forClient = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          pendingRead ??= reader.read();
+          const chunk = await unlessAborted(pendingRead, signal);
+          if (chunk === undefined) throw new Error("the client left");
+          pendingRead = undefined;
+          if (chunk.done) return controller.close();
+          if (sessionId === undefined && sniffer.isHungry) sniffer.feed(chunk.value);
+          controller.enqueue(chunk.value);
+        },
+        cancel: (reason) => (isLeftBehind() ? undefined : reader.cancel(reason)),
+      },
+      { highWaterMark: 0 },
+    );
     const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
-    yield* readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen CN", ctx.drift);
+    try {
+      yield* readUpstreamStream(forClient, decoder, watchdog, signal, "Qwen CN", ctx.drift);
+    } finally {
+      sessionId ??= sniffer.found;
+      if (isLeftBehind()) leftBehind = cnDeleteLateSession(ctx, account, reader, pendingRead, sniffer, grace);
+      else reader.cancel().catch(() => {});
+    }
   } finally {
     watchdog.clear();
-    if (sessionId !== undefined) cnDeleteSession(ctx, account, sessionId);
+    if (leftBehind !== undefined) ctx.inBackground(leftBehind.catch((err: unknown) => ctx.debug(`cn clean-up failed for account ${n}: ${errorName(err)}`)).finally(grace.release));
+    else {
+      grace.release();
+      if (sessionId !== undefined) void cnDeleteSession(ctx, account, sessionId);
+    }
   }
 }
 
@@ -5255,9 +5414,9 @@ function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n:
   return { kind: "upstream", code, message: `Qwen INTL answered with an error (${said}).` };
 }
 
-function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): void {
+function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): Promise<void> {
   const base = ctx.config.intlBaseUrl;
-  intlCredentialsOf(ctx, account)
+  return intlCredentialsOf(ctx, account)
     .current()
     .then((auth) => {
       if ("failure" in auth) return;
@@ -5502,7 +5661,23 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
       yield [{ type: "error", failure: uploaded.failure }];
       return undefined;
     }
-    const created = await intlCreateChat(ctx, req, account, auth, watchdog.signal);
+    // A client that leaves while the chat is being made does not wait for it: it is made (within CLEANUP_TIMEOUT_MS) and deleted in the background.
+    const grace = cleanupGrace(watchdog, signal);
+    const creating = intlCreateChat(ctx, req, account, auth, grace.signal);
+    const created = await unlessAborted(creating, signal).catch((err: unknown) => {
+      grace.release();
+      throw err;
+    });
+    if (created === undefined) {
+      ctx.inBackground(
+        creating
+          .then((made) => ("chatId" in made ? intlDeleteChat(ctx, account, made.chatId) : undefined))
+          .catch((err: unknown) => ctx.debug(`intl chat made after the client left was not deleted (account ${n}): ${errorName(err)}`))
+          .finally(grace.release),
+      );
+      return undefined;
+    }
+    grace.release();
     if ("failure" in created) {
       const again = retryFor(created.failure, created.failure.code);
       if (again) return again;
@@ -9234,20 +9409,22 @@ export function createApp(deps: AppDeps) {
     if (config.logLevel === "debug") write(redact(line));
   };
   const baseFetch = deps.fetch ?? fetch;
-  // Upstream calls in flight (session deletes included), so a shutdown can wait for the deletes it starts.
-  const upstreamCalls = new Set<Promise<Response>>();
-  const trackedFetch: UpstreamFetch = (input, init) => {
-    const { account, ...rest } = init ?? {};
-    // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
-    const call = fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy });
+  // Upstream calls in flight (session deletes included) and clean-up left running after its request, so a shutdown can wait for them.
+  const upstreamCalls = new Set<Promise<unknown>>();
+  const track = <T>(call: Promise<T>): Promise<T> => {
     upstreamCalls.add(call);
     const forget = () => upstreamCalls.delete(call);
     call.then(forget, forget);
     return call;
   };
+  const trackedFetch: UpstreamFetch = (input, init) => {
+    const { account, ...rest } = init ?? {};
+    // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
+    return track(fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy }));
+  };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
   const store = deps.store ?? createMemoryStore();
-  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name], store });
+  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name], store, inBackground: (task) => void track(task) });
   const adapters: Record<UpstreamName, UpstreamAdapter> = {
     cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
     intl: createIntlAdapter(optionsFor("intl")),

@@ -63,6 +63,8 @@ export interface FakeCnUpstream {
   deadAccounts: Set<string>;
   /** Overrides the reply for /dialog/conversation; return undefined to fall back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
+  /** While set, /dialog/conversation answers only once it settles (Bun sends the headers with the first event, so both wait). */
+  conversationHold?: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -200,7 +202,11 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
       return new Response(fixture?.body ?? "{}", { headers: { "content-type": "application/json" } });
     }
     if (path !== "/dialog/conversation") return new Response("not found", { status: 404 });
+    const hold = state.conversationHold;
+    return hold === undefined ? conversation(req, record, cookie, isDead) : hold.then(() => conversation(req, record, cookie, isDead));
+  });
 
+  function conversation(req: Request, record: Record<string, unknown>, cookie: string, isDead: boolean): Response {
     const custom = state.respond?.(record, req.headers);
     if (custom) return custom;
     if (isDead) return replay(state, fixtures.get("not-login") as Fixture, 1 << 30, 0, 0);
@@ -211,7 +217,7 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string 
       msgStatus: "generating",
       contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
     }));
-  });
+  }
   state.port = server.port as number;
   state.url = `http://127.0.0.1:${server.port}`;
   return state;
@@ -227,6 +233,8 @@ export interface FakeIntlUpstream extends CancelCounter {
   rejectedTokens: number;
   /** Overrides the reply for /api/v2/chat/completions; return undefined to fall back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
+  /** While set, /api/v2/chats/new makes its chat and answers only once it settles. */
+  newChatHold?: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -313,10 +321,13 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       if (special === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.example.com/signin" } });
       const fixture = special === undefined ? undefined : fixtures.get(special);
       if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
-      nextChat++;
-      const id = `00000000-0000-4000-8000-${String(nextChat).padStart(12, "0")}`;
-      state.createdChats.push(id);
-      return json({ success: true, request_id: `req-${nextChat}`, data: { id } });
+      const create = () => {
+        nextChat++;
+        const id = `00000000-0000-4000-8000-${String(nextChat).padStart(12, "0")}`;
+        state.createdChats.push(id);
+        return json({ success: true, request_id: `req-${nextChat}`, data: { id } });
+      };
+      return state.newChatHold === undefined ? create() : state.newChatHold.then(create);
     }
     const deleted = /^\/api\/v2\/chats\/([^/]+)$/.exec(call.path);
     if (deleted && req.method === "DELETE") {
