@@ -9341,6 +9341,7 @@ export function createApp(deps: AppDeps) {
     adapters,
     accounts,
     usage: app.usage,
+    redact,
     /** Settles once accounts and keys added through the admin API are back from the store. */
     ready: () => app.operatorsReady,
     drift: app.drift,
