@@ -7098,3 +7098,84 @@ describe("operators: the admin API", () => {
     }
   });
 });
+
+describe("operators: the status page with the admin key (issue 24)", () => {
+  test.skipIf(BROWSER_PATH === undefined)(
+    "the admin key entered in the page adds and removes an account and shows the usage chart; without it the page stays read-only",
+    async () => {
+      const { chromium } = await import("playwright-core");
+      const intl = startFakeIntlUpstream();
+      const gw = launchGateway({ ADMIN_KEY, QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+      const profile = mkdtempSync(join(tmpdir(), "qwenplug-browser-"));
+      const context = await chromium.launchPersistentContext(profile, { executablePath: BROWSER_PATH, headless: true, args: BROWSER_ARGS, viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
+      try {
+        await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] });
+        const page = context.pages()[0] ?? (await context.newPage());
+        const problems: string[] = [];
+        page.on("console", (message) => {
+          if (message.type() === "error" && !message.text().includes("status of 401")) problems.push(message.text());
+        });
+        page.on("pageerror", (err) => problems.push(err.message));
+        // Polled from here: the page's CSP allows no string evaluation inside it.
+        const waitText = async (selector: string, check: (text: string) => boolean) => {
+          const deadline = Date.now() + 10_000;
+          while (!check((await page.textContent(selector)) ?? "")) {
+            if (Date.now() > deadline) throw new Error(`${selector} never matched; it says: ${await page.textContent(selector)}`);
+            await Bun.sleep(20);
+          }
+        };
+        await page.goto(`${gw.url}/`);
+        await waitText("#health", (t) => t === "ok");
+        // Read-only without the admin key: no form to add or remove.
+        expect(await page.isVisible("#admin")).toBe(false);
+        expect(await page.isVisible("#addform")).toBe(false);
+
+        await page.fill("#admin-key", "wrong-admin-key-0123456789");
+        await page.click("#adminform button[type=submit]");
+        await waitText("#adminmsg", (t) => t.includes("refused"));
+        expect(await page.isVisible("#admin")).toBe(false);
+
+        await page.fill("#admin-key", ADMIN_KEY);
+        await page.click("#adminform button[type=submit]");
+        await page.waitForSelector("#admin:not([hidden]) #admin-accounts tr:nth-child(2)");
+        expect(await page.$$eval("#admin-accounts button", (buttons) => buttons.length)).toBe(0); // the environment's account is read-only
+        expect(await page.$$eval("#usage-chart rect", (rects) => rects.length)).toBe(1);
+        expect(await page.textContent("#usage-keys")).toContain("master");
+
+        await page.selectOption("#add-upstream", "intl");
+        await page.selectOption("#add-field", "token");
+        await page.fill("#add-value", ADDED_TOKEN);
+        await page.click("#addform button[type=submit]");
+        await waitText("#adminmsg", (t) => t === "Added intl account 2; liveness check: alive.");
+        await page.waitForSelector('#admin-accounts button[data-account="intl/2"]');
+        expect(gw.app.accounts.intl.get(2)).toBeDefined();
+        expect(await page.inputValue("#add-value")).toBe("");
+
+        const shot = Bun.env.UPDATE_SCREENSHOT === "1" ? join(import.meta.dir, "docs", "status-page-operator.png") : join(profile, "status-page-operator.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        if (Bun.env.OPERATOR_SHOT !== undefined) await page.screenshot({ path: Bun.env.OPERATOR_SHOT, fullPage: true });
+
+        await page.click('#admin-accounts button[data-account="intl/2"]');
+        await waitText("#adminmsg", (t) => t.startsWith("intl account 2 removed"));
+        await waitFor(() => gw.app.accounts.intl.get(2) === undefined);
+        const content = await page.content();
+        expectNoSecret(content);
+        expect(content).not.toContain(ADDED_TOKEN);
+        expect(content).not.toContain(ADMIN_KEY);
+        // The admin key lives for this tab only: a reload keeps it, and "Forget" drops it.
+        await page.reload();
+        await page.waitForSelector("#admin:not([hidden])");
+        await page.click("#admin-forget");
+        await page.waitForSelector("#admin[hidden]", { state: "attached" });
+        expect(await page.isVisible("#admin")).toBe(false);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+        await gw.stop();
+        await intl.stop();
+      }
+    },
+    60_000,
+  );
+});

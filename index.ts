@@ -10022,6 +10022,8 @@ form{display:flex;gap:8px;margin:8px 0}input{flex:1;max-width:420px;padding:6px 
 button{padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer}
 svg{display:block;width:100%;max-width:1020px;height:auto;background:var(--card);border:1px solid var(--line);border-radius:6px}
 svg text{fill:var(--mute);font:11px system-ui,sans-serif}.bars rect{fill:var(--bar);opacity:.75}.bars rect.err{fill:var(--bad)}.ttft{fill:none;stroke:var(--warn);stroke-width:2}
+select{padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+.usage rect{fill:var(--bar);opacity:.75}.usage rect.err{fill:var(--bad)}
 [hidden]{display:none!important}
 `;
 
@@ -10138,6 +10140,112 @@ function renderChart(w) {
   $("chart").replaceWith(svg);
 }
 
+// The operator's part: only with the admin key, kept for this tab only (sessionStorage) and sent as x-admin-key.
+const ADMIN = "qwenplug.adminKey";
+const adminFetch = (path, init) => fetch(path, { ...(init || {}), headers: { ...((init && init.headers) || {}), "x-admin-key": sessionStorage.getItem(ADMIN) || "" }, cache: "no-store" });
+const FIELDS = { cn: ["cookie", "xsrf_token", "scenes", "umidtoken"], intl: ["refresh_token", "token", "email", "cookie", "headers"] };
+const showPassword = () => { $("add-password").hidden = $("add-field").value !== "email"; };
+function fillFields() {
+  $("add-field").replaceChildren(...FIELDS[$("add-upstream").value].map((f) => { const o = el("option", f); o.value = f; return o; }));
+  showPassword();
+}
+async function loadAdmin() {
+  const key = sessionStorage.getItem(ADMIN);
+  $("admin-forget").hidden = key === null;
+  if (key === null) { $("admin").hidden = true; return; }
+  let r;
+  try { r = await adminFetch("/admin/accounts"); } catch { $("adminmsg").textContent = "qwenplug did not answer /admin/accounts."; return; }
+  if (r.status === 404) { $("admin").hidden = true; $("adminmsg").textContent = "The admin API is off: set ADMIN_KEY on the server."; return; }
+  if (r.status === 401) { $("admin").hidden = true; $("adminmsg").textContent = "That admin key was refused; enter another."; return; }
+  const { accounts } = await r.json();
+  $("admin").hidden = false;
+  const table = el("table");
+  table.id = "admin-accounts";
+  const head = el("tr");
+  for (const h of ["upstream", "#", "from", "state", ""]) head.append(el("th", h));
+  table.append(head);
+  for (const a of accounts) {
+    const row = el("tr");
+    const action = el("td");
+    if (a.source === "admin") {
+      const button = el("button", "Remove");
+      button.type = "button";
+      button.dataset.account = a.upstream + "/" + a.number;
+      button.addEventListener("click", async () => {
+        const res = await adminFetch("/admin/accounts/" + a.upstream + "/" + a.number, { method: "DELETE" });
+        $("adminmsg").textContent = res.ok ? a.upstream + " account " + a.number + " removed (in-flight replies finish first)." : (await res.json()).error.message;
+        void loadAdmin(); void loadStatus();
+      });
+      action.append(button);
+    }
+    row.append(el("td", a.upstream), el("td", a.number, "n"), el("td", a.source), el("td", a.state, STATE_CLASS[a.state]), action);
+    table.append(row);
+  }
+  $("admin-accounts").replaceWith(table);
+  await loadUsage();
+}
+async function loadUsage() {
+  const r = await adminFetch("/admin/usage?days=30");
+  if (!r.ok) return;
+  const { days } = await r.json();
+  const W = 1000, H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
+  const sum = (d, f) => Object.values(d.keys).reduce((s, c) => s + f(c), 0);
+  const reqs = days.map((d) => sum(d, (c) => c.requests)), fails = days.map((d) => sum(d, (c) => Object.values(c.failures).reduce((s, n) => s + n, 0)));
+  const max = Math.max(1, ...reqs);
+  const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "requests per day, last 30 days", id: "usage-chart", class: "usage" });
+  days.forEach((d, i) => {
+    const x = L + i * step + 1, h = (reqs[i] / max) * plotH, he = (fails[i] / max) * plotH;
+    if (reqs[i] > 0) svg.append(svgEl("rect", { x, y: T + plotH - h, width: Math.max(1, step - 2), height: h }));
+    if (fails[i] > 0) svg.append(svgEl("rect", { x, y: T + plotH - he, width: Math.max(1, step - 2), height: he, class: "err" }));
+  });
+  svg.append(svgEl("text", { x: L - 6, y: T + 9, "text-anchor": "end" }, String(max)));
+  svg.append(svgEl("text", { x: L - 6, y: T + plotH, "text-anchor": "end" }, "0"));
+  svg.append(svgEl("text", { x: L, y: H - 6 }, days[0].date));
+  svg.append(svgEl("text", { x: W - R, y: H - 6, "text-anchor": "end" }, days[days.length - 1].date));
+  $("usage-chart").replaceWith(svg);
+  const totals = {};
+  for (const d of days) for (const [name, c] of Object.entries(d.keys)) {
+    const t = totals[name] || (totals[name] = { requests: 0, failures: 0, tokens: 0, estimated: 0 });
+    t.requests += c.requests; t.failures += Object.values(c.failures).reduce((s, n) => s + n, 0);
+    t.tokens += c.tokens.prompt + c.tokens.completion; t.estimated += c.estimated_tokens.prompt + c.estimated_tokens.completion;
+  }
+  const table = el("table");
+  table.id = "usage-keys";
+  const head = el("tr");
+  for (const h of ["key", "requests", "failed", "tokens (reported)", "tokens (estimated)"]) head.append(el("th", h));
+  table.append(head);
+  for (const [name, t] of Object.entries(totals)) {
+    const row = el("tr");
+    row.append(el("td", name), el("td", t.requests, "n"), el("td", t.failures, "n"), el("td", t.tokens, "n"), el("td", t.estimated, "n"));
+    table.append(row);
+  }
+  $("usage-keys").replaceWith(table);
+}
+$("add-upstream").addEventListener("change", fillFields);
+$("add-field").addEventListener("change", showPassword);
+fillFields();
+$("adminform").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("admin-key");
+  if (input.value.trim() !== "") sessionStorage.setItem(ADMIN, input.value.trim());
+  input.value = "";
+  $("adminmsg").textContent = "";
+  void loadAdmin();
+});
+$("admin-forget").addEventListener("click", () => { sessionStorage.removeItem(ADMIN); $("adminmsg").textContent = ""; void loadAdmin(); });
+$("addform").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const body = { upstream: $("add-upstream").value };
+  body[$("add-field").value] = $("add-value").value;
+  if ($("add-field").value === "email") body.password = $("add-password").value;
+  if ($("add-proxy").value.trim() !== "") body.proxy = $("add-proxy").value.trim();
+  const res = await adminFetch("/admin/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await res.json();
+  $("adminmsg").textContent = res.ok ? "Added " + answer.upstream + " account " + answer.number + "; liveness check: " + answer.probe + "." : answer.error.message;
+  if (res.ok) { $("add-value").value = ""; $("add-password").value = ""; }
+  void loadAdmin(); void loadStatus();
+});
+
 $("keyform").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("key");
@@ -10146,7 +10254,7 @@ $("keyform").addEventListener("submit", (e) => {
   void loadStatus();
 });
 $("forget").addEventListener("click", () => { localStorage.removeItem(KEY); void loadStatus(); });
-const refresh = () => { void loadHealth(); void loadStatus(); };
+const refresh = () => { void loadHealth(); void loadStatus(); void loadAdmin(); };
 refresh();
 setInterval(refresh, ${STATUS_PAGE_REFRESH_MS});
 `;
@@ -10171,6 +10279,17 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <div id="chart-legend" class="mute"></div>
 <div id="state" class="mute"></div>
 <div id="updated" class="mute"></div>
+</div>
+<h2>Operator</h2>
+<form id="adminform"><input id="admin-key" type="password" autocomplete="off" placeholder="Admin key (ADMIN_KEY)" aria-label="Admin key"><button type="submit">Manage</button><button type="button" id="admin-forget" hidden>Forget admin key</button></form>
+<div id="adminmsg" class="mute"></div>
+<div id="admin" hidden>
+<table id="admin-accounts"></table>
+<form id="addform"><select id="add-upstream" aria-label="upstream"><option value="intl">INTL (chat.qwen.ai)</option><option value="cn">CN (qianwen.com)</option></select><select id="add-field" aria-label="field"></select><input id="add-value" type="password" autocomplete="off" placeholder="value" aria-label="value"><input id="add-password" type="password" autocomplete="off" placeholder="password" aria-label="password" hidden><input id="add-proxy" autocomplete="off" placeholder="proxy (optional)" aria-label="proxy"><button type="submit">Add account</button></form>
+<h2>Usage, last 30 days</h2>
+<svg id="usage-chart"></svg>
+<div class="mute">Bars: requests per UTC day, all keys (red: failed).</div>
+<table id="usage-keys"></table>
 </div>
 <script>${STATUS_PAGE_JS}</script>
 </body></html>`;
