@@ -7038,3 +7038,360 @@ describe("state store: shared cooldowns and the traffic window", () => {
     }
   });
 });
+
+// ── Operators: admin API, named keys, usage history (issue 24) ─────────────
+
+const ADMIN_KEY = "admin-key-0123456789-SECRET";
+const ADDED_TOKEN = "eyJhbGciOiJIUzI1NiJ9.added-SECRET-token.sig9876543210";
+
+describe("operators: the admin API", () => {
+  const admin = (gw: Gateway, method: string, path: string, body?: unknown, key: string | null = ADMIN_KEY) =>
+    fetch(`${gw.url}${path}`, {
+      method,
+      headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+  const errorOf = async (response: Response) => ((await response.json()) as { error: { message: string; type: string; code: string; param: string | null } }).error;
+  type AccountRow = { upstream: string; number: number; source: string; state: string };
+  const accountsOf = async (gw: Gateway) => ((await (await admin(gw, "GET", "/admin/accounts")).json()) as { accounts: AccountRow[] }).accounts;
+
+  test("without ADMIN_KEY the admin routes do not exist (404); a missing or wrong admin key is 401, the master key is not an admin key", async () => {
+    const off = launchGateway({});
+    try {
+      const response = await admin(off, "GET", "/admin/accounts");
+      expect(response.status).toBe(404);
+      expect((await errorOf(response)).message).toContain("ADMIN_KEY");
+    } finally {
+      await off.stop();
+    }
+    const gw = launchGateway({ ADMIN_KEY });
+    try {
+      const missing = await admin(gw, "GET", "/admin/accounts", undefined, null);
+      expect(missing.status).toBe(401);
+      expect((await errorOf(missing)).code).toBe("missing_admin_key");
+      for (const path of ["/admin/accounts", "/admin/keys", "/admin/usage", "/admin/accounts/intl/1"]) {
+        const wrong = await admin(gw, path.endsWith("/1") ? "DELETE" : "GET", path, undefined, "wrong-key-0123456789");
+        expect(wrong.status).toBe(401);
+        expect((await errorOf(wrong)).code).toBe("invalid_admin_key");
+      }
+      expect((await admin(gw, "GET", "/admin/accounts", undefined, MASTER_KEY)).status).toBe(401);
+      const viaHeader = await fetch(`${gw.url}/admin/accounts`, { headers: { "x-admin-key": ADMIN_KEY } });
+      expect(viaHeader.status).toBe(200);
+      // The admin key is redacted like the master key, and a short one is refused at start.
+      expect(gw.app.redact(`k=${ADMIN_KEY}`)).toBe("k=[redacted]");
+      expect(() => loadConfig({ ADMIN_KEY: "short" })).toThrow(/ADMIN_KEY must be at least 16/);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("POST /admin/accounts: bad input is a 400 naming the field, and nothing is half-added", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = launchGateway({ ADMIN_KEY, QWEN_INTL_BASE_URL: fake.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+    try {
+      const cases: Array<[unknown, string | null, RegExp]> = [
+        ["[1]", null, /JSON object/],
+        [{ refresh_token: "rt-0123456789" }, "upstream", /upstream must be/],
+        [{ upstream: "moon" }, "upstream", /upstream must be/],
+        [{ upstream: "intl", sauce: "x" }, "sauce", /sauce is not a field of intl accounts/],
+        [{ upstream: "intl", token: 5 }, "token", /token must be a string/],
+        [{ upstream: "intl", email: "a@example.com" }, "email", /email is set but password is not/],
+        [{ upstream: "intl", cookie: "a=b" }, "cookie", /cookie is set but no credential is/],
+        [{ upstream: "intl" }, "refresh_token", /needs refresh_token, token, or email and password/],
+        [{ upstream: "intl", token: ADDED_TOKEN, headers: "{not json" }, "headers", /headers must be a JSON object/],
+        [{ upstream: "intl", token: ADDED_TOKEN, proxy: "socks5://127.0.0.1:1" }, "proxy", /proxy must be an http/],
+        [{ upstream: "intl", token: "" }, "token", /token is set but empty/],
+        [{ upstream: "cn", xsrf_token: "x" }, "xsrf_token", /xsrf_token is set but cookie is not/],
+        [{ upstream: "cn", cookie: COOKIE_2, scenes: "nope" }, "scenes", /scenes is not JSON/],
+        [{ upstream: "cn", token: "x" }, "token", /token is not a field of cn accounts/],
+      ];
+      for (const [body, param, message] of cases) {
+        const response = await admin(gw, "POST", "/admin/accounts", body);
+        expect(response.status).toBe(400);
+        const error = await errorOf(response);
+        expect(error.type).toBe("invalid_request_error");
+        expect(error.param).toBe(param);
+        expect(error.message).toMatch(message);
+        expect(error.message).not.toContain("INTL_ACCOUNT_");
+      }
+      expect((await accountsOf(gw)).map((a) => `${a.upstream}#${a.number}:${a.source}`)).toEqual(["intl#1:environment"]);
+      expect(await gw.app.store.get("operators:accounts")).toBeUndefined();
+      expect(fake.calls.filter((c) => c.path === "/api/v1/auths/")).toHaveLength(0);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("an added account is probed, answered 201 with its number and the probe, serves requests, and its secrets are redacted; environment accounts are read-only", async () => {
+    const fake = startFakeIntlUpstream({ validateToken: (token) => token !== "eyJ.dead-SECRET-token.0123456789" });
+    const gw = launchGateway({ ADMIN_KEY, QWEN_INTL_BASE_URL: fake.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+    try {
+      const added = await admin(gw, "POST", "/admin/accounts", { upstream: "intl", token: ADDED_TOKEN, headers: { "bx-ua": "ua-0123456789" } });
+      expect(added.status).toBe(201);
+      expect(await added.json()).toEqual({ upstream: "intl", number: 2, probe: "alive" });
+      expect(fake.calls.some((c) => c.path === "/api/v1/auths/" && (c.headers.cookie ?? c.headers.authorization ?? "").includes(ADDED_TOKEN))).toBe(true);
+      const dead = await admin(gw, "POST", "/admin/accounts", { upstream: "intl", token: "eyJ.dead-SECRET-token.0123456789" });
+      expect(dead.status).toBe(201);
+      expect(await dead.json()).toEqual({ upstream: "intl", number: 3, probe: "dead" });
+      const rows = await accountsOf(gw);
+      expect(rows.map((a) => `${a.upstream}#${a.number}:${a.source}:${a.state}`)).toEqual(["intl#1:environment:healthy", "intl#2:admin:healthy", "intl#3:admin:invalid"]);
+      expect(JSON.stringify(rows)).not.toContain("SECRET");
+      // Round the accounts: the least recently used serves next, so two requests reach both healthy accounts.
+      const from = fake.calls.length;
+      for (let i = 0; i < 2; i++) await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] });
+      const tokensUsed = completionCalls(fake, from).map((c) => ((c.headers.cookie ?? "").includes(ADDED_TOKEN) ? "added" : "env"));
+      expect(tokensUsed.sort()).toEqual(["added", "env"]);
+      expect(gw.app.redact(`t=${ADDED_TOKEN}`)).toBe("t=[redacted]");
+      // Sealed in the store: the SQLite/Redis backends seal every value; here the record is there for a restart.
+      const stored = (await gw.app.store.get<Array<{ number: number }>>("operators:accounts"))?.value ?? [];
+      expect(stored.map((a) => a.number)).toEqual([2, 3]);
+
+      const envDelete = await admin(gw, "DELETE", "/admin/accounts/intl/1");
+      expect(envDelete.status).toBe(409);
+      expect((await errorOf(envDelete)).message).toContain("read-only");
+      expect((await admin(gw, "DELETE", "/admin/accounts/intl/9")).status).toBe(404);
+      expect((await admin(gw, "DELETE", "/admin/accounts/moon/1")).status).toBe(404);
+      const removed = await admin(gw, "DELETE", "/admin/accounts/intl/3");
+      expect(removed.status).toBe(200);
+      await waitFor(() => gw.app.accounts.intl.get(3) === undefined);
+      expect((await accountsOf(gw)).map((a) => a.number)).toEqual([1, 2]);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("DELETE drains: a stream in flight on the account finishes, nothing new starts on it, and a number used again starts afresh", async () => {
+    const fake = startFakeIntlUpstream();
+    const gw = launchGateway({ ADMIN_KEY, QWEN_INTL_BASE_URL: fake.url });
+    const events = readFileSync(join(import.meta.dir, "fixtures/intl/plain.sse"), "utf8").split("\n\n").filter((e) => e.trim() !== "").map((e) => `${e}\n\n`);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    fake.respond = () =>
+      new Response(
+        new ReadableStream({
+          async start(controller) {
+            controller.enqueue(new TextEncoder().encode(events.slice(0, 2).join("")));
+            await released;
+            controller.enqueue(new TextEncoder().encode(events.slice(2).join("")));
+            controller.close();
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    try {
+      expect(await (await admin(gw, "POST", "/admin/accounts", { upstream: "intl", token: ADDED_TOKEN })).json()).toEqual({ upstream: "intl", number: 1, probe: "alive" });
+      const stream = await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }], stream: true });
+      const reading = (async () => {
+        let text = "";
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+        return text;
+      })();
+      await waitFor(() => gw.app.pools.intl.snapshot().some((a) => a.in_flight === 1));
+      const removed = await admin(gw, "DELETE", "/admin/accounts/intl/1");
+      expect(await removed.json()).toEqual({ upstream: "intl", number: 1, removed: true, draining: 1 });
+      // Nothing new goes to it: with no other account, a new request has none.
+      const refused = await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(OpenAI.APIError);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+      expect(gw.app.accounts.intl.get(1)).toBeDefined(); // still draining
+      release();
+      expect(await reading).toBe("Hi!");
+      await waitFor(() => gw.app.accounts.intl.get(1) === undefined);
+      // Number 1 again, another token: its credentials are made afresh, not the removed account's.
+      fake.respond = undefined;
+      const again = await admin(gw, "POST", "/admin/accounts", { upstream: "intl", token: INTL_TOKEN });
+      expect(((await again.json()) as { number: number }).number).toBe(1);
+      const from = fake.calls.length;
+      await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] });
+      const cookie = completionCalls(fake, from)[0]?.headers.cookie ?? "";
+      expect(cookie).toContain(INTL_TOKEN);
+      expect(cookie).not.toContain(ADDED_TOKEN);
+    } finally {
+      release();
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  test("added accounts and named keys survive a restart on a shared SQLite store; environment keys and accounts stay read-only", async () => {
+    const fake = startFakeIntlUpstream();
+    const dir = mkdtempSync(join(tmpdir(), "qwenplug-operators-"));
+    const env = { ADMIN_KEY, QWEN_INTL_BASE_URL: fake.url, STATE_PATH: join(dir, "state.db"), API_KEYS: "ci:ci-key-0123456789" };
+    const open = async () => openStateStore(loadConfig({ ...env, API_MASTER_KEY: MASTER_KEY }), () => {});
+    try {
+      const store1 = await open();
+      const gw1 = launchGateway(env, undefined, store1);
+      let key = "";
+      try {
+        expect((await admin(gw1, "POST", "/admin/accounts", { upstream: "intl", token: ADDED_TOKEN })).status).toBe(201);
+        const made = await admin(gw1, "POST", "/admin/keys", { name: "alice" });
+        expect(made.status).toBe(201);
+        key = ((await made.json()) as { key: string }).key;
+        expect(key).toStartWith("sk-qp-");
+        expect((await admin(gw1, "POST", "/admin/keys", { name: "alice" })).status).toBe(409);
+        expect((await admin(gw1, "POST", "/admin/keys", { name: "ci" })).status).toBe(409);
+        const badName = await admin(gw1, "POST", "/admin/keys", { name: "no spaces" });
+        expect(badName.status).toBe(400);
+        expect((await errorOf(badName)).param).toBe("name");
+        expect((await admin(gw1, "DELETE", "/admin/keys/ci")).status).toBe(409);
+        expect((await admin(gw1, "DELETE", "/admin/keys/nobody")).status).toBe(404);
+      } finally {
+        await gw1.stop();
+        await store1.close();
+      }
+      // Nothing readable at rest: the file holds neither the account's token nor the key.
+      const raw = readFileSync(join(dir, "state.db")).toString("latin1");
+      expect(raw).not.toContain(ADDED_TOKEN);
+      expect(raw).not.toContain(key);
+
+      const store2 = await open();
+      const gw2 = launchGateway(env, undefined, store2);
+      try {
+        await gw2.app.ready();
+        expect((await accountsOf(gw2)).map((a) => `${a.upstream}#${a.number}:${a.source}`)).toEqual(["intl#1:admin"]);
+        const keys = ((await (await admin(gw2, "GET", "/admin/keys")).json()) as { keys: Array<{ name: string; source: string }> }).keys;
+        expect(keys).toEqual([{ name: "master", source: "environment" }, { name: "ci", source: "environment" }, { name: "alice", source: "admin" }]);
+        const viaKey = new OpenAI({ apiKey: key, baseURL: `${gw2.url}/v1`, maxRetries: 0 });
+        expect((await viaKey.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] })).choices[0]?.message.content).toBe("Hi!");
+        expect(completionCalls(fake).at(-1)?.headers.cookie ?? "").toContain(ADDED_TOKEN);
+        expect((await admin(gw2, "DELETE", "/admin/keys/alice")).status).toBe(200);
+        expect((await viaKey.models.list().catch((err: unknown) => err)) as { status?: number }).toMatchObject({ status: 401 });
+        expect((await admin(gw2, "DELETE", "/admin/accounts/intl/1")).status).toBe(200);
+        await waitFor(() => gw2.app.accounts.intl.list.length === 0);
+      } finally {
+        await gw2.stop();
+        await store2.close();
+      }
+      const store3 = await open();
+      const gw3 = launchGateway(env, undefined, store3);
+      try {
+        await gw3.app.ready();
+        expect(await accountsOf(gw3)).toEqual([]);
+      } finally {
+        await gw3.stop();
+        await store3.close();
+      }
+    } finally {
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("usage is counted per key and per account per day, with reported and estimated tokens apart", async () => {
+    const intl = startFakeIntlUpstream();
+    const cn = startFakeCnUpstream();
+    const gw = launchGateway({ ADMIN_KEY, API_KEYS: "ci:ci-key-0123456789,bob:bob-key-0123456789", QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1 });
+    try {
+      const as = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+      await as("ci-key-0123456789").chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] });
+      await as("ci-key-0123456789").chat.completions.create({ model: "intl/qwen3-max", messages: [{ role: "user", content: "hi" }], stream: true }).then(async (s) => {
+        for await (const _ of s);
+      });
+      const cnReply = await as("bob-key-0123456789").chat.completions.create({ model: "cn/qwen-max", messages: [{ role: "user", content: "fixture:plain" }] });
+      await gw.client.chat.completions.create({ model: "cn/qwen-max", messages: [{ role: "user", content: "fixture:not-login" }] }).catch(() => {});
+      expect((await as("wrong-key-0123456789").models.list().catch((err: unknown) => err)) as { status?: number }).toMatchObject({ status: 401 });
+
+      const response = await admin(gw, "GET", "/admin/usage?days=2");
+      expect(response.status).toBe(200);
+      const { days } = (await response.json()) as { days: Array<{ date: string; accounts: Record<string, unknown>; keys: Record<string, unknown> }> };
+      expect(days.map((d) => d.date)).toEqual([new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), new Date().toISOString().slice(0, 10)]);
+      const today = days[1] as { accounts: Record<string, { requests: number; failures: Record<string, number>; tokens: { prompt: number; completion: number }; estimated_tokens: { prompt: number; completion: number } }>; keys: Record<string, { requests: number; failures: Record<string, number>; tokens: { prompt: number; completion: number }; estimated_tokens: { prompt: number; completion: number } }> };
+      expect(today.keys.ci).toEqual({ requests: 2, failures: {}, tokens: { prompt: 2098, completion: 4 }, estimated_tokens: { prompt: 0, completion: 0 } });
+      expect(today.keys.bob).toEqual({ requests: 1, failures: {}, tokens: { prompt: 0, completion: 0 }, estimated_tokens: { prompt: cnReply.usage?.prompt_tokens ?? -1, completion: cnReply.usage?.completion_tokens ?? -1 } });
+      expect(today.keys.master?.requests).toBe(1);
+      expect(Object.keys(today.keys.master?.failures ?? {})).toHaveLength(1);
+      expect(today.accounts["intl#1"]?.requests).toBe(2);
+      expect(today.accounts["cn#1"]?.requests).toBe(2);
+      expect(Object.keys(today.keys).sort()).toEqual(["bob", "ci", "master"]);
+      expect((await admin(gw, "GET", "/admin/usage?days=91")).status).toBe(400);
+      expect((await errorOf(await admin(gw, "GET", "/admin/usage?days=x"))).param).toBe("days");
+    } finally {
+      await gw.stop();
+      await intl.stop();
+      await cn.stop();
+    }
+  });
+});
+
+describe("operators: the status page with the admin key (issue 24)", () => {
+  test.skipIf(BROWSER_PATH === undefined)(
+    "the admin key entered in the page adds and removes an account and shows the usage chart; without it the page stays read-only",
+    async () => {
+      const { chromium } = await import("playwright-core");
+      const intl = startFakeIntlUpstream();
+      const gw = launchGateway({ ADMIN_KEY, QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN });
+      const profile = mkdtempSync(join(tmpdir(), "qwenplug-browser-"));
+      const context = await chromium.launchPersistentContext(profile, { executablePath: BROWSER_PATH, headless: true, args: BROWSER_ARGS, viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
+      try {
+        await gw.client.chat.completions.create({ model: "qwen3-max", messages: [{ role: "user", content: "hi" }] });
+        const page = context.pages()[0] ?? (await context.newPage());
+        const problems: string[] = [];
+        page.on("console", (message) => {
+          if (message.type() === "error" && !message.text().includes("status of 401")) problems.push(message.text());
+        });
+        page.on("pageerror", (err) => problems.push(err.message));
+        // Polled from here: the page's CSP allows no string evaluation inside it.
+        const waitText = async (selector: string, check: (text: string) => boolean) => {
+          const deadline = Date.now() + 10_000;
+          while (!check((await page.textContent(selector)) ?? "")) {
+            if (Date.now() > deadline) throw new Error(`${selector} never matched; it says: ${await page.textContent(selector)}`);
+            await Bun.sleep(20);
+          }
+        };
+        await page.goto(`${gw.url}/`);
+        await waitText("#health", (t) => t === "ok");
+        // Read-only without the admin key: no form to add or remove.
+        expect(await page.isVisible("#admin")).toBe(false);
+        expect(await page.isVisible("#addform")).toBe(false);
+
+        await page.fill("#admin-key", "wrong-admin-key-0123456789");
+        await page.click("#adminform button[type=submit]");
+        await waitText("#adminmsg", (t) => t.includes("refused"));
+        expect(await page.isVisible("#admin")).toBe(false);
+
+        await page.fill("#admin-key", ADMIN_KEY);
+        await page.click("#adminform button[type=submit]");
+        await page.waitForSelector("#admin:not([hidden]) #admin-accounts tr:nth-child(2)");
+        expect(await page.$$eval("#admin-accounts button", (buttons) => buttons.length)).toBe(0); // the environment's account is read-only
+        expect(await page.$$eval("#usage-chart rect", (rects) => rects.length)).toBe(1);
+        expect(await page.textContent("#usage-keys")).toContain("master");
+
+        await page.selectOption("#add-upstream", "intl");
+        await page.selectOption("#add-field", "token");
+        await page.fill("#add-value", ADDED_TOKEN);
+        await page.click("#addform button[type=submit]");
+        await waitText("#adminmsg", (t) => t === "Added intl account 2; liveness check: alive.");
+        await page.waitForSelector('#admin-accounts button[data-account="intl/2"]');
+        expect(gw.app.accounts.intl.get(2)).toBeDefined();
+        expect(await page.inputValue("#add-value")).toBe("");
+
+        const shot = Bun.env.UPDATE_SCREENSHOT === "1" ? join(import.meta.dir, "docs", "status-page-operator.png") : join(profile, "status-page-operator.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        if (Bun.env.OPERATOR_SHOT !== undefined) await page.screenshot({ path: Bun.env.OPERATOR_SHOT, fullPage: true });
+
+        await page.click('#admin-accounts button[data-account="intl/2"]');
+        await waitText("#adminmsg", (t) => t.startsWith("intl account 2 removed"));
+        await waitFor(() => gw.app.accounts.intl.get(2) === undefined);
+        const content = await page.content();
+        expectNoSecret(content);
+        expect(content).not.toContain(ADDED_TOKEN);
+        expect(content).not.toContain(ADMIN_KEY);
+        // The admin key lives for this tab only: a reload keeps it, and "Forget" drops it.
+        await page.reload();
+        await page.waitForSelector("#admin:not([hidden])");
+        await page.click("#admin-forget");
+        await page.waitForSelector("#admin[hidden]", { state: "attached" });
+        expect(await page.isVisible("#admin")).toBe(false);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+        await gw.stop();
+        await intl.stop();
+      }
+    },
+    60_000,
+  );
+});

@@ -33,6 +33,7 @@
 //   ── Client dialects                    shared shape; OpenAI chat, Anthropic, Responses
 //   ── Serve                              whole replies and streams, the clean-up path
 //   ── Routes                             auth, bodies, models, status, createApp
+//   ── Operators                          admin API: accounts while running, named keys, usage
 //   ── Operations                         --check, start-up probe, status page
 //   ── Server                             Bun.serve, shutdown
 
@@ -169,6 +170,25 @@ const EnvSchema = z.object({
       .map((key) => key.trim())
       .filter((key) => key.length > 0),
   ),
+  API_KEYS: fromEnv((raw, fail) => {
+    const keys: Array<{ name: string; key: string }> = [];
+    for (const pair of (raw ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+      const colon = pair.indexOf(":");
+      const name = pair.slice(0, colon).trim();
+      const key = pair.slice(colon + 1).trim();
+      // The entry is not echoed: it holds a key.
+      if (colon <= 0 || !KEY_NAME.test(name) || name === "master") return fail(`API_KEYS must be name:key pairs separated by commas, each name 1 to 64 letters, digits or _ . - and not "master".`);
+      if (key.length < 8) return fail(`API_KEYS: the key named "${name}" is shorter than 8 characters.`);
+      if (keys.some((k) => k.name === name)) return fail(`API_KEYS names "${name}" twice.`);
+      keys.push({ name, key });
+    }
+    return keys;
+  }),
+  ADMIN_KEY: fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim();
+    if (value === "") return undefined;
+    return value.length >= 16 ? value : fail("ADMIN_KEY must be at least 16 characters; use a long random string such as the output of `openssl rand -base64 32`.");
+  }),
   QWEN_CN_BASE_URL: urlFromEnv("QWEN_CN_BASE_URL", DEFAULT_CN_BASE_URL),
   QWEN_CN_CHAT_URL: urlFromEnv("QWEN_CN_CHAT_URL", DEFAULT_CN_CHAT_URL),
   QWEN_CN_API_URL: urlFromEnv("QWEN_CN_API_URL", DEFAULT_CN_API_URL),
@@ -319,6 +339,12 @@ export interface Config {
   host: string;
   /** SHA-256 digests of the accepted master keys; the keys themselves are not kept. */
   masterKeyDigests: Buffer[];
+  /** API_KEYS: named client keys, as digests; requests are counted against the name. */
+  namedKeys: Array<{ name: string; digest: Buffer }>;
+  /** ADMIN_KEY's digest: the admin API (/admin/…) exists only when it is set. */
+  adminKeyDigest?: Buffer;
+  /** QWEN_PROXY: the proxy of accounts without their own, those added while running included. */
+  defaultProxy?: string;
   /** The /dialog host: QWEN_CN_BASE_URL when set, else QWEN_CN_DIALOG_URL. */
   cnBaseUrl: string;
   /** Which mainland protocol the CN adapter speaks. */
@@ -398,6 +424,8 @@ export interface Config {
   secrets: string[];
 }
 
+/** A client key's name (API_KEYS, POST /admin/keys): it appears in usage figures and logs. */
+const KEY_NAME = /^[\w.-]{1,64}$/;
 const ACCOUNT_VAR = /^CN_ACCOUNT_(\d+)_(COOKIE|XSRF_TOKEN|UMIDTOKEN|SCENES|PROXY)$/;
 const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWORD|COOKIE|HEADERS|PROXY)$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -658,6 +686,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     masterKeyDigests: e.API_MASTER_KEY.map(sha256),
+    namedKeys: e.API_KEYS.map(({ name, key }) => ({ name, digest: sha256(key) })),
+    ...(e.ADMIN_KEY === undefined ? {} : { adminKeyDigest: sha256(e.ADMIN_KEY) }),
+    ...(e.QWEN_PROXY === undefined ? {} : { defaultProxy: e.QWEN_PROXY }),
     cnBaseUrl: cnSingleBase ?? e.QWEN_CN_DIALOG_URL,
     cnProtocol: e.CN_PROTOCOL,
     cnChatUrl: cnSingleBase ?? e.QWEN_CN_CHAT_URL,
@@ -728,6 +759,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ...configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
       ...proxySecrets([...cnAccounts, ...intlAccounts]),
       ...stateSecrets(e.STATE_KEY, e.REDIS_URL),
+      // Client and admin keys are redacted whatever their length, like the master key.
+      ...e.API_KEYS.map((k) => k.key),
+      ...(e.ADMIN_KEY === undefined ? [] : [e.ADMIN_KEY]),
     ],
   };
 }
@@ -2124,8 +2158,65 @@ const fetchFor =
   (input, init) =>
     upstreamFetch(input, { ...init, account });
 
+/**
+ * The accounts of one upstream, read by its adapter and its pool: those the
+ * environment gave at start-up (read-only) and those an operator added while
+ * running (the admin API). `list` is live: the same array, changed in place.
+ * Per-account state an adapter builds (headers, signers, credentials) is made
+ * on first use and dropped when the account leaves, so a number used again
+ * starts afresh.
+ */
+export interface AccountRegistry<A extends Account = Account> {
+  readonly upstream: UpstreamName;
+  readonly list: readonly A[];
+  get(number: number): A | undefined;
+  /** Whether account n came from the environment: those cannot be removed while running. */
+  isFromEnv(number: number): boolean;
+  add(account: A): void;
+  remove(number: number): A | undefined;
+  /** Runs after an account left, so per-account state built for it goes too. */
+  onRemove(listener: (account: A) => void): void;
+}
+
+export interface AccountRegistries {
+  cn: AccountRegistry<CnAccount>;
+  intl: AccountRegistry<IntlAccount>;
+}
+
+export function createAccountRegistry<A extends Account>(upstream: UpstreamName, fromEnv: readonly A[]): AccountRegistry<A> {
+  const list = [...fromEnv];
+  const envNumbers = new Set(fromEnv.map((a) => a.number));
+  const listeners: Array<(account: A) => void> = [];
+  return {
+    upstream,
+    list,
+    get: (number) => list.find((a) => a.number === number),
+    isFromEnv: (number) => envNumbers.has(number),
+    add(account) {
+      if (list.some((a) => a.number === account.number)) throw new Error(`${upstream} account ${account.number} exists`);
+      list.push(account);
+      list.sort((a, b) => a.number - b.number);
+    },
+    remove(number) {
+      const index = list.findIndex((a) => a.number === number);
+      if (index === -1 || envNumbers.has(number)) return undefined;
+      const [removed] = list.splice(index, 1) as [A];
+      for (const listener of listeners) listener(removed);
+      return removed;
+    },
+    onRemove: (listener) => void listeners.push(listener),
+  };
+}
+
+export const accountRegistriesFrom = (config: Config): AccountRegistries => ({
+  cn: createAccountRegistry("cn", config.cnAccounts),
+  intl: createAccountRegistry("intl", config.intlAccounts),
+});
+
 export interface AdapterOptions {
   config: Config;
+  /** The accounts this upstream serves with, added and removed while running. */
+  accounts: AccountRegistries;
   fetch: UpstreamFetch;
   redact: (text: string) => string;
   debug: (line: string) => void;
@@ -2920,7 +3011,7 @@ function thinkText(raw: string): string {
 
 /** What the /dialog steps share: the adapter's options and each account's headers. */
 interface CnContext extends AdapterOptions {
-  /** Headers are fixed per account, so they are built once at start-up. */
+  /** Headers are fixed per account, so they are built once, on first use (dropped when the account leaves). */
   headersByAccount: Map<number, Record<string, string>>;
 }
 
@@ -2928,30 +3019,29 @@ const cnLabel = (n: number) => `CN account ${n}`;
 const cnRefreshHint = (n: number) =>
   `Copy a fresh cookie from a logged-in browser into CN_ACCOUNT_${n}_COOKIE (and CN_ACCOUNT_${n}_XSRF_TOKEN), then restart qwenplug.`;
 
-function cnHeadersByAccount(config: Config): Map<number, Record<string, string>> {
-  const headersByAccount = new Map<number, Record<string, string>>();
-  for (const account of config.cnAccounts) {
-    headersByAccount.set(account.number, {
-      "content-type": "application/json",
-      accept: "text/event-stream",
-      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-      origin: config.cnOrigin,
-      referer: config.cnReferer,
-      "user-agent": BROWSER_USER_AGENT,
-      "x-platform": "pc_tongyi",
-      "x-xsrf-token": account.xsrfToken,
-      "x-deviceid": account.deviceId,
-      cookie: account.cookie,
-      "sec-fetch-dest": "empty",
-      "sec-fetch-mode": "cors",
-      "sec-fetch-site": "same-site",
-    });
-  }
-  return headersByAccount;
+function cnHeaders(config: Config, account: CnAccount): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+    origin: config.cnOrigin,
+    referer: config.cnReferer,
+    "user-agent": BROWSER_USER_AGENT,
+    "x-platform": "pc_tongyi",
+    "x-xsrf-token": account.xsrfToken,
+    "x-deviceid": account.deviceId,
+    cookie: account.cookie,
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-site",
+  };
 }
 
 const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record<string, string> => {
-  const headers = ctx.headersByAccount.get(account.number) as Record<string, string>;
+  let headers = ctx.headersByAccount.get(account.number);
+  const cn = ctx.accounts.cn.get(account.number);
+  if (headers === undefined && cn !== undefined) ctx.headersByAccount.set(account.number, (headers = cnHeaders(ctx.config, cn)));
+  headers ??= {};
   return accept === undefined ? headers : { ...headers, accept };
 };
 
@@ -3178,7 +3268,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
 }
 
 async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined> {
-  const account = ctx.config.cnAccounts[0];
+  const account = ctx.accounts.cn.list[0];
   if (account === undefined) return undefined;
   try {
     const response = await ctx.fetch(`${ctx.config.cnBaseUrl}/dialog/api/chat/config/getModelSeries`, {
@@ -3218,10 +3308,10 @@ async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined>
 }
 
 /** What both mainland protocols share. Both fail before the first text (NOT_LOGIN, WAF, a refused signature) or at the very end. */
-function cnAdapterBase(config: Config): Pick<UpstreamAdapter, "name" | "accounts" | "canFailAfterText" | "credentialVar" | "prepare"> {
+function cnAdapterBase(config: Config, accounts: AccountRegistries): Pick<UpstreamAdapter, "name" | "accounts" | "canFailAfterText" | "credentialVar" | "prepare"> {
   return {
     name: "cn",
-    accounts: config.cnAccounts,
+    accounts: accounts.cn.list,
     canFailAfterText: false,
     credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`,
     prepare: flattenedRequest(config.promptMaxChars),
@@ -3230,10 +3320,11 @@ function cnAdapterBase(config: Config): Pick<UpstreamAdapter, "name" | "accounts
 
 export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
-  const ctx: CnContext = { ...options, headersByAccount: cnHeadersByAccount(config) };
+  const ctx: CnContext = { ...options, headersByAccount: new Map() };
+  options.accounts.cn.onRemove((account) => ctx.headersByAccount.delete(account.number));
 
   return {
-    ...cnAdapterBase(config),
+    ...cnAdapterBase(config, options.accounts),
     complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => cnModelList(ctx)),
     resolveModel: (name, live) => findLiveModel(live, name.toLowerCase())?.id ?? config.aliases.get(name.toLowerCase()) ?? (/^tongyi-/i.test(name) ? name : undefined),
@@ -4281,7 +4372,7 @@ async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: 
 async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
   const { config } = ctx;
   const n = account.number;
-  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  const cn = ctx.accounts.cn.get(account.number);
   if (cn === undefined) {
     yield [{ type: "error", failure: { kind: "no_account", message: `${chat2Label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
     return;
@@ -4360,7 +4451,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
 }
 
 async function chat2ModelList(ctx: Chat2Context): Promise<UpstreamModel[] | undefined> {
-  const account = ctx.config.cnAccounts[0];
+  const account = ctx.accounts.cn.list[0];
   if (account === undefined) return undefined;
   try {
     const response = await ctx.fetch(`${ctx.config.cnApiUrl}/api/v1/model/list`, {
@@ -4415,7 +4506,7 @@ function chat2NewestOf(live: UpstreamModel[] | undefined, family: Chat2Family): 
 
 async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeResult> {
   const { config } = ctx;
-  const cn = config.cnAccounts.find((a) => a.number === account.number);
+  const cn = ctx.accounts.cn.get(account.number);
   if (cn === undefined) return "unknown";
   try {
     const response = await ctx.fetch(`${config.cnChatUrl}/api/v1/user/info?${queryString(chat2CommonQuery(config, cn, Date.now()))}`, {
@@ -4463,6 +4554,11 @@ function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: strin
 export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
   const ctx: Chat2Context = { ...options, signers: new Map(), clockOffsets: new Map() };
+  // A number used again is a new account: its signer and clock offset start afresh.
+  options.accounts.cn.onRemove((account) => {
+    ctx.signers.delete(account.number);
+    ctx.clockOffsets.delete(account.number);
+  });
 
   // Names the user remapped with MODEL_ALIASES win over the chat2 aliases; the
   // /dialog defaults in the same table are `tongyi-*` ids, translated below.
@@ -4472,7 +4568,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
   }
 
   return {
-    ...cnAdapterBase(config),
+    ...cnAdapterBase(config, options.accounts),
     complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
     liveModels: createModelCache(() => chat2ModelList(ctx)),
     resolveModel: (name, live) => chat2ResolveModel(userAliases, name, live),
@@ -5287,7 +5383,15 @@ interface IntlContext extends AdapterOptions {
 }
 
 const intlLabel = (n: number) => `INTL account ${n}`;
-const intlCredentialsOf = (ctx: IntlContext, account: Account) => ctx.credentials.get(account.number) as IntlCredentials;
+/** An account's credentials, made on first use (and dropped when the account leaves, so a number used again starts afresh). */
+function intlCredentialsOf(ctx: IntlContext, account: Account): IntlCredentials {
+  let creds = ctx.credentials.get(account.number);
+  if (creds === undefined) {
+    creds = createIntlCredentials(ctx.accounts.intl.get(account.number) ?? (account as IntlAccount), ctx);
+    ctx.credentials.set(account.number, creds);
+  }
+  return creds;
+}
 function intlRefreshHint(ctx: IntlContext, n: number): string {
   const creds = ctx.credentials.get(n);
   return creds?.canRenew
@@ -5299,33 +5403,39 @@ function intlRefreshHint(ctx: IntlContext, n: number): string {
  * The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
  * `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
  */
-function intlHeadersByAccount(config: Config): Map<number, Record<string, string>> {
-  const headersByAccount = new Map<number, Record<string, string>>();
-  for (const account of config.intlAccounts) {
-    const { "bx-v": bxV, ...extra } = account.extraHeaders;
-    headersByAccount.set(account.number, {
-      "content-type": "application/json",
-      accept: "application/json, text/plain, */*",
-      "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-      origin: config.intlBaseUrl,
-      "user-agent": INTL_USER_AGENT,
-      source: "web",
-      version: config.intlVersion,
-      "sec-ch-ua": `"Google Chrome";v="${INTL_CHROME_MAJOR}", "Not.A/Brand";v="8", "Chromium";v="${INTL_CHROME_MAJOR}"`,
-      "sec-ch-ua-mobile": "?0",
-      "sec-ch-ua-platform": '"Windows"',
-      "sec-fetch-dest": "empty",
-      "sec-fetch-mode": "cors",
-      "sec-fetch-site": "same-origin",
-      ...extra,
-      ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
-    });
+function intlHeaders(config: Config, account: IntlAccount): Record<string, string> {
+  const { "bx-v": bxV, ...extra } = account.extraHeaders;
+  return {
+    "content-type": "application/json",
+    accept: "application/json, text/plain, */*",
+    "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+    origin: config.intlBaseUrl,
+    "user-agent": INTL_USER_AGENT,
+    source: "web",
+    version: config.intlVersion,
+    "sec-ch-ua": `"Google Chrome";v="${INTL_CHROME_MAJOR}", "Not.A/Brand";v="8", "Chromium";v="${INTL_CHROME_MAJOR}"`,
+    "sec-ch-ua-mobile": "?0",
+    "sec-ch-ua-platform": '"Windows"',
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-origin",
+    ...extra,
+    ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
+  };
+}
+
+/** An account's constant headers, built on first use (dropped when the account leaves). */
+function intlHeadersOf(ctx: IntlContext, account: Account): Record<string, string> {
+  let headers = ctx.headersByAccount.get(account.number);
+  if (headers === undefined) {
+    headers = intlHeaders(ctx.config, ctx.accounts.intl.get(account.number) ?? (account as IntlAccount));
+    ctx.headersByAccount.set(account.number, headers);
   }
-  return headersByAccount;
+  return headers;
 }
 
 const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, referer: string, isCompletion = false): Record<string, string> => ({
-  ...(ctx.headersByAccount.get(account.number) as Record<string, string>),
+  ...intlHeadersOf(ctx, account),
   ...auth.headers,
   referer,
   timezone: browserTimezone(new Date()),
@@ -5798,7 +5908,7 @@ async function intlFetchModelList(ctx: IntlContext, path: string, auth: IntlAuth
 
 async function intlModelList(ctx: IntlContext): Promise<UpstreamModel[] | undefined> {
   // Without accounts nothing can be served, so the list is not asked for.
-  const account = ctx.config.intlAccounts[0];
+  const account = ctx.accounts.intl.list[0];
   if (account === undefined) return undefined;
   try {
     const auth = await intlCredentialsOf(ctx, account).current();
@@ -5857,17 +5967,22 @@ async function intlProbe(ctx: IntlContext, account: Account): Promise<ProbeResul
 export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
   const credentials = new Map<number, IntlCredentials>();
-  for (const account of config.intlAccounts) credentials.set(account.number, createIntlCredentials(account, options));
+  for (const account of options.accounts.intl.list) credentials.set(account.number, createIntlCredentials(account, options));
   const ctx: IntlContext = {
     ...options,
     credentials,
-    headersByAccount: intlHeadersByAccount(config),
+    headersByAccount: new Map(),
     thinkingRules: new Map(),
   };
+  // A number used again is a new account: its credentials and headers start afresh.
+  options.accounts.intl.onRemove((account) => {
+    credentials.delete(account.number);
+    ctx.headersByAccount.delete(account.number);
+  });
 
   return {
     name: "intl",
-    accounts: config.intlAccounts,
+    accounts: options.accounts.intl.list,
     canFailAfterText: true,
     credentialVar: (n) =>
       credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
@@ -6788,8 +6903,33 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     return { state: best, isFull };
   }
 
+  /** Accounts removed while requests still ran on them: resolved when the last one ends. */
+  const draining = new Map<AccountState, () => void>();
+
   return {
-    size: states.length,
+    get size() {
+      return states.length;
+    },
+    /** An account added while running (the admin API) joins the pool, healthy. */
+    add(account: Account, probe?: ProbeResult): void {
+      if (states.some((s) => s.account.number === account.number)) return;
+      const state = newAccountState(account);
+      if (probe !== undefined) applyProbeResult(state, probe, now(), options.reprobeMs);
+      states.push(state);
+      queue.wakeAll();
+    },
+    /**
+     * Takes account n out: nothing new starts on it at once, and the promise
+     * resolves when the requests still running on it have ended (drained).
+     */
+    remove(number: number): Promise<void> {
+      const index = states.findIndex((s) => s.account.number === number);
+      if (index === -1) return Promise.resolve();
+      const [state] = states.splice(index, 1) as [AccountState];
+      armCooldownTimer();
+      if (state.inFlight === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => draining.set(state, resolve));
+    },
     /** A healthy account with a free slot, waiting for one if all are busy; undefined if none can serve. */
     async acquire(exclude: ReadonlySet<number>, signal: AbortSignal): Promise<AccountState | undefined> {
       const deadline = now() + options.queueTimeoutMs;
@@ -6807,6 +6947,10 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     },
     release(state: AccountState, outcome: AttemptOutcome, ttftMs: number | undefined): void {
       state.inFlight--;
+      if (state.inFlight === 0) {
+        draining.get(state)?.();
+        draining.delete(state);
+      }
       if (ttftMs !== undefined) state.ttftMs.add(ttftMs);
       if (outcome.kind === "success") {
         state.successes++;
@@ -8541,7 +8685,14 @@ interface App {
   config: Config;
   adapters: Record<UpstreamName, UpstreamAdapter>;
   pools: Record<UpstreamName, Pool>;
-  redact: (text: string) => string;
+  /** The accounts the adapters and pools serve with: the environment's, and those added while running. */
+  accounts: AccountRegistries;
+  /** Client keys made with POST /admin/keys: name to SHA-256 digest. */
+  clientKeys: Map<string, Buffer>;
+  usage: UsageBook;
+  /** Settles once the accounts and keys added through the admin API are restored from the store. */
+  operatorsReady: Promise<void>;
+  redact: Redactor;
   /** Writes a line as it is (already redacted); `info` and `debug` redact and respect LOG_LEVEL. */
   write: (line: string) => void;
   info: (line: string) => void;
@@ -8581,6 +8732,10 @@ interface RequestLog {
   model?: string;
   /** `cn#1`, `intl#2`: upstream and account number, never a secret. */
   account?: string;
+  /** The client key's name (`master`, an API_KEYS name, `local` without keys), for the usage figures. */
+  keyName?: string;
+  /** The reply's tokens once it ended, and whether the upstream reported them (else they are estimates). */
+  usage?: () => { usage: Usage; isReported: boolean };
   ttftMs?: number;
   outcome?: string;
   /** Set once a stream is committed: it logs its own line when it ends. */
@@ -8684,6 +8839,8 @@ function createReplyMeter(app: App, ex: Exchange, prompt: string) {
   let completion = 0;
   let reasoning = 0;
   const promptTokens = estimateTokens(prompt);
+  const total = (): Usage => reported ?? { promptTokens, completionTokens: completion + reasoning, reasoningTokens: reasoning };
+  ex.log.usage = () => ({ usage: total(), isReported: reported !== undefined });
   return {
     promptTokens,
     observe(event: NeutralEvent) {
@@ -8696,9 +8853,7 @@ function createReplyMeter(app: App, ex: Exchange, prompt: string) {
         app.requestTtft.add(ex.log.ttftMs);
       }
     },
-    total(): Usage {
-      return reported ?? { promptTokens, completionTokens: completion + reasoning, reasoningTokens: reasoning };
-    },
+    total,
   };
 }
 
@@ -8948,9 +9103,12 @@ function corsOrigin(config: Config, req: Request): string | undefined {
  * with an Origin (browsers send one on cross-origin POSTs) is refused unless
  * CORS_ORIGINS lists it, and so is a Host that is not a loopback name.
  */
-function checkAuth(app: App, req: Request, server: ServerLike | undefined): HttpError | undefined {
-  const { masterKeyDigests } = app.config;
-  if (masterKeyDigests.length === 0) {
+function checkAuth(app: App, req: Request, server: ServerLike | undefined, log: RequestLog): HttpError | undefined {
+  const { masterKeyDigests, namedKeys } = app.config;
+  // Named keys (API_KEYS, or made with POST /admin/keys) require a key just as a master key does.
+  const keys = [...masterKeyDigests.map((digest) => ({ name: "master", digest })), ...namedKeys, ...[...app.clientKeys].map(([name, digest]) => ({ name, digest }))];
+  if (keys.length === 0) {
+    log.keyName = LOCAL_KEY_NAME;
     const ip = server?.requestIP(req)?.address;
     const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
     if (!isDirectLoopback) {
@@ -8971,10 +9129,12 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined): Http
     return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
   }
   const digest = sha256(presented);
-  let ok = false;
+  let matched: string | undefined;
   // Compare with every key, without stopping early, so timing says nothing about which matched.
-  for (const key of masterKeyDigests) ok = timingSafeEqual(digest, key) || ok;
-  return ok ? undefined : new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+  for (const key of keys) if (timingSafeEqual(digest, key.digest)) matched ??= key.name;
+  if (matched === undefined) return new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+  log.keyName = matched;
+  return undefined;
 }
 
 /**
@@ -9269,7 +9429,7 @@ function handleHealth(app: App): Response {
       status: app.isStopping ? "stopping" : "ok",
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
-      accounts: { cn: app.config.cnAccounts.length, intl: app.config.intlAccounts.length },
+      accounts: { cn: app.accounts.cn.list.length, intl: app.accounts.intl.list.length },
       auth: app.config.masterKeyDigests.length > 0 ? "api_key" : "loopback_only",
     }),
   );
@@ -9337,12 +9497,13 @@ async function route(app: App, ex: Exchange): Promise<Response> {
     if (path === "/" && wantsStatusPage(req)) return handleStatusPage(app, req, ex.server);
     return handleHealth(app);
   }
+  if (path === "/admin" || path.startsWith("/admin/")) return handleAdmin(app, ex, path);
   const dialect = COMPLETION_ROUTES.get(path);
   const resource = resourcePath(path);
   if (dialect === undefined && path !== COUNT_TOKENS_PATH && !READ_PATHS.has(path) && resource === undefined && !IMAGE_GENERATION_PATHS.has(path)) {
     throw new HttpError(404, `Unknown path ${path}; qwenplug serves ${KNOWN_PATHS}.`, "invalid_request_error", "not_found");
   }
-  const authError = checkAuth(app, req, ex.server);
+  const authError = checkAuth(app, req, ex.server, ex.log);
   if (authError) throw authError;
   if (path === "/status") {
     allowed("GET");
@@ -9424,7 +9585,8 @@ export function createApp(deps: AppDeps) {
   };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
   const store = deps.store ?? createMemoryStore();
-  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name], store, inBackground: (task) => void track(task) });
+  const accounts = accountRegistriesFrom(config);
+  const optionsFor = (name: UpstreamName): AdapterOptions => ({ config, accounts, fetch: trackedFetch, redact, debug, addSecret: redact.add, drift: drift[name], store, inBackground: (task) => void track(task) });
   const adapters: Record<UpstreamName, UpstreamAdapter> = {
     cn: (config.cnProtocol === "chat2" ? createCnChat2Adapter : createCnAdapter)(optionsFor("cn")),
     intl: createIntlAdapter(optionsFor("intl")),
@@ -9435,6 +9597,10 @@ export function createApp(deps: AppDeps) {
     config,
     adapters,
     pools: { cn: createPool(adapters.cn, poolOptions), intl: createPool(adapters.intl, poolOptions) },
+    accounts,
+    clientKeys: new Map(),
+    usage: createUsageBook(store),
+    operatorsReady: Promise.resolve(),
     redact,
     write,
     info,
@@ -9447,11 +9613,15 @@ export function createApp(deps: AppDeps) {
     bodyBytesInFlight: 0,
     imageBytesInFlight: 0,
     drift,
-    configured: order.filter((name) => adapters[name].accounts.length > 0),
+    // A getter: accounts come and go while running (the admin API).
+    get configured() {
+      return order.filter((name) => adapters[name].accounts.length > 0);
+    },
     store,
     trafficSavedAt: 0,
     responses: createResponsesStore(store, { max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, maxBytes: config.responsesStoreMaxBytes }),
   };
+  app.operatorsReady = restoreOperatorState(app).catch((err: unknown) => info(`accounts and keys added through the admin API could not be restored: ${errorName(err)}`));
   store
     .get<Parameters<TrafficWindow["restore"]>[0]>(TRAFFIC_KEY)
     .then((saved) => {
@@ -9463,6 +9633,7 @@ export function createApp(deps: AppDeps) {
     const ex: Exchange = { request: req, server, log: { path: new URL(req.url).pathname, status: 0 }, started: performance.now() };
     let response: Response;
     try {
+      await app.operatorsReady;
       response = await route(app, ex);
     } catch (err) {
       const httpError = err instanceof HttpError ? err : internalError();
@@ -9487,6 +9658,11 @@ export function createApp(deps: AppDeps) {
     fetch: handle,
     pools: app.pools,
     adapters,
+    accounts,
+    usage: app.usage,
+    redact,
+    /** Settles once accounts and keys added through the admin API are back from the store. */
+    ready: () => app.operatorsReady,
     drift: app.drift,
     store,
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
@@ -9507,6 +9683,8 @@ export function createApp(deps: AppDeps) {
       const abandoned = app.runs.size;
       await Promise.all([...app.runs].map((run) => run.close("shutdown")));
       await store.put(TRAFFIC_KEY, app.traffic.save(), { ttlMs: TRAFFIC_BUCKET_MS * TRAFFIC_BUCKETS }).catch(() => {});
+      await app.usage.flush();
+      app.usage.stop();
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
       return abandoned;
@@ -9541,6 +9719,378 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | und
   } finally {
     clearTimeout(timer);
   }
+}
+
+// ── Operators: accounts added while running, named keys, usage history ─────
+//
+// The admin API (/admin/…) exists only when ADMIN_KEY is set. Accounts added
+// through it are parsed by the code that parses the environment (the fields
+// are the variables' suffixes in lower case), probed once, kept sealed in the
+// state store and restored at start; environment accounts stay read-only.
+// Client keys: API_MASTER_KEY (counted as "master"), API_KEYS (name:key) and
+// keys made with POST /admin/keys (only a hash is kept). Usage is counted per
+// account and per key, per UTC day, in memory, and added to one store record
+// per day every USAGE_FLUSH_MS (and at shutdown), kept USAGE_DAYS_KEPT days.
+
+const ADDED_ACCOUNTS_KEY = "operators:accounts";
+const CLIENT_KEYS_KEY = "operators:keys";
+const usageKey = (day: string) => `operators:usage:${day}`;
+const USAGE_DAYS_KEPT = 90;
+const USAGE_FLUSH_MS = 5_000;
+const DAY_MS = 86_400_000;
+/** The name loopback clients are counted under when no key is configured. */
+const LOCAL_KEY_NAME = "local";
+
+/** The fields each upstream's accounts take: its environment variables' suffixes in lower case. */
+const ACCOUNT_FIELDS: Readonly<Record<UpstreamName, readonly string[]>> = {
+  cn: ["cookie", "xsrf_token", "scenes", "umidtoken", "proxy"],
+  intl: ["token", "refresh_token", "email", "password", "cookie", "headers", "proxy"],
+};
+
+/** An account as an operator added it: its fields as given (sealed at rest by the store). */
+interface AddedAccount {
+  upstream: UpstreamName;
+  number: number;
+  fields: Record<string, string>;
+}
+
+/** A key made with POST /admin/keys: its name and the hex SHA-256 of the key. */
+interface AddedKey {
+  name: string;
+  sha256: string;
+}
+
+const badField = (message: string, param: string | null) => new HttpError(400, message, "invalid_request_error", "invalid_account", param);
+
+/**
+ * Parses an added account's fields with the environment's own code
+ * (`scanAccountVars`, `cnAccountsFrom`, `intlAccountsFrom`, `withProxies`), so
+ * the same values pass and fail; a problem is a 400 naming the field.
+ */
+function accountFromFields(config: Config, upstream: UpstreamName, number: number, fields: Record<string, string>): CnAccount | IntlAccount {
+  const prefix = upstream === "cn" ? "CN" : "INTL";
+  const env: Record<string, string> = {};
+  for (const [field, value] of Object.entries(fields)) env[`${prefix}_ACCOUNT_${number}_${field.toUpperCase()}`] = value;
+  let accounts: Array<CnAccount | IntlAccount>;
+  try {
+    const vars = scanAccountVars(env, upstream === "cn" ? ACCOUNT_VAR : INTL_ACCOUNT_VAR);
+    accounts = upstream === "cn" ? withProxies(cnAccountsFrom(vars), vars, prefix, config.defaultProxy) : withProxies(intlAccountsFrom(vars), vars, prefix, config.defaultProxy);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const named = new RegExp(`\\b${prefix}_ACCOUNT_${number}_([A-Z_]+)\\b`, "g");
+    const first = named.exec(err.message)?.[1];
+    throw badField(err.message.replace(named, (_, field: string) => field.toLowerCase()).replace(/,? then restart qwenplug/g, ""), first === undefined ? null : first.toLowerCase());
+  }
+  const account = accounts[0];
+  if (account === undefined) {
+    throw badField(upstream === "cn" ? "A cn account needs cookie." : "An intl account needs refresh_token, token, or email and password.", upstream === "cn" ? "cookie" : "refresh_token");
+  }
+  return account;
+}
+
+/** The body of POST /admin/accounts as the upstream and its fields; anything else is a 400 naming the field. */
+function addedAccountBody(body: unknown): { upstream: UpstreamName; fields: Record<string, string> } {
+  const record = asRecord(body);
+  if (record === undefined) throw badField("The body must be a JSON object such as {\"upstream\":\"intl\",\"refresh_token\":\"…\"}.", null);
+  const upstream = record.upstream;
+  if (upstream !== "cn" && upstream !== "intl") throw badField('upstream must be "cn" (qianwen.com) or "intl" (chat.qwen.ai).', "upstream");
+  const fields: Record<string, string> = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (field === "upstream") continue;
+    if (!ACCOUNT_FIELDS[upstream].includes(field)) throw badField(`${field} is not a field of ${upstream} accounts; they take ${ACCOUNT_FIELDS[upstream].join(", ")}.`, field);
+    // A scene list or a header set may come as the JSON object itself.
+    const text = typeof value === "string" ? value : (field === "headers" || field === "scenes") && asRecord(value) !== undefined ? JSON.stringify(value) : undefined;
+    if (text === undefined) throw badField(`${field} must be a string.`, field);
+    fields[field] = text;
+  }
+  return { upstream, fields };
+}
+
+/** Every secret an added account holds, for the redactor: the same list the environment's accounts give. */
+function addedAccountSecrets(account: CnAccount | IntlAccount, fields: Record<string, string>): string[] {
+  const secrets = account.upstream === "cn" ? configSecrets([account], [fields.cookie ?? ""], [], []) : configSecrets([], [], [account], []);
+  return [...secrets, ...proxySecrets([account])];
+}
+
+/** A read-change-write of one record that another replica may write at the same time. */
+async function updateRecord<T>(store: StateStore, key: string, change: (current: T | undefined) => T, ttlMs?: number): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const current = await store.get<T>(key);
+    const written = await store.put(key, change(current?.value), { ifVersion: current?.version ?? 0, ...(ttlMs === undefined ? {} : { ttlMs }) });
+    if (written !== undefined) return;
+  }
+  throw new Error(`${key}: too many writers at once`);
+}
+
+// ── · Usage history ──
+
+/** One subject's figures for one day; `tokens` as the upstream reported them, `estimated_tokens` counted here where it did not. */
+export interface UsageCounts {
+  requests: number;
+  failures: Record<string, number>;
+  tokens: { prompt: number; completion: number };
+  estimated_tokens: { prompt: number; completion: number };
+}
+
+/** One UTC day: figures per account (`cn#1`) and per key name. */
+interface UsageDay {
+  accounts: Record<string, UsageCounts>;
+  keys: Record<string, UsageCounts>;
+}
+
+const emptyCounts = (): UsageCounts => ({ requests: 0, failures: {}, tokens: { prompt: 0, completion: 0 }, estimated_tokens: { prompt: 0, completion: 0 } });
+
+function addCounts(into: UsageCounts, add: UsageCounts): void {
+  into.requests += add.requests;
+  for (const [kind, n] of Object.entries(add.failures)) into.failures[kind] = (into.failures[kind] ?? 0) + n;
+  into.tokens.prompt += add.tokens.prompt;
+  into.tokens.completion += add.tokens.completion;
+  into.estimated_tokens.prompt += add.estimated_tokens.prompt;
+  into.estimated_tokens.completion += add.estimated_tokens.completion;
+}
+
+function addDay(into: UsageDay, add: UsageDay): UsageDay {
+  for (const side of ["accounts", "keys"] as const) {
+    for (const [subject, counts] of Object.entries(add[side])) {
+      // Subjects are key names and `upstream#n`; defineProperty keeps a name such as "__proto__" a plain entry.
+      if (!Object.hasOwn(into[side], subject)) Object.defineProperty(into[side], subject, { value: emptyCounts(), enumerable: true, writable: true, configurable: true });
+      addCounts(into[side][subject] as UsageCounts, counts);
+    }
+  }
+  return into;
+}
+
+const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** The usage book: counts in memory, added to the store's day records in batches. */
+export function createUsageBook(store: StateStore, now: () => number = Date.now) {
+  let pending = new Map<string, UsageDay>();
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(async () => {
+      const batch = pending;
+      pending = new Map();
+      for (const [day, counts] of batch) {
+        try {
+          await updateRecord<UsageDay>(store, usageKey(day), (current) => addDay(current ?? { accounts: {}, keys: {} }, counts), (USAGE_DAYS_KEPT + 1) * DAY_MS);
+        } catch {
+          // The store is away: keep the figures for the next flush.
+          pending.set(day, addDay(pending.get(day) ?? { accounts: {}, keys: {} }, counts));
+        }
+      }
+    });
+    return flushing;
+  };
+  const timer = setInterval(() => void flush(), USAGE_FLUSH_MS);
+  // Counting must not keep the process alive.
+  timer.unref?.();
+  return {
+    /** Counts one finished request against its account (if one served it) and its key. */
+    record(entry: { account?: string; key?: string; failure?: string; usage?: Usage; isReported: boolean }): void {
+      const counts = emptyCounts();
+      counts.requests = 1;
+      if (entry.failure !== undefined) counts.failures[entry.failure] = 1;
+      if (entry.usage !== undefined) {
+        const tokens = entry.isReported ? counts.tokens : counts.estimated_tokens;
+        tokens.prompt = entry.usage.promptTokens;
+        tokens.completion = entry.usage.completionTokens;
+      }
+      const day = utcDay(now());
+      const add: UsageDay = { accounts: {}, keys: {} };
+      if (entry.account !== undefined) add.accounts[entry.account] = counts;
+      if (entry.key !== undefined) add.keys[entry.key] = counts;
+      pending.set(day, addDay(pending.get(day) ?? { accounts: {}, keys: {} }, add));
+    },
+    flush,
+    /** The last `days` UTC days, oldest first, each with its figures (flushed first, so they include this process's latest). */
+    async history(days: number): Promise<Array<{ date: string } & UsageDay>> {
+      await flush();
+      const today = now();
+      const dates = Array.from({ length: days }, (_, i) => utcDay(today - (days - 1 - i) * DAY_MS));
+      return Promise.all(
+        dates.map(async (date) => {
+          const saved = (await store.get<UsageDay>(usageKey(date)))?.value;
+          return { date, accounts: saved?.accounts ?? {}, keys: saved?.keys ?? {} };
+        }),
+      );
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+export type UsageBook = ReturnType<typeof createUsageBook>;
+
+/** Counts a finished completion against its account and key (called where the traffic window counts it). */
+function recordUsage(app: App, ex: Exchange): void {
+  const { log } = ex;
+  const isFailure = log.status >= 400 || log.outcome === "internal_error" || (log.outcome?.startsWith("error:") ?? false);
+  const failure = !isFailure ? undefined : log.outcome?.startsWith("error:") ? log.outcome.slice(6) : (log.outcome ?? `http_${log.status}`);
+  const measured = log.usage?.();
+  app.usage.record({
+    ...(log.account === undefined ? {} : { account: log.account }),
+    ...(log.keyName === undefined ? {} : { key: log.keyName }),
+    ...(failure === undefined ? {} : { failure }),
+    ...(measured === undefined || isFailure ? {} : { usage: measured.usage }),
+    isReported: measured?.isReported ?? false,
+  });
+}
+
+// ── · Accounts and keys at run time ──
+
+/** Restores the accounts and keys added through the admin API, as the store keeps them. */
+async function restoreOperatorState(app: App): Promise<void> {
+  const accounts = (await app.store.get<AddedAccount[]>(ADDED_ACCOUNTS_KEY))?.value ?? [];
+  for (const added of accounts) {
+    try {
+      const account = accountFromFields(app.config, added.upstream, added.number, added.fields);
+      if (app.accounts[added.upstream].get(added.number) !== undefined) continue;
+      joinAccount(app, account, added.fields);
+      app.pools[added.upstream].add(account);
+      app.info(`${added.upstream.toUpperCase()} account ${added.number} restored (added through the admin API)`);
+    } catch (err) {
+      app.info(`${added.upstream.toUpperCase()} account ${added.number} (added through the admin API) was not restored: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const keys = (await app.store.get<AddedKey[]>(CLIENT_KEYS_KEY))?.value ?? [];
+  for (const key of keys) if (!app.config.namedKeys.some((k) => k.name === key.name)) app.clientKeys.set(key.name, Buffer.from(key.sha256, "hex"));
+}
+
+/** An account joins the registry (its adapter can use it) and its secrets the redactor; the pool is told separately. */
+function joinAccount(app: App, account: CnAccount | IntlAccount, fields: Record<string, string>): void {
+  for (const secret of addedAccountSecrets(account, fields)) app.redact.add(secret);
+  if (account.upstream === "cn") app.accounts.cn.add(account);
+  else app.accounts.intl.add(account);
+}
+
+/** The admin key from `Authorization: Bearer` or `x-admin-key`, compared in constant time. */
+function checkAdminAuth(app: App, req: Request): HttpError | undefined {
+  const expected = app.config.adminKeyDigest as Buffer;
+  const header = req.headers.get("authorization");
+  const presented = (req.headers.get("x-admin-key") ?? (header?.toLowerCase().startsWith("bearer ") ? header.slice(7) : "")).trim();
+  if (presented === "") return new HttpError(401, "Missing admin key: send 'Authorization: Bearer <ADMIN_KEY>' or 'x-admin-key'.", "invalid_request_error", "missing_admin_key");
+  return timingSafeEqual(sha256(presented), expected) ? undefined : new HttpError(401, "Incorrect admin key provided.", "invalid_request_error", "invalid_admin_key");
+}
+
+async function handleAdmin(app: App, ex: Exchange, path: string): Promise<Response> {
+  const req = ex.request;
+  if (app.config.adminKeyDigest === undefined) throw new HttpError(404, "The admin API is off: set ADMIN_KEY to turn it on.", "invalid_request_error", "not_found");
+  const authError = checkAdminAuth(app, req);
+  if (authError) throw authError;
+  const allowed = (...methods: string[]) => {
+    if (!methods.includes(req.method)) throw new HttpError(405, `Method ${req.method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed");
+  };
+  if (path === "/admin/accounts") {
+    allowed("GET", "POST");
+    return req.method === "GET" ? listAccounts(app) : addAccount(app, await readJsonBody(app, req));
+  }
+  const account = /^\/admin\/accounts\/(cn|intl)\/(\d{1,9})$/.exec(path);
+  if (account !== null) {
+    allowed("DELETE");
+    return removeAccount(app, account[1] as UpstreamName, Number(account[2]));
+  }
+  if (path === "/admin/keys") {
+    allowed("GET", "POST");
+    return req.method === "GET" ? listKeys(app) : addKey(app, await readJsonBody(app, req));
+  }
+  const key = /^\/admin\/keys\/([^/]+)$/.exec(path);
+  if (key !== null) {
+    allowed("DELETE");
+    return removeKey(app, decodeURIComponent(key[1] as string));
+  }
+  if (path === "/admin/usage") {
+    allowed("GET");
+    const raw = new URL(req.url).searchParams.get("days") ?? "30";
+    const days = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+    if (days < 1 || days > USAGE_DAYS_KEPT) throw new HttpError(400, `days must be a whole number from 1 to ${USAGE_DAYS_KEPT} (got "${raw.slice(0, 20)}").`, "invalid_request_error", "invalid_days", "days");
+    return jsonResponse(200, JSON.stringify({ days: await app.usage.history(days), tokens_note: "tokens: as the upstream reported them; estimated_tokens: counted by qwenplug where it reported none (about 4 characters, or 1 CJK character, per token)" }));
+  }
+  throw new HttpError(404, `Unknown path ${path}; the admin API serves /admin/accounts, /admin/accounts/{upstream}/{n}, /admin/keys, /admin/keys/{name} and /admin/usage.`, "invalid_request_error", "not_found");
+}
+
+function listAccounts(app: App): Response {
+  const rows = (["cn", "intl"] as const).flatMap((upstream) => {
+    const states = new Map(app.pools[upstream].snapshot().map((s) => [s.number, s]));
+    return app.accounts[upstream].list.map((account) => {
+      const { number: _, ...state } = states.get(account.number) ?? { number: account.number, state: "draining" };
+      return { upstream, number: account.number, source: app.accounts[upstream].isFromEnv(account.number) ? "environment" : "admin", has_proxy: account.proxy !== undefined, ...state };
+    });
+  });
+  return jsonResponse(200, JSON.stringify({ accounts: rows }));
+}
+
+async function addAccount(app: App, body: unknown): Promise<Response> {
+  const { upstream, fields } = addedAccountBody(body);
+  const registry = app.accounts[upstream];
+  const stored = (await app.store.get<AddedAccount[]>(ADDED_ACCOUNTS_KEY))?.value ?? [];
+  const number = Math.max(0, ...registry.list.map((a) => a.number), ...stored.filter((a) => a.upstream === upstream).map((a) => a.number)) + 1;
+  const account = accountFromFields(app.config, upstream, number, fields);
+  // In the registry first (the adapter's probe reads it there), in the pool only once it is kept.
+  joinAccount(app, account, fields);
+  try {
+    const probe = await app.adapters[upstream].probe(account);
+    await updateRecord<AddedAccount[]>(app.store, ADDED_ACCOUNTS_KEY, (current) => {
+      const list = current ?? [];
+      if (list.some((a) => a.upstream === upstream && a.number === number)) throw new Error(`${upstream} account ${number} was added elsewhere at the same time`);
+      return [...list, { upstream, number, fields }];
+    });
+    app.pools[upstream].add(account, probe);
+    app.info(`${upstream.toUpperCase()} account ${number} added through the admin API; liveness check: ${probe}`);
+    return jsonResponse(201, JSON.stringify({ upstream, number, probe }));
+  } catch (err) {
+    registry.remove(number);
+    throw new HttpError(503, `The account was not added: the state store could not keep it (${app.redact(errorName(err))}).`, "server_error", "store_unavailable");
+  }
+}
+
+async function removeAccount(app: App, upstream: UpstreamName, number: number): Promise<Response> {
+  const registry = app.accounts[upstream];
+  if (registry.get(number) === undefined) throw new HttpError(404, `There is no ${upstream} account ${number}.`, "invalid_request_error", "account_not_found");
+  if (registry.isFromEnv(number)) {
+    throw new HttpError(409, `${upstream} account ${number} comes from the environment (${upstream.toUpperCase()}_ACCOUNT_${number}_…) and is read-only here: remove its variables and restart qwenplug.`, "invalid_request_error", "account_read_only");
+  }
+  await updateRecord<AddedAccount[]>(app.store, ADDED_ACCOUNTS_KEY, (current) => (current ?? []).filter((a) => !(a.upstream === upstream && a.number === number)));
+  const inFlight = app.pools[upstream].snapshot().find((s) => s.number === number)?.in_flight ?? 0;
+  // Nothing new starts on it now; it leaves the registry (and its adapter state goes) once its replies have ended.
+  void app.pools[upstream].remove(number).then(() => {
+    registry.remove(number);
+    app.info(`${upstream.toUpperCase()} account ${number} removed through the admin API`);
+  });
+  return jsonResponse(200, JSON.stringify({ upstream, number, removed: true, draining: inFlight }));
+}
+
+function listKeys(app: App): Response {
+  const keys = [
+    ...(app.config.masterKeyDigests.length > 0 ? [{ name: "master", source: "environment" }] : []),
+    ...app.config.namedKeys.map((k) => ({ name: k.name, source: "environment" })),
+    ...[...app.clientKeys.keys()].map((name) => ({ name, source: "admin" })),
+  ];
+  return jsonResponse(200, JSON.stringify({ keys }));
+}
+
+async function addKey(app: App, body: unknown): Promise<Response> {
+  const name = asRecord(body)?.name;
+  if (typeof name !== "string" || !KEY_NAME.test(name) || name === "master" || name === LOCAL_KEY_NAME) {
+    throw new HttpError(400, `name must be 1 to 64 letters, digits or _ . - and not "master" or "${LOCAL_KEY_NAME}".`, "invalid_request_error", "invalid_key_name", "name");
+  }
+  if (app.config.namedKeys.some((k) => k.name === name) || app.clientKeys.has(name)) throw new HttpError(409, `A key named "${name}" exists; delete it first or choose another name.`, "invalid_request_error", "key_exists", "name");
+  const key = `sk-qp-${randomBytes(24).toString("base64url")}`;
+  const digest = sha256(key);
+  await updateRecord<AddedKey[]>(app.store, CLIENT_KEYS_KEY, (current) => [...(current ?? []).filter((k) => k.name !== name), { name, sha256: digest.toString("hex") }]);
+  app.clientKeys.set(name, digest);
+  app.redact.add(key);
+  return jsonResponse(201, JSON.stringify({ name, key, note: "Shown once: qwenplug keeps only its hash." }));
+}
+
+async function removeKey(app: App, name: string): Promise<Response> {
+  if (app.config.namedKeys.some((k) => k.name === name) || name === "master") {
+    throw new HttpError(409, `The key "${name}" comes from the environment (API_KEYS or API_MASTER_KEY) and is read-only here.`, "invalid_request_error", "key_read_only");
+  }
+  if (!app.clientKeys.has(name)) throw new HttpError(404, `There is no key named "${name}".`, "invalid_request_error", "key_not_found");
+  await updateRecord<AddedKey[]>(app.store, CLIENT_KEYS_KEY, (current) => (current ?? []).filter((k) => k.name !== name));
+  app.clientKeys.delete(name);
+  return jsonResponse(200, JSON.stringify({ name, removed: true }));
 }
 
 // ── Operations: check, start-up probe, status page ──────────────────────────
@@ -9763,6 +10313,7 @@ type TrafficWindow = ReturnType<typeof createTrafficWindow>;
 /** Counts a finished completion (one that got as far as naming its model) in the traffic window, saved at most every TRAFFIC_SAVE_MS. */
 function recordTraffic(app: App, ex: Exchange): void {
   if (ex.log.model === undefined) return;
+  recordUsage(app, ex);
   app.traffic.record(ex.log.status >= 400 || ex.log.outcome === "internal_error" || (ex.log.outcome?.startsWith("error:") ?? false), ex.log.ttftMs);
   if (Date.now() - app.trafficSavedAt < TRAFFIC_SAVE_MS) return;
   app.trafficSavedAt = Date.now();
@@ -9790,6 +10341,8 @@ form{display:flex;gap:8px;margin:8px 0}input{flex:1;max-width:420px;padding:6px 
 button{padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer}
 svg{display:block;width:100%;max-width:1020px;height:auto;background:var(--card);border:1px solid var(--line);border-radius:6px}
 svg text{fill:var(--mute);font:11px system-ui,sans-serif}.bars rect{fill:var(--bar);opacity:.75}.bars rect.err{fill:var(--bad)}.ttft{fill:none;stroke:var(--warn);stroke-width:2}
+select{padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+.usage rect{fill:var(--bar);opacity:.75}.usage rect.err{fill:var(--bad)}
 [hidden]{display:none!important}
 `;
 
@@ -9906,6 +10459,112 @@ function renderChart(w) {
   $("chart").replaceWith(svg);
 }
 
+// The operator's part: only with the admin key, kept for this tab only (sessionStorage) and sent as x-admin-key.
+const ADMIN = "qwenplug.adminKey";
+const adminFetch = (path, init) => fetch(path, { ...(init || {}), headers: { ...((init && init.headers) || {}), "x-admin-key": sessionStorage.getItem(ADMIN) || "" }, cache: "no-store" });
+const FIELDS = { cn: ["cookie", "xsrf_token", "scenes", "umidtoken"], intl: ["refresh_token", "token", "email", "cookie", "headers"] };
+const showPassword = () => { $("add-password").hidden = $("add-field").value !== "email"; };
+function fillFields() {
+  $("add-field").replaceChildren(...FIELDS[$("add-upstream").value].map((f) => { const o = el("option", f); o.value = f; return o; }));
+  showPassword();
+}
+async function loadAdmin() {
+  const key = sessionStorage.getItem(ADMIN);
+  $("admin-forget").hidden = key === null;
+  if (key === null) { $("admin").hidden = true; return; }
+  let r;
+  try { r = await adminFetch("/admin/accounts"); } catch { $("adminmsg").textContent = "qwenplug did not answer /admin/accounts."; return; }
+  if (r.status === 404) { $("admin").hidden = true; $("adminmsg").textContent = "The admin API is off: set ADMIN_KEY on the server."; return; }
+  if (r.status === 401) { $("admin").hidden = true; $("adminmsg").textContent = "That admin key was refused; enter another."; return; }
+  const { accounts } = await r.json();
+  $("admin").hidden = false;
+  const table = el("table");
+  table.id = "admin-accounts";
+  const head = el("tr");
+  for (const h of ["upstream", "#", "from", "state", ""]) head.append(el("th", h));
+  table.append(head);
+  for (const a of accounts) {
+    const row = el("tr");
+    const action = el("td");
+    if (a.source === "admin") {
+      const button = el("button", "Remove");
+      button.type = "button";
+      button.dataset.account = a.upstream + "/" + a.number;
+      button.addEventListener("click", async () => {
+        const res = await adminFetch("/admin/accounts/" + a.upstream + "/" + a.number, { method: "DELETE" });
+        $("adminmsg").textContent = res.ok ? a.upstream + " account " + a.number + " removed (in-flight replies finish first)." : (await res.json()).error.message;
+        void loadAdmin(); void loadStatus();
+      });
+      action.append(button);
+    }
+    row.append(el("td", a.upstream), el("td", a.number, "n"), el("td", a.source), el("td", a.state, STATE_CLASS[a.state]), action);
+    table.append(row);
+  }
+  $("admin-accounts").replaceWith(table);
+  await loadUsage();
+}
+async function loadUsage() {
+  const r = await adminFetch("/admin/usage?days=30");
+  if (!r.ok) return;
+  const { days } = await r.json();
+  const W = 1000, H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
+  const sum = (d, f) => Object.values(d.keys).reduce((s, c) => s + f(c), 0);
+  const reqs = days.map((d) => sum(d, (c) => c.requests)), fails = days.map((d) => sum(d, (c) => Object.values(c.failures).reduce((s, n) => s + n, 0)));
+  const max = Math.max(1, ...reqs);
+  const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "requests per day, last 30 days", id: "usage-chart", class: "usage" });
+  days.forEach((d, i) => {
+    const x = L + i * step + 1, h = (reqs[i] / max) * plotH, he = (fails[i] / max) * plotH;
+    if (reqs[i] > 0) svg.append(svgEl("rect", { x, y: T + plotH - h, width: Math.max(1, step - 2), height: h }));
+    if (fails[i] > 0) svg.append(svgEl("rect", { x, y: T + plotH - he, width: Math.max(1, step - 2), height: he, class: "err" }));
+  });
+  svg.append(svgEl("text", { x: L - 6, y: T + 9, "text-anchor": "end" }, String(max)));
+  svg.append(svgEl("text", { x: L - 6, y: T + plotH, "text-anchor": "end" }, "0"));
+  svg.append(svgEl("text", { x: L, y: H - 6 }, days[0].date));
+  svg.append(svgEl("text", { x: W - R, y: H - 6, "text-anchor": "end" }, days[days.length - 1].date));
+  $("usage-chart").replaceWith(svg);
+  const totals = {};
+  for (const d of days) for (const [name, c] of Object.entries(d.keys)) {
+    const t = totals[name] || (totals[name] = { requests: 0, failures: 0, tokens: 0, estimated: 0 });
+    t.requests += c.requests; t.failures += Object.values(c.failures).reduce((s, n) => s + n, 0);
+    t.tokens += c.tokens.prompt + c.tokens.completion; t.estimated += c.estimated_tokens.prompt + c.estimated_tokens.completion;
+  }
+  const table = el("table");
+  table.id = "usage-keys";
+  const head = el("tr");
+  for (const h of ["key", "requests", "failed", "tokens (reported)", "tokens (estimated)"]) head.append(el("th", h));
+  table.append(head);
+  for (const [name, t] of Object.entries(totals)) {
+    const row = el("tr");
+    row.append(el("td", name), el("td", t.requests, "n"), el("td", t.failures, "n"), el("td", t.tokens, "n"), el("td", t.estimated, "n"));
+    table.append(row);
+  }
+  $("usage-keys").replaceWith(table);
+}
+$("add-upstream").addEventListener("change", fillFields);
+$("add-field").addEventListener("change", showPassword);
+fillFields();
+$("adminform").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("admin-key");
+  if (input.value.trim() !== "") sessionStorage.setItem(ADMIN, input.value.trim());
+  input.value = "";
+  $("adminmsg").textContent = "";
+  void loadAdmin();
+});
+$("admin-forget").addEventListener("click", () => { sessionStorage.removeItem(ADMIN); $("adminmsg").textContent = ""; void loadAdmin(); });
+$("addform").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const body = { upstream: $("add-upstream").value };
+  body[$("add-field").value] = $("add-value").value;
+  if ($("add-field").value === "email") body.password = $("add-password").value;
+  if ($("add-proxy").value.trim() !== "") body.proxy = $("add-proxy").value.trim();
+  const res = await adminFetch("/admin/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await res.json();
+  $("adminmsg").textContent = res.ok ? "Added " + answer.upstream + " account " + answer.number + "; liveness check: " + answer.probe + "." : answer.error.message;
+  if (res.ok) { $("add-value").value = ""; $("add-password").value = ""; }
+  void loadAdmin(); void loadStatus();
+});
+
 $("keyform").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("key");
@@ -9914,7 +10573,7 @@ $("keyform").addEventListener("submit", (e) => {
   void loadStatus();
 });
 $("forget").addEventListener("click", () => { localStorage.removeItem(KEY); void loadStatus(); });
-const refresh = () => { void loadHealth(); void loadStatus(); };
+const refresh = () => { void loadHealth(); void loadStatus(); void loadAdmin(); };
 refresh();
 setInterval(refresh, ${STATUS_PAGE_REFRESH_MS});
 `;
@@ -9939,6 +10598,17 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <div id="chart-legend" class="mute"></div>
 <div id="state" class="mute"></div>
 <div id="updated" class="mute"></div>
+</div>
+<h2>Operator</h2>
+<form id="adminform"><input id="admin-key" type="password" autocomplete="off" placeholder="Admin key (ADMIN_KEY)" aria-label="Admin key"><button type="submit">Manage</button><button type="button" id="admin-forget" hidden>Forget admin key</button></form>
+<div id="adminmsg" class="mute"></div>
+<div id="admin" hidden>
+<table id="admin-accounts"></table>
+<form id="addform"><select id="add-upstream" aria-label="upstream"><option value="intl">INTL (chat.qwen.ai)</option><option value="cn">CN (qianwen.com)</option></select><select id="add-field" aria-label="field"></select><input id="add-value" type="password" autocomplete="off" placeholder="value" aria-label="value"><input id="add-password" type="password" autocomplete="off" placeholder="password" aria-label="password" hidden><input id="add-proxy" autocomplete="off" placeholder="proxy (optional)" aria-label="proxy"><button type="submit">Add account</button></form>
+<h2>Usage, last 30 days</h2>
+<svg id="usage-chart"></svg>
+<div class="mute">Bars: requests per UTC day, all keys (red: failed).</div>
+<table id="usage-keys"></table>
 </div>
 <script>${STATUS_PAGE_JS}</script>
 </body></html>`;
@@ -9965,7 +10635,8 @@ const wantsStatusPage = (req: Request): boolean => {
 
 /** GET / for a browser. Without API_MASTER_KEY it is for this machine only, like every other route. */
 function handleStatusPage(app: App, req: Request, server: ServerLike | undefined): Response {
-  const authError = app.config.masterKeyDigests.length === 0 ? checkAuth(app, req, server) : undefined;
+  const hasKeys = app.config.masterKeyDigests.length > 0 || app.config.namedKeys.length > 0 || app.clientKeys.size > 0;
+  const authError = hasKeys ? undefined : checkAuth(app, req, server, { path: "/", status: 0 });
   if (authError) throw authError;
   return new Response(req.method === "HEAD" ? null : STATUS_PAGE_HTML, { status: 200, headers: pageHeaders() });
 }
