@@ -1,7 +1,7 @@
 // qwenplug benchmark. One command:
 //
-//   bun bench/run.ts            full run (5 repetitions; about 3 minutes on 2 cores)
-//   bun bench/run.ts --quick    smaller run (fewer repetitions and requests; about 40 s)
+//   bun bench/run.ts            full run (5 repetitions; a few minutes on 2 cores)
+//   bun bench/run.ts --quick    smaller run (fewer repetitions and requests; about 1.5 minutes)
 //   bun bench/run.ts --json     also write bench/results/latest.json (gitignored)
 //   bun bench/run.ts --profile  also CPU-profile the qwenplug processes of sections 1–2
 //                               (bench/results/profile/, Bun's --cpu-prof and --cpu-prof-md)
@@ -15,8 +15,11 @@
 // repetition. qwenplug runs with the brief's environment ([defaults]); latency
 // and concurrency are also measured with the settings that hold text back or
 // cap concurrency by design lifted, so that transport cost and policy cost can
-// be told apart. Everything listens on 127.0.0.1; every loop is bounded in count
-// and time; child processes are stopped on exit, on error and on SIGINT/SIGTERM.
+// be told apart. The mainland rows of sections 1 and 3 are measured for both
+// protocols, /dialog and signed chat2 (bench/fake-chat2.ts), each against its
+// own fake read directly in its own dialect. Everything listens on 127.0.0.1;
+// every loop is bounded in count and time; child processes are stopped on
+// exit, on error and on SIGINT/SIGTERM.
 
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -1297,8 +1300,9 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   }
   const statsAfter = await askStats(upstream);
   result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
-  if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of sections ${[doLatency ? "1" : "", doTranscode ? "2" : ""].filter(Boolean).join(" and ")}: ${profileDir}/<${variants.map((v) => `${v.protocol.name}-${v.config}`).join("|")}|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
-  result.notes.push(`The chat2 fake (bench/fake-chat2.ts) over sections ${[doLatency ? "1" : "", doTranscode ? "2" : ""].filter(Boolean).join(" and ")}, all chat2 qwenplugs together: ${signingText(statsBefore, statsAfter)}.`);
+  const sections = doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2";
+  if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of ${sections}: ${profileDir}/<${variants.map((v) => `${v.protocol.name}-${v.config}`).join("|")}|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
+  result.notes.push(`The chat2 fake (bench/fake-chat2.ts) over ${sections}, all chat2 qwenplugs together: ${signingText(statsBefore, statsAfter)}.`);
 
   if (doLatency) {
     const none = Number.NaN;
