@@ -1,7 +1,7 @@
 // qwenplug benchmark. One command:
 //
-//   bun bench/run.ts            full run (5 repetitions; about 3 minutes on 2 cores)
-//   bun bench/run.ts --quick    smaller run (fewer repetitions and requests; about 40 s)
+//   bun bench/run.ts            full run (5 repetitions; a few minutes on 2 cores)
+//   bun bench/run.ts --quick    smaller run (fewer repetitions and requests; about 1.5 minutes)
 //   bun bench/run.ts --json     also write bench/results/latest.json (gitignored)
 //   bun bench/run.ts --profile  also CPU-profile the qwenplug processes of sections 1–2
 //                               (bench/results/profile/, Bun's --cpu-prof and --cpu-prof-md)
@@ -15,8 +15,11 @@
 // repetition. qwenplug runs with the brief's environment ([defaults]); latency
 // and concurrency are also measured with the settings that hold text back or
 // cap concurrency by design lifted, so that transport cost and policy cost can
-// be told apart. Everything listens on 127.0.0.1; every loop is bounded in count
-// and time; child processes are stopped on exit, on error and on SIGINT/SIGTERM.
+// be told apart. The mainland rows of sections 1 and 3 are measured for both
+// protocols, /dialog and signed chat2 (bench/fake-chat2.ts), each against its
+// own fake read directly in its own dialect. Everything listens on 127.0.0.1;
+// every loop is bounded in count and time; child processes are stopped on
+// exit, on error and on SIGINT/SIGTERM.
 
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -608,15 +611,60 @@ async function completeOnce(url: string, prompt: string, timeoutMs: number): Pro
   return content;
 }
 
-/** Counts failures and keeps the first message, so a broken run says why. */
+/** Counts failures by kind and keeps each kind's first message, so a broken run says why. */
 class Failures {
   count = 0;
-  first?: string;
+  /** Kind (what failed: phase and target) → how many, and the first message. */
+  readonly kinds = new Map<string, { count: number; first: string }>();
   add(what: string, outcome: StreamOutcome | string) {
     this.count++;
-    this.first ??= `${what}: ${typeof outcome === "string" ? outcome : (outcome.error ?? `assembled text differs (${outcome.text.length} chars)`)}`;
+    const kind = this.kinds.get(what);
+    if (kind !== undefined) kind.count++;
+    else if (this.kinds.size < 32) this.kinds.set(what, { count: 1, first: typeof outcome === "string" ? outcome : (outcome.error ?? `assembled text differs (${outcome.text.length} chars)`) });
+  }
+  summary(): string {
+    return [...this.kinds].map(([what, kind]) => `${what} ×${kind.count}, first: ${kind.first}`).join("; ");
   }
 }
+
+// ── Mainland protocols ──────────────────────────────────────────────────────
+
+/**
+ * A mainland protocol that sections 1 and 3 measure side by side: its fake
+ * upstream (read directly in that protocol's own dialect for the "direct"
+ * figures) and the environment that makes qwenplug speak it.
+ */
+interface Protocol {
+  name: "dialog" | "chat2";
+  /** In row labels. */
+  label: string;
+  upstreamUrl: string;
+  upstreamPort: number;
+  direct: Target;
+  env: Record<string, string>;
+}
+
+function mainlandProtocols(upstream: Upstream): Protocol[] {
+  return [
+    { name: "dialog", label: "/dialog", upstreamUrl: upstream.url, upstreamPort: upstream.port, direct: { kind: "direct", url: upstream.url }, env: {} },
+    // Signed: bench/fake-chat2.ts verifies every signature qwenplug sends and hands out salts by registration and refill.
+    { name: "chat2", label: "chat2 signed", upstreamUrl: upstream.chat2Url, upstreamPort: Number(new URL(upstream.chat2Url).port), direct: { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, env: { CN_PROTOCOL: "chat2" } },
+  ];
+}
+
+/** The key under which a protocol's direct samples are filed. */
+const directKey = (protocol: Protocol) => `${protocol.name} direct`;
+
+/** The chat2 fake's signing counters from `before` to `after`, as text. */
+function signingText(before: UpstreamStats, after: UpstreamStats): string {
+  const refusals = Object.entries(after.chat2.refusals)
+    .map(([reason, count]) => [reason, count - (before.chat2.refusals[reason] ?? 0)] as const)
+    .filter(([, count]) => count > 0);
+  const refused = refusals.length === 0 ? "no refused signature" : `refused signatures: ${refusals.map(([reason, count]) => `${reason} ${count}`).join(", ")}`;
+  return `${after.chat2.registrations - before.chat2.registrations} registrations, ${after.chat2.refills - before.chat2.refills} refills, ${after.chat2.spentSalts - before.chat2.spentSalts} salts spent, ${refused}`;
+}
+
+const askStats = (upstream: Upstream, run = "") => upstream.ask({ type: "stats", run }, "stats");
 
 // ── 1. Time to first token ──────────────────────────────────────────────────
 
@@ -682,7 +730,7 @@ interface LoopResult {
  * counted requests, so the concurrency stays constant while measuring.
  * `staggerMs` spreads the workers' starts.
  */
-async function closedLoop(target: Target, prompt: string, expected: string, concurrency: number, warmup: number, perWorker: number, staggerMs: number, failures: Failures, hooks: LoopHooks): Promise<LoopResult> {
+async function closedLoop(key: string, target: Target, prompt: string, expected: string, concurrency: number, warmup: number, perWorker: number, staggerMs: number, failures: Failures, hooks: LoopHooks): Promise<LoopResult> {
   const ttfts: number[] = [];
   let ready = 0;
   let done = 0;
@@ -711,7 +759,7 @@ async function closedLoop(target: Target, prompt: string, expected: string, conc
         const good = outcome.ok && outcome.text === expected;
         if (counts) {
           if (good) ttfts.push(outcome.ttftMs);
-          else failures.add(`ttft@${concurrency} ${target.kind}`, outcome);
+          else failures.add(`ttft@${concurrency} ${prompt} ${key}`, outcome);
           if (++measured === perWorker && ++done === concurrency) {
             isFinished = true;
             measureEnd = now();
@@ -728,9 +776,12 @@ async function closedLoop(target: Target, prompt: string, expected: string, conc
   return { ttfts, completed, requestsPerSec: (completed * 1000) / Math.max(1, measureEnd - measureStart) };
 }
 
-/** One qwenplug process measured in section 1, in one configuration. */
+/** One qwenplug process measured in section 1: one protocol, one configuration. */
 interface Variant {
-  key: "defaults" | "transport";
+  /** `${protocol.name} ${config}` */
+  key: string;
+  protocol: Protocol;
+  config: "defaults" | "transport";
   q: Qwenplug;
   /** The environment added to the brief's (empty for the defaults). */
   env: Record<string, string>;
@@ -751,10 +802,12 @@ interface Phase {
   requestsPerSec: number;
   /** qwenplug CPU per request, µs (NaN for direct). */
   cpuUsPerRequest: number;
+  /** The fake upstreams' process CPU per request in the same phase, µs (NaN where targets interleave). */
+  upstreamCpuUsPerRequest: number;
 }
 
 interface TtftRep {
-  /** Keyed by "direct" or a variant key. */
+  /** Keyed by a protocol's `directKey` or a variant key. */
   serial: Record<string, Phase>;
   streams: Record<string, Phase>;
   burst: Record<string, Phase>;
@@ -763,16 +816,16 @@ interface TtftRep {
 /** `items` rotated by `by`: direct and each variant take turns going first. */
 const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length] as T);
 
-async function ttftRep(plan: Plan, rep: number, variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<TtftRep> {
-  const direct: Keyed = { key: "direct", target: { kind: "direct", url: upstream.url } };
+async function ttftRep(plan: Plan, rep: number, protocols: readonly Protocol[], variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<TtftRep> {
+  const direct = (p: Protocol): Keyed => ({ key: directKey(p), target: p.direct });
   const keyed = (v: Variant): Keyed => ({ key: v.key, target: { kind: "via", url: v.q.url } });
   const result: TtftRep = { serial: {}, streams: {}, burst: {} };
 
   // Concurrency 1. Warm-up first: JIT, and keep-alive connections that may have
   // been closed by idle timeouts since the last repetition.
-  const serialTargets = [direct, ...variants.map(keyed)];
+  const serialTargets = [...protocols.map(direct), ...variants.map(keyed)];
   await ttftSerial(serialTargets, 20, new Failures());
-  const serialConnections = countConnections([upstream.port, ...variants.map((v) => v.q.port)]);
+  const serialConnections = countConnections([...protocols.map((p) => p.upstreamPort), ...variants.map((v) => v.q.port)]);
   const cpuStart = variants.map((v) => cpuMs(v.q.pid));
   const serial = await ttftSerial(serialTargets, plan.serialRequests, failures);
   const serialOpens = serialConnections();
@@ -782,38 +835,46 @@ async function ttftRep(plan: Plan, rep: number, variants: readonly Variant[], up
     const variant = variants[index];
     const cpuUsPerRequest = variant === undefined ? Number.NaN : ((cpuMs(variant.q.pid) - (cpuStart[index] ?? 0)) * 1000) / Math.max(1, values.length);
     // The phases interleave the targets, so connections are counted for all of them together.
-    result.serial[key] = { ...p50p99(values), n: values.length, opens: serialOpens, requests: plan.serialRequests * serialTargets.length, requestsPerSec: Number.NaN, cpuUsPerRequest };
+    result.serial[key] = { ...p50p99(values), n: values.length, opens: serialOpens, requests: plan.serialRequests * serialTargets.length, requestsPerSec: Number.NaN, cpuUsPerRequest, upstreamCpuUsPerRequest: Number.NaN };
   }
 
   // Concurrency 100: one closed loop per target, the order rotating per repetition.
-  const loop = async ({ key, target }: Keyed, q: Qwenplug | undefined, prompt: string, expected: string, warmup: number, perWorker: number, staggerMs: number): Promise<Phase> => {
+  const loop = async ({ key, target }: Keyed, protocol: Protocol, q: Qwenplug | undefined, prompt: string, expected: string, warmup: number, perWorker: number, staggerMs: number): Promise<Phase> => {
     let cpuAtStart = 0;
     let cpu = Number.NaN;
+    let upstreamCpuAtStart = 0;
+    let upstreamCpu = Number.NaN;
     let connections = () => 0;
     let opens = 0;
-    const loopResult = await closedLoop(target, prompt, expected, plan.concurrency, warmup, perWorker, staggerMs, failures, {
+    const loopResult = await closedLoop(key, target, prompt, expected, plan.concurrency, warmup, perWorker, staggerMs, failures, {
       onMeasureStart() {
-        connections = countConnections(q === undefined ? [upstream.port] : [upstream.port, q.port]);
+        connections = countConnections(q === undefined ? [protocol.upstreamPort] : [protocol.upstreamPort, q.port]);
         if (q !== undefined) cpuAtStart = cpuMs(q.pid);
+        upstreamCpuAtStart = cpuMs(upstream.pid);
       },
       onMeasureEnd() {
         opens = connections();
         if (q !== undefined) cpu = cpuMs(q.pid) - cpuAtStart;
+        upstreamCpu = cpuMs(upstream.pid) - upstreamCpuAtStart;
       },
     });
     log(`  ${prompt} ×${plan.concurrency} ${key}: p50 ${num(p50p99(loopResult.ttfts).p50)} ms`);
-    return { ...p50p99(loopResult.ttfts), n: loopResult.ttfts.length, opens, requests: loopResult.completed, requestsPerSec: loopResult.requestsPerSec, cpuUsPerRequest: (cpu * 1000) / Math.max(1, loopResult.completed) };
+    const perRequest = (ms: number) => (ms * 1000) / Math.max(1, loopResult.completed);
+    return { ...p50p99(loopResult.ttfts), n: loopResult.ttfts.length, opens, requests: loopResult.completed, requestsPerSec: loopResult.requestsPerSec, cpuUsPerRequest: perRequest(cpu), upstreamCpuUsPerRequest: perRequest(upstreamCpu) };
   };
-  const streamPhases = [
-    { keyed: direct, q: undefined, warmup: 1, perWorker: plan.streamsPerWorker },
-    ...variants.map((v) => ({ keyed: keyed(v), q: v.q, warmup: v.warmup, perWorker: v.streamsPerWorker })),
-  ];
+  const streamPhases = protocols.flatMap((p) => [
+    { keyed: direct(p), protocol: p, q: undefined, warmup: 1, perWorker: plan.streamsPerWorker },
+    ...variants.filter((v) => v.protocol === p).map((v) => ({ keyed: keyed(v), protocol: p, q: v.q, warmup: v.warmup, perWorker: v.streamsPerWorker })),
+  ]);
   for (const phase of rotate(streamPhases, rep)) {
-    result.streams[phase.keyed.key] = await loop(phase.keyed, phase.q, STREAM_PROMPT, STREAM_TEXT, phase.warmup, phase.perWorker, STREAM_SECONDS * 1000);
+    result.streams[phase.keyed.key] = await loop(phase.keyed, phase.protocol, phase.q, STREAM_PROMPT, STREAM_TEXT, phase.warmup, phase.perWorker, STREAM_SECONDS * 1000);
   }
-  const burstPhases = [{ keyed: direct, q: undefined }, ...variants.filter((v) => v.saturation).map((v) => ({ keyed: keyed(v), q: v.q }))];
+  const burstPhases = protocols.flatMap((p) => [
+    { keyed: direct(p), protocol: p, q: undefined },
+    ...variants.filter((v) => v.protocol === p && v.saturation).map((v) => ({ keyed: keyed(v), protocol: p, q: v.q })),
+  ]);
   for (const phase of rotate(burstPhases, rep)) {
-    result.burst[phase.keyed.key] = await loop(phase.keyed, phase.q, TTFT_PROMPT, TTFT_TEXT, 2, plan.burstPerWorker, 0);
+    result.burst[phase.keyed.key] = await loop(phase.keyed, phase.protocol, phase.q, TTFT_PROMPT, TTFT_TEXT, 2, plan.burstPerWorker, 0);
   }
   return result;
 }
@@ -856,6 +917,8 @@ interface ManyOutcome {
   wallMs: number;
   /** The most streams the upstream had open at once. */
   upstreamMaxOpen: number;
+  /** The upstream's counters when the run ended. */
+  stats: UpstreamStats;
 }
 
 let runCounter = 0;
@@ -867,28 +930,30 @@ let runCounter = 0;
  * a while), so that all n streams are open together; without it, each reply
  * goes out at once at its own pace (for a qwenplug that queues requests itself).
  */
-async function manyStreams(target: Target, n: number, hold: boolean, upstream: Upstream, failures: Failures): Promise<ManyOutcome> {
+async function manyStreams(what: string, target: Target, n: number, hold: boolean, upstream: Upstream, failures: Failures): Promise<ManyOutcome> {
   const run = `r${process.pid}-${++runCounter}`;
   const started = now();
   const outcomes = await Promise.all(
     Array.from({ length: n }, async (_, id) => {
       const outcome = await streamOnce(target, `bench:many:${run}:${id}:${n}:${hold ? 1 : 0}`, 90_000);
       if (!outcome.ok || outcome.text !== manyIncrements(id).join("")) {
-        failures.add(`${n} streams ${target.kind}`, outcome);
+        failures.add(`${n} streams ${what}`, outcome);
         return false;
       }
       return true;
     }),
   );
   const wallMs = now() - started;
-  const stats: UpstreamStats = await upstream.ask({ type: "stats", run }, "stats");
-  return { exact: outcomes.filter(Boolean).length, wallMs, upstreamMaxOpen: stats.maxOpen };
+  const stats = await askStats(upstream, run);
+  return { exact: outcomes.filter(Boolean).length, wallMs, upstreamMaxOpen: stats.maxOpen, stats };
 }
 
 interface ManyVia extends ManyOutcome {
   hwmKb: number;
   peakRssKb: number;
   startRssKb: number;
+  /** The upstream's counters before this qwenplug started: with `stats`, what it cost the chat2 fake in registrations and refills. */
+  statsBefore: UpstreamStats;
 }
 
 interface ManyRep {
@@ -899,20 +964,21 @@ interface ManyRep {
   viaRaised: ManyVia;
 }
 
-async function manyThroughFreshQwenplug(plan: Plan, upstream: Upstream, env: Record<string, string>, hold: boolean, failures: Failures): Promise<ManyVia> {
+async function manyThroughFreshQwenplug(what: string, plan: Plan, upstream: Upstream, protocol: Protocol, env: Record<string, string>, hold: boolean, failures: Failures): Promise<ManyVia> {
+  const statsBefore = await askStats(upstream);
   // A fresh process per repetition: VmHWM is a lifetime peak, so an older process
   // would report the peak of whatever it did before.
-  const q = await spawnServer(upstream.url, { env });
+  const q = await spawnServer(protocol.upstreamUrl, { env: { ...protocol.env, ...env } });
   try {
     await streamOnce({ kind: "via", url: q.url }, TTFT_PROMPT, 10_000);
     await completeOnce(q.url, TTFT_PROMPT, 10_000);
     const startRssKb = readMemory(q.pid)?.rssKb ?? Number.NaN;
     let peakRssKb = 0;
     const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 20);
-    const outcome = await manyStreams({ kind: "via", url: q.url }, plan.streams, hold, upstream, failures);
+    const outcome = await manyStreams(what, { kind: "via", url: q.url }, plan.streams, hold, upstream, failures);
     clearInterval(sampler);
     const hwmKb = readMemory(q.pid)?.hwmKb ?? Number.NaN;
-    return { ...outcome, hwmKb, peakRssKb, startRssKb };
+    return { ...outcome, hwmKb, peakRssKb, startRssKb, statsBefore };
   } finally {
     await q.stop();
   }
@@ -926,12 +992,12 @@ function raisedLimitsEnv(streams: number): Record<string, string> {
   return { BUN_CONFIG_MAX_HTTP_REQUESTS: String(streams * 2 + 64), ...knownSettings({ ACCOUNT_MAX_IN_FLIGHT: String(streams) }) };
 }
 
-async function manyRep(plan: Plan, upstream: Upstream, failures: Failures): Promise<ManyRep> {
-  const direct = await manyStreams({ kind: "direct", url: upstream.url }, plan.streams, true, upstream, failures);
+async function manyRep(plan: Plan, upstream: Upstream, protocol: Protocol, failures: Failures): Promise<ManyRep> {
+  const direct = await manyStreams(`${protocol.name} direct`, protocol.direct, plan.streams, true, upstream, failures);
   // With its default limits qwenplug queues most requests itself, so a held
   // upstream would only wait for arrivals that cannot come.
-  const via = await manyThroughFreshQwenplug(plan, upstream, {}, false, failures);
-  const viaRaised = await manyThroughFreshQwenplug(plan, upstream, raisedLimitsEnv(plan.streams), true, failures);
+  const via = await manyThroughFreshQwenplug(`${protocol.name} defaults`, plan, upstream, protocol, {}, false, failures);
+  const viaRaised = await manyThroughFreshQwenplug(`${protocol.name} raised`, plan, upstream, protocol, raisedLimitsEnv(plan.streams), true, failures);
   return { direct, via, viaRaised };
 }
 
@@ -1166,9 +1232,18 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     mkdirSync(join(profileDir, name), { recursive: true });
     return ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(profileDir, name)}`];
   };
-  const defaults = await spawnServer(upstream.url, { bunArgs: profiled("defaults") });
-  const variants: Variant[] = [{ key: "defaults", q: defaults, env: {}, warmup: 0, streamsPerWorker: 1, saturation: false }];
+  const protocols = mainlandProtocols(upstream);
   const transportEnv = knownSettings({ FAILOVER_HOLDBACK_CHARS: "0", ACCOUNT_MAX_IN_FLIGHT: String(plan.concurrency * 10) });
+  const hasTransport = doLatency && Object.keys(transportEnv).length > 0;
+  // Per mainland protocol, a qwenplug with the defaults (which section 2 also
+  // reads) and, for latency, one with the transport settings; when this index.ts
+  // has nothing to switch off, the defaults are the transport.
+  const variants: Variant[] = [];
+  const defaultsOf = (name: Protocol["name"]): Qwenplug => {
+    const variant = variants.find((v) => v.protocol.name === name && v.config === "defaults");
+    if (variant === undefined) throw new Error(`no ${name} qwenplug with the defaults`);
+    return variant.q;
+  };
   const ttftReps: TtftRep[] = [];
   const transcodeReps: TranscodeRep[] = [];
   const intlReps: TranscodeRep[] = [];
@@ -1176,12 +1251,18 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   // INTL transcoding needs INTL accounts, which would also make INTL the default
   // upstream for bare model names: a process of its own, asked for "intl/…".
   let intl: Qwenplug | undefined;
-  // CN chat2 (signed, the default protocol) against bench/fake-chat2.ts, which checks every signature.
-  let chat2: Qwenplug | undefined;
+  const statsBefore = await askStats(upstream);
   try {
+    for (const protocol of protocols) {
+      for (const config of hasTransport ? (["defaults", "transport"] as const) : (["defaults"] as const)) {
+        const env = config === "transport" ? transportEnv : {};
+        const q = await spawnServer(protocol.upstreamUrl, { bunArgs: profiled(`${protocol.name}-${config}`), env: { ...protocol.env, ...env } });
+        const isTransport = doLatency && (config === "transport" || !hasTransport);
+        variants.push({ key: `${protocol.name} ${config}`, protocol, config, q, env, warmup: isTransport ? 1 : 0, streamsPerWorker: isTransport ? plan.streamsPerWorker : 1, saturation: isTransport });
+      }
+    }
     if (doTranscode) {
-      chat2 = await spawnServer(upstream.chat2Url, { bunArgs: profiled("chat2"), env: { CN_PROTOCOL: "chat2" } });
-      for (const target of [{ kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: chat2.url }] as const) {
+      for (const target of [{ kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }] as const) {
         await streamOnce(target, "bench:transcode", 60_000);
       }
       intl = await spawnServer(upstream.url, { bunArgs: profiled("intl"), env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } });
@@ -1190,26 +1271,20 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         await streamOnce(target, "bench:transcode", 60_000);
       }
     }
-    if (doLatency && Object.keys(transportEnv).length > 0) {
-      variants.push({ key: "transport", q: await spawnServer(upstream.url, { bunArgs: profiled("transport"), env: transportEnv }), env: transportEnv, warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
-    } else if (doLatency) {
-      // Nothing to switch off in this index.ts: the defaults are the transport.
-      Object.assign(variants[0] as Variant, { warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
-    }
     for (let rep = 0; rep < plan.reps; rep++) {
       if (doLatency) {
-        const t = await ttftRep(plan, rep, variants, upstream, failures);
+        const t = await ttftRep(plan, rep, protocols, variants, upstream, failures);
         ttftReps.push(t);
         const p50 = (phases: Record<string, Phase>) => Object.entries(phases).map(([key, phase]) => `${key} ${num(phase.p50)}`).join(", ");
         log(`rep ${rep + 1}/${plan.reps} TTFT p50 ms: 1 stream ${p50(t.serial)}; ${plan.concurrency} streams ${p50(t.streams)}; saturation ${p50(t.burst)}`);
       }
       if (doTranscode) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaults.url }, defaults, failures);
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaultsOf("dialog").url }, defaultsOf("dialog"), failures);
         transcodeReps.push(r);
         log(`rep ${rep + 1}/${plan.reps} CN transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
-      if (chat2 !== undefined) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: chat2.url }, chat2, failures);
+      if (doTranscode) {
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }, defaultsOf("chat2"), failures);
         chat2Reps.push(r);
         log(`rep ${rep + 1}/${plan.reps} CN chat2 transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
@@ -1222,22 +1297,25 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   } finally {
     for (const variant of variants) await variant.q.stop();
     await intl?.stop();
-    await chat2?.stop();
   }
-  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, variants: variants.map((v) => ({ key: v.key, env: v.env })) };
-  if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of sections ${[doLatency ? "1" : "", doTranscode ? "2" : ""].filter(Boolean).join(" and ")}: ${profileDir}/<defaults|transport|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
+  const statsAfter = await askStats(upstream);
+  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
+  const sections = doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2";
+  if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of ${sections}: ${profileDir}/<${variants.map((v) => `${v.protocol.name}-${v.config}`).join("|")}|intl> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
+  result.notes.push(`The chat2 fake (bench/fake-chat2.ts) over ${sections}, all chat2 qwenplugs together: ${signingText(statsBefore, statsAfter)}.`);
 
   if (doLatency) {
     const none = Number.NaN;
-    const phaseOf = (phases: Record<string, Phase>, key: string): Phase => phases[key] ?? { p50: none, p99: none, n: 0, opens: none, requests: 0, requestsPerSec: none, cpuUsPerRequest: none };
+    const phaseOf = (phases: Record<string, Phase>, key: string): Phase => phases[key] ?? { p50: none, p99: none, n: 0, opens: none, requests: 0, requestsPerSec: none, cpuUsPerRequest: none, upstreamCpuUsPerRequest: none };
     type Pick = (r: TtftRep) => Record<string, Phase>;
-    const ttftRow = (id: string, label: string, pick: Pick, key: string, stat: "p50" | "p99", limit: number) => {
-      const added = spread(ttftReps.map((r) => phaseOf(pick(r), key)[stat] - phaseOf(pick(r), "direct")[stat]));
+    const ttftRow = (id: string, label: string, pick: Pick, v: Variant, stat: "p50" | "p99", limit: number) => {
+      const direct = directKey(v.protocol);
+      const added = spread(ttftReps.map((r) => phaseOf(pick(r), v.key)[stat] - phaseOf(pick(r), direct)[stat]));
       result.rows.push({
         id,
         measure: label,
-        direct: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), "direct")[stat])), " ms"),
-        via: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), key)[stat])), " ms"),
+        direct: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), direct)[stat])), " ms"),
+        via: withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), v.key)[stat])), " ms"),
         added: withSpread(added, " ms"),
         target: `< ${limit} ms added`,
         result: below(added, limit, " ms"),
@@ -1247,23 +1325,25 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     const serial: Pick = (r) => r.serial;
     const streams: Pick = (r) => r.streams;
     const burst: Pick = (r) => r.burst;
-    const ids = "abcdefghijklmnop";
+    const n = (pick: Pick, v: Variant) => (first ? phaseOf(pick(first), v.key).n : 0);
+    const rps = (key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, key).requestsPerSec)), " req/s");
+    const config = (v: Variant) => `${v.protocol.label}, ${v.config === "defaults" ? "defaults" : envText(v.env)}`;
+    // Each measure for every protocol in turn, so that the chat2 rows stand beside the /dialog ones.
+    const measures: Array<{ label: (v: Variant) => string; pick: Pick; stat: "p50" | "p99"; limit: number; isSaturation?: true }> = [
+      { label: (v) => `TTFT p50, 1 stream [${config(v)}] (${n(serial, v)} req/rep)`, pick: serial, stat: "p50", limit: 0.5 },
+      { label: (v) => `TTFT p99, 1 stream [${config(v)}]`, pick: serial, stat: "p99", limit: 2 },
+      { label: (v) => `TTFT p50, ${plan.concurrency} concurrent streams [${config(v)}] (${STREAM_INCREMENTS.length} events over ~${num(STREAM_SECONDS)} s each; ${n(streams, v)} req/rep)`, pick: streams, stat: "p50", limit: 0.5 },
+      { label: (v) => `TTFT p99, ${plan.concurrency} concurrent streams [${config(v)}]`, pick: streams, stat: "p99", limit: 2 },
+      { label: (v) => `TTFT p50, saturation [${config(v)}]: ${plan.concurrency} workers, short replies back to back (${n(burst, v)} req/rep; direct ${rps(directKey(v.protocol))}, via ${rps(v.key)})`, pick: burst, stat: "p50", limit: 0.5, isSaturation: true },
+      { label: (v) => `TTFT p99, saturation [${config(v)}]`, pick: burst, stat: "p99", limit: 2, isSaturation: true },
+    ];
+    const ids = "abcdefghijklmnopqrstuvwxyz";
     let next = 0;
     const id = () => `1${ids[next++] ?? "?"}`;
-    for (const v of variants) {
-      const config = v.key === "defaults" ? "defaults" : envText(v.env);
-      const n1 = first ? phaseOf(first.serial, v.key).n : 0;
-      const nS = first ? phaseOf(first.streams, v.key).n : 0;
-      ttftRow(id(), `TTFT p50, 1 stream [${config}] (${n1} req/rep)`, serial, v.key, "p50", 0.5);
-      ttftRow(id(), `TTFT p99, 1 stream [${config}]`, serial, v.key, "p99", 2);
-      ttftRow(id(), `TTFT p50, ${plan.concurrency} concurrent streams [${config}] (${STREAM_INCREMENTS.length} events over ~${num(STREAM_SECONDS)} s each; ${nS} req/rep)`, streams, v.key, "p50", 0.5);
-      ttftRow(id(), `TTFT p99, ${plan.concurrency} concurrent streams [${config}]`, streams, v.key, "p99", 2);
-    }
-    for (const v of variants.filter((x) => x.saturation)) {
-      const config = v.key === "defaults" ? "defaults" : envText(v.env);
-      const rps = (key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, key).requestsPerSec)), " req/s");
-      ttftRow(id(), `TTFT p50, saturation [${config}]: ${plan.concurrency} workers, short replies back to back (${first ? phaseOf(first.burst, v.key).n : 0} req/rep; direct ${rps("direct")}, via ${rps(v.key)})`, burst, v.key, "p50", 0.5);
-      ttftRow(id(), `TTFT p99, saturation [${config}]`, burst, v.key, "p99", 2);
+    for (const configName of ["defaults", "transport"] as const) {
+      for (const measure of measures) {
+        for (const v of variants.filter((x) => x.config === configName && (x.saturation || !measure.isSaturation))) ttftRow(id(), measure.label(v), measure.pick, v, measure.stat, measure.limit);
+      }
     }
 
     const opensText = (pick: Pick, key: string) => {
@@ -1272,11 +1352,19 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
       return `${opens} for ${requests} requests`;
     };
     const cpu = (pick: Pick, key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), key).cpuUsPerRequest)), " µs");
+    const fakeCpu = (pick: Pick, key: string) => `fake ${withSpread(spread(ttftReps.map((r) => phaseOf(pick(r), key).upstreamCpuUsPerRequest)), " µs")}`;
+    const directKeys = protocols.map(directKey);
+    const cpuText = (p: Protocol) =>
+      `${p.label}: direct ${plan.concurrency} streams ${fakeCpu(streams, directKey(p))}, saturation ${fakeCpu(burst, directKey(p))}; ` +
+      variants
+        .filter((v) => v.protocol === p)
+        .map((v) => `${v.config}: 1 stream ${cpu(serial, v.key)}, ${plan.concurrency} streams ${cpu(streams, v.key)} (${fakeCpu(streams, v.key)})${v.saturation ? `, saturation ${cpu(burst, v.key)} (${fakeCpu(burst, v.key)})` : ""}`)
+        .join("; ");
     result.notes.push(
-      `TTFT = time from just before fetch() to the first SSE event with text (qwenplug: choices[0].delta.content non-empty; direct: contents[0].content non-empty). Replies: "1 stream" and saturation ${TTFT_INCREMENTS.length} events (${TTFT_INCREMENTS.map((t) => t.length).join("+")} chars; the first at once, the rest 2 ms later); "${plan.concurrency} concurrent streams" ${STREAM_INCREMENTS.length} events ${STREAM_EVENT_GAP_MS / 2}–${STREAM_EVENT_GAP_MS * 1.5} ms apart, each worker sending its next request when a reply ends, the workers' starts spread over ${num(STREAM_SECONDS)} s so streams are at all phases at once. Saturation is a throughput test: TTFT there is queueing (Little's law), i.e. mostly qwenplug's CPU per request.`,
-      `[defaults] is qwenplug as the brief starts it. [${envText(transportEnv) || "none"}] switches off what holds text back (the failover gate's first FAILOVER_HOLDBACK_CHARS characters, up to FAILOVER_HOLDBACK_MS) and the per-account in-flight cap (ACCOUNT_MAX_IN_FLIGHT, 2 accounts here), leaving qwenplug's transport cost. With the defaults, the 100-stream TTFT is mostly time spent queued for an account slot (measured from a cold start of the loop, no warm-up).`,
-      `Warm connections — TCP connections opened while measuring ("via" counts both hops and qwenplug's session-delete calls), all reps: 1 stream, all targets interleaved: ${opensText(serial, "direct")}; ${plan.concurrency} streams: ${["direct", ...variants.map((v) => v.key)].map((key) => `${key} ${opensText(streams, key)}`).join(", ")}; saturation: ${["direct", ...variants.filter((v) => v.saturation).map((v) => v.key)].map((key) => `${key} ${opensText(burst, key)}`).join(", ")}. The [defaults] 100-stream loop starts cold (about 100 first connections per repetition); otherwise, Bun keeps at most 64 idle keep-alive sockets per process, so with 100 in flight some reconnects happen on every path.`,
-      `qwenplug CPU (user+sys of all its threads, /proc/<pid>/stat) per request: ${variants.map((v) => `${v.key}: 1 stream ${cpu(serial, v.key)}, ${plan.concurrency} streams ${cpu(streams, v.key)}${v.saturation ? `, saturation ${cpu(burst, v.key)}` : ""}`).join("; ")}.`,
+      `TTFT = time from just before fetch() to the first SSE event with text (qwenplug: choices[0].delta.content non-empty; direct /dialog: contents[0].content non-empty; direct chat2: data.messages[0].content non-empty). Replies: "1 stream" and saturation ${TTFT_INCREMENTS.length} events (${TTFT_INCREMENTS.map((t) => t.length).join("+")} chars; the first at once, the rest 2 ms later); "${plan.concurrency} concurrent streams" ${STREAM_INCREMENTS.length} events ${STREAM_EVENT_GAP_MS / 2}–${STREAM_EVENT_GAP_MS * 1.5} ms apart, each worker sending its next request when a reply ends, the workers' starts spread over ${num(STREAM_SECONDS)} s so streams are at all phases at once. Saturation is a throughput test: TTFT there is queueing (Little's law), i.e. mostly qwenplug's CPU per request.`,
+      `[defaults] is qwenplug as the brief starts it. [${envText(transportEnv) || "none"}] switches off what holds text back (the failover gate's first FAILOVER_HOLDBACK_CHARS characters, up to FAILOVER_HOLDBACK_MS) and the per-account in-flight cap (ACCOUNT_MAX_IN_FLIGHT, 2 accounts here), leaving qwenplug's transport cost. With the defaults, the 100-stream TTFT is mostly time spent queued for an account slot (measured from a cold start of the loop, no warm-up). The chat2 rows run the same loads against bench/fake-chat2.ts (CN_PROTOCOL=chat2): every request qwenplug sends is signed with a single-use salt and verified by the fake; the direct client sends the same body unsigned, which that fake lets through.`,
+      `Warm connections — TCP connections opened while measuring ("via" counts both hops and qwenplug's session-delete calls), all reps: 1 stream, all targets interleaved: ${opensText(serial, directKeys[0] ?? "")}; ${plan.concurrency} streams: ${[...directKeys, ...variants.map((v) => v.key)].map((key) => `${key} ${opensText(streams, key)}`).join(", ")}; saturation: ${[...directKeys, ...variants.filter((v) => v.saturation).map((v) => v.key)].map((key) => `${key} ${opensText(burst, key)}`).join(", ")}. The [defaults] 100-stream loop starts cold (about 100 first connections per repetition); otherwise, Bun keeps at most 64 idle keep-alive sockets per process, so with 100 in flight some reconnects happen on every path.`,
+      `CPU per request (user+sys of all threads, /proc/<pid>/stat): qwenplug's, and in parentheses the fake upstreams' process in the same phase (it serves both fakes; under "direct" that is the fake's own cost per request, the figure qwenplug's is compared with). ${protocols.map(cpuText).join(". ")}.`,
     );
   }
   if (doTranscode) {
@@ -1321,59 +1409,89 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
 
 async function runStreams(ctx: Context): Promise<SectionResult> {
   const { plan, upstream, failures } = ctx;
-  const manyReps: ManyRep[] = [];
+  const protocols = mainlandProtocols(upstream);
+  const manyReps: Record<string, ManyRep[]> = Object.fromEntries(protocols.map((p) => [p.name, []]));
+  const repsOf = (p: Protocol): ManyRep[] => manyReps[p.name] ?? [];
   for (let rep = 0; rep < plan.streamReps; rep++) {
-    const m = await manyRep(plan, upstream, failures);
-    manyReps.push(m);
-    log(`rep ${rep + 1}/${plan.streamReps} ${plan.streams} streams: exact direct ${m.direct.exact}, via ${m.via.exact} (VmHWM ${num(mb(m.via.hwmKb))} MB, ${num(m.via.wallMs)} ms), via with limits raised ${m.viaRaised.exact} (VmHWM ${num(mb(m.viaRaised.hwmKb))} MB)`);
+    for (const protocol of protocols) {
+      const m = await manyRep(plan, upstream, protocol, failures);
+      repsOf(protocol).push(m);
+      const signing = protocol.name === "chat2" ? ` [chat2 fake: defaults ${signingText(m.via.statsBefore, m.via.stats)}; raised ${signingText(m.viaRaised.statsBefore, m.viaRaised.stats)}]` : "";
+      log(`rep ${rep + 1}/${plan.streamReps} ${protocol.label} ${plan.streams} streams: exact direct ${m.direct.exact}, via ${m.via.exact} (VmHWM ${num(mb(m.via.hwmKb))} MB, ${num(m.via.wallMs)} ms), via with limits raised ${m.viaRaised.exact} (VmHWM ${num(mb(m.viaRaised.hwmKb))} MB)${signing}`);
+    }
   }
-  const over = (pick: (m: ManyRep) => number, unit = "") => withSpread(spread(manyReps.map(pick)), unit);
-  const allExact = (s: Spread) => (s.min === plan.streams ? "met" : `**missed**: worst rep ${s.min}/${plan.streams}`);
-  const exactVia = spread(manyReps.map((m) => m.via.exact));
-  const exactRaised = spread(manyReps.map((m) => m.viaRaised.exact));
-  const hwm = spread(manyReps.map((m) => mb(m.via.hwmKb)));
-  const hwmRaised = spread(manyReps.map((m) => mb(m.viaRaised.hwmKb)));
   const raised = envText(raisedLimitsEnv(plan.streams));
-  const rows: Row[] = [
-    {
-      id: "3a",
-      measure: `${plan.streams} concurrent streams [defaults, 2 accounts]: replies whose assembled text is exactly right`,
-      direct: `${over((m) => m.direct.exact)} / ${plan.streams}`,
-      via: `${withSpread(exactVia)} / ${plan.streams}`,
-      added: "—",
-      target: `all ${plan.streams}`,
-      result: allExact(exactVia),
+  const allExact = (s: Spread) => (s.min === plan.streams ? "met" : `**missed**: worst rep ${s.min}/${plan.streams}`);
+  /** A protocol's rows, as functions of its repetitions; each measure is listed for every protocol in turn. */
+  const measures: Array<(p: Protocol, reps: readonly ManyRep[]) => Omit<Row, "id"> | undefined> = [
+    (p, reps) => {
+      const exactVia = spread(reps.map((m) => m.via.exact));
+      return {
+        measure: `${plan.streams} concurrent streams [${p.label}, defaults, 2 accounts]: replies whose assembled text is exactly right`,
+        direct: `${withSpread(spread(reps.map((m) => m.direct.exact)))} / ${plan.streams}`,
+        via: `${withSpread(exactVia)} / ${plan.streams}`,
+        added: "—",
+        target: `all ${plan.streams}`,
+        result: allExact(exactVia),
+      };
     },
-    {
-      id: "3b",
-      measure: `Peak memory (VmHWM) of a fresh qwenplug over the ${plan.streams} streams [defaults]`,
-      direct: "—",
-      via: withSpread(hwm, " MB"),
-      added: `from ${over((m) => mb(m.via.startRssKb), " MB")} RSS before`,
-      target: "≤ 150 MB",
-      result: hwm.median <= 150 ? "met" : `**missed** by ${num(hwm.median - 150)} MB`,
+    (p, reps) => {
+      const hwm = spread(reps.map((m) => mb(m.via.hwmKb)));
+      return {
+        measure: `Peak memory (VmHWM) of a fresh qwenplug over the ${plan.streams} streams [${p.label}, defaults]`,
+        direct: "—",
+        via: withSpread(hwm, " MB"),
+        added: `from ${withSpread(spread(reps.map((m) => mb(m.via.startRssKb))), " MB")} RSS before`,
+        target: "≤ 150 MB",
+        result: hwm.median <= 150 ? "met" : `**missed** by ${num(hwm.median - 150)} MB`,
+      };
     },
-    {
-      id: "3c",
-      measure: `[defaults] streams the upstream had open at once; wall time for all ${plan.streams}`,
-      direct: `${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
-      via: `${over((m) => m.via.upstreamMaxOpen)}; ${over((m) => m.via.wallMs, " ms")}`,
-      added: "—",
-      target: "(info)",
-      result: "—",
+    (p, reps) => {
+      const over = (pick: (m: ManyRep) => number, unit = "") => withSpread(spread(reps.map(pick)), unit);
+      return {
+        measure: `[${p.label}, defaults] streams the upstream had open at once; wall time for all ${plan.streams}`,
+        direct: `${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
+        via: `${over((m) => m.via.upstreamMaxOpen)}; ${over((m) => m.via.wallMs, " ms")}`,
+        added: "—",
+        target: "(info)",
+        result: "—",
+      };
     },
-    {
-      id: "3d",
-      measure: `${plan.streams} concurrent streams [${raised}]: exact; VmHWM; open upstream at once; wall`,
-      direct: `${over((m) => m.direct.exact)} / ${plan.streams}; —; ${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
-      via: `${withSpread(exactRaised)} / ${plan.streams}; ${withSpread(hwmRaised, " MB")}; ${over((m) => m.viaRaised.upstreamMaxOpen)}; ${over((m) => m.viaRaised.wallMs, " ms")}`,
-      added: "—",
-      target: "all exact, ≤ 150 MB",
-      result: exactRaised.min === plan.streams && hwmRaised.median <= 150 ? "met" : `**missed**: ${allExact(exactRaised)}; ${hwmRaised.median <= 150 ? "memory met" : `memory over by ${num(hwmRaised.median - 150)} MB`}`,
+    (p, reps) => {
+      const over = (pick: (m: ManyRep) => number, unit = "") => withSpread(spread(reps.map(pick)), unit);
+      const exactRaised = spread(reps.map((m) => m.viaRaised.exact));
+      const hwmRaised = spread(reps.map((m) => mb(m.viaRaised.hwmKb)));
+      return {
+        measure: `${plan.streams} concurrent streams [${p.label}, ${raised}]: exact; VmHWM; open upstream at once; wall`,
+        direct: `${over((m) => m.direct.exact)} / ${plan.streams}; —; ${over((m) => m.direct.upstreamMaxOpen)}; ${over((m) => m.direct.wallMs, " ms")}`,
+        via: `${withSpread(exactRaised)} / ${plan.streams}; ${withSpread(hwmRaised, " MB")}; ${over((m) => m.viaRaised.upstreamMaxOpen)}; ${over((m) => m.viaRaised.wallMs, " ms")}`,
+        added: "—",
+        target: "all exact, ≤ 150 MB",
+        result: exactRaised.min === plan.streams && hwmRaised.median <= 150 ? "met" : `**missed**: ${allExact(exactRaised)}; ${hwmRaised.median <= 150 ? "memory met" : `memory over by ${num(hwmRaised.median - 150)} MB`}`,
+      };
     },
+    (p, reps) =>
+      p.name !== "chat2"
+        ? undefined
+        : {
+            measure: `[${p.label}] what each fresh qwenplug of the ${plan.streams}-stream runs cost the chat2 fake (from its start, warm-up included)`,
+            direct: "— (unsigned)",
+            via: reps.map((m) => `defaults: ${signingText(m.via.statsBefore, m.via.stats)}; raised: ${signingText(m.viaRaised.statsBefore, m.viaRaised.stats)}`).join(" | "),
+            added: "—",
+            target: "a couple of registrations at most",
+            result: "(info)",
+          },
   ];
+  const rows: Row[] = [];
+  const ids = "abcdefghijklmnopqrstuvwxyz";
+  for (const measure of measures) {
+    for (const protocol of protocols) {
+      const row = measure(protocol, repsOf(protocol));
+      if (row !== undefined) rows.push({ id: `3${ids[rows.length] ?? "?"}`, ...row });
+    }
+  }
   const notes = [
-    `${plan.streams} streams: the client starts all ${plan.streams} requests at once and keeps them open; each reply's text contains its request number, so crossed streams would count as wrong. [defaults]: qwenplug admits only as many upstream requests as its limits allow (ACCOUNT_MAX_IN_FLIGHT per account, if index.ts has it, and Bun's fetch limit of 256 per process) and queues the rest, so each reply goes out at its own pace (${manyIncrements(0).length} events ${MANY_EVENT_GAP_MS} ms apart). Direct and [${raised}]: the upstream sends each reply's first event at once, holds the rest until all ${plan.streams} requests arrived (or none arrived for ${MANY_QUIET_MS} ms), then sends them ${MANY_EVENT_GAP_MS} ms apart, so all ${plan.streams} are open at once.`,
+    `${plan.streams} streams: the client starts all ${plan.streams} requests at once and keeps them open; each reply's text contains its request number, so crossed streams would count as wrong. [defaults]: qwenplug admits only as many upstream requests as its limits allow (ACCOUNT_MAX_IN_FLIGHT per account, if index.ts has it, and Bun's fetch limit of 256 per process) and queues the rest, so each reply goes out at its own pace (${manyIncrements(0).length} events ${MANY_EVENT_GAP_MS} ms apart). Direct and [${raised}]: the upstream sends each reply's first event at once, holds the rest until all ${plan.streams} requests arrived (or none arrived for ${MANY_QUIET_MS} ms), then sends them ${MANY_EVENT_GAP_MS} ms apart, so all ${plan.streams} are open at once. The chat2 rows: the same against bench/fake-chat2.ts, every request qwenplug sends signed with a single-use salt (the fake hands out 100 per registration or refill) and verified.`,
   ];
   return { rows, notes, raw: { manyReps } };
 }
@@ -1517,7 +1635,7 @@ async function main() {
   const deadline = setTimeout(() => {
     log("run exceeded its time limit; stopping");
     void stopChildren().finally(() => process.exit(3));
-  }, flags.quick ? 180_000 : 600_000);
+  }, flags.quick ? 360_000 : 900_000);
   let isStopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
@@ -1562,7 +1680,7 @@ async function main() {
   const notes = [
     `Each figure: median (min–max) over ${plan.reps} repetitions (${plan.streamReps} for 3x, ${plan.coldReps} spawns for 4x); "added" is via − direct within each repetition, then summarised the same way. MB = 10^6 bytes.`,
     ...results.flatMap((r) => r.notes),
-    `Failures (non-200, in-stream errors, wrong text): ${failures.count}${failures.first ? ` — first: ${failures.first}` : ""}.`,
+    `Failures (non-200, in-stream errors, wrong text): ${failures.count}${failures.count > 0 ? ` — ${failures.summary()}` : ""}.`,
     `Machine: ${environment.cpu}, ${environment.cores} cores, Linux ${environment.kernel}, Bun ${environment.bun}; index.ts sha256 ${environment.indexTsSha256}; load average at start ${environment.loadAtStart.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}. Run took ${num(elapsedS)} s.`,
   ];
   console.log([`## qwenplug benchmark (${plan.name})`, "", table(rows), "", ...notes.map((n) => `- ${n}`)].join("\n"));
@@ -1571,7 +1689,7 @@ async function main() {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const path = join(RESULTS_DIR, "latest.json");
     const raw = Object.fromEntries(results.flatMap((r) => Object.entries(r.raw)));
-    writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), environment, elapsedS, rows, notes, failures: { count: failures.count, first: failures.first }, raw }, null, 2)}\n`);
+    writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), environment, elapsedS, rows, notes, failures: { count: failures.count, kinds: Object.fromEntries(failures.kinds) }, raw }, null, 2)}\n`);
     log(`wrote ${path}`);
   }
 }
