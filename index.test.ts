@@ -58,6 +58,7 @@ import {
   openStateStore,
   storeLine,
   type StateStore,
+  type UpstreamName,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -6136,6 +6137,22 @@ function peakRssMb(pid: number): number {
   }
 }
 
+/**
+ * Holds the fake's answer at `path` (through `hold`), sends a streamed request, leaves once the
+ * fake has it, and waits until the account's slot is free; returns what releases the fake.
+ */
+async function leaveWhileHeld(gw: Gateway, upstream: UpstreamName, fake: { calls: Array<{ path: string }> }, path: string, prompt: string, hold: (held: Promise<void>) => void): Promise<() => void> {
+  let answer = () => {};
+  hold(new Promise<void>((resolve) => (answer = resolve)));
+  const controller = new AbortController();
+  const asked = rawPost(gw.url, chatBody(prompt, { stream: true }), {}, controller.signal).catch(() => undefined);
+  await waitFor(() => fake.calls.some((c) => c.path === path));
+  controller.abort();
+  await asked;
+  await waitFor(() => gw.app.pools[upstream].snapshot()[0]?.in_flight === 0);
+  return answer;
+}
+
 describe("bounded and clean (issue 21)", () => {
   test(
     "#1 a chat2 reply growing at loopback speed: the gateway process peaks under 300 MB and the client gets upstream_limit_exceeded",
@@ -6307,15 +6324,8 @@ describe("bounded and clean (issue 21)", () => {
 
   test("#5 chat.qwen.ai: a client that leaves while chats/new is answering gets its slot back at once, and the chat made afterwards is deleted", async () => {
     await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
-      let answer = () => {};
-      fake.newChatHold = new Promise<void>((resolve) => (answer = resolve));
-      const controller = new AbortController();
-      const asked = rawPost(gw.url, chatBody("fixture:plain", { stream: true }), {}, controller.signal).catch(() => undefined);
-      await waitFor(() => fake.calls.some((c) => c.path === "/api/v2/chats/new"));
-      controller.abort();
-      await asked;
       // Neither the slot nor the client waits for the chat being made.
-      await waitFor(() => gw.app.pools.intl.snapshot()[0]?.in_flight === 0);
+      const answer = await leaveWhileHeld(gw, "intl", fake, "/api/v2/chats/new", "fixture:plain", (held) => (fake.newChatHold = held));
       expect(fake.createdChats).toEqual([]);
       answer();
       await waitFor(() => fake.createdChats.length === 1 && fake.deletedChats.includes(fake.createdChats[0] as string));
@@ -6325,14 +6335,7 @@ describe("bounded and clean (issue 21)", () => {
 
   test("#5 /dialog: a client that leaves before the first event gets its slot back at once, and the session that event names is deleted", async () => {
     await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { FAILOVER_MAX_ATTEMPTS: "1" }), async (fake, gw) => {
-      let answer = () => {};
-      fake.conversationHold = new Promise<void>((resolve) => (answer = resolve));
-      const controller = new AbortController();
-      const asked = rawPost(gw.url, chatBody("drip:20", { stream: true }), {}, controller.signal).catch(() => undefined);
-      await waitFor(() => fake.calls.some((c) => c.path === "/dialog/conversation"));
-      controller.abort();
-      await asked;
-      await waitFor(() => gw.app.pools.cn.snapshot()[0]?.in_flight === 0);
+      const answer = await leaveWhileHeld(gw, "cn", fake, "/dialog/conversation", "drip:20", (held) => (fake.conversationHold = held));
       expect(fake.deletedSessions).toEqual([]);
       answer();
       await waitFor(() => fake.deletedSessions.includes("drip0000000000000000000000000000"));
