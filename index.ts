@@ -4818,19 +4818,23 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
 }
 
 /** One snap poll: its status and body, or a refused signature or unreachable host as a failure. */
-async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, body: string, signal: AbortSignal): Promise<{ status: number; text: string } | UpstreamFailure> {
+/** One snap poll, read by `classifyAnswer`: the answer's `data`, or what refused it (a refused signature is tagged, as for chat). */
+async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, body: string, signal: AbortSignal): Promise<{ data: unknown } | UpstreamFailure> {
+  const n = account.number;
+  let response: Response;
   try {
-    const response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
-    const text = await readTextCapped(response, 8 * 1024 * 1024);
-    if (response.status === 403) {
-      const json = jsonRecordOf(text);
-      const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
-      if (failure !== undefined) return failure;
-    }
-    return { status: response.status, text };
+    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
   } catch (err) {
     return { kind: "upstream", message: `Qwen CN's image poll failed (${errorName(err)}).` };
   }
+  const answer = await classifyAnswer(response, {
+    label: `the image poll for ${chat2Label(n)}`,
+    refreshHint: chat2RefreshHint(n),
+    success: (json) => (chat2FailureFromJson(ctx, json, n) === undefined ? { data: json.data } : undefined),
+    errorOf: (json) => chat2FailureFromJson(ctx, json, n),
+    maxChars: 8 * 1024 * 1024,
+  });
+  return "failure" in answer ? answer.failure : answer.value;
 }
 
 /** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
@@ -4848,17 +4852,14 @@ async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, ba
       { accept: "application/json, text/plain, */*" },
       signal,
       (prepared) => chat2SnapSend(ctx, account, prepared, body, signal),
-      (result) => ("kind" in result ? chat2Verdict(result) : result.status === 200 ? "accepted" : "unknown"),
+      (result) => chat2Verdict("kind" in result ? result : undefined),
     );
+    // A plain upstream failure may pass on the next poll; anything about the account or its signing ends the wait.
     if ("kind" in answer) {
-      if (answer.tag === "signature_refused" || answer.kind === "busy" || answer.kind === "auth") return [...head, { type: "error", failure: answer }];
+      if (answer.kind !== "upstream" || answer.tag === "signature_refused") return [...head, { type: "error", failure: answer }];
       continue;
     }
-    if (answer.status !== 200) continue;
-    const json = jsonRecordOf(answer.text);
-    const failure = json === undefined ? undefined : chat2FailureFromJson(ctx, json, account.number);
-    if (failure !== undefined && failure.kind !== "upstream") return [...head, { type: "error", failure }];
-    const urls = chat2ImageUrlsIn(json?.data);
+    const urls = chat2ImageUrlsIn(answer.data);
     if (urls.length > 0) return [...head, { type: "text", text: urls.map(imageMarkdown).join("\n\n") }, { type: "done", reason: "stop" }];
   }
   return batch;
