@@ -3278,10 +3278,17 @@ async function cnModelList(ctx: CnContext): Promise<UpstreamModel[] | undefined>
       body: JSON.stringify({ configType: "MAIN_CHAT", interactionScene: "all_chat", version: "v1" }),
       signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
     });
-    const json = asRecord(JSON.parse(await readTextCapped(response, 4 * 1024 * 1024)));
-    if (!json || json.success !== true || !Array.isArray(json.data)) return undefined;
+    const answer = await classifyAnswer(response, {
+      label: "the model list",
+      success: (json) => (json.success === true && Array.isArray(json.data) ? json.data : undefined),
+      maxChars: 4 * 1024 * 1024,
+    });
+    if ("failure" in answer) {
+      ctx.debug(`cn model list unavailable: ${answer.failure.message}`);
+      return undefined;
+    }
     const list: UpstreamModel[] = [];
-    for (const series of json.data) {
+    for (const series of answer.value) {
       const params = asRecord(series)?.params;
       if (!Array.isArray(params)) continue;
       for (const raw of params) {
