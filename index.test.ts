@@ -12,7 +12,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import * as zc from "zod";
-import { startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
+import { FAKE_PUNISH_PATH, startFakeCnUpstream, startFakeIntlUpstream, type FakeCnUpstream, type FakeIntlUpstream } from "./bench/fake-upstream";
 import { AUTH_REFUSALS, sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
 import { FAKE_STS, startFakeOss, type FakeOss } from "./bench/fake-oss";
@@ -59,6 +59,11 @@ import {
   storeLine,
   type StateStore,
   type UpstreamName,
+  accountRegistriesFrom,
+  createIntlAdapter,
+  routeOf,
+  secondsUntilSiteMidnight,
+  splitForDocument,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -2066,6 +2071,25 @@ async function replyOrError(client: OpenAI, model: string, prompt: string, strea
   }
 }
 
+/**
+ * A loopback HTTP proxy that relays each request (absolute-form, as Bun's
+ * fetch sends them) and records its path: a second network route for the
+ * tests. Its credentials are a secret qwenplug must never print.
+ */
+function startRelayProxy() {
+  const relayed: string[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    fetch: async (req) => {
+      relayed.push(new URL(req.url).pathname);
+      return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+    },
+  });
+  return { url: `http://relayuser:relay-SECRET-pass@127.0.0.1:${server.port}`, host: `127.0.0.1:${server.port}`, relayed, stop: () => server.stop(true) };
+}
+
 describe("failover", () => {
   const PLAIN_CN = "你好！我是通义千问，有什么可以帮你？";
 
@@ -2078,7 +2102,8 @@ describe("failover", () => {
         // A CN stream commits at its first character, so failures after text
         // ("truncated", "finished-error") can move on only when not streamed.
         const afterText = stream ? [] : ["truncated", "finished-error"];
-        for (const fixture of ["not-login", "not-login-json", "waf", "waf-html", "rate-limited", "server-error", "empty", "login-page", ...afterText]) {
+        // An anti-bot challenge rests the route both accounts share: see "anti-bot challenges rest the route".
+        for (const fixture of ["not-login", "not-login-json", "rate-limited", "server-error", "empty", "login-page", ...afterText]) {
           const gw = startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:${fixture}`, CN_ACCOUNT_2_COOKIE: COOKIE_2 });
           try {
             const result = await replyOrError(gw.client, "qwen-max", "fixture:plain", stream);
@@ -2095,7 +2120,8 @@ describe("failover", () => {
     test(`INTL: each failure class on account 1 moves to account 2 with the exact reply, ${mode}`, async () => {
       const fake = startFakeIntlUpstream();
       try {
-        for (const cookie of ["newchat:rate-limited", "fixture:rate-limited-stream", "fixture:quota-after-text", "fixture:unauthorized", "fixture:waf", "fixture:error-string", "fixture:truncated", "fixture:thinking-only"]) {
+        // fixture:waf rests the route both accounts share: see "anti-bot challenges rest the route".
+        for (const cookie of ["newchat:rate-limited", "fixture:rate-limited-stream", "fixture:quota-after-text", "fixture:unauthorized", "fixture:error-string", "fixture:truncated", "fixture:thinking-only"]) {
           const gw = startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: `a=1; ${cookie}`, INTL_ACCOUNT_2_TOKEN: "second-intl-token-0123456789" });
           try {
             const result = await replyOrError(gw.client, "qwen-max", "fixture:plain", stream);
@@ -2163,16 +2189,22 @@ describe("failover", () => {
   });
 
   test("accounts that are only cooling give a 503 with Retry-After when the first cooldown ends", async () => {
-    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:rate-limited` }), async (fake, gw) => {
-      await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
-      const err = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
-      expect(err.status).toBe(503);
-      expect(err.code).toBe("no_upstream_account");
-      expect(err.message).toMatch(/CN account 1 is resting for \d+ s after waf; CN account 2 is resting for \d+ s after rate/);
-      const retryAfter = Number(err.headers?.get("retry-after"));
-      expect(retryAfter).toBeGreaterThan(50);
-      expect(retryAfter).toBeLessThanOrEqual(60);
-    });
+    // Account 2 goes out by its own proxy, so account 1's challenge (which rests the direct route) leaves it in service.
+    const proxy = startRelayProxy();
+    try {
+      await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: `${COOKIE_2}; fixture:rate-limited`, CN_ACCOUNT_2_PROXY: proxy.url }), async (fake, gw) => {
+        await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+        const err = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "x" }] }));
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("no_upstream_account");
+        expect(err.message).toMatch(/CN account 1 waits for its route \(direct\), which rests for \d+ s after an anti-bot challenge; CN account 2 is resting for \d+ s after rate/);
+        const retryAfter = Number(err.headers?.get("retry-after"));
+        expect(retryAfter).toBeGreaterThan(50);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+      });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("a blip is not a death sentence, and an account fixed upstream comes back without a restart", async () => {
@@ -3080,7 +3112,7 @@ describe("INTL configuration for 2026 credentials", () => {
       expect(seen).toEqual({
         cookie: { authorization: undefined, cookie: `token=${INTL_TOKEN}; ssxmod_itna=abc123`, bxV: undefined },
         bearer: { authorization: `Bearer ${INTL_TOKEN}`, cookie: "ssxmod_itna=abc123", bxV: undefined },
-        both: { authorization: `Bearer ${INTL_TOKEN}`, cookie: `token=${INTL_TOKEN}; ssxmod_itna=abc123`, bxV: "2.5.36" },
+        both: { authorization: `Bearer ${INTL_TOKEN}`, cookie: `token=${INTL_TOKEN}; ssxmod_itna=abc123`, bxV: "2.5.37" },
       });
     } finally {
       await fake.stop();
@@ -7397,4 +7429,583 @@ describe("operators: the status page with the admin key (issue 24)", () => {
     },
     60_000,
   );
+});
+
+// ── Issue 20: chat.qwen.ai as of autumn 2026 (UPSTREAMS-2026-12 I2–I8) ───────
+
+type RouteSnapshot = { route: string; accounts: number[]; resting_s: number; punish_url: string | null };
+type StatusWithRoutes = { upstreams: Record<"cn" | "intl", { accounts: Array<{ number: number; state: string; route: string; route_resting_s: number; available_in_s: number }>; routes: RouteSnapshot[]; drift: Array<{ kind: string; count: number }> }> };
+const statusWithRoutes = async (gw: Gateway) => (await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as StatusWithRoutes;
+const SECOND_INTL_TOKEN = "second-intl-token-0123456789";
+const THIRD_INTL_TOKEN = "third-intl-token-0123456789";
+/** Which INTL account made a call, by the token it carried. */
+const intlCaller = (call: { headers: Record<string, string> }) => {
+  const carried = `${call.headers.cookie ?? ""} ${call.headers.authorization ?? ""}`;
+  return carried.includes(THIRD_INTL_TOKEN) ? 3 : carried.includes(SECOND_INTL_TOKEN) ? 2 : carried.includes(INTL_TOKEN) ? 1 : 0;
+};
+
+describe("I2: bx-v 2.5.37, and no advice to replay a stored bx-ua", () => {
+  test("hints and the README never suggest pasting a bx-ua; the HEADERS example names bx-umidtoken", () => {
+    expect(() => loadConfig({ INTL_ACCOUNT_1_TOKEN: "t-0123456789", INTL_ACCOUNT_1_HEADERS: "not json" })).toThrow(/\{"bx-umidtoken":"…"\}/);
+    const readme = readFileSync(join(import.meta.dir, "README.md"), "utf8");
+    expect(readme).not.toContain('{"bx-ua":');
+    expect(readme).toContain("2.5.37");
+  });
+
+  test("a WAF answer's message names the route and no bx-* header", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (_fake, gw) => {
+      const err = await requestError(gw, "fixture:waf", false);
+      expect(err.status).toBe(503);
+      expect(err.message).toContain("network route (direct)");
+      expect(err.message).not.toMatch(/bx-/);
+    });
+  });
+});
+
+describe("I5: chats/new headers", () => {
+  const newChatHeaders = (fake: FakeIntlUpstream, from: number) => fake.calls.slice(from).find((c) => c.path === "/api/v2/chats/new")?.headers ?? {};
+
+  test("always version, x-request-id and timezone; no Authorization by default (the token goes as the cookie), the completion keeps it", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const before = fake.calls.length;
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      const headers = newChatHeaders(fake, before);
+      expect(headers.version).toBe("0.2.91");
+      expect(headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(headers.timezone).toMatch(/^\w{3} \w{3} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}$/);
+      expect(headers.authorization).toBeUndefined();
+      expect(headers.cookie).toContain(`token=${INTL_TOKEN}`);
+      expect(completionCalls(fake, before)[0]?.headers.authorization).toBe(`Bearer ${INTL_TOKEN}`);
+    });
+  });
+
+  test("INTL_NEW_CHAT_AUTH=on sends it; INTL_AUTH_STYLE=bearer keeps it (the only credential); off with bearer is refused at start", async () => {
+    for (const [env, expected] of [
+      [{ INTL_NEW_CHAT_AUTH: "on" }, `Bearer ${INTL_TOKEN}`],
+      [{ INTL_AUTH_STYLE: "bearer" }, `Bearer ${INTL_TOKEN}`],
+      [{ INTL_NEW_CHAT_AUTH: "off", INTL_AUTH_STYLE: "cookie" }, undefined],
+    ] as const) {
+      await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, env), async (fake, gw) => {
+        const before = fake.calls.length;
+        await ask(gw);
+        const headers = newChatHeaders(fake, before);
+        expect({ env, authorization: headers.authorization, version: headers.version, timezone: typeof headers.timezone }).toEqual({ env, authorization: expected, version: "0.2.91", timezone: "string" });
+      });
+    }
+    expect(() => loadConfig({ INTL_NEW_CHAT_AUTH: "off", INTL_AUTH_STYLE: "bearer" })).toThrow(/INTL_NEW_CHAT_AUTH=off with INTL_AUTH_STYLE=bearer/);
+    expect(() => loadConfig({ INTL_NEW_CHAT_AUTH: "sometimes" })).toThrow(/INTL_NEW_CHAT_AUTH must be one of on, off/);
+  });
+});
+
+describe("I3: anti-bot challenges rest the route, not the account", () => {
+  test("chat.qwen.ai: a challenge on account 1 skips account 2 (same direct route) and is served by account 3 (its own proxy); the route, not the account, rests", async () => {
+    const proxy = startRelayProxy();
+    try {
+      await withGateway(
+        startFakeIntlUpstream,
+        (fake) => startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; fixture:waf", INTL_ACCOUNT_2_TOKEN: SECOND_INTL_TOKEN, INTL_ACCOUNT_3_TOKEN: THIRD_INTL_TOKEN, INTL_ACCOUNT_3_PROXY: proxy.url, LOG_LEVEL: "debug" }),
+        async (fake, gw) => {
+          for (const stream of [false, true]) {
+            const before = fake.calls.length;
+            expect(await replyOrError(gw.client, "qwen-max", "fixture:plain", stream)).toEqual({ content: "Hi!" });
+            const callers = completionCalls(fake, before).map(intlCaller);
+            // The first request meets the wall on account 1 and goes to account 3; the second goes to account 3 at once.
+            expect(callers).toEqual(stream ? [3] : [1, 3]);
+          }
+          expect(fake.calls.filter((c) => c.path === "/api/v2/chats/new").map(intlCaller)).not.toContain(2);
+          expect(proxy.relayed).toContain("/api/v2/chat/completions");
+          const text = await (await fetch(`${gw.url}/status`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).text();
+          expect(text).not.toContain("relay-SECRET-pass");
+          expect(text).not.toContain("relayuser");
+          const status = JSON.parse(text) as StatusWithRoutes;
+          const accounts = status.upstreams.intl.accounts;
+          // The account itself is not rested for it: healthy, but waiting for its route.
+          expect(accounts.map((a) => [a.number, a.state, a.route])).toEqual([
+            [1, "healthy", "direct"],
+            [2, "healthy", "direct"],
+            [3, "healthy", `proxy ${proxy.host}`],
+          ]);
+          expect(accounts[0]?.route_resting_s).toBeGreaterThan(250);
+          expect(accounts[1]?.available_in_s).toBeGreaterThan(250);
+          expect(accounts[2]?.route_resting_s).toBe(0);
+          expect(status.upstreams.intl.routes.map((r) => [r.route, r.accounts, r.resting_s > 250])).toEqual([
+            ["direct", [1, 2], true],
+            [`proxy ${proxy.host}`, [3], false],
+          ]);
+          expect(gw.logs.join("\n")).toMatch(/INTL account 1 met an anti-bot challenge: route direct rests for \d+ s \(its accounts: 1, 2\)/);
+          expect(gw.logs.join("\n")).not.toContain("relay-SECRET-pass");
+        },
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("every account on one route: one 503 with Retry-After, no second account thrown at the wall; later requests wait without calling Qwen", async () => {
+    await withGateway(
+      startFakeIntlUpstream,
+      (fake) => startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; fixture:waf", INTL_ACCOUNT_2_TOKEN: SECOND_INTL_TOKEN }),
+      async (fake, gw) => {
+        const before = fake.calls.length;
+        const first = await requestError(gw, "fixture:plain", false);
+        expect(first.status).toBe(503);
+        expect(first.code).toBe("upstream_waf_blocked");
+        expect(Number(first.headers?.get("retry-after"))).toBeGreaterThanOrEqual(250);
+        expect(first.message).toContain("INTL account 2 waits for its route (direct)");
+        expect(completionCalls(fake, before).map(intlCaller)).toEqual([1]);
+        for (const stream of [false, true]) {
+          const from = fake.calls.length;
+          const later = await requestError(gw, "fixture:plain", stream);
+          expect({ stream, status: later.status, code: later.code, shouldRetry: later.headers?.get("x-should-retry") }).toEqual({ stream, status: 503, code: "upstream_waf_blocked", shouldRetry: null });
+          expect(Number(later.headers?.get("retry-after"))).toBeGreaterThanOrEqual(250);
+          expect(later.message).toContain("judges the network route, not the account");
+          // (The first request's chat is still being deleted in the background: only new chats and completions count.)
+          expect(fake.calls.slice(from).filter((c) => c.path === "/api/v2/chats/new" || c.path === "/api/v2/chat/completions")).toEqual([]);
+        }
+      },
+    );
+  });
+
+  test("mainland /dialog: the same rule; account 2 on the direct route is skipped, account 3 behind its proxy answers", async () => {
+    const proxy = startRelayProxy();
+    try {
+      await withGateway(
+        startFakeCnUpstream,
+        (fake) => startGateway(fake, { CN_ACCOUNT_1_COOKIE: `${COOKIE_1}; fixture:waf`, CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_3_COOKIE: COOKIE_3, CN_ACCOUNT_3_PROXY: proxy.url }),
+        async (fake, gw) => {
+          expect((await replyOrError(gw.client, "qwen-max", "fixture:plain", false)).content).toBe("你好！我是通义千问，有什么可以帮你？");
+          const callers = fake.calls.filter((c) => c.path === "/dialog/conversation").map((c) => (c.headers.cookie?.includes("ticket-three") ? 3 : c.headers.cookie?.includes("ticket-two") ? 2 : 1));
+          expect(callers).toEqual([1, 3]);
+          expect((await statusWithRoutes(gw)).upstreams.cn.routes.find((r) => r.route === "direct")?.resting_s).toBeGreaterThan(250);
+        },
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("mainland chat2: a challenge (FAIL_SYS_USER_VALIDATE in a 200) rests the route the same way", async () => {
+    const proxy = startRelayProxy();
+    try {
+      await withGateway(
+        startFakeChat2Upstream,
+        (fake) => startChat2Gateway(fake, { CN_ACCOUNT_1_COOKIE: `${CHAT2_COOKIE_1}; fixture:waf-json`, CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_3_COOKIE: COOKIE_3, CN_ACCOUNT_3_PROXY: proxy.url }),
+        async (fake, gw) => {
+          expect((await replyOrError(gw.client, "qwen", "hi", false)).content).toBe("你好！我是千问，很高兴见到你。");
+          const callers = chat2Calls(fake).map((c) => (c.headers.cookie?.includes("ticket-three") ? 3 : c.headers.cookie?.includes("ticket-two") ? 2 : 1));
+          expect(callers).toEqual([1, 3]);
+          expect(proxy.relayed).toContain("/api/v2/chat");
+        },
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  const poolAccounts = [
+    { upstream: "intl" as const, number: 1 },
+    { upstream: "intl" as const, number: 2 },
+    { upstream: "intl" as const, number: 3, proxy: "http://user:route-SECRET@127.0.0.1:3128" },
+  ];
+  const poolOf = (options: Partial<Parameters<typeof createPool>[1]> = {}) =>
+    createPool({ name: "intl", accounts: poolAccounts, credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000, ...options });
+  const challenge = { kind: "waf" as const, message: "challenged", retryAfterSec: 300 };
+  const never = new AbortController().signal;
+
+  test("routes: the direct one, or a proxy by a hash of its URL, shown by host only", () => {
+    expect(routeOf({})).toEqual({ key: "direct", label: "direct" });
+    const route = routeOf({ proxy: "http://user:route-SECRET@proxy.example:8080" });
+    expect(route.label).toBe("proxy proxy.example:8080");
+    expect(route.key).toMatch(/^proxy-[0-9a-f]{16}$/);
+    expect(JSON.stringify(route)).not.toContain("route-SECRET");
+    expect(routeOf({ proxy: "http://other:pw@proxy.example:8080" }).key).not.toBe(route.key);
+  });
+
+  test("the rest backs off: 300 s, then 600 s for the next challenge in a row; challenges during a rest add no strike; a success clears it", async () => {
+    let t = 1_000_000;
+    const pool = poolOf({ now: () => t });
+    const take = async (exclude: number[] = []) => (await pool.acquire(new Set(exclude), never)) as NonNullable<Awaited<ReturnType<typeof pool.acquire>>>;
+    const direct = () => pool.routes().find((r) => r.route === "direct") as RouteSnapshot;
+    const one = await take();
+    const two = await take([1]);
+    pool.release(one, { kind: "failure", failure: challenge }, undefined);
+    expect(direct().resting_s).toBe(300);
+    // Account 2's request was in flight on the same route: its challenge is the same incident.
+    pool.release(two, { kind: "failure", failure: challenge }, undefined);
+    expect(direct().resting_s).toBe(300);
+    // Meanwhile only account 3 (its own proxy) is picked.
+    const three = await take();
+    expect(three.account.number).toBe(3);
+    pool.release(three, { kind: "success" }, undefined);
+    t += 301_000;
+    const again = await take([3]);
+    expect(again.account.number).toBe(1);
+    pool.release(again, { kind: "failure", failure: challenge }, undefined);
+    expect(direct().resting_s).toBe(600);
+    t += 601_000;
+    const passes = await take([3]);
+    pool.release(passes, { kind: "success" }, undefined);
+    const next = await take([3]);
+    pool.release(next, { kind: "failure", failure: challenge }, undefined);
+    expect(direct().resting_s).toBe(300);
+    // Accounts are never rested for it.
+    expect(pool.snapshot().map((a) => a.state)).toEqual(["healthy", "healthy", "healthy"]);
+  });
+
+  test("a refused request signature (chat2 EX015) rests the account, not its route", async () => {
+    const pool = poolOf();
+    const slot = (await pool.acquire(new Set(), never)) as NonNullable<Awaited<ReturnType<typeof pool.acquire>>>;
+    pool.release(slot, { kind: "failure", failure: { kind: "waf", message: "EX015", retryAfterSec: 300, tag: "signature_refused" } }, undefined);
+    expect(pool.snapshot()[0]?.state).toBe("cooling");
+    expect(pool.routes().every((r) => r.resting_s === 0)).toBe(true);
+    expect((await pool.acquire(new Set(), never))?.account.number).toBe(2);
+  });
+
+  test("shared through the state store: a route rested on replica A rests on replica B (route:<upstream>:<key> with a TTL)", async () => {
+    const store = createMemoryStore();
+    const a = poolOf({ store, syncMs: 20 });
+    const b = poolOf({ store, syncMs: 20 });
+    const slot = (await a.acquire(new Set(), never)) as NonNullable<Awaited<ReturnType<typeof a.acquire>>>;
+    a.release(slot, { kind: "failure", failure: { ...challenge, punishUrl: "https://chat.qwen.ai/x/punish?action=captchaconnect" } }, undefined);
+    const record = await store.get<{ until: number; punishUrl?: string }>("route:intl:direct");
+    expect(record?.value.until).toBeGreaterThan(Date.now() + 250_000);
+    expect(record?.value.punishUrl).toBe("https://chat.qwen.ai/x/punish?action=captchaconnect");
+    await waitFor(() => b.routes().find((r) => r.route === "direct")?.resting_s !== 0, 3000);
+    expect((await b.acquire(new Set(), never))?.account.number).toBe(3);
+    expect(b.routes().find((r) => r.route === "direct")?.punish_url).toBe("https://chat.qwen.ai/x/punish?action=captchaconnect");
+  });
+
+  test("--check says per account whether its route rests (from the state store), one line per resting route, no proxy credential", async () => {
+    const fake = startFakeIntlUpstream();
+    const proxy = startRelayProxy();
+    try {
+      const store = createMemoryStore();
+      await store.put("route:intl:direct", { until: Date.now() + 120_000, strikes: 1, punishUrl: "https://chat.qwen.ai/p/punish?action=captchaconnect" }, { ttlMs: 120_000 });
+      const config = checkConfig({ QWEN_INTL_BASE_URL: fake.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, INTL_ACCOUNT_2_TOKEN: SECOND_INTL_TOKEN, INTL_ACCOUNT_2_PROXY: proxy.url, INTL_ACCOUNT_3_TOKEN: THIRD_INTL_TOKEN });
+      const checks = await checkAccounts(config, { withChat: false, store });
+      expect(checks.map((c) => [c.number, c.state, c.route?.label, (c.route?.restingSec ?? 0) > 100])).toEqual([
+        [1, "ok", "direct", true],
+        [2, "ok", `proxy ${proxy.host}`, false],
+        [3, "ok", "direct", true],
+      ]);
+      const { lines, isAllUsable } = formatCheck(checks);
+      expect(isAllUsable).toBe(true);
+      expect(lines[0]).toMatch(/^INTL +account 1 +ok +\d+ ms +route direct resting \d+ s$/);
+      expect(lines[1]).toMatch(/^INTL +account 2 +ok +\d+ ms$/);
+      expect(lines.at(-1)).toMatch(/^qwenplug route: INTL direct rests for \d+ s after an anti-bot challenge; accounts 1, 3 wait for it; puzzle page: https:\/\/chat\.qwen\.ai\/p\/punish\?action=captchaconnect$/);
+      expect(lines.join("\n")).not.toContain("relay-SECRET-pass");
+    } finally {
+      await proxy.stop();
+      await fake.stop();
+    }
+  });
+});
+
+describe("I4: the connect-the-dots punish page is reported with its URL", () => {
+  const CONNECT_URL = "https://chat.qwen.ai:443//api/v2/chat/completions/_____tmd_____/punish?x5secdata=xg0fake0connect0puzzle0data__bx__chat.qwen.ai:443/api/v2/chat/completions&x5step=2&action=captchaconnect&pureCaptcha=";
+
+  test("in a JSON answer (data.url), in an event stream, in a web page and behind a redirect: 503 naming the URL, with Retry-After", async () => {
+    const fake = startFakeIntlUpstream();
+    try {
+      const cases: Array<[string, Record<string, string>, string]> = [
+        ["fixture:waf-connect", {}, CONNECT_URL],
+        ["fixture:waf-connect-page", {}, "https://chat.qwen.ai/api/v2/chat/completions/_____tmd_____/punish?x5secdata=xg0fake0html0page&x5step=2&action=captchaconnect&pureCaptcha="],
+        ["fixture:plain", { INTL_ACCOUNT_1_COOKIE: "a=1; newchat:punish" }, `${fake.url}${FAKE_PUNISH_PATH}`],
+        ["stream-frame", {}, CONNECT_URL],
+      ];
+      fake.respond = (body) => {
+        const content = String(((body.messages as Array<{ content: string }>)[0] as { content: string }).content);
+        return content === "stream-frame" ? new Response(`data: ${readFileSync(join(import.meta.dir, "fixtures/intl/waf-connect.json"), "utf8").trim()}\n\n`, { headers: { "content-type": "text/event-stream" } }) : undefined;
+      };
+      for (const [prompt, env, url] of cases) {
+        for (const stream of [false, true]) {
+          const gw = startIntlGateway(fake, env);
+          try {
+            const err = await requestError(gw, prompt, stream);
+            expect({ prompt, stream, status: err.status, code: err.code }).toEqual({ prompt, stream, status: 503, code: "upstream_waf_blocked" });
+            expect(err.message).toContain(url);
+            expect(err.message).toContain("connect-the-dots");
+            expect(Number(err.headers?.get("retry-after"))).toBeGreaterThanOrEqual(250);
+            // The route keeps the URL: /status shows it, and the next request's 503 names it too.
+            expect((await statusWithRoutes(gw)).upstreams.intl.routes[0]?.punish_url).toBe(url);
+            const later = await requestError(gw, "fixture:plain", false);
+            expect(later.message).toContain(`The last challenge was a puzzle page: ${url}`);
+          } finally {
+            await gw.stop();
+          }
+        }
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test("a redirect elsewhere is still an upstream error that is not followed", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_1_COOKIE: "a=1; newchat:redirect" }), async (_fake, gw) => {
+      const err = await requestError(gw, "fixture:plain", false);
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("login.example.com");
+    });
+  });
+});
+
+describe("I8: long requests send their older turns as an uploaded document", () => {
+  let fake: FakeIntlUpstream, oss: FakeOss;
+  beforeAll(() => {
+    oss = startFakeOss();
+    fake = startFakeIntlUpstream({ ossUrl: oss.url, ossObjects: oss.objects });
+  });
+  afterEach(() => {
+    fake.documentMode = "accept";
+  });
+  afterAll(async () => {
+    await fake.stop();
+    await oss.stop();
+  });
+  const startLong = (env: Record<string, string> = {}) => startIntlGateway(fake, { QWEN_INTL_OSS_URL: oss.url, ...env });
+  /** A conversation of `turns` pairs, each side about 5 KB, then a last question. */
+  const longConversation = (turns: number, last = "fixture:plain LAST-QUESTION"): OpenAI.Chat.Completions.ChatCompletionMessageParam[] => [
+    { role: "system", content: "SYSTEM-RULES: answer briefly." },
+    ...Array.from({ length: turns }, (_, i): OpenAI.Chat.Completions.ChatCompletionMessageParam[] => [
+      { role: "user", content: `turn-${i}-question ${"q".repeat(5000)}` },
+      { role: "assistant", content: `turn-${i}-answer ${"a".repeat(5000)}` },
+    ]).flat(),
+    { role: "user", content: last },
+  ];
+  const documentOf = (path: string) => new TextDecoder().decode(oss.objects.get(path)?.bytes);
+  const lastDocumentPath = () => `/qwen-webui-prod/${[...fake.uploads.values()].filter((u) => u.filetype === "file").at(-1)?.filePath}`;
+
+  test("a 200 KB conversation (over the default 120000 bytes): the old turns go as a parsed text document, the system block and last turns inline; the body stays under the limit", async () => {
+    const gw = startLong();
+    try {
+      for (const stream of [false, true]) {
+        const before = fake.calls.length;
+        const messages = longConversation(20);
+        const content = stream
+          ? (await (async () => {
+              let text = "";
+              for await (const chunk of await gw.client.chat.completions.create({ model: "qwen-max", messages, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
+              return text;
+            })())
+          : (await gw.client.chat.completions.create({ model: "qwen-max", messages })).choices[0]?.message.content;
+        expect(content).toBe("Hi!");
+        const calls = fake.calls.slice(before);
+        const sts = calls.find((c) => c.path === "/api/v2/files/getstsToken")?.body as Record<string, unknown>;
+        expect(sts).toMatchObject({ filetype: "file" });
+        expect(String(sts.filename)).toMatch(/^conversation-[0-9a-f]{8}\.txt$/);
+        expect(calls.map((c) => c.path)).toContain("/api/v2/files/parse");
+        expect(calls.map((c) => c.path)).toContain("/api/v2/files/parse/status");
+        const completion = calls.find((c) => c.path === "/api/v2/chat/completions");
+        expect(completion?.bytes).toBeLessThanOrEqual(120_000);
+        const message = (completion?.body as { messages: Array<{ content: string; files: Array<Record<string, unknown>> }> }).messages[0];
+        const documents = message?.files.filter((f) => f.file_class === "document") ?? [];
+        expect(documents).toHaveLength(1);
+        expect(documents[0]).toMatchObject({ type: "file", showType: "file", file_type: "text/plain", status: "uploaded", name: sts.filename });
+        expect(fake.documentRefs.at(-1)).toBe(documents[0]?.id as string);
+        expect(message?.content).toStartWith("<system>\nSYSTEM-RULES: answer briefly.\n</system>\n\n[The earlier part of this conversation is in the attached document conversation-");
+        expect(message?.content).toEndWith("Human: fixture:plain LAST-QUESTION\n\nAssistant:");
+        expect(message?.content).not.toContain("turn-0-question");
+        const stored = oss.objects.get(lastDocumentPath());
+        expect(stored?.contentType).toBe("text/plain");
+        const document = documentOf(lastDocumentPath());
+        expect(document).toContain("Human: turn-0-question");
+        expect(document).toContain("Assistant: turn-0-answer");
+        expect(document).not.toContain("LAST-QUESTION");
+        expect(document).not.toContain("SYSTEM-RULES");
+      }
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("one long message alone goes whole into the document; the message points at it", async () => {
+    const gw = startLong({ INTL_INLINE_MAX_BYTES: "20000" });
+    try {
+      const before = fake.calls.length;
+      const text = `LONE-START ${"z".repeat(30_000)} LONE-END`;
+      expect((await gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: text }] })).choices[0]?.message.content).toBe("Hi!");
+      const message = (completionCalls(fake, before)[0]?.body as { messages: Array<{ content: string }> }).messages[0];
+      expect(message?.content).toMatch(/^\[The earlier part of this conversation is in the attached document conversation-[0-9a-f]{8}\.txt \(1 part, oldest first\)\. Read it first as if it were written here, then answer its last turn\.\]$/);
+      expect(documentOf(lastDocumentPath())).toContain(text);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("an upload that is refused (getstsToken, or the parse) is a 413 naming INTL_INLINE_MAX_BYTES, streamed or not; nothing is sent to the chat and the account stays in service", async () => {
+    const gw = startLong();
+    try {
+      for (const mode of ["refuse-sts", "fail-parse"] as const) {
+        fake.documentMode = mode;
+        for (const stream of [false, true]) {
+          const before = fake.calls.length;
+          const err = await apiError(
+            (async () => {
+              const messages = longConversation(20);
+              if (!stream) return gw.client.chat.completions.create({ model: "qwen-max", messages });
+              for await (const _ of await gw.client.chat.completions.create({ model: "qwen-max", messages, stream: true })) {
+                // drained
+              }
+            })(),
+          );
+          expect({ mode, stream, status: err.status, code: err.code, type: err.type }).toEqual({ mode, stream, status: 413, code: "context_upload_refused", type: "invalid_request_error" });
+          expect(err.message).toContain("INTL_INLINE_MAX_BYTES (120000)");
+          expect(err.message).toContain(mode === "refuse-sts" ? "File type is not supported" : "unsupported encoding");
+          expect(completionCalls(fake, before)).toEqual([]);
+        }
+      }
+      fake.documentMode = "accept";
+      expect((await ask(gw)).choices[0]?.message.content).toBe("Hi!");
+      expect((await statusWithRoutes(gw)).upstreams.intl.accounts[0]?.state).toBe("healthy");
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("sent inline anyway (INTL_INLINE_MAX_BYTES raised), the fake's silent challenge is a 503, never an empty answer", async () => {
+    const gw = startLong({ INTL_INLINE_MAX_BYTES: "10000000" });
+    try {
+      const before = fake.oversizedBodies;
+      const err = await apiError(gw.client.chat.completions.create({ model: "qwen-max", messages: longConversation(20) }));
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("upstream_waf_blocked");
+      expect(err.message).toContain("FAIL_SYS_USER_VALIDATE");
+      expect(fake.oversizedBodies).toBe(before + 1);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("the fake refuses a completion that references a document it never granted or parsed", async () => {
+    const chatId = (((await (await fetch(`${fake.url}/api/v2/chats/new`, { method: "POST", body: "{}" })).json()) as { data: { id: string } }).data.id);
+    const answer = await fetch(`${fake.url}/api/v2/chat/completions?chat_id=${chatId}`, {
+      method: "POST",
+      body: JSON.stringify({ chat_id: chatId, messages: [{ content: "x", files: [{ type: "file", id: "no-such-file", file_class: "document", showType: "file", url: "x" }] }] }),
+    });
+    expect(await answer.json()).toMatchObject({ success: false, data: { code: "Bad_Request", details: "unknown document no-such-file" } });
+  });
+
+  test("an unknown parse status is counted as drift, and the parse goes on", async () => {
+    const gw = startLong({ INTL_INLINE_MAX_BYTES: "20000" });
+    const original = fake.respond;
+    try {
+      let polls = 0;
+      const odd = startFakeIntlUpstream({ ossUrl: oss.url, ossObjects: oss.objects });
+      const relay = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        fetch: async (req) => {
+          const url = new URL(req.url);
+          if (url.pathname === "/api/v2/files/parse/status" && polls++ === 0) return Response.json({ success: true, data: [{ file_id: "x", status: "hologram" }] });
+          return fetch(`${odd.url}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body: req.body });
+        },
+      });
+      const local = startIntlGateway(odd, { QWEN_INTL_BASE_URL: `http://127.0.0.1:${relay.port}`, QWEN_INTL_OSS_URL: oss.url, INTL_INLINE_MAX_BYTES: "20000" });
+      try {
+        expect((await local.client.chat.completions.create({ model: "qwen-max", messages: longConversation(3) })).choices[0]?.message.content).toBe("Hi!");
+        expect(polls).toBeGreaterThanOrEqual(2);
+        const drift = (await statusWithRoutes(local)).upstreams.intl.drift;
+        expect(drift.find((d) => d.kind === "unknown parse status")?.count).toBe(1);
+      } finally {
+        await local.stop();
+        await relay.stop(true);
+        await odd.stop();
+      }
+    } finally {
+      fake.respond = original;
+      await gw.stop();
+    }
+  });
+
+  test("splitForDocument: newest parts stay, the trailer always; the system block moves only when it leaves no room", () => {
+    const parts: [string, string, string, string, string] = ["<system>\nS\n</system>", `Human: ${"a".repeat(1000)}`, `Assistant: ${"b".repeat(1000)}`, "Human: c", "Assistant:"];
+    expect(splitForDocument(parts, 1, 400)).toEqual({ head: [parts[0]], isHeadMoved: false, moved: [parts[1], parts[2]], kept: ["Human: c", "Assistant:"] });
+    expect(splitForDocument(parts, 1, 1200)).toEqual({ head: [parts[0]], isHeadMoved: false, moved: [parts[1]], kept: [parts[2], "Human: c", "Assistant:"] });
+    expect(splitForDocument(parts, 1, 0)).toEqual({ head: [parts[0]], isHeadMoved: true, moved: parts.slice(0, 4), kept: ["Assistant:"] });
+    expect(splitForDocument(["x".repeat(100)], 0, 10)).toEqual({ head: [], isHeadMoved: false, moved: ["x".repeat(100)], kept: [] });
+    // CJK and quotes are counted as the JSON body carries them.
+    expect(splitForDocument(["Human: 字字字", "Assistant:"], 0, 4 + 16 + 14)).toMatchObject({ moved: [], kept: ["Human: 字字字", "Assistant:"] });
+  });
+});
+
+describe("I6: models and the daily quota", () => {
+  const adapterWithoutList = () =>
+    createIntlAdapter({
+      config: loadConfig({ INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, QWEN_INTL_BASE_URL: "http://127.0.0.1:9" }),
+      fetch: (() => Promise.reject(new Error("offline"))) as never,
+      redact: (text: string) => text,
+      debug: () => {},
+      addSecret: () => {},
+      drift: { note: () => {}, snapshot: () => [] },
+      store: createMemoryStore(),
+      accounts: accountRegistriesFrom(loadConfig({ INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, QWEN_INTL_BASE_URL: "http://127.0.0.1:9" })),
+      inBackground: () => {},
+    });
+
+  test("without the live list: qwen-max → qwen3.8-max, qwen / qwen-plus → qwen3.7-plus (the site's default), qwen-omni → qwen3.8-omni-flash", () => {
+    const adapter = adapterWithoutList();
+    const resolved = Object.fromEntries(["qwen-max", "qwen", "qwen-plus", "qwen-omni", "qwen3-omni-flash", "qwen-flash"].map((name) => [name, adapter.resolveModel(name, undefined)]));
+    expect(resolved).toEqual({ "qwen-max": "qwen3.8-max", qwen: "qwen3.7-plus", "qwen-plus": "qwen3.7-plus", "qwen-omni": "qwen3.8-omni-flash", "qwen3-omni-flash": "qwen3.8-omni-flash", "qwen-flash": "qwen3.5-flash" });
+    expect(adapter.aliasNames()).toContain("qwen-omni");
+  });
+
+  test("with the live list: qwen3.8-omni-flash is listed and served, qwen-omni resolves to it", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake), async (fake, gw) => {
+      const ids = (await gw.client.models.list()).data.map((m) => m.id);
+      expect(ids).toContain("qwen3.8-omni-flash");
+      expect(ids).toContain("qwen-omni");
+      for (const model of ["qwen-omni", "qwen3.8-omni-flash"]) {
+        const before = fake.calls.length;
+        await gw.client.chat.completions.create({ model, messages: [{ role: "user", content: "fixture:plain" }] });
+        expect((completionCalls(fake, before)[0]?.body as { model: string }).model).toBe("qwen3.8-omni-flash");
+      }
+    });
+  });
+
+  test("the daily quota: with a wait in the answer, its hours; without, until midnight UTC+8; the text alone (no code) too", async () => {
+    const fake = startFakeIntlUpstream();
+    try {
+      const cases: Array<[string, () => number]> = [
+        ["rate-limited", () => 6 * 3600],
+        ["daily-quota", () => secondsUntilSiteMidnight()],
+        ["daily-quota-text", () => secondsUntilSiteMidnight()],
+      ];
+      for (const [fixture, expected] of cases) {
+        for (const stream of [false, true]) {
+          const gw = startIntlGateway(fake);
+          try {
+            const err = await requestError(gw, `fixture:${fixture}`, stream);
+            expect({ fixture, stream, status: err.status, code: err.code }).toEqual({ fixture, stream, status: 429, code: "upstream_quota_exceeded" });
+            expect(Math.abs(Number(err.headers?.get("retry-after")) - expected())).toBeLessThanOrEqual(5);
+            if (fixture !== "rate-limited") expect(err.message).toContain("until the daily reset, midnight UTC+8");
+          } finally {
+            await gw.stop();
+          }
+        }
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test("drift still counts what is unknown: an unknown error code is counted, a challenge or the daily quota is not", async () => {
+    await withGateway(startFakeIntlUpstream, (fake) => startIntlGateway(fake, { INTL_ACCOUNT_2_TOKEN: SECOND_INTL_TOKEN }), async (fake, gw) => {
+      fake.respond = (body) => {
+        const content = String(((body.messages as Array<{ content: string }>)[0] as { content: string }).content);
+        return content === "odd" ? Response.json({ success: false, request_id: "x", data: { code: "Hologram_Error", details: "?" } }) : undefined;
+      };
+      expect((await requestError(gw, "odd", false)).status).toBe(502);
+      await requestError(gw, "fixture:daily-quota", false);
+      await requestError(gw, "fixture:waf", false);
+      const drift = (await statusWithRoutes(gw)).upstreams.intl.drift;
+      // Twice: the request fails over to account 2, which meets the same code.
+      expect(drift.map((d) => [d.kind, d.count])).toEqual([["unknown error code", 2]]);
+    });
+  });
+
+  test("secondsUntilSiteMidnight counts to 00:00 UTC+8", () => {
+    expect(secondsUntilSiteMidnight(Date.parse("2026-10-04T15:30:00Z"))).toBe(1800);
+    expect(secondsUntilSiteMidnight(Date.parse("2026-10-04T16:00:00Z"))).toBe(86_400);
+    expect(secondsUntilSiteMidnight(Date.parse("2026-10-04T15:59:50Z"))).toBe(60);
+  });
 });

@@ -27,7 +27,7 @@
 //   ── Upstream: CN chat2 images          workspace-res uploads, zaodian image generation
 //   ── Upstream: INTL                     chat.qwen.ai, with renewed credentials
 //   ── Upstream: chat.qwen.ai images      client images, STS + signed OSS upload, t2i
-//   ── Account pool                       health, slots, waiters, cooldowns
+//   ── Account pool                       health, slots, waiters, cooldowns, route rests
 //   ── Failover gate                      holdback and retry on another account
 //   ── Stages                             tool calls, output limits
 //   ── Client dialects                    shared shape; OpenAI chat, Anthropic, Responses
@@ -212,6 +212,10 @@ const EnvSchema = z.object({
   }),
   QWEN_INTL_AUTH_BASE_URL: urlFromEnv("QWEN_INTL_AUTH_BASE_URL", DEFAULT_INTL_AUTH_BASE_URL),
   INTL_AUTH_STYLE: choiceFromEnv("INTL_AUTH_STYLE", ["cookie", "bearer", "both"] as const, "both"),
+  // UPSTREAMS-2026-12 I5: the web page sends no Authorization on chats/new (its token travels as the `token` cookie).
+  INTL_NEW_CHAT_AUTH: choiceFromEnv("INTL_NEW_CHAT_AUTH", ["on", "off"] as const, "off"),
+  // UPSTREAMS-2026-12 I8: bodies over ~128 KB draw a silent challenge; 8 KB below that, since the figure is a peer's, not a measurement.
+  INTL_INLINE_MAX_BYTES: intFromEnv("INTL_INLINE_MAX_BYTES", 8192, 64 * 1024 * 1024, 120_000),
   QWEN_INTL_THINKING_FORMAT: choiceFromEnv("QWEN_INTL_THINKING_FORMAT", ["summary", "detail"] as const, "summary"),
   QWEN_INTL_THINKING_MODES: fromEnv((raw, fail) => {
     const [on, off, extra] = ((raw ?? "").trim() || "Thinking,Fast").split(",").map((s) => s.trim());
@@ -371,6 +375,10 @@ export interface Config {
   intlAuthBaseUrl: string;
   /** How the access token travels: `token=` cookie, Bearer header, or both. */
   intlAuthStyle: "cookie" | "bearer" | "both";
+  /** Whether `chats/new` carries the Authorization header (INTL_NEW_CHAT_AUTH; always with INTL_AUTH_STYLE=bearer). */
+  intlNewChatAuth: boolean;
+  /** The largest completion body sent as it is; longer conversations send their older turns as an uploaded document (INTL_INLINE_MAX_BYTES). */
+  intlInlineMaxBytes: number;
   intlThinkingFormat: "summary" | "detail";
   intlThinkingModes: { on: string; off: string };
   intlSearchStyle: "auto_search" | "chat_type";
@@ -477,14 +485,14 @@ function parseAliases(name: string, raw: string | undefined): Map<string, string
   return aliases;
 }
 
-/** `{"bx-ua":"…","bx-umidtoken":"…"}`: header names and values that cannot break the request. */
+/** `{"bx-umidtoken":"…"}`: header names and values that cannot break the request. */
 function parseExtraHeaders(name: string, raw: string | undefined): Record<string, string> {
   if (raw === undefined) return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} must be a JSON object of header names to values, such as {"bx-ua":"…"}.`);
+    throw new ConfigError(`${name} must be a JSON object of header names to values, such as {"bx-umidtoken":"…"}.`);
   }
   const result = z.record(z.string(), z.string()).safeParse(parsed);
   if (!result.success) throw new ConfigError(`${name} must be a JSON object of header names to string values.`);
@@ -676,6 +684,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cnAccounts = withProxies(cnAccountsFrom(cnVars), cnVars, "CN", e.QWEN_PROXY);
   const intlAccounts = withProxies(intlAccountsFrom(intlVars), intlVars, "INTL", e.QWEN_PROXY);
 
+  if ((env.INTL_NEW_CHAT_AUTH ?? "").trim().toLowerCase() === "off" && e.INTL_AUTH_STYLE === "bearer") {
+    throw new ConfigError("INTL_NEW_CHAT_AUTH=off with INTL_AUTH_STYLE=bearer would create chats with no credential at all; use INTL_AUTH_STYLE=both (or cookie), or leave INTL_NEW_CHAT_AUTH unset.");
+  }
   const referer = (e.QWEN_CN_REFERER ?? "").trim() || `${e.QWEN_CN_ORIGIN}/`;
   if (HEADER_UNSAFE.test(referer)) throw new ConfigError("QWEN_CN_REFERER contains a line break.");
   // One base for every mainland host: tests, a private relay, and deployments that set it before chat2.
@@ -707,6 +718,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intlVersion: e.QWEN_INTL_VERSION,
     intlAuthBaseUrl: e.QWEN_INTL_AUTH_BASE_URL,
     intlAuthStyle: e.INTL_AUTH_STYLE,
+    // With INTL_AUTH_STYLE=bearer the header is the only credential, so chats/new keeps it.
+    intlNewChatAuth: e.INTL_NEW_CHAT_AUTH === "on" || e.INTL_AUTH_STYLE === "bearer",
+    intlInlineMaxBytes: e.INTL_INLINE_MAX_BYTES,
     intlThinkingFormat: e.QWEN_INTL_THINKING_FORMAT,
     intlThinkingModes: e.QWEN_INTL_THINKING_MODES,
     intlSearchStyle: e.QWEN_INTL_SEARCH_STYLE,
@@ -881,6 +895,8 @@ export interface UpstreamRequest extends NeutralRequest {
   droppedTurns?: number;
   /** The images to send with the prompt (IMAGE_HISTORY decides which turns'), fetched and checked. */
   images?: readonly LoadedImage[];
+  /** The pieces `prompt` is made of (see `FlatPrompt`): chat.qwen.ai moves the older ones into a document when the body grows too long. */
+  promptParts?: Pick<FlatPrompt, "parts" | "headParts">;
 }
 
 /** The closed set of failure kinds shared by adapters, pool and dialects. */
@@ -898,6 +914,8 @@ export type ErrorKind =
   | "limit"
   /** qwenplug's own resources ran short under its own load (signing salts); a wait, never the account's fault. */
   | "busy"
+  /** The request is too long to send as it is, and the way around that (a chat.qwen.ai document upload) was refused: 413. */
+  | "too_large"
   | "no_account";
 
 export interface UpstreamFailure {
@@ -913,6 +931,8 @@ export interface UpstreamFailure {
    * polled for.
    */
   tag?: "signature_refused" | "token_rejected" | "missing_image";
+  /** The anti-bot puzzle page an answer pointed at (UPSTREAMS-2026-12 I4), so that later answers for the resting route can name it too. */
+  punishUrl?: string;
 }
 
 export interface Usage {
@@ -986,6 +1006,7 @@ const FAILURE_RESPONSES: Readonly<Record<ErrorKind, { status: number; type: stri
   truncated: { status: 502, type: "upstream_error", code: "upstream_truncated" },
   limit: { status: 502, type: "upstream_error", code: "upstream_limit_exceeded" },
   busy: { status: 503, type: "upstream_error", code: "upstream_busy", headers: "retry" },
+  too_large: { status: 413, type: "invalid_request_error", code: "context_upload_refused" },
   upstream: { status: 502, type: "upstream_error", code: "upstream_error" },
 };
 
@@ -2059,7 +2080,7 @@ const WAF_MARKERS = [
   "access verification", "security verification", "human verification",
   "captcha", "aliyuncaptcha", "aliyun_waf", "cf_app_waf", "verifycenter",
   "punish", "x5sec", "baxia", "awsc", "nc_1_n1z", "aliyun.com/verify",
-  "fail_sys_user_validate", "rgv587",
+  "fail_sys_user_validate", "rgv587", "connect them in order",
 ];
 
 /**
@@ -2637,6 +2658,37 @@ function antiBotIn(body: string, json: Record<string, unknown> | undefined): "si
 
 const isHtml = (body: string) => /^\s*(<!doctype html|<html)/i.test(body);
 
+/** What an anti-bot page looks like in a URL: Alibaba's punish path (`/_____tmd_____/punish?x5secdata=…`) or its captcha actions. */
+const PUNISH_URL = /\/punish\b|x5secdata=|[?&]action=captcha/i;
+
+/**
+ * The puzzle page an anti-bot answer points at (UPSTREAMS-2026-12 I4): a
+ * punish URL in a JSON answer's `data.url` or `url`, in a redirect's
+ * Location, or written in a page. Cut to 600 characters; undefined when the
+ * answer names none.
+ */
+function punishUrlOf(json: Record<string, unknown> | undefined, body: string, headers?: Headers): string | undefined {
+  const fromJson = [asRecord(json?.data)?.url, json?.url].find((u): u is string => typeof u === "string" && PUNISH_URL.test(u));
+  const location = headers?.get("location") ?? undefined;
+  const fromPage = json === undefined ? /https?:\/\/[^\s"'<>]*\/punish\?[^\s"'<>]*/i.exec(body)?.[0] : undefined;
+  const url = fromJson ?? (location !== undefined && PUNISH_URL.test(location) ? location : undefined) ?? fromPage;
+  return url?.replaceAll("&amp;", "&").slice(0, 600);
+}
+
+/** Whether the puzzle is the connect-the-dots one (`action=captchaconnect`, "Please connect them in order"), which slider solvers do not pass. */
+const isConnectPuzzle = (url: string | undefined, body: string) => /action=captchaconnect/i.test(url ?? "") || /captchaconnect|connect them in order/i.test(body);
+
+/**
+ * The words for an answer with a puzzle page: where it is and what to do.
+ * Nothing solves it automatically; qwenplug backs off (the route rests, the
+ * rest doubling while challenges continue).
+ */
+function puzzleSentence(url: string | undefined, body: string): string {
+  if (url === undefined) return "";
+  const what = isConnectPuzzle(url, body) ? 'a connect-the-dots puzzle ("Please connect them in order", action=captchaconnect)' : "a captcha page";
+  return ` It asks for ${what} at ${url}; qwenplug cannot solve it: open that URL in a browser that goes out by the same network route (the same proxy, or this machine), or wait while qwenplug rests the route.`;
+}
+
 /**
  * An answer's Retry-After in seconds: delta-seconds or an HTTP date, finite,
  * at least 1 and at most `capSec`; `fallbackSec` when absent or unreadable.
@@ -2736,27 +2788,18 @@ function classifyRefusal(spec: AnswerSpec<unknown>, meta: AnswerMeta, json: Reco
   // A specific JSON error (NOT_LOGIN, RateLimited, …) says more than the status; a generic one less.
   if (jsonFailure && jsonFailure.kind !== "upstream") return jsonFailure;
   const hint = spec.wafHint === undefined ? "" : ` ${spec.wafHint}`;
+  const punishUrl = punishUrlOf(json, body, headers);
+  const puzzle = puzzleSentence(punishUrl, body);
+  const challenge = (message: string): UpstreamFailure => ({ kind: "waf", message: `${message}${puzzle}${hint}`, retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC), ...(punishUrl === undefined ? {} : { punishUrl }) });
   if (json === undefined && spec.html === "verification" && isHtml(body)) {
-    return {
-      kind: "waf",
-      message: `Qwen answered ${label} with a web page (HTTP ${status}): browser verification is needed (a captcha) for this network route. Open the site in a browser on the same network or proxy and pass the check; qwenplug tries again later.${hint}`,
-      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
-    };
+    return challenge(`Qwen answered ${label} with a web page (HTTP ${status}): browser verification is needed (a captcha) for this network route. Open the site in a browser on the same network or proxy and pass the check; qwenplug tries again later.`);
   }
   const antiBot = antiBotIn(body, json);
   if (antiBot === "silent") {
-    return {
-      kind: "waf",
-      message: `Qwen's anti-bot check silently refused ${label} (FAIL_SYS_USER_VALIDATE, HTTP ${status}, no answer); wait a few minutes, send fewer parallel requests and shorter prompts.${hint}`,
-      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
-    };
+    return challenge(`Qwen's anti-bot check silently refused ${label} (FAIL_SYS_USER_VALIDATE, HTTP ${status}, no answer); wait a few minutes, send fewer parallel requests and shorter prompts.`);
   }
-  if (antiBot === "page") {
-    return {
-      kind: "waf",
-      message: `Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, captcha page); wait a few minutes before trying again, and send fewer parallel requests.${hint}`,
-      retryAfterSec: retryAfterSeconds(headers, WAF_COOLDOWN_SEC),
-    };
+  if (antiBot === "page" || (json === undefined && punishUrl !== undefined)) {
+    return challenge(`Qwen's anti-bot check (WAF) blocked ${label} (HTTP ${status}, ${punishUrl !== undefined && status >= 300 && status < 400 ? "a redirect to its puzzle page" : "captcha page"}); wait a few minutes before trying again, and send fewer parallel requests.`);
   }
   const refreshHint = spec.refreshHint === undefined ? "" : ` ${spec.refreshHint}`;
   if (status === 401 || status === 403) return { kind: "auth", message: `Qwen refused ${label} (HTTP ${status}).${refreshHint}`, retryAfterSec: AUTH_COOLDOWN_SEC };
@@ -2850,7 +2893,7 @@ function turnText(turn: Exclude<NeutralTurn, { role: "system" }>): string {
  * says how many. The system block (with the tools), the last user turn and
  * the final turn always stay; if they alone are over, the request is refused.
  */
-export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, maxChars: number): { prompt: string; droppedTurns: number } {
+export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, maxChars: number): FlatPrompt {
   const systemParts: string[] = [];
   const chat: Array<Exclude<NeutralTurn, { role: "system" }>> = [];
   for (const turn of turns) {
@@ -2862,7 +2905,7 @@ export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, ma
   const last = chat[chat.length - 1];
   if (systemParts.length === 0 && chat.length === 1 && last?.role === "user") {
     if (last.text.length > maxChars) throw promptTooLong(last.text.length, maxChars);
-    return { prompt: last.text, droppedTurns: 0 };
+    return { prompt: last.text, droppedTurns: 0, parts: [last.text], headParts: 0 };
   }
   const system = systemParts.length > 0 ? `<system>\n${systemParts.join("\n\n")}\n</system>` : "";
   const trailer = last?.role === "assistant" ? "" : "Assistant:";
@@ -2892,15 +2935,29 @@ export function flattenTurns(turns: readonly NeutralTurn[], tooling: Tooling, ma
     else if (!dropped.has(i - 1)) parts.push(omittedNote(i < lastUser ? droppedBefore : droppedAfter));
   }
   parts.push(trailer);
-  const prompt = parts.filter((s) => s !== "").join(SEPARATOR);
+  const kept = parts.filter((s) => s !== "");
+  const prompt = kept.join(SEPARATOR);
   if (prompt.length > maxChars) throw promptTooLong(prompt.length, maxChars);
-  return { prompt, droppedTurns: dropped.size };
+  return { prompt, droppedTurns: dropped.size, parts: kept, headParts: system === "" ? 0 : 1 };
+}
+
+/** A flattened conversation: the prompt, and the pieces it is made of (joined by blank lines), for an adapter that sends part of it another way. */
+export interface FlatPrompt {
+  prompt: string;
+  droppedTurns: number;
+  /** The system block (if any), then one piece per turn or omission note, then the trailing `Assistant:` (if any). */
+  parts: readonly string[];
+  /** How many leading parts are the system block: 0 or 1. */
+  headParts: number;
 }
 
 /** The `prepare` of both web chats: the conversation flattened within the prompt budget. */
 const flattenedRequest =
   (maxChars: number) =>
-  (req: NeutralRequest): UpstreamRequest => ({ ...req, ...flattenTurns(req.turns, req.tooling, maxChars) });
+  (req: NeutralRequest): UpstreamRequest => {
+    const { prompt, droppedTurns, parts, headParts } = flattenTurns(req.turns, req.tooling, maxChars);
+    return { ...req, prompt, droppedTurns, promptParts: { parts, headParts } };
+  };
 
 function promptTooLong(chars: number, maxChars: number): HttpError {
   return new HttpError(
@@ -5323,19 +5380,24 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
 
 /**
  * Client names → a model family; the newest live id of that family serves it
- * (UPSTREAMS §5.4). The fallback is used while the live list is unreachable.
+ * (UPSTREAMS §5.4). The fallback is used while the live list is unreachable:
+ * the model picker of 2026-09-26 (UPSTREAMS-2026-12 I6) offers qwen3.7-plus
+ * (its default), qwen3.8-max and qwen3.8-omni-flash.
  */
 const INTL_FAMILIES: ReadonlyMap<string, { pattern: RegExp; fallback: string }> = new Map([
-  ["max", { pattern: /^qwen([\d.]*)-max$/, fallback: "qwen3.7-max" }],
+  ["max", { pattern: /^qwen([\d.]*)-max$/, fallback: "qwen3.8-max" }],
   ["plus", { pattern: /^qwen([\d.]*)-plus$/, fallback: "qwen3.7-plus" }],
   ["flash", { pattern: /^qwen([\d.]*)-flash$/, fallback: "qwen3.5-flash" }],
+  ["omni", { pattern: /^qwen([\d.]*)-omni-flash$/, fallback: "qwen3.8-omni-flash" }],
   ["coder", { pattern: /^qwen([\d.]*)-coder-plus$/, fallback: "qwen3-coder-plus" }],
 ]);
 const INTL_FAMILY_ALIASES: ReadonlyMap<string, string> = new Map(
   Object.entries({
     max: ["qwen-max", "qwen3-max", "qwen-max-latest", "gpt-4o", "gpt-4.1", "o3"],
-    plus: ["qwen-plus", "qwen3-plus", "qwen"],
+    // The site's own default model (I6).
+    plus: ["qwen-plus", "qwen3-plus", "qwen", "qwen-plus-latest"],
     flash: ["qwen-turbo", "qwen-flash", "gpt-4o-mini", "gpt-3.5-turbo"],
+    omni: ["qwen-omni", "qwen-omni-flash", "qwen3-omni-flash", "qwen-omni-turbo"],
     coder: ["qwen3-coder", "qwen-coder"],
   }).flatMap(([family, names]) => names.map((name): [string, string] => [name, family])),
 );
@@ -5380,7 +5442,24 @@ function quotaRestSeconds(num: unknown, template: unknown): number {
   return Math.min(MAX_QUOTA_REST_SEC, Math.max(60, count * unitSec));
 }
 
-const formatRest = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.ceil(seconds / 60)} min`);
+const formatRest = (seconds: number) =>
+  seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds < 3600 ? `${Math.ceil(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h ${Math.ceil((seconds % 3600) / 60)} min`;
+
+/** The daily quota's words (UPSTREAMS-2026-12 I6: "You've reached the upper limit for today's usage."), with or without `data.code:"RateLimited"`. */
+const INTL_DAILY_QUOTA_TEXT = /upper limit for today|today's usage|今日.{0,8}上限|次数已达上限/i;
+/**
+ * chat.qwen.ai's day, for a daily quota whose answer names no wait: UTC+8. The
+ * reset's zone is not on record; the intl site is served from Singapore and
+ * run from Beijing, both UTC+8, so that is the guess.
+ */
+const INTL_SITE_UTC_OFFSET_H = 8;
+
+/** Seconds from `now` to the next midnight of the site's day (at least a minute). */
+export function secondsUntilSiteMidnight(now: number = Date.now()): number {
+  const day = 86_400_000;
+  const local = now + INTL_SITE_UTC_OFFSET_H * 3_600_000;
+  return Math.max(60, Math.ceil(((Math.floor(local / day) + 1) * day - local) / 1000));
+}
 
 /** What the INTL steps share: the adapter's options and its per-account and per-model state. */
 interface IntlContext extends AdapterOptions {
@@ -5408,8 +5487,15 @@ function intlRefreshHint(ctx: IntlContext, n: number): string {
 }
 
 /**
+ * The Baxia version the web app loads (UPSTREAMS-2026-12 I2: 2.5.37 in a HAR of 2026-09-13, confirmed on
+ * 2026-10-04), sent as `bx-v` only beside a `bx-ua` the user supplied. qwenplug never suggests supplying
+ * one: a captured `bx-ua` replayed is punished every time (I2); the mechanism stays for those who already do.
+ */
+const INTL_BX_V = "2.5.37";
+
+/**
  * The constant part of the browser-aligned header set (UPSTREAMS-2026-11 §2.2), built once per account;
- * `bx-v` only beside a browser-made `bx-ua`, since stale bx-* values invite risk control.
+ * `bx-v` only beside a user-supplied `bx-ua`, since stale bx-* values invite risk control.
  */
 function intlHeaders(config: Config, account: IntlAccount): Record<string, string> {
   const { "bx-v": bxV, ...extra } = account.extraHeaders;
@@ -5428,7 +5514,7 @@ function intlHeaders(config: Config, account: IntlAccount): Record<string, strin
     "sec-fetch-mode": "cors",
     "sec-fetch-site": "same-origin",
     ...extra,
-    ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? "2.5.36" }),
+    ...(extra["bx-ua"] === undefined ? {} : { "bx-v": bxV ?? INTL_BX_V }),
   };
 }
 
@@ -5459,11 +5545,19 @@ const intlHeadersFor = (ctx: IntlContext, account: Account, auth: IntlAuth, refe
  */
 function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n: number): (UpstreamFailure & { code?: string }) | undefined {
   // Markers in the error fields only (`ret`, code, msg, …): FAIL_SYS_USER_VALIDATE in a 200 is a silent challenge (I8).
-  if (antiBotIn("", json) !== undefined) {
+  const antiBot = antiBotIn("", json);
+  if (antiBot !== undefined) {
+    // UPSTREAMS-2026-12 I3: the check judges the client and its egress, not the account; the pool rests the route.
+    const punishUrl = punishUrlOf(json, "");
+    const route = routeOf(ctx.config.intlAccounts.find((a) => a.number === n) ?? {}).label;
+    const how = antiBot === "silent" ? "silently refused (FAIL_SYS_USER_VALIDATE, no answer)" : "blocked";
     return {
       kind: "waf",
-      message: `Qwen's anti-bot check (WAF) blocked ${intlLabel(n)}; wait a few minutes, send fewer parallel requests, or add browser-made bx-* headers with INTL_ACCOUNT_${n}_HEADERS.`,
+      message:
+        `Qwen's anti-bot check (WAF) ${how} ${intlLabel(n)}. It judges the network route (${route}), not the account, so qwenplug rests that route for every account on it instead of trying them one by one.` +
+        `${puzzleSentence(punishUrl, errorFieldsText(json))} Wait a few minutes and send fewer parallel requests; accounts with another proxy (INTL_ACCOUNT_<n>_PROXY) are not affected.`,
       retryAfterSec: WAF_COOLDOWN_SEC,
+      ...(punishUrl === undefined ? {} : { punishUrl }),
     };
   }
   let code: string | undefined;
@@ -5492,10 +5586,19 @@ function intlFailureFromJson(ctx: IntlContext, json: Record<string, unknown>, n:
     // Tagged "token_rejected": the credentials renew the token and the request runs once more.
     return { kind: "auth", code, message: `Qwen says ${intlLabel(n)} is not authorized (${said}). ${intlRefreshHint(ctx, n)}`, retryAfterSec: AUTH_COOLDOWN_SEC, tag: "token_rejected" };
   }
-  switch (code) {
+  const isDaily = INTL_DAILY_QUOTA_TEXT.test(details);
+  switch (isDaily && code !== "RateLimited" && code !== "quota_limit" ? "RateLimited" : code) {
     case "RateLimited": {
-      const seconds = quotaRestSeconds(num, template);
-      return { kind: "quota", code, message: `${intlLabel(n)} reached Qwen's usage limit (${said}); it rests for ${formatRest(seconds)}. Add more accounts or try again later.`, retryAfterSec: seconds };
+      // The wait the answer names (`num` in its template's unit); the daily quota without one waits for the site's midnight.
+      const hasWait = typeof num === "number" && Number.isFinite(num) && num > 0;
+      const seconds = hasWait || !isDaily ? quotaRestSeconds(num, template) : secondsUntilSiteMidnight();
+      const until = hasWait || !isDaily ? `it rests for ${formatRest(seconds)}` : `it rests until the daily reset, midnight UTC+${INTL_SITE_UTC_OFFSET_H} (in ${formatRest(seconds)}; the answer named no time)`;
+      return { kind: "quota", code: code ?? "RateLimited", message: `${intlLabel(n)} reached Qwen's ${isDaily ? "daily " : ""}usage limit (${said}); ${until}. Add more accounts or try again later.`, retryAfterSec: seconds };
+    }
+    case "quota_limit": {
+      // Guests' quota (I6).
+      const seconds = typeof num === "number" ? quotaRestSeconds(num, template) : isDaily ? secondsUntilSiteMidnight() : 3600;
+      return { kind: "quota", code, message: `${intlLabel(n)} ran out of Qwen quota (${said}); it rests for ${formatRest(seconds)}.`, retryAfterSec: seconds };
     }
     case "quotaLimited":
     case "ExceedLimit":
@@ -5551,6 +5654,17 @@ function intlDeleteChat(ctx: IntlContext, account: Account, chatId: string): Pro
 
 const intlChatTypeOf = (config: Config, req: UpstreamRequest) => (req.imageRatio !== undefined ? "t2i" : req.search && config.intlSearchStyle === "chat_type" ? "search" : "t2t");
 
+/**
+ * `chats/new`'s headers: always `version`, `x-request-id` and `timezone`, without which it hangs
+ * (UPSTREAMS-2026-12 I5); Authorization only with INTL_NEW_CHAT_AUTH=on, since the web page sends
+ * none there and its token travels as the `token` cookie (kept with INTL_AUTH_STYLE=bearer).
+ */
+function intlNewChatHeaders(ctx: IntlContext, account: Account, auth: IntlAuth): Record<string, string> {
+  const base = ctx.config.intlBaseUrl;
+  const { authorization, ...headers } = intlHeadersFor(ctx, account, auth, `${base}/c/new-chat`);
+  return ctx.config.intlNewChatAuth && authorization !== undefined ? { ...headers, authorization } : headers;
+}
+
 /** `POST /api/v2/chats/new` with the front end's body (UPSTREAMS-2026-11 §2.3) → the chat id, or why it failed. */
 async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: Account, auth: IntlAuth, signal: AbortSignal): Promise<{ chatId: string } | { failure: UpstreamFailure & { code?: string } }> {
   const base = ctx.config.intlBaseUrl;
@@ -5558,7 +5672,7 @@ async function intlCreateChat(ctx: IntlContext, req: UpstreamRequest, account: A
   const response = await ctx.fetch(`${base}/api/v2/chats/new`, {
     account,
     method: "POST",
-    headers: intlHeadersFor(ctx, account, auth, `${base}/c/new-chat`),
+    headers: intlNewChatHeaders(ctx, account, auth),
     body: JSON.stringify({ chatId: "", models: [req.upstreamModel], project_id: "", timestamp: Date.now(), chat_type: intlChatTypeOf(ctx.config, req), chat_mode: "normal" }),
     redirect: "manual",
     signal,
@@ -5754,6 +5868,85 @@ function createIntlDecoder(ctx: IntlContext, n: number): StreamDecoder {
 
 type IntlAttemptEnd = { retry: "renew" | "recreate"; failure: UpstreamFailure; token: string } | undefined;
 
+/** Bytes a text takes inside a JSON string (escapes included, quotes not). */
+const jsonTextBytes = (text: string) => Buffer.byteLength(JSON.stringify(text)) - 2;
+/** What a blank line between parts takes in JSON (`\n\n`). */
+const JSON_SEPARATOR_BYTES = 4;
+/** Room kept for the document's `files[]` entry and the note that points at it. */
+const DOC_REF_RESERVE_BYTES = 2048;
+const DOC_NOTE_RESERVE_BYTES = 512;
+/** The chat id's place while a body is measured before the chat exists: the same length as a real one. */
+const MEASURING_CHAT_ID = "00000000-0000-4000-8000-000000000000";
+
+/**
+ * Which parts of a flattened prompt stay inline and which go to the document
+ * when the inline text may take `budgetBytes` (JSON-escaped): the newest
+ * parts stay, as many as fit, the trailing `Assistant:` always; the system
+ * block stays unless it alone leaves no room for the last part; everything
+ * older goes to the document, oldest first. Exported for the tests.
+ */
+export function splitForDocument(parts: readonly string[], headParts: number, budgetBytes: number): { head: string[]; isHeadMoved: boolean; moved: string[]; kept: string[] } {
+  const head = parts.slice(0, headParts);
+  const body = parts.slice(headParts);
+  const headBytes = head.reduce((sum, part) => sum + jsonTextBytes(part) + JSON_SEPARATOR_BYTES, 0);
+  const lastBytes = body.length > 0 ? jsonTextBytes(body[body.length - 1] as string) : 0;
+  const isHeadMoved = head.length > 0 && headBytes + lastBytes > budgetBytes;
+  let room = budgetBytes - (isHeadMoved ? 0 : headBytes);
+  let first = body.length;
+  while (first > 0) {
+    const bytes = jsonTextBytes(body[first - 1] as string) + JSON_SEPARATOR_BYTES;
+    // The trailer is a word: it stays whatever the budget.
+    const isTrailer = first === body.length && body[first - 1] === "Assistant:";
+    if (bytes > room && !isTrailer) break;
+    room -= bytes;
+    first--;
+  }
+  return { head, isHeadMoved, moved: [...(isHeadMoved ? head : []), ...body.slice(0, first)], kept: body.slice(first) };
+}
+
+/**
+ * A completion body that would pass INTL_INLINE_MAX_BYTES draws a silent
+ * challenge (UPSTREAMS-2026-12 I8), so, as peers do, the older turns go as an
+ * uploaded text document and the newest stay inline, after a note that points
+ * at it. A refused upload is a 413 naming the setting (never the silent
+ * challenge, never an empty answer); a challenge, a refused token or a rate
+ * limit met on the way stays what it is.
+ */
+async function intlFitBody(
+  ctx: IntlContext,
+  req: UpstreamRequest,
+  files: readonly IntlFileRef[],
+  upload: IntlImageContext,
+): Promise<{ req: UpstreamRequest; files: readonly IntlFileRef[] } | { failure: UpstreamFailure }> {
+  const max = ctx.config.intlInlineMaxBytes;
+  const bodyBytes = Buffer.byteLength(intlCompletionBody(ctx, req, MEASURING_CHAT_ID, files));
+  if (bodyBytes <= max || req.promptParts === undefined || req.imageRatio !== undefined) return { req, files };
+  const overhead = bodyBytes - jsonTextBytes(req.prompt);
+  const split = splitForDocument(req.promptParts.parts, req.promptParts.headParts, max - overhead - DOC_REF_RESERVE_BYTES - DOC_NOTE_RESERVE_BYTES);
+  if (split.moved.length === 0) return { req, files };
+  const fileName = `conversation-${randomUUID().slice(0, 8)}.txt`;
+  const document = `The conversation so far, oldest first. It continues in the message this document came with.\n\n${split.moved.join("\n\n")}`;
+  const uploaded = await uploadIntlDocument(document, fileName, upload);
+  if ("failure" in uploaded) {
+    const { failure } = uploaded;
+    if (["waf", "auth", "rate", "quota", "timeout", "busy"].includes(failure.kind) || failure.tag !== undefined) return uploaded;
+    return {
+      failure: {
+        kind: "too_large",
+        message:
+          `This request's chat.qwen.ai body would be ${bodyBytes} bytes, over INTL_INLINE_MAX_BYTES (${max}): bodies over about 128 KB draw a silent anti-bot challenge, ` +
+          `so qwenplug sends the older turns as an uploaded document, and that upload failed: ${failure.message} ` +
+          "Shorten the conversation (or lower PROMPT_MAX_CHARS so that old turns are dropped), or raise INTL_INLINE_MAX_BYTES to send it inline and risk the challenge.",
+      },
+    };
+  }
+  const where = split.kept.length > 0 ? "then continue with the turns below" : "then answer its last turn";
+  const note = `[The earlier part of this conversation${split.isHeadMoved ? ", its instructions included," : ""} is in the attached document ${fileName} (${split.moved.length} part${split.moved.length === 1 ? "" : "s"}, oldest first). Read it first as if it were written here, ${where}.]`;
+  const prompt = [...(split.isHeadMoved ? [] : split.head), note, ...split.kept].join("\n\n");
+  ctx.debug(`long context: ${upload.accountLabel}'s body would be ${bodyBytes} bytes (INTL_INLINE_MAX_BYTES ${max}); ${split.moved.length} part(s) went to ${fileName}, ${split.kept.length} stay inline`);
+  return { req: { ...req, prompt }, files: [...files, uploaded] };
+}
+
 /** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
 async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, IntlAttemptEnd> {
   const base = ctx.config.intlBaseUrl;
@@ -5769,16 +5962,19 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     return undefined;
   };
   let response: Response;
-  const imageContext = { config: ctx.config, fetch: fetchFor(ctx.fetch, account), headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug };
+  const imageContext: IntlImageContext = { config: ctx.config, fetch: fetchFor(ctx.fetch, account), headers: () => intlHeadersFor(ctx, account, auth, `${base}/`), failureFromJson: (json: Record<string, unknown>) => intlFailureFromJson(ctx, json, n), signal: watchdog.signal, watchdog, accountLabel: intlLabel(n), debug: ctx.debug, drift: ctx.drift };
   let chatId = "";
   try {
-    const uploaded = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
+    const images = req.images === undefined || req.images.length === 0 ? { files: [] } : await uploadIntlImages(req.images, imageContext);
+    // A body over INTL_INLINE_MAX_BYTES sends its older turns as a document (I8).
+    const uploaded = "failure" in images ? images : await intlFitBody(ctx, req, images.files, imageContext);
     if ("failure" in uploaded) {
       const again = retryFor(uploaded.failure);
       if (again) return again;
       yield [{ type: "error", failure: uploaded.failure }];
       return undefined;
     }
+    const sent = uploaded.req;
     // A client that leaves while the chat is being made does not wait for it: it is made (within CLEANUP_TIMEOUT_MS) and deleted in the background.
     const grace = cleanupGrace(watchdog, signal);
     const creating = intlCreateChat(ctx, req, account, auth, grace.signal);
@@ -5808,7 +6004,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
       account,
       method: "POST",
       headers: intlHeadersFor(ctx, account, auth, `${base}/c/${created.chatId}`, true),
-      body: intlCompletionBody(ctx, req, created.chatId, uploaded.files),
+      body: intlCompletionBody(ctx, sent, created.chatId, uploaded.files),
       redirect: "manual",
       signal: watchdog.signal,
     });
@@ -6337,10 +6533,12 @@ interface IntlImageContext {
   watchdog: Pick<Watchdog, "pause" | "resume">;
   accountLabel: string;
   debug: (line: string) => void;
+  /** Where answers of unknown shape are counted (the document parse's status). */
+  drift?: DriftLog;
 }
 
 /** `messages[0].files[]` entry, the minimal shape verified on 2026-09-24 (§3.1 step 4). */
-interface IntlFileRef {
+interface IntlImageRef {
   type: "image";
   name: string;
   file_type: string;
@@ -6348,6 +6546,50 @@ interface IntlFileRef {
   status: "uploaded";
   file_class: "vision";
   url: string;
+}
+
+/**
+ * `messages[0].files[]` entry of a parsed text document: the web app's shape as
+ * peers send it for long context (Rfym21/Qwen2API `upload.js`, front end
+ * 0.2.81; UPSTREAMS-2026-12 I8). `context: "full"` asks for the whole text.
+ */
+interface IntlDocumentRef {
+  type: "file";
+  file: {
+    created_at: number;
+    data: Record<string, never>;
+    filename: string;
+    hash: null;
+    id: string;
+    meta: { name: string; size: number; content_type: "text/plain"; parse_meta: { parse_status: "success" } };
+    update_at: number;
+    name: string;
+    size: number;
+    type: "text/plain";
+  };
+  id: string;
+  url: string;
+  name: string;
+  collection_name: "";
+  status: "uploaded";
+  progress: 100;
+  greenNet: "success";
+  size: number;
+  error: "";
+  itemId: string;
+  file_type: "text/plain";
+  showType: "file";
+  file_class: "document";
+  context: "full";
+}
+
+type IntlFileRef = IntlImageRef | IntlDocumentRef;
+
+/** What one upload asks getstsToken for: the object's name and size, and its kind (`image`, or `file` for a document, as peers send it). */
+interface UploadSpec {
+  fileName: string;
+  size: number;
+  fileType: "image" | "file";
 }
 
 interface StsGrant {
@@ -6361,15 +6603,17 @@ interface StsGrant {
   region: string;
   filePath: string;
   fileUrl: string;
+  /** The upload's id (`file_id`), which a document's parse and reference name. */
+  fileId?: string;
 }
 
 /** `POST /api/v2/files/getstsToken` → credentials for one object (§3.1 step 1; body variant by QWEN_INTL_STS_BODY). */
-async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImageContext): Promise<StsGrant | { failure: UpstreamFailure }> {
+async function intlStsGrant(spec: UploadSpec, ctx: IntlImageContext): Promise<StsGrant | { failure: UpstreamFailure }> {
   const base = ctx.config.intlBaseUrl;
   const body =
     ctx.config.intlStsBody === "filename"
-      ? { filename: fileName, filesize: String(image.data.byteLength), filetype: "image" }
-      : { file_name: fileName, file_size: image.data.byteLength, file_type: "image" };
+      ? { filename: spec.fileName, filesize: String(spec.size), filetype: spec.fileType }
+      : { file_name: spec.fileName, file_size: spec.size, file_type: spec.fileType };
   let response: Response;
   try {
     response = await ctx.fetch(`${base}/api/v2/files/getstsToken`, {
@@ -6406,7 +6650,8 @@ async function intlStsGrant(image: LoadedImage, fileName: string, ctx: IntlImage
   const missing = Object.entries(grant).filter(([, value]) => value === undefined).map(([name]) => name);
   if (missing.length > 0) return { failure: { kind: "upstream", message: `Qwen INTL's upload credentials lacked ${missing.join(", ")}; the upload flow may have changed (QWEN_INTL_STS_BODY switches the request's field names).` } };
   const v4Region = (region ?? /^oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/.exec(endpoint ?? "")?.[1] ?? "ap-southeast-1").replace(/^oss-/, "");
-  return { ...(grant as Omit<StsGrant, "region">), region: v4Region };
+  const fileId = field("file_id");
+  return { ...(grant as Omit<StsGrant, "region" | "fileId">), region: v4Region, ...(fileId === undefined ? {} : { fileId }) };
 }
 
 /** RFC 3986 encoding of an OSS object key, slashes kept. */
@@ -6438,37 +6683,138 @@ export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: str
   return { ...signed, authorization: `OSS4-HMAC-SHA256 Credential=${grant.accessKeyId}/${scope},Signature=${signature}` };
 }
 
-/** Uploads one image: credentials, then the signed PUT; the reference for `files[]`. */
-async function uploadIntlImage(image: LoadedImage, ctx: IntlImageContext): Promise<IntlFileRef | { failure: UpstreamFailure }> {
-  const fileName = `${randomUUID()}.${IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png"}`;
-  const grant = await intlStsGrant(image, fileName, ctx);
+/** Credentials for one object, then its signed PUT (§3.1 steps 1–2); the grant, whose `file_url` and `file_id` the reference names. */
+async function intlPutObject(bytes: Uint8Array, contentType: string, spec: UploadSpec, what: string, ctx: IntlImageContext): Promise<StsGrant | { failure: UpstreamFailure }> {
+  const grant = await intlStsGrant(spec, ctx);
   if ("failure" in grant) return grant;
   const url = ctx.config.intlOssUrl !== undefined ? `${ctx.config.intlOssUrl}/${grant.bucket}/${ossEncodeKey(grant.filePath)}` : `https://${grant.bucket}.${grant.endpoint}/${ossEncodeKey(grant.filePath)}`;
   let response: Response;
   try {
     response = await ctx.fetch(url, {
       method: "PUT",
-      headers: ossPutHeaders(grant, image.mediaType, ctx.config.intlOssSigning, new Date()),
-      body: image.data,
+      headers: ossPutHeaders(grant, contentType, ctx.config.intlOssSigning, new Date()),
+      body: bytes,
       redirect: "manual",
       signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(OSS_TIMEOUT_MS)]),
     });
   } catch (err) {
-    return { failure: { kind: "upstream", message: `The image upload for ${image.label} to Qwen's storage failed (${errorName(err)}).` } };
+    return { failure: { kind: "upstream", message: `The upload of ${what} to Qwen's storage failed (${errorName(err)}).` } };
   }
   if (response.status !== 200) {
     const text = await readTextCapped(response, MAX_ERROR_BODY_CHARS).catch(() => "");
     const code = /<Code>([^<]{1,80})<\/Code>/.exec(text)?.[1] ?? "no code";
-    return { failure: { kind: "upstream", message: `Qwen's storage refused the upload of ${image.label} (HTTP ${response.status}, ${code}); if it says SignatureDoesNotMatch, try QWEN_INTL_OSS_SIGNING=${ctx.config.intlOssSigning === "v1" ? "v4" : "v1"}.` } };
+    return { failure: { kind: "upstream", message: `Qwen's storage refused the upload of ${what} (HTTP ${response.status}, ${code}); if it says SignatureDoesNotMatch, try QWEN_INTL_OSS_SIGNING=${ctx.config.intlOssSigning === "v1" ? "v4" : "v1"}.` } };
   }
   response.body?.cancel().catch(() => {});
+  return grant;
+}
+
+/** Uploads one image: credentials, then the signed PUT; the reference for `files[]`. */
+async function uploadIntlImage(image: LoadedImage, ctx: IntlImageContext): Promise<IntlImageRef | { failure: UpstreamFailure }> {
+  const fileName = `${randomUUID()}.${IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png"}`;
+  const grant = await intlPutObject(image.data, image.mediaType, { fileName, size: image.data.byteLength, fileType: "image" }, image.label, ctx);
+  if ("failure" in grant) return grant;
   ctx.debug(`images: ${logField(image.label)} uploaded for ${ctx.accountLabel} (${image.data.byteLength} bytes)`);
   return { type: "image", name: fileName, file_type: image.mediaType, showType: "image", status: "uploaded", file_class: "vision", url: grant.fileUrl };
 }
 
+/** A document parse is asked after this often, this many times (peers: 500 ms, 30 tries). */
+const DOC_PARSE_POLL_MS = 500;
+const DOC_PARSE_TRIES = 30;
+const DOC_PARSE_DONE = new Set(["success", "completed", "done", "finished", "parsed"]);
+const DOC_PARSE_FAILED = new Set(["failed", "fail", "error"]);
+const DOC_PARSE_PENDING = new Set(["", "pending", "parsing", "processing", "running", "waiting", "queued", "queuing", "uploaded", "init"]);
+
+/**
+ * Asks chat.qwen.ai to parse an uploaded text document, then polls until it
+ * is done (`POST /api/v2/files/parse {file_id}`, `POST
+ * /api/v2/files/parse/status {file_id_list}`, as two peers do: Rfym21/Qwen2API
+ * `upload.js`, youssefvdel/qwengate 2026-09-13): the model reads a document
+ * only once it is parsed, and an unparsed one is silently ignored.
+ */
+async function intlParseDocument(fileId: string, ctx: IntlImageContext): Promise<{ failure: UpstreamFailure } | undefined> {
+  const base = ctx.config.intlBaseUrl;
+  const call = async (path: string, body: unknown, what: string) => {
+    let response: Response;
+    try {
+      response = await ctx.fetch(`${base}${path}`, { method: "POST", headers: ctx.headers(), body: JSON.stringify(body), redirect: "manual", signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+    } catch (err) {
+      return { failure: { kind: "upstream", message: `Could not ask Qwen INTL ${what} for ${ctx.accountLabel} (${errorName(err)}).` } as UpstreamFailure };
+    }
+    return classifyAnswer(response, {
+      label: `${what} for ${ctx.accountLabel}`,
+      // `success:true` with an error code in `data.code` is the parse service down (a peer's note of 2026-09-09).
+      success: (json) => (json.success === false || /error|fail/i.test(String(asRecord(json.data)?.code ?? "")) ? undefined : json),
+      errorOf: ctx.failureFromJson,
+      expected: `an answer to ${what}`,
+    });
+  };
+  const started = await call("/api/v2/files/parse", { file_id: fileId }, "to parse the conversation document");
+  if ("failure" in started) return started;
+  for (let i = 0; i < DOC_PARSE_TRIES; i++) {
+    const answer = await call("/api/v2/files/parse/status", { file_id_list: [fileId] }, "for the document's parse status");
+    if ("failure" in answer) return answer;
+    const data = answer.value.data;
+    const records = Array.isArray(data) ? data : (asRecord(data)?.list ?? asRecord(data)?.items);
+    const list = Array.isArray(records) ? records.map(asRecord).filter((r): r is Record<string, unknown> => r !== undefined) : [];
+    const record = list.find((r) => r.file_id === fileId) ?? list[0] ?? asRecord(data);
+    const status = String(record?.status ?? record?.parse_status ?? "").toLowerCase();
+    if (DOC_PARSE_DONE.has(status)) return undefined;
+    if (DOC_PARSE_FAILED.has(status)) {
+      const why = [record?.error_msg, record?.message].find((m): m is string => typeof m === "string" && m !== "") ?? status;
+      return { failure: { kind: "upstream", message: `Qwen INTL could not parse the conversation document (${why.slice(0, 200)}).` } };
+    }
+    if (!DOC_PARSE_PENDING.has(status)) ctx.drift?.note("unknown parse status", answer.body);
+    if (ctx.signal.aborted) break;
+    await Bun.sleep(DOC_PARSE_POLL_MS);
+  }
+  return { failure: { kind: "upstream", message: `Qwen INTL did not finish parsing the conversation document within ${(DOC_PARSE_TRIES * DOC_PARSE_POLL_MS) / 1000} s.` } };
+}
+
+/**
+ * A long conversation's older turns as a text document (UPSTREAMS-2026-12
+ * I8): credentials with the document type (`filetype:"file"`), the signed
+ * PUT as `text/plain`, then the parse; the reference for `files[]`.
+ */
+async function uploadIntlDocument(text: string, fileName: string, ctx: IntlImageContext): Promise<IntlDocumentRef | { failure: UpstreamFailure }> {
+  const bytes = new TextEncoder().encode(text);
+  // A document upload, its parse included, may outlast UPSTREAM_CONNECT_TIMEOUT_MS, which is meant for the chat's own calls.
+  ctx.watchdog.pause();
+  try {
+    const grant = await intlPutObject(bytes, "text/plain", { fileName, size: bytes.byteLength, fileType: "file" }, "the conversation document", ctx);
+    if ("failure" in grant) return grant;
+    if (grant.fileId === undefined) return { failure: { kind: "upstream", message: "Qwen INTL's upload credentials for the conversation document lacked file_id; the upload flow may have changed." } };
+    const parsed = await intlParseDocument(grant.fileId, ctx);
+    if (parsed !== undefined) return parsed;
+    ctx.debug(`long context: ${fileName} (${bytes.byteLength} bytes) uploaded and parsed for ${ctx.accountLabel}`);
+    const now = Date.now();
+    const size = bytes.byteLength;
+    return {
+      type: "file",
+      file: { created_at: now, data: {}, filename: fileName, hash: null, id: grant.fileId, meta: { name: fileName, size, content_type: "text/plain", parse_meta: { parse_status: "success" } }, update_at: now, name: fileName, size, type: "text/plain" },
+      id: grant.fileId,
+      url: grant.fileUrl,
+      name: fileName,
+      collection_name: "",
+      status: "uploaded",
+      progress: 100,
+      greenNet: "success",
+      size,
+      error: "",
+      itemId: grant.fileId,
+      file_type: "text/plain",
+      showType: "file",
+      file_class: "document",
+      context: "full",
+    };
+  } finally {
+    ctx.watchdog.resume();
+  }
+}
+
 /** Every image of the request, uploaded one after another (one STS grant each); the first failure ends it. */
 async function uploadIntlImages(images: readonly LoadedImage[], ctx: IntlImageContext): Promise<{ files: IntlFileRef[] } | { failure: UpstreamFailure }> {
-  const files: IntlFileRef[] = [];
+  const files: IntlImageRef[] = [];
   // A large upload may outlast UPSTREAM_CONNECT_TIMEOUT_MS, which is meant for the chat's own calls.
   ctx.watchdog.pause();
   try {
@@ -6588,6 +6934,8 @@ export type AccountHealth = "healthy" | "cooling" | "invalid";
 
 interface AccountState {
   account: Account;
+  /** The egress its calls leave by, shared with every account of this pool on the same proxy (or none). */
+  route: RouteState;
   health: AccountHealth;
   inFlight: number;
   /** Cooling: when it may serve again. Invalid: when to check it again. */
@@ -6622,6 +6970,35 @@ function createSampleWindow(size = 512) {
     },
   };
 }
+
+/**
+ * The egress an account's calls leave by (UPSTREAMS-2026-12 I3: Alibaba's WAF
+ * judges the client and its egress IP, not the account): its proxy, named by
+ * a hash of the proxy URL, or the direct route. `label` is what /status and
+ * --check show: the proxy's host and port, never its credentials.
+ */
+export function routeOf(account: Pick<Account, "proxy">): { key: string; label: string } {
+  if (account.proxy === undefined) return { key: "direct", label: "direct" };
+  const url = URL.parse(account.proxy);
+  const host = url === null ? "unreadable" : url.port === "" ? url.hostname : `${url.hostname}:${url.port}`;
+  return { key: `proxy-${sha256(account.proxy).toString("hex").slice(0, 16)}`, label: `proxy ${host}` };
+}
+
+/** A route's rest: an anti-bot challenge on any account using it rests it for all of them. */
+interface RouteState {
+  key: string;
+  label: string;
+  /** When calls may leave by it again (0: not resting). */
+  until: number;
+  /** Challenges in a row (a success through the route clears them); the rest doubles with each. */
+  strikes: number;
+  lastFailure?: UpstreamFailure;
+  /** How many times it was rested since start. */
+  rests: number;
+}
+
+/** A challenge that belongs to the route, not the account: any anti-bot answer but a refused request signature (a device's, chat2 EX015). */
+export const isRouteLevel = (failure: UpstreamFailure) => failure.kind === "waf" && failure.tag !== "signature_refused";
 
 export const isAccountLevel = (failure: UpstreamFailure) =>
   failure.kind === "auth" || failure.kind === "quota" || failure.kind === "rate" || failure.kind === "waf";
@@ -6665,9 +7042,17 @@ interface SharedCooldown {
   kind: ErrorKind;
 }
 
-function newAccountState(account: Account): AccountState {
+/** A route's rest shared through the state store: `route:<upstream>:<key>`, expiring when the rest ends. */
+interface SharedRouteRest {
+  until: number;
+  strikes: number;
+  punishUrl?: string;
+}
+
+function newAccountState(account: Account, route: RouteState): AccountState {
   return {
     account,
+    route,
     health: "healthy",
     inFlight: 0,
     until: 0,
@@ -6710,14 +7095,36 @@ function restAfterFailure(state: AccountState, failure: UpstreamFailure, t: numb
 }
 
 /**
+ * A route's rest after an anti-bot challenge: the answer's Retry-After (else
+ * WAF_COOLDOWN_SEC), doubling with each challenge in a row up to an hour.
+ * Challenges that arrive while it already rests (the same incident, met by
+ * other requests in flight) add no strike.
+ */
+function restRoute(route: RouteState, failure: UpstreamFailure, t: number): void {
+  if (route.until <= t) {
+    route.strikes++;
+    route.rests++;
+  }
+  const seconds = Math.min(MAX_BACKOFF_SEC, restSeconds(failure.retryAfterSec, WAF_COOLDOWN_SEC) * 2 ** (Math.max(1, route.strikes) - 1));
+  route.until = Math.max(route.until, t + seconds * 1000);
+  route.lastFailure = failure;
+}
+
+/**
  * Books a failure on an account and rests it as its kind says; true when a
  * liveness call must decide (an auth failure rests the account meanwhile, so
- * one blip does not mark it logged out).
+ * one blip does not mark it logged out). An anti-bot challenge rests the
+ * account's route instead, never the account: the challenge belongs to the
+ * egress (UPSTREAMS-2026-12 I3).
  */
 function recordFailure(state: AccountState, failure: UpstreamFailure, t: number): boolean {
   state.failures[failure.kind] = (state.failures[failure.kind] ?? 0) + 1;
   state.lastFailure = failure;
   state.lastErrorAt = t;
+  if (isRouteLevel(failure)) {
+    restRoute(state.route, failure, t);
+    return false;
+  }
   if (failure.kind !== "auth") {
     restAfterFailure(state, failure, t);
     return false;
@@ -6762,17 +7169,22 @@ function createWaitQueue() {
   };
 }
 
-/** What /status shows of an account: numbers and states, never secrets. */
+const routeWaitSec = (route: RouteState, t: number) => Math.max(0, Math.ceil((route.until - t) / 1000));
+
+/** What /status shows of an account: numbers and states, never secrets. `route` is its egress (a proxy's host, or "direct"), `route_resting_s` how long that rests. */
 function accountSnapshot(state: AccountState, t: number) {
+  const routeWait = routeWaitSec(state.route, t);
   return {
     number: state.account.number,
     state: state.health,
+    route: state.route.label,
+    route_resting_s: routeWait,
     in_flight: state.inFlight,
     successes: state.successes,
     failures: state.failures,
     last_error_kind: state.lastFailure?.kind ?? null,
     last_error_at: state.lastErrorAt === undefined ? null : new Date(state.lastErrorAt).toISOString(),
-    available_in_s: state.health === "healthy" ? 0 : Math.max(0, Math.ceil((state.until - t) / 1000)),
+    available_in_s: Math.max(routeWait, state.health === "healthy" ? 0 : Math.max(0, Math.ceil((state.until - t) / 1000))),
     ttft_ms: state.ttftMs.percentiles(),
   };
 }
@@ -6781,19 +7193,32 @@ function accountSnapshot(state: AccountState, t: number) {
 function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar">, states: readonly AccountState[], maxInFlight: number, t: number): UpstreamFailure {
   const name = upstream.name.toUpperCase();
   if (states.length === 0) return { kind: "no_account", message: `No Qwen ${name} account is configured: set ${upstream.credentialVar(1)}, then restart qwenplug.` };
+  const isRouteResting = (state: AccountState) => state.route.until > t;
   const reasons = states.map((state) => {
     const n = state.account.number;
     const wait = Math.max(1, Math.ceil((state.until - t) / 1000));
     if (state.health === "invalid") return `${name} account ${n} is logged out (refresh ${upstream.credentialVar(n)})`;
     if (state.health === "cooling") return `${name} account ${n} is resting for ${wait} s after ${state.lastFailure?.kind ?? "errors"}`;
+    if (isRouteResting(state)) return `${name} account ${n} waits for its route (${state.route.label}), which rests for ${Math.max(1, routeWaitSec(state.route, t))} s after an anti-bot challenge`;
     return `${name} account ${n} is busy (${state.inFlight} requests; ACCOUNT_MAX_IN_FLIGHT is ${maxInFlight})`;
   });
-  const cooling = states.filter((s) => s.health === "cooling").map((s) => s.until);
+  // When each account that is not logged out can serve again: its own rest and its route's, whichever ends later.
+  const waits = states
+    .filter((s) => s.health !== "invalid" && (s.health === "cooling" || isRouteResting(s)))
+    .map((s) => Math.max(s.health === "cooling" ? s.until : t, s.route.until));
   const isAllInvalid = states.every((s) => s.health === "invalid");
+  // Every account that could serve waits for a resting route: the answer is the challenge's, 503 with Retry-After.
+  const isRouteWall = !isAllInvalid && states.every((s) => s.health === "invalid" || isRouteResting(s));
+  const walls = [...new Map(states.filter(isRouteResting).map((s) => [s.route.key, s.route])).values()];
+  const puzzle = walls.map((route) => route.lastFailure?.punishUrl).find((url) => url !== undefined);
+  const wallNote = isRouteWall
+    ? ` Qwen's anti-bot check judges the network route, not the account, so the other accounts on ${walls.length === 1 ? "that route" : "those routes"} are not tried until the rest ends;` +
+      ` accounts with another proxy (${name}_ACCOUNT_<n>_PROXY) are not affected.${puzzle === undefined ? "" : ` The last challenge was a puzzle page: ${puzzle}`}`
+    : "";
   return {
-    kind: isAllInvalid ? "auth" : "no_account",
-    message: `No Qwen ${name} account can serve this request: ${reasons.join("; ")}.`,
-    retryAfterSec: cooling.length > 0 ? Math.max(1, Math.ceil((Math.min(...cooling) - t) / 1000)) : isAllInvalid ? undefined : 1,
+    kind: isAllInvalid ? "auth" : isRouteWall ? "waf" : "no_account",
+    message: `No Qwen ${name} account can serve this request: ${reasons.join("; ")}.${wallNote}`,
+    retryAfterSec: waits.length > 0 ? Math.max(1, Math.ceil((Math.min(...waits) - t) / 1000)) : isAllInvalid ? undefined : 1,
   };
 }
 
@@ -6803,17 +7228,38 @@ function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar"
  * auth failure is confirmed with a liveness probe before the account is
  * marked invalid (so one blip does not kill it); invalid accounts are probed
  * again every `reprobeMs` and come back when fixed upstream. Rate limits,
- * quota, WAF blocks and repeated upstream failures cool an account down, with
- * backoff; one timer wakes the waiters when the earliest cooldown ends.
+ * quota and repeated upstream failures cool an account down, with backoff.
+ * An anti-bot challenge rests the account's route instead (its proxy, or the
+ * direct route), for every account on it, so a request does not fail over
+ * into the same wall; accounts on other routes still serve. One timer wakes
+ * the waiters when the earliest cooldown or route rest ends.
  */
 export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" | "credentialVar" | "probe">, options: PoolOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
-  const states: AccountState[] = upstream.accounts.map(newAccountState);
+  // One rest per egress: accounts on the same proxy (or none) share it.
+  const routes = new Map<string, RouteState>();
+  /** An account's state on its route (the route's rest is shared by every account on it). */
+  const stateOf = (account: Account): AccountState => {
+    const { key, label } = routeOf(account);
+    if (!routes.has(key)) routes.set(key, { key, label, until: 0, strikes: 0, rests: 0 });
+    return newAccountState(account, routes.get(key) as RouteState);
+  };
+  const states: AccountState[] = upstream.accounts.map(stateOf);
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
   const healthKey = (n: number) => `health:${upstream.name}:${n}`;
+  const routeKey = (route: RouteState) => `route:${upstream.name}:${route.key}`;
+
+  /** Tells the other replicas (and a restarted self) that a route rests until `until`: `route:<upstream>:<key>`, expiring with the rest. */
+  function shareRouteRest(route: RouteState): void {
+    const { store } = options;
+    const ttlMs = route.until - now();
+    if (store === undefined || ttlMs <= 0) return;
+    const rest: SharedRouteRest = { until: route.until, strikes: route.strikes, ...(route.lastFailure?.punishUrl === undefined ? {} : { punishUrl: route.lastFailure.punishUrl }) };
+    store.put(routeKey(route), rest, { ttlMs }).catch(() => {});
+  }
 
   /** Tells the other replicas (and a restarted self) that an account rests until `until`. */
   function shareCooldown(state: AccountState): void {
@@ -6840,6 +7286,14 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       state.lastFailure = { kind: shared.kind, message: `rested by another qwenplug instance (${shared.kind})` };
       changed = true;
     }
+    for (const route of routes.values()) {
+      const shared = (await store.get<SharedRouteRest>(routeKey(route)))?.value;
+      if (shared === undefined || shared.until <= now() || route.until >= shared.until) continue;
+      route.until = shared.until;
+      route.strikes = Math.max(route.strikes, shared.strikes);
+      route.lastFailure = { kind: "waf", message: "rested by another qwenplug instance (an anti-bot challenge)", ...(shared.punishUrl === undefined ? {} : { punishUrl: shared.punishUrl }) };
+      changed = true;
+    }
     if (changed) armCooldownTimer();
   }
   if (options.store !== undefined && states.length > 0) {
@@ -6851,7 +7305,8 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
 
   /** Keeps one timer armed at the earliest cooldown end, so waiters learn of it without polling. */
   function armCooldownTimer(): void {
-    const ends = states.filter((s) => s.health === "cooling" && !s.isProbing).map((s) => s.until);
+    const t = now();
+    const ends = [...states.filter((s) => s.health === "cooling" && !s.isProbing).map((s) => s.until), ...[...routes.values()].filter((r) => r.until > t).map((r) => r.until)];
     const at = ends.length > 0 ? Math.min(...ends) : undefined;
     if (cooldownTimer !== undefined && cooldownTimer.at === at) return;
     if (cooldownTimer !== undefined) clearTimeout(cooldownTimer.timer);
@@ -6899,8 +7354,10 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
   function pick(exclude: ReadonlySet<number>): { state?: AccountState; isFull: boolean } {
     let best: AccountState | undefined;
     let isFull = false;
+    const t = now();
     for (const state of states) {
-      if (exclude.has(state.account.number) || state.health !== "healthy") continue;
+      // A resting route serves none of its accounts: the challenge would meet each of them in turn.
+      if (exclude.has(state.account.number) || state.health !== "healthy" || state.route.until > t) continue;
       if (state.inFlight >= options.maxInFlight) {
         isFull = true;
         continue;
@@ -6921,7 +7378,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
     /** An account added while running (the admin API) joins the pool, healthy. */
     add(account: Account, probe?: ProbeResult): void {
       if (states.some((s) => s.account.number === account.number)) return;
-      const state = newAccountState(account);
+      const state = stateOf(account);
       if (probe !== undefined) applyProbeResult(state, probe, now(), options.reprobeMs);
       states.push(state);
       queue.wakeAll();
@@ -6963,9 +7420,16 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       if (outcome.kind === "success") {
         state.successes++;
         state.strikes = 0;
+        // Through the route and back: its challenges in a row are over.
+        if (state.route.until <= now()) state.route.strikes = 0;
       } else if (outcome.kind === "failure") {
         if (recordFailure(state, outcome.failure, now())) probe(state);
-        else shareCooldown(state);
+        else if (isRouteLevel(outcome.failure)) {
+          log(`${label(state.account.number)} met an anti-bot challenge: route ${state.route.label} rests for ${routeWaitSec(state.route, now())} s (its accounts: ${states.filter((s) => s.route === state.route).map((s) => s.account.number).join(", ")})`);
+          shareRouteRest(state.route);
+          // Waiters for this route's accounts learn at once that they will not be served.
+          queue.wakeAll();
+        } else shareCooldown(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
@@ -6982,6 +7446,18 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       const t = now();
       refresh(t);
       return states.map((state) => accountSnapshot(state, t));
+    },
+    /** Each route (a proxy's host, or "direct"; never credentials) with its accounts and how long it still rests, for /status and --check. */
+    routes() {
+      const t = now();
+      return [...routes.values()].map((route) => ({
+        route: route.label,
+        accounts: states.filter((s) => s.route === route).map((s) => s.account.number),
+        resting_s: routeWaitSec(route, t),
+        rests: route.rests,
+        last_error_kind: route.lastFailure?.kind ?? null,
+        punish_url: route.until > t ? (route.lastFailure?.punishUrl ?? null) : null,
+      }));
     },
   };
 }
@@ -7046,6 +7522,9 @@ function createHoldback(commitChars: number, holdMs: number) {
 /**
  * Runs a request on the pool, moving to another account on a retryable
  * failure before the commit point, up to FAILOVER_MAX_ATTEMPTS attempts.
+ * After an anti-bot challenge the next account comes from another route
+ * (the pool skips the resting one); with none, the challenge is the answer,
+ * saying which accounts wait for that route.
  * Ends with one terminal event, or quietly when `signal` aborts.
  */
 export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, signal: AbortSignal): AsyncGenerator<EventBatch> {
@@ -7054,7 +7533,13 @@ export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, 
   let lastFailure: UpstreamFailure | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const state = await gate.pool.acquire(tried, signal);
-    if (state === undefined) break;
+    if (state === undefined) {
+      if (lastFailure !== undefined && isRouteLevel(lastFailure)) {
+        const wall = gate.pool.unavailable();
+        if (wall.kind === "waf") lastFailure = { ...lastFailure, message: `${lastFailure.message} ${wall.message}`, retryAfterSec: Math.max(lastFailure.retryAfterSec ?? 0, wall.retryAfterSec ?? 0) || undefined };
+      }
+      break;
+    }
     tried.add(state.account.number);
     gate.onAttempt?.(state.account);
     const retryAfter = yield* runAttempt(req, gate, state, signal, attempt + 1 < maxAttempts);
@@ -9454,7 +9939,10 @@ function handleStatus(app: App): Response {
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       ttft_ms: app.requestTtft.percentiles(),
-      upstreams: { cn: { accounts: accounts("cn"), drift: app.drift.cn.snapshot() }, intl: { accounts: accounts("intl"), drift: app.drift.intl.snapshot() } },
+      upstreams: {
+        cn: { accounts: accounts("cn"), routes: app.pools.cn.routes(), drift: app.drift.cn.snapshot() },
+        intl: { accounts: accounts("intl"), routes: app.pools.intl.routes(), drift: app.drift.intl.snapshot() },
+      },
       window: app.traffic.snapshot(),
       state: stateSnapshot(app.store.status()),
     }),
@@ -9559,7 +10047,16 @@ async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | UR
   let target = "another address";
   try {
     const location = response.headers.get("location");
-    if (location !== null) target = new URL(location, typeof input === "string" || input instanceof URL ? input : input.url).host;
+    if (location !== null) {
+      const url = new URL(location, typeof input === "string" || input instanceof URL ? input : input.url);
+      target = url.host;
+      // An anti-bot puzzle page (UPSTREAMS-2026-12 I4): not followed either, but answered, so the classifier can name its URL.
+      if (PUNISH_URL.test(url.href)) {
+        const headers = new Headers(response.headers);
+        headers.set("location", url.href);
+        return new Response(null, { status: response.status, headers });
+      }
+    }
   } catch {
     // An unreadable Location still fails the call.
   }
@@ -10156,6 +10653,8 @@ export interface AccountCheck {
   refresh?: string;
   /** How the test chat failed, when it did. */
   chatFailure?: ErrorKind;
+  /** The account's route (a proxy's host, or "direct"), and how long it still rests after an anti-bot challenge, as the state store says (a running qwenplug sharing it wrote it). */
+  route?: { label: string; restingSec: number; punishUrl?: string };
 }
 
 /** The smallest chat an account can answer: the upstream's first live model (else its first alias), streamed, no tools. */
@@ -10208,6 +10707,10 @@ export async function checkAccounts(config: Config, options: { withChat: boolean
     }
     check.latencyMs = Math.round(performance.now() - started);
     if (check.state === "logged_out") check.refresh = adapter.credentialVar(account.number);
+    const route = routeOf(account);
+    const rest = (await app.store.get<SharedRouteRest>(`route:${adapter.name}:${route.key}`).catch(() => undefined))?.value;
+    const restingSec = rest === undefined ? 0 : Math.max(0, Math.ceil((rest.until - Date.now()) / 1000));
+    check.route = { label: route.label, restingSec, ...(restingSec > 0 && rest?.punishUrl !== undefined ? { punishUrl: rest.punishUrl } : {}) };
     results.set(target, check);
   });
   // The test chats' upstream deletes are still under way: let them finish.
@@ -10237,9 +10740,21 @@ export function formatCheck(checks: readonly AccountCheck[]): { lines: string[];
   if (checks.length === 0) {
     return { lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false };
   }
-  const lines = checks.map((c) => [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), checkAdvice(c)].join("  ").trimEnd());
+  const routeNote = (c: AccountCheck) => (c.route !== undefined && c.route.restingSec > 0 ? `route ${c.route.label} resting ${c.route.restingSec} s` : "");
+  const lines = checks.map((c) => [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), [checkAdvice(c), routeNote(c)].filter((t) => t !== "").join("; ")].join("  ").trimEnd());
   const usable = checks.filter((c) => c.state === "ok").length;
   lines.push(`qwenplug check: ${usable} of ${checks.length} account(s) usable`);
+  // One line per resting route: an anti-bot challenge rests the egress for every account on it (UPSTREAMS-2026-12 I3).
+  const rested = new Map<string, AccountCheck[]>();
+  for (const c of checks) if (c.route !== undefined && c.route.restingSec > 0) rested.set(`${c.upstream} ${c.route.label}`, [...(rested.get(`${c.upstream} ${c.route.label}`) ?? []), c]);
+  for (const group of rested.values()) {
+    const first = group[0] as AccountCheck & { route: NonNullable<AccountCheck["route"]> };
+    const puzzle = group.map((c) => c.route?.punishUrl).find((u) => u !== undefined);
+    lines.push(
+      `qwenplug route: ${first.upstream.toUpperCase()} ${first.route.label} rests for ${Math.max(...group.map((c) => c.route?.restingSec ?? 0))} s after an anti-bot challenge; ` +
+        `${group.length === 1 ? "account" : "accounts"} ${group.map((c) => c.number).join(", ")} ${group.length === 1 ? "waits" : "wait"} for it${puzzle === undefined ? "" : `; puzzle page: ${puzzle}`}`,
+    );
+  }
   return { lines, isAllUsable: usable === checks.length };
 }
 
@@ -10420,11 +10935,14 @@ function renderAccounts(upstreams) {
       const failures = Object.entries(a.failures).map(([k, n]) => k + " " + n).join(", ") || "none";
       const last = a.last_error_kind ? a.last_error_kind + " (" + since(Math.max(0, Math.round((Date.now() - Date.parse(a.last_error_at)) / 1000))) + " ago)" : "none";
       const ttft = a.ttft_ms.p50 === null ? "no data" : a.ttft_ms.p50 + " / " + a.ttft_ms.p95 + " ms";
-      const note = a.refresh ? "refresh " + a.refresh : a.state === "cooling" ? "back in " + since(a.available_in_s) : "";
+      const note = a.refresh ? "refresh " + a.refresh : a.route_resting_s > 0 ? "its route (" + a.route + ") rests, back in " + since(a.available_in_s) : a.state === "cooling" ? "back in " + since(a.available_in_s) : "";
       row.append(el("td", a.number, "n"), el("td", a.state, STATE_CLASS[a.state]), el("td", a.in_flight, "n"), el("td", a.successes, "n"), el("td", failures), el("td", last), el("td", ttft), el("td", note));
       table.append(row);
     }
     root.append(table);
+    for (const r of upstreams[name].routes || []) {
+      if (r.resting_s > 0) root.append(el("p", "Route " + r.route + " rests for " + since(r.resting_s) + " after an anti-bot challenge (accounts " + r.accounts.join(", ") + ")" + (r.punish_url ? "; puzzle page: " + r.punish_url : ""), "bad"));
+    }
     for (const d of upstreams[name].drift || []) root.append(el("p", "Unrecognised from upstream: " + d.count + " × " + d.kind + " since " + d.since + "; newest: " + (d.samples[0] || "") + " (please report it)", "mute"));
   }
   if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));

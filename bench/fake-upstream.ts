@@ -12,7 +12,13 @@
 // A cookie directive wins over a prompt directive. Without one: plain.sse.
 // Once the prompt holds a tool result, `then:NAME` names the fixture instead.
 // The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new;
-// `newchat:redirect` answers 302 to a login host).
+// `newchat:redirect` answers 302 to a login host, `newchat:punish` to an
+// anti-bot puzzle page). Like chat.qwen.ai (UPSTREAMS-2026-12 I8) it answers a
+// completion body over `maxBodyBytes` with a silent challenge, and it takes
+// long conversations as uploaded documents: getstsToken with `filetype:"file"`,
+// the PUT to the fake OSS, `/api/v2/files/parse` and `parse/status`; a
+// completion that references a document it did not grant, or one not parsed,
+// or (given the OSS fake's objects) one never uploaded, is refused.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,6 +54,8 @@ export interface FakeCall {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** The body's size in bytes, as sent. */
+  bytes: number;
 }
 
 export interface FakeCnUpstream {
@@ -142,7 +150,8 @@ export function recordedBody(text: string): unknown {
 }
 
 async function readCall(req: Request): Promise<FakeCall> {
-  return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body: recordedBody(await req.text()) };
+  const text = await req.text();
+  return { path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body: recordedBody(text), bytes: Buffer.byteLength(text) };
 }
 
 /** A loopback server that records every call before `handle` answers it. */
@@ -231,6 +240,14 @@ export interface FakeIntlUpstream extends CancelCounter {
   deletedChats: string[];
   /** Chat requests refused because `validateToken` said no (answered `unauthorized`, "Token has expired"). */
   rejectedTokens: number;
+  /** Uploads granted by getstsToken, by `file_id`: what kind, its name, where it goes, and whether it was parsed. */
+  uploads: Map<string, { filetype: string; name: string; filePath: string; fileUrl: string; parsed: boolean }>;
+  /** Documents the completions referenced (by `file_id`), in order. */
+  documentRefs: string[];
+  /** How document uploads fare: accepted; refused at getstsToken (`filetype:"file"` only); or failed by the parse. */
+  documentMode: "accept" | "refuse-sts" | "fail-parse";
+  /** Completions answered with the silent challenge because their body passed `maxBodyBytes`. */
+  oversizedBodies: number;
   /** Overrides the reply for /api/v2/chat/completions; return undefined to fall back to fixtures. */
   respond?: (body: Record<string, unknown>, headers: Headers) => Response | undefined;
   /** While set, /api/v2/chats/new makes its chat and answers only once it settles. */
@@ -247,7 +264,16 @@ export interface FakeIntlOptions {
   hasV2Models?: boolean;
   /** The fake OSS (bench/fake-oss.ts) whose path-style URLs getstsToken's `file_url` points at. */
   ossUrl?: string;
+  /** That OSS fake's objects: a document a completion references must have been uploaded there. */
+  ossObjects?: ReadonlyMap<string, unknown>;
+  /** Completion bodies over this many bytes get the silent challenge (I8: "over ~128 KB"); default 131072. */
+  maxBodyBytes?: number;
 }
+
+/** chat.qwen.ai's answer to an oversized body (Rfym21/Qwen2API#147): HTTP 200, no `choices`, only the challenge's `ret`. */
+const SILENT_CHALLENGE = { ret: ["FAIL_SYS_USER_VALIDATE", "RGV587_ERROR::SM::哎哟喂,被挤爆啦,请稍后重试"], data: {} };
+/** Where the fake's puzzle redirect points (the shape of Rfym21/Qwen2API#157's URL). */
+export const FAKE_PUNISH_PATH = "/api/v2/chat/completions/_____tmd_____/punish?x5secdata=fake-x5sec-0123&x5step=2&action=captchaconnect&pureCaptcha=";
 
 /** The picture the fake's t2i "CDN" serves: a 1×1 PNG. */
 export const FAKE_T2I_PNG = new Uint8Array(
@@ -264,11 +290,29 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
     deletedChats: [],
     rejectedTokens: 0,
     cancelledStreams: 0,
+    uploads: new Map(),
+    documentRefs: [],
+    documentMode: "accept",
+    oversizedBodies: 0,
     stop: async () => {
       await server.stop(true);
     },
   };
   let nextChat = 0;
+  /** Why a completion's document references are not acceptable, or undefined when they are. */
+  const badDocument = (files: unknown): string | undefined => {
+    for (const raw of Array.isArray(files) ? files : []) {
+      const file = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+      if (file.type !== "file" && file.file_class !== "document") continue;
+      const upload = state.uploads.get(String(file.id));
+      if (upload === undefined || upload.filetype !== "file") return `unknown document ${String(file.id)}`;
+      if (!upload.parsed) return `document ${String(file.id)} is not parsed`;
+      if (file.url !== upload.fileUrl || file.file_class !== "document" || file.showType !== "file") return `document ${String(file.id)} is referenced with the wrong url or class`;
+      if (options.ossObjects !== undefined && !options.ossObjects.has(`/qwen-webui-prod/${upload.filePath}`)) return `document ${String(file.id)} was never uploaded`;
+      state.documentRefs.push(String(file.id));
+    }
+    return undefined;
+  };
   const server = serveRecording(options, state.calls, (req, call) => {
     const cookie = req.headers.get("cookie") ?? "";
     const record = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<string, unknown>;
@@ -296,7 +340,11 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       const name = record.filename ?? record.file_name;
       const type = record.filetype ?? record.file_type;
       if (typeof name !== "string" || type === undefined) return json({ success: false, request_id: "sts", data: { code: "Bad_Request", details: "Invalid file information!" } });
+      if (type === "file" && state.documentMode === "refuse-sts") return json({ success: false, request_id: "sts", data: { code: "Bad_Request", details: "File type is not supported" } });
       const filePath = `user-1/${crypto.randomUUID()}_${name}`;
+      const fileId = crypto.randomUUID();
+      const fileUrl = `${options.ossUrl ?? "https://qwen-webui-prod.oss-ap-southeast-1.aliyuncs.com"}/${FAKE_STS.bucket}/${filePath}?Expires=300&Signature=fake`;
+      state.uploads.set(fileId, { filetype: String(type), name, filePath, fileUrl, parsed: false });
       return json({
         success: true,
         request_id: "sts",
@@ -308,9 +356,27 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
           endpoint: FAKE_STS.endpoint,
           region: FAKE_STS.region,
           file_path: filePath,
-          file_url: `${options.ossUrl ?? "https://qwen-webui-prod.oss-ap-southeast-1.aliyuncs.com"}/${FAKE_STS.bucket}/${filePath}?Expires=300&Signature=fake`,
-          file_id: crypto.randomUUID(),
+          file_url: fileUrl,
+          file_id: fileId,
         },
+      });
+    }
+    // The document parse of two peers (Rfym21/Qwen2API upload.js, qwengate 2026-09-13): start it, then poll its status.
+    if (call.path === "/api/v2/files/parse" && req.method === "POST") {
+      const upload = state.uploads.get(String(record.file_id));
+      if (upload === undefined) return json({ success: false, request_id: "parse", data: { code: "Not_Found", details: "File not found" } });
+      return json({ success: true, request_id: "parse", data: {} });
+    }
+    if (call.path === "/api/v2/files/parse/status" && req.method === "POST") {
+      const ids = Array.isArray(record.file_id_list) ? record.file_id_list.map(String) : [];
+      return json({
+        success: true,
+        request_id: "parse-status",
+        data: ids.map((id) => {
+          const upload = state.uploads.get(id);
+          if (upload !== undefined && state.documentMode !== "fail-parse") upload.parsed = true;
+          return { file_id: id, status: upload === undefined || state.documentMode === "fail-parse" ? "failed" : "success", ...(state.documentMode === "fail-parse" ? { error_msg: "unsupported encoding" } : {}) };
+        }),
       });
     }
     if (call.path.startsWith("/cdn/output/") && req.method === "GET") return new Response(FAKE_T2I_PNG, { headers: { "content-type": "image/png" } });
@@ -319,6 +385,7 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
     if (call.path === "/api/v2/chats/new" && req.method === "POST") {
       const special = directive(cookie, "newchat");
       if (special === "redirect") return new Response(null, { status: 302, headers: { location: "https://login.example.com/signin" } });
+      if (special === "punish") return new Response(null, { status: 302, headers: { location: FAKE_PUNISH_PATH } });
       const fixture = special === undefined ? undefined : fixtures.get(special);
       if (fixture) return replay(state, fixture, 1 << 30, 0, 0);
       const create = () => {
@@ -339,9 +406,15 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
       if (!state.createdChats.includes(chatId) || record.chat_id !== chatId) {
         return json({ success: false, request_id: "nf", data: { code: "Not_Found", details: "Chat not found" } });
       }
+      if (call.bytes > (options.maxBodyBytes ?? 128 * 1024)) {
+        state.oversizedBodies++;
+        return json(SILENT_CHALLENGE);
+      }
+      const messages = Array.isArray(record.messages) ? record.messages : [];
+      const refused = badDocument((messages[0] as { files?: unknown } | undefined)?.files);
+      if (refused !== undefined) return json({ success: false, request_id: "doc", data: { code: "Bad_Request", details: refused } });
       const custom = state.respond?.(record, req.headers);
       if (custom) return custom;
-      const messages = Array.isArray(record.messages) ? record.messages : [];
       const prompt = String((messages[0] as { content?: unknown } | undefined)?.content ?? "");
       if ((messages[0] as { chat_type?: unknown } | undefined)?.chat_type === "t2i") {
         const chosen = fixtures.get(directive(prompt, "fixture") ?? "t2i");
