@@ -165,8 +165,8 @@ function withCdn(fixture: Fixture, base: string, answer: (fixture: Fixture) => R
 
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
 
-export function startFakeCnUpstream(options: { port?: number; hostname?: string } = {}): FakeCnUpstream {
-  const fixtures = loadFixtures();
+export function startFakeCnUpstream(options: { port?: number; hostname?: string; fixtureDir?: string } = {}): FakeCnUpstream {
+  const fixtures = loadFixtures(options.fixtureDir ?? FIXTURE_DIR);
   const state: FakeCnUpstream = {
     url: "",
     port: 0,
@@ -239,6 +239,8 @@ export interface FakeIntlOptions {
   hasV2Models?: boolean;
   /** The fake OSS (bench/fake-oss.ts) whose path-style URLs getstsToken's `file_url` points at. */
   ossUrl?: string;
+  /** Where the fixtures come from (fixtures/intl by default): a test replays captured files from elsewhere. */
+  fixtureDir?: string;
 }
 
 /** The picture the fake's t2i "CDN" serves: a 1×1 PNG. */
@@ -248,7 +250,7 @@ export const FAKE_T2I_PNG = new Uint8Array(
 
 /** The chat.qwen.ai v2 fake: chats/new → completions?chat_id → DELETE chats/<id>, and /api/models. */
 export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUpstream {
-  const fixtures = loadFixtures(INTL_FIXTURE_DIR);
+  const fixtures = loadFixtures(options.fixtureDir ?? INTL_FIXTURE_DIR);
   const state: FakeIntlUpstream = {
     url: "",
     calls: [],
