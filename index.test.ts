@@ -4,9 +4,9 @@
 // response, streamed or not, including errors.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -37,6 +37,7 @@ import {
   formatCheck,
   HttpError,
   imageDimensions,
+  isSecretField,
   jsonDepthExceeds,
   limitOutputTokens,
   loadConfig,
@@ -50,6 +51,7 @@ import {
   redactThenCut,
   repairJson,
   retryAfterSeconds,
+  scrubCapturedText,
   startServer,
   type Tooling,
   createMemoryStore,
@@ -4177,12 +4179,13 @@ describe("chat completions over CN chat2", () => {
     expect(reply.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
   });
 
-  test("thinking: deep_think goes to reasoning_content, markers are stripped, deep_search is \"1\"", async () => {
+  test("thinking: deep_think goes to reasoning_content, markers are stripped; chat_mode is CN_THINK_MODE (think), deep_search stays null", async () => {
     const { content, reasoning } = await collectStream(gw.client, "fixture:think chunk:5", "qwen-max-thinking");
     expect(reasoning).toBe("用户在打招呼，我应该礼貌回应。");
     expect(content).toBe("你好！有什么可以帮你？");
     const body = lastChat2Call(fake).body as Record<string, unknown>;
-    expect(body.deep_search).toBe("1");
+    expect(body.chat_mode).toBe("think");
+    expect(body.deep_search).toBeNull();
     expect(body.model).toBe("Qwen3.8-Max");
   });
 
@@ -4213,19 +4216,31 @@ describe("chat completions over CN chat2", () => {
     }
   });
 
-  test("sends the §1.3 request: query in order, body, headers, and registers with the account's bx-umidtoken", async () => {
+  test("sends the 2026-09-28 request (M4): query in order, body field for field, headers, and registers with the account's bx-umidtoken", async () => {
+    await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "你好" }] });
+    // The body as the working script of 2026-09-28 sends it, key order included (the signature covers the exact bytes).
+    const plain = lastChat2Call(fake).body as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual(["req_id", "parent_req_id", "messages", "scene", "sub_scene", "scene_param", "session_id", "biz_id", "topic_id", "model", "from", "protocol_version", "messages_merge", "chat_client", "deep_search", "temporary", "params_extra", "chat_mode", "bucket"]);
+    expect(plain).toMatchObject({ parent_req_id: "0", scene: "chat", sub_scene: "", scene_param: "first_turn", biz_id: "ai_qwen", model: "Qwen", from: "default", protocol_version: "v2", messages_merge: false, chat_client: "h5", deep_search: null, temporary: false, params_extra: { supports_cowork: "true" }, chat_mode: "quick", bucket: {} });
+    expect(plain.topic_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(plain.topic_id).not.toBe(plain.session_id);
     await gw.client.chat.completions.create({ model: "qwen-search", messages: [{ role: "user", content: "查一下天气" }] });
     const call = lastChat2Call(fake);
     const url = new URL(call.url, fake.url);
     expect([...url.searchParams.keys()]).toEqual(["biz_id", "fe_version", "chat_client", "device", "fr", "pr", "ut", "la", "tz", "wv", "ve", "nonce", "timestamp"]);
-    expect(url.searchParams.get("wv")).toBe("4.6.4");
+    expect(url.searchParams.get("wv")).toBe("4.9.1");
     expect(url.searchParams.get("nonce")).toMatch(/^[0-9a-z]{11}$/);
     const body = call.body as Record<string, unknown>;
-    expect(body).toMatchObject({ parent_req_id: "0", scene: "chat", biz_id: "ai_qwen", model: "Qwen", deep_search: "0", enable_search: true, protocol_version: "v2" });
+    // Search: deep_search is CN_SEARCH_VALUE (the newer client's "normal"); chat_mode stays quick.
+    expect(body).toMatchObject({ parent_req_id: "0", scene: "chat", biz_id: "ai_qwen", model: "Qwen", deep_search: "normal", chat_mode: "quick", protocol_version: "v2" });
+    expect(body.enable_search).toBeUndefined();
     expect(body.messages).toEqual([{ mime_type: "text/plain", content: "查一下天气", meta_data: { ori_query: "查一下天气" }, status: "complete" }]);
     expect(body.session_id).toMatch(/^[0-9a-f]{32}$/);
     expect(body.req_id).toMatch(/^[0-9a-f]{32}$/);
     const h = call.headers;
+    expect(h["x-chat-id"]).toBe(body.req_id as string);
+    expect(JSON.parse(h["x-chat-biz"] ?? "")).toEqual({ chatId: body.req_id, agentId: "", enableWebp: "" });
+    expect(h.prod_id).toBe("tongyi");
     expect(h.accept).toBe("application/json, text/event-stream, text/plain, */*");
     expect(h["x-platform"]).toBe("pc_tongyi");
     expect(h["x-device-id"]).toBe(url.searchParams.get("ut") as string);
@@ -4260,9 +4275,15 @@ describe("chat completions over CN chat2", () => {
     }
     const aborted = (lastChat2Call(fake).body as { session_id: string }).session_id;
     await waitFor(() => fake.cancelledStreams > cancelledBefore && fake.deletedSessions.includes(aborted));
-    const deleteCall = fake.calls.find((c) => c.path === "/api/v1/session/delete/batch" && c.rawBody.includes(done));
-    expect(deleteCall?.body).toEqual({ session_ids: [done] });
-    expect(new URL(deleteCall?.url ?? "", fake.url).searchParams.get("ut")).toBeTruthy();
+    // M5: the single-session endpoint, with the page's common query (ut included) and x-xsrf-token.
+    const deleteCall = fake.calls.find((c) => c.path === "/api/v1/session/delete" && c.rawBody.includes(done));
+    expect(deleteCall?.body).toEqual({ session_id: done, biz_id: "ai_qwen" });
+    const query = new URL(deleteCall?.url ?? "", fake.url).searchParams;
+    expect([...query.keys()]).toEqual(["biz_id", "chat_client", "device", "fr", "pr", "ut", "la", "tz", "wv", "ve"]);
+    expect(query.get("ut")).toBe(new URL(lastChat2Call(fake).url, fake.url).searchParams.get("ut"));
+    expect(deleteCall?.headers["x-xsrf-token"]).toBe("xsrf-one-0123456789abcdef");
+    expect(fake.deleteEndpoints.every((endpoint) => endpoint === "single")).toBe(true);
+    expect(fake.calls.some((c) => c.path === "/api/v1/session/delete/batch")).toBe(false);
   });
 
   test("models: the live modelCode list (show:false left out), aliases to the newest of a family, tongyi-* ids", async () => {
@@ -4593,7 +4614,7 @@ describe("loadConfig: CN chat2 settings", () => {
     expect(defaults).toMatchObject({
       cnProtocol: "chat2",
       cnSigning: true,
-      cnWebVersion: "4.6.4",
+      cnWebVersion: "4.9.1",
       cnChatUrl: "https://chat2.qianwen.com",
       cnApiUrl: "https://chat2-api.qianwen.com",
       cnSecUrl: "https://sec.qianwen.com",
@@ -4607,6 +4628,15 @@ describe("loadConfig: CN chat2 settings", () => {
     expect(() => loadConfig({ CN_SIGN_ORDER: "random" })).toThrow(/^CN_SIGN_ORDER must be one of auto, kp-query, query-kp/);
     expect(defaults.cnSignOrder).toBe("auto");
     expect(defaults.cnRegisterIntervalMs).toBe(10_000);
+    // The unverified thinking and search values (M4) and the refusal patterns (M1, none by default).
+    expect(defaults).toMatchObject({ cnThinkMode: "think", cnSearchValue: "normal", cnRefusalPatterns: [] });
+    expect(loadConfig({ CN_THINK_MODE: "deep", CN_SEARCH_VALUE: "1" })).toMatchObject({ cnThinkMode: "deep", cnSearchValue: "1" });
+    expect(() => loadConfig({ CN_THINK_MODE: "two words" })).toThrow(/^CN_THINK_MODE must be one short word/);
+    expect(loadConfig({ CN_REFUSAL_PATTERNS: " 抱歉，我无法 | Sorry, I can't |" }).cnRefusalPatterns).toEqual(["抱歉，我无法", "sorry, i can't"]);
+    expect(String(loadConfig({ CN_REFUSAL_PATTERNS: "/^无法.*回答$/s" }).cnRefusalPatterns)).toBe("/^无法.*回答$/s");
+    expect(() => loadConfig({ CN_REFUSAL_PATTERNS: "/(unclosed/" })).toThrow(/^CN_REFUSAL_PATTERNS is not a valid regular expression/);
+    expect(loadConfig({ CAPTURE_DIR: " /tmp/qwen-capture " }).captureDir).toBe("/tmp/qwen-capture");
+    expect(defaults.captureDir).toBeUndefined();
     expect(() => loadConfig({ CN_ACCOUNT_2_UMIDTOKEN: "x" })).toThrow(/CN_ACCOUNT_2_COOKIE is not/);
     const withUmid = loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_1_UMIDTOKEN: "umid-secret-0123456789" });
     expect(withUmid.cnAccounts[0]?.umidToken).toBe("umid-secret-0123456789");
@@ -5117,7 +5147,7 @@ describe("--check on the chat2 adapter (issue 15)", () => {
       ]);
       // One test chat, on the live account only, and its session deleted.
       expect(fake.calls.filter((c) => c.path === "/api/v2/chat").map((c) => c.headers.cookie?.includes("ticket-one"))).toEqual([true]);
-      expect(fake.calls.filter((c) => c.path === "/api/v1/session/delete/batch")).toHaveLength(1);
+      expect(fake.calls.filter((c) => c.path === "/api/v1/session/delete")).toHaveLength(1);
       const { lines } = formatCheck(checks);
       for (const line of lines) expect(line).not.toContain("SECRET");
     } finally {
@@ -8008,4 +8038,458 @@ describe("I6: models and the daily quota", () => {
     expect(secondsUntilSiteMidnight(Date.parse("2026-10-04T16:00:00Z"))).toBe(86_400);
     expect(secondsUntilSiteMidnight(Date.parse("2026-10-04T15:59:50Z"))).toBe(60);
   });
+});
+
+// ── Issue 20: the mainland wire as of 2026-09-28, and capture mode ──────────
+
+const CHAT2_REPLY = "你好！我是千问，很高兴见到你。";
+const sseReply = (frames: string[]) => new Response(frames.join(""), { headers: { "content-type": "text/event-stream" } });
+const wireFrame = (messages: unknown[], extra: Record<string, unknown> = {}) =>
+  `data:${JSON.stringify({ error_code: 0, error_msg: "", communication: { sessionid: "s", reqid: "r", resid: "x" }, data: { messages }, ...extra })}\n\n`;
+const answerFrame = (content: string, status = "processing") => wireFrame([{ mime_type: "multi_load/iframe", content, status, meta_data: {} }]);
+const promptOf = (body: Record<string, unknown>) => String((body.messages as Array<{ content: string }>).at(-1)?.content);
+
+describe("mainland chat2 session delete (issue 20, M5)", () => {
+  test("the fake serves the single-session endpoint as M5 describes: 400 msg \"ut\" without ut in the query", async () => {
+    const fake = startFakeChat2Upstream();
+    try {
+      const bare = await fetch(`${fake.url}/api/v1/session/delete`, { method: "POST", body: JSON.stringify({ session_id: "a".repeat(32), biz_id: "ai_qwen" }) });
+      expect(bare.status).toBe(400);
+      expect(await bare.json()).toMatchObject({ msg: "ut" });
+      expect(fake.deletedSessions).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  for (const [name, answer] of [
+    ["a 404 (a site without the single endpoint)", () => new Response("not found", { status: 404 })],
+    ["a 405", () => new Response("method not allowed", { status: 405 })],
+    ["a refusal that is not success (code 1, success false)", () => new Response(JSON.stringify({ success: false, code: 1, msg: "busy" }), { headers: { "content-type": "application/json" } })],
+    ["a 400 msg ut", () => new Response(JSON.stringify({ success: false, code: 400, msg: "ut" }), { status: 400, headers: { "content-type": "application/json" } })],
+  ] as const) {
+    test(`the batch endpoint is the fallback after ${name}`, async () => {
+      await withGateway(startFakeChat2Upstream, (fake) => {
+        fake.singleDeleteAnswer = answer;
+        return startChat2Gateway(fake);
+      }, async (fake, gw) => {
+        expect((await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] })).choices[0]?.message.content).toBe(CHAT2_REPLY);
+        const session = (lastChat2Call(fake).body as { session_id: string }).session_id;
+        await waitFor(() => fake.deletedSessions.includes(session));
+        expect(fake.deleteEndpoints).toEqual(["batch"]);
+        expect(fake.calls.filter((c) => c.path === "/api/v1/session/delete")).toHaveLength(1);
+        expect(fake.calls.find((c) => c.path === "/api/v1/session/delete/batch")?.body).toEqual({ session_ids: [session] });
+      });
+    });
+  }
+
+  test("a success-status delete answer of an unknown shape is counted as drift, and the batch endpoint still deletes", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => {
+      fake.singleDeleteAnswer = () => new Response(JSON.stringify({ result: "deleted?" }), { headers: { "content-type": "application/json" } });
+      return startChat2Gateway(fake);
+    }, async (fake, gw) => {
+      await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+      await waitFor(() => fake.deleteEndpoints.includes("batch"));
+      await waitFor(() => gw.app.drift.cn.snapshot().some((d) => d.kind === "unknown session-delete answer"));
+      expect(gw.app.drift.cn.snapshot().find((d) => d.kind === "unknown session-delete answer")?.samples[0]).toContain("deleted?");
+    });
+  });
+});
+
+describe("a fixed refusal in a 200 is an error, not an answer (issue 20, M1)", () => {
+  test("with CN_REFUSAL_PATTERNS unset (the default), the same reply is an ordinary answer", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake), async (_fake, gw) => {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:refusal" }] });
+      expect(reply.choices[0]?.message.content).toBe("抱歉，当前请求无法处理，请稍后再试。");
+    });
+  });
+
+  for (const [setting, label] of [
+    ["当前请求无法处理|另一个", "substrings"],
+    ["/^抱歉.{0,20}无法处理/", "a regex"],
+  ] as const) {
+    for (const stream of [false, true]) {
+      test(`a reply matching ${label} is a 502 upstream_error naming the refusal and what to try, ${stream ? "streamed" : "not streamed"}, with no text sent`, async () => {
+        const fake = startFakeChat2Upstream();
+        try {
+          const err = await freshGatewayError(() => startChat2Gateway(fake, { CN_REFUSAL_PATTERNS: setting }), "fixture:refusal chunk:40", stream, "qwen");
+          expect(err.status).toBe(502);
+          expect(err.code).toBe("upstream_error");
+          expect(err.message).toContain("fixed refusal");
+          expect(err.message).toContain("most likely its signature");
+          expect(err.message).toContain("CN_ACCOUNT_1_SCENES");
+          // M1: unsigned requests draw exactly this refusal, so CN_SIGNING=off is no fix to offer.
+          expect(err.message).not.toContain("CN_SIGNING");
+        } finally {
+          await fake.stop();
+        }
+      });
+    }
+  }
+
+  test("a site that answers a wrong signing order with the fixed refusal (200): the unconfirmed order is switched, the next request is answered, and only a real answer confirms it", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => {
+      fake.signOrder = "kp-query";
+      fake.badSignatureAnswer = "fixed-refusal";
+      return startChat2Gateway(fake, { CN_REFUSAL_PATTERNS: "当前请求无法处理" });
+    }, async (fake, gw) => {
+      const err = await requestError(gw, "hi", false, "qwen");
+      expect(err.message).toContain("fixed refusal");
+      expect(fake.refusals).toEqual(["sign"]);
+      expect((await gw.app.adapters.cn.protocolDetails?.({ upstream: "cn", number: 1 }))?.[0]).toBe("sign order kp-query (tried after a refusal, not confirmed yet)");
+      for (let i = 0; i < 3; i++) expect((await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] })).choices[0]?.message.content).toBe(CHAT2_REPLY);
+      expect(fake.refusals).toEqual(["sign"]);
+      expect((await gw.app.adapters.cn.protocolDetails?.({ upstream: "cn", number: 1 }))?.[0]).toBe("sign order kp-query (learned)");
+    });
+  });
+
+  test("the match looks at the start of the reply only: a long answer quoting a pattern later streams as usual; case does not matter", async () => {
+    const long = `${"答".repeat(300)} Sorry, I cannot help with that.`;
+    await withGateway(startFakeChat2Upstream, (fake) => {
+      fake.respond = (body) => (promptOf(body) === "long" ? sseReply([answerFrame("答".repeat(150)), answerFrame("答".repeat(300)), answerFrame(long, "complete")]) : sseReply([answerFrame("SORRY, I "), answerFrame("SORRY, I CANNOT help with that.", "complete")]));
+      return startChat2Gateway(fake, { CN_REFUSAL_PATTERNS: "sorry, i cannot" });
+    }, async (_fake, gw) => {
+      const { content, finish } = await collectStream(gw.client, "long", "qwen");
+      expect(content).toBe(long);
+      expect(finish).toBe("stop");
+      const err = await requestError(gw, "short", true, "qwen");
+      expect(err.message).toContain("fixed refusal");
+    });
+  });
+});
+
+describe("FAIL_SYS_USER_VALIDATE inside a chat2 stream (issue 20, M6)", () => {
+  const cases: Array<[string, string]> = [
+    ["a JSON frame after text", `data:{"ret":["FAIL_SYS_USER_VALIDATE::哎哟喂,被挤爆啦"],"data":{}}\n\n`],
+    ["a line that is not JSON", "data:FAIL_SYS_USER_VALIDATE::哎哟喂,被挤爆啦\n\n"],
+    ["an error event", `event:error\ndata:{"code":"FAIL_SYS_USER_VALIDATE","msg":"哎哟喂"}\n\n`],
+  ];
+  for (const [name, challenge] of cases) {
+    test(`${name}: before any text a 503 with Retry-After, after text an in-stream upstream_waf_blocked, never a clean stop`, async () => {
+      await withGateway(startFakeChat2Upstream, (fake) => {
+        fake.respond = (body) => sseReply(promptOf(body) === "late" ? [answerFrame("开头"), challenge, answerFrame("开头，结尾", "complete")] : [challenge, answerFrame("不该出现", "complete")]);
+        return startChat2Gateway(fake);
+      }, async (_fake, gw) => {
+        const early = await requestError(gw, "early", false, "qwen");
+        expect({ status: early.status, code: early.code }).toEqual({ status: 503, code: "upstream_waf_blocked" });
+        expect(Number(early.headers?.get("retry-after"))).toBeGreaterThan(0);
+        // A challenge judges the route (I3): the direct route rests, the account does not.
+        await waitFor(() => (gw.app.pools.cn.snapshot()[0]?.route_resting_s ?? 0) > 0);
+        expect(gw.app.pools.cn.snapshot()[0]?.state).toBe("healthy");
+      });
+      // A fresh gateway (the first one's only route rests): the challenge after the first text.
+      await withGateway(startFakeChat2Upstream, (fake) => {
+        fake.respond = (body) => sseReply(promptOf(body) === "late" ? [answerFrame("开头"), challenge, answerFrame("开头，结尾", "complete")] : [challenge]);
+        return startChat2Gateway(fake);
+      }, async (_fake, gw) => {
+        const { content, caught } = await streamUntilError(gw, "qwen", "late");
+        expect(content).toBe("开头");
+        expect((caught as ApiError | undefined)?.code).toBe("upstream_waf_blocked");
+      });
+    });
+  }
+});
+
+describe("mainland chat2 drift (issue 20)", () => {
+  test("frame and data fields, multi_load types and mime_types qwenplug does not read are counted once per reply; known ones are not; the reply is unharmed", async () => {
+    await withGateway(startFakeChat2Upstream, (fake) => {
+      fake.respond = () =>
+        sseReply([
+          wireFrame([{ mime_type: "multi_load/iframe", content: "", status: "processing", meta_data: { multi_load: [{ type: "search_result", content: { items: [{ title: "天气" }] } }] } }], { brand_new: { x: 1 } }),
+          `data:${JSON.stringify({ error_code: 0, error_msg: "", data: { messages: [{ mime_type: "multi_load/iframe", content: "好", status: "processing", meta_data: { multi_load: [{ type: "search_result" }] } }], debug: {}, audit_info: { error_code: 0 }, extra_info: {}, search_cards: [] }, brand_new: 2 })}\n\n`,
+          wireFrame([{ mime_type: "multi_load/iframe", content: "好的", status: "complete", meta_data: { multi_load: [] } }]),
+        ]);
+      return startChat2Gateway(fake);
+    }, async (_fake, gw) => {
+      expect((await gw.client.chat.completions.create({ model: "qwen-search", messages: [{ role: "user", content: "hi" }] })).choices[0]?.message.content).toBe("好的");
+      await gw.client.chat.completions.create({ model: "qwen-search", messages: [{ role: "user", content: "hi" }] });
+      const drift = Object.fromEntries(gw.app.drift.cn.snapshot().map((d) => [d.kind, d]));
+      expect(Object.keys(drift).sort()).toEqual(["unknown data field", "unknown frame field", "unknown multi_load type"]);
+      // Two replies, each field once however many frames carried it.
+      expect(drift["unknown frame field"]?.count).toBe(2);
+      expect(drift["unknown multi_load type"]?.count).toBe(2);
+      expect(drift["unknown data field"]?.samples[0]).toContain("search_cards");
+      expect(drift["unknown multi_load type"]?.samples[0]).toContain("search_result");
+    });
+  });
+});
+
+describe("--check says what each chat2 account is served with (issue 20)", () => {
+  test("the sign order (default, learned, forced) and the signing device (none yet, registered, the page's material)", async () => {
+    const fake = startFakeChat2Upstream();
+    try {
+      const store = createMemoryStore();
+      const scenes = fake.seedScenes();
+      const config = (env: Record<string, string> = {}) =>
+        checkConfig({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_ACCOUNT_2_COOKIE: COOKIE_2, CN_ACCOUNT_2_SCENES: scenes, CN_REGISTER_INTERVAL_MS: "0", ...env });
+      const before = await checkAccounts(config(), { withChat: false, store });
+      expect(before.map((c) => c.details)).toEqual([
+        ["sign order query-kp (default, not confirmed yet)", "signing device: none yet (one is registered at the first request)"],
+        ["sign order query-kp (default, not confirmed yet)", "signing device: none yet (the page's material in CN_ACCOUNT_2_SCENES is used first)"],
+      ]);
+      // A test chat per account, then the same store read again: what the running server would be serving with.
+      await checkAccounts(config(), { withChat: true, store });
+      const after = await checkAccounts(config(), { withChat: false, store });
+      expect(after[0]?.details?.[0]).toBe("sign order query-kp (learned)");
+      // One test chat each: a batch of 8 salts (CHAT2_SALT_BATCH) left the store's 100 for the process's reserve.
+      expect(after[0]?.details?.[1]).toMatch(/^signing device: a registered device, 92 salts left, token good for 2\d\.\d h$/);
+      expect(after[1]?.details?.[1]).toMatch(/^signing device: the page's material \(CN_ACCOUNT_2_SCENES\), 92 salts left/);
+      expect(fake.registrations).toBe(1);
+      const forced = await checkAccounts(config({ CN_SIGN_ORDER: "kp-query" }), { withChat: false, store: createMemoryStore() });
+      expect(forced[0]?.details?.[0]).toBe("sign order kp-query (forced by CN_SIGN_ORDER)");
+      const { lines } = formatCheck(after);
+      expect(lines[0]).toMatch(/^CN +account 1 +ok +\d+ ms$/);
+      expect(lines[1]).toMatch(/^ {6}served with: sign order query-kp \(learned\); signing device: a registered device, 92 salts left/);
+      expect(lines.at(-1)).toBe("qwenplug check: 2 of 2 account(s) usable");
+      expectNoSecret(lines.join("\n"));
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+/** Every file in a capture directory, by name, with its text. */
+function captureFiles(dir: string): Map<string, string> {
+  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), "utf8")]));
+}
+
+/** The capture's sidecars, parsed. */
+const sidecars = (files: Map<string, string>) => [...files].filter(([name]) => name.endsWith(".meta.json")).map(([, text]) => JSON.parse(text) as Record<string, unknown>);
+
+/** No captured file holds any of `secrets`; the directory is 0700 and every file 0600. */
+function expectCleanCapture(dir: string, secrets: readonly string[]): Map<string, string> {
+  const files = captureFiles(dir);
+  expect(files.size).toBeGreaterThan(0);
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  for (const [name, text] of files) {
+    expect({ name, mode: statSync(join(dir, name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
+    for (const secret of secrets) if (text.includes(secret)) throw new Error(`${name} holds a secret: ${secret.slice(0, 12)}…`);
+  }
+  return files;
+}
+
+/** The last captured file (they are numbered in order) that answered `path` with an event stream. */
+function capturedStream(files: Map<string, string>, path: string): { name: string; text: string } {
+  const meta = sidecars(files).filter((m) => String(m.path).split("?")[0] === path && typeof m.file === "string" && String(m.file).endsWith(".sse"));
+  expect(meta.length).toBeGreaterThanOrEqual(1);
+  const name = String(meta.at(-1)?.file);
+  return { name, text: files.get(name) as string };
+}
+
+/** A copy of a fixtures directory with one captured stream added as `captured.sse`. */
+function fixturesWith(from: string, stream: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "qwenplug-replay-"));
+  cpSync(join(import.meta.dir, "fixtures", from), dir, { recursive: true });
+  writeFileSync(join(dir, "captured.sse"), stream);
+  return dir;
+}
+
+describe("capture mode (issue 20)", () => {
+  const captureDir = () => join(mkdtempSync(join(tmpdir(), "qwenplug-capture-")), "capture");
+
+  test("scrubbing: JSON fields by name (nested, in arrays, in JSON strings, user records), SSE frames one by one, JWTs and e-mails anywhere; untouched frames stay byte for byte", () => {
+    const redact = makeRedactor(["configured-SECRET-0123"]);
+    const sse = [
+      'data: {"a":1,  "text":"keep   spacing"}',
+      'data:{"data":{"eo-clt-actkn":"tok-SECRET","eo-clt-bacsft":["s1-SECRET","s2-SECRET"],"eo-clt-actkn-dl":1760000000,"usage":{"prompt_tokens":5}}}',
+      'data:{"biz_data":"{\\"access_token\\":\\"inner-SECRET\\"}","user":{"email":"x@y.cn","id":"user-77","name":"Wang","role":"user"}}',
+      "data:[heartbeat] eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2ln mail me at a.b@c.org configured-SECRET-0123",
+      "",
+    ].join("\n");
+    const out = scrubCapturedText(sse, redact);
+    expect(out).not.toContain("SECRET");
+    expect(out).not.toContain("x@y.cn");
+    expect(out).not.toContain("a.b@c.org");
+    expect(out).not.toContain("user-77");
+    expect(out).not.toContain("Wang");
+    expect(out).not.toContain("eyJpZCI6MX0");
+    const lines = out.split("\n");
+    expect(lines[0]).toBe('data: {"a":1,  "text":"keep   spacing"}');
+    expect(JSON.parse(lines[1]?.slice(5) ?? "")).toEqual({ data: { "eo-clt-actkn": "[redacted]", "eo-clt-bacsft": ["[redacted]", "[redacted]"], "eo-clt-actkn-dl": 0, usage: { prompt_tokens: 5 } } });
+    expect(JSON.parse(JSON.parse(lines[2]?.slice(5) ?? "").biz_data)).toEqual({ access_token: "[redacted]" });
+    expect(JSON.parse(lines[2]?.slice(5) ?? "").user.role).toBe("user");
+    expect(scrubCapturedText('<script>var c = {"refresh_token":"rt-SECRET-1"};</script>', redact)).toBe('<script>var c = {"refresh_token":"[redacted]"};</script>');
+    for (const key of ["token", "access_token", "refreshToken", "eo-clt-dvidn", "clt-acs-sign", "salt", "cookie", "userId", "user_id", "uid", "email", "x-xsrf-token", "eo-clt-acs-kp"]) expect({ key, secret: isSecretField(key) }).toEqual({ key, secret: true });
+    for (const key of ["prompt_tokens", "total_tokens", "content", "model", "session_id", "status", "mime_type"]) expect({ key, secret: isSecretField(key) }).toEqual({ key, secret: false });
+  });
+
+  test("mainland chat2: every exchange is a fixture with a sidecar; no cookie, token, salt, device id or umidtoken reaches a file; the stream replays to the same answer", async () => {
+    const dir = captureDir();
+    const umid = "umid-browser-SECRET-0123456789";
+    let original: Awaited<ReturnType<typeof collectStream>> | undefined;
+    let files = new Map<string, string>();
+    await withGateway(startFakeChat2Upstream, (fake) => startChat2Gateway(fake, { CAPTURE_DIR: dir, CN_ACCOUNT_1_UMIDTOKEN: umid }), async (fake, gw) => {
+      await requestError(gw, "fixture:error-code", false, "qwen");
+      await gw.client.models.list();
+      // The last chat captured: the one replayed below.
+      original = await collectStream(gw.client, "fixture:think chunk:9", "qwen-max-thinking");
+      await waitFor(() => fake.deletedSessions.length === 2);
+      await gw.app.drain(0);
+      await gw.app.capture?.flush();
+      const cookieParts = CHAT2_COOKIE_1.split(/[;=]\s*/).filter((part) => part.length >= 16);
+      files = expectCleanCapture(dir, [CHAT2_COOKIE_1, ...cookieParts, TICKET_HASH, "xsrf-one-0123456789abcdef", umid, ...fake.issued, ...fake.usedSalts, MASTER_KEY]);
+      expect(fake.usedSalts.length).toBe(2);
+      expect(fake.issued.length).toBeGreaterThan(100);
+    });
+    const metas = sidecars(files);
+    const paths = metas.map((m) => String(m.path).split("?")[0]);
+    for (const path of ["/security/external/access/register", "/api/calibration/getMillisTimeStamp", "/api/v2/chat", "/api/v1/session/delete", "/api/v1/model/list"]) expect(paths).toContain(path);
+    const chat = metas.filter((m) => String(m.path).startsWith("/api/v2/chat?") && m.status === 200).at(-1) as Record<string, unknown>;
+    expect(chat).toMatchObject({ upstream: "cn", account: 1, method: "POST", host: expect.stringMatching(/^127\.0\.0\.1:\d+$/), contentType: expect.stringContaining("text/event-stream"), ended: expect.stringMatching(/^complete/) });
+    expect(chat.path).toBe("/api/v2/chat?biz_id=*&fe_version=*&chat_client=*&device=*&fr=*&pr=*&ut=*&la=*&tz=*&wv=*&ve=*&nonce=*&timestamp=*");
+    // Header names only; the signing headers are there, their values are not.
+    expect(chat.requestHeaders).toEqual(expect.arrayContaining(["clt-acs-sign", "cookie", "eo-clt-sacsft", "x-chat-id", "prod_id"]));
+    const shape = chat.requestBody as Record<string, unknown>;
+    expect(shape).toMatchObject({ scene: "chat", scene_param: "first_turn", chat_mode: "think", deep_search: null, temporary: false, params_extra: { supports_cowork: "true" }, bucket: {}, model: "Qwen3.8-Max" });
+    // The prompt is described, not copied.
+    expect(JSON.stringify(shape)).not.toContain("fixture:think");
+    expect((shape.messages as Array<Record<string, unknown>>)[0]).toMatchObject({ mime_type: "text/plain", content: "<string, 21 chars>" });
+    // An error answer is a fixture named with its status when it is not 200; the registration's salts are placeholders.
+    const register = metas.find((m) => m.path === "/security/external/access/register?chid=*") as Record<string, unknown>;
+    expect(register.requestHeaders).toContain("bx-umidtoken");
+    expect((register.requestBody as Record<string, unknown>).fingerprint).toBe("[redacted]");
+    expect(files.get(String(register.file))).toContain('"eo-clt-bacsft":["[redacted]"');
+
+    // Replayed: the captured stream, dropped into a fixtures directory, gives the same answer through the gateway.
+    const { text } = capturedStream(files, "/api/v2/chat");
+    const fixtures = fixturesWith("cn2", text);
+    try {
+      await withGateway(() => startFakeChat2Upstream({ fixtureDir: fixtures }), (fake) => startChat2Gateway(fake), async (_fake, gw) => {
+        const replayed = await collectStream(gw.client, "fixture:captured chunk:9", "qwen-max-thinking");
+        expect({ content: replayed.content, reasoning: replayed.reasoning, usage: replayed.chunks.at(-1)?.usage }).toEqual({ content: original?.content ?? "", reasoning: original?.reasoning ?? "", usage: original?.chunks.at(-1)?.usage });
+        expect(replayed.content).toBe("你好！有什么可以帮你？");
+      });
+    } finally {
+      rmSync(fixtures, { recursive: true, force: true });
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  test("chat.qwen.ai with the fake auth host: no access or refresh token, password, its hash or e-mail reaches a file; the stream replays to the same answer", async () => {
+    const dir = captureDir();
+    const password = "pass-SECRET-word-42";
+    const email = "capture.user@example.com";
+    const auth = startFakeAuthHost({ lifetimeSec: 60, email, password });
+    const fake = startFakeIntlUpstream({ validateToken: (token) => auth.isValid(token) });
+    let original = "";
+    let files = new Map<string, string>();
+    try {
+      const refresh = auth.issueRefreshToken();
+      const gw = launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, CAPTURE_DIR: dir, INTL_ACCOUNT_1_REFRESH_TOKEN: refresh, INTL_ACCOUNT_1_COOKIE: "ssxmod_itna=capture-SECRET-cookie-value", INTL_ACCOUNT_2_EMAIL: email, INTL_ACCOUNT_2_PASSWORD: password });
+      try {
+        original = (await ask(gw, "fixture:plain")).choices[0]?.message.content ?? "";
+        await ask(gw, "fixture:plain");
+        expect(auth.refreshes + auth.signIns).toBe(2);
+        await waitFor(() => fake.deletedChats.length === 2);
+        await gw.app.drain(0);
+        await gw.app.capture?.flush();
+      } finally {
+        await gw.stop();
+      }
+      files = expectCleanCapture(dir, [...auth.issued, refresh, password, sha256Hex(password), email, "capture-SECRET-cookie-value", MASTER_KEY]);
+      const paths = sidecars(files).map((m) => String(m.path).split("?")[0]);
+      for (const path of ["/api/v2/auths/refresh", "/api/v2/auths/signin", "/api/v2/chats/new", "/api/v2/chat/completions", "/api/v2/chats/{id}"]) expect(paths).toContain(path);
+      const signIn = sidecars(files).find((m) => m.path === "/api/v2/auths/signin") as Record<string, unknown>;
+      expect(signIn.requestBody).toEqual({ email: "[redacted]", password: "[redacted]" });
+      expect(files.get(String(sidecars(files).find((m) => m.path === "/api/v2/auths/refresh")?.file))).toContain('"access_token":"[redacted]"');
+    } finally {
+      await fake.stop();
+      await auth.stop();
+    }
+    const fixtures = fixturesWith("intl", capturedStream(files, "/api/v2/chat/completions").text);
+    try {
+      await withGateway(() => startFakeIntlUpstream({ fixtureDir: fixtures }), (replayFake) => startIntlGateway(replayFake), async (_fake, gw) => {
+        expect((await ask(gw, "fixture:captured")).choices[0]?.message.content).toBe(original);
+        expect(original.length).toBeGreaterThan(0);
+      });
+    } finally {
+      rmSync(fixtures, { recursive: true, force: true });
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  test("the /dialog protocol: no cookie reaches a file; the stream replays to the same answer", async () => {
+    const dir = captureDir();
+    let original: Awaited<ReturnType<typeof collectStream>> | undefined;
+    let files = new Map<string, string>();
+    await withGateway(startFakeCnUpstream, (fake) => startGateway(fake, { CAPTURE_DIR: dir }), async (fake, gw) => {
+      original = await collectStream(gw.client, "fixture:think chunk:7", "qwen-max");
+      await waitFor(() => fake.deletedSessions.length === 1);
+      await gw.app.drain(0);
+      await gw.app.capture?.flush();
+      files = expectCleanCapture(dir, ["ticket-one-SECRET-abcdefghijklmnop", "xsrf-one-0123456789abcdef", COOKIE_1, MASTER_KEY]);
+    });
+    const fixtures = fixturesWith("cn", capturedStream(files, "/dialog/conversation").text);
+    try {
+      await withGateway(() => startFakeCnUpstream({ fixtureDir: fixtures }), (fake) => startGateway(fake), async (_fake, gw) => {
+        const replayed = await collectStream(gw.client, "fixture:captured chunk:7", "qwen-max");
+        expect({ content: replayed.content, reasoning: replayed.reasoning }).toEqual({ content: original?.content ?? "", reasoning: original?.reasoning ?? "" });
+        expect(replayed.content.length).toBeGreaterThan(0);
+      });
+    } finally {
+      rmSync(fixtures, { recursive: true, force: true });
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  test("a capped body: the client gets every byte, the file stops at the cap and its sidecar says so; a client that leaves early is recorded as cancelled", async () => {
+    const dir = captureDir();
+    const big = "字".repeat(3 * 1024 * 1024);
+    await withGateway(startFakeChat2Upstream, (fake) => {
+      fake.respond = (body) => (promptOf(body) === "big" ? sseReply([answerFrame(big.slice(0, 1024)), answerFrame(big.slice(0, 2 * 1024 * 1024)), answerFrame(big, "complete")]) : undefined);
+      return startChat2Gateway(fake, { CAPTURE_DIR: dir, UPSTREAM_MAX_CUMULATIVE_EVENT_CHARS: String(8 * 1024 * 1024), REPLY_MAX_CHARS: String(10_000_000) });
+    }, async (fake, gw) => {
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "big" }] });
+      expect(reply.choices[0]?.message.content).toBe(big);
+      const controller = new AbortController();
+      const cancelled = fake.cancelledStreams;
+      const stream = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "drip:20" }], stream: true }, { signal: controller.signal });
+      try {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta.content) controller.abort();
+      } catch {
+        // the abort
+      }
+      await waitFor(() => fake.cancelledStreams > cancelled && fake.deletedSessions.length === 2);
+      await gw.app.drain(0);
+      await gw.app.capture?.flush();
+    });
+    const metas = sidecars(captureFiles(dir)).filter((m) => String(m.path).startsWith("/api/v2/chat?"));
+    const capped = metas.find((m) => m.cutAtBytes !== undefined) as Record<string, unknown>;
+    expect(capped.bodyBytes).toBeGreaterThan(8 * 1024 * 1024);
+    expect(statSync(join(dir, String(capped.file))).size).toBeLessThanOrEqual(8 * 1024 * 1024 + 1024);
+    expect(metas.some((m) => m.ended === "cancelled by qwenplug before the end")).toBe(true);
+    rmSync(dirname(dir), { recursive: true, force: true });
+  });
+
+  test("bun index.ts --capture DIR: the flag wins over CAPTURE_DIR, the start says where and that files are scrubbed; a directory that cannot be made stops it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "qwenplug-cli-capture-"));
+    const fake = startFakeCnUpstream();
+    try {
+      const run = async (args: string[], env: Record<string, string> = {}) => {
+        const child = Bun.spawn([process.execPath, "index.ts", ...args], {
+          cwd: import.meta.dir,
+          env: { ...process.env, HOST: "127.0.0.1", QWEN_CN_BASE_URL: fake.url, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "dialog", STATE_PATH: "off", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+        return { out, err, code };
+      };
+      const dir = join(root, "from-flag");
+      const checked = await run(["--check=chat", "--capture", dir], { CAPTURE_DIR: join(root, "from-env") });
+      expect(checked.code).toBe(0);
+      expect(checked.out).toContain(`capture mode: every upstream exchange is written to ${dir}`);
+      expect(existsSync(join(root, "from-env"))).toBe(false);
+      const files = expectCleanCapture(dir, ["ticket-one-SECRET-abcdefghijklmnop", "xsrf-one-0123456789abcdef"]);
+      expect(sidecars(files).map((m) => String(m.path).split("?")[0]).sort()).toEqual(["/dialog/api/chat/config/getModelSeries", "/dialog/conversation", "/dialog/session/delete", "/dialog/session/list"]);
+      writeFileSync(join(root, "a-file"), "");
+      const refused = await run(["--check", `--capture=${join(root, "a-file", "sub")}`]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain("the capture directory");
+      expect((await run(["--check", "--capture"])).code).toBe(2);
+    } finally {
+      await fake.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

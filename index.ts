@@ -2,6 +2,7 @@
 //
 // Run:    bun index.ts            (listens on $HOST:$PORT, default 0.0.0.0:8082)
 //         bun index.ts --check    (probes every configured account and exits)
+//         bun index.ts --capture DIR   (also writes every upstream exchange to DIR, scrubbed)
 // Test:   bun test
 // Config: environment variables only, parsed once at start-up (see `loadConfig`
 //         and the README's configuration table). Secrets are never printed.
@@ -34,6 +35,7 @@
 //   ── Serve                              whole replies and streams, the clean-up path
 //   ── Routes                             auth, bodies, models, status, createApp
 //   ── Operators                          admin API: accounts while running, named keys, usage
+//   ── Capture mode                       upstream exchanges written as scrubbed fixtures
 //   ── Operations                         --check, start-up probe, status page
 //   ── Server                             Bun.serve, shutdown
 
@@ -41,8 +43,9 @@ import { Database } from "bun:sqlite";
 import { RedisClient } from "bun";
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -56,7 +59,7 @@ const DEFAULT_CN_API_URL = "https://chat2-api.qianwen.com";
 const DEFAULT_CN_SEC_URL = "https://sec.qianwen.com";
 const DEFAULT_CN_RES_URL = "https://workspace-res.qianwen.com";
 /** The mainland front end's version, sent as `wv`/`ve`; the newest a signing peer sent (§1.2, ~Sep 2026). */
-const DEFAULT_CN_WEB_VERSION = "4.6.4";
+const DEFAULT_CN_WEB_VERSION = "4.9.1";
 const DEFAULT_CN_ORIGIN = "https://www.qianwen.com";
 const DEFAULT_INTL_BASE_URL = "https://chat.qwen.ai";
 /** The web app's `version` header, a hard gate on INTL write endpoints (UPSTREAMS §2.2); newest value a peer sent (UPSTREAMS-2026-11 §2.2). */
@@ -161,6 +164,37 @@ const choiceFromEnv = <T extends string>(name: string, choices: readonly T[], fa
 
 const optionalString = () => z.optional(z.string());
 
+/** A short word sent as a value on the wire (a mode name such as `think`). */
+const wireWordFromEnv = (name: string, fallback: string) =>
+  fromEnv((raw, fail) => {
+    const value = (raw ?? "").trim() || fallback;
+    return /^[\w.-]{1,40}$/.test(value) ? value : fail(`${name} must be one short word such as ${fallback} (got "${raw}")`);
+  });
+
+/**
+ * CN_REFUSAL_PATTERNS: `/regex/flags`, or substrings separated by `|`
+ * (matched without regard to case). Empty: no reply counts as a refusal.
+ */
+function refusalPatternsFrom(raw: string): RegExp | string[] {
+  const text = raw.trim();
+  const regex = /^\/(.+)\/([a-z]*)$/s.exec(text);
+  if (regex) return new RegExp(regex[1] as string, regex[2]);
+  return text
+    .split("|")
+    .map((part) => part.trim().toLowerCase())
+    .filter((part) => part !== "");
+}
+
+/** The first refusal pattern a reply's text matches, as the user wrote it; undefined when none does. */
+function refusalIn(patterns: RegExp | readonly string[], text: string): string | undefined {
+  if (patterns instanceof RegExp) {
+    patterns.lastIndex = 0;
+    return patterns.test(text) ? patterns.source : undefined;
+  }
+  const lower = text.toLowerCase();
+  return patterns.find((pattern) => lower.includes(pattern));
+}
+
 const EnvSchema = z.object({
   PORT: intFromEnv("PORT", 0, 65535, 8082),
   HOST: fromEnv((raw) => (raw ?? "").trim() || "0.0.0.0"),
@@ -202,6 +236,16 @@ const EnvSchema = z.object({
   CN_PROTOCOL: choiceFromEnv("CN_PROTOCOL", ["chat2", "dialog"] as const, "chat2"),
   CN_SIGNING: choiceFromEnv("CN_SIGNING", ["on", "off"] as const, "on"),
   CN_SIGN_ORDER: choiceFromEnv("CN_SIGN_ORDER", ["auto", "kp-query", "query-kp"] as const, "auto"),
+  CN_THINK_MODE: wireWordFromEnv("CN_THINK_MODE", "think"),
+  CN_SEARCH_VALUE: wireWordFromEnv("CN_SEARCH_VALUE", "normal"),
+  CN_REFUSAL_PATTERNS: fromEnv((raw, fail) => {
+    try {
+      return refusalPatternsFrom(raw ?? "");
+    } catch (err) {
+      return fail(`CN_REFUSAL_PATTERNS is not a valid regular expression (${err instanceof Error ? err.message : String(err)}); write /pattern/flags, or substrings separated by |`);
+    }
+  }),
+  CAPTURE_DIR: fromEnv((raw) => ((raw ?? "").trim() === "" ? undefined : (raw as string).trim())),
   CN_REGISTER_INTERVAL_MS: intFromEnv("CN_REGISTER_INTERVAL_MS", 0, 24 * 3600 * 1000, 10_000),
   QWEN_CN_ORIGIN: urlFromEnv("QWEN_CN_ORIGIN", DEFAULT_CN_ORIGIN),
   QWEN_CN_REFERER: optionalString(),
@@ -361,11 +405,15 @@ export interface Config {
   cnWebVersion: string;
   /** Whether chat2 requests carry the ACS signature (CN_SIGNING). */
   cnSigning: boolean;
-  /** Where `kp` goes in the signed string: before the query values (§1.3) or after them (a 2026-09-28 note). */
   /** Where the ticket hash goes in the signed string; "auto" learns it per account (newest evidence first). */
   cnSignOrder: "auto" | "kp-query" | "query-kp";
   /** The shortest time between two signing-device registrations of one account. */
   cnRegisterIntervalMs: number;
+  /** chat2's `chat_mode` when thinking is asked for (else "quick"), and `deep_search` when search is (else null): both unverified (M4). */
+  cnThinkMode: string;
+  cnSearchValue: string;
+  /** Replies that are the site's fixed refusal, not an answer (CN_REFUSAL_PATTERNS; M1): a regex, or lower-case substrings. */
+  cnRefusalPatterns: RegExp | string[];
   cnOrigin: string;
   cnReferer: string;
   cnAccounts: CnAccount[];
@@ -428,6 +476,8 @@ export interface Config {
   intlStsBody: "filename" | "file_name";
   intlOssSigning: "v1" | "v4";
   intlOssUrl?: string;
+  /** Where capture mode writes every upstream exchange (`--capture DIR`, CAPTURE_DIR); off when unset. */
+  captureDir?: string;
   /** Every secret value, so that any text leaving the process can be scrubbed of them. */
   secrets: string[];
 }
@@ -710,6 +760,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cnSigning: e.CN_SIGNING === "on",
     cnSignOrder: e.CN_SIGN_ORDER,
     cnRegisterIntervalMs: e.CN_REGISTER_INTERVAL_MS,
+    cnThinkMode: e.CN_THINK_MODE,
+    cnSearchValue: e.CN_SEARCH_VALUE,
+    cnRefusalPatterns: e.CN_REFUSAL_PATTERNS,
     cnOrigin: e.QWEN_CN_ORIGIN,
     cnReferer: referer,
     cnAccounts,
@@ -769,6 +822,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intlStsBody: e.QWEN_INTL_STS_BODY,
     intlOssSigning: e.QWEN_INTL_OSS_SIGNING,
     ...((e.QWEN_INTL_OSS_URL ?? "").trim() === "" ? {} : { intlOssUrl: ossUrlFromEnv(e.QWEN_INTL_OSS_URL as string) }),
+    ...(e.CAPTURE_DIR === undefined ? {} : { captureDir: e.CAPTURE_DIR }),
     secrets: [
       ...configSecrets(cnAccounts, cnVars("COOKIE").values(), intlAccounts, e.API_MASTER_KEY),
       ...proxySecrets([...cnAccounts, ...intlAccounts]),
@@ -928,9 +982,9 @@ export interface UpstreamFailure {
    * (`{ ...failure, message }`) keeps it: a refused signature (EX015) one
    * fresh device may cure; an access token the upstream refused, renewed
    * and the request run once more; a generation that named no picture,
-   * polled for.
+   * polled for; a chat2 reply that was the site's fixed refusal (M1).
    */
-  tag?: "signature_refused" | "token_rejected" | "missing_image";
+  tag?: "signature_refused" | "token_rejected" | "missing_image" | "fixed_refusal";
   /** The anti-bot puzzle page an answer pointed at (UPSTREAMS-2026-12 I4), so that later answers for the resting route can name it too. */
   punishUrl?: string;
 }
@@ -2141,6 +2195,12 @@ export interface UpstreamAdapter {
    * failure: "dead" only when the upstream clearly says logged out.
    */
   probe(account: Account): Promise<ProbeResult>;
+  /**
+   * Which protocol details the account is served with now (chat2: the
+   * signing order and where its signing device came from), one short phrase
+   * each, for `--check`; absent or empty when there is nothing to say.
+   */
+  protocolDetails?(account: Account): Promise<string[]>;
 }
 
 export type ProbeResult = "alive" | "dead" | "unknown";
@@ -2520,9 +2580,19 @@ async function* readUpstreamStream(
     terminal = failure ? { type: "error", failure } : decoder.onJson(json, out);
   };
   const parser = createSseDataParser((data, event) => {
-    if (terminal === undefined && event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
     if (terminal !== undefined) return;
-    if (data.charCodeAt(0) !== 123 /* { */) {
+    const isJson = data.charCodeAt(0) === 123; /* { */
+    // A payload that is not JSON but names the silent challenge is one, wherever it comes (M6); a JSON one is judged by its error fields.
+    if (!isJson && /fail_sys_user_validate/i.test(data)) {
+      terminal = {
+        type: "error",
+        failure: { kind: "waf", message: `Qwen's anti-bot check silently refused the ${upstreamLabel} reply mid-stream (FAIL_SYS_USER_VALIDATE); wait a few minutes, send fewer parallel requests and shorter prompts.`, retryAfterSec: WAF_COOLDOWN_SEC },
+      };
+      return;
+    }
+    if (event !== "message" && decoder.onNamedEvent) terminal = decoder.onNamedEvent(event, data, out);
+    if (terminal !== undefined) return;
+    if (!isJson) {
       if (event === "message" && !KNOWN_NON_JSON.has(data.trim())) drift?.note("non-JSON event", data);
       return;
     }
@@ -3418,7 +3488,9 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 // registers a device at `{sec}` and gets single-use salts; every chat request
 // spends one salt on two HMACs (`clt-acs-bfg` over the body, `clt-acs-sign`
 // over the device id, the key part and the query values). CN_SIGNING=off
-// sends the same request without those headers, as the unsigned peers do.
+// sends the same request without those headers; since 2026-09 the site
+// answers such a request 200 with a fixed refusal (UPSTREAMS-2026-12 M1), so
+// it is no fix to offer, and a reply matching CN_REFUSAL_PATTERNS is an error.
 
 const CHAT2_SIGN_VERSION = "1.0.0";
 /** A token whose answer gave no deadline (`eo-clt-actkn-dl`) is taken to last 22 h; they last about 24 (§1.3). */
@@ -3564,6 +3636,8 @@ interface Chat2Device {
 interface Chat2DeviceRecord {
   device?: Chat2Device;
   registeredAt?: number;
+  /** Where the device came from: a registration, or the logged-in page's material (CN_ACCOUNT_<n>_SCENES). */
+  source?: "registered" | "page";
 }
 
 /** One account's signing state in this process: a copy of the stored device, the learned order, the one refill or registration running. */
@@ -3591,8 +3665,14 @@ interface Chat2Taken {
   order: Chat2SignOrder;
 }
 
-/** The answer body of one chat2 message request (carzygod `buildBasePayload`, §1.3), multi-turn flattened into one message. */
-function chat2Body(req: UpstreamRequest, sessionId: string, reqId: string, imageItems: readonly Chat2ImageItem[] = []): string {
+/**
+ * The body of one chat2 message request, field for field as the 2026-09-28
+ * working script sends it (UPSTREAMS-2026-12 M4), multi-turn flattened into
+ * one message of a new session, so always `first_turn` with `parent_req_id`
+ * "0". Thinking and search are the unverified part: `chat_mode`
+ * CN_THINK_MODE instead of "quick", `deep_search` CN_SEARCH_VALUE instead of null.
+ */
+function chat2Body(config: Config, req: UpstreamRequest, sessionId: string, reqId: string, imageItems: readonly Chat2ImageItem[] = []): string {
   return JSON.stringify({
     req_id: reqId,
     parent_req_id: "0",
@@ -3609,11 +3689,20 @@ function chat2Body(req: UpstreamRequest, sessionId: string, reqId: string, image
     protocol_version: "v2",
     messages_merge: false,
     chat_client: "h5",
-    deep_search: req.thinking ? "1" : "0",
-    enable_search: req.search,
+    deep_search: req.search ? config.cnSearchValue : null,
     temporary: false,
+    params_extra: { supports_cowork: "true" },
+    chat_mode: req.thinking ? config.cnThinkMode : "quick",
+    bucket: {},
   });
 }
+
+/** The headers the 09-28 script adds to a chat request (M4): the request id twice, and the product. Not signed. */
+const chat2ChatHeaders = (reqId: string): Record<string, string> => ({
+  "x-chat-id": reqId,
+  "x-chat-biz": JSON.stringify({ chatId: reqId, agentId: "", enableWebp: "" }),
+  prod_id: "tongyi",
+});
 
 /**
  * Removes the marker strings from text increments in O(increment): markers
@@ -4030,12 +4119,12 @@ async function chat2ReplenishLocked(ctx: Chat2Context, account: CnAccount, signe
       const imported = chat2Material(chat2ScenesOfPage(account.scenes));
       if (imported !== undefined && (imported.salts[scene].length > 0 || scene === "workspace")) {
         imported.device.clockOffsetMs = await chat2Calibrate(ctx, account);
-        if (await chat2SaveDevice(ctx, signer, { device: imported.device }, imported.salts)) ctx.debug(`cn chat2 account ${account.number}: signing with the page's material (CN_ACCOUNT_${account.number}_SCENES)`);
+        if (await chat2SaveDevice(ctx, signer, { device: imported.device, source: "page" }, imported.salts)) ctx.debug(`cn chat2 account ${account.number}: signing with the page's material (CN_ACCOUNT_${account.number}_SCENES)`);
         return undefined;
       }
       if (imported !== undefined) {
         // The page's device without salts: refill it rather than register.
-        const refilled = await chat2Refill(ctx, account, signer, imported.device, {}, scene);
+        const refilled = await chat2Refill(ctx, account, signer, imported.device, { source: "page" }, scene);
         if (refilled === undefined || refilled.kind === "auth") return refilled;
       }
     }
@@ -4079,7 +4168,7 @@ async function chat2RegisterLocked(ctx: Chat2Context, account: CnAccount, signer
   const material = chat2Material(chat2ScenesOfAnswer(answer.data));
   if (material === undefined || material.salts.chat.length === 0) return chat2Pause(signer, chat2SecFailure(ctx, n, "signing-device registration", "the answer had no device id, token or salts", "upstream"));
   material.device.clockOffsetMs = await chat2Calibrate(ctx, account);
-  await chat2SaveDevice(ctx, signer, { device: material.device, registeredAt: Date.now() }, material.salts);
+  await chat2SaveDevice(ctx, signer, { device: material.device, registeredAt: Date.now(), source: "registered" }, material.salts);
   ctx.debug(`cn chat2 account ${n} registered a signing device with ${material.salts.chat.length} salts (clock offset ${material.device.clockOffsetMs} ms)`);
   return undefined;
 }
@@ -4284,6 +4373,18 @@ async function chat2SignatureAccepted(ctx: Chat2Context, account: CnAccount, ord
   ctx.debug(`cn chat2 account ${account.number}: the site accepts the ${order} signing order`);
 }
 
+/**
+ * A reply that was the site's fixed refusal (CN_REFUSAL_PATTERNS, M1) most
+ * likely means a refused signature: while nothing has confirmed the
+ * account's signing order, the next request tries the other one.
+ */
+function chat2RefusedByReply(ctx: Chat2Context, account: CnAccount, order: Chat2SignOrder): void {
+  const signer = chat2SignerOf(ctx, account);
+  if (signer.isOrderKnown || signer.order !== order) return;
+  signer.order = order === "kp-query" ? "query-kp" : "kp-query";
+  ctx.debug(`cn chat2 account ${account.number}: the reply was the fixed refusal; trying the ${signer.order} signing order next`);
+}
+
 /** Drops the device that signed a refused request, unless it was replaced meanwhile (by this process or another replica). */
 async function chat2DropDevice(ctx: Chat2Context, signer: Chat2Signer, dvidn: string): Promise<void> {
   const stored = await chat2StoredDevice(ctx, signer, true);
@@ -4332,31 +4433,96 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
 
 /** chat2 message types that carry nothing for a chat client (§1.3): progress signals and cards. */
 const CHAT2_QUIET_MIME_TYPES = new Set(["signal/post", "bar/progress", "bar/iframe", "paa/iframe", "image/url"]);
+/** The fields of a chat2 frame and of its `data` that qwenplug reads or knows to carry nothing (idx:69702734094, §1.3); others are drift. */
+const CHAT2_FRAME_FIELDS = new Set(["error_code", "error_msg", "communication", "data", ...ERROR_FIELDS, "status", "success"]);
+const CHAT2_DATA_FIELDS = new Set(["messages", "extra_info", "debug", "audit_info"]);
+/** `meta_data.multi_load` item types qwenplug reads: thinking (§1.3). */
+const CHAT2_THINK_TYPES = new Set(["deep_think", "multimodal_chat_think"]);
+/**
+ * With CN_REFUSAL_PATTERNS set, a reply's text is held back until it is this
+ * long (or complete) and matched meanwhile: the site's fixed refusal (M1) is
+ * a short reply, and one caught before any text went out is a clean error.
+ */
+const CHAT2_REFUSAL_HOLD_CHARS = 256;
 
-/** chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think` thinking, usage on the last frame. */
+/** The failure a reply matching CN_REFUSAL_PATTERNS is: the site refused, most likely the signature (M1). */
+function chat2RefusalFailure(ctx: Chat2Context, n: number, text: string, pattern: string): UpstreamFailure {
+  return {
+    kind: "upstream",
+    message: `Qwen CN answered ${chat2Label(n)} with a reply that CN_REFUSAL_PATTERNS calls the site's fixed refusal ("${redactThenCut(ctx.redact, text.trim(), 120)}" matches "${redactThenCut(ctx.redact, pattern, 60)}"), not an answer: the site refused the request, most likely its signature (since 2026-09 an unsigned or wrongly signed chat2 request gets HTTP 200 and a fixed refusal). ${chat2SigningHint(ctx.config, n)}`,
+    tag: "fixed_refusal",
+  };
+}
+
+/**
+ * chat2 frames (§1.3): cumulative `multi_load/iframe` text, `deep_think`
+ * thinking, usage on the last frame. Fields, `multi_load` types and
+ * `mime_type`s it does not read are counted as drift, each once per reply.
+ */
 function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
   const textDiff = createCumulativeDiff();
   const thinkDiff = createCumulativeDiff();
   const textMarkers = createMarkerFilter();
   const thinkMarkers = createMarkerFilter();
+  const patterns = ctx.config.cnRefusalPatterns;
+  let isHolding = patterns instanceof RegExp || patterns.length > 0;
+  let held = "";
+  const noted = new Set<string>();
+  const noteOnce = (kind: string, name: string, sample: unknown) => {
+    if (noted.has(`${kind}\n${name}`)) return;
+    noted.add(`${kind}\n${name}`);
+    ctx.drift.note(kind, sample);
+  };
+  /** Answer text out, or held while the reply may still be the fixed refusal; a terminal error once it is one. */
+  const emitText = (text: string, isFinal: boolean, out: NeutralEvent[]): NeutralEvent | undefined => {
+    if (!isHolding) {
+      if (text !== "") out.push({ type: "text", text });
+      return undefined;
+    }
+    held += text;
+    const matched = refusalIn(patterns, held);
+    if (matched !== undefined) {
+      isHolding = false;
+      return { type: "error", failure: chat2RefusalFailure(ctx, n, held, matched) };
+    }
+    if (isFinal || held.length > CHAT2_REFUSAL_HOLD_CHARS) {
+      isHolding = false;
+      if (held !== "") out.push({ type: "text", text: held });
+      held = "";
+    }
+    return undefined;
+  };
+  /** Text held back as a possible marker start (or a possible refusal) is text after all. */
+  const flush = (out: NeutralEvent[]): NeutralEvent | undefined => {
+    const thought = thinkMarkers("", true);
+    if (thought !== "") out.push({ type: "reasoning", text: thought });
+    return emitText(textMarkers("", true), true, out);
+  };
+  const noteUnknownFields = (json: Record<string, unknown>, data: Record<string, unknown> | undefined) => {
+    for (const key of Object.keys(json)) if (!CHAT2_FRAME_FIELDS.has(key)) noteOnce("unknown frame field", key, { [key]: json[key] });
+    for (const key of Object.keys(data ?? {})) if (!CHAT2_DATA_FIELDS.has(key)) noteOnce("unknown data field", key, { [key]: data?.[key] });
+  };
   return {
     isCumulative: true,
     failureOf: (json) => chat2FailureFromJson(ctx, json, n),
     onJson(json, out) {
       const data = asRecord(json.data);
+      noteUnknownFields(json, data);
       const messages = Array.isArray(data?.messages) ? data.messages : [];
       let isComplete = false;
       let hasThought = false;
+      let terminal: NeutralEvent | undefined;
       for (const raw of messages) {
         const message = asRecord(raw);
         if (message === undefined) continue;
         const isFinal = message.status === "complete";
         const multiLoad = asRecord(message.meta_data)?.multi_load;
-        if (Array.isArray(multiLoad) && !hasThought) {
+        if (Array.isArray(multiLoad)) {
           const items = multiLoad.map(asRecord);
+          for (const item of items) if (typeof item?.type !== "string" || !CHAT2_THINK_TYPES.has(item.type)) noteOnce("unknown multi_load type", String(item?.type), item ?? null);
           const think = items.find((item) => item?.type === "deep_think") ?? items.find((item) => item?.type === "multimodal_chat_think");
           const thought = asRecord(think?.content)?.think_content;
-          if (typeof thought === "string") {
+          if (typeof thought === "string" && !hasThought) {
             // One thinking snapshot per frame: two would be diffed against each other.
             hasThought = true;
             const added = thinkMarkers(thinkDiff.next(thought, isFinal), isFinal);
@@ -4367,58 +4533,86 @@ function createChat2Decoder(ctx: Chat2Context, n: number): StreamDecoder {
           if (typeof message.mime_type !== "string" || !CHAT2_QUIET_MIME_TYPES.has(message.mime_type)) ctx.drift.note("unknown mime_type", message.mime_type ?? Object.keys(message));
           continue;
         }
-        if (typeof message.content === "string") {
-          const added = textMarkers(textDiff.next(message.content, isFinal), isFinal);
-          if (added !== "") out.push({ type: "text", text: added });
-        }
+        if (typeof message.content === "string") terminal ??= emitText(textMarkers(textDiff.next(message.content, isFinal), isFinal), isFinal, out);
         if (isFinal) isComplete = true;
       }
+      if (terminal !== undefined) return terminal;
       const usage = asRecord(asRecord(asRecord(data?.extra_info)?.chat_odps)?.total_usage);
       const prompt = numberFrom(usage?.prompt_tokens);
       const completion = numberFrom(usage?.completion_tokens);
       if (prompt !== undefined && completion !== undefined) {
         out.push({ type: "usage", usage: { promptTokens: prompt, completionTokens: completion, reasoningTokens: 0 } });
       }
-      return isComplete ? { type: "done", reason: "stop" } : undefined;
+      if (!isComplete) return undefined;
+      return flush(out) ?? { type: "done", reason: "stop" };
     },
     onNamedEvent(event, data, out) {
-      if (event === "complete") {
-        // Text held back as a possible marker start is text after all.
-        const thought = thinkMarkers("", true);
-        const text = textMarkers("", true);
-        if (thought !== "") out.push({ type: "reasoning", text: thought });
-        if (text !== "") out.push({ type: "text", text });
-        return { type: "done", reason: "stop" };
-      }
+      if (event === "complete") return flush(out) ?? { type: "done", reason: "stop" };
       if (event === "error") {
         const json = jsonRecordOf(data);
         return { type: "error", failure: (json && chat2FailureFromJson(ctx, json, n)) ?? { kind: "upstream", message: `Qwen CN (chat2) sent an error event (${ctx.redact(data.slice(0, 200))}).` } };
       }
       return undefined;
     },
-    onEnd: () => ({
-      type: "error",
-      failure: {
-        kind: "truncated",
-        message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
+    onEnd: (out) =>
+      flush(out) ?? {
+        type: "error",
+        failure: {
+          kind: "truncated",
+          message: `The Qwen CN chat2 stream ended before the reply finished (no "complete" event); the answer may be incomplete. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.`,
+        },
       },
-    }),
   };
 }
 
+/** The page's common query (M5): what the site's own delete carries, `ut` included, without the chat's fe_version, nonce and timestamp. */
+const chat2PageQuery = (config: Config, account: CnAccount): Array<[string, string]> =>
+  chat2CommonQuery(config, account, 0).filter(([key]) => key !== "fe_version" && key !== "nonce" && key !== "timestamp");
+
+/**
+ * Deletes a reply's session in the background; never throws. First the
+ * single-session endpoint the 09-28 script uses and tested (M5): `POST
+ * {api}/api/v1/session/delete?<page query>` `{session_id, biz_id}`, success
+ * `code:0, success:true` (without `ut` in the query it answers 400
+ * `msg:"ut"`). When that is missing (404/405) or answers anything but
+ * success, the older batch endpoint is tried once.
+ */
 function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: string): void {
+  chat2DeleteSessionNow(ctx, account, sessionId).catch((err: unknown) => ctx.debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
+}
+
+async function chat2DeleteSessionNow(ctx: Chat2Context, account: CnAccount, sessionId: string): Promise<void> {
   const { config } = ctx;
-  ctx.fetch(`${config.cnApiUrl}/api/v1/session/delete/batch?${queryString(chat2CommonQuery(config, account, Date.now()))}`, {
-    account,
-    method: "POST",
-    // The chat requests carry x-csrf-token; a 2026-09-28 note saw the site's delete send x-xsrf-token: both carry the same value.
-    headers: { ...chat2BaseHeaders(config, account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
-    body: JSON.stringify({ session_ids: [sessionId] }),
-    signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-    redirect: "manual",
-  })
-    .then((response) => response.body?.cancel())
-    .catch((err: unknown) => ctx.debug(`cn chat2 session delete failed for account ${account.number}: ${errorName(err)}`));
+  const post = (path: string, query: ReadonlyArray<[string, string]>, body: unknown) =>
+    ctx.fetch(`${config.cnApiUrl}${path}?${queryString(query)}`, {
+      account,
+      method: "POST",
+      // The chat requests carry x-csrf-token; the site's delete sends x-xsrf-token (M5): both carry the same value.
+      headers: { ...chat2BaseHeaders(config, account), "content-type": "application/json", accept: "application/json, text/plain, */*", "x-xsrf-token": account.xsrfToken },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      redirect: "manual",
+    });
+  const single = await post("/api/v1/session/delete", chat2PageQuery(config, account), { session_id: sessionId, biz_id: "ai_qwen" });
+  let said = `HTTP ${single.status}`;
+  if (single.status === 404 || single.status === 405) {
+    single.body?.cancel().catch(() => {});
+  } else {
+    const read = { status: single.status, headers: single.headers, body: (await readTextCapped(single, CHAT2_SMALL_BODY_CHARS)).trim() };
+    const answer = await classifyAnswer(read, {
+      label: `the session delete for ${chat2Label(account.number)}`,
+      success: (json) => (numberFrom(json.code) === 0 && json.success === true ? true : undefined),
+      maxChars: CHAT2_SMALL_BODY_CHARS,
+    });
+    if ("value" in answer) return;
+    said = answer.failure.message;
+    // A 2xx that is not the success shape is a delete answer qwenplug does not know: a sign the endpoint moved.
+    if (read.status >= 200 && read.status < 300) ctx.drift.note("unknown session-delete answer", read.body);
+  }
+  ctx.debug(`cn chat2 account ${account.number}: the single-session delete did not succeed (${said}); trying the batch endpoint`);
+  const batch = await post("/api/v1/session/delete/batch", chat2CommonQuery(config, account, Date.now()), { session_ids: [sessionId] });
+  const text = await readTextCapped(batch, CHAT2_SMALL_BODY_CHARS);
+  if (batch.status < 200 || batch.status > 299) ctx.debug(`cn chat2 account ${account.number}: the batch session delete answered HTTP ${batch.status} (${redactThenCut(ctx.redact, text, 200)})`);
 }
 
 /** A non-stream answer to the chat request as a failure; never throws. */
@@ -4453,9 +4647,11 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       yield [{ type: "error", failure: uploaded }];
       return;
     }
-    const body = req.imageRatio === undefined ? chat2Body(req, sessionId, randomHex32(), uploaded) : chat2ImageBody(req, sessionId, randomHex32());
+    const reqId = randomHex32();
+    const body = req.imageRatio === undefined ? chat2Body(config, req, sessionId, reqId, uploaded) : chat2ImageBody(config, req, sessionId, reqId);
     // Waiting for a salt is not the upstream's silence: the watchdog runs only while a request is out.
     watchdog.pause();
+    let signedWith: Chat2Prepared["signedWith"];
     const sent = await chat2SignedCall(
       ctx,
       cn,
@@ -4468,18 +4664,20 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
         let answer: Response;
         try {
           mayHaveSession = true;
-          answer = await ctx.fetch(prepared.url, { account: cn, method: "POST", headers: prepared.headers, body, signal: watchdog.signal, redirect: "manual" });
+          answer = await ctx.fetch(prepared.url, { account: cn, method: "POST", headers: { ...prepared.headers, ...chat2ChatHeaders(reqId) }, body, signal: watchdog.signal, redirect: "manual" });
         } catch (err) {
           return watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${hostOf(config.cnChatUrl)} (${errorName(err)}); check QWEN_CN_CHAT_URL.` };
         }
         const contentType = answer.headers.get("content-type") ?? "";
+        signedWith = prepared.signedWith;
         if (answer.status === 200 && contentType.includes("text/event-stream") && answer.body !== null) return { response: answer, stream: answer.body };
         // Refused before any reply: the upstream made no session to delete.
         mayHaveSession = answer.status === 200;
         watchdog.pause();
         return chat2FailureFromAnswer(ctx, answer, n);
       },
-      (result) => chat2Verdict("kind" in result ? result : undefined),
+      // A 200 stream proves nothing yet (M1: a wrong signature may get a fixed refusal with 200): the order is confirmed by a finished reply below.
+      (result) => ("kind" in result ? chat2Verdict(result) : "unknown"),
     );
     if (signal.aborted) return;
     if ("kind" in sent) {
@@ -4503,6 +4701,8 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       const batch = req.imageRatio === undefined ? read : await chat2ImageBatchFromSnap(ctx, cn, read, body, signal);
       const last = batch[batch.length - 1];
       if (last?.type === "done" || last?.type === "error") hasEnded = true;
+      if (signedWith !== undefined && last?.type === "done") await chat2SignatureAccepted(ctx, cn, signedWith.order);
+      if (signedWith !== undefined && last?.type === "error" && last.failure.tag === "fixed_refusal") chat2RefusedByReply(ctx, cn, signedWith.order);
       yield batch;
     }
   } catch (err) {
@@ -4601,6 +4801,32 @@ async function chat2Probe(ctx: Chat2Context, account: Account): Promise<ProbeRes
   }
 }
 
+/**
+ * What `--check` says an account is served with: the signing order and
+ * whether it was forced (CN_SIGN_ORDER), learned (an accepted signature or
+ * a finished reply, kept in the store) or not confirmed yet; and the signing device's origin
+ * (a registration, or the page's material from CN_ACCOUNT_<n>_SCENES).
+ */
+async function chat2ProtocolDetails(ctx: Chat2Context, account: Account): Promise<string[]> {
+  const cn = ctx.config.cnAccounts.find((a) => a.number === account.number);
+  if (cn === undefined) return [];
+  if (!ctx.config.cnSigning) return ["requests unsigned (CN_SIGNING=off; the site answers those with a fixed refusal)"];
+  const signer = chat2SignerOf(ctx, cn);
+  const order = await chat2OrderOf(ctx, signer);
+  const how = ctx.config.cnSignOrder !== "auto" ? "forced by CN_SIGN_ORDER" : signer.isOrderKnown ? "learned" : order === CHAT2_DEFAULT_SIGN_ORDER ? "default, not confirmed yet" : "tried after a refusal, not confirmed yet";
+  const record = (await chat2StoredDevice(ctx, signer, true))?.value;
+  const device = record?.device;
+  let origin: string;
+  if (device === undefined) {
+    origin = cn.scenes === undefined ? "none yet (one is registered at the first request)" : `none yet (the page's material in CN_ACCOUNT_${cn.number}_SCENES is used first)`;
+  } else {
+    const salts = await ctx.store.length(chat2SaltsKey(signer, device, "chat"));
+    const hours = Math.max(0, (device.chat.deadline - Date.now()) / 3_600_000);
+    origin = `${record?.source === "page" ? `the page's material (CN_ACCOUNT_${cn.number}_SCENES)` : "a registered device"}, ${salts} salts left, token good for ${hours.toFixed(1)} h`;
+  }
+  return [`sign order ${order} (${how})`, `signing device: ${origin}`];
+}
+
 /** A client's model name as a chat2 `modelCode`: the user's aliases, the live list, the friendly families, legacy `tongyi-*` ids. */
 function chat2ResolveModel(userAliases: ReadonlyMap<string, string>, name: string, live: UpstreamModel[] | undefined): string | undefined {
   const lower = name.toLowerCase();
@@ -4638,6 +4864,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
     resolveModel: (name, live) => chat2ResolveModel(userAliases, name, live),
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
     probe: (account) => chat2Probe(ctx, account),
+    protocolDetails: (account) => chat2ProtocolDetails(ctx, account),
   };
 }
 
@@ -4819,12 +5046,12 @@ const CHAT2_IMAGE_URL = /^https?:\/\/[^\s"'<>]+\.(?:png|jpe?g|webp|gif)(?:\?[^\s
 export const chat2ImageRatio = (ratio: ImageRatio): string => (ratio === "1:1" || ratio === "9:16" || ratio === "16:9" ? ratio : "3:4");
 
 /** The chat body plus §3.4's image fields; the prompt is the flattened conversation, as for chat. */
-function chat2ImageBody(req: UpstreamRequest, sessionId: string, reqId: string): string {
+function chat2ImageBody(config: Config, req: UpstreamRequest, sessionId: string, reqId: string): string {
   const bizData = {
     req: { rootModel: "qwen2", prompt: req.prompt, originPrompt: req.prompt, negativePrompt: "", params: { size: chat2ImageRatio(req.imageRatio ?? "1:1"), features: ["qwen_image_2"] } },
     bizScene: "genImage",
   };
-  const base = JSON.parse(chat2Body({ ...req, thinking: false, search: false }, sessionId, reqId)) as Record<string, unknown>;
+  const base = JSON.parse(chat2Body(config, { ...req, thinking: false, search: false }, sessionId, reqId)) as Record<string, unknown>;
   return JSON.stringify({ ...base, ai_tool_scene: "zaodian_generate_image", biz_data: JSON.stringify(bizData) });
 }
 
@@ -10075,6 +10302,7 @@ export function createApp(deps: AppDeps) {
     if (config.logLevel === "debug") write(redact(line));
   };
   const baseFetch = deps.fetch ?? fetch;
+  const capture = config.captureDir === undefined ? undefined : createCapture(config.captureDir, redact, (line) => write(redact(line)));
   // Upstream calls in flight (session deletes included) and clean-up left running after its request, so a shutdown can wait for them.
   const upstreamCalls = new Set<Promise<unknown>>();
   const track = <T>(call: Promise<T>): Promise<T> => {
@@ -10085,8 +10313,20 @@ export function createApp(deps: AppDeps) {
   };
   const trackedFetch: UpstreamFetch = (input, init) => {
     const { account, ...rest } = init ?? {};
+    const recording = capture?.begin(input, rest, account);
     // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
-    return track(fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy }));
+    const sent = fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy });
+    return track(
+      recording === undefined
+        ? sent
+        : sent.then(
+            (response) => recording.answered(response),
+            (err: unknown) => {
+              recording.failed(err);
+              throw err;
+            },
+          ),
+    );
   };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
   const store = deps.store ?? createMemoryStore();
@@ -10170,6 +10410,8 @@ export function createApp(deps: AppDeps) {
     ready: () => app.operatorsReady,
     drift: app.drift,
     store,
+    /** Capture mode's directory, and a wait for every exchange that has ended to be on disk. */
+    capture: capture === undefined ? undefined : { dir: capture.dir, flush: () => capture.flush() },
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
@@ -10192,6 +10434,7 @@ export function createApp(deps: AppDeps) {
       app.usage.stop();
       const cleanupDeadline = Date.now() + CLEANUP_TIMEOUT_MS;
       while (upstreamCalls.size > 0 && Date.now() < cleanupDeadline) await Bun.sleep(20);
+      if (capture !== undefined) await withDeadline(capture.flush(), Math.max(0, cleanupDeadline - Date.now()));
       return abandoned;
     },
   };
@@ -10598,6 +10841,365 @@ async function removeKey(app: App, name: string): Promise<Response> {
   return jsonResponse(200, JSON.stringify({ name, removed: true }));
 }
 
+// ── Capture mode ────────────────────────────────────────────────────────────
+//
+// `bun index.ts --capture DIR` (or CAPTURE_DIR=DIR): every upstream exchange
+// (every call through the app's one upstream fetch) becomes a fixture in DIR
+// in the format the tests replay (`fixtures/*`: `name[@status].sse|json|html`,
+// the body as received), beside a `name.meta.json` that says what was asked:
+// method, host, path with placeholder query values, request header names,
+// the request body's shape. A user with a real account runs a few chats and
+// attaches the files to a bug report; a developer drops them into
+// `fixtures/` and has a failing test. Every credential, cookie, token, salt,
+// signature, e-mail and user id is replaced in memory, before a byte is
+// written: by the redactor (configured and learned secrets), by field names
+// in JSON, and by the shapes of JWTs and e-mail addresses. Header values are
+// never written. The body reaches the client unchanged and unslowed: the
+// chunks are only looked at as they pass.
+
+/** Bytes of one body recorded at most; past it the file is cut and its sidecar says so (the client still gets every byte). */
+const CAPTURE_MAX_BYTES = 8 * 1024 * 1024;
+const CAPTURE_PLACEHOLDER = "[redacted]";
+/** How long, and how much of, the rest of a body qwenplug stopped reading is still read for the record (see `readTail`). */
+const CAPTURE_TAIL_MS = 250;
+const CAPTURE_TAIL_BYTES = 64 * 1024;
+/** JSON nested in a string (`biz_data`) is scrubbed too, this deep at most. */
+const CAPTURE_MAX_DEPTH = 32;
+/** Parts of a field name (lower case, `-` and `_` removed) that make its value a secret. */
+const CAPTURE_SECRET_KEY_PARTS = [
+  "secret", "password", "passwd", "cookie", "ticket", "signature", "salt", "bacsft", "sacsft", "actkn", "dvidn",
+  "email", "umid", "authorization", "userid", "fingerprint", "credential", "phone", "mobile", "accesskey", "apikey", "xsrf", "csrf",
+];
+/** Whole field names whose values are secrets or name the person: device ids, the ticket hash (`kp`), user names. */
+const CAPTURE_SECRET_KEYS = new Set(["uid", "ut", "kp", "deviceid", "xdeviceid", "utdid", "cna", "aliyunid", "havanaid", "nick", "nickname", "username", "realname", "avatar", "openid", "unionid", "clientip"]);
+/** In an object that holds an e-mail or phone (a user record), these name the person too. */
+const CAPTURE_USER_RECORD_FIELDS = new Set(["id", "name", "displayname", "profileimageurl", "avatarurl"]);
+/** Request fields whose text is the user's (prompts, titles, file names): the body shape gives their length only. */
+const CAPTURE_CONTENT_KEYS = new Set(["content", "text", "prompt", "oriquery", "query", "title", "message", "input", "instructions", "system", "filename", "name", "originprompt", "negativeprompt", "description", "url", "fileurl"]);
+const CAPTURE_JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+const CAPTURE_EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+/** A `"name": "value"` pair in text that is not parsed as JSON (a page's script, a broken frame); the string unrolled, so it runs in linear time. */
+const CAPTURE_JSON_PAIR = /"([\w.-]{1,60})"(\s*:\s*)"[^"\\]*(?:\\.[^"\\]*)*"/g;
+
+const normalKey = (key: string) => key.toLowerCase().replace(/[-_\s]/g, "");
+
+/** Whether a JSON field of this name holds a secret (token, salt, signature, cookie, e-mail, user id, …); `*_tokens` are counts. */
+export function isSecretField(key: string): boolean {
+  const name = normalKey(key);
+  if (CAPTURE_SECRET_KEYS.has(name)) return true;
+  if (name.includes("token") && !name.endsWith("tokens")) return true;
+  return CAPTURE_SECRET_KEY_PARTS.some((part) => name.includes(part)) || name.endsWith("sign") || name.endsWith("bfg") || name.endsWith("acskp");
+}
+
+/** A secret value's stand-in of the same JSON type, so a replayed fixture still parses as before. */
+function capturePlaceholder(value: unknown): unknown {
+  if (typeof value === "string") return value === "" ? "" : CAPTURE_PLACEHOLDER;
+  if (typeof value === "number") return 0;
+  if (Array.isArray(value)) return value.map(capturePlaceholder);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, capturePlaceholder(inner)]));
+  return value;
+}
+
+/** A JSON value with its secret fields replaced; `changed` says whether anything was. */
+function scrubJsonValue(value: unknown, depth: number): { value: unknown; changed: boolean } {
+  if (depth > CAPTURE_MAX_DEPTH) return { value, changed: false };
+  if (typeof value === "string") {
+    const trimmed = value.trimStart();
+    if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return { value, changed: false };
+    const inner = scrubJsonText(value, depth + 1);
+    return { value: inner, changed: inner !== value };
+  }
+  if (Array.isArray(value)) {
+    let changed = false;
+    const items = value.map((item) => {
+      const scrubbed = scrubJsonValue(item, depth + 1);
+      changed ||= scrubbed.changed;
+      return scrubbed.value;
+    });
+    return { value: items, changed };
+  }
+  const record = asRecord(value);
+  if (record === undefined) return { value, changed: false };
+  const isUserRecord = Object.keys(record).some((key) => ["email", "phone", "mobile"].includes(normalKey(key)));
+  let changed = false;
+  // Entries, not assignments: a field named `__proto__` stays a field.
+  const entries = Object.entries(record).map(([key, inner]): [string, unknown] => {
+    if (isSecretField(key) || (isUserRecord && CAPTURE_USER_RECORD_FIELDS.has(normalKey(key)))) {
+      const placeholder = capturePlaceholder(inner);
+      changed ||= JSON.stringify(placeholder) !== JSON.stringify(inner);
+      return [key, placeholder];
+    }
+    const scrubbed = scrubJsonValue(inner, depth + 1);
+    changed ||= scrubbed.changed;
+    return [key, scrubbed.value];
+  });
+  return { value: Object.fromEntries(entries), changed };
+}
+
+/** JSON text with its secret fields replaced, untouched (byte for byte) when it holds none; text that is not JSON has its `"name": "value"` pairs looked at instead. */
+function scrubJsonText(text: string, depth = 0): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return scrubJsonPairs(text);
+  }
+  const scrubbed = scrubJsonValue(parsed, depth);
+  return scrubbed.changed ? JSON.stringify(scrubbed.value) : text;
+}
+
+const scrubJsonPairs = (text: string) => text.replace(CAPTURE_JSON_PAIR, (pair, key: string, colon: string) => (isSecretField(key) ? `"${key}"${colon}"${CAPTURE_PLACEHOLDER}"` : pair));
+
+/**
+ * A captured body as it may be written: JSON (a whole body, or each SSE
+ * `data:` line) scrubbed by field name, frames without secrets left byte for
+ * byte; `name: "value"` pairs in anything else (a page's script); then the
+ * redactor's secrets, JWTs and e-mail addresses, everywhere.
+ */
+export function scrubCapturedText(text: string, redact: (text: string) => string): string {
+  const head = text.trimStart();
+  let out: string;
+  if (head.startsWith("{") || head.startsWith("[")) out = scrubJsonText(text);
+  else if (/^data:/m.test(text)) out = text.replace(/^(data:[ ]?)(.*)$/gm, (_line, prefix: string, payload: string) => prefix + scrubJsonText(payload));
+  else out = scrubJsonPairs(text);
+  return redact(out).replace(CAPTURE_JWT, CAPTURE_PLACEHOLDER).replace(CAPTURE_EMAIL, CAPTURE_PLACEHOLDER);
+}
+
+/** What a request body looked like: keys and types, values only where they are neither secret nor the user's text. */
+function captureShapeOf(value: unknown, key: string, depth: number): unknown {
+  if (value === null || typeof value === "boolean") return value;
+  if (typeof value === "number") return isSecretField(key) ? 0 : value;
+  if (typeof value === "string") {
+    if (isSecretField(key)) return CAPTURE_PLACEHOLDER;
+    const trimmed = value.trimStart();
+    if ((trimmed.startsWith("{") || trimmed.startsWith("[")) && depth < CAPTURE_MAX_DEPTH) {
+      try {
+        return { "<json in a string>": captureShapeOf(JSON.parse(value), key, depth + 1) };
+      } catch {
+        // Not JSON after all: described as text below.
+      }
+    }
+    return CAPTURE_CONTENT_KEYS.has(normalKey(key)) || !/^[\w.:/+, -]{0,64}$/.test(value) ? `<string, ${value.length} chars>` : value;
+  }
+  if (depth >= CAPTURE_MAX_DEPTH) return "<deeper>";
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 3).map((item) => captureShapeOf(item, key, depth + 1));
+    return value.length > 3 ? [...items, `<${value.length - 3} more>`] : items;
+  }
+  const record = asRecord(value);
+  if (record === undefined) return `<${typeof value}>`;
+  return Object.fromEntries(Object.entries(record).map(([name, inner]) => [name, captureShapeOf(inner, name, depth + 1)]));
+}
+
+function captureBodyShape(body: unknown): unknown {
+  if (body === undefined || body === null) return null;
+  if (typeof body === "string") {
+    try {
+      return captureShapeOf(JSON.parse(body), "", 0);
+    } catch {
+      return `<text, ${body.length} chars>`;
+    }
+  }
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return `<binary, ${body.byteLength} bytes>`;
+  if (body instanceof Blob) return `<binary, ${body.size} bytes>`;
+  return `<${body.constructor?.name ?? typeof body}>`;
+}
+
+/** A path segment that names one thing (a chat id, a hash, a long number) rather than an endpoint. */
+const isIdSegment = (segment: string) => /^[0-9a-f-]{16,}$/i.test(segment) || /^\d{6,}$/.test(segment) || /^[\w-]{24,}$/.test(segment) || segment.includes(".") || segment.includes("%");
+
+/** The fixture's name and the sidecar's path: id-like segments as `{id}`, every query value as `*`. */
+function capturePath(url: URL): { path: string; slug: string } {
+  const segments = url.pathname.split("/").map((segment) => (segment !== "" && isIdSegment(segment) ? "{id}" : segment));
+  const pathname = segments.join("/");
+  const query = [...url.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=*`).join("&");
+  const slug = pathname.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48) || "root";
+  return { path: query === "" ? pathname : `${pathname}?${query}`, slug };
+}
+
+/** The fixture extension `loadFixtures` replays for a content type; undefined for bodies that are not text (pictures, uploads). */
+function captureExtension(contentType: string, body: string): "sse" | "json" | "html" | undefined {
+  const type = contentType.toLowerCase();
+  if (type.includes("event-stream")) return "sse";
+  if (type.includes("json")) return "json";
+  if (type.includes("html")) return "html";
+  if (type === "" || type.startsWith("text/") || type.includes("xml") || type.includes("javascript")) {
+    const head = body.trimStart();
+    return head.startsWith("{") || head.startsWith("[") ? "json" : head.startsWith("data:") ? "sse" : "html";
+  }
+  return undefined;
+}
+
+/** One upstream call being recorded. */
+interface CaptureExchange {
+  /** The answer to hand on: the same status, headers and bytes, recorded as they pass. */
+  answered(response: Response): Response;
+  failed(err: unknown): void;
+}
+
+export interface Capture {
+  readonly dir: string;
+  begin(input: string | URL | Request, init: RequestInit, account: Account | undefined): CaptureExchange;
+  /** Resolves once every exchange that has ended is on disk. */
+  flush(): Promise<void>;
+}
+
+/** Statuses whose answers have no body (a Response with one cannot be built, so these are handed on as they came). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Capture mode's recorder (see the banner): makes DIR (0700) if need be and
+ * writes each exchange as it ends, files 0600, numbered after the highest
+ * number already in DIR. A file that cannot be written is said once in the
+ * log and never fails the request.
+ */
+export function createCapture(dir: string, redact: (text: string) => string, log: (line: string) => void): Capture {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  let seq = 0;
+  for (const name of readdirSync(dir)) seq = Math.max(seq, Number(/^(\d+)-/.exec(name)?.[1] ?? 0));
+  const pending = new Set<Promise<void>>();
+  let hasFailed = false;
+
+  /** Writes an exchange's files (0600, never over another file) under the next free number; returns the names. */
+  const writeNew = async (slug: string, build: (base: string) => Array<{ name: string; text: string }>): Promise<void> => {
+    for (let tries = 0; ; tries++) {
+      const base = `${String(++seq).padStart(4, "0")}-${slug}`;
+      const files = build(base);
+      try {
+        // The sidecar goes last: its name is taken only once the fixture's is.
+        for (const file of files) await writeFile(join(dir, file.name), file.text, { mode: 0o600, flag: "wx" });
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST" || tries > 100) throw err;
+      }
+    }
+  };
+
+  const save = (work: () => Promise<void>) => {
+    const done = work()
+      .catch((err: unknown) => {
+        if (!hasFailed) log(`qwenplug: capture: could not write to ${dir} (${errorName(err)}); later exchanges may be missing too`);
+        hasFailed = true;
+      })
+      .finally(() => pending.delete(done));
+    pending.add(done);
+  };
+
+  return {
+    dir,
+    begin(input, init, account) {
+      const started = Date.now();
+      const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+      const method = (init.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+      const requestHeaders = [...new Headers(init.headers).keys()].sort();
+      const { path, slug } = capturePath(url);
+      const request = { method, host: url.host, path, requestHeaders, requestBody: captureBodyShape(init.body) };
+      const who = account === undefined ? {} : { upstream: account.upstream, account: account.number };
+      const sidecar = (fields: Record<string, unknown>) => `${scrubCapturedText(JSON.stringify({ at: new Date(started).toISOString(), ...who, ...request, ...fields, ms: Date.now() - started }, null, 2), redact)}\n`;
+
+      const write = async (response: Response, chunks: readonly Uint8Array[], bytes: number, ended: string, isCut: boolean): Promise<void> => {
+        const contentType = response.headers.get("content-type") ?? "";
+        const raw = new TextDecoder().decode(Buffer.concat(chunks));
+        const ext = captureExtension(contentType, raw);
+        const text = ext === undefined ? "" : scrubCapturedText(raw, redact);
+        const status = response.status === 200 ? "" : `@${response.status}`;
+        const fields = { status: response.status, contentType, responseHeaders: [...response.headers.keys()].sort(), bodyBytes: bytes, ended, ...(isCut ? { cutAtBytes: CAPTURE_MAX_BYTES } : {}) };
+        await writeNew(slug, (base) => [
+          ...(ext === undefined ? [] : [{ name: `${base}${status}.${ext}`, text }]),
+          { name: `${base}.meta.json`, text: sidecar({ ...fields, file: ext === undefined ? null : `${base}${status}.${ext}` }) },
+        ]);
+      };
+
+      return {
+        answered(response) {
+          if (response.body === null || NULL_BODY_STATUSES.has(response.status) || response.status < 200 || response.status > 599) {
+            save(() => write(response, [], 0, "no body", false));
+            return response;
+          }
+          const reader = response.body.getReader();
+          const chunks: Uint8Array[] = [];
+          let bytes = 0;
+          let isCut = false;
+          let hasEnded = false;
+          const record = (chunk: Uint8Array) => {
+            const room = CAPTURE_MAX_BYTES - bytes;
+            if (room > 0) chunks.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
+            if (chunk.byteLength > room) isCut = true;
+            bytes += chunk.byteLength;
+          };
+          const end = (how: string) => {
+            if (hasEnded) return;
+            hasEnded = true;
+            save(() => write(response, chunks, bytes, how, isCut));
+          };
+          /**
+           * qwenplug stops reading at its reply's last frame, before what
+           * follows it (chat2's `event:complete`): that rest is read for the
+           * record for at most CAPTURE_TAIL_MS and CAPTURE_TAIL_BYTES, off the
+           * client's path, then the upstream body is cancelled as qwenplug asked.
+           */
+          const readTail = async (reason: unknown) => {
+            const until = Date.now() + CAPTURE_TAIL_MS;
+            const most = Math.min(CAPTURE_MAX_BYTES, bytes + CAPTURE_TAIL_BYTES);
+            let how = "cancelled by qwenplug before the end";
+            try {
+              while (bytes < most) {
+                const next = await withDeadline(reader.read(), Math.max(0, until - Date.now()));
+                if (next === undefined) break;
+                if (next.done) {
+                  how = "complete (its last bytes read after qwenplug had its reply)";
+                  break;
+                }
+                record(next.value);
+              }
+            } catch {
+              // A body that breaks off now is as good as cancelled.
+            }
+            reader.cancel(reason).catch(() => {});
+            await write(response, chunks, bytes, how, isCut);
+          };
+          const body = new ReadableStream<Uint8Array>(
+            {
+              async pull(controller) {
+                let next: Awaited<ReturnType<typeof reader.read>>;
+                try {
+                  next = await reader.read();
+                } catch (err) {
+                  end(`broke off (${errorName(err)})`);
+                  controller.error(err);
+                  return;
+                }
+                if (next.done) {
+                  end("complete");
+                  controller.close();
+                  return;
+                }
+                record(next.value);
+                controller.enqueue(next.value);
+              },
+              cancel(reason) {
+                if (hasEnded) return reader.cancel(reason);
+                hasEnded = true;
+                save(() => readTail(reason));
+              },
+            },
+            // Nothing is read ahead of the consumer: the upstream's pace and backpressure stay as they were.
+            { highWaterMark: 0 },
+          );
+          return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+        },
+        failed(err) {
+          save(() => writeNew(slug, (base) => [{ name: `${base}.meta.json`, text: sidecar({ error: errorName(err), file: null }) }]));
+        },
+      };
+    },
+    async flush() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}
+
 // ── Operations: check, start-up probe, status page ──────────────────────────
 //
 // What a person running qwenplug uses to see whether it works: `--check`
@@ -10655,6 +11257,8 @@ export interface AccountCheck {
   chatFailure?: ErrorKind;
   /** The account's route (a proxy's host, or "direct"), and how long it still rests after an anti-bot challenge, as the state store says (a running qwenplug sharing it wrote it). */
   route?: { label: string; restingSec: number; punishUrl?: string };
+  /** The protocol details the account is served with (`UpstreamAdapter.protocolDetails`), when its adapter names any. */
+  details?: string[];
 }
 
 /** The smallest chat an account can answer: the upstream's first live model (else its first alias), streamed, no tools. */
@@ -10711,6 +11315,8 @@ export async function checkAccounts(config: Config, options: { withChat: boolean
     const rest = (await app.store.get<SharedRouteRest>(`route:${adapter.name}:${route.key}`).catch(() => undefined))?.value;
     const restingSec = rest === undefined ? 0 : Math.max(0, Math.ceil((rest.until - Date.now()) / 1000));
     check.route = { label: route.label, restingSec, ...(restingSec > 0 && rest?.punishUrl !== undefined ? { punishUrl: rest.punishUrl } : {}) };
+    const details = await adapter.protocolDetails?.(account).catch(() => undefined);
+    if (details !== undefined && details.length > 0) check.details = details;
     results.set(target, check);
   });
   // The test chats' upstream deletes are still under way: let them finish.
@@ -10741,7 +11347,10 @@ export function formatCheck(checks: readonly AccountCheck[]): { lines: string[];
     return { lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false };
   }
   const routeNote = (c: AccountCheck) => (c.route !== undefined && c.route.restingSec > 0 ? `route ${c.route.label} resting ${c.route.restingSec} s` : "");
-  const lines = checks.map((c) => [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), [checkAdvice(c), routeNote(c)].filter((t) => t !== "").join("; ")].join("  ").trimEnd());
+  const lines = checks.flatMap((c) => [
+    [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), [checkAdvice(c), routeNote(c)].filter((t) => t !== "").join("; ")].join("  ").trimEnd(),
+    ...(c.details === undefined ? [] : [`      served with: ${c.details.join("; ")}`]),
+  ]);
   const usable = checks.filter((c) => c.state === "ok").length;
   lines.push(`qwenplug check: ${usable} of ${checks.length} account(s) usable`);
   // One line per resting route: an anti-bot challenge rests the egress for every account on it (UPSTREAMS-2026-12 I3).
@@ -11212,7 +11821,29 @@ if (import.meta.main) {
       process.exit(1);
     }
   };
-  const checkFlag = process.argv.slice(2).find((arg) => arg === "--check" || arg.startsWith("--check="));
+  const args = process.argv.slice(2);
+  const captureAt = args.findIndex((arg) => arg === "--capture" || arg.startsWith("--capture="));
+  if (captureAt !== -1) {
+    const flag = args[captureAt] as string;
+    const dir = flag === "--capture" ? args[captureAt + 1] : flag.slice("--capture=".length);
+    if (dir === undefined || dir === "" || dir.startsWith("--")) {
+      console.error("qwenplug: --capture needs a directory, e.g. bun index.ts --capture ./capture");
+      process.exit(2);
+    }
+    config = { ...config, captureDir: dir };
+  }
+  if (config.captureDir !== undefined) {
+    try {
+      mkdirSync(config.captureDir, { recursive: true, mode: 0o700 });
+      chmodSync(config.captureDir, 0o700);
+      accessSync(config.captureDir, fsConstants.W_OK);
+    } catch (err) {
+      console.error(`qwenplug: the capture directory ${config.captureDir} cannot be used (${errorName(err)}); give CAPTURE_DIR or --capture a directory you can write to.`);
+      process.exit(1);
+    }
+    console.log(`qwenplug: capture mode: every upstream exchange is written to ${config.captureDir} as a fixture, credentials replaced by placeholders; look the files over before you share them`);
+  }
+  const checkFlag = args.find((arg) => arg === "--check" || arg.startsWith("--check="));
   if (checkFlag !== undefined) {
     if (checkFlag !== "--check" && checkFlag !== "--check=chat") {
       console.error(`qwenplug: unknown option ${checkFlag}; use --check (liveness calls) or --check=chat (plus one tiny chat per account).`);
@@ -11227,6 +11858,9 @@ if (import.meta.main) {
   }
   const store = await openConfiguredStore(config);
   console.log(storeLine(store.status()));
+  if (config.cnProtocol === "chat2" && !config.cnSigning && config.cnAccounts.length > 0) {
+    console.log("qwenplug: CN_SIGNING=off: since September 2026 the mainland site answers unsigned chat2 requests with a fixed refusal, not an answer; use it only against a test fake");
+  }
   const { server, app } = startServer(config, { store });
   // Warm the model lists so the first chat request does not wait for them.
   for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();

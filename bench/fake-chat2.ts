@@ -7,7 +7,10 @@
 //                                              scene's id and token (UPSTREAMS-2026-12 M3)
 //   GET  /api/calibration/getMillisTimeStamp   the fake's clock, deliberately skewed
 //   POST /api/v2/chat                          verified, then a fixture replayed
-//   GET  /api/v1/model/list, /api/v1/user/info, POST /api/v1/session/delete/batch
+//   GET  /api/v1/model/list, /api/v1/user/info
+//   POST /api/v1/session/delete                 the single-session delete (UPSTREAMS-2026-12 M5): 400
+//                                               `msg:"ut"` without `ut` in the query
+//   POST /api/v1/session/delete/batch           the older batch delete
 //   POST /api/v2/chat with ai_tool_scene zaodian_generate_image, POST /api/v1/chat/snap,
 //   GET /gen/{id}.png                           image generation (§3.4); snap verified like chat
 //   POST /1/oss_token, PUT /oss-bucket/{object}, POST /1/oss/callback
@@ -66,8 +69,14 @@ export interface FakeChat2Upstream {
   usedSalts: string[];
   /** Why each refused chat request was refused (bfg, sign, salt, reqt, params, device, unsigned). */
   refusals: string[];
-  /** Session ids passed to delete/batch. */
+  /** Session ids deleted, by either endpoint. */
   deletedSessions: string[];
+  /** Which endpoint deleted each of them, in order: "single" (M5) or "batch". */
+  deleteEndpoints: Array<"single" | "batch">;
+  /** Answers the single-session delete with this instead, if set and it gives an answer (a site without it: 404). */
+  singleDeleteAnswer?: () => Response | undefined;
+  /** Every device id, token and salt handed out: capture tests check that none reaches a file. */
+  issued: string[];
   cancelledStreams: number;
   /** Salts per registration: the smaller of this and the `eo-clt-sftcnt` asked for. */
   saltsPerRegistration: number;
@@ -80,6 +89,8 @@ export interface FakeChat2Upstream {
   signOrder: "kp-query" | "query-kp";
   /** Refuses every signature, however right (a front-end change the fake cannot follow). */
   refuseAllSignatures: boolean;
+  /** How a chat request with a bad signature is refused: 403 EX015 (§1.3), or HTTP 200 with the fixed refusal of fixtures/cn2/refusal.sse (UPSTREAMS-2026-12 M1). */
+  badSignatureAnswer: "ex015" | "fixed-refusal";
   /** Answers registration with this, if set and it gives an answer (undefined: registered as usual). */
   registrationAnswer?: () => Response | undefined;
   /** Cookie substrings of logged-out accounts: 401 on chat and user/info. */
@@ -129,8 +140,8 @@ const hmac = (key: string, text: string) => createHmac("sha256", key).update(tex
 const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
 const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
-export function startFakeChat2Upstream(options: { port?: number; hostname?: string } = {}): FakeChat2Upstream {
-  const fixtures = loadFixtures(FIXTURE_DIR);
+export function startFakeChat2Upstream(options: { port?: number; hostname?: string; fixtureDir?: string } = {}): FakeChat2Upstream {
+  const fixtures = loadFixtures(options.fixtureDir ?? FIXTURE_DIR);
   const devices = new Map<string, Device>();
   const state: FakeChat2Upstream = {
     url: "",
@@ -142,12 +153,15 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     usedSalts: [],
     refusals: [],
     deletedSessions: [],
+    deleteEndpoints: [],
+    issued: [],
     cancelledStreams: 0,
     saltsPerRegistration: 100,
     clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
     requireSignature: true,
     signOrder: "query-kp",
     refuseAllSignatures: false,
+    badSignatureAnswer: "ex015",
     deadAccounts: new Set(),
     uploads: new Map(),
     imageRequests: [],
@@ -205,16 +219,22 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
     return undefined;
   };
 
-  const token = (kind: string) => `${state.issuePrefix}${kind}-${randomHex(8)}`;
+  const token = (kind: string) => {
+    const value = `${state.issuePrefix}${kind}-${randomHex(8)}`;
+    state.issued.push(value);
+    return value;
+  };
   /** `count` new salts for a scene, and its token with a deadline in Unix seconds. */
   const issue = (scene: Scene, count: number) => {
     const salts = Array.from({ length: count }, () => `${state.issuePrefix}${randomHex(12)}`);
+    state.issued.push(...salts);
     for (const salt of salts) scene.unspent.add(salt);
     return { "eo-clt-actkn": scene.actkn, "eo-clt-actkn-dl": Math.floor(now() / 1000) + 24 * 3600, "eo-clt-bacsft": salts };
   };
   /** A registered device and what its registration hands out, by scene, as the page's scene_list holds it. */
   const newDevice = (count: number) => {
     const dvidn = `dv-${randomHex(8)}`;
+    state.issued.push(dvidn);
     const device: Device = { actkn: token("ak"), unspent: new Set(), webActkn: token("base"), workspace: { actkn: token("ws"), unspent: new Set() } };
     devices.set(dvidn, device);
     return { dvidn, device, count };
@@ -341,9 +361,24 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
         case "/api/v1/user/info":
           if (isDead) return new Response(fixtures.get("not-login")?.body ?? "{}", { status: 401, headers: { "content-type": "application/json" } });
           return new Response(fixtures.get("user-info")?.body ?? "{}", { headers: { "content-type": "application/json" } });
+        case "/api/v1/session/delete": {
+          const custom = state.singleDeleteAnswer?.();
+          if (custom !== undefined) return custom;
+          if (req.method !== "POST") return new Response("method not allowed", { status: 405 });
+          // M5: without the page's common query the site answers 400 msg "ut".
+          if (!url.searchParams.get("ut")) return json({ success: false, code: 400, msg: "ut" }, 400);
+          if (typeof record.session_id !== "string" || record.biz_id !== "ai_qwen") return json({ success: false, code: 1, msg: "bad session" });
+          state.deletedSessions.push(record.session_id);
+          state.deleteEndpoints.push("single");
+          return json({ success: true, code: 0, data: true });
+        }
         case "/api/v1/session/delete/batch": {
           const ids = Array.isArray(record.session_ids) ? record.session_ids : [];
-          for (const id of ids) if (typeof id === "string") state.deletedSessions.push(id);
+          for (const id of ids) {
+            if (typeof id !== "string") continue;
+            state.deletedSessions.push(id);
+            state.deleteEndpoints.push("batch");
+          }
           return json({ success: true, code: 0, data: true });
         }
         case "/1/oss_token":
@@ -374,6 +409,8 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       const refusal = verify(url, req.headers, rawBody);
       if (refusal !== undefined) {
         state.refusals.push(refusal);
+        const fixedRefusal = fixtures.get("refusal");
+        if (state.badSignatureAnswer === "fixed-refusal" && fixedRefusal !== undefined) return replayFixture(fixedRefusal, 1 << 30, false);
         return new Response(JSON.stringify({ status: 1, code: "EX015", msg: "签名错误" }), {
           status: 403,
           headers: { "content-type": "application/json", "x-fake-reason": refusal },

@@ -176,8 +176,8 @@ function withCdn(fixture: Fixture, base: string, answer: (fixture: Fixture) => R
 
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
 
-export function startFakeCnUpstream(options: { port?: number; hostname?: string } = {}): FakeCnUpstream {
-  const fixtures = loadFixtures();
+export function startFakeCnUpstream(options: { port?: number; hostname?: string; fixtureDir?: string } = {}): FakeCnUpstream {
+  const fixtures = loadFixtures(options.fixtureDir ?? FIXTURE_DIR);
   const state: FakeCnUpstream = {
     url: "",
     port: 0,
@@ -268,6 +268,8 @@ export interface FakeIntlOptions {
   ossObjects?: ReadonlyMap<string, unknown>;
   /** Completion bodies over this many bytes get the silent challenge (I8: "over ~128 KB"); default 131072. */
   maxBodyBytes?: number;
+  /** Where the fixtures come from (fixtures/intl by default): a test replays captured files from elsewhere. */
+  fixtureDir?: string;
 }
 
 /** chat.qwen.ai's answer to an oversized body (Rfym21/Qwen2API#147): HTTP 200, no `choices`, only the challenge's `ret`. */
@@ -282,7 +284,7 @@ export const FAKE_T2I_PNG = new Uint8Array(
 
 /** The chat.qwen.ai v2 fake: chats/new → completions?chat_id → DELETE chats/<id>, and /api/models. */
 export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUpstream {
-  const fixtures = loadFixtures(INTL_FIXTURE_DIR);
+  const fixtures = loadFixtures(options.fixtureDir ?? INTL_FIXTURE_DIR);
   const state: FakeIntlUpstream = {
     url: "",
     calls: [],
