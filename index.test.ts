@@ -805,6 +805,25 @@ describe("client errors", () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
   });
 
+  test("a private Space: Authorization holds the hf_ token and the key comes in x-api-key or api-key (issue 23)", async () => {
+    const ok = { model: "qwen-max", messages: [{ role: "user" as const, content: "fixture:plain" }] };
+    const space = { authorization: "Bearer hf_x" };
+    expect((await rawPost(gw.url, ok, { ...space, "x-api-key": MASTER_KEY })).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { ...space, "api-key": MASTER_KEY })).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { authorization: "", "api-key": MASTER_KEY })).status).toBe(200);
+    const wrong = await rawPost(gw.url, ok, { ...space, "x-api-key": "nope" });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+    const alone = await rawPost(gw.url, ok, space);
+    expect(alone.status).toBe(401);
+    expect(((await alone.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+    // The client settings the README gives for a private Space.
+    const openai = new OpenAI({ apiKey: "hf_x", baseURL: `${gw.url}/v1`, defaultHeaders: { "api-key": MASTER_KEY }, maxRetries: 0 });
+    expect((await openai.chat.completions.create(ok)).choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+    const anthropic = new Anthropic({ authToken: "hf_x", baseURL: gw.url, defaultHeaders: { "x-api-key": MASTER_KEY }, maxRetries: 0 });
+    expect((await anthropic.messages.create({ ...ok, max_tokens: 100 })).content[0]?.type).toBe("text");
+  });
+
   test("health is public and secret-free; unknown paths are JSON 404; CORS preflight works", async () => {
     const health = await fetch(`${gw.url}/health`);
     expect(health.status).toBe(200);
@@ -1113,7 +1132,8 @@ describe("INTL failures reach the client as OpenAI errors", () => {
       const err = await failWith({ prompt: "fixture:unauthorized", stream });
       expect(err.status).toBe(503);
       expect(err.code).toBe("upstream_account_expired");
-      expect(err.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      expect(err.message).toContain("Set INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD so that qwenplug renews the token by itself");
+      expect(err.message).toContain("INTL_ACCOUNT_1_TOKEN lasts about 15 minutes");
       expect(err.message).not.toContain("SECRET");
     }
   });
@@ -1223,7 +1243,8 @@ describe("choosing the upstream", () => {
     try {
       const response = await rawPost(gw.url, { model: "intl/qwen-max", messages: [{ role: "user", content: "x" }] });
       expect(response.status).toBe(503);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      // The credentials qwenplug renews by itself, not the 15-minute token (issue 23).
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD");
       expect(intl.calls).toEqual([]);
     } finally {
       await gw.stop();
@@ -2399,6 +2420,13 @@ async function readUntil(response: Response, until: (text: string) => boolean): 
 
 const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: "qwen-max", messages: [{ role: "user", content }], ...extra });
 
+/**
+ * What a fake's body stream fails with to drop the connection: Bun.serve
+ * (1.4.5) resets the socket for any stream error, and prints an Error's stack
+ * to stderr, where it reads as a failing test; without a value it prints nothing.
+ */
+const CONNECTION_RESET = undefined;
+
 /** A CN reply body that starts, then breaks off with a reset, or never ends. */
 function brokenBody(status: number, kind: "reset" | "stall"): Response {
   let isStarted = false;
@@ -2410,7 +2438,7 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
         return;
       }
       // A reset: the fake drops the connection mid-body. A stall: it never sends again.
-      if (kind === "reset") controller.error(new Error("connection reset"));
+      if (kind === "reset") controller.error(CONNECTION_RESET);
       return new Promise<void>(() => {});
     },
   });
@@ -4511,7 +4539,7 @@ describe("CN chat2 failures reach the client as OpenAI errors", () => {
       const broken = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(new TextEncoder().encode(prompt === "broken-stream" ? 'data:{"error_code":0,"data":{"messages":[{"mime_type":"multi_load/iframe","content":"开"}]}}\n\n' : "<html>"));
-          controller.error(new Error("connection reset"));
+          controller.error(CONNECTION_RESET);
         },
       });
       return new Response(broken, { status: prompt === "broken-stream" ? 200 : 500, headers: { "content-type": prompt === "broken-stream" ? "text/event-stream" : "text/html" } });
@@ -4777,7 +4805,10 @@ describe("bun index.ts --check (issue 15)", () => {
   });
 
   test("no account configured: says what to set, not usable", () => {
-    expect(formatCheck([])).toEqual({ lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false });
+    expect(formatCheck([])).toEqual({
+      lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."],
+      isAllUsable: false,
+    });
   });
 
   test("the real CLI: exit 0 when every account is usable, 1 with a logged-out one, 2 for an unknown mode; one line per account", async () => {

@@ -4921,6 +4921,9 @@ type IntlAuth = { token: string; headers: Record<string, string> };
  * is kept) and, when that fails, by signing in again with e-mail and
  * password. At most one renewal is in flight; concurrent requests await it.
  */
+/** What the messages recommend for a chat.qwen.ai account: credentials qwenplug renews by itself (a pasted token lasts about 15 minutes). */
+const intlRecommendedVars = (n: number): string => `INTL_ACCOUNT_${n}_REFRESH_TOKEN with INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD`;
+
 interface IntlCredentials {
   current(): Promise<IntlAuth | { failure: UpstreamFailure }>;
   /** After the upstream refused `token`: renews unless that already happened since. Undefined means: try again. */
@@ -5122,7 +5125,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
   const canRenew = account.refreshToken !== undefined || canSignIn;
-  const variable = account.refreshToken !== undefined ? `${v}_REFRESH_TOKEN` : canSignIn ? `${v}_EMAIL and ${v}_PASSWORD` : `${v}_TOKEN`;
+  const variable = account.refreshToken !== undefined ? `${v}_REFRESH_TOKEN` : canSignIn ? `${v}_EMAIL and ${v}_PASSWORD` : `${v}_TOKEN (it lasts about 15 minutes; better ${intlRecommendedVars(n)})`;
   // The pasted jar, part by part: `token` and `refresh_token` are replaced by the current values;
   // parts without `=` are passed on as they are.
   const jar = account.cookie.split(";").map((part) => part.trim()).filter((part) => part !== "");
@@ -5396,7 +5399,7 @@ function intlRefreshHint(ctx: IntlContext, n: number): string {
   const creds = ctx.credentials.get(n);
   return creds?.canRenew
     ? `qwenplug could not renew its token; check ${creds.variable}.`
-    : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
+    : `Set ${intlRecommendedVars(n)} so that qwenplug renews the token by itself, and restart qwenplug (a token copied into INTL_ACCOUNT_${n}_TOKEN lasts about 15 minutes).`;
 }
 
 /**
@@ -5985,7 +5988,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     accounts: options.accounts.intl.list,
     canFailAfterText: true,
     credentialVar: (n) =>
-      credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
+      credentials.get(n)?.variable ?? intlRecommendedVars(n),
     prepare: flattenedRequest(config.promptMaxChars),
     complete: (req, account, signal) => intlComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => intlModelList(ctx)),
@@ -9057,7 +9060,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
+  "access-control-allow-headers": "authorization, content-type, x-api-key, api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
   "access-control-max-age": "86400",
 };
 
@@ -9124,9 +9127,13 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined, log: 
     return undefined;
   }
   const header = req.headers.get("authorization");
-  const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
+  const bearer = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
+  const keyHeader = (req.headers.get("x-api-key") ?? req.headers.get("api-key") ?? "").trim();
+  // A private Hugging Face Space takes its own token (hf_…) in Authorization; the key then comes in
+  // x-api-key (the Anthropic SDK's header) or api-key (Azure-style OpenAI clients).
+  const presented = bearer !== "" && !(bearer.startsWith("hf_") && keyHeader !== "") ? bearer : keyHeader;
   if (presented === "") {
-    return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
+    return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>', 'x-api-key' or 'api-key' (beside 'Authorization: Bearer hf_…' for a private Space).", "invalid_request_error", "missing_api_key");
   }
   const digest = sha256(presented);
   let matched: string | undefined;
@@ -9212,7 +9219,7 @@ function chooseUpstream(app: App, requested: string): { upstream: UpstreamName; 
   if (first === undefined) {
     throw httpErrorFromFailure({
       kind: "no_account",
-      message: "No Qwen account is configured: set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.",
+      message: `No Qwen account is configured: set ${intlRecommendedVars(1)} (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.`,
     });
   }
   if (app.configured.length > 1 && /^tongyi-/i.test(requested)) return { upstream: "cn", model: requested };
@@ -10227,7 +10234,7 @@ function checkAdvice(check: AccountCheck): string {
 /** The lines `--check` prints, and whether every account is usable (the exit status). */
 export function formatCheck(checks: readonly AccountCheck[]): { lines: string[]; isAllUsable: boolean } {
   if (checks.length === 0) {
-    return { lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false };
+    return { lines: [`qwenplug check: no account is configured; set ${intlRecommendedVars(1)} (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com).`], isAllUsable: false };
   }
   const lines = checks.map((c) => [c.upstream.toUpperCase().padEnd(4), `account ${c.number}`.padEnd(11), c.state.padEnd(11), `${c.latencyMs} ms`.padStart(9), checkAdvice(c)].join("  ").trimEnd());
   const usable = checks.filter((c) => c.state === "ok").length;
