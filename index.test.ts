@@ -35,6 +35,7 @@ import {
   flattenTurns,
   checkAccounts,
   formatCheck,
+  listeningLine,
   HttpError,
   imageDimensions,
   jsonDepthExceeds,
@@ -4809,6 +4810,12 @@ describe("bun index.ts --check (issue 15)", () => {
       lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."],
       isAllUsable: false,
     });
+  });
+
+  test("the start-up line names the address to open from this machine, as the README does (issue 23)", () => {
+    const line = (env: Record<string, string>) => listeningLine(loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }), 8082);
+    expect(line({})).toContain("listening on 0.0.0.0:8082 (http://127.0.0.1:8082 from this machine) — CN accounts: 1; INTL accounts: none; no API_MASTER_KEY");
+    expect(line({ HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY })).toContain("listening on http://127.0.0.1:8082 — CN accounts: 1; INTL accounts: none; 1 API key(s)");
   });
 
   test("the real CLI: exit 0 when every account is usable, 1 with a logged-out one, 2 for an unknown mode; one line per account", async () => {

@@ -10650,6 +10650,21 @@ function handleStatusPage(app: App, req: Request, server: ServerLike | undefined
 
 // ── Server ──────────────────────────────────────────────────────────────────
 
+/**
+ * The start-up line. HOST is 0.0.0.0 by default (a Space reaches the
+ * container from outside), which no browser opens: the line also says the
+ * address to use from this machine, the one the README gives.
+ */
+export function listeningLine(config: Pick<Config, "host" | "cnAccounts" | "intlAccounts" | "masterKeyDigests">, port: number): string {
+  const isAnyAddress = config.host === "0.0.0.0" || config.host === "::" || config.host === "[::]";
+  const where = isAnyAddress ? `${config.host}:${port} (http://127.0.0.1:${port} from this machine)` : `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  return (
+    `qwenplug ${VERSION} listening on ${where} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+    `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+    (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only")
+  );
+}
+
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
 export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { idleTimeoutSec?: number } = {}) {
   const app = createApp({ config, ...deps });
@@ -10713,11 +10728,7 @@ if (import.meta.main) {
   for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
   // In the background: /status and the log tell each account's state within seconds.
   void probeAccountsAtStart(app, (line) => console.log(line));
-  console.log(
-    `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
-      `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
-      (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only"),
-  );
+  console.log(listeningLine(config, server.port ?? config.port));
   let isStopping = false;
   const shutdown = async (signal: string) => {
     if (isStopping) return;
