@@ -5132,6 +5132,73 @@ describe("--check on the chat2 adapter (issue 15)", () => {
   });
 });
 
+describe("the fakes for trying qwenplug (issue 23)", () => {
+  test("a directive in the cookie makes a logged-out account on every fake, liveness call included", async () => {
+    const cn = startFakeCnUpstream();
+    const chat2 = startFakeChat2Upstream();
+    const intl = startFakeIntlUpstream();
+    try {
+      const dialog = checkConfig({ QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: "fixture:not-login", QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, INTL_ACCOUNT_2_COOKIE: "fixture:unauthorized" });
+      const signed = checkConfig({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: chat2.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_ACCOUNT_2_COOKIE: "fixture:not-login" });
+      const states = async (config: ReturnType<typeof checkConfig>) => (await checkAccounts(config, { withChat: false })).map((c) => `${c.upstream} ${c.number} ${c.state}`);
+      expect(await states(dialog)).toEqual(["cn 1 ok", "cn 2 logged_out", "intl 1 ok", "intl 2 logged_out"]);
+      expect(await states(signed)).toEqual(["cn 1 ok", "cn 2 logged_out"]);
+    } finally {
+      await Promise.all([cn.stop(), chat2.stop(), intl.stop()]);
+    }
+  });
+
+  test("a fixture name no fake has is a 400 that says so, on every fake, and rests no account", async () => {
+    const cases: Array<[string, () => { fake: { stop(): Promise<void> }; gw: Gateway; pool: "cn" | "intl" }]> = [
+      ["dialog", () => { const fake = startFakeCnUpstream(); return { fake, gw: startGateway(fake), pool: "cn" }; }],
+      ["chat2", () => { const fake = startFakeChat2Upstream(); return { fake, gw: startChat2Gateway(fake), pool: "cn" }; }],
+      ["intl", () => { const fake = startFakeIntlUpstream(); return { fake, gw: startIntlGateway(fake), pool: "intl" }; }],
+    ];
+    for (const [name, start] of cases) {
+      const { fake, gw, pool } = start();
+      try {
+        // More than the three plain failures in a row that rest an account.
+        for (let i = 0; i < 4; i++) {
+          const err = await apiError(gw.client.chat.completions.create(chatBody("fixture:no-such-thing") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming));
+          expect({ name, status: err.status, says: err.message.includes("the fake has no fixture no-such-thing") }).toEqual({ name, status: 400, says: true });
+          expect(err.message).not.toContain("CN_PROTOCOL");
+        }
+        expect({ name, state: gw.app.pools[pool].snapshot()[0]?.state }).toEqual({ name, state: "healthy" });
+        expect((await gw.client.chat.completions.create(chatBody("fixture:plain") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)).choices[0]?.finish_reason).toBe("stop");
+      } finally {
+        await gw.stop();
+        await fake.stop();
+      }
+    }
+  });
+
+  test("chat2: then:NAME answers once the conversation holds a tool result, so Claude Code's loop ends; tool-write writes under the fake's directory", async () => {
+    const fake = startFakeChat2Upstream();
+    const gw = startChat2Gateway(fake);
+    try {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const tools = [{ name: "Write", description: "Writes a file", input_schema: { type: "object" as const, properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } }];
+      const ask = { role: "user" as const, content: "fixture:tool-write then:plain write the file" };
+      const first = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools, messages: [ask] });
+      const call = first.content.find((block) => block.type === "tool_use");
+      expect(first.stop_reason).toBe("tool_use");
+      expect(call?.type === "tool_use" ? call.input : undefined).toEqual({ file_path: `${process.cwd()}/cc-try/hello.txt`, content: "hi from qwen\n" });
+      if (call?.type !== "tool_use") throw new Error("no tool_use");
+      const second = await anthropic.messages.create({
+        model: "qwen-max",
+        max_tokens: 1024,
+        tools,
+        messages: [ask, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "File created" }] }],
+      });
+      expect(second.stop_reason).toBe("end_turn");
+      expect(second.content as unknown).toEqual([{ type: "text", text: "你好！我是千问，很高兴见到你。" }]);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
+
 // ── Images on chat.qwen.ai (issue 14) ───────────────────────────────────────
 
 const sha256Of = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");

@@ -2780,13 +2780,20 @@ async function failureFromHttpAnswer(
   response: Response,
   label: string,
   refreshHint: string,
-  fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
+  fromJson: (json: Record<string, unknown>, meta: AnswerMeta) => UpstreamFailure | undefined,
   watchdog?: Watchdog,
 ): Promise<UpstreamFailure> {
   const spec: AnswerSpec<never> = { label, refreshHint, errorOf: fromJson, html: "login", expected: "an event stream", watchdog };
   const meta = await readAnswer(response, spec);
   return "failure" in meta ? meta.failure : classifyRefusal(spec, meta, meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined);
 }
+
+/**
+ * An HTTP 400 whose error code an adapter does not know: the request itself
+ * was refused, and another account would be refused alike, so it is the
+ * client's 400 and rests no account (a 5xx counts toward a rest).
+ */
+const refusedAsInvalid = (label: string, detail: string): UpstreamFailure => ({ kind: "bad_request", message: `Qwen refused the request for ${label} as invalid (HTTP 400, ${detail}).` });
 
 const WAF_COOLDOWN_SEC = 300;
 const AUTH_COOLDOWN_SEC = 60;
@@ -3046,7 +3053,7 @@ const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record
 };
 
 /** Classifies a JSON object that carries an upstream error, or returns undefined. */
-function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number, status?: number): UpstreamFailure | undefined {
   if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
@@ -3060,6 +3067,7 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
   }
   if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
     const detail = redactThenCut(ctx.redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
+    if (status === 400) return refusedAsInvalid(cnLabel(n), detail);
     ctx.drift.note("unknown error code", detail);
     return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
   }
@@ -3226,7 +3234,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     const contentType = response.headers.get("content-type") ?? "";
     if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
       grace.release();
-      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json) => cnFailureFromJson(ctx, json, n), watchdog) }];
+      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json, meta) => cnFailureFromJson(ctx, json, n, meta.status), watchdog) }];
       return;
     }
     const reader = response.body.getReader();
@@ -4237,7 +4245,7 @@ const CHAT2_CHAT_OPTIONS: Chat2CallOptions = { accept: "application/json, text/e
 const chat2Verdict = (failure: UpstreamFailure | undefined): Chat2Verdict => (failure === undefined ? "accepted" : failure.tag === "signature_refused" ? "refused" : "unknown");
 
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
-function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number, status?: number): UpstreamFailure | undefined {
   const { redact } = ctx;
   if (json.code === "EX015") {
     // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
@@ -4262,6 +4270,7 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
     return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
   if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${chat2Label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+  if (status === 400) return refusedAsInvalid(chat2Label(n), detail);
   ctx.drift.note("unknown error code", detail);
   return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
 }
@@ -4360,7 +4369,7 @@ function chat2DeleteSession(ctx: Chat2Context, account: CnAccount, sessionId: st
 /** A non-stream answer to the chat request as a failure; never throws. */
 async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: number): Promise<UpstreamFailure> {
   try {
-    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json) => chat2FailureFromJson(ctx, json, n));
+    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json, meta) => chat2FailureFromJson(ctx, json, n, meta.status));
     // The shared classifier names no chat2 setting; a block that persists may be about the signature.
     if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${chat2SigningHint(ctx.config, n)}` };
     return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
