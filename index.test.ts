@@ -5031,17 +5031,22 @@ describe("status page in a headless browser (issue 15)", () => {
 
         const page = context.pages()[0] ?? (await context.newPage());
         const problems: string[] = [];
+        // Every console error counts: a visit without a key asks nothing that answers 401 (issue 23).
         page.on("console", (message) => {
-          // The first /status goes without a key and gets its 401: that is how the page learns it needs one.
-          if (message.type() === "error" && !message.text().includes("status of 401")) problems.push(message.text());
+          if (message.type() === "error") problems.push(message.text());
         });
         page.on("pageerror", (err) => problems.push(err.message));
+        const statusCalls: number[] = [];
+        page.on("response", (response) => {
+          if (new URL(response.url()).pathname === "/status") statusCalls.push(response.status());
+        });
         await page.goto(`${gw.url}/`);
         // The public part needs no key.
         await page.waitForFunction('document.getElementById("health")?.textContent === "ok"');
         expect(await page.textContent("#base")).toBe(`${gw.url}/v1`);
         expect(await page.isVisible("#private")).toBe(false);
         await page.waitForSelector("#keyform:not([hidden])");
+        expect(statusCalls).toEqual([]);
 
         await page.fill("#key", MASTER_KEY);
         await page.click("#keyform button[type=submit]");
@@ -5053,6 +5058,8 @@ describe("status page in a headless browser (issue 15)", () => {
           ["3", "healthy"],
         ]);
         expect(rows[1]?.[7]).toBe("refresh CN_ACCOUNT_2_COOKIE");
+        // Logged out by the start-up probe, no request failed on it: the last error still says why.
+        expect(rows[1]?.[5]).toMatch(/^auth \(\d+ s ago\)$/);
         expect(await page.$$eval("table[data-upstream=intl] tr", (trs) => trs.length)).toBe(2);
         // The chart: a bar for the minute's completions, a TTFT line.
         expect(await page.$$eval("svg#chart .bars rect", (rects) => rects.length)).toBeGreaterThan(0);
@@ -5071,6 +5078,17 @@ describe("status page in a headless browser (issue 15)", () => {
         const shot = Bun.env.UPDATE_SCREENSHOT === "1" ? join(import.meta.dir, "docs", "status-page.png") : join(profile, "status-page.png");
         await page.screenshot({ path: shot, fullPage: true });
         expect(statSync(shot).size).toBeLessThan(150_000);
+        expect(statusCalls.every((status) => status === 200)).toBe(true);
+
+        // A phone (390 × 844): nothing wider than the screen, the tables scroll in their box, the chart as tall as on a desktop.
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        await page.waitForSelector("table[data-upstream=cn] tr:nth-child(4)");
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        const chart = await page.$eval("svg#chart", (svg) => svg.getBoundingClientRect().height);
+        expect(chart).toBeGreaterThan(140);
+        if (Bun.env.PHONE_SHOT !== undefined) await page.screenshot({ path: Bun.env.PHONE_SHOT, fullPage: true });
+        expect(problems).toEqual([]);
       } finally {
         await context.close();
         rmSync(profile, { recursive: true, force: true });

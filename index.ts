@@ -6692,6 +6692,11 @@ function applyProbeResult(state: AccountState, result: ProbeResult, t: number, r
   } else if (result === "dead") {
     state.health = "invalid";
     state.until = t + reprobeMs;
+    // /status shows why, even when no request failed on it (the start-up probe found it logged out).
+    if (state.lastFailure?.kind !== "auth") {
+      state.lastFailure = { kind: "auth", message: "the liveness check found it logged out" };
+      state.lastErrorAt = t;
+    }
   } else if (state.health === "invalid") {
     state.until = t + reprobeMs;
   }
@@ -9446,7 +9451,7 @@ function handleHealth(app: App): Response {
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       accounts: { cn: app.accounts.cn.list.length, intl: app.accounts.intl.list.length },
-      auth: app.config.masterKeyDigests.length > 0 ? "api_key" : "loopback_only",
+      auth: hasApiKeys(app) ? "api_key" : "loopback_only",
     }),
   );
 }
@@ -10352,14 +10357,16 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}code,pre{fo
 pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;margin:6px 0}
 .mute{color:var(--mute)}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
 .facts{display:flex;flex-wrap:wrap;gap:8px 22px;margin:10px 0}.facts b{font-weight:600}
+.scroll{overflow-x:auto;margin:6px 0 14px}.scroll table{margin:0}
 table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:var(--mute)}td.n{text-align:right;font-variant-numeric:tabular-nums}
-form{display:flex;gap:8px;margin:8px 0}input{flex:1;max-width:420px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+form{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}input{flex:1;min-width:0;max-width:420px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 button{padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer}
 svg{display:block;width:100%;max-width:1020px;height:auto;background:var(--card);border:1px solid var(--line);border-radius:6px}
 svg text{fill:var(--mute);font:11px system-ui,sans-serif}.bars rect{fill:var(--bar);opacity:.75}.bars rect.err{fill:var(--bad)}.ttft{fill:none;stroke:var(--warn);stroke-width:2}
 select{padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 .usage rect{fill:var(--bar);opacity:.75}.usage rect.err{fill:var(--bad)}
 [hidden]{display:none!important}
+@media (max-width:600px){body{padding:12px}th,td{padding:4px 6px;white-space:nowrap}form input{flex-basis:100%;max-width:none}}
 `;
 
 const STATUS_PAGE_JS = `
@@ -10373,9 +10380,12 @@ $("snippet").textContent = "curl " + base + "/chat/completions \\\\\\n  -H \\"Au
 const since = (s) => s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : s < 86400 ? Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min" : Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
 const STATE_CLASS = { healthy: "ok", cooling: "warn", invalid: "bad" };
 
+// What /health says about keys: /status is not asked without one while one is needed, so a visit logs no 401.
+let auth = null;
 async function loadHealth() {
   try {
     const h = await (await fetch("/health", { headers: { accept: "application/json" }, cache: "no-store" })).json();
+    auth = h.auth;
     $("version").textContent = h.version;
     $("health").textContent = h.status;
     $("health").className = h.status === "ok" ? "ok" : "bad";
@@ -10394,6 +10404,7 @@ function showKeyForm(message) {
 
 async function loadStatus() {
   const key = localStorage.getItem(KEY);
+  if (key === null && auth !== "loopback_only") { showKeyForm("Enter an API key (API_MASTER_KEY) to see the accounts."); return; }
   let r;
   try { r = await fetch("/status", { headers: key ? { authorization: "Bearer " + key } : {}, cache: "no-store" }); }
   catch { $("keymsg").textContent = "qwenplug did not answer /status."; return; }
@@ -10432,7 +10443,9 @@ function renderAccounts(upstreams) {
       row.append(el("td", a.number, "n"), el("td", a.state, STATE_CLASS[a.state]), el("td", a.in_flight, "n"), el("td", a.successes, "n"), el("td", failures), el("td", last), el("td", ttft), el("td", note));
       table.append(row);
     }
-    root.append(table);
+    const scroll = el("div", undefined, "scroll");
+    scroll.append(table);
+    root.append(scroll);
     for (const d of upstreams[name].drift || []) root.append(el("p", "Unrecognised from upstream: " + d.count + " × " + d.kind + " since " + d.since + "; newest: " + (d.samples[0] || "") + " (please report it)", "mute"));
   }
   if (!root.hasChildNodes()) root.append(el("p", "No account is configured.", "mute"));
@@ -10447,8 +10460,11 @@ function renderState(st) {
 const SVG = "http://www.w3.org/2000/svg";
 const svgEl = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); if (text !== undefined) e.textContent = text; return e; };
 
+// The drawing is as wide as its box (at least 320), so a phone gets a chart as tall as a desktop's, and text at its size.
+const chartWidth = (id) => Math.max(320, Math.min(1000, Math.round($(id).getBoundingClientRect().width) || 1000));
+
 function renderChart(w) {
-  const W = 1000, H = 170, L = 44, R = 52, T = 14, B = 22;
+  const W = chartWidth("chart"), H = 170, L = 44, R = 52, T = 14, B = 22;
   const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "completions and time to first token, last 10 minutes", id: "chart" });
   const n = w.buckets.length, step = (W - L - R) / n, plotH = H - T - B;
   const maxReq = Math.max(1, ...w.buckets.map((b) => b.requests));
@@ -10523,7 +10539,7 @@ async function loadUsage() {
   const r = await adminFetch("/admin/usage?days=30");
   if (!r.ok) return;
   const { days } = await r.json();
-  const W = 1000, H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
+  const W = chartWidth("usage-chart"), H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
   const sum = (d, f) => Object.values(d.keys).reduce((s, c) => s + f(c), 0);
   const reqs = days.map((d) => sum(d, (c) => c.requests)), fails = days.map((d) => sum(d, (c) => Object.values(c.failures).reduce((s, n) => s + n, 0)));
   const max = Math.max(1, ...reqs);
@@ -10589,7 +10605,7 @@ $("keyform").addEventListener("submit", (e) => {
   void loadStatus();
 });
 $("forget").addEventListener("click", () => { localStorage.removeItem(KEY); void loadStatus(); });
-const refresh = () => { void loadHealth(); void loadStatus(); void loadAdmin(); };
+const refresh = async () => { await loadHealth(); void loadStatus(); void loadAdmin(); };
 refresh();
 setInterval(refresh, ${STATUS_PAGE_REFRESH_MS});
 `;
@@ -10619,12 +10635,12 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <form id="adminform"><input id="admin-key" type="password" autocomplete="off" placeholder="Admin key (ADMIN_KEY)" aria-label="Admin key"><button type="submit">Manage</button><button type="button" id="admin-forget" hidden>Forget admin key</button></form>
 <div id="adminmsg" class="mute"></div>
 <div id="admin" hidden>
-<table id="admin-accounts"></table>
+<div class="scroll"><table id="admin-accounts"></table></div>
 <form id="addform"><select id="add-upstream" aria-label="upstream"><option value="intl">INTL (chat.qwen.ai)</option><option value="cn">CN (qianwen.com)</option></select><select id="add-field" aria-label="field"></select><input id="add-value" type="password" autocomplete="off" placeholder="value" aria-label="value"><input id="add-password" type="password" autocomplete="off" placeholder="password" aria-label="password" hidden><input id="add-proxy" autocomplete="off" placeholder="proxy (optional)" aria-label="proxy"><button type="submit">Add account</button></form>
 <h2>Usage, last 30 days</h2>
 <svg id="usage-chart"></svg>
 <div class="mute">Bars: requests per UTC day, all keys (red: failed).</div>
-<table id="usage-keys"></table>
+<div class="scroll"><table id="usage-keys"></table></div>
 </div>
 <script>${STATUS_PAGE_JS}</script>
 </body></html>`;
@@ -10649,10 +10665,12 @@ const wantsStatusPage = (req: Request): boolean => {
   return accept.includes("text/html") && !accept.trimStart().startsWith("application/json");
 };
 
+/** Whether clients must send a key: a master key, or named keys (API_KEYS, POST /admin/keys) alone. */
+const hasApiKeys = (app: App): boolean => app.config.masterKeyDigests.length > 0 || app.config.namedKeys.length > 0 || app.clientKeys.size > 0;
+
 /** GET / for a browser. Without API_MASTER_KEY it is for this machine only, like every other route. */
 function handleStatusPage(app: App, req: Request, server: ServerLike | undefined): Response {
-  const hasKeys = app.config.masterKeyDigests.length > 0 || app.config.namedKeys.length > 0 || app.clientKeys.size > 0;
-  const authError = hasKeys ? undefined : checkAuth(app, req, server, { path: "/", status: 0 });
+  const authError = hasApiKeys(app) ? undefined : checkAuth(app, req, server, { path: "/", status: 0 });
   if (authError) throw authError;
   return new Response(req.method === "HEAD" ? null : STATUS_PAGE_HTML, { status: 200, headers: pageHeaders() });
 }
