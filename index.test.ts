@@ -5084,7 +5084,7 @@ describe("status page in a headless browser (issue 15)", () => {
         await page.setViewportSize({ width: 390, height: 844 });
         await page.reload();
         await page.waitForSelector("table[data-upstream=cn] tr:nth-child(4)");
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        expect(await page.$eval("html", (html) => html.scrollWidth)).toBeLessThanOrEqual(390);
         const chart = await page.$eval("svg#chart", (svg) => svg.getBoundingClientRect().height);
         expect(chart).toBeGreaterThan(140);
         if (Bun.env.PHONE_SHOT !== undefined) await page.screenshot({ path: Bun.env.PHONE_SHOT, fullPage: true });
