@@ -35,6 +35,7 @@ import {
   flattenTurns,
   checkAccounts,
   formatCheck,
+  listeningLine,
   HttpError,
   imageDimensions,
   isSecretField,
@@ -812,6 +813,25 @@ describe("client errors", () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
   });
 
+  test("a private Space: Authorization holds the hf_ token and the key comes in x-api-key or api-key (issue 23)", async () => {
+    const ok = { model: "qwen-max", messages: [{ role: "user" as const, content: "fixture:plain" }] };
+    const space = { authorization: "Bearer hf_x" };
+    expect((await rawPost(gw.url, ok, { ...space, "x-api-key": MASTER_KEY })).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { ...space, "api-key": MASTER_KEY })).status).toBe(200);
+    expect((await rawPost(gw.url, ok, { authorization: "", "api-key": MASTER_KEY })).status).toBe(200);
+    const wrong = await rawPost(gw.url, ok, { ...space, "x-api-key": "nope" });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+    const alone = await rawPost(gw.url, ok, space);
+    expect(alone.status).toBe(401);
+    expect(((await alone.json()) as { error: { code: string } }).error.code).toBe("invalid_api_key");
+    // The client settings the README gives for a private Space.
+    const openai = new OpenAI({ apiKey: "hf_x", baseURL: `${gw.url}/v1`, defaultHeaders: { "api-key": MASTER_KEY }, maxRetries: 0 });
+    expect((await openai.chat.completions.create(ok)).choices[0]?.message.content).toBe("你好！我是通义千问，有什么可以帮你？");
+    const anthropic = new Anthropic({ authToken: "hf_x", baseURL: gw.url, defaultHeaders: { "x-api-key": MASTER_KEY }, maxRetries: 0 });
+    expect((await anthropic.messages.create({ ...ok, max_tokens: 100 })).content[0]?.type).toBe("text");
+  });
+
   test("health is public and secret-free; unknown paths are JSON 404; CORS preflight works", async () => {
     const health = await fetch(`${gw.url}/health`);
     expect(health.status).toBe(200);
@@ -1120,7 +1140,8 @@ describe("INTL failures reach the client as OpenAI errors", () => {
       const err = await failWith({ prompt: "fixture:unauthorized", stream });
       expect(err.status).toBe(503);
       expect(err.code).toBe("upstream_account_expired");
-      expect(err.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      expect(err.message).toContain("Set INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD so that qwenplug renews the token by itself");
+      expect(err.message).toContain("INTL_ACCOUNT_1_TOKEN lasts about 15 minutes");
       expect(err.message).not.toContain("SECRET");
     }
   });
@@ -1230,7 +1251,8 @@ describe("choosing the upstream", () => {
     try {
       const response = await rawPost(gw.url, { model: "intl/qwen-max", messages: [{ role: "user", content: "x" }] });
       expect(response.status).toBe(503);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_TOKEN");
+      // The credentials qwenplug renews by itself, not the 15-minute token (issue 23).
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD");
       expect(intl.calls).toEqual([]);
     } finally {
       await gw.stop();
@@ -2433,6 +2455,13 @@ async function readUntil(response: Response, until: (text: string) => boolean): 
 
 const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: "qwen-max", messages: [{ role: "user", content }], ...extra });
 
+/**
+ * What a fake's body stream fails with to drop the connection: Bun.serve
+ * (1.4.5) resets the socket for any stream error, and prints an Error's stack
+ * to stderr, where it reads as a failing test; without a value it prints nothing.
+ */
+const CONNECTION_RESET = undefined;
+
 /** A CN reply body that starts, then breaks off with a reset, or never ends. */
 function brokenBody(status: number, kind: "reset" | "stall"): Response {
   let isStarted = false;
@@ -2444,7 +2473,7 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
         return;
       }
       // A reset: the fake drops the connection mid-body. A stall: it never sends again.
-      if (kind === "reset") controller.error(new Error("connection reset"));
+      if (kind === "reset") controller.error(CONNECTION_RESET);
       return new Promise<void>(() => {});
     },
   });
@@ -4564,7 +4593,7 @@ describe("CN chat2 failures reach the client as OpenAI errors", () => {
       const broken = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(new TextEncoder().encode(prompt === "broken-stream" ? 'data:{"error_code":0,"data":{"messages":[{"mime_type":"multi_load/iframe","content":"开"}]}}\n\n' : "<html>"));
-          controller.error(new Error("connection reset"));
+          controller.error(CONNECTION_RESET);
         },
       });
       return new Response(broken, { status: prompt === "broken-stream" ? 200 : 500, headers: { "content-type": prompt === "broken-stream" ? "text/event-stream" : "text/html" } });
@@ -4839,7 +4868,16 @@ describe("bun index.ts --check (issue 15)", () => {
   });
 
   test("no account configured: says what to set, not usable", () => {
-    expect(formatCheck([])).toEqual({ lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false });
+    expect(formatCheck([])).toEqual({
+      lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_REFRESH_TOKEN with INTL_ACCOUNT_1_EMAIL and INTL_ACCOUNT_1_PASSWORD (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."],
+      isAllUsable: false,
+    });
+  });
+
+  test("the start-up line names the address to open from this machine, as the README does (issue 23)", () => {
+    const line = (env: Record<string, string>) => listeningLine(loadConfig({ CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }), 8082);
+    expect(line({})).toContain("listening on 0.0.0.0:8082 (http://127.0.0.1:8082 from this machine) — CN accounts: 1; INTL accounts: none; no API_MASTER_KEY");
+    expect(line({ HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY })).toContain("listening on http://127.0.0.1:8082 — CN accounts: 1; INTL accounts: none; 1 API key(s)");
   });
 
   test("the real CLI: exit 0 when every account is usable, 1 with a logged-out one, 2 for an unknown mode; one line per account", async () => {
@@ -5055,17 +5093,22 @@ describe("status page in a headless browser (issue 15)", () => {
 
         const page = context.pages()[0] ?? (await context.newPage());
         const problems: string[] = [];
+        // Every console error counts: a visit without a key asks nothing that answers 401 (issue 23).
         page.on("console", (message) => {
-          // The first /status goes without a key and gets its 401: that is how the page learns it needs one.
-          if (message.type() === "error" && !message.text().includes("status of 401")) problems.push(message.text());
+          if (message.type() === "error") problems.push(message.text());
         });
         page.on("pageerror", (err) => problems.push(err.message));
+        const statusCalls: number[] = [];
+        page.on("response", (response) => {
+          if (new URL(response.url()).pathname === "/status") statusCalls.push(response.status());
+        });
         await page.goto(`${gw.url}/`);
         // The public part needs no key.
         await page.waitForFunction('document.getElementById("health")?.textContent === "ok"');
         expect(await page.textContent("#base")).toBe(`${gw.url}/v1`);
         expect(await page.isVisible("#private")).toBe(false);
         await page.waitForSelector("#keyform:not([hidden])");
+        expect(statusCalls).toEqual([]);
 
         await page.fill("#key", MASTER_KEY);
         await page.click("#keyform button[type=submit]");
@@ -5077,6 +5120,8 @@ describe("status page in a headless browser (issue 15)", () => {
           ["3", "healthy"],
         ]);
         expect(rows[1]?.[7]).toBe("refresh CN_ACCOUNT_2_COOKIE");
+        // Logged out by the start-up probe, no request failed on it: the last error still says why.
+        expect(rows[1]?.[5]).toMatch(/^auth \(\d+ s ago\)$/);
         expect(await page.$$eval("table[data-upstream=intl] tr", (trs) => trs.length)).toBe(2);
         // The chart: a bar for the minute's completions, a TTFT line.
         expect(await page.$$eval("svg#chart .bars rect", (rects) => rects.length)).toBeGreaterThan(0);
@@ -5095,6 +5140,17 @@ describe("status page in a headless browser (issue 15)", () => {
         const shot = Bun.env.UPDATE_SCREENSHOT === "1" ? join(import.meta.dir, "docs", "status-page.png") : join(profile, "status-page.png");
         await page.screenshot({ path: shot, fullPage: true });
         expect(statSync(shot).size).toBeLessThan(150_000);
+        expect(statusCalls.every((status) => status === 200)).toBe(true);
+
+        // A phone (390 × 844): nothing wider than the screen, the tables scroll in their box, the chart as tall as on a desktop.
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        await page.waitForSelector("table[data-upstream=cn] tr:nth-child(4)");
+        expect(await page.$eval("html", (html) => html.scrollWidth)).toBeLessThanOrEqual(390);
+        const chart = await page.$eval("svg#chart", (svg) => svg.getBoundingClientRect().height);
+        expect(chart).toBeGreaterThan(140);
+        if (Bun.env.PHONE_SHOT !== undefined) await page.screenshot({ path: Bun.env.PHONE_SHOT, fullPage: true });
+        expect(problems).toEqual([]);
       } finally {
         await context.close();
         rmSync(profile, { recursive: true, force: true });
@@ -5151,6 +5207,73 @@ describe("--check on the chat2 adapter (issue 15)", () => {
       const { lines } = formatCheck(checks);
       for (const line of lines) expect(line).not.toContain("SECRET");
     } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe("the fakes for trying qwenplug (issue 23)", () => {
+  test("a directive in the cookie makes a logged-out account on every fake, liveness call included", async () => {
+    const cn = startFakeCnUpstream();
+    const chat2 = startFakeChat2Upstream();
+    const intl = startFakeIntlUpstream();
+    try {
+      const dialog = checkConfig({ QWEN_CN_BASE_URL: cn.url, CN_ACCOUNT_1_COOKIE: COOKIE_1, CN_ACCOUNT_2_COOKIE: "fixture:not-login", QWEN_INTL_BASE_URL: intl.url, INTL_ACCOUNT_1_TOKEN: INTL_TOKEN, INTL_ACCOUNT_2_TOKEN: `${INTL_TOKEN}-2`, INTL_ACCOUNT_2_COOKIE: "fixture:unauthorized" });
+      const signed = checkConfig({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: chat2.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_ACCOUNT_2_COOKIE: "fixture:not-login" });
+      const states = async (config: ReturnType<typeof checkConfig>) => (await checkAccounts(config, { withChat: false })).map((c) => `${c.upstream} ${c.number} ${c.state}`);
+      expect(await states(dialog)).toEqual(["cn 1 ok", "cn 2 logged_out", "intl 1 ok", "intl 2 logged_out"]);
+      expect(await states(signed)).toEqual(["cn 1 ok", "cn 2 logged_out"]);
+    } finally {
+      await Promise.all([cn.stop(), chat2.stop(), intl.stop()]);
+    }
+  });
+
+  test("a fixture name no fake has is a 400 that says so, on every fake, and rests no account", async () => {
+    const cases: Array<[string, () => { fake: { stop(): Promise<void> }; gw: Gateway; pool: "cn" | "intl" }]> = [
+      ["dialog", () => { const fake = startFakeCnUpstream(); return { fake, gw: startGateway(fake), pool: "cn" }; }],
+      ["chat2", () => { const fake = startFakeChat2Upstream(); return { fake, gw: startChat2Gateway(fake), pool: "cn" }; }],
+      ["intl", () => { const fake = startFakeIntlUpstream(); return { fake, gw: startIntlGateway(fake), pool: "intl" }; }],
+    ];
+    for (const [name, start] of cases) {
+      const { fake, gw, pool } = start();
+      try {
+        // More than the three plain failures in a row that rest an account.
+        for (let i = 0; i < 4; i++) {
+          const err = await apiError(gw.client.chat.completions.create(chatBody("fixture:no-such-thing") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming));
+          expect({ name, status: err.status, says: err.message.includes("the fake has no fixture no-such-thing") }).toEqual({ name, status: 400, says: true });
+          expect(err.message).not.toContain("CN_PROTOCOL");
+        }
+        expect({ name, state: gw.app.pools[pool].snapshot()[0]?.state }).toEqual({ name, state: "healthy" });
+        expect((await gw.client.chat.completions.create(chatBody("fixture:plain") as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)).choices[0]?.finish_reason).toBe("stop");
+      } finally {
+        await gw.stop();
+        await fake.stop();
+      }
+    }
+  });
+
+  test("chat2: then:NAME answers once the conversation holds a tool result, so Claude Code's loop ends; tool-write writes under the fake's directory", async () => {
+    const fake = startFakeChat2Upstream();
+    const gw = startChat2Gateway(fake);
+    try {
+      const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+      const tools = [{ name: "Write", description: "Writes a file", input_schema: { type: "object" as const, properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } }];
+      const ask = { role: "user" as const, content: "fixture:tool-write then:plain write the file" };
+      const first = await anthropic.messages.create({ model: "qwen-max", max_tokens: 1024, tools, messages: [ask] });
+      const call = first.content.find((block) => block.type === "tool_use");
+      expect(first.stop_reason).toBe("tool_use");
+      expect(call?.type === "tool_use" ? call.input : undefined).toEqual({ file_path: `${process.cwd()}/cc-try/hello.txt`, content: "hi from qwen\n" });
+      if (call?.type !== "tool_use") throw new Error("no tool_use");
+      const second = await anthropic.messages.create({
+        model: "qwen-max",
+        max_tokens: 1024,
+        tools,
+        messages: [ask, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "File created" }] }],
+      });
+      expect(second.stop_reason).toBe("end_turn");
+      expect(second.content as unknown).toEqual([{ type: "text", text: "你好！我是千问，很高兴见到你。" }]);
+    } finally {
+      await gw.stop();
       await fake.stop();
     }
   });

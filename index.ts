@@ -2893,13 +2893,20 @@ async function failureFromHttpAnswer(
   response: Response,
   label: string,
   refreshHint: string,
-  fromJson: (json: Record<string, unknown>) => UpstreamFailure | undefined,
+  fromJson: (json: Record<string, unknown>, meta: AnswerMeta) => UpstreamFailure | undefined,
   watchdog?: Watchdog,
 ): Promise<UpstreamFailure> {
   const spec: AnswerSpec<never> = { label, refreshHint, errorOf: fromJson, html: "login", expected: "an event stream", watchdog };
   const meta = await readAnswer(response, spec);
   return "failure" in meta ? meta.failure : classifyRefusal(spec, meta, meta.body.startsWith("{") ? jsonRecordOf(meta.body) : undefined);
 }
+
+/**
+ * An HTTP 400 whose error code an adapter does not know: the request itself
+ * was refused, and another account would be refused alike, so it is the
+ * client's 400 and rests no account (a 5xx counts toward a rest).
+ */
+const refusedAsInvalid = (label: string, detail: string): UpstreamFailure => ({ kind: "bad_request", message: `Qwen refused the request for ${label} as invalid (HTTP 400, ${detail}).` });
 
 const WAF_COOLDOWN_SEC = 300;
 const AUTH_COOLDOWN_SEC = 60;
@@ -3173,7 +3180,7 @@ const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record
 };
 
 /** Classifies a JSON object that carries an upstream error, or returns undefined. */
-function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: number, status?: number): UpstreamFailure | undefined {
   if (antiBotIn("", json) !== undefined) {
     return {
       kind: "waf",
@@ -3187,6 +3194,7 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
   }
   if (json.success === false || (code !== undefined && json.msgStatus === undefined)) {
     const detail = redactThenCut(ctx.redact, [code, json.errorMsg].filter((s) => typeof s === "string" && s !== "").join(": ") || "no error code", 300);
+    if (status === 400) return refusedAsInvalid(cnLabel(n), detail);
     ctx.drift.note("unknown error code", detail);
     return { kind: "upstream", message: `Qwen CN answered with an error (${detail}).` };
   }
@@ -3353,7 +3361,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     const contentType = response.headers.get("content-type") ?? "";
     if (response.status !== 200 || !contentType.includes("text/event-stream") || response.body === null) {
       grace.release();
-      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json) => cnFailureFromJson(ctx, json, n), watchdog) }];
+      yield [{ type: "error", failure: await failureFromHttpAnswer(response, cnLabel(n), cnRefreshHint(n), (json, meta) => cnFailureFromJson(ctx, json, n, meta.status), watchdog) }];
       return;
     }
     const reader = response.body.getReader();
@@ -4402,7 +4410,7 @@ const CHAT2_CHAT_OPTIONS: Chat2CallOptions = { accept: "application/json, text/e
 const chat2Verdict = (failure: UpstreamFailure | undefined): Chat2Verdict => (failure === undefined ? "accepted" : failure.tag === "signature_refused" ? "refused" : "unknown");
 
 /** Classifies a JSON object that carries a chat2 error, or returns undefined. */
-function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number): UpstreamFailure | undefined {
+function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, n: number, status?: number): UpstreamFailure | undefined {
   const { redact } = ctx;
   if (json.code === "EX015") {
     // "waf", not "auth": the cookie is fine, the signature is not. "auth" would mark the account
@@ -4427,6 +4435,7 @@ function chat2FailureFromJson(ctx: Chat2Context, json: Record<string, unknown>, 
     return { kind: "auth", message: `${chat2Label(n)} is not logged in (${detail}). ${chat2RefreshHint(n)}`, retryAfterSec: AUTH_COOLDOWN_SEC };
   }
   if (/limit|频繁|too many|429/i.test(detail)) return { kind: "rate", message: `Qwen CN rate-limited ${chat2Label(n)} (${detail}); slow down.`, retryAfterSec: 60 };
+  if (status === 400) return refusedAsInvalid(chat2Label(n), detail);
   ctx.drift.note("unknown error code", detail);
   return { kind: "upstream", message: `Qwen CN (chat2) answered with error ${detail}. If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` };
 }
@@ -4618,7 +4627,7 @@ async function chat2DeleteSessionNow(ctx: Chat2Context, account: CnAccount, sess
 /** A non-stream answer to the chat request as a failure; never throws. */
 async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: number): Promise<UpstreamFailure> {
   try {
-    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json) => chat2FailureFromJson(ctx, json, n));
+    const failure = await failureFromHttpAnswer(response, chat2Label(n), chat2RefreshHint(n), (json, meta) => chat2FailureFromJson(ctx, json, n, meta.status));
     // The shared classifier names no chat2 setting; a block that persists may be about the signature.
     if (failure.kind === "waf" && !failure.message.includes("CN_")) return { ...failure, message: `${failure.message} If it persists: ${chat2SigningHint(ctx.config, n)}` };
     return failure.kind === "upstream" ? { ...failure, message: `${failure.message} If this keeps happening, CN_PROTOCOL=dialog selects the older protocol.` } : failure;
@@ -5213,6 +5222,9 @@ type IntlAuth = { token: string; headers: Record<string, string> };
  * is kept) and, when that fails, by signing in again with e-mail and
  * password. At most one renewal is in flight; concurrent requests await it.
  */
+/** What the messages recommend for a chat.qwen.ai account: credentials qwenplug renews by itself (a pasted token lasts about 15 minutes). */
+const intlRecommendedVars = (n: number): string => `INTL_ACCOUNT_${n}_REFRESH_TOKEN with INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD`;
+
 interface IntlCredentials {
   current(): Promise<IntlAuth | { failure: UpstreamFailure }>;
   /** After the upstream refused `token`: renews unless that already happened since. Undefined means: try again. */
@@ -5414,7 +5426,7 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   const v = `INTL_ACCOUNT_${n}`;
   const canSignIn = account.email !== undefined && account.password !== undefined;
   const canRenew = account.refreshToken !== undefined || canSignIn;
-  const variable = account.refreshToken !== undefined ? `${v}_REFRESH_TOKEN` : canSignIn ? `${v}_EMAIL and ${v}_PASSWORD` : `${v}_TOKEN`;
+  const variable = account.refreshToken !== undefined ? `${v}_REFRESH_TOKEN` : canSignIn ? `${v}_EMAIL and ${v}_PASSWORD` : `${v}_TOKEN (it lasts about 15 minutes; better ${intlRecommendedVars(n)})`;
   // The pasted jar, part by part: `token` and `refresh_token` are replaced by the current values;
   // parts without `=` are passed on as they are.
   const jar = account.cookie.split(";").map((part) => part.trim()).filter((part) => part !== "");
@@ -5710,7 +5722,7 @@ function intlRefreshHint(ctx: IntlContext, n: number): string {
   const creds = ctx.credentials.get(n);
   return creds?.canRenew
     ? `qwenplug could not renew its token; check ${creds.variable}.`
-    : `Copy a fresh token (localStorage "token" on chat.qwen.ai) into INTL_ACCOUNT_${n}_TOKEN and restart qwenplug, or set INTL_ACCOUNT_${n}_REFRESH_TOKEN so that qwenplug renews it by itself.`;
+    : `Set ${intlRecommendedVars(n)} so that qwenplug renews the token by itself, and restart qwenplug (a token copied into INTL_ACCOUNT_${n}_TOKEN lasts about 15 minutes).`;
 }
 
 /**
@@ -6416,7 +6428,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     accounts: options.accounts.intl.list,
     canFailAfterText: true,
     credentialVar: (n) =>
-      credentials.get(n)?.variable ?? `INTL_ACCOUNT_${n}_REFRESH_TOKEN (or INTL_ACCOUNT_${n}_TOKEN, or INTL_ACCOUNT_${n}_EMAIL and INTL_ACCOUNT_${n}_PASSWORD)`,
+      credentials.get(n)?.variable ?? intlRecommendedVars(n),
     prepare: flattenedRequest(config.promptMaxChars),
     complete: (req, account, signal) => intlComplete(ctx, req, account, signal),
     liveModels: createModelCache(() => intlModelList(ctx)),
@@ -7300,6 +7312,11 @@ function applyProbeResult(state: AccountState, result: ProbeResult, t: number, r
   } else if (result === "dead") {
     state.health = "invalid";
     state.until = t + reprobeMs;
+    // /status shows why, even when no request failed on it (the start-up probe found it logged out).
+    if (state.lastFailure?.kind !== "auth") {
+      state.lastFailure = { kind: "auth", message: "the liveness check found it logged out" };
+      state.lastErrorAt = t;
+    }
   } else if (state.health === "invalid") {
     state.until = t + reprobeMs;
   }
@@ -9777,7 +9794,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
 const CORS_PREFLIGHT_HEADERS = {
   ...BASE_HEADERS,
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
+  "access-control-allow-headers": "authorization, content-type, x-api-key, api-key, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method",
   "access-control-max-age": "86400",
 };
 
@@ -9844,9 +9861,13 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined, log: 
     return undefined;
   }
   const header = req.headers.get("authorization");
-  const presented = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : (req.headers.get("x-api-key") ?? "").trim();
+  const bearer = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
+  const keyHeader = (req.headers.get("x-api-key") ?? req.headers.get("api-key") ?? "").trim();
+  // A private Hugging Face Space takes its own token (hf_…) in Authorization; the key then comes in
+  // x-api-key (the Anthropic SDK's header) or api-key (Azure-style OpenAI clients).
+  const presented = bearer !== "" && !(bearer.startsWith("hf_") && keyHeader !== "") ? bearer : keyHeader;
   if (presented === "") {
-    return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>' or 'x-api-key'.", "invalid_request_error", "missing_api_key");
+    return new HttpError(401, "Missing API key: send 'Authorization: Bearer <API_MASTER_KEY>', 'x-api-key' or 'api-key' (beside 'Authorization: Bearer hf_…' for a private Space).", "invalid_request_error", "missing_api_key");
   }
   const digest = sha256(presented);
   let matched: string | undefined;
@@ -9932,7 +9953,7 @@ function chooseUpstream(app: App, requested: string): { upstream: UpstreamName; 
   if (first === undefined) {
     throw httpErrorFromFailure({
       kind: "no_account",
-      message: "No Qwen account is configured: set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.",
+      message: `No Qwen account is configured: set ${intlRecommendedVars(1)} (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com), then restart qwenplug.`,
     });
   }
   if (app.configured.length > 1 && /^tongyi-/i.test(requested)) return { upstream: "cn", model: requested };
@@ -10150,7 +10171,7 @@ function handleHealth(app: App): Response {
       version: VERSION,
       uptime_s: Math.round((Date.now() - app.startedAt) / 1000),
       accounts: { cn: app.accounts.cn.list.length, intl: app.accounts.intl.list.length },
-      auth: app.config.masterKeyDigests.length > 0 ? "api_key" : "loopback_only",
+      auth: hasApiKeys(app) ? "api_key" : "loopback_only",
     }),
   );
 }
@@ -11344,7 +11365,7 @@ function checkAdvice(check: AccountCheck): string {
 /** The lines `--check` prints, and whether every account is usable (the exit status). */
 export function formatCheck(checks: readonly AccountCheck[]): { lines: string[]; isAllUsable: boolean } {
   if (checks.length === 0) {
-    return { lines: ["qwenplug check: no account is configured; set INTL_ACCOUNT_1_TOKEN (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com)."], isAllUsable: false };
+    return { lines: [`qwenplug check: no account is configured; set ${intlRecommendedVars(1)} (chat.qwen.ai) or CN_ACCOUNT_1_COOKIE (qianwen.com).`], isAllUsable: false };
   }
   const routeNote = (c: AccountCheck) => (c.route !== undefined && c.route.restingSec > 0 ? `route ${c.route.label} resting ${c.route.restingSec} s` : "");
   const lines = checks.flatMap((c) => [
@@ -11468,14 +11489,16 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}code,pre{fo
 pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;margin:6px 0}
 .mute{color:var(--mute)}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
 .facts{display:flex;flex-wrap:wrap;gap:8px 22px;margin:10px 0}.facts b{font-weight:600}
+.scroll{overflow-x:auto;margin:6px 0 14px}.scroll table{margin:0}
 table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:var(--mute)}td.n{text-align:right;font-variant-numeric:tabular-nums}
-form{display:flex;gap:8px;margin:8px 0}input{flex:1;max-width:420px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+form{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}input{flex:1;min-width:0;max-width:420px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 button{padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer}
 svg{display:block;width:100%;max-width:1020px;height:auto;background:var(--card);border:1px solid var(--line);border-radius:6px}
 svg text{fill:var(--mute);font:11px system-ui,sans-serif}.bars rect{fill:var(--bar);opacity:.75}.bars rect.err{fill:var(--bad)}.ttft{fill:none;stroke:var(--warn);stroke-width:2}
 select{padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 .usage rect{fill:var(--bar);opacity:.75}.usage rect.err{fill:var(--bad)}
 [hidden]{display:none!important}
+@media (max-width:600px){body{padding:12px}th,td{padding:4px 6px;white-space:nowrap}form input{flex-basis:100%;max-width:none}}
 `;
 
 const STATUS_PAGE_JS = `
@@ -11489,9 +11512,12 @@ $("snippet").textContent = "curl " + base + "/chat/completions \\\\\\n  -H \\"Au
 const since = (s) => s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : s < 86400 ? Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min" : Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
 const STATE_CLASS = { healthy: "ok", cooling: "warn", invalid: "bad" };
 
+// What /health says about keys: /status is not asked without one while one is needed, so a visit logs no 401.
+let auth = null;
 async function loadHealth() {
   try {
     const h = await (await fetch("/health", { headers: { accept: "application/json" }, cache: "no-store" })).json();
+    auth = h.auth;
     $("version").textContent = h.version;
     $("health").textContent = h.status;
     $("health").className = h.status === "ok" ? "ok" : "bad";
@@ -11510,6 +11536,7 @@ function showKeyForm(message) {
 
 async function loadStatus() {
   const key = localStorage.getItem(KEY);
+  if (key === null && auth !== "loopback_only") { showKeyForm("Enter an API key (API_MASTER_KEY) to see the accounts."); return; }
   let r;
   try { r = await fetch("/status", { headers: key ? { authorization: "Bearer " + key } : {}, cache: "no-store" }); }
   catch { $("keymsg").textContent = "qwenplug did not answer /status."; return; }
@@ -11548,7 +11575,9 @@ function renderAccounts(upstreams) {
       row.append(el("td", a.number, "n"), el("td", a.state, STATE_CLASS[a.state]), el("td", a.in_flight, "n"), el("td", a.successes, "n"), el("td", failures), el("td", last), el("td", ttft), el("td", note));
       table.append(row);
     }
-    root.append(table);
+    const scroll = el("div", undefined, "scroll");
+    scroll.append(table);
+    root.append(scroll);
     for (const r of upstreams[name].routes || []) {
       if (r.resting_s > 0) root.append(el("p", "Route " + r.route + " rests for " + since(r.resting_s) + " after an anti-bot challenge (accounts " + r.accounts.join(", ") + ")" + (r.punish_url ? "; puzzle page: " + r.punish_url : ""), "bad"));
     }
@@ -11566,8 +11595,11 @@ function renderState(st) {
 const SVG = "http://www.w3.org/2000/svg";
 const svgEl = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); if (text !== undefined) e.textContent = text; return e; };
 
+// The drawing is as wide as its box (at least 320), so a phone gets a chart as tall as a desktop's, and text at its size.
+const chartWidth = (id) => Math.max(320, Math.min(1000, Math.round($(id).getBoundingClientRect().width) || 1000));
+
 function renderChart(w) {
-  const W = 1000, H = 170, L = 44, R = 52, T = 14, B = 22;
+  const W = chartWidth("chart"), H = 170, L = 44, R = 52, T = 14, B = 22;
   const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "completions and time to first token, last 10 minutes", id: "chart" });
   const n = w.buckets.length, step = (W - L - R) / n, plotH = H - T - B;
   const maxReq = Math.max(1, ...w.buckets.map((b) => b.requests));
@@ -11642,7 +11674,7 @@ async function loadUsage() {
   const r = await adminFetch("/admin/usage?days=30");
   if (!r.ok) return;
   const { days } = await r.json();
-  const W = 1000, H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
+  const W = chartWidth("usage-chart"), H = 150, L = 44, R = 12, T = 14, B = 22, plotH = H - T - B, step = (W - L - R) / days.length;
   const sum = (d, f) => Object.values(d.keys).reduce((s, c) => s + f(c), 0);
   const reqs = days.map((d) => sum(d, (c) => c.requests)), fails = days.map((d) => sum(d, (c) => Object.values(c.failures).reduce((s, n) => s + n, 0)));
   const max = Math.max(1, ...reqs);
@@ -11708,7 +11740,7 @@ $("keyform").addEventListener("submit", (e) => {
   void loadStatus();
 });
 $("forget").addEventListener("click", () => { localStorage.removeItem(KEY); void loadStatus(); });
-const refresh = () => { void loadHealth(); void loadStatus(); void loadAdmin(); };
+const refresh = async () => { await loadHealth(); void loadStatus(); void loadAdmin(); };
 refresh();
 setInterval(refresh, ${STATUS_PAGE_REFRESH_MS});
 `;
@@ -11738,12 +11770,12 @@ const STATUS_PAGE_HTML = `<!doctype html>
 <form id="adminform"><input id="admin-key" type="password" autocomplete="off" placeholder="Admin key (ADMIN_KEY)" aria-label="Admin key"><button type="submit">Manage</button><button type="button" id="admin-forget" hidden>Forget admin key</button></form>
 <div id="adminmsg" class="mute"></div>
 <div id="admin" hidden>
-<table id="admin-accounts"></table>
+<div class="scroll"><table id="admin-accounts"></table></div>
 <form id="addform"><select id="add-upstream" aria-label="upstream"><option value="intl">INTL (chat.qwen.ai)</option><option value="cn">CN (qianwen.com)</option></select><select id="add-field" aria-label="field"></select><input id="add-value" type="password" autocomplete="off" placeholder="value" aria-label="value"><input id="add-password" type="password" autocomplete="off" placeholder="password" aria-label="password" hidden><input id="add-proxy" autocomplete="off" placeholder="proxy (optional)" aria-label="proxy"><button type="submit">Add account</button></form>
 <h2>Usage, last 30 days</h2>
 <svg id="usage-chart"></svg>
 <div class="mute">Bars: requests per UTC day, all keys (red: failed).</div>
-<table id="usage-keys"></table>
+<div class="scroll"><table id="usage-keys"></table></div>
 </div>
 <script>${STATUS_PAGE_JS}</script>
 </body></html>`;
@@ -11768,15 +11800,32 @@ const wantsStatusPage = (req: Request): boolean => {
   return accept.includes("text/html") && !accept.trimStart().startsWith("application/json");
 };
 
+/** Whether clients must send a key: a master key, or named keys (API_KEYS, POST /admin/keys) alone. */
+const hasApiKeys = (app: App): boolean => app.config.masterKeyDigests.length > 0 || app.config.namedKeys.length > 0 || app.clientKeys.size > 0;
+
 /** GET / for a browser. Without API_MASTER_KEY it is for this machine only, like every other route. */
 function handleStatusPage(app: App, req: Request, server: ServerLike | undefined): Response {
-  const hasKeys = app.config.masterKeyDigests.length > 0 || app.config.namedKeys.length > 0 || app.clientKeys.size > 0;
-  const authError = hasKeys ? undefined : checkAuth(app, req, server, { path: "/", status: 0 });
+  const authError = hasApiKeys(app) ? undefined : checkAuth(app, req, server, { path: "/", status: 0 });
   if (authError) throw authError;
   return new Response(req.method === "HEAD" ? null : STATUS_PAGE_HTML, { status: 200, headers: pageHeaders() });
 }
 
 // ── Server ──────────────────────────────────────────────────────────────────
+
+/**
+ * The start-up line. HOST is 0.0.0.0 by default (a Space reaches the
+ * container from outside), which no browser opens: the line also says the
+ * address to use from this machine, the one the README gives.
+ */
+export function listeningLine(config: Pick<Config, "host" | "cnAccounts" | "intlAccounts" | "masterKeyDigests">, port: number): string {
+  const isAnyAddress = config.host === "0.0.0.0" || config.host === "::" || config.host === "[::]";
+  const where = isAnyAddress ? `${config.host}:${port} (http://127.0.0.1:${port} from this machine)` : `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  return (
+    `qwenplug ${VERSION} listening on ${where} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+    `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
+    (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only")
+  );
+}
 
 /** Starts the server; returns it so callers (and SIGTERM) can stop it. */
 export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { idleTimeoutSec?: number } = {}) {
@@ -11866,11 +11915,7 @@ if (import.meta.main) {
   for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
   // In the background: /status and the log tell each account's state within seconds.
   void probeAccountsAtStart(app, (line) => console.log(line));
-  console.log(
-    `qwenplug ${VERSION} listening on http://${config.host}:${server.port} — CN accounts: ${config.cnAccounts.map((a) => a.number).join(", ") || "none"}; ` +
-      `INTL accounts: ${config.intlAccounts.map((a) => a.number).join(", ") || "none"}; ` +
-      (config.masterKeyDigests.length > 0 ? `${config.masterKeyDigests.length} API key(s)` : "no API_MASTER_KEY: serving loopback clients only"),
-  );
+  console.log(listeningLine(config, server.port ?? config.port));
   let isStopping = false;
   const shutdown = async (signal: string) => {
     if (isStopping) return;

@@ -26,13 +26,18 @@
 // reason for a refusal is in the `x-fake-reason` header, for tests.
 //
 // The prompt (or the cookie) may carry directives as in fake-upstream.ts:
-// `fixture:NAME`, `chunk:N`, `drip:MS`, and `zstd:1` (compress the reply).
+// `fixture:NAME`, `then:NAME` (the fixture once the prompt holds a tool
+// result), `chunk:N`, `drip:MS`, and `zstd:1` (compress the reply). A name
+// with no fixture is refused with HTTP 400 {"status":1,"code":"NO_FIXTURE"}.
+// `fixture:not-login` in the cookie is a logged-out account (user/info too).
+// In a reply, `{cwd}` stands for the directory the fake runs in (JSON-escaped),
+// so tool-write's file lands there rather than at a fixed path.
 //
 //   bun bench/fake-chat2.ts      # on 127.0.0.1:8092
 
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
-import { directive, drip, recordedBody, FAKE_T2I_PNG, type Fixture, loadFixtures, replay } from "./fake-upstream";
+import { directive, drip, fixtureNameOf, noFixtureText, recordedBody, FAKE_T2I_PNG, type Fixture, loadFixtures, replay } from "./fake-upstream";
 
 const FIXTURE_DIR = join(import.meta.dir, "..", "fixtures", "cn2");
 /** How far the fake's clock is ahead of the real one: a signer that ignores calibration fails. */
@@ -138,6 +143,13 @@ interface Grant {
 
 const hmac = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
 const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+/** A fixture with `{cwd}` replaced by the fake's working directory, escaped twice: it sits in tool-call JSON inside a frame's JSON. */
+function withCwd(fixture: Fixture): Fixture {
+  const text = new TextDecoder().decode(fixture.body);
+  if (!text.includes("{cwd}")) return fixture;
+  const escaped = JSON.stringify(JSON.stringify(process.cwd()).slice(1, -1)).slice(1, -1);
+  return { ...fixture, body: new TextEncoder().encode(text.replaceAll("{cwd}", escaped)) };
+}
 const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
 export function startFakeChat2Upstream(options: { port?: number; hostname?: string; fixtureDir?: string } = {}): FakeChat2Upstream {
@@ -325,7 +337,7 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       state.calls.push({ method: req.method, path: url.pathname, url: url.pathname + url.search, headers: Object.fromEntries(req.headers), rawBody, body });
       const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
       const cookie = req.headers.get("cookie") ?? "";
-      const isDead = [...state.deadAccounts].some((marker) => cookie.includes(marker));
+      const isDead = [...state.deadAccounts].some((marker) => cookie.includes(marker)) || directive(cookie, "fixture") === "not-login";
 
       switch (url.pathname) {
         case "/security/external/access/register": {
@@ -427,10 +439,10 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
       const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
       const dripMs = pick("drip");
       if (dripMs !== undefined) return drip(state, Number(dripMs), dripFrame);
-      const name = pick("fixture") ?? "plain";
+      const name = fixtureNameOf(prompt, cookie);
       const fixture = fixtures.get(name);
-      if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
-      return replayFixture(fixture, Number(pick("chunk") ?? 1 << 30), pick("zstd") === "1");
+      if (!fixture) return json({ status: 1, code: "NO_FIXTURE", msg: noFixtureText(name, "cn2") }, 400);
+      return replayFixture(withCwd(fixture), Number(pick("chunk") ?? 1 << 30), pick("zstd") === "1");
     },
   });
   state.url = `http://127.0.0.1:${server.port}`;
@@ -439,5 +451,5 @@ export function startFakeChat2Upstream(options: { port?: number; hostname?: stri
 
 if (import.meta.main) {
   const fake = startFakeChat2Upstream({ port: 8092 });
-  console.log(`fake chat2 upstream on ${fake.url} (set QWEN_CN_BASE_URL to it)`);
+  console.log(`fake chat2 upstream on ${fake.url} (set QWEN_CN_BASE_URL to it; fixtures: ${[...loadFixtures(FIXTURE_DIR).keys()].join(", ")})`);
 }

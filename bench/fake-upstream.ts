@@ -11,6 +11,11 @@
 // `drip:MS` (send events one by one, MS apart, forever: for abort tests).
 // A cookie directive wins over a prompt directive. Without one: plain.sse.
 // Once the prompt holds a tool result, `then:NAME` names the fixture instead.
+// A name with no fixture is refused with HTTP 400 and a JSON error saying
+// "the fake has no fixture NAME", which qwenplug passes on as a 400: no
+// account rests for it. In a cookie, `fixture:not-login` (CN) or
+// `fixture:unauthorized` (INTL) makes a logged-out account, liveness call
+// included: for --check and the status page.
 // The INTL fake also takes `newchat:NAME` (a fixture for /api/v2/chats/new;
 // `newchat:redirect` answers 302 to a login host, `newchat:punish` to an
 // anti-bot puzzle page). Like chat.qwen.ai (UPSTREAMS-2026-12 I8) it answers a
@@ -76,7 +81,8 @@ export interface FakeCnUpstream {
   stop(): Promise<void>;
 }
 
-export const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;])${key}:([\\w@.-]+)`).exec(text)?.[1];
+// After `=` too: a bare cookie value (CN_ACCOUNT_2_COOKIE=fixture:not-login) is sent as `tongyi_sso_ticket=fixture:not-login`.
+export const directive = (text: string, key: string): string | undefined => new RegExp(`(?:^|[\\s;=])${key}:([\\w@.-]+)`).exec(text)?.[1];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -126,16 +132,24 @@ export function drip(state: CancelCounter, intervalMs: number, event: (n: number
   return new Response(stream, { headers: { "content-type": "text/event-stream" } });
 }
 
-/** Picks and replays the fixture the directives in `prompt` and `cookie` name. */
-function replayByDirectives(state: CancelCounter, fixtures: Map<string, Fixture>, prompt: string, cookie: string, dripEvent: (n: number) => unknown): Response {
+/** The fixture the directives name: `then:NAME` once the prompt holds a tool result, else `fixture:NAME` (the cookie's first), else plain. */
+export function fixtureNameOf(prompt: string, cookie: string): string {
+  // A conversation that already holds a tool result takes `then:NAME`, so a client that loops over tool calls (Codex CLI, Claude Code) ends.
+  const afterTool = prompt.includes("Tool result (") ? directive(prompt, "then") : undefined;
+  return afterTool ?? directive(cookie, "fixture") ?? directive(prompt, "fixture") ?? "plain";
+}
+
+/** What a fake says when a directive names no fixture; each fake wraps it in its upstream's JSON error, answered with HTTP 400. */
+export const noFixtureText = (name: string, dir: string): string => `the fake has no fixture ${name} (the names are the files in fixtures/${dir})`;
+
+/** Picks and replays the fixture the directives in `prompt` and `cookie` name; `missing` answers a name with no fixture. */
+function replayByDirectives(state: CancelCounter, fixtures: Map<string, Fixture>, prompt: string, cookie: string, dripEvent: (n: number) => unknown, missing: (name: string) => Response): Response {
   const pick = (key: string) => directive(cookie, key) ?? directive(prompt, key);
   const dripMs = pick("drip");
   if (dripMs !== undefined) return drip(state, Number(dripMs), dripEvent);
-  // A conversation that already holds a tool result takes `then:NAME`, so a client that loops over tool calls (Codex CLI) ends.
-  const afterTool = prompt.includes("Tool result (") ? directive(prompt, "then") : undefined;
-  const name = afterTool ?? pick("fixture") ?? "plain";
+  const name = fixtureNameOf(prompt, cookie);
   const fixture = fixtures.get(name);
-  if (!fixture) return new Response(`no fixture ${name}`, { status: 500 });
+  if (!fixture) return missing(name);
   return replay(state, fixture, Number(pick("chunk") ?? 1 << 30), Number(pick("gap") ?? 0), Number(pick("silence") ?? 0));
 }
 
@@ -174,7 +188,7 @@ function withCdn(fixture: Fixture, base: string, answer: (fixture: Fixture) => R
   return answer({ ...fixture, body: new TextEncoder().encode(text) });
 }
 
-const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
+const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
 
 export function startFakeCnUpstream(options: { port?: number; hostname?: string; fixtureDir?: string } = {}): FakeCnUpstream {
   const fixtures = loadFixtures(options.fixtureDir ?? FIXTURE_DIR);
@@ -221,11 +235,18 @@ export function startFakeCnUpstream(options: { port?: number; hostname?: string;
     if (isDead) return replay(state, fixtures.get("not-login") as Fixture, 1 << 30, 0, 0);
     const contents = Array.isArray(record.contents) ? record.contents : [];
     const prompt = String((contents[0] as { content?: unknown } | undefined)?.content ?? "");
-    return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
-      sessionId: "drip0000000000000000000000000000",
-      msgStatus: "generating",
-      contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
-    }));
+    return replayByDirectives(
+      state,
+      fixtures,
+      prompt,
+      cookie,
+      (n) => ({
+        sessionId: "drip0000000000000000000000000000",
+        msgStatus: "generating",
+        contents: [{ role: "assistant", contentType: "text", content: Array.from({ length: n }, (_, i) => `${i + 1} `).join("") }],
+      }),
+      (name) => json({ success: false, errorCode: "NO_FIXTURE", errorMsg: noFixtureText(name, "cn") }, 400),
+    );
   }
   state.port = server.port as number;
   state.url = `http://127.0.0.1:${server.port}`;
@@ -422,10 +443,15 @@ export function startFakeIntlUpstream(options: FakeIntlOptions = {}): FakeIntlUp
         const chosen = fixtures.get(directive(prompt, "fixture") ?? "t2i");
         if (chosen) return withCdn(chosen, state.url, (f) => replay(state, f, Number(directive(prompt, "chunk") ?? 1 << 30), Number(directive(prompt, "gap") ?? 0), 0));
       }
-      return replayByDirectives(state, fixtures, prompt, cookie, (n) => ({
-        choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }],
-        response_id: "drip",
-      }));
+      return replayByDirectives(
+        state,
+        fixtures,
+        prompt,
+        cookie,
+        (n) => ({ choices: [{ delta: { role: "assistant", content: `${n} `, phase: "answer", status: "typing" } }], response_id: "drip" }),
+        // invalid_input: the code chat.qwen.ai refuses a request's content with, which is not the account's fault.
+        (name) => json({ success: false, request_id: "nofixture", data: { code: "invalid_input", details: noFixtureText(name, "intl") } }, 400),
+      );
     }
     return new Response("not found", { status: 404 });
   });
