@@ -7,7 +7,7 @@ WORKDIR /app
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile --production --ignore-scripts
 COPY index.ts ./
-# One ~100 KB file with the used part of zod inlined, instead of 8 MB of
+# One ~280 KB file with the used part of zod inlined, instead of 8.6 MB of
 # node_modules: a smaller image and no module resolution at start-up.
 RUN bun build index.ts --target=bun --minify --outfile=server.js
 
