@@ -590,7 +590,7 @@ function scenesFromEnv(number: number, raw: string | undefined): string | undefi
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} is not JSON; paste the whole value of localStorage._qk_busc_info_v1qwen_web from www.qianwen.com (see the README).`);
+    throw new ConfigError(`${name} is not JSON; paste the whole value of localStorage._qk_busc_info_v1qwen_web from www.qianwen.com (README: "Credentials: the mainland site").`);
   }
   const record = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
   const list = (typeof record.scene_list === "object" && record.scene_list !== null ? record.scene_list : record) as Record<string, unknown>;
@@ -3801,7 +3801,7 @@ const chat2Label = (n: number) => `CN account ${n}`;
 const chat2RefreshHint = (n: number) =>
   `Copy a fresh cookie (the whole cookie jar, with tongyi_sso_ticket) from a browser logged in at www.qianwen.com into CN_ACCOUNT_${n}_COOKIE, then restart qwenplug.`;
 const chat2SigningHint = (config: Config, n: number) =>
-  `Try, in this order: the logged-in page's signing material in CN_ACCOUNT_${n}_SCENES (README: "Mainland signing"); a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion})${config.cnSignOrder === "auto" ? "" : `; CN_SIGN_ORDER=auto (now forced to ${config.cnSignOrder})`}.`;
+  `Try, in this order: the logged-in page's signing material in CN_ACCOUNT_${n}_SCENES (docs/mainland.md, "Mainland signing"); a browser-made bx-umidtoken in CN_ACCOUNT_${n}_UMIDTOKEN; the site's current front-end version in QWEN_CN_WEB_VERSION (now ${config.cnWebVersion})${config.cnSignOrder === "auto" ? "" : `; CN_SIGN_ORDER=auto (now forced to ${config.cnSignOrder})`}.`;
 const hostOf = (url: string) => {
   try {
     return new URL(url).host;
