@@ -39,10 +39,18 @@
 
 import { Database } from "bun:sqlite";
 import { RedisClient } from "bun";
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { lookup } from "node:dns/promises";
 import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+/**
+ * node:crypto, loaded on first use: importing it at start-up cost 10 ms and
+ * 5 MB of resident memory (it pulls in Node's stream internals), and only
+ * sealing, image uploads and key generation need it; the request path uses
+ * Web Crypto and Bun's hashers.
+ */
+const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
+const randomUUID = () => crypto.randomUUID();
+const timingSafeEqual = (a: Uint8Array, b: Uint8Array) => crypto.timingSafeEqual(a, b);
+const randomBytes = (size: number) => crypto.getRandomValues(Buffer.alloc(size));
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -1499,11 +1507,11 @@ interface Sealer {
 }
 
 function createSealer(material: string | Uint8Array): Sealer {
-  const key = Buffer.from(hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
+  const key = Buffer.from(nodeCrypto().hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
   const open = (name: string, sealed: string): string => {
     const raw = Buffer.from(sealed, "base64");
     if (raw.length < 28) throw new Error("sealed value too short");
-    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
+    const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   };
@@ -1518,7 +1526,7 @@ function createSealer(material: string | Uint8Array): Sealer {
   return {
     seal(name, text) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
+      const cipher = nodeCrypto().createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
       const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
       return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
     },
@@ -3456,7 +3464,7 @@ function chat2Nonce(): string {
   return nonce;
 }
 
-const hmacBase64 = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
+const hmacBase64 = (key: string, text: string) => new Bun.CryptoHasher("sha256", key).update(text, "utf8").digest("base64");
 
 /**
  * The two ACS signatures of §1.3. The key is `<salt>:<reqt>`; `clt-acs-bfg`
@@ -3776,7 +3784,7 @@ function chat2RegistrationRequest(config: Config, account: CnAccount, chid: stri
       language: ["zh-CN", "zh"],
       unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
       // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
-      fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
+      fingerprint: new Bun.CryptoHasher("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
       businessScene: "qwen_web",
       chid,
     }),
@@ -4669,7 +4677,7 @@ async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: Lo
   const n = account.number;
   const format = IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png";
   const fileName = `${randomUUID()}.${format}`;
-  const md5 = createHash("md5").update(image.data);
+  const md5 = new Bun.CryptoHasher("md5").update(image.data);
   const md5Base64 = md5.copy().digest("base64");
   const md5Hex = md5.digest("hex");
   const granted = await chat2ResPost(ctx, account, "/1/oss_token", { file_name: fileName, content_type: "application/octet-stream", content_md5: md5Base64, size: image.data.byteLength }, "the upload grant (oss_token)", signal);
@@ -5084,7 +5092,7 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
   const { config } = options;
   const base = config.intlBaseUrl;
   const v = `INTL_ACCOUNT_${n}`;
-  const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
+  const body = JSON.stringify({ email, password: new Bun.CryptoHasher("sha256").update(password).digest("hex") });
   const authHostHeaders = () => intlAuthHostHeaders(base);
   const chatHostHeaders = (): Record<string, string> => ({
     ...authHostHeaders(),
@@ -6152,6 +6160,8 @@ async function refusedImageHost(url: URL): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];
   try {
+    // Imported here, not at start-up: node:dns costs 5 ms to load and only image URLs need it.
+    const { lookup } = await import("node:dns/promises");
     addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
@@ -6420,7 +6430,7 @@ export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: str
     const date = now.toUTCString();
     const ossHeaders = Object.entries(headers).filter(([name]) => name.startsWith("x-oss-")).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}:${value}\n`).join("");
     const toSign = `PUT\n\n${contentType}\n${date}\n${ossHeaders}/${grant.bucket}/${grant.filePath}`;
-    const signature = createHmac("sha1", grant.accessKeySecret).update(toSign).digest("base64");
+    const signature = nodeCrypto().createHmac("sha1", grant.accessKeySecret).update(toSign).digest("base64");
     return { ...headers, date, authorization: `OSS ${grant.accessKeyId}:${signature}` };
   }
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
@@ -6429,10 +6439,10 @@ export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: str
   const names = Object.keys(signed).sort();
   const canonical = ["PUT", `/${grant.bucket}/${ossEncodeKey(grant.filePath)}`, "", names.map((name) => `${name}:${(signed[name] as string).trim()}\n`).join(""), "", "UNSIGNED-PAYLOAD"].join("\n");
   const scope = `${day}/${grant.region}/oss/aliyun_v4_request`;
-  const toSign = `OSS4-HMAC-SHA256\n${stamp}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
-  const hmac = (key: string | Buffer, text: string) => createHmac("sha256", key).update(text).digest();
+  const toSign = `OSS4-HMAC-SHA256\n${stamp}\n${scope}\n${new Bun.CryptoHasher("sha256").update(canonical).digest("hex")}`;
+  const hmac = (key: string | Buffer, text: string) => nodeCrypto().createHmac("sha256", key).update(text).digest();
   const key = hmac(hmac(hmac(hmac(`aliyun_v4${grant.accessKeySecret}`, day), grant.region), "oss"), "aliyun_v4_request");
-  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  const signature = nodeCrypto().createHmac("sha256", key).update(toSign).digest("hex");
   return { ...signed, authorization: `OSS4-HMAC-SHA256 Credential=${grant.accessKeyId}/${scope},Signature=${signature}` };
 }
 
@@ -9239,6 +9249,26 @@ function chooseUpstream(app: App, requested: string): { upstream: UpstreamName; 
   return { upstream: first, model: requested };
 }
 
+/**
+ * Name resolutions by model list (a list stays the same object until it is
+ * fetched again) or by adapter while there is none: an adapter's
+ * `resolveModel` depends on nothing else, and lower-casing the list on every
+ * request cost more than the rest of the resolution. Bounded, since names come from clients.
+ */
+const resolvedNames = new WeakMap<object, Map<string, string | undefined>>();
+const RESOLVED_NAMES_MAX = 256;
+
+function resolveCached(adapter: UpstreamAdapter, name: string, live: UpstreamModel[] | undefined): string | undefined {
+  const owner = live ?? adapter;
+  let names = resolvedNames.get(owner);
+  if (names === undefined) resolvedNames.set(owner, (names = new Map()));
+  if (names.has(name)) return names.get(name);
+  const resolved = adapter.resolveModel(name, live);
+  if (names.size >= RESOLVED_NAMES_MAX) names.clear();
+  names.set(name, resolved);
+  return resolved;
+}
+
 /** The `ModelResolver` the dialects decode with. */
 async function resolveModel(app: App, requested: string, explicit: { thinking?: boolean; search?: boolean }): Promise<ResolvedModel> {
   const { upstream, model } = chooseUpstream(app, requested);
@@ -9250,7 +9280,7 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
     throw new HttpError(400, `Image generation ('${requested}') works with chat.qwen.ai models and the mainland site's chat2 protocol; CN_PROTOCOL=dialog has none.`, "invalid_request_error", "unsupported_value", "model");
   }
   const live = await adapter.liveModels();
-  const upstreamModel = adapter.resolveModel(base, live);
+  const upstreamModel = resolveCached(adapter, base, live);
   if (image === true && upstreamModel !== undefined && live?.find((m) => m.id === upstreamModel)?.canDraw === false) {
     const drawing = (live ?? []).filter((m) => m.canDraw === true).map((m) => m.id);
     throw new HttpError(400, `The model '${upstreamModel}' does not generate images on chat.qwen.ai (no t2i in its live entry).${drawing.length > 0 ? ` Models that do: ${drawing.slice(0, 8).join(", ")}.` : ""}`, "invalid_request_error", "model_not_image_capable", "model");
