@@ -9594,8 +9594,9 @@ export interface AppDeps {
  * account's cookies, tokens and the prompt to wherever it points (a hijacked
  * name, a captive portal). It fails the call instead, naming the target host.
  */
-async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: BunFetchRequestInit): Promise<Response> {
-  const response = await baseFetch(input, { ...init, redirect: "manual" });
+async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init: BunFetchRequestInit): Promise<Response> {
+  init.redirect = "manual";
+  const response = await baseFetch(input, init);
   if (response.status < 300 || response.status > 399) return response;
   response.body?.cancel().catch(() => {});
   let target = "another address";
@@ -9629,9 +9630,11 @@ export function createApp(deps: AppDeps) {
     return call;
   };
   const trackedFetch: UpstreamFetch = (input, init) => {
-    const { account, ...rest } = init ?? {};
+    // One copy of the caller's options (it may reuse them), without `account`.
+    const { account, ...rest }: RequestInit & { account?: Account; proxy?: string } = init ?? {};
     // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
-    return track(fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy }));
+    if (account?.proxy !== undefined) rest.proxy = account.proxy;
+    return track(fetchWithoutRedirects(baseFetch, input, rest));
   };
   const drift: Record<UpstreamName, DriftLog> = { cn: createDriftLog(redact), intl: createDriftLog(redact) };
   const store = deps.store ?? createMemoryStore();
