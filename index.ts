@@ -3243,8 +3243,20 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     }
     const reader = response.body.getReader();
     const sniffer = createCnSessionSniffer();
+    // Chunks read before the decoder saw the session id. The sniffer reads them only when it is needed (the
+    // client left first, or the id came in an event the decoder stopped at): sniffing every reply parsed its first events twice.
+    let unsniffed: Uint8Array[] = [];
+    let unsniffedBytes = 0;
+    const sniffUnsniffed = () => {
+      for (const chunk of unsniffed) if (sniffer.isHungry) sniffer.feed(chunk);
+      unsniffed = [];
+    };
     let pendingRead: Promise<BodyRead> | undefined;
-    const isLeftBehind = () => signal.aborted && sessionId === undefined && sniffer.isHungry;
+    const isLeftBehind = () => {
+      if (!signal.aborted || sessionId !== undefined) return false;
+      sniffUnsniffed();
+      return sniffer.isHungry;
+    };
     // What the decoder reads: the body, except that it breaks off as soon as the client leaves, keeping the read in progress for the clean-up.
     const forClient = new ReadableStream<Uint8Array>(
       {
@@ -3254,17 +3266,24 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
           if (chunk === undefined) throw new Error("the client left");
           pendingRead = undefined;
           if (chunk.done) return controller.close();
-          if (sessionId === undefined && sniffer.isHungry) sniffer.feed(chunk.value);
+          if (sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
+            unsniffed.push(chunk.value);
+            unsniffedBytes += chunk.value.byteLength;
+          }
           controller.enqueue(chunk.value);
         },
         cancel: (reason) => (isLeftBehind() ? undefined : reader.cancel(reason)),
       },
       { highWaterMark: 0 },
     );
-    const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
+    const decoder = createCnDecoder(ctx, req, n, (id) => {
+      sessionId = id;
+      unsniffed = [];
+    });
     try {
       yield* readUpstreamStream(forClient, decoder, watchdog, signal, "Qwen CN", ctx.drift);
     } finally {
+      if (sessionId === undefined) sniffUnsniffed();
       sessionId ??= sniffer.found;
       if (isLeftBehind()) leftBehind = cnDeleteLateSession(ctx, account, reader, pendingRead, sniffer, grace);
       else reader.cancel().catch(() => {});
