@@ -441,8 +441,9 @@ const HEADER_UNSAFE = /[\r\n\0]/;
 
 // Bun's own hasher: node:crypto's createHash wrapper cost ~15 µs per API-key check under load.
 const sha256 = (text: string): Buffer => {
-  const digest = Bun.SHA256.hash(text);
-  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+  const digest = Buffer.alloc(32);
+  Bun.SHA256.hash(text, digest);
+  return digest;
 };
 
 /** A bare ticket becomes the cookie string QFA and FREEQWEN build (UPSTREAMS §1.2). */
@@ -7105,6 +7106,9 @@ type AccountSlot = NonNullable<Awaited<ReturnType<Pool["acquire"]>>>;
  * return until the upstream sends again), then lets the adapter clean up, then
  * gives the slot back with the attempt's outcome.
  */
+/** The abort reason of every finished attempt (one instance, as REQUEST_OVER). */
+const ATTEMPT_OVER = new Error("attempt over");
+
 async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: AccountSlot, signal: AbortSignal, canRetry: boolean): AsyncGenerator<EventBatch, UpstreamFailure | undefined> {
   const attemptAbort = new AbortController();
   const onAbort = () => attemptAbort.abort(signal.reason);
@@ -7147,7 +7151,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     return undefined;
   } finally {
     signal.removeEventListener("abort", onAbort);
-    attemptAbort.abort(new Error("attempt over"));
+    attemptAbort.abort(ATTEMPT_OVER);
     await upstream.return(undefined);
     gate.pool.release(slot, outcome, ttftMs);
   }
@@ -8808,6 +8812,9 @@ interface CompletionRun {
 const shutdownCutError = () =>
   new HttpError(503, "qwenplug is shutting down and ended this reply (SHUTDOWN_GRACE_MS); send the request again in a moment.", "server_error", "server_shutting_down", null, { "retry-after": "5" });
 
+/** The abort reason of every finished request: one instance, since building an Error (its stack) per request costs more than the abort. */
+const REQUEST_OVER = new Error("request over");
+
 function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: () => void = () => {}): CompletionRun {
   const abort = new AbortController();
   let isClientGone = false;
@@ -8832,7 +8839,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: 
     (closing ??= (async () => {
       isShutDown = reason === "shutdown";
       ex.request.signal.removeEventListener("abort", onClientGone);
-      abort.abort(new Error("request over"));
+      abort.abort(REQUEST_OVER);
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
       onClose();
