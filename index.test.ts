@@ -7600,7 +7600,9 @@ const intlCaller = (call: { headers: Record<string, string> }) => {
 describe("I2: bx-v 2.5.37, and no advice to replay a stored bx-ua", () => {
   test("hints and the README never suggest pasting a bx-ua; the HEADERS example names bx-umidtoken", () => {
     expect(() => loadConfig({ INTL_ACCOUNT_1_TOKEN: "t-0123456789", INTL_ACCOUNT_1_HEADERS: "not json" })).toThrow(/\{"bx-umidtoken":"…"\}/);
-    const readme = readFileSync(join(import.meta.dir, "README.md"), "utf8");
+    // The README and the docs it links to.
+    const docs = join(import.meta.dir, "docs");
+    const readme = [join(import.meta.dir, "README.md"), ...readdirSync(docs).filter((name) => name.endsWith(".md")).map((name) => join(docs, name))].map((path) => readFileSync(path, "utf8")).join("\n");
     expect(readme).not.toContain('{"bx-ua":');
     expect(readme).toContain("2.5.37");
   });

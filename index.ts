@@ -41,11 +41,19 @@
 
 import { Database } from "bun:sqlite";
 import { RedisClient } from "bun";
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { lookup } from "node:dns/promises";
 import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+/**
+ * node:crypto, loaded on first use: importing it at start-up cost about 10 ms
+ * and 1.5 MB of idle memory (it pulls in Node's stream internals), and only
+ * sealing, image uploads and key generation need it; the request path uses
+ * Web Crypto and Bun's hashers.
+ */
+const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
+const randomUUID = () => crypto.randomUUID();
+const timingSafeEqual = (a: Uint8Array, b: Uint8Array) => crypto.timingSafeEqual(a, b);
+const randomBytes = (size: number) => crypto.getRandomValues(Buffer.alloc(size));
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -489,7 +497,12 @@ const INTL_ACCOUNT_VAR = /^INTL_ACCOUNT_(\d+)_(TOKEN|REFRESH_TOKEN|EMAIL|PASSWOR
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+// Bun's own hasher: node:crypto's createHash wrapper cost a few µs per API-key check (issue 22's profile).
+const sha256 = (text: string): Buffer => {
+  const digest = Buffer.alloc(32);
+  Bun.SHA256.hash(text, digest);
+  return digest;
+};
 
 /** A bare ticket becomes the cookie string QFA and FREEQWEN build (UPSTREAMS §1.2). */
 function cookieFromTicketOrCookie(raw: string): string {
@@ -1570,11 +1583,11 @@ interface Sealer {
 }
 
 function createSealer(material: string | Uint8Array): Sealer {
-  const key = Buffer.from(hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
+  const key = Buffer.from(nodeCrypto().hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
   const open = (name: string, sealed: string): string => {
     const raw = Buffer.from(sealed, "base64");
     if (raw.length < 28) throw new Error("sealed value too short");
-    const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
+    const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   };
@@ -1589,7 +1602,7 @@ function createSealer(material: string | Uint8Array): Sealer {
   return {
     seal(name, text) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
+      const cipher = nodeCrypto().createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
       const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
       return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
     },
@@ -3366,8 +3379,20 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     }
     const reader = response.body.getReader();
     const sniffer = createCnSessionSniffer();
+    // Chunks read before the decoder saw the session id. The sniffer reads them only when it is needed (the
+    // client left first, or the id came in an event the decoder stopped at): sniffing every reply parsed its first events twice.
+    let unsniffed: Uint8Array[] = [];
+    let unsniffedBytes = 0;
+    const sniffUnsniffed = () => {
+      for (const chunk of unsniffed) if (sniffer.isHungry) sniffer.feed(chunk);
+      unsniffed = [];
+    };
     let pendingRead: Promise<BodyRead> | undefined;
-    const isLeftBehind = () => signal.aborted && sessionId === undefined && sniffer.isHungry;
+    const isLeftBehind = () => {
+      if (!signal.aborted || sessionId !== undefined) return false;
+      sniffUnsniffed();
+      return sniffer.isHungry;
+    };
     // What the decoder reads: the body, except that it breaks off as soon as the client leaves, keeping the read in progress for the clean-up.
     const forClient = new ReadableStream<Uint8Array>(
       {
@@ -3377,17 +3402,24 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
           if (chunk === undefined) throw new Error("the client left");
           pendingRead = undefined;
           if (chunk.done) return controller.close();
-          if (sessionId === undefined && sniffer.isHungry) sniffer.feed(chunk.value);
+          if (sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
+            unsniffed.push(chunk.value);
+            unsniffedBytes += chunk.value.byteLength;
+          }
           controller.enqueue(chunk.value);
         },
         cancel: (reason) => (isLeftBehind() ? undefined : reader.cancel(reason)),
       },
       { highWaterMark: 0 },
     );
-    const decoder = createCnDecoder(ctx, req, n, (id) => (sessionId = id));
+    const decoder = createCnDecoder(ctx, req, n, (id) => {
+      sessionId = id;
+      unsniffed = [];
+    });
     try {
       yield* readUpstreamStream(forClient, decoder, watchdog, signal, "Qwen CN", ctx.drift);
     } finally {
+      if (sessionId === undefined) sniffUnsniffed();
       sessionId ??= sniffer.found;
       if (isLeftBehind()) leftBehind = cnDeleteLateSession(ctx, account, reader, pendingRead, sniffer, grace);
       else reader.cancel().catch(() => {});
@@ -3596,7 +3628,7 @@ function chat2Nonce(): string {
   return nonce;
 }
 
-const hmacBase64 = (key: string, text: string) => createHmac("sha256", key).update(text, "utf8").digest("base64");
+const hmacBase64 = (key: string, text: string) => new Bun.CryptoHasher("sha256", key).update(text, "utf8").digest("base64");
 
 /**
  * The two ACS signatures of §1.3. The key is `<salt>:<reqt>`; `clt-acs-bfg`
@@ -3839,7 +3871,9 @@ const chat2CommonQuery = (config: Config, account: CnAccount, timestamp: number)
   ["nonce", chat2Nonce()],
   ["timestamp", String(timestamp)],
 ];
-const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+/** Values that encodeURIComponent leaves as they are; most query values are, and skipping the call halves the cost of a query string. */
+const QUERY_SAFE = /^[\w.!~*'()-]*$/;
+const queryString = (query: ReadonlyArray<[string, string]>) => query.map(([k, v]) => `${k}=${QUERY_SAFE.test(v) ? v : encodeURIComponent(v)}`).join("&");
 
 function chat2SignerOf(ctx: Chat2Context, account: CnAccount): Chat2Signer {
   let signer = ctx.signers.get(account.number);
@@ -3931,7 +3965,7 @@ function chat2RegistrationRequest(config: Config, account: CnAccount, chid: stri
       language: ["zh-CN", "zh"],
       unifyRelateGenerate: ["qwen_chat", "workspace_api", "voice_command"],
       // A stable per-account fingerprint: the site expects an md5 (§1.3) and never sees the device id it is made from.
-      fingerprint: createHash("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
+      fingerprint: new Bun.CryptoHasher("md5").update(`qwenplug:${account.deviceId}`).digest("hex"),
       businessScene: "qwen_web",
       chid,
     }),
@@ -4963,7 +4997,7 @@ async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: Lo
   const n = account.number;
   const format = IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png";
   const fileName = `${randomUUID()}.${format}`;
-  const md5 = createHash("md5").update(image.data);
+  const md5 = new Bun.CryptoHasher("md5").update(image.data);
   const md5Base64 = md5.copy().digest("base64");
   const md5Hex = md5.digest("hex");
   const granted = await chat2ResPost(ctx, account, "/1/oss_token", { file_name: fileName, content_type: "application/octet-stream", content_md5: md5Base64, size: image.data.byteLength }, "the upload grant (oss_token)", signal);
@@ -5382,7 +5416,7 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
   const { config } = options;
   const base = config.intlBaseUrl;
   const v = `INTL_ACCOUNT_${n}`;
-  const body = JSON.stringify({ email, password: createHash("sha256").update(password).digest("hex") });
+  const body = JSON.stringify({ email, password: new Bun.CryptoHasher("sha256").update(password).digest("hex") });
   const authHostHeaders = () => intlAuthHostHeaders(base);
   const chatHostHeaders = (): Record<string, string> => ({
     ...authHostHeaders(),
@@ -6589,6 +6623,8 @@ async function refusedImageHost(url: URL): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];
   try {
+    // Imported here, not at start-up: node:dns costs 5 ms to load and only image URLs need it.
+    const { lookup } = await import("node:dns/promises");
     addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
@@ -6906,7 +6942,7 @@ export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: str
     const date = now.toUTCString();
     const ossHeaders = Object.entries(headers).filter(([name]) => name.startsWith("x-oss-")).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}:${value}\n`).join("");
     const toSign = `PUT\n\n${contentType}\n${date}\n${ossHeaders}/${grant.bucket}/${grant.filePath}`;
-    const signature = createHmac("sha1", grant.accessKeySecret).update(toSign).digest("base64");
+    const signature = nodeCrypto().createHmac("sha1", grant.accessKeySecret).update(toSign).digest("base64");
     return { ...headers, date, authorization: `OSS ${grant.accessKeyId}:${signature}` };
   }
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
@@ -6915,10 +6951,10 @@ export function ossPutHeaders(grant: Omit<StsGrant, "fileUrl">, contentType: str
   const names = Object.keys(signed).sort();
   const canonical = ["PUT", `/${grant.bucket}/${ossEncodeKey(grant.filePath)}`, "", names.map((name) => `${name}:${(signed[name] as string).trim()}\n`).join(""), "", "UNSIGNED-PAYLOAD"].join("\n");
   const scope = `${day}/${grant.region}/oss/aliyun_v4_request`;
-  const toSign = `OSS4-HMAC-SHA256\n${stamp}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
-  const hmac = (key: string | Buffer, text: string) => createHmac("sha256", key).update(text).digest();
+  const toSign = `OSS4-HMAC-SHA256\n${stamp}\n${scope}\n${new Bun.CryptoHasher("sha256").update(canonical).digest("hex")}`;
+  const hmac = (key: string | Buffer, text: string) => nodeCrypto().createHmac("sha256", key).update(text).digest();
   const key = hmac(hmac(hmac(hmac(`aliyun_v4${grant.accessKeySecret}`, day), grant.region), "oss"), "aliyun_v4_request");
-  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  const signature = nodeCrypto().createHmac("sha256", key).update(toSign).digest("hex");
   return { ...signed, authorization: `OSS4-HMAC-SHA256 Credential=${grant.accessKeyId}/${scope},Signature=${signature}` };
 }
 
@@ -7807,6 +7843,9 @@ type AccountSlot = NonNullable<Awaited<ReturnType<Pool["acquire"]>>>;
  * return until the upstream sends again), then lets the adapter clean up, then
  * gives the slot back with the attempt's outcome.
  */
+/** The abort reason of every finished attempt (one instance, as REQUEST_OVER). */
+const ATTEMPT_OVER = new Error("attempt over");
+
 async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: AccountSlot, signal: AbortSignal, canRetry: boolean): AsyncGenerator<EventBatch, UpstreamFailure | undefined> {
   const attemptAbort = new AbortController();
   const onAbort = () => attemptAbort.abort(signal.reason);
@@ -7849,7 +7888,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     return undefined;
   } finally {
     signal.removeEventListener("abort", onAbort);
-    attemptAbort.abort(new Error("attempt over"));
+    attemptAbort.abort(ATTEMPT_OVER);
     await upstream.return(undefined);
     gate.pool.release(slot, outcome, ttftMs);
   }
@@ -9510,6 +9549,9 @@ interface CompletionRun {
 const shutdownCutError = () =>
   new HttpError(503, "qwenplug is shutting down and ended this reply (SHUTDOWN_GRACE_MS); send the request again in a moment.", "server_error", "server_shutting_down", null, { "retry-after": "5" });
 
+/** The abort reason of every finished request: one instance, since building an Error (its stack) per request costs more than the abort. */
+const REQUEST_OVER = new Error("request over");
+
 function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: () => void = () => {}): CompletionRun {
   const abort = new AbortController();
   let isClientGone = false;
@@ -9534,7 +9576,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: 
     (closing ??= (async () => {
       isShutDown = reason === "shutdown";
       ex.request.signal.removeEventListener("abort", onClientGone);
-      abort.abort(new Error("request over"));
+      abort.abort(REQUEST_OVER);
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
       onClose();
@@ -9708,7 +9750,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
       // Already cancelled by the client.
     }
     ex.log.outcome = outcome;
-    app.info(formatLogLine("POST", ex.log.path, ex.log, ex.started));
+    if (config.logLevel !== "silent") app.info(formatLogLine("POST", ex.log.path, ex.log, ex.started));
     recordTraffic(app, ex);
     void run.close();
   };
@@ -9843,8 +9885,7 @@ function corsOrigin(config: Config, req: Request): string | undefined {
 function checkAuth(app: App, req: Request, server: ServerLike | undefined, log: RequestLog): HttpError | undefined {
   const { masterKeyDigests, namedKeys } = app.config;
   // Named keys (API_KEYS, or made with POST /admin/keys) require a key just as a master key does.
-  const keys = [...masterKeyDigests.map((digest) => ({ name: "master", digest })), ...namedKeys, ...[...app.clientKeys].map(([name, digest]) => ({ name, digest }))];
-  if (keys.length === 0) {
+  if (masterKeyDigests.length + namedKeys.length + app.clientKeys.size === 0) {
     log.keyName = LOCAL_KEY_NAME;
     const ip = server?.requestIP(req)?.address;
     const isDirectLoopback = (ip === undefined || LOOPBACK.test(ip)) && !PROXY_HEADERS.some((h) => req.headers.has(h));
@@ -9872,7 +9913,9 @@ function checkAuth(app: App, req: Request, server: ServerLike | undefined, log: 
   const digest = sha256(presented);
   let matched: string | undefined;
   // Compare with every key, without stopping early, so timing says nothing about which matched.
-  for (const key of keys) if (timingSafeEqual(digest, key.digest)) matched ??= key.name;
+  for (const key of masterKeyDigests) if (timingSafeEqual(digest, key)) matched ??= "master";
+  for (const key of namedKeys) if (timingSafeEqual(digest, key.digest)) matched ??= key.name;
+  for (const [name, key] of app.clientKeys) if (timingSafeEqual(digest, key)) matched ??= name;
   if (matched === undefined) return new HttpError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
   log.keyName = matched;
   return undefined;
@@ -9891,7 +9934,17 @@ async function readJsonBody(app: App, req: Request): Promise<unknown> {
   const pieces: string[] = [];
   let bytes = 0;
   try {
-    if (req.body !== null) {
+    if (req.body !== null && declared > 0 && declared <= SMALL_BODY_BYTES && app.bodyBytesInFlight + declared <= config.bodyBytesInFlightMax) {
+      // A small body of a declared length (HTTP framing holds it to that length) is read in one call: a reader,
+      // a decoder and a read per chunk cost more than the rest of the body handling.
+      bytes = declared;
+      app.bodyBytesInFlight += declared;
+      try {
+        pieces.push(await req.text());
+      } catch {
+        throw new HttpError(499, "The client stopped sending the request body.", "invalid_request_error", "client_closed");
+      }
+    } else if (req.body !== null) {
       const reader = req.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {
@@ -9925,6 +9978,9 @@ async function readJsonBody(app: App, req: Request): Promise<unknown> {
     throw new HttpError(400, "Request body is not valid JSON.", "invalid_request_error", "invalid_json");
   }
 }
+
+/** Bodies up to this size with a Content-Length are read whole at once (`readJsonBody`). */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 const MODEL_SUFFIXES: ReadonlyArray<[string, { thinking: boolean; search: boolean; image?: boolean }]> = [
   ["-thinking-search", { thinking: true, search: true }],
@@ -9960,6 +10016,26 @@ function chooseUpstream(app: App, requested: string): { upstream: UpstreamName; 
   return { upstream: first, model: requested };
 }
 
+/**
+ * Name resolutions by model list (a list stays the same object until it is
+ * fetched again) or by adapter while there is none: an adapter's
+ * `resolveModel` depends on nothing else, and lower-casing the list on every
+ * request cost more than the rest of the resolution. Bounded, since names come from clients.
+ */
+const resolvedNames = new WeakMap<object, Map<string, string | undefined>>();
+const RESOLVED_NAMES_MAX = 256;
+
+function resolveCached(adapter: UpstreamAdapter, name: string, live: UpstreamModel[] | undefined): string | undefined {
+  const owner = live ?? adapter;
+  let names = resolvedNames.get(owner);
+  if (names === undefined) resolvedNames.set(owner, (names = new Map()));
+  if (names.has(name)) return names.get(name);
+  const resolved = adapter.resolveModel(name, live);
+  if (names.size >= RESOLVED_NAMES_MAX) names.clear();
+  names.set(name, resolved);
+  return resolved;
+}
+
 /** The `ModelResolver` the dialects decode with. */
 async function resolveModel(app: App, requested: string, explicit: { thinking?: boolean; search?: boolean }): Promise<ResolvedModel> {
   const { upstream, model } = chooseUpstream(app, requested);
@@ -9971,7 +10047,7 @@ async function resolveModel(app: App, requested: string, explicit: { thinking?: 
     throw new HttpError(400, `Image generation ('${requested}') works with chat.qwen.ai models and the mainland site's chat2 protocol; CN_PROTOCOL=dialog has none.`, "invalid_request_error", "unsupported_value", "model");
   }
   const live = await adapter.liveModels();
-  const upstreamModel = adapter.resolveModel(base, live);
+  const upstreamModel = resolveCached(adapter, base, live);
   if (image === true && upstreamModel !== undefined && live?.find((m) => m.id === upstreamModel)?.canDraw === false) {
     const drawing = (live ?? []).filter((m) => m.canDraw === true).map((m) => m.id);
     throw new HttpError(400, `The model '${upstreamModel}' does not generate images on chat.qwen.ai (no t2i in its live entry).${drawing.length > 0 ? ` Models that do: ${drawing.slice(0, 8).join(", ")}.` : ""}`, "invalid_request_error", "model_not_image_capable", "model");
@@ -10288,8 +10364,9 @@ export interface AppDeps {
  * account's cookies, tokens and the prompt to wherever it points (a hijacked
  * name, a captive portal). It fails the call instead, naming the target host.
  */
-async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init?: BunFetchRequestInit): Promise<Response> {
-  const response = await baseFetch(input, { ...init, redirect: "manual" });
+async function fetchWithoutRedirects(baseFetch: typeof fetch, input: string | URL | Request, init: BunFetchRequestInit): Promise<Response> {
+  init.redirect = "manual";
+  const response = await baseFetch(input, init);
   if (response.status < 300 || response.status > 399) return response;
   response.body?.cancel().catch(() => {});
   let target = "another address";
@@ -10333,10 +10410,12 @@ export function createApp(deps: AppDeps) {
     return call;
   };
   const trackedFetch: UpstreamFetch = (input, init) => {
-    const { account, ...rest } = init ?? {};
+    // One copy of the caller's options (it may reuse them), without `account`.
+    const { account, ...rest }: RequestInit & { account?: Account; proxy?: string } = init ?? {};
     const recording = capture?.begin(input, rest, account);
     // Bun's fetch takes `proxy` (an http(s) URL, credentials allowed) beside the standard fields.
-    const sent = fetchWithoutRedirects(baseFetch, input, account?.proxy === undefined ? rest : { ...rest, proxy: account.proxy });
+    if (account?.proxy !== undefined) rest.proxy = account.proxy;
+    const sent = fetchWithoutRedirects(baseFetch, input, rest);
     return track(
       recording === undefined
         ? sent
@@ -10388,6 +10467,8 @@ export function createApp(deps: AppDeps) {
     responses: createResponsesStore(store, { max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, maxBytes: config.responsesStoreMaxBytes }),
   };
   app.operatorsReady = restoreOperatorState(app).catch((err: unknown) => info(`accounts and keys added through the admin API could not be restored: ${errorName(err)}`));
+  let isOperatorsReady = false;
+  void app.operatorsReady.then(() => (isOperatorsReady = true));
   store
     .get<Parameters<TrafficWindow["restore"]>[0]>(TRAFFIC_KEY)
     .then((saved) => {
@@ -10399,7 +10480,8 @@ export function createApp(deps: AppDeps) {
     const ex: Exchange = { request: req, server, log: { path: new URL(req.url).pathname, status: 0 }, started: performance.now() };
     let response: Response;
     try {
-      await app.operatorsReady;
+      // Awaiting a settled promise still costs a turn of the microtask queue on every request.
+      if (!isOperatorsReady) await app.operatorsReady;
       response = await route(app, ex);
     } catch (err) {
       const httpError = err instanceof HttpError ? err : internalError();
@@ -10415,7 +10497,7 @@ export function createApp(deps: AppDeps) {
     }
     ex.log.status = response.status;
     // Streams log when they end; everything else logs now.
-    if (!ex.log.isStreaming) info(formatLogLine(req.method, ex.log.path, ex.log, ex.started));
+    if (!ex.log.isStreaming && config.logLevel !== "silent") info(formatLogLine(req.method, ex.log.path, ex.log, ex.started));
     if (!ex.log.isStreaming) recordTraffic(app, ex);
     return response;
   }
@@ -10634,6 +10716,9 @@ const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 /** The usage book: counts in memory, added to the store's day records in batches. */
 export function createUsageBook(store: StateStore, now: () => number = Date.now) {
   let pending = new Map<string, UsageDay>();
+  /** The UTC day being counted and when it began, so that the date is formatted once a day rather than per request. */
+  let day = "";
+  let dayStart = Number.NaN;
   let flushing: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
     flushing = flushing.then(async () => {
@@ -10656,19 +10741,28 @@ export function createUsageBook(store: StateStore, now: () => number = Date.now)
   return {
     /** Counts one finished request against its account (if one served it) and its key. */
     record(entry: { account?: string; key?: string; failure?: string; usage?: Usage; isReported: boolean }): void {
-      const counts = emptyCounts();
-      counts.requests = 1;
-      if (entry.failure !== undefined) counts.failures[entry.failure] = 1;
-      if (entry.usage !== undefined) {
-        const tokens = entry.isReported ? counts.tokens : counts.estimated_tokens;
-        tokens.prompt = entry.usage.promptTokens;
-        tokens.completion = entry.usage.completionTokens;
+      // Added in place to the pending day: no objects per request beyond a subject's first.
+      const t = now();
+      if (!(t >= dayStart && t < dayStart + DAY_MS)) {
+        dayStart = t - (t % DAY_MS);
+        day = utcDay(t);
       }
-      const day = utcDay(now());
-      const add: UsageDay = { accounts: {}, keys: {} };
-      if (entry.account !== undefined) add.accounts[entry.account] = counts;
-      if (entry.key !== undefined) add.keys[entry.key] = counts;
-      pending.set(day, addDay(pending.get(day) ?? { accounts: {}, keys: {} }, add));
+      let into = pending.get(day);
+      if (into === undefined) pending.set(day, (into = { accounts: {}, keys: {} }));
+      const count = (side: Record<string, UsageCounts>, subject: string) => {
+        // Subjects are key names and `upstream#n`; defineProperty keeps a name such as "__proto__" a plain entry.
+        if (!Object.hasOwn(side, subject)) Object.defineProperty(side, subject, { value: emptyCounts(), enumerable: true, writable: true, configurable: true });
+        const counts = side[subject] as UsageCounts;
+        counts.requests++;
+        if (entry.failure !== undefined) counts.failures[entry.failure] = (counts.failures[entry.failure] ?? 0) + 1;
+        if (entry.usage !== undefined) {
+          const tokens = entry.isReported ? counts.tokens : counts.estimated_tokens;
+          tokens.prompt += entry.usage.promptTokens;
+          tokens.completion += entry.usage.completionTokens;
+        }
+      };
+      if (entry.account !== undefined) count(into.accounts, entry.account);
+      if (entry.key !== undefined) count(into.keys, entry.key);
     },
     flush,
     /** The last `days` UTC days, oldest first, each with its figures (flushed first, so they include this process's latest). */
@@ -10697,13 +10791,7 @@ function recordUsage(app: App, ex: Exchange): void {
   const isFailure = log.status >= 400 || log.outcome === "internal_error" || (log.outcome?.startsWith("error:") ?? false);
   const failure = !isFailure ? undefined : log.outcome?.startsWith("error:") ? log.outcome.slice(6) : (log.outcome ?? `http_${log.status}`);
   const measured = log.usage?.();
-  app.usage.record({
-    ...(log.account === undefined ? {} : { account: log.account }),
-    ...(log.keyName === undefined ? {} : { key: log.keyName }),
-    ...(failure === undefined ? {} : { failure }),
-    ...(measured === undefined || isFailure ? {} : { usage: measured.usage }),
-    isReported: measured?.isReported ?? false,
-  });
+  app.usage.record({ account: log.account, key: log.keyName, failure, usage: isFailure ? undefined : measured?.usage, isReported: measured?.isReported ?? false });
 }
 
 // ── · Accounts and keys at run time ──
