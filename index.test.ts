@@ -3469,15 +3469,16 @@ describe("tool-call parser: tags inside arguments, broken JSON, size, offered fu
     expect(after.callCount).toBe(1);
   });
 
-  test("linear in its input: 100k <parameter= markers and a huge fence, time(4n)/time(n) well under the quadratic 16", () => {
+  test("linear in its input: 100k <parameter= markers and a huge fence, time(8n)/time(n) well under the quadratic 64", () => {
     const xml = (n: number) => `<function=get_weather>\n${"<parameter=city>v\n".repeat(n)}</function>`;
     const unclosedXml = (n: number) => `<function=get_weather>\n${"<parameter=a".repeat(n)}\n</function>`;
     const fence = (n: number) => `\`\`\`${" \n".repeat(n)}x`;
     for (const build of [xml, unclosedXml, fence]) {
-      const small = build(25_000);
+      const small = build(12_500);
       const large = build(100_000);
       const ratio = fastestMs(() => parseToolCallBlock(large, [WEATHER_TOOL], true)) / Math.max(fastestMs(() => parseToolCallBlock(small, [WEATHER_TOOL], true)), 0.05);
-      expect(ratio).toBeLessThan(8);
+      // Linear is about 8; the bound leaves room for a busy machine and stays far below quadratic.
+      expect(ratio).toBeLessThan(24);
     }
     // The same through the streaming parser, in 1,000-character pieces.
     const stream = (n: number) => {
@@ -3489,8 +3490,8 @@ describe("tool-call parser: tags inside arguments, broken JSON, size, offered fu
         expect(calls.length).toBe(1);
       };
     };
-    const ratio = fastestMs(stream(100_000)) / Math.max(fastestMs(stream(25_000)), 0.05);
-    expect(ratio).toBeLessThan(8);
+    const ratio = fastestMs(stream(100_000)) / Math.max(fastestMs(stream(12_500)), 0.05);
+    expect(ratio).toBeLessThan(24);
   });
 });
 
