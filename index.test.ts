@@ -3052,18 +3052,23 @@ describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in
       { timeout: 20_000 },
     );
 
+    /** The error one request gets from a fresh gateway when the auth host answers its refresh with `refusal`. */
+    const errorAfterRefusal = async (refusal: () => Response, refreshToken = auth.issueRefreshToken()) => {
+      auth.refreshAnswers.push(refusal);
+      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: refreshToken });
+      try {
+        return await apiError(ask(gw));
+      } finally {
+        await gw.stop();
+      }
+    };
+
     test("a revoked or unauthorized refresh token is an account error naming INTL_ACCOUNT_1_REFRESH_TOKEN; with e-mail and password it signs in instead", async () => {
       for (const refusal of [AUTH_REFUSALS.revoked, AUTH_REFUSALS.unauthorized403]) {
-        auth.refreshAnswers.push(refusal);
-        const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
-        try {
-          const err = await apiError(ask(gw));
-          expect(err.status).toBe(503);
-          expect(err.code).toBe("upstream_account_expired");
-          expect(err.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN");
-        } finally {
-          await gw.stop();
-        }
+        const err = await errorAfterRefusal(refusal);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe("upstream_account_expired");
+        expect(err.message).toContain("INTL_ACCOUNT_1_REFRESH_TOKEN");
       }
       auth.refreshAnswers.push(AUTH_REFUSALS.revoked);
       const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken(), INTL_ACCOUNT_1_EMAIL: "user@example.com", INTL_ACCOUNT_1_PASSWORD: PASSWORD });
@@ -3077,30 +3082,18 @@ describe("INTL credentials: 15-minute tokens renewed by refresh token or sign-in
     });
 
     test("Bad_Request names the auth host's version header; an HTML answer asks for browser verification and spends nothing", async () => {
-      auth.refreshAnswers.push(AUTH_REFUSALS.badRequest);
-      const gw = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() });
-      try {
-        const err = await apiError(ask(gw));
-        expect(err.status).toBe(502);
-        expect(err.message).toContain("version");
-        expect(err.message).toContain("INTL_AUTH_CLIENT_VERSION");
-      } finally {
-        await gw.stop();
-      }
+      const badRequest = await errorAfterRefusal(AUTH_REFUSALS.badRequest);
+      expect(badRequest.status).toBe(502);
+      expect(badRequest.message).toContain("version");
+      expect(badRequest.message).toContain("INTL_AUTH_CLIENT_VERSION");
       const kept = auth.issueRefreshToken();
-      auth.refreshAnswers.push(AUTH_REFUSALS.htmlPage);
-      const gw2 = startRenewingGateway(fake, auth, { INTL_ACCOUNT_1_REFRESH_TOKEN: kept });
-      try {
-        const err = await apiError(ask(gw2));
-        expect(err.status).toBe(503);
-        expect(err.code).toBe("upstream_waf_blocked");
-        expect(err.message).toContain("browser verification");
-        expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
-        // Not spent: the auth host still takes it.
-        expect(await auth.tryRefresh(kept)).toBe(true);
-      } finally {
-        await gw2.stop();
-      }
+      const page = await errorAfterRefusal(AUTH_REFUSALS.htmlPage, kept);
+      expect(page.status).toBe(503);
+      expect(page.code).toBe("upstream_waf_blocked");
+      expect(page.message).toContain("browser verification");
+      expect(Number(page.headers?.get("retry-after"))).toBeGreaterThan(0);
+      // Not spent: the auth host still takes it.
+      expect(await auth.tryRefresh(kept)).toBe(true);
     });
   });
 });
