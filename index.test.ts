@@ -2102,18 +2102,18 @@ async function replyOrError(client: OpenAI, model: string, prompt: string, strea
  * fetch sends them) and records its path: a second network route for the
  * tests. Its credentials are a secret qwenplug must never print.
  */
-function startRelayProxy() {
+function startRelayProxy(user = "relayuser", password = "relay-SECRET-pass", record: (req: Request) => string = (req) => new URL(req.url).pathname) {
   const relayed: string[] = [];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     idleTimeout: 0,
     fetch: async (req) => {
-      relayed.push(new URL(req.url).pathname);
+      relayed.push(record(req));
       return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
     },
   });
-  return { url: `http://relayuser:relay-SECRET-pass@127.0.0.1:${server.port}`, host: `127.0.0.1:${server.port}`, relayed, stop: () => server.stop(true) };
+  return { url: `http://${user}:${password}@127.0.0.1:${server.port}`, host: `127.0.0.1:${server.port}`, relayed, stop: () => server.stop(true) };
 }
 
 describe("failover", () => {
@@ -2354,13 +2354,16 @@ function freePort(): number {
   return port;
 }
 
-/** Runs `body` against `bun index.ts` as a child process on a fake CN upstream, once its /health answers; kills both after. */
-async function withChildGateway(env: Record<string, string>, body: (child: Bun.Subprocess<"ignore", "pipe", "ignore">, url: string, fake: FakeCnUpstream) => Promise<void>) {
-  const fake = startFakeCnUpstream();
+/**
+ * qwenplug as `bun index.ts` in a child process on a free port, with the test key and no state file,
+ * once its /health answers (killed if it never does): for signals, start-up, and loads one process
+ * cannot drive against itself.
+ */
+async function spawnGateway(env: Record<string, string>): Promise<{ child: Bun.Subprocess<"ignore", "pipe", "ignore">; url: string; stop(): void }> {
   const port = freePort();
   const child = Bun.spawn([process.execPath, "index.ts"], {
     cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, STATE_PATH: "off", ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, STATE_PATH: "off", ...env },
     stdout: "pipe",
     stderr: "ignore",
   });
@@ -2369,8 +2372,17 @@ async function withChildGateway(env: Record<string, string>, body: (child: Bun.S
   await waitFor(() => {
     void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
     return isUp;
-  }, 10_000).catch(async (err) => {
+  }, 10_000).catch((err) => {
     child.kill("SIGKILL");
+    throw err;
+  });
+  return { child, url, stop: () => child.kill("SIGKILL") };
+}
+
+/** Runs `body` against `bun index.ts` as a child process on a fake CN upstream, once its /health answers; kills both after. */
+async function withChildGateway(env: Record<string, string>, body: (child: Bun.Subprocess<"ignore", "pipe", "ignore">, url: string, fake: FakeCnUpstream) => Promise<void>) {
+  const fake = startFakeCnUpstream();
+  const { child, url } = await spawnGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }).catch(async (err) => {
     await fake.stop();
     throw err;
   });
@@ -5807,24 +5819,6 @@ describe("chat2: a stale device registration", () => {
   });
 });
 
-/** qwenplug as `bun index.ts` in a child process on a free port, with the test key; for loads one process cannot drive against itself. */
-async function spawnGateway(env: Record<string, string>): Promise<{ url: string; stop(): void }> {
-  const port = freePort();
-  const child = Bun.spawn([process.execPath, "index.ts"], {
-    cwd: import.meta.dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, STATE_PATH: "off", LOG_LEVEL: "silent", ...env },
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  let isUp = false;
-  await waitFor(() => {
-    void fetch(`${url}/health`).then((r) => r.ok && (isUp = true), () => {});
-    return isUp;
-  }, 10_000);
-  return { url, stop: () => child.kill("SIGKILL") };
-}
-
 /** One HTTP/1.1 POST on its own socket (no fetch queue): the status and the whole body, which must not be chunked. */
 async function socketPost(base: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(base);
@@ -5869,7 +5863,7 @@ describe("chat2 signing state under load (issue 18)", () => {
       const fake = startFakeChat2Upstream();
       fake.saltsPerRegistration = 20;
       fake.maxRegistrations = 2;
-      const gw = await spawnGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, ACCOUNT_MAX_IN_FLIGHT: "400" });
+      const gw = await spawnGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, ACCOUNT_MAX_IN_FLIGHT: "400", LOG_LEVEL: "silent" });
       try {
         const answers = await Promise.all(Array.from({ length: 300 }, () => socketPost(gw.url, "/v1/chat/completions", chatBody("hi", { model: "qwen" }))));
         const contents = answers.map((a) => (a.status === 200 ? (JSON.parse(a.body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content : `${a.status} ${a.body}`));
@@ -6083,20 +6077,8 @@ describe("protocol drift is counted, not swallowed (issue 15)", () => {
 });
 
 describe("per-account outbound proxies (issue 15)", () => {
-  /** A tiny HTTP proxy on loopback: it records each request it relays (absolute-form, as Bun's fetch sends them) and forwards it. */
-  function startRecordingProxy() {
-    const relayed: string[] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      idleTimeout: 0,
-      fetch: async (req) => {
-        relayed.push(`${new URL(req.url).pathname} ${req.headers.get("cookie")?.includes("ticket-two") ? "account 2" : "account 1"}`);
-        return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
-      },
-    });
-    return { url: `http://proxyuser:proxy-SECRET-pass@127.0.0.1:${server.port}`, relayed, stop: () => server.stop(true) };
-  }
+  /** The relay proxy, recording each path with the account whose cookie it carried. */
+  const startRecordingProxy = () => startRelayProxy("proxyuser", "proxy-SECRET-pass", (req) => `${new URL(req.url).pathname} ${req.headers.get("cookie")?.includes("ticket-two") ? "account 2" : "account 1"}`);
 
   test("account 2's calls (chat, session delete) go through its proxy, account 1's do not; the proxy's credentials are scrubbed", async () => {
     const proxy = startRecordingProxy();
