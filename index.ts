@@ -10515,6 +10515,12 @@ export function createApp(deps: AppDeps) {
     store,
     /** Capture mode's directory, and a wait for every exchange that has ended to be on disk. */
     capture: capture === undefined ? undefined : { dir: capture.dir, flush: () => capture.flush() },
+    /** Waits, at most `ms`, until no upstream call (session deletes and other clean-up included) is in flight; true if none is. */
+    async settle(ms: number = CLEANUP_TIMEOUT_MS): Promise<boolean> {
+      const deadline = Date.now() + ms;
+      while (upstreamCalls.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+      return upstreamCalls.size === 0;
+    },
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
