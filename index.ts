@@ -2574,7 +2574,7 @@ interface StreamDecoder {
  * quietly when `signal` aborts.
  */
 async function* readUpstreamStream(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | BodyReader,
   decoder: StreamDecoder,
   watchdog: Watchdog,
   signal: AbortSignal,
@@ -2623,7 +2623,7 @@ async function* readUpstreamStream(
       }
     }
   }, Math.min(MAX_UPSTREAM_LINE_CHARS, eventCap + SSE_FIELD_SLACK_CHARS), eventCap);
-  const reader = body.getReader();
+  const reader = body instanceof ReadableStream ? body.getReader() : body;
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
   let isFirstChunk = true;
@@ -2699,18 +2699,15 @@ async function* readUpstreamStream(
 }
 
 /**
- * The adapter contract enforced in one place: whatever still escapes an
- * adapter becomes an `error` event, so the gate and the pool see a failure,
- * never an exception.
+ * The adapter contract enforced in one place (the gate's read of the
+ * adapter's next batch): whatever still escapes an adapter becomes an `error`
+ * event, so the gate and the pool see a failure, never an exception. A
+ * generator wrapped around the adapter did this before, at the cost of one
+ * more async hop per batch.
  */
-function completeSafely(adapter: UpstreamAdapter, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-  return (async function* () {
-    try {
-      yield* adapter.complete(req, account, signal);
-    } catch (err) {
-      if (!signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }];
-    }
-  })();
+function escapedFromAdapter(adapter: UpstreamAdapter, err: unknown, signal: AbortSignal): IteratorResult<EventBatch> {
+  if (signal.aborted) return { done: true, value: undefined };
+  return { done: false, value: [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }] };
 }
 
 /** The keys of a JSON answer that carry an error, at the top and one level down in `data` / `error`. */
@@ -3394,24 +3391,23 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       return sniffer.isHungry;
     };
     // What the decoder reads: the body, except that it breaks off as soon as the client leaves, keeping the read in progress for the clean-up.
-    const forClient = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          pendingRead ??= reader.read();
-          const chunk = await unlessAborted(pendingRead, signal);
-          if (chunk === undefined) throw new Error("the client left");
-          pendingRead = undefined;
-          if (chunk.done) return controller.close();
-          if (sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
-            unsniffed.push(chunk.value);
-            unsniffedBytes += chunk.value.byteLength;
-          }
-          controller.enqueue(chunk.value);
-        },
-        cancel: (reason) => (isLeftBehind() ? undefined : reader.cancel(reason)),
+    // A reader over the body's reader, not a ReadableStream around it: a wrapping stream cost a pull, an enqueue and a read per chunk.
+    const forClient: BodyReader = {
+      async read() {
+        pendingRead ??= reader.read();
+        const chunk = await unlessAborted(pendingRead, signal);
+        if (chunk === undefined) throw new Error("the client left");
+        pendingRead = undefined;
+        if (!chunk.done && sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
+          unsniffed.push(chunk.value);
+          unsniffedBytes += chunk.value.byteLength;
+        }
+        return chunk;
       },
-      { highWaterMark: 0 },
-    );
+      cancel: async (reason) => {
+        if (!isLeftBehind()) await reader.cancel(reason);
+      },
+    };
     const decoder = createCnDecoder(ctx, req, n, (id) => {
       sessionId = id;
       unsniffed = [];
@@ -7854,7 +7850,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
   const isHoldingAll = canRetry && !req.stream;
   const isHolding = isHoldingAll || (canRetry && gate.adapter.canFailAfterText && gate.holdbackChars > 0 && gate.holdbackMs > 0);
   const hold = createHoldback(isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? gate.holdbackChars : 1, gate.holdbackMs);
-  const upstream = completeSafely(gate.adapter, req, slot.account, attemptAbort.signal);
+  const upstream = gate.adapter.complete(req, slot.account, attemptAbort.signal);
   const started = performance.now();
   let outcome: AttemptOutcome = { kind: "aborted" };
   let ttftMs: number | undefined;
@@ -7863,7 +7859,12 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     for (;;) {
       pending ??= upstream.next();
       const msLeft = hold.msLeft();
-      const result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
+      let result: IteratorResult<EventBatch> | undefined;
+      try {
+        result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
+      } catch (err) {
+        result = escapedFromAdapter(gate.adapter, err, attemptAbort.signal);
+      }
       if (result === undefined) {
         yield hold.commit(); // held long enough
         continue;
@@ -7889,7 +7890,8 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
   } finally {
     signal.removeEventListener("abort", onAbort);
     attemptAbort.abort(ATTEMPT_OVER);
-    await upstream.return(undefined);
+    // As the wrapper this replaced: an adapter that throws while closing is already over.
+    await upstream.return(undefined).catch(() => undefined);
     gate.pool.release(slot, outcome, ttftMs);
   }
 }
