@@ -1565,6 +1565,9 @@ const STATE_KEY_INFO = "aes-256-gcm v1";
 /** The sealed check record written when a store is created: another key cannot open it. */
 const STATE_CHECK_KEY = "qwenplug:check";
 const STATE_CHECK_TEXT = "qwenplug state v1";
+/** The SQLite key check: the key's fingerprint, matched without a cipher (the sealed check record above is still read in files that have no fingerprint). */
+const STATE_FINGERPRINT_KEY = "qwenplug:fingerprint";
+const STATE_CHECK_INFO = "key check v1";
 /** How often the SQLite backend deletes expired rows. */
 const STATE_SWEEP_MS = 60_000;
 /** How often a lost Redis is tried again. */
@@ -1573,42 +1576,67 @@ const REDIS_RETRY_MS = 3_000;
 const REDIS_LOCAL_RECORDS_MAX = 2_000;
 
 interface Sealer {
-  seal(name: string, text: string): string;
-  /** The text; throws when the value was sealed under another key or name, or is damaged. */
-  open(name: string, sealed: string): string;
+  seal(name: string, text: string): Promise<string>;
+  /** The text; rejects when the value was sealed under another key or name, or is damaged. */
+  open(name: string, sealed: string): Promise<string>;
   /** The text, or undefined for a value that no longer opens (damaged, or sealed under another key): it counts as absent. */
-  openOrUndefined(name: string, sealed: string | null): string | undefined;
+  openOrUndefined(name: string, sealed: string | null): Promise<string | undefined>;
   /** The items of a list that open, in order. */
-  openAll(name: string, sealed: readonly string[]): string[];
+  openAll(name: string, sealed: readonly string[]): Promise<string[]>;
+  /** The key check's value: a one-way derivation of the material (HKDF, its own info), so a file can be matched to a key without a cipher. */
+  readonly fingerprint: string;
+  /** `open` with node:crypto, synchronously: only for a check record written before the fingerprint existed. */
+  openNow(name: string, sealed: string): string;
 }
 
+/** HKDF-SHA256 (RFC 5869) for up to 32 bytes, with Bun's HMAC: node:crypto's hkdfSync cost loading node:crypto (12–17 ms, about 10 MB) at start. */
+function hkdf32(material: string | Uint8Array, salt: string, info: string): Buffer {
+  const prk = new Bun.CryptoHasher("sha256", salt).update(material).digest();
+  return new Bun.CryptoHasher("sha256", prk).update(info).update(new Uint8Array([1])).digest();
+}
+
+/**
+ * AES-256-GCM with Web Crypto (already in the runtime; node:crypto loaded
+ * only for a check record from before the fingerprint). The layout is
+ * iv (12) | tag (16) | body; Web Crypto's ciphertext is body | tag.
+ */
 function createSealer(material: string | Uint8Array): Sealer {
-  const key = Buffer.from(nodeCrypto().hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
-  const open = (name: string, sealed: string): string => {
-    const raw = Buffer.from(sealed, "base64");
-    if (raw.length < 28) throw new Error("sealed value too short");
-    const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  const raw = hkdf32(material, STATE_KEY_SALT, STATE_KEY_INFO);
+  let key: Promise<CryptoKey> | undefined;
+  const cryptoKey = () => (key ??= crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
+  const open = async (name: string, sealed: string): Promise<string> => {
+    const bytes = Buffer.from(sealed, "base64");
+    if (bytes.length < 28) throw new Error("sealed value too short");
+    const data = Buffer.concat([bytes.subarray(28), bytes.subarray(12, 28)]);
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: Buffer.from(name) }, await cryptoKey(), data);
+    return Buffer.from(plain).toString("utf8");
   };
-  const openOrUndefined = (name: string, sealed: string | null): string | undefined => {
+  const openOrUndefined = async (name: string, sealed: string | null): Promise<string | undefined> => {
     if (sealed === null) return undefined;
     try {
-      return open(name, sealed);
+      return await open(name, sealed);
     } catch {
       return undefined;
     }
   };
   return {
-    seal(name, text) {
+    async seal(name, text) {
       const iv = randomBytes(12);
-      const cipher = nodeCrypto().createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
-      const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
+      const out = Buffer.from(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: Buffer.from(name) }, await cryptoKey(), Buffer.from(text, "utf8")));
+      const bodyLength = out.length - 16;
+      return Buffer.concat([iv, out.subarray(bodyLength), out.subarray(0, bodyLength)]).toString("base64");
     },
     open,
     openOrUndefined,
-    openAll: (name, sealed) => sealed.map((one) => openOrUndefined(name, one)).filter((item): item is string => item !== undefined),
+    openAll: async (name, sealed) => (await Promise.all(sealed.map((one) => openOrUndefined(name, one)))).filter((item): item is string => item !== undefined),
+    fingerprint: hkdf32(material, STATE_KEY_SALT, STATE_CHECK_INFO).toString("base64"),
+    openNow(name, sealed) {
+      const bytes = Buffer.from(sealed, "base64");
+      if (bytes.length < 28) throw new Error("sealed value too short");
+      const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", raw, bytes.subarray(0, 12)).setAAD(Buffer.from(name));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString("utf8");
+    },
   };
 }
 
@@ -1651,18 +1679,24 @@ function openStateFile(path: string, sealer: Sealer): Database {
       db.run("CREATE TABLE IF NOT EXISTS lists (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL, expires_at INTEGER)");
       db.run("CREATE INDEX IF NOT EXISTS lists_by_key ON lists (key, id)");
       db.run("CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL)");
-      const check = db.query<{ value: string }, [string]>("SELECT value FROM records WHERE key = ?").get(STATE_CHECK_KEY);
-      if (check === null) {
-        db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?, ?, 1, NULL)").run(STATE_CHECK_KEY, sealer.seal(STATE_CHECK_KEY, STATE_CHECK_TEXT));
-      } else {
+      const valueOf = db.query<{ value: string }, [string]>("SELECT value FROM records WHERE key = ?");
+      const fingerprint = valueOf.get(STATE_FINGERPRINT_KEY);
+      if (fingerprint !== null) {
+        if (fingerprint.value !== sealer.fingerprint) throw new SealedUnderAnotherKey("sealed under another key");
+        return db;
+      }
+      // A file from before the fingerprint: its sealed check record decides, once (node:crypto, synchronously); then the fingerprint joins it.
+      const check = valueOf.get(STATE_CHECK_KEY);
+      if (check !== null) {
         let text: string | undefined;
         try {
-          text = sealer.open(STATE_CHECK_KEY, check.value);
+          text = sealer.openNow(STATE_CHECK_KEY, check.value);
         } catch {
           // Reported below.
         }
         if (text !== STATE_CHECK_TEXT) throw new SealedUnderAnotherKey("sealed under another key");
       }
+      db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?, ?, 1, NULL)").run(STATE_FINGERPRINT_KEY, sealer.fingerprint);
       return db;
     } catch (err) {
       db.close();
@@ -1780,11 +1814,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
     async get<T>(key: string) {
       const row = q.get.get(key);
       if (row === null || !isLive(row.expires_at)) return undefined;
-      const text = openOrUndefined(key, row.value);
+      const text = await openOrUndefined(key, row.value);
       return text === undefined ? undefined : { value: fromStateJson(text) as T, version: row.version };
     },
     async put(key, value, options = {}) {
-      return put.immediate(key, sealer.seal(key, toStateJson(value)), options.ifVersion, options.ttlMs);
+      return put.immediate(key, await sealer.seal(key, toStateJson(value)), options.ifVersion, options.ttlMs);
     },
     async delete(key) {
       db.transaction(() => {
@@ -1793,17 +1827,13 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
       })();
     },
     async push(key, items, ttlMs) {
-      return push.immediate(
-        key,
-        items.map((item) => sealer.seal(key, item)),
-        ttlMs,
-      );
+      return push.immediate(key, await Promise.all(items.map((item) => sealer.seal(key, item))), ttlMs);
     },
     async shift(key) {
       for (;;) {
         const sealed = shift.immediate(key);
         if (sealed === undefined) return undefined;
-        const item = openOrUndefined(key, sealed);
+        const item = await openOrUndefined(key, sealed);
         if (item !== undefined) return item;
       }
     },
@@ -1912,12 +1942,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
   const check = (await send("GET", [checkKey])) as string | null;
   let isCheckReadable = false;
   try {
-    isCheckReadable = check !== null && sealer.open(checkKey, check) === STATE_CHECK_TEXT;
+    isCheckReadable = check !== null && (await sealer.open(checkKey, check)) === STATE_CHECK_TEXT;
   } catch {
     // Reported below.
   }
   if (check !== null && !isCheckReadable) log(`qwenplug: the state in Redis at ${where} (prefix ${prefix}) was sealed under another key (STATE_KEY or API_MASTER_KEY differs); those records are ignored and will be overwritten`);
-  if (!isCheckReadable) await send("SET", [checkKey, sealer.seal(checkKey, STATE_CHECK_TEXT)]);
+  if (!isCheckReadable) await send("SET", [checkKey, await sealer.seal(checkKey, STATE_CHECK_TEXT)]);
 
   type Local = { value: unknown; version: number; expiresAt: number };
   /** Records as last read or written, newest last. */
@@ -1957,7 +1987,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       else {
         const ttlMs = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : Math.max(1, entry.expiresAt - now());
         const expiresAt = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : entry.expiresAt;
-        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
+        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), await sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
         // Another replica wrote it meanwhile: Redis wins, and this copy is forgotten.
         if (version < 0) local.delete(key);
         else remember(key, { ...entry, version });
@@ -2006,7 +2036,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       either(
         async () => {
           const [sealed, version, expiresAt] = (await send("HMGET", [recordKey(key), "v", "n", "e"])) as [string | null, string | null, string | null];
-          const text = openOrUndefined(key, sealed);
+          const text = await openOrUndefined(key, sealed);
           if (text === undefined || version === null) {
             local.delete(key);
             return undefined;
@@ -2024,7 +2054,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       either(
         async () => {
           const expiresAt = options.ttlMs === undefined ? 0 : now() + options.ttlMs;
-          const args = [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
+          const args = [REDIS_PUT, "1", recordKey(key), await sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
           const version = Number(await send("EVAL", args));
           if (version < 0) return undefined;
           remember(key, { value, version, expiresAt: expiresAt === 0 ? Number.POSITIVE_INFINITY : expiresAt });
@@ -2053,7 +2083,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       ),
     push: (key, items, ttlMs) =>
       either(
-        async () => Number(await send("EVAL", [REDIS_PUSH, "1", listKey(key), String(ttlMs ?? 0), ...items.map((item) => sealer.seal(key, item))])),
+        async () => Number(await send("EVAL", [REDIS_PUSH, "1", listKey(key), String(ttlMs ?? 0), ...(await Promise.all(items.map((item) => sealer.seal(key, item))))])),
         () => away.push(key, items, ttlMs),
       ),
     shift: (key) =>
@@ -2062,7 +2092,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
           for (;;) {
             const sealed = (await send("LPOP", [listKey(key)])) as string | null;
             if (sealed === null) return undefined;
-            const item = openOrUndefined(key, sealed);
+            const item = await openOrUndefined(key, sealed);
             if (item !== undefined) return item;
           }
         },
