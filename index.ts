@@ -47,7 +47,8 @@ import { dirname, join } from "node:path";
 /**
  * node:crypto, loaded on first use: importing it at start-up cost about 10 ms
  * and 1.5 MB of idle memory (it pulls in Node's stream internals), and only
- * sealing, image uploads and key generation need it; the request path uses
+ * image uploads, key generation and a state file from before its key
+ * fingerprint need it; the request path and the state store's sealing use
  * Web Crypto and Bun's hashers.
  */
 const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
