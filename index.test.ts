@@ -152,6 +152,8 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
       try {
         await expectSlotsFree(gw);
       } finally {
+        // A reply's session delete runs on after it; one left in flight would land in the next test's fake.
+        await app.settle(2000);
         await server.stop(true);
       }
     },

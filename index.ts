@@ -47,7 +47,8 @@ import { dirname, join } from "node:path";
 /**
  * node:crypto, loaded on first use: importing it at start-up cost about 10 ms
  * and 1.5 MB of idle memory (it pulls in Node's stream internals), and only
- * sealing, image uploads and key generation need it; the request path uses
+ * image uploads, key generation and a state file from before its key
+ * fingerprint need it; the request path and the state store's sealing use
  * Web Crypto and Bun's hashers.
  */
 const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
@@ -1565,6 +1566,9 @@ const STATE_KEY_INFO = "aes-256-gcm v1";
 /** The sealed check record written when a store is created: another key cannot open it. */
 const STATE_CHECK_KEY = "qwenplug:check";
 const STATE_CHECK_TEXT = "qwenplug state v1";
+/** The SQLite key check: the key's fingerprint, matched without a cipher (the sealed check record above is still read in files that have no fingerprint). */
+const STATE_FINGERPRINT_KEY = "qwenplug:fingerprint";
+const STATE_CHECK_INFO = "key check v1";
 /** How often the SQLite backend deletes expired rows. */
 const STATE_SWEEP_MS = 60_000;
 /** How often a lost Redis is tried again. */
@@ -1573,42 +1577,67 @@ const REDIS_RETRY_MS = 3_000;
 const REDIS_LOCAL_RECORDS_MAX = 2_000;
 
 interface Sealer {
-  seal(name: string, text: string): string;
-  /** The text; throws when the value was sealed under another key or name, or is damaged. */
-  open(name: string, sealed: string): string;
+  seal(name: string, text: string): Promise<string>;
+  /** The text; rejects when the value was sealed under another key or name, or is damaged. */
+  open(name: string, sealed: string): Promise<string>;
   /** The text, or undefined for a value that no longer opens (damaged, or sealed under another key): it counts as absent. */
-  openOrUndefined(name: string, sealed: string | null): string | undefined;
+  openOrUndefined(name: string, sealed: string | null): Promise<string | undefined>;
   /** The items of a list that open, in order. */
-  openAll(name: string, sealed: readonly string[]): string[];
+  openAll(name: string, sealed: readonly string[]): Promise<string[]>;
+  /** The key check's value: a one-way derivation of the material (HKDF, its own info), so a file can be matched to a key without a cipher. */
+  readonly fingerprint: string;
+  /** `open` with node:crypto, synchronously: only for a check record written before the fingerprint existed. */
+  openNow(name: string, sealed: string): string;
 }
 
+/** HKDF-SHA256 (RFC 5869) for up to 32 bytes, with Bun's HMAC: node:crypto's hkdfSync cost loading node:crypto (12–17 ms, about 10 MB) at start. */
+function hkdf32(material: string | Uint8Array, salt: string, info: string): Buffer {
+  const prk = new Bun.CryptoHasher("sha256", salt).update(material).digest();
+  return new Bun.CryptoHasher("sha256", prk).update(info).update(new Uint8Array([1])).digest();
+}
+
+/**
+ * AES-256-GCM with Web Crypto (already in the runtime; node:crypto loaded
+ * only for a check record from before the fingerprint). The layout is
+ * iv (12) | tag (16) | body; Web Crypto's ciphertext is body | tag.
+ */
 function createSealer(material: string | Uint8Array): Sealer {
-  const key = Buffer.from(nodeCrypto().hkdfSync("sha256", material, STATE_KEY_SALT, STATE_KEY_INFO, 32));
-  const open = (name: string, sealed: string): string => {
-    const raw = Buffer.from(sealed, "base64");
-    if (raw.length < 28) throw new Error("sealed value too short");
-    const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(name));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  const raw = hkdf32(material, STATE_KEY_SALT, STATE_KEY_INFO);
+  let key: Promise<CryptoKey> | undefined;
+  const cryptoKey = () => (key ??= crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
+  const open = async (name: string, sealed: string): Promise<string> => {
+    const bytes = Buffer.from(sealed, "base64");
+    if (bytes.length < 28) throw new Error("sealed value too short");
+    const data = Buffer.concat([bytes.subarray(28), bytes.subarray(12, 28)]);
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: Buffer.from(name) }, await cryptoKey(), data);
+    return Buffer.from(plain).toString("utf8");
   };
-  const openOrUndefined = (name: string, sealed: string | null): string | undefined => {
+  const openOrUndefined = async (name: string, sealed: string | null): Promise<string | undefined> => {
     if (sealed === null) return undefined;
     try {
-      return open(name, sealed);
+      return await open(name, sealed);
     } catch {
       return undefined;
     }
   };
   return {
-    seal(name, text) {
+    async seal(name, text) {
       const iv = randomBytes(12);
-      const cipher = nodeCrypto().createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(name));
-      const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
+      const out = Buffer.from(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: Buffer.from(name) }, await cryptoKey(), Buffer.from(text, "utf8")));
+      const bodyLength = out.length - 16;
+      return Buffer.concat([iv, out.subarray(bodyLength), out.subarray(0, bodyLength)]).toString("base64");
     },
     open,
     openOrUndefined,
-    openAll: (name, sealed) => sealed.map((one) => openOrUndefined(name, one)).filter((item): item is string => item !== undefined),
+    openAll: async (name, sealed) => (await Promise.all(sealed.map((one) => openOrUndefined(name, one)))).filter((item): item is string => item !== undefined),
+    fingerprint: hkdf32(material, STATE_KEY_SALT, STATE_CHECK_INFO).toString("base64"),
+    openNow(name, sealed) {
+      const bytes = Buffer.from(sealed, "base64");
+      if (bytes.length < 28) throw new Error("sealed value too short");
+      const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", raw, bytes.subarray(0, 12)).setAAD(Buffer.from(name));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString("utf8");
+    },
   };
 }
 
@@ -1651,18 +1680,24 @@ function openStateFile(path: string, sealer: Sealer): Database {
       db.run("CREATE TABLE IF NOT EXISTS lists (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL, expires_at INTEGER)");
       db.run("CREATE INDEX IF NOT EXISTS lists_by_key ON lists (key, id)");
       db.run("CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL)");
-      const check = db.query<{ value: string }, [string]>("SELECT value FROM records WHERE key = ?").get(STATE_CHECK_KEY);
-      if (check === null) {
-        db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?, ?, 1, NULL)").run(STATE_CHECK_KEY, sealer.seal(STATE_CHECK_KEY, STATE_CHECK_TEXT));
-      } else {
+      const valueOf = db.query<{ value: string }, [string]>("SELECT value FROM records WHERE key = ?");
+      const fingerprint = valueOf.get(STATE_FINGERPRINT_KEY);
+      if (fingerprint !== null) {
+        if (fingerprint.value !== sealer.fingerprint) throw new SealedUnderAnotherKey("sealed under another key");
+        return db;
+      }
+      // A file from before the fingerprint: its sealed check record decides, once (node:crypto, synchronously); then the fingerprint joins it.
+      const check = valueOf.get(STATE_CHECK_KEY);
+      if (check !== null) {
         let text: string | undefined;
         try {
-          text = sealer.open(STATE_CHECK_KEY, check.value);
+          text = sealer.openNow(STATE_CHECK_KEY, check.value);
         } catch {
           // Reported below.
         }
         if (text !== STATE_CHECK_TEXT) throw new SealedUnderAnotherKey("sealed under another key");
       }
+      db.query("INSERT INTO records (key, value, version, expires_at) VALUES (?, ?, 1, NULL)").run(STATE_FINGERPRINT_KEY, sealer.fingerprint);
       return db;
     } catch (err) {
       db.close();
@@ -1780,11 +1815,11 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
     async get<T>(key: string) {
       const row = q.get.get(key);
       if (row === null || !isLive(row.expires_at)) return undefined;
-      const text = openOrUndefined(key, row.value);
+      const text = await openOrUndefined(key, row.value);
       return text === undefined ? undefined : { value: fromStateJson(text) as T, version: row.version };
     },
     async put(key, value, options = {}) {
-      return put.immediate(key, sealer.seal(key, toStateJson(value)), options.ifVersion, options.ttlMs);
+      return put.immediate(key, await sealer.seal(key, toStateJson(value)), options.ifVersion, options.ttlMs);
     },
     async delete(key) {
       db.transaction(() => {
@@ -1793,17 +1828,13 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
       })();
     },
     async push(key, items, ttlMs) {
-      return push.immediate(
-        key,
-        items.map((item) => sealer.seal(key, item)),
-        ttlMs,
-      );
+      return push.immediate(key, await Promise.all(items.map((item) => sealer.seal(key, item))), ttlMs);
     },
     async shift(key) {
       for (;;) {
         const sealed = shift.immediate(key);
         if (sealed === undefined) return undefined;
-        const item = openOrUndefined(key, sealed);
+        const item = await openOrUndefined(key, sealed);
         if (item !== undefined) return item;
       }
     },
@@ -1912,12 +1943,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
   const check = (await send("GET", [checkKey])) as string | null;
   let isCheckReadable = false;
   try {
-    isCheckReadable = check !== null && sealer.open(checkKey, check) === STATE_CHECK_TEXT;
+    isCheckReadable = check !== null && (await sealer.open(checkKey, check)) === STATE_CHECK_TEXT;
   } catch {
     // Reported below.
   }
   if (check !== null && !isCheckReadable) log(`qwenplug: the state in Redis at ${where} (prefix ${prefix}) was sealed under another key (STATE_KEY or API_MASTER_KEY differs); those records are ignored and will be overwritten`);
-  if (!isCheckReadable) await send("SET", [checkKey, sealer.seal(checkKey, STATE_CHECK_TEXT)]);
+  if (!isCheckReadable) await send("SET", [checkKey, await sealer.seal(checkKey, STATE_CHECK_TEXT)]);
 
   type Local = { value: unknown; version: number; expiresAt: number };
   /** Records as last read or written, newest last. */
@@ -1957,7 +1988,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       else {
         const ttlMs = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : Math.max(1, entry.expiresAt - now());
         const expiresAt = entry.expiresAt === Number.POSITIVE_INFINITY ? 0 : entry.expiresAt;
-        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
+        const version = Number(await send("EVAL", [REDIS_PUT, "1", recordKey(key), await sealer.seal(key, toStateJson(entry.value)), String(write.base), String(ttlMs), String(expiresAt), "1"]));
         // Another replica wrote it meanwhile: Redis wins, and this copy is forgotten.
         if (version < 0) local.delete(key);
         else remember(key, { ...entry, version });
@@ -2006,7 +2037,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       either(
         async () => {
           const [sealed, version, expiresAt] = (await send("HMGET", [recordKey(key), "v", "n", "e"])) as [string | null, string | null, string | null];
-          const text = openOrUndefined(key, sealed);
+          const text = await openOrUndefined(key, sealed);
           if (text === undefined || version === null) {
             local.delete(key);
             return undefined;
@@ -2024,7 +2055,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       either(
         async () => {
           const expiresAt = options.ttlMs === undefined ? 0 : now() + options.ttlMs;
-          const args = [REDIS_PUT, "1", recordKey(key), sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
+          const args = [REDIS_PUT, "1", recordKey(key), await sealer.seal(key, toStateJson(value)), String(options.ifVersion ?? -1), String(options.ttlMs ?? 0), String(expiresAt), "0"];
           const version = Number(await send("EVAL", args));
           if (version < 0) return undefined;
           remember(key, { value, version, expiresAt: expiresAt === 0 ? Number.POSITIVE_INFINITY : expiresAt });
@@ -2053,7 +2084,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
       ),
     push: (key, items, ttlMs) =>
       either(
-        async () => Number(await send("EVAL", [REDIS_PUSH, "1", listKey(key), String(ttlMs ?? 0), ...items.map((item) => sealer.seal(key, item))])),
+        async () => Number(await send("EVAL", [REDIS_PUSH, "1", listKey(key), String(ttlMs ?? 0), ...(await Promise.all(items.map((item) => sealer.seal(key, item))))])),
         () => away.push(key, items, ttlMs),
       ),
     shift: (key) =>
@@ -2062,7 +2093,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
           for (;;) {
             const sealed = (await send("LPOP", [listKey(key)])) as string | null;
             if (sealed === null) return undefined;
-            const item = openOrUndefined(key, sealed);
+            const item = await openOrUndefined(key, sealed);
             if (item !== undefined) return item;
           }
         },
@@ -2574,7 +2605,7 @@ interface StreamDecoder {
  * quietly when `signal` aborts.
  */
 async function* readUpstreamStream(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | BodyReader,
   decoder: StreamDecoder,
   watchdog: Watchdog,
   signal: AbortSignal,
@@ -2623,7 +2654,7 @@ async function* readUpstreamStream(
       }
     }
   }, Math.min(MAX_UPSTREAM_LINE_CHARS, eventCap + SSE_FIELD_SLACK_CHARS), eventCap);
-  const reader = body.getReader();
+  const reader = body instanceof ReadableStream ? body.getReader() : body;
   const text = createUtf8ChunkDecoder();
   watchdog.enter("firstByte");
   let isFirstChunk = true;
@@ -2699,18 +2730,15 @@ async function* readUpstreamStream(
 }
 
 /**
- * The adapter contract enforced in one place: whatever still escapes an
- * adapter becomes an `error` event, so the gate and the pool see a failure,
- * never an exception.
+ * The adapter contract enforced in one place (the gate's read of the
+ * adapter's next batch): whatever still escapes an adapter becomes an `error`
+ * event, so the gate and the pool see a failure, never an exception. A
+ * generator wrapped around the adapter did this before, at the cost of one
+ * more async hop per batch.
  */
-function completeSafely(adapter: UpstreamAdapter, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-  return (async function* () {
-    try {
-      yield* adapter.complete(req, account, signal);
-    } catch (err) {
-      if (!signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }];
-    }
-  })();
+function escapedFromAdapter(adapter: UpstreamAdapter, err: unknown, signal: AbortSignal): IteratorResult<EventBatch> {
+  if (signal.aborted) return { done: true, value: undefined };
+  return { done: false, value: [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }] };
 }
 
 /** The keys of a JSON answer that carry an error, at the top and one level down in `data` / `error`. */
@@ -3394,24 +3422,23 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       return sniffer.isHungry;
     };
     // What the decoder reads: the body, except that it breaks off as soon as the client leaves, keeping the read in progress for the clean-up.
-    const forClient = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          pendingRead ??= reader.read();
-          const chunk = await unlessAborted(pendingRead, signal);
-          if (chunk === undefined) throw new Error("the client left");
-          pendingRead = undefined;
-          if (chunk.done) return controller.close();
-          if (sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
-            unsniffed.push(chunk.value);
-            unsniffedBytes += chunk.value.byteLength;
-          }
-          controller.enqueue(chunk.value);
-        },
-        cancel: (reason) => (isLeftBehind() ? undefined : reader.cancel(reason)),
+    // A reader over the body's reader, not a ReadableStream around it: a wrapping stream cost a pull, an enqueue and a read per chunk.
+    const forClient: BodyReader = {
+      async read() {
+        pendingRead ??= reader.read();
+        const chunk = await unlessAborted(pendingRead, signal);
+        if (chunk === undefined) throw new Error("the client left");
+        pendingRead = undefined;
+        if (!chunk.done && sessionId === undefined && unsniffedBytes < CLEANUP_READ_MAX_BYTES) {
+          unsniffed.push(chunk.value);
+          unsniffedBytes += chunk.value.byteLength;
+        }
+        return chunk;
       },
-      { highWaterMark: 0 },
-    );
+      cancel: async (reason) => {
+        if (!isLeftBehind()) await reader.cancel(reason);
+      },
+    };
     const decoder = createCnDecoder(ctx, req, n, (id) => {
       sessionId = id;
       unsniffed = [];
@@ -7854,7 +7881,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
   const isHoldingAll = canRetry && !req.stream;
   const isHolding = isHoldingAll || (canRetry && gate.adapter.canFailAfterText && gate.holdbackChars > 0 && gate.holdbackMs > 0);
   const hold = createHoldback(isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? gate.holdbackChars : 1, gate.holdbackMs);
-  const upstream = completeSafely(gate.adapter, req, slot.account, attemptAbort.signal);
+  const upstream = gate.adapter.complete(req, slot.account, attemptAbort.signal);
   const started = performance.now();
   let outcome: AttemptOutcome = { kind: "aborted" };
   let ttftMs: number | undefined;
@@ -7863,7 +7890,12 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     for (;;) {
       pending ??= upstream.next();
       const msLeft = hold.msLeft();
-      const result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
+      let result: IteratorResult<EventBatch> | undefined;
+      try {
+        result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
+      } catch (err) {
+        result = escapedFromAdapter(gate.adapter, err, attemptAbort.signal);
+      }
       if (result === undefined) {
         yield hold.commit(); // held long enough
         continue;
@@ -7889,7 +7921,8 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
   } finally {
     signal.removeEventListener("abort", onAbort);
     attemptAbort.abort(ATTEMPT_OVER);
-    await upstream.return(undefined);
+    // As the wrapper this replaced: an adapter that throws while closing is already over.
+    await upstream.return(undefined).catch(() => undefined);
     gate.pool.release(slot, outcome, ttftMs);
   }
 }
@@ -10515,6 +10548,12 @@ export function createApp(deps: AppDeps) {
     store,
     /** Capture mode's directory, and a wait for every exchange that has ended to be on disk. */
     capture: capture === undefined ? undefined : { dir: capture.dir, flush: () => capture.flush() },
+    /** Waits, at most `ms`, until no upstream call (session deletes and other clean-up included) is in flight; true if none is. */
+    async settle(ms: number = CLEANUP_TIMEOUT_MS): Promise<boolean> {
+      const deadline = Date.now() + ms;
+      while (upstreamCalls.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+      return upstreamCalls.size === 0;
+    },
     /** From now on /health answers 503 "stopping", so a load balancer stops sending traffic. */
     beginShutdown() {
       app.isStopping = true;
