@@ -2437,6 +2437,12 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
   let lastActivity = Date.now();
   let fired: UpstreamFailure | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pending timer fires (ms, Date.now()'s clock). */
+  let timerDue = 0;
+  const arm = (ms: number) => {
+    timerDue = Date.now() + ms;
+    timer = setTimeout(check, ms);
+  };
   const onParentAbort = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener("abort", onParentAbort, { once: true });
@@ -2448,10 +2454,10 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
       fired = { kind: "timeout", message: `Qwen ${what} within ${limitMs} ms (${variable}).` };
       controller.abort(new Error("upstream timeout"));
     } else {
-      timer = setTimeout(check, limitMs - idle);
+      arm(limitMs - idle);
     }
   };
-  timer = setTimeout(check, limitMs);
+  arm(limitMs);
   const total = setTimeout(() => {
     fired ??= { kind: "timeout", message: `Qwen's reply did not finish within ${limits.totalMs} ms (REPLY_MAX_MS).` };
     controller.abort(new Error("upstream timeout"));
@@ -2473,10 +2479,11 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
       phase = next;
       limitMs = limits[TIMEOUT_PHASES[next].limit];
       lastActivity = Date.now();
-      // The new limit may be shorter than the one the pending timer was armed for.
-      if (timer !== undefined && fired === undefined) {
+      // Re-armed only when the new limit ends before the pending timer fires (the defaults grow phase by phase, so a
+      // reply usually keeps its first timer): a later one just checks and re-arms itself for what is left.
+      if (timer !== undefined && fired === undefined && lastActivity + limitMs < timerDue) {
         clearTimeout(timer);
-        timer = setTimeout(check, limitMs);
+        arm(limitMs);
       }
     },
     failure: () => fired,
