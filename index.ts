@@ -44,6 +44,9 @@ import { RedisClient } from "bun";
 import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+// zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
+import * as z from "zod/mini";
+
 /**
  * node:crypto, loaded on first use: importing it at start-up cost about 10 ms
  * and 1.5 MB of idle memory (it pulls in Node's stream internals), and only
@@ -55,8 +58,6 @@ const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
 const randomUUID = () => crypto.randomUUID();
 const timingSafeEqual = (a: Uint8Array, b: Uint8Array) => crypto.timingSafeEqual(a, b);
 const randomBytes = (size: number) => crypto.getRandomValues(Buffer.alloc(size));
-// zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
-import * as z from "zod/mini";
 
 // ── Defaults ────────────────────────────────────────────────────────────────
 
