@@ -5505,6 +5505,43 @@ async function intlSignIn(options: AdapterOptions, n: number, email: string, pas
   return failure;
 }
 
+/**
+ * New tokens for an INTL account, the cheapest way that works: its current
+ * refresh token; when the auth host says that one is dead, the configured one
+ * (a user may have pasted a newer one: `fellBackTo`); then e-mail and
+ * password. A rate-limited refresh spent nothing, so it signs nothing in.
+ * Never throws.
+ */
+async function intlObtainGrant(options: AdapterOptions, account: IntlAccount, refreshToken: string | undefined): Promise<({ grant: IntlGrant; how: string } | { failure: UpstreamFailure }) & { fellBackTo?: string }> {
+  const n = account.number;
+  let failure: UpstreamFailure | undefined;
+  let fellBackTo: string | undefined;
+  const fell = () => (fellBackTo === undefined ? {} : { fellBackTo });
+  try {
+    if (refreshToken !== undefined) {
+      const refreshed = await intlRefresh(options, account, refreshToken);
+      if ("access" in refreshed) return { grant: refreshed, how: "refresh" };
+      failure = refreshed;
+    }
+    if (failure?.kind === "auth" && account.refreshToken !== undefined && account.refreshToken !== refreshToken) {
+      options.debug(`INTL account ${n}: the stored refresh token was refused; trying the configured one`);
+      fellBackTo = account.refreshToken;
+      const refreshed = await intlRefresh(options, account, account.refreshToken);
+      if ("access" in refreshed) return { grant: refreshed, how: "refresh", ...fell() };
+      failure = refreshed;
+    }
+    if ((refreshToken === undefined || (failure !== undefined && failure.kind !== "rate")) && account.email !== undefined && account.password !== undefined) {
+      const signedIn = await intlSignIn(options, n, account.email, account.password);
+      if (signedIn !== undefined && "access" in signedIn) return { grant: signedIn, how: "sign-in", ...fell() };
+      // A refused sign-in says more than a refused refresh; a network failure says less.
+      if (signedIn !== undefined && !(failure?.kind === "auth" && signedIn.kind !== "auth")) failure = signedIn;
+    }
+  } catch (err) {
+    failure = { kind: "upstream", message: `Renewing the token of INTL account ${n} failed (${errorName(err)}).` };
+  }
+  return { failure: failure ?? { kind: "auth", message: `INTL account ${n} has no way to renew its token.`, retryAfterSec: AUTH_COOLDOWN_SEC }, ...fell() };
+}
+
 /** What the store keeps of an INTL account's session: the newest access token and the rotated refresh token. */
 interface IntlStoredTokens {
   access?: string;
@@ -5645,43 +5682,19 @@ function createIntlCredentials(account: IntlAccount, adapterOptions: AdapterOpti
   }
 
   async function renewWithCredentials(): Promise<UpstreamFailure | undefined> {
-    let failure: UpstreamFailure | undefined;
-    try {
-      if (refreshToken !== undefined) {
-        const refreshed = await intlRefresh(options, account, refreshToken);
-        if ("access" in refreshed) accept(refreshed, "refresh");
-        else failure = refreshed;
-      }
-      // A stored refresh token that is refused: the configured one may be newer (a user pasted it), so it is tried next.
-      if (failure?.kind === "auth" && account.refreshToken !== undefined && account.refreshToken !== refreshToken) {
-        debug(`INTL account ${n}: the stored refresh token was refused; trying the configured one`);
-        refreshToken = account.refreshToken;
-        setJar("refresh_token", account.refreshToken);
-        const refreshed = await intlRefresh(options, account, account.refreshToken);
-        if ("access" in refreshed) {
-          accept(refreshed, "refresh");
-          failure = undefined;
-        } else failure = refreshed;
-      }
-      // A rate-limited refresh spent nothing: the same refresh token is tried again after the back-off, no sign-in.
-      if ((refreshToken === undefined || (failure !== undefined && failure.kind !== "rate")) && account.email !== undefined && account.password !== undefined) {
-        const signedIn = await intlSignIn(options, n, account.email, account.password);
-        let signInFailure: UpstreamFailure | undefined;
-        if (signedIn !== undefined && "access" in signedIn) accept(signedIn, "sign-in");
-        else signInFailure = signedIn;
-        // A refused sign-in says more than a refused refresh; a network failure says less.
-        failure = signInFailure === undefined ? undefined : failure?.kind === "auth" && signInFailure.kind !== "auth" ? failure : signInFailure;
-      }
-    } catch (err) {
-      failure = { kind: "upstream", message: `Renewing the token of INTL account ${n} failed (${errorName(err)}).` };
+    const outcome = await intlObtainGrant(options, account, refreshToken);
+    if (outcome.fellBackTo !== undefined) {
+      refreshToken = outcome.fellBackTo;
+      setJar("refresh_token", outcome.fellBackTo);
     }
-    if (failure !== undefined) {
-      lastFailure = { at: Date.now(), failure };
-      debug(`INTL account ${n}: token renewal failed: ${failure.message}`);
-    } else {
+    if ("grant" in outcome) {
+      accept(outcome.grant, outcome.how);
       lastFailure = undefined;
+      return undefined;
     }
-    return failure;
+    lastFailure = { at: Date.now(), failure: outcome.failure };
+    debug(`INTL account ${n}: token renewal failed: ${outcome.failure.message}`);
+    return outcome.failure;
   }
 
   const renew = (): Promise<UpstreamFailure | undefined> =>
