@@ -7580,6 +7580,65 @@ function whyUnavailable(upstream: Pick<UpstreamAdapter, "name" | "credentialVar"
 }
 
 /**
+ * What a pool shares with the other replicas through the store (and with
+ * itself after a restart): account cooldowns (`health:<upstream>:<n>`) and
+ * route rests (`route:<upstream>:<key>`), each written with the rest's TTL,
+ * and read back every `syncMs` (reading never keeps the process alive).
+ * `states` is the pool's own live list; `onChange` re-arms its timer.
+ */
+function createSharedRests(upstream: UpstreamName, store: StateStore | undefined, states: readonly AccountState[], routes: ReadonlyMap<string, RouteState>, now: () => number, onChange: () => void, syncMs: number) {
+  const healthKey = (n: number) => `health:${upstream}:${n}`;
+  const routeKey = (route: RouteState) => `route:${upstream}:${route.key}`;
+
+  /** Rests the accounts and routes another replica (or this process before a restart) found resting. */
+  async function read(): Promise<void> {
+    if (store === undefined) return;
+    let changed = false;
+    for (const state of states) {
+      const cooldown = (await store.get<SharedCooldown>(healthKey(state.account.number)))?.value;
+      if (cooldown === undefined || cooldown.until <= now() || state.health === "invalid" || state.isProbing) continue;
+      if (state.health === "cooling" && state.until >= cooldown.until) continue;
+      state.health = "cooling";
+      state.until = cooldown.until;
+      state.lastFailure = { kind: cooldown.kind, message: `rested by another qwenplug instance (${cooldown.kind})` };
+      changed = true;
+    }
+    for (const route of routes.values()) {
+      const rest = (await store.get<SharedRouteRest>(routeKey(route)))?.value;
+      if (rest === undefined || rest.until <= now() || route.until >= rest.until) continue;
+      route.until = rest.until;
+      route.strikes = Math.max(route.strikes, rest.strikes);
+      route.lastFailure = { kind: "waf", message: "rested by another qwenplug instance (an anti-bot challenge)", ...(rest.punishUrl === undefined ? {} : { punishUrl: rest.punishUrl }) };
+      changed = true;
+    }
+    if (changed) onChange();
+  }
+  if (store !== undefined && states.length > 0) {
+    read().catch(() => {});
+    setInterval(() => read().catch(() => {}), syncMs).unref?.();
+  }
+
+  return {
+    /** Tells the others that a route rests until its `until`. */
+    route(route: RouteState): void {
+      const ttlMs = route.until - now();
+      if (store === undefined || ttlMs <= 0) return;
+      const rest: SharedRouteRest = { until: route.until, strikes: route.strikes, ...(route.lastFailure?.punishUrl === undefined ? {} : { punishUrl: route.lastFailure.punishUrl }) };
+      store.put(routeKey(route), rest, { ttlMs }).catch(() => {});
+    },
+    /** Tells the others that an account rests until its `until` (a logged-out account is checked, not shared). */
+    cooldown(state: AccountState): void {
+      const kind = state.lastFailure?.kind;
+      if (store === undefined || state.health !== "cooling" || kind === undefined || kind === "auth") return;
+      const ttlMs = state.until - now();
+      if (ttlMs <= 0) return;
+      const cooldown: SharedCooldown = { until: state.until, kind };
+      store.put(healthKey(state.account.number), cooldown, { ttlMs }).catch(() => {});
+    },
+  };
+}
+
+/**
  * One pool per upstream. Healthy accounts serve, least-loaded first, up to
  * `maxInFlight` requests each; beyond that a request waits for a slot. An
  * auth failure is confirmed with a liveness probe before the account is
@@ -7606,59 +7665,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
   const label = (n: number) => `${upstream.name.toUpperCase()} account ${n}`;
   const queue = createWaitQueue();
   let cooldownTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
-  const healthKey = (n: number) => `health:${upstream.name}:${n}`;
-  const routeKey = (route: RouteState) => `route:${upstream.name}:${route.key}`;
-
-  /** Tells the other replicas (and a restarted self) that a route rests until `until`: `route:<upstream>:<key>`, expiring with the rest. */
-  function shareRouteRest(route: RouteState): void {
-    const { store } = options;
-    const ttlMs = route.until - now();
-    if (store === undefined || ttlMs <= 0) return;
-    const rest: SharedRouteRest = { until: route.until, strikes: route.strikes, ...(route.lastFailure?.punishUrl === undefined ? {} : { punishUrl: route.lastFailure.punishUrl }) };
-    store.put(routeKey(route), rest, { ttlMs }).catch(() => {});
-  }
-
-  /** Tells the other replicas (and a restarted self) that an account rests until `until`. */
-  function shareCooldown(state: AccountState): void {
-    const { store } = options;
-    const kind = state.lastFailure?.kind;
-    if (store === undefined || state.health !== "cooling" || kind === undefined || kind === "auth") return;
-    const ttlMs = state.until - now();
-    if (ttlMs <= 0) return;
-    const cooldown: SharedCooldown = { until: state.until, kind };
-    store.put(healthKey(state.account.number), cooldown, { ttlMs }).catch(() => {});
-  }
-
-  /** Rests the accounts another replica (or this process before a restart) found resting. */
-  async function readSharedCooldowns(): Promise<void> {
-    const { store } = options;
-    if (store === undefined) return;
-    let changed = false;
-    for (const state of states) {
-      const shared = (await store.get<SharedCooldown>(healthKey(state.account.number)))?.value;
-      if (shared === undefined || shared.until <= now() || state.health === "invalid" || state.isProbing) continue;
-      if (state.health === "cooling" && state.until >= shared.until) continue;
-      state.health = "cooling";
-      state.until = shared.until;
-      state.lastFailure = { kind: shared.kind, message: `rested by another qwenplug instance (${shared.kind})` };
-      changed = true;
-    }
-    for (const route of routes.values()) {
-      const shared = (await store.get<SharedRouteRest>(routeKey(route)))?.value;
-      if (shared === undefined || shared.until <= now() || route.until >= shared.until) continue;
-      route.until = shared.until;
-      route.strikes = Math.max(route.strikes, shared.strikes);
-      route.lastFailure = { kind: "waf", message: "rested by another qwenplug instance (an anti-bot challenge)", ...(shared.punishUrl === undefined ? {} : { punishUrl: shared.punishUrl }) };
-      changed = true;
-    }
-    if (changed) armCooldownTimer();
-  }
-  if (options.store !== undefined && states.length > 0) {
-    readSharedCooldowns().catch(() => {});
-    const sync = setInterval(() => readSharedCooldowns().catch(() => {}), options.syncMs ?? POOL_COOLDOWN_SYNC_MS);
-    // Reading others' cooldowns must not keep the process alive.
-    sync.unref?.();
-  }
+  const shared = createSharedRests(upstream.name, options.store, states, routes, now, () => armCooldownTimer(), options.syncMs ?? POOL_COOLDOWN_SYNC_MS);
 
   /** Keeps one timer armed at the earliest cooldown end, so waiters learn of it without polling. */
   function armCooldownTimer(): void {
@@ -7783,10 +7790,10 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
         if (recordFailure(state, outcome.failure, now())) probe(state);
         else if (isRouteLevel(outcome.failure)) {
           log(`${label(state.account.number)} met an anti-bot challenge: route ${state.route.label} rests for ${routeWaitSec(state.route, now())} s (its accounts: ${states.filter((s) => s.route === state.route).map((s) => s.account.number).join(", ")})`);
-          shareRouteRest(state.route);
+          shared.route(state.route);
           // Waiters for this route's accounts learn at once that they will not be served.
           queue.wakeAll();
-        } else shareCooldown(state);
+        } else shared.cooldown(state);
         armCooldownTimer();
       }
       if (state.health === "healthy") queue.wakeFor(state.account.number);
