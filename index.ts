@@ -601,16 +601,14 @@ const uuidFrom = (bytes: Buffer) => {
 function scenesFromEnv(number: number, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const name = `CN_ACCOUNT_${number}_SCENES`;
-  let json: unknown;
   try {
-    json = JSON.parse(raw);
+    JSON.parse(raw);
   } catch {
     throw new ConfigError(`${name} is not JSON; paste the whole value of localStorage._qk_busc_info_v1qwen_web from www.qianwen.com (README: "Credentials: the mainland site").`);
   }
-  const record = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-  const list = (typeof record.scene_list === "object" && record.scene_list !== null ? record.scene_list : record) as Record<string, unknown>;
+  const scenes = chat2ScenesOfPage(raw);
   const field = (scene: string, key: string) => {
-    const value = (list[scene] as Record<string, unknown> | undefined)?.[key];
+    const value = scenes[scene]?.[key];
     return typeof value === "string" && value !== "";
   };
   if (!field("qwen_web", "eo-clt-dvidn") || !field("qwen_web", "eo-clt-actkn") || !field("qwen_chat", "eo-clt-actkn")) {
@@ -4319,7 +4317,7 @@ async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2
     if (failure !== undefined && failure.kind !== "rate" && failure.kind !== "busy") return failure;
     const left = deadline - Date.now();
     if (left <= 0) break;
-    if (failure !== undefined) await sleepUnlessAborted(Math.min(left, Math.max(CHAT2_STORE_POLL_MS, (signer.pause?.until ?? 0) - Date.now())), signal);
+    if (failure !== undefined) await unlessAborted(Bun.sleep(Math.min(left, Math.max(CHAT2_STORE_POLL_MS, (signer.pause?.until ?? 0) - Date.now()))), signal);
   }
   return {
     kind: "busy",
@@ -4351,19 +4349,6 @@ async function chat2NextSalt(ctx: Chat2Context, signer: Chat2Signer, device: Cha
     }
   }
   return salt;
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Which registration scene signs a request: chat requests, or uploads (`workspace_api`). */
@@ -4499,7 +4484,7 @@ async function chat2DropDevice(ctx: Chat2Context, signer: Chat2Signer, dvidn: st
   }
 }
 
-/** The URL and headers of one chat request, signed unless CN_SIGNING=off. */
+/** What a chat request asks for: the stream, or the JSON a refusal comes as. */
 const CHAT2_CHAT_OPTIONS: Chat2CallOptions = { accept: "application/json, text/event-stream, text/plain, */*" };
 
 /** A signed call's verdict from its failure, if any: EX015 (tagged `signature_refused`) is a refused signature; any other failure says nothing about it. */
