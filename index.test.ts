@@ -2361,9 +2361,9 @@ function freePort(): number {
  * once its /health answers (killed if it never does): for signals, start-up, and loads one process
  * cannot drive against itself.
  */
-async function spawnGateway(env: Record<string, string>): Promise<{ child: Bun.Subprocess<"ignore", "pipe", "ignore">; url: string; stop(): void }> {
+async function spawnGateway(env: Record<string, string>, entry = "index.ts"): Promise<{ child: Bun.Subprocess<"ignore", "pipe", "ignore">; url: string; stop(): void }> {
   const port = freePort();
-  const child = Bun.spawn([process.execPath, "index.ts"], {
+  const child = Bun.spawn([process.execPath, entry], {
     cwd: import.meta.dir,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, STATE_PATH: "off", ...env },
     stdout: "pipe",
@@ -8597,4 +8597,56 @@ describe("capture mode (issue 20)", () => {
       rmSync(root, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe("the Docker image's bundle", () => {
+  /** The Dockerfile's `RUN bun build …` and `CMD [...]`, read from the file, so this test follows it. */
+  const dockerfile = () => {
+    const text = readFileSync(join(import.meta.dir, "Dockerfile"), "utf8");
+    const build = /^RUN (bun build .+)$/m.exec(text)?.[1];
+    const cmd = /^CMD (\[.+\])$/m.exec(text)?.[1];
+    if (build === undefined || cmd === undefined) throw new Error("the Dockerfile has no RUN bun build or CMD line");
+    return { build: build.split(/\s+/), cmd: JSON.parse(cmd) as string[] };
+  };
+
+  test(
+    "built as the Dockerfile builds it and started as its CMD starts it (NODE_ENV=production, no transpiler cache): openai parses a completion, a stream and an error; SIGTERM exits 0",
+    async () => {
+      const { build, cmd } = dockerfile();
+      const dir = mkdtempSync(join(tmpdir(), "qwenplug-bundle-"));
+      const fake = startFakeChat2Upstream();
+      try {
+        // The image's WORKDIR is this temporary directory: --outdir=dist becomes --outdir=<dir>/dist.
+        const args = build.slice(1).map((arg) => arg.replace(/^(--outdir=|--outfile=)(.+)$/, (_m, flag: string, path: string) => `${flag}${join(dir, path)}`));
+        const built = Bun.spawnSync([process.execPath, ...args], { cwd: import.meta.dir, env: { ...process.env }, stdout: "pipe", stderr: "pipe" });
+        expect(built.stderr.toString()).not.toContain("error");
+        expect(built.exitCode).toBe(0);
+        const entry = join(dir, cmd[cmd.length - 1] as string);
+        if (build.includes("--bytecode")) expect(existsSync(`${entry}.jsc`)).toBe(true);
+        const gw = await spawnGateway(
+          { NODE_ENV: "production", BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
+          entry,
+        );
+        try {
+          const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+          const completion = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
+          const reply = completion.choices[0]?.message.content ?? "";
+          expect(reply).toContain("千问");
+          let streamed = "";
+          for await (const chunk of await client.chat.completions.create({ model: "qwen", stream: true, messages: [{ role: "user", content: "hi" }] })) streamed += chunk.choices[0]?.delta.content ?? "";
+          expect(streamed).toBe(reply);
+          const refused = await client.chat.completions.create({ model: "qwen", messages: [] }).catch((err: unknown) => err);
+          expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+          gw.child.kill("SIGTERM");
+          expect(await gw.child.exited).toBe(0);
+        } finally {
+          gw.stop();
+        }
+      } finally {
+        await fake.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

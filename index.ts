@@ -39,11 +39,8 @@
 //   ── Operations                         --check, start-up probe, status page
 //   ── Server                             Bun.serve, shutdown
 
-import { Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { RedisClient } from "bun";
-import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 // zod/mini: the same validation as zod's classic API, with 4 MB less memory at start-up.
 import * as z from "zod/mini";
 
@@ -55,6 +52,19 @@ import * as z from "zod/mini";
  * Web Crypto and Bun's hashers.
  */
 const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
+/**
+ * node:fs and bun:sqlite, loaded on first use too (about 7 ms and 4 MB, and
+ * 3 ms and 2 MB, at start-up): the state file, its key file, the /data check
+ * and capture mode need them; a process with STATE_PATH=off or REDIS_URL
+ * never loads them.
+ */
+const nodeFs = (): typeof import("node:fs") => require("node:fs");
+const bunSqlite = (): typeof import("bun:sqlite") => require("bun:sqlite");
+/** The directory part of a POSIX path ("." when there is none), without node:path. */
+const dirOf = (path: string) => {
+  const slash = path.replace(/\/+$/, "").lastIndexOf("/");
+  return slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+};
 const randomUUID = () => crypto.randomUUID();
 const timingSafeEqual = (a: Uint8Array, b: Uint8Array) => crypto.timingSafeEqual(a, b);
 const randomBytes = (size: number) => crypto.getRandomValues(Buffer.alloc(size));
@@ -132,18 +142,22 @@ const DEFAULT_CN_ALIASES: ReadonlyMap<string, string> = new Map([
 /** A start-up configuration problem; its message is one sentence naming the variable. */
 export class ConfigError extends Error {}
 
-/** An optional variable turned into its value; `fail(sentence)` reports a bad one. */
-const fromEnv = <T>(parse: (raw: string | undefined, fail: (message: string) => never) => T) =>
-  z.pipe(
-    z.optional(z.string()),
-    z.transform((raw: string | undefined, ctx): T => {
-      const fail = (message: string): never => {
-        ctx.issues.push({ code: "custom", message, input: raw });
-        return z.NEVER;
-      };
-      return parse(raw, fail);
-    }),
-  );
+/**
+ * An optional variable turned into its value; `fail(sentence)` throws the
+ * ConfigError that names it. Plain functions, not zod schemas: each is run
+ * once at start-up, and 80 `pipe(optional(string()), transform())` schemas
+ * cost about 8 ms and 4 MB to build before the first request.
+ */
+type EnvReader<T> = (raw: string | undefined) => T;
+
+const failConfig = (message: string): never => {
+  throw new ConfigError(message);
+};
+
+const fromEnv =
+  <T>(parse: (raw: string | undefined, fail: (message: string) => never) => T): EnvReader<T> =>
+  (raw) =>
+    parse(raw, failConfig);
 
 const intFromEnv = (name: string, min: number, max: number, fallback: number) =>
   fromEnv((raw, fail) => {
@@ -172,7 +186,7 @@ const choiceFromEnv = <T extends string>(name: string, choices: readonly T[], fa
     return choices.find((c) => c.toLowerCase() === value.toLowerCase()) ?? fail(`${name} must be one of ${choices.join(", ")} (got "${raw}")`);
   });
 
-const optionalString = () => z.optional(z.string());
+const optionalString = (): EnvReader<string | undefined> => (raw) => raw;
 
 /** A short word sent as a value on the wire (a mode name such as `think`). */
 const wireWordFromEnv = (name: string, fallback: string) =>
@@ -205,7 +219,8 @@ function refusalIn(patterns: RegExp | readonly string[], text: string): string |
   return patterns.find((pattern) => lower.includes(pattern));
 }
 
-const EnvSchema = z.object({
+/** Every plain variable and how it is read, in the order they are checked (the first bad one is reported). */
+const ENV_READERS = {
   PORT: intFromEnv("PORT", 0, 65535, 8082),
   HOST: fromEnv((raw) => (raw ?? "").trim() || "0.0.0.0"),
   API_MASTER_KEY: fromEnv((raw) =>
@@ -351,7 +366,17 @@ const EnvSchema = z.object({
   QWEN_INTL_STS_BODY: choiceFromEnv("QWEN_INTL_STS_BODY", ["filename", "file_name"] as const, "filename"),
   QWEN_INTL_OSS_SIGNING: choiceFromEnv("QWEN_INTL_OSS_SIGNING", ["v1", "v4"] as const, "v1"),
   QWEN_INTL_OSS_URL: optionalString(),
-});
+} satisfies Record<string, EnvReader<unknown>>;
+
+type EnvValues = { [K in keyof typeof ENV_READERS]: ReturnType<(typeof ENV_READERS)[K]> };
+
+/** Reads every variable of ENV_READERS; throws the first one's ConfigError. */
+function readEnv(env: Record<string, string | undefined>): EnvValues {
+  const values: Record<string, unknown> = {};
+  for (const [name, read] of Object.entries(ENV_READERS)) values[name] = read(env[name]);
+  // Each key was filled by its own reader just above, so the record has EnvValues' shape.
+  return values as EnvValues;
+}
 
 export type LogLevel = "silent" | "info" | "debug";
 
@@ -735,12 +760,7 @@ function configSecrets(cnAccounts: CnAccount[], pastedCookies: Iterable<string>,
 
 /** Parses the environment once. Throws ConfigError with one sentence naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(issue?.message ?? "invalid configuration");
-  }
-  const e = parsed.data;
+  const e = readEnv(env);
 
   const cnVars = scanAccountVars(env, ACCOUNT_VAR);
   const intlVars = scanAccountVars(env, INTL_ACCOUNT_VAR);
@@ -1661,9 +1681,10 @@ const fromStateJson = (text: string): unknown =>
 /** The file's key when neither STATE_KEY nor API_MASTER_KEY is set: 32 random bytes in `<file>.key`, mode 0600. */
 function stateKeyFile(path: string): Buffer {
   const keyPath = `${path}.key`;
-  if (existsSync(keyPath)) return Buffer.from(readFileSync(keyPath, "utf8").trim(), "base64");
+  const fs = nodeFs();
+  if (fs.existsSync(keyPath)) return Buffer.from(fs.readFileSync(keyPath, "utf8").trim(), "base64");
   const key = randomBytes(32);
-  writeFileSync(keyPath, key.toString("base64"), { mode: 0o600, flag: "wx" });
+  fs.writeFileSync(keyPath, key.toString("base64"), { mode: 0o600, flag: "wx" });
   return key;
 }
 
@@ -1673,7 +1694,7 @@ class SealedUnderAnotherKey extends Error {}
 function openStateFile(path: string, sealer: Sealer): Database {
   const previousMask = process.umask(0o077);
   try {
-    const db = new Database(path, { create: true, strict: true });
+    const db = new (bunSqlite().Database)(path, { create: true, strict: true });
     try {
       db.run("PRAGMA busy_timeout = 5000");
       db.run("PRAGMA journal_mode = WAL");
@@ -1729,7 +1750,8 @@ export interface SqliteStoreOptions {
 export function createSqliteStore(options: SqliteStoreOptions): StateStore {
   const { path, log } = options;
   const now = options.now ?? Date.now;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fs = nodeFs();
+  fs.mkdirSync(dirOf(path), { recursive: true, mode: 0o700 });
   const sealer = createSealer(options.keyMaterial ?? stateKeyFile(path));
   let db: Database;
   try {
@@ -1738,14 +1760,14 @@ export function createSqliteStore(options: SqliteStoreOptions): StateStore {
     const isOtherKey = err instanceof SealedUnderAnotherKey;
     const stamp = new Date(now()).toISOString().replace(/[:.]/g, "-");
     const aside = `${path}.unreadable-${stamp}`;
-    for (const suffix of ["", "-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    for (const suffix of ["", "-wal", "-shm"]) if (fs.existsSync(path + suffix)) fs.renameSync(path + suffix, aside + suffix);
     log(
       `qwenplug: the state file ${path} ${isOtherKey ? "was sealed under another key (STATE_KEY or API_MASTER_KEY changed)" : "is not a readable qwenplug state file"}; ` +
         `moved it to ${aside} and starting a new one from the configured credentials`,
     );
     db = openStateFile(path, sealer);
   }
-  for (const suffix of ["", "-wal", "-shm"]) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+  for (const suffix of ["", "-wal", "-shm"]) if (fs.existsSync(path + suffix)) fs.chmodSync(path + suffix, 0o600);
 
   const q = {
     get: db.query<{ value: string; version: number; expires_at: number | null }, [string]>("SELECT value, version, expires_at FROM records WHERE key = ?"),
@@ -2141,8 +2163,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stat
 /** Where state lives when STATE_PATH is not set: Hugging Face's persistent /data when writable, else the user's home. */
 export function defaultStatePath(env: Record<string, string | undefined> = Bun.env): string {
   try {
-    accessSync("/data", fsConstants.W_OK);
-    if (statSync("/data").isDirectory()) return "/data/qwenplug.db";
+    const fs = nodeFs();
+    fs.accessSync("/data", fs.constants.W_OK);
+    if (fs.statSync("/data").isDirectory()) return "/data/qwenplug.db";
   } catch {
     // No persistent storage mounted.
   }
@@ -11244,10 +11267,11 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * log and never fails the request.
  */
 export function createCapture(dir: string, redact: (text: string) => string, log: (line: string) => void): Capture {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  const fs = nodeFs();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
   let seq = 0;
-  for (const name of readdirSync(dir)) seq = Math.max(seq, Number(/^(\d+)-/.exec(name)?.[1] ?? 0));
+  for (const name of fs.readdirSync(dir)) seq = Math.max(seq, Number(/^(\d+)-/.exec(name)?.[1] ?? 0));
   const pending = new Set<Promise<void>>();
   let hasFailed = false;
 
@@ -11258,7 +11282,7 @@ export function createCapture(dir: string, redact: (text: string) => string, log
       const files = build(base);
       try {
         // The sidecar goes last: its name is taken only once the fixture's is.
-        for (const file of files) await writeFile(join(dir, file.name), file.text, { mode: 0o600, flag: "wx" });
+        for (const file of files) await fs.promises.writeFile(`${dir}/${file.name}`, file.text, { mode: 0o600, flag: "wx" });
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== "EEXIST" || tries > 100) throw err;
@@ -12017,7 +12041,8 @@ export function startServer(config: Config, deps: Omit<AppDeps, "config"> & { id
   return { server, app };
 }
 
-if (import.meta.main) {
+/** The configuration from the environment and `--capture`; a bad one ends the process with one sentence. */
+function startupConfig(args: readonly string[]): Config {
   if (!Bun.semver.satisfies(Bun.version, `>=${MIN_BUN_VERSION}`)) {
     console.error(`qwenplug: needs Bun ${MIN_BUN_VERSION} or newer, and this is Bun ${Bun.version}; run \`bun upgrade\` (or use the Docker image), then start it again.`);
     process.exit(1);
@@ -12029,17 +12054,6 @@ if (import.meta.main) {
     console.error(`qwenplug: configuration error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  /** The configured state store; a store that cannot start ends the process with one sentence, like a configuration error. */
-  const openConfiguredStore = async (configured: Config): Promise<StateStore> => {
-    const redact = makeRedactor(configured.secrets);
-    try {
-      return await openStateStore(configured, (line) => console.log(redact(line)));
-    } catch (err) {
-      console.error(`qwenplug: ${redact(err instanceof Error ? err.message : String(err))}`);
-      process.exit(1);
-    }
-  };
-  const args = process.argv.slice(2);
   const captureAt = args.findIndex((arg) => arg === "--capture" || arg.startsWith("--capture="));
   if (captureAt !== -1) {
     const flag = args[captureAt] as string;
@@ -12050,41 +12064,51 @@ if (import.meta.main) {
     }
     config = { ...config, captureDir: dir };
   }
-  if (config.captureDir !== undefined) {
-    try {
-      mkdirSync(config.captureDir, { recursive: true, mode: 0o700 });
-      chmodSync(config.captureDir, 0o700);
-      accessSync(config.captureDir, fsConstants.W_OK);
-    } catch (err) {
-      console.error(`qwenplug: the capture directory ${config.captureDir} cannot be used (${errorName(err)}); give CAPTURE_DIR or --capture a directory you can write to.`);
-      process.exit(1);
-    }
-    console.log(`qwenplug: capture mode: every upstream exchange is written to ${config.captureDir} as a fixture, credentials replaced by placeholders; look the files over before you share them`);
+  if (config.captureDir !== undefined) prepareCaptureDir(config.captureDir);
+  return config;
+}
+
+/** Capture mode's directory made (0700) and checked writable, or the process ends with one sentence. */
+function prepareCaptureDir(dir: string): void {
+  try {
+    const fs = nodeFs();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    console.error(`qwenplug: the capture directory ${dir} cannot be used (${errorName(err)}); give CAPTURE_DIR or --capture a directory you can write to.`);
+    process.exit(1);
   }
-  const checkFlag = args.find((arg) => arg === "--check" || arg.startsWith("--check="));
-  if (checkFlag !== undefined) {
-    if (checkFlag !== "--check" && checkFlag !== "--check=chat") {
-      console.error(`qwenplug: unknown option ${checkFlag}; use --check (liveness calls) or --check=chat (plus one tiny chat per account).`);
-      process.exit(2);
-    }
-    let drift: string[] = [];
-    const store = await openConfiguredStore(config);
-    const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: checkFlag === "--check=chat", onDrift: (found) => (drift = found), store }));
-    for (const line of [...lines, storeLine(store.status()), ...drift]) console.log(line);
-    await store.close();
-    process.exit(isAllUsable ? 0 : 1);
+  console.log(`qwenplug: capture mode: every upstream exchange is written to ${dir} as a fixture, credentials replaced by placeholders; look the files over before you share them`);
+}
+
+/** The configured state store; a store that cannot start ends the process with one sentence, like a configuration error. */
+async function openConfiguredStore(config: Config): Promise<StateStore> {
+  const redact = makeRedactor(config.secrets);
+  try {
+    return await openStateStore(config, (line) => console.log(redact(line)));
+  } catch (err) {
+    console.error(`qwenplug: ${redact(err instanceof Error ? err.message : String(err))}`);
+    process.exit(1);
   }
+}
+
+/** `--check` / `--check=chat`: the liveness report, then exit 0 when every account is usable, else 1. */
+async function runCheck(config: Config, flag: string): Promise<never> {
+  if (flag !== "--check" && flag !== "--check=chat") {
+    console.error(`qwenplug: unknown option ${flag}; use --check (liveness calls) or --check=chat (plus one tiny chat per account).`);
+    process.exit(2);
+  }
+  let drift: string[] = [];
   const store = await openConfiguredStore(config);
-  console.log(storeLine(store.status()));
-  if (config.cnProtocol === "chat2" && !config.cnSigning && config.cnAccounts.length > 0) {
-    console.log("qwenplug: CN_SIGNING=off: since September 2026 the mainland site answers unsigned chat2 requests with a fixed refusal, not an answer; use it only against a test fake");
-  }
-  const { server, app } = startServer(config, { store });
-  // Warm the model lists so the first chat request does not wait for them.
-  for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
-  // In the background: /status and the log tell each account's state within seconds.
-  void probeAccountsAtStart(app, (line) => console.log(line));
-  console.log(listeningLine(config, server.port ?? config.port));
+  const { lines, isAllUsable } = formatCheck(await checkAccounts(config, { withChat: flag === "--check=chat", onDrift: (found) => (drift = found), store }));
+  for (const line of [...lines, storeLine(store.status()), ...drift]) console.log(line);
+  await store.close();
+  process.exit(isAllUsable ? 0 : 1);
+}
+
+/** SIGTERM/SIGINT: finish open requests (at most SHUTDOWN_GRACE_MS), stop, close the store, exit. */
+function stopOnSignals(config: Config, { server, app }: ReturnType<typeof startServer>, store: StateStore): void {
   let isStopping = false;
   const shutdown = async (signal: string) => {
     if (isStopping) return;
@@ -12099,3 +12123,29 @@ if (import.meta.main) {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
+
+/**
+ * The server's start. A function, not top-level code, so the Docker image's
+ * bundle can be CommonJS with a bytecode cache (`bun build --bytecode`), which
+ * top-level await rules out.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const config = startupConfig(args);
+  const checkFlag = args.find((arg) => arg === "--check" || arg.startsWith("--check="));
+  if (checkFlag !== undefined) await runCheck(config, checkFlag);
+  const store = await openConfiguredStore(config);
+  console.log(storeLine(store.status()));
+  if (config.cnProtocol === "chat2" && !config.cnSigning && config.cnAccounts.length > 0) {
+    console.log("qwenplug: CN_SIGNING=off: since September 2026 the mainland site answers unsigned chat2 requests with a fixed refusal, not an answer; use it only against a test fake");
+  }
+  const { server, app } = startServer(config, { store });
+  // Warm the model lists so the first chat request does not wait for them.
+  for (const adapter of Object.values(app.adapters)) if (adapter.accounts.length > 0) void adapter.liveModels();
+  // In the background: /status and the log tell each account's state within seconds.
+  void probeAccountsAtStart(app, (line) => console.log(line));
+  console.log(listeningLine(config, server.port ?? config.port));
+  stopOnSignals(config, { server, app }, store);
+}
+
+if (import.meta.main) void main();
