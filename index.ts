@@ -8542,7 +8542,7 @@ interface Dialect {
   /** An error as this dialect's JSON body. */
   errorBody(err: HttpError): string;
   /** The top-level request fields it reads; any others are named in the debug log as ignored. */
-  readonly fields?: ReadonlySet<string>;
+  readonly fields?: () => ReadonlySet<string>;
 }
 
 const optional = <T extends z.core.SomeType>(schema: T) => z.optional(schema);
@@ -8553,9 +8553,21 @@ const nonEmptyString = (message: string) => z.string().check(z.minLength(1, mess
 /** The fields a request schema declares, for the debug log's "ignored" list. */
 const fieldsOf = (schema: { def: { shape: Record<string, unknown> } }): ReadonlySet<string> => new Set(Object.keys(schema.def.shape));
 
+/**
+ * A value built on first use. The request schemas are built this way: zod
+ * takes about 0.1 ms per schema node to build one (7 ms and 2.6 MB for all
+ * of them, at start-up, before), and a process may never see some dialects.
+ */
+const onFirstUse = <T>(build: () => T): (() => T) => {
+  let built: T | undefined;
+  return () => (built ??= build());
+};
+
 /** A structured-output request as either API spells it once flattened: chat's response_format.json_schema is lifted up. */
-const JsonFormatSchema = z.looseObject({ type: z.string(), name: optional(z.string()), description: optional(z.string()), schema: optional(z.unknown()), strict: nullish(z.boolean()) });
-type JsonFormat = z.infer<typeof JsonFormatSchema>;
+const jsonFormatSchema = onFirstUse(() =>
+  z.looseObject({ type: z.string(), name: optional(z.string()), description: optional(z.string()), schema: optional(z.unknown()), strict: nullish(z.boolean()) }),
+);
+type JsonFormat = z.infer<ReturnType<typeof jsonFormatSchema>>;
 
 /**
  * A JSON answer asked for: the web chats take no response format, so the
@@ -8625,47 +8637,50 @@ function formatZodIssue(issues: readonly z.core.$ZodIssue[], body: unknown): Htt
 
 // ── Client dialect: OpenAI chat completions ─────────────────────────────────
 
-const ContentPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+const chatSchemas = onFirstUse(() => {
+  const ContentPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
 
-const ToolCallSchema = z.looseObject({
-  id: optional(z.string()),
-  type: optional(z.string()),
-  function: z.looseObject({ name: z.string(), arguments: optional(z.string()) }),
+  const ToolCallSchema = z.looseObject({
+    id: optional(z.string()),
+    type: optional(z.string()),
+    function: z.looseObject({ name: z.string(), arguments: optional(z.string()) }),
+  });
+
+  const MessageSchema = z.looseObject({
+    role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+    content: optional(z.union([z.string(), z.array(ContentPartSchema), z.null()])),
+    name: optional(z.string()),
+    tool_calls: nullish(z.array(ToolCallSchema)),
+    tool_call_id: optional(z.string()),
+  });
+
+  const FunctionToolSchema = z.looseObject({
+    type: z.string(),
+    function: optional(
+      z.looseObject({ name: nonEmptyString("must be a non-empty function name"), description: nullish(z.string()), parameters: optional(z.unknown()) }),
+    ),
+  });
+
+  const ChatRequestSchema = z.looseObject({
+    model: nonEmptyString("must be a non-empty string"),
+    messages: z.array(MessageSchema).check(z.minLength(1, "must contain at least one message")),
+    stream: nullish(z.boolean()),
+    stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
+    n: nullish(z.int()),
+    reasoning_effort: nullish(z.string()),
+    enable_thinking: nullish(z.boolean()),
+    web_search: nullish(z.boolean()),
+    enable_search: nullish(z.boolean()),
+    tools: nullish(z.array(FunctionToolSchema)),
+    tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])),
+    parallel_tool_calls: nullish(z.boolean()),
+    response_format: nullish(z.looseObject({ type: z.string(), json_schema: optional(z.omit(jsonFormatSchema(), { type: true })) })),
+  });
+  return { message: MessageSchema, request: ChatRequestSchema };
 });
 
-const MessageSchema = z.looseObject({
-  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-  content: optional(z.union([z.string(), z.array(ContentPartSchema), z.null()])),
-  name: optional(z.string()),
-  tool_calls: nullish(z.array(ToolCallSchema)),
-  tool_call_id: optional(z.string()),
-});
-
-const FunctionToolSchema = z.looseObject({
-  type: z.string(),
-  function: optional(
-    z.looseObject({ name: nonEmptyString("must be a non-empty function name"), description: nullish(z.string()), parameters: optional(z.unknown()) }),
-  ),
-});
-
-const ChatRequestSchema = z.looseObject({
-  model: nonEmptyString("must be a non-empty string"),
-  messages: z.array(MessageSchema).check(z.minLength(1, "must contain at least one message")),
-  stream: nullish(z.boolean()),
-  stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
-  n: nullish(z.int()),
-  reasoning_effort: nullish(z.string()),
-  enable_thinking: nullish(z.boolean()),
-  web_search: nullish(z.boolean()),
-  enable_search: nullish(z.boolean()),
-  tools: nullish(z.array(FunctionToolSchema)),
-  tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }) })])),
-  parallel_tool_calls: nullish(z.boolean()),
-  response_format: nullish(z.looseObject({ type: z.string(), json_schema: optional(z.omit(JsonFormatSchema, { type: true })) })),
-});
-
-export type ChatRequest = z.infer<typeof ChatRequestSchema>;
-type ChatMessage = z.infer<typeof MessageSchema>;
+export type ChatRequest = z.infer<ReturnType<typeof chatSchemas>["request"]>;
+type ChatMessage = z.infer<ReturnType<typeof chatSchemas>["message"]>;
 /** `images`, when given, collects the message's image parts; without it an image part is refused like any other. */
 function messageText(message: ChatMessage, index: number, images?: NeutralImage[]): string {
   const content = message.content;
@@ -8758,7 +8773,7 @@ const THINKING_BUDGETS: ReadonlyMap<string, number> = new Map([
 
 /** An OpenAI chat request as a NeutralRequest. */
 async function decodeOpenAIChat(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
-  const chat = parseBody(ChatRequestSchema, body);
+  const chat = parseBody(chatSchemas().request, body);
   if (chat.n !== undefined && chat.n !== null && chat.n !== 1) {
     throw new HttpError(400, "Only n=1 is supported.", "invalid_request_error", "unsupported_value", "n");
   }
@@ -8838,48 +8853,51 @@ function openAIUsage(usage: Usage) {
   };
 }
 
-const openAIChat: Dialect = { decode: decodeOpenAIChat, encoder: createOpenAIEncoder, errorBody, fields: fieldsOf(ChatRequestSchema) };
+const openAIChat: Dialect = { decode: decodeOpenAIChat, encoder: createOpenAIEncoder, errorBody, fields: onFirstUse(() => fieldsOf(chatSchemas().request)) };
 
 // ── Client dialect: Anthropic Messages ──────────────────────────────────────
 //
 // POST /v1/messages and /v1/messages/count_tokens, decoded into the same
 // NeutralRequest and encoded from the same neutral events as OpenAI chat.
 
-const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+const anthropicSchemas = onFirstUse(() => {
+  const AnthropicTextBlockSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
 
-/** Any content block; which fields a type needs is checked while decoding. */
-const AnthropicBlockSchema = z.looseObject({
-  type: z.string(),
-  text: optional(z.string()),
-  id: optional(z.string()),
-  name: optional(z.string()),
-  input: optional(z.unknown()),
-  tool_use_id: optional(z.string()),
-  content: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
-  is_error: optional(z.boolean()),
-});
+  /** Any content block; which fields a type needs is checked while decoding. */
+  const AnthropicBlockSchema = z.looseObject({
+    type: z.string(),
+    text: optional(z.string()),
+    id: optional(z.string()),
+    name: optional(z.string()),
+    input: optional(z.unknown()),
+    tool_use_id: optional(z.string()),
+    content: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
+    is_error: optional(z.boolean()),
+  });
 
-const AnthropicRequestSchema = z.looseObject({
-  model: nonEmptyString("must be a non-empty string"),
-  max_tokens: z.int().check(z.minimum(1, "must be at least 1")),
-  messages: z
-    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
-    .check(z.minLength(1, "must contain at least one message")),
-  system: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
-  stream: nullish(z.boolean()),
-  tools: optional(
-    z.array(
-      z.looseObject({ name: nonEmptyString("must be a non-empty tool name"), type: nullish(z.string()), description: optional(z.string()), input_schema: optional(z.unknown()) }),
+  const AnthropicRequestSchema = z.looseObject({
+    model: nonEmptyString("must be a non-empty string"),
+    max_tokens: z.int().check(z.minimum(1, "must be at least 1")),
+    messages: z
+      .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(AnthropicBlockSchema)]) }))
+      .check(z.minLength(1, "must contain at least one message")),
+    system: optional(z.union([z.string(), z.array(AnthropicTextBlockSchema)])),
+    stream: nullish(z.boolean()),
+    tools: optional(
+      z.array(
+        z.looseObject({ name: nonEmptyString("must be a non-empty tool name"), type: nullish(z.string()), description: optional(z.string()), input_schema: optional(z.unknown()) }),
+      ),
     ),
-  ),
-  tool_choice: optional(z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: optional(z.string()), disable_parallel_tool_use: optional(z.boolean()) })),
-  thinking: optional(z.looseObject({ type: z.string() })),
+    tool_choice: optional(z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]), name: optional(z.string()), disable_parallel_tool_use: optional(z.boolean()) })),
+    thinking: optional(z.looseObject({ type: z.string() })),
+  });
+
+  /** count_tokens takes a Messages request without max_tokens. */
+  const AnthropicCountTokensSchema = z.extend(AnthropicRequestSchema, { max_tokens: optional(z.int()) });
+  return { request: AnthropicRequestSchema, countTokens: AnthropicCountTokensSchema };
 });
 
-/** count_tokens takes a Messages request without max_tokens. */
-const AnthropicCountTokensSchema = z.extend(AnthropicRequestSchema, { max_tokens: optional(z.int()) });
-
-type AnthropicRequest = z.infer<typeof AnthropicCountTokensSchema>;
+type AnthropicRequest = z.infer<ReturnType<typeof anthropicSchemas>["countTokens"]>;
 
 /**
  * Anthropic clients ask for Claude models by name, some in the background
@@ -8969,7 +8987,7 @@ function anthropicTooling(request: AnthropicRequest): { tooling: Tooling; search
 
 /** max_tokens is required by the API; the web chat cannot take it, so `limitOutputTokens` enforces it. */
 async function decodeAnthropicMessages(body: unknown, resolveModel: ModelResolver): Promise<NeutralRequest> {
-  const request = parseBody(AnthropicRequestSchema, body);
+  const request = parseBody(anthropicSchemas().request, body);
   const { tooling, search } = anthropicTooling(request);
   const turns = anthropicTurns(request);
   const thinking = request.thinking?.type === "enabled" ? true : request.thinking?.type === "disabled" ? false : undefined;
@@ -8980,7 +8998,7 @@ async function decodeAnthropicMessages(body: unknown, resolveModel: ModelResolve
 
 /** An estimate, like every CN count: the whole conversation flattened as the upstream would see it, with no budget applied. */
 function countAnthropicTokens(body: unknown): Response {
-  const request = parseBody(AnthropicCountTokensSchema, body);
+  const request = parseBody(anthropicSchemas().countTokens, body);
   const { prompt } = flattenTurns(anthropicTurns(request), anthropicTooling(request).tooling, Number.MAX_SAFE_INTEGER);
   return jsonResponse(200, JSON.stringify({ input_tokens: estimateTokens(prompt) }));
 }
@@ -9064,7 +9082,7 @@ function createAnthropicEncoder(req: NeutralRequest): ReplyEncoder {
   };
 }
 
-const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody, fields: fieldsOf(AnthropicRequestSchema) };
+const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: createAnthropicEncoder, errorBody: anthropicErrorBody, fields: onFirstUse(() => fieldsOf(anthropicSchemas().request)) };
 
 // ── Client dialect: OpenAI Responses ────────────────────────────────────────
 //
@@ -9075,36 +9093,38 @@ const anthropicMessages: Dialect = { decode: decodeAnthropicMessages, encoder: c
 // replicas with Redis), bounded by count, age and bytes; GET and DELETE
 // /v1/responses/{id} read it.
 
-const ResponsesPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
+const responsesRequestSchema = onFirstUse(() => {
+  const ResponsesPartSchema = z.looseObject({ type: z.string(), text: optional(z.string()) });
 
-/** Any input item; which fields a type needs is checked while decoding. */
-const ResponsesItemSchema = z.looseObject({
-  type: optional(z.string()),
-  role: optional(z.string()),
-  content: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
-  call_id: optional(z.string()),
-  name: optional(z.string()),
-  arguments: optional(z.string()),
-  output: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
+  /** Any input item; which fields a type needs is checked while decoding. */
+  const ResponsesItemSchema = z.looseObject({
+    type: optional(z.string()),
+    role: optional(z.string()),
+    content: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
+    call_id: optional(z.string()),
+    name: optional(z.string()),
+    arguments: optional(z.string()),
+    output: optional(z.union([z.string(), z.array(ResponsesPartSchema)])),
+  });
+
+  return z.looseObject({
+    model: nonEmptyString("must be a non-empty string"),
+    input: optional(z.union([z.string(), z.array(ResponsesItemSchema)])),
+    instructions: nullish(z.string()),
+    tools: nullish(z.array(z.looseObject({ type: z.string(), name: optional(z.string()), description: nullish(z.string()), parameters: nullish(z.unknown()) }))),
+    tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: optional(z.string()) })])),
+    parallel_tool_calls: nullish(z.boolean()),
+    reasoning: nullish(z.looseObject({ effort: nullish(z.string()), summary: nullish(z.string()) })),
+    max_output_tokens: nullish(z.int().check(z.minimum(1, "must be at least 1"))),
+    stream: nullish(z.boolean()),
+    store: nullish(z.boolean()),
+    previous_response_id: nullish(z.string()),
+    text: nullish(z.looseObject({ format: nullish(jsonFormatSchema()) })),
+    metadata: nullish(z.record(z.string(), z.string())),
+  });
 });
 
-const ResponsesRequestSchema = z.looseObject({
-  model: nonEmptyString("must be a non-empty string"),
-  input: optional(z.union([z.string(), z.array(ResponsesItemSchema)])),
-  instructions: nullish(z.string()),
-  tools: nullish(z.array(z.looseObject({ type: z.string(), name: optional(z.string()), description: nullish(z.string()), parameters: nullish(z.unknown()) }))),
-  tool_choice: nullish(z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: optional(z.string()) })])),
-  parallel_tool_calls: nullish(z.boolean()),
-  reasoning: nullish(z.looseObject({ effort: nullish(z.string()), summary: nullish(z.string()) })),
-  max_output_tokens: nullish(z.int().check(z.minimum(1, "must be at least 1"))),
-  stream: nullish(z.boolean()),
-  store: nullish(z.boolean()),
-  previous_response_id: nullish(z.string()),
-  text: nullish(z.looseObject({ format: nullish(JsonFormatSchema) })),
-  metadata: nullish(z.record(z.string(), z.string())),
-});
-
-type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
+type ResponsesRequest = z.infer<ReturnType<typeof responsesRequestSchema>>;
 
 /** A reply kept for previous_response_id: its JSON for GET, and the conversation so far without instructions (they do not carry over). */
 interface StoredResponse {
@@ -9306,7 +9326,7 @@ function responsesTooling(request: ResponsesRequest): { tooling: Tooling; search
 }
 
 async function decodeResponses(body: unknown, resolveModel: ModelResolver, services: DialectServices): Promise<NeutralRequest> {
-  const request = parseBody(ResponsesRequestSchema, body);
+  const request = parseBody(responsesRequestSchema(), body);
   const previousId = request.previous_response_id ?? undefined;
   const prior = previousId === undefined ? undefined : await services.responses.get(previousId);
   if (previousId !== undefined && prior === undefined) throw notStored(previousId);
@@ -9539,7 +9559,7 @@ function createResponsesEncoder(req: NeutralRequest): ReplyEncoder {
   };
 }
 
-const openAIResponses: Dialect = { decode: decodeResponses, encoder: createResponsesEncoder, errorBody, fields: fieldsOf(ResponsesRequestSchema) };
+const openAIResponses: Dialect = { decode: decodeResponses, encoder: createResponsesEncoder, errorBody, fields: onFirstUse(() => fieldsOf(responsesRequestSchema())) };
 
 /** GET or DELETE /v1/responses/{id}: a stored reply, as it was returned. */
 async function handleStoredResponse(app: App, method: string, id: string): Promise<Response> {
@@ -10188,13 +10208,15 @@ async function handleCompletion(app: App, ex: Exchange, dialect: Dialect): Promi
   return response;
 }
 
-const ImageGenerationSchema = z.looseObject({
-  prompt: nonEmptyString("must be a non-empty string"),
-  model: nullish(z.string()),
-  n: nullish(z.int().check(z.minimum(1, "must be from 1 to 4"), z.maximum(4, "must be from 1 to 4"))),
-  size: nullish(z.string()),
-  response_format: nullish(z.enum(["url", "b64_json"])),
-});
+const imageGenerationSchema = onFirstUse(() =>
+  z.looseObject({
+    prompt: nonEmptyString("must be a non-empty string"),
+    model: nullish(z.string()),
+    n: nullish(z.int().check(z.minimum(1, "must be from 1 to 4"), z.maximum(4, "must be from 1 to 4"))),
+    size: nullish(z.string()),
+    response_format: nullish(z.enum(["url", "b64_json"])),
+  }),
+);
 
 /** Client names for "an image model" that mean: the default one. */
 const GENERIC_IMAGE_MODELS = /^(dall-e|gpt-image)/i;
@@ -10208,7 +10230,7 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
   if (app.isStopping) {
     throw new HttpError(503, "qwenplug is shutting down; send the request again in a moment.", "upstream_error", "server_stopping", null, { "retry-after": "5" });
   }
-  const body = parseBody(ImageGenerationSchema, await readJsonBody(app, ex.request));
+  const body = parseBody(imageGenerationSchema(), await readJsonBody(app, ex.request));
   const ratio = IMAGE_SIZE_RATIOS.get((body.size ?? "auto").toLowerCase());
   if (ratio === undefined) {
     throw new HttpError(400, `size "${body.size}" cannot be mapped to chat.qwen.ai's ratios; use ${[...IMAGE_SIZE_RATIOS.keys()].join(", ")}.`, "invalid_request_error", "invalid_value", "size");
@@ -10272,7 +10294,8 @@ async function handleImageGeneration(app: App, ex: Exchange): Promise<Response> 
 function requestShape(path: string, body: unknown, dialect: Dialect, req: UpstreamRequest): string {
   const roles = new Map<string, number>();
   for (const turn of req.turns) roles.set(turn.role, (roles.get(turn.role) ?? 0) + 1);
-  const ignored = Object.keys(asRecord(body) ?? {}).filter((field) => dialect.fields !== undefined && !dialect.fields.has(field));
+  const known = dialect.fields?.();
+  const ignored = Object.keys(asRecord(body) ?? {}).filter((field) => known !== undefined && !known.has(field));
   return [
     `request shape: path=${logField(path)}`,
     `model=${logField(req.clientModel)}`,
