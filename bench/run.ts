@@ -950,27 +950,41 @@ interface TranscodeRep {
   ratio: number;
   /** qwenplug CPU per upstream event during the via run, µs. */
   cpuUsPerEvent: number;
+  /** The fake upstreams' process CPU per event during the direct run (the fake's own cost) and during the via run, µs. */
+  fakeCpuUsPerEventDirect: number;
+  fakeCpuUsPerEventVia: number;
+  /** This client's CPU per event during the direct run (it JSON-parses every event), µs; for information. */
+  clientCpuUsPerEventDirect: number;
   peakRssKb: number;
 }
 
-/** One long stream read directly and through qwenplug `q`, in alternating order per repetition. */
-async function transcodeRep(rep: number, events: number, expected: string, direct: Target, via: Target, q: Qwenplug, failures: Failures): Promise<TranscodeRep> {
+/** One long stream read directly and through qwenplug `q`, in alternating order per repetition; `upstreamPid` is the fakes' process. */
+async function transcodeRep(rep: number, events: number, expected: string, direct: Target, via: Target, q: Qwenplug, upstreamPid: number, failures: Failures): Promise<TranscodeRep> {
   const rates = { direct: Number.NaN, via: Number.NaN };
+  const fakeCpu = { direct: Number.NaN, via: Number.NaN };
   let cpuUsPerEvent = Number.NaN;
+  let clientCpuUsPerEventDirect = Number.NaN;
   let peakRssKb = 0;
   for (const target of rep % 2 === 0 ? [direct, via] : [via, direct]) {
-    const cpuStart = cpuMs(q.pid);
+    const qCpu = cpuClock(q.pid);
+    const upstreamCpu = cpuClock(upstreamPid);
+    const clientCpu = process.cpuUsage();
     const sampler = target.kind === "via" ? setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 25) : undefined;
     const outcome = await streamOnce(target, "bench:transcode", 120_000);
+    const upstreamCpuMs = upstreamCpu();
+    const qCpuMs = qCpu();
+    const clientCpuUs = process.cpuUsage(clientCpu);
     if (sampler !== undefined) clearInterval(sampler);
     if (!outcome.ok || outcome.text !== expected) {
       failures.add(`transcode ${target.kind}${target.kind === "direct" && target.dialect ? ` ${target.dialect}` : ""}`, outcome);
       continue;
     }
     rates[target.kind] = (events * 1000) / outcome.totalMs;
-    if (target.kind === "via") cpuUsPerEvent = ((cpuMs(q.pid) - cpuStart) * 1000) / events;
+    fakeCpu[target.kind] = (upstreamCpuMs * 1000) / events;
+    if (target.kind === "via") cpuUsPerEvent = (qCpuMs * 1000) / events;
+    else clientCpuUsPerEventDirect = (clientCpuUs.user + clientCpuUs.system) / events;
   }
-  return { directEventsPerSec: rates.direct, viaEventsPerSec: rates.via, ratio: rates.via / rates.direct, cpuUsPerEvent, peakRssKb };
+  return { directEventsPerSec: rates.direct, viaEventsPerSec: rates.via, ratio: rates.via / rates.direct, cpuUsPerEvent, fakeCpuUsPerEventDirect: fakeCpu.direct, fakeCpuUsPerEventVia: fakeCpu.via, clientCpuUsPerEventDirect, peakRssKb };
 }
 
 // ── 3. Many concurrent streams ──────────────────────────────────────────────
@@ -1351,18 +1365,18 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         log(`rep ${rep + 1}/${plan.reps} TTFT p50 ms: 1 stream ${p50(t.serial)}; ${plan.concurrency} streams ${p50(t.streams)}; saturation ${p50(t.burst)}`);
       }
       if (doTranscode) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaultsOf("dialog").url }, defaultsOf("dialog"), failures);
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaultsOf("dialog").url }, defaultsOf("dialog"), upstream.pid, failures);
         transcodeReps.push(r);
         log(`rep ${rep + 1}/${plan.reps} CN transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
       if (doTranscode) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }, defaultsOf("chat2"), failures);
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }, defaultsOf("chat2"), upstream.pid, failures);
         chat2Reps.push(r);
         log(`rep ${rep + 1}/${plan.reps} CN chat2 transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
       if (doTranscode) {
         const intl = defaultsOf("intl");
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }, intl, failures);
+        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }, intl, upstream.pid, failures);
         intlReps.push(r);
         log(`rep ${rep + 1}/${plan.reps} INTL transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
       }
@@ -1488,10 +1502,26 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
       target: "≥ 0.7× direct",
       result: atLeast(intlRatio, 0.7, "×"),
     });
+    const cpuPerEventRow = (id: string, label: string, reps: readonly TranscodeRep[]) => {
+      const ratio = spread(reps.map((r) => r.cpuUsPerEvent / r.fakeCpuUsPerEventDirect));
+      result.rows.push({
+        id,
+        measure: `CPU per upstream event, transcoding ${label}: qwenplug's process over the via run vs the fake's own (its process over the direct run; in parentheses, over the via run)`,
+        direct: `${withSpread(spread(reps.map((r) => r.fakeCpuUsPerEventDirect)), " µs")} (via run ${withSpread(spread(reps.map((r) => r.fakeCpuUsPerEventVia)), " µs")})`,
+        via: withSpread(spread(reps.map((r) => r.cpuUsPerEvent)), " µs"),
+        added: `ratio ${withSpread(ratio, "×")}`,
+        target: "≤ 1.1× the fake's own (issue 22)",
+        result: notAbove(ratio, 1.1, "×"),
+      });
+    };
+    cpuPerEventRow("2d", "CN /dialog [defaults]", transcodeReps);
+    cpuPerEventRow("2e", "CN chat2 [defaults + CN_PROTOCOL=chat2]", chat2Reps);
+    cpuPerEventRow("2f", "INTL [INTL accounts]", intlReps);
     const perEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.cpuUsPerEvent)), " µs");
+    const clientPerEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.clientCpuUsPerEventDirect)), " µs");
     const peak = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => mb(r.peakRssKb))), " MB");
     result.notes.push(
-      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, CN chat2 ${perEvent(chat2Reps)}, INTL ${perEvent(intlReps)}; qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, CN chat2 ${peak(chat2Reps)}, INTL ${peak(intlReps)}. The CN chat2 row uses bench/fake-chat2.ts, which verifies qwenplug's signature on every request (the direct client sends none, which that fake allows when asked). The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
+      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, CN chat2 ${perEvent(chat2Reps)}, INTL ${perEvent(intlReps)}; for comparison, this client's CPU per event reading the direct stream (it JSON-parses every event, as qwenplug does): CN ${clientPerEvent(transcodeReps)}, CN chat2 ${clientPerEvent(chat2Reps)}, INTL ${clientPerEvent(intlReps)}. Rows 2d–2f: the fake sends a stream built before the run as one buffer, so its own cost per event is mostly writing bytes to the socket (and the cumulative streams are O(events²) bytes). qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, CN chat2 ${peak(chat2Reps)}, INTL ${peak(intlReps)}. The CN chat2 row uses bench/fake-chat2.ts, which verifies qwenplug's signature on every request (the direct client sends none, which that fake allows when asked). The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
     );
   }
   return result;
