@@ -421,6 +421,8 @@ interface SpawnOptions {
   evalScript?: string;
   /** Instead of index.ts: another entry file, such as the Dockerfile's bundle. */
   entry?: string;
+  /** Where the process runs (Bun reads .env and bunfig.toml there); the repository unless set. */
+  cwd?: string;
 }
 
 async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Promise<Qwenplug> {
@@ -442,7 +444,7 @@ async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Pro
   };
   const command = options.evalScript !== undefined ? [process.execPath, "-e", options.evalScript] : [process.execPath, ...(options.bunArgs ?? []), options.entry ?? "index.ts"];
   const spawnedAt = now();
-  const proc = Bun.spawn(command, { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(command, { cwd: options.cwd ?? ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   children.add(proc);
   const stdout = watchOutput(proc.stdout);
   const stderr = watchOutput(proc.stderr);
@@ -1114,20 +1116,138 @@ console.log("listening on " + server.port);
 `;
 
 /**
- * Builds the single-file bundle the Dockerfile builds (`bun build --target=bun
- * --minify`), into a temporary directory, so its size and start-up can be measured.
+ * The bundle ./Dockerfile builds and runs, built into a temporary directory so
+ * its size and start-up can be measured.
  */
 interface Bundle {
-  path: string;
+  /** The file the Dockerfile's CMD runs, and the `bun` options before it. */
+  entry: string;
+  bunArgs: string[];
+  /** The directory the build wrote into (the final stage's WORKDIR stands for it: the process runs there). */
+  dir: string;
+  /** The final stage's ENV (but PORT, HOST and HOME, which the benchmark sets), and the transpiler cache off, as the oven/bun images set it. */
+  env: Record<string, string>;
+  /** Every file the build wrote, relative to `dir`, and their bytes and gzip -6 bytes together. */
+  files: string[];
   bytes: number;
   gzipBytes: number;
+  /** How it was built and started, for the notes. */
+  how: string;
 }
 
+/** The Dockerfile's instructions, one per logical line (continuations joined, comments dropped), as [INSTRUCTION, rest]. */
+function dockerInstructions(text: string): Array<[string, string]> {
+  const lines = text.split(/\r?\n/).filter((line) => !/^\s*#/.test(line));
+  const logical: string[] = [];
+  let current = "";
+  for (const line of lines) {
+    if (/\\\s*$/.test(line)) current += `${line.replace(/\\\s*$/, "")} `;
+    else {
+      logical.push(current + line);
+      current = "";
+    }
+  }
+  if (current !== "") logical.push(current);
+  return logical.flatMap((line) => {
+    const match = /^\s*([A-Za-z]+)\s+(.*\S)\s*$/.exec(line);
+    return match ? [[(match[1] as string).toUpperCase(), match[2] as string] as [string, string]] : [];
+  });
+}
+
+/** Words of a shell-form instruction or of an exec-form JSON array; simple quotes only (no variables, no operators). */
+function dockerWords(rest: string): string[] {
+  if (rest.startsWith("[")) {
+    try {
+      const parsed: unknown = JSON.parse(rest);
+      if (Array.isArray(parsed) && parsed.every((w) => typeof w === "string")) return parsed as string[];
+    } catch {
+      // Not JSON: shell form after all.
+    }
+  }
+  return [...rest.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[3] ?? "")));
+}
+
+interface DockerRecipe {
+  /** The words after `bun build` of the last `RUN bun build …`. */
+  build: string[];
+  /** The final CMD's words. */
+  cmd: string[];
+  /** The final stage's ENV. */
+  env: Record<string, string>;
+}
+
+/** Reads ./Dockerfile's bundle recipe, or says why it cannot. */
+function readDockerRecipe(): DockerRecipe | string {
+  const path = join(ROOT, "Dockerfile");
+  if (!existsSync(path)) return "no ./Dockerfile";
+  let build: string[] | undefined;
+  let cmd: string[] | undefined;
+  let env: Record<string, string> = {};
+  for (const [instruction, rest] of dockerInstructions(readFileSync(path, "utf8"))) {
+    if (instruction === "FROM") env = {};
+    else if (instruction === "ENV") {
+      const words = dockerWords(rest);
+      if (words.length > 0 && !(words[0] as string).includes("=")) env[words[0] as string] = words.slice(1).join(" ");
+      else for (const word of words) env[word.slice(0, word.indexOf("="))] = word.slice(word.indexOf("=") + 1);
+    } else if (instruction === "RUN") {
+      const words = dockerWords(rest);
+      if (/^(\S*\/)?bun$/.test(words[0] ?? "") && words[1] === "build") build = words.slice(2);
+    } else if (instruction === "CMD") cmd = dockerWords(rest);
+  }
+  if (build === undefined) return "./Dockerfile has no `RUN bun build …` line";
+  if (cmd === undefined || !/^(\S*\/)?bun$/.test(cmd[0] ?? "")) return `./Dockerfile's CMD does not run bun (${cmd?.join(" ") ?? "no CMD"})`;
+  return { build, cmd, env };
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(dir, join(prefix, entry.name)) : [join(prefix, entry.name)]));
+}
+
+/**
+ * Builds the bundle exactly as ./Dockerfile does (its `RUN bun build …`, with
+ * the output path or directory moved into `dir`, run from the repository as
+ * the build stage runs it from /app), and says what its CMD starts. Without a
+ * readable recipe: `bun build index.ts --target=bun --minify --outfile=server.js`,
+ * run as `bun server.js` with NODE_ENV=production.
+ */
 function buildBundle(dir: string): Bundle | string {
-  const path = join(dir, "server.js");
-  const result = Bun.spawnSync([process.execPath, "build", "index.ts", "--target=bun", "--minify", `--outfile=${path}`], { cwd: ROOT, env: baseEnv(), stdout: "pipe", stderr: "pipe", timeout: 60_000 });
-  if (result.exitCode !== 0) return `bun build failed: ${result.stderr.toString().slice(0, 300)}`;
-  return { path, bytes: statSync(path).size, gzipBytes: gzipSize(path) };
+  const recipe = readDockerRecipe();
+  const fallback = typeof recipe === "string";
+  const build = fallback ? ["index.ts", "--target=bun", "--minify", "--outfile=server.js"] : recipe.build;
+  const cmd = fallback ? ["bun", "server.js"] : recipe.cmd;
+  let hasOutput = false;
+  const args = build.map((word, i) => {
+    const option = /^(--outfile|--outdir)=(.*)$/.exec(word);
+    if (option) {
+      hasOutput = true;
+      return `${option[1]}=${join(dir, option[2] as string)}`;
+    }
+    if (i > 0 && (build[i - 1] === "--outfile" || build[i - 1] === "--outdir")) {
+      hasOutput = true;
+      return join(dir, word);
+    }
+    return word;
+  });
+  if (!hasOutput) return `./Dockerfile's bun build has no --outfile or --outdir: ${build.join(" ")}`;
+  const result = Bun.spawnSync([process.execPath, "build", ...args], { cwd: ROOT, env: baseEnv(), stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  if (result.exitCode !== 0) {
+    const stderr = result.stderr.toString();
+    const errors = stderr.split("\n").filter((line) => /^error\b/i.test(line.trim()));
+    return `\`bun build ${build.join(" ")}\` (./Dockerfile's) failed: ${(errors.length > 0 ? errors.slice(0, 3).join("; ") : stderr).slice(0, 300)}`;
+  }
+  // CMD's first word after bun's own options is the entry, relative to the final stage's WORKDIR.
+  const entryIndex = cmd.findIndex((word, i) => i > 0 && !word.startsWith("-"));
+  const entryWord = cmd[entryIndex];
+  if (entryWord === undefined) return `./Dockerfile's CMD names no file: ${cmd.join(" ")}`;
+  const files = filesUnder(dir);
+  // The final stage may copy the build's output to another place: then find it by name.
+  const entry = existsSync(join(dir, entryWord)) ? join(dir, entryWord) : files.filter((f) => f.split("/").pop() === entryWord.split("/").pop()).map((f) => join(dir, f))[0];
+  if (entry === undefined) return `the build wrote no ${entryWord} (CMD ${cmd.join(" ")}); it wrote ${files.join(", ")}`;
+  const { PORT: _port, HOST: _host, HOME: _home, ...env } = fallback ? { NODE_ENV: "production" } : recipe.env;
+  const bytes = files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  const how = `${fallback ? `(${recipe}: the fallback) ` : "as ./Dockerfile: "}\`bun build ${build.join(" ")}\` (output moved to a temporary directory; it wrote ${files.join(", ")}), run as \`${cmd.join(" ")}\` in that directory with ${envText(env) || "no ENV"} BUN_RUNTIME_TRANSPILER_CACHE_PATH=0`;
+  return { entry, bunArgs: cmd.slice(1, entryIndex), dir, env: { ...env, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" }, files, bytes, gzipBytes: gzipSize(dir), how };
 }
 
 /** Bytes after gzip -6 of a file, or of every file under a directory (about what a layer tarball compresses to). */
@@ -1183,8 +1303,10 @@ interface ImageEstimate {
   productionDepsApparentMb: number;
   /** gzip -6 of index.ts plus the production node_modules, file by file. */
   sourceAndDepsGzipMb: number;
+  /** Every file the Dockerfile's `bun build` wrote, together. */
   bundleMb: number;
   bundleGzipMb: number;
+  bundleFiles: string[];
 }
 
 function readDockerfile(): { from: string; usesBundle: boolean } {
@@ -1224,6 +1346,7 @@ async function estimateImage(plan: Plan, bundle: Bundle | undefined): Promise<Im
       sourceAndDepsGzipMb: (gzipSize(join(ROOT, "index.ts")) + gzipSize(join(dir, "node_modules"))) / 1e6,
       bundleMb: (bundle?.bytes ?? Number.NaN) / 1e6,
       bundleGzipMb: (bundle?.gzipBytes ?? Number.NaN) / 1e6,
+      bundleFiles: bundle?.files ?? [],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -1622,19 +1745,30 @@ async function runCold(ctx: Context): Promise<SectionResult> {
   const cold: ColdRep[] = [];
   const coldNoCache: ColdRep[] = [];
   const bundled: ColdRep[] = [];
+  const bundledSqlite: ColdRep[] = [];
   const bare: ColdRep[] = [];
   const bundle = buildBundle(dir);
   try {
-    // The Dockerfile's way: the bundle, NODE_ENV=production, and the transpiler
-    // cache off, as the oven/bun base images set it.
-    const bundleOptions: SpawnOptions | undefined = typeof bundle === "string" ? undefined : { entry: bundle.path, env: { NODE_ENV: "production", BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } };
+    // The Dockerfile's way: the bundle run as its CMD runs it, in the directory
+    // it was built into, with its ENV and the transpiler cache off, as the
+    // oven/bun base images set it.
+    const bundleOptions: SpawnOptions | undefined = typeof bundle === "string" ? undefined : { entry: bundle.entry, bunArgs: bundle.bunArgs, cwd: bundle.dir, env: bundle.env };
     // The first spawn after an edit of index.ts also fills Bun's transpiler
     // cache; one unmeasured spawn makes every measured one alike.
     await coldRep(upstream, {}, undefined);
     for (let rep = 0; rep < plan.coldReps; rep++) {
       cold.push(await coldRep(upstream, {}, plan.settleMs));
       coldNoCache.push(await coldRep(upstream, { env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } }, undefined));
-      if (bundleOptions) bundled.push(await coldRep(upstream, bundleOptions, plan.settleMs));
+      if (bundleOptions) {
+        bundled.push(await coldRep(upstream, bundleOptions, plan.settleMs));
+        // The default state store, as deployed: a SQLite file, here in a fresh directory per spawn.
+        const stateDir = mkdtempSync(join(tmpdir(), "qwenplug-state-"));
+        try {
+          bundledSqlite.push(await coldRep(upstream, { ...bundleOptions, env: { ...bundleOptions.env, STATE_PATH: join(stateDir, "state.db") } }, plan.settleMs));
+        } finally {
+          rmSync(stateDir, { recursive: true, force: true });
+        }
+      }
       bare.push(await coldRep(upstream, { evalScript: BARE_SERVER }, plan.settleMs));
     }
   } finally {
@@ -1648,57 +1782,60 @@ async function runCold(ctx: Context): Promise<SectionResult> {
   const of = (reps: readonly ColdRep[], pick: (c: ColdRep) => number) => spread(reps.map(pick));
   const bareFirst = `bare Bun.serve: ${withSpread(of(bare, first), " ms")}`;
   const bareIdle = `bare Bun.serve: ${withSpread(of(bare, idleRss), " MB")}`;
-  const bundleLabel = `the \`bun build --minify\` bundle${readDockerfile().usesBundle ? " that ./Dockerfile runs" : ""}`;
+  const bundleLabel = `the bundle${readDockerfile().usesBundle ? " that ./Dockerfile builds and runs" : ""}`;
   const bundleFailed = typeof bundle === "string" ? bundle : undefined;
+  // Issue 22: cold start to the first answer ≤ 50 ms and idle RSS ≤ 45 MB, for `bun index.ts` and for the image's bundle.
+  const COLD_MS = 50;
+  const IDLE_MB = 45;
+  const coldTarget = `≤ ${COLD_MS} ms (issue 22)`;
+  const idleTarget = `≤ ${IDLE_MB} MB (issue 22)`;
+  const bundleRow = (id: string, measure: string, reps: readonly ColdRep[], pick: (c: ColdRep) => number, unit: string, limit: number, target: string, bareText: string): Row => ({
+    id,
+    measure,
+    direct: bareText,
+    via: bundleFailed ?? withSpread(of(reps, pick), unit),
+    added: withSpread(minus(reps, bare, pick), unit),
+    target,
+    result: bundleFailed ? "—" : notAbove(of(reps, pick), limit, unit),
+  });
   const rows: Row[] = [
     {
       id: "4a",
-      measure: `Cold start: spawn → first non-stream completion, \`bun index.ts\` (transpiler cache warm; ${plan.coldReps} spawns)`,
+      measure: `Cold start: spawn → first non-stream completion, \`bun index.ts\` [STATE_PATH=off] (transpiler cache warm; ${plan.coldReps} spawns)`,
       direct: bareFirst,
       via: `${withSpread(of(cold, first), " ms")} (listening after ${withSpread(of(cold, (c) => c.listenMs), " ms")})`,
       added: withSpread(minus(cold, bare, first), " ms"),
-      target: "< 150 ms",
-      result: below(of(cold, first), 150, " ms"),
+      target: coldTarget,
+      result: notAbove(of(cold, first), COLD_MS, " ms"),
     },
     {
       id: "4b",
-      measure: "Cold start, `bun index.ts` with BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 (no transpiler cache, as in a fresh container)",
+      measure: "Cold start, `bun index.ts` [STATE_PATH=off] with BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 (no transpiler cache, as in a fresh container)",
       direct: bareFirst,
       via: withSpread(of(coldNoCache, first), " ms"),
       added: withSpread(minus(coldNoCache, bare, first), " ms"),
-      target: "< 150 ms",
-      result: below(of(coldNoCache, first), 150, " ms"),
+      target: coldTarget,
+      result: notAbove(of(coldNoCache, first), COLD_MS, " ms"),
     },
+    bundleRow("4c", `Cold start of ${bundleLabel} [STATE_PATH=off] (its ENV, transpiler cache off)`, bundled, first, " ms", COLD_MS, coldTarget, bareFirst),
+    bundleRow("4d", `Cold start of ${bundleLabel} [default state store: a SQLite file, STATE_PATH=<fresh dir>/state.db] (as 4c)`, bundledSqlite, first, " ms", COLD_MS, coldTarget, bareFirst),
     {
-      id: "4c",
-      measure: `Cold start of ${bundleLabel} (NODE_ENV=production, transpiler cache off)`,
-      direct: bareFirst,
-      via: bundleFailed ?? withSpread(of(bundled, first), " ms"),
-      added: withSpread(minus(bundled, bare, first), " ms"),
-      target: "< 150 ms",
-      result: bundleFailed ? "—" : below(of(bundled, first), 150, " ms"),
-    },
-    {
-      id: "4d",
-      measure: `Idle memory, \`bun index.ts\`: VmRSS after start + 3 requests + ${plan.settleMs} ms`,
+      id: "4e",
+      measure: `Idle memory, \`bun index.ts\` [STATE_PATH=off]: VmRSS after start + 3 requests + ${plan.settleMs} ms`,
       direct: bareIdle,
       via: withSpread(of(cold, idleRss), " MB"),
       added: withSpread(minus(cold, bare, idleRss), " MB"),
-      target: "< 50 MB",
-      result: below(of(cold, idleRss), 50, " MB"),
+      target: idleTarget,
+      result: notAbove(of(cold, idleRss), IDLE_MB, " MB"),
     },
-    {
-      id: "4e",
-      measure: `Idle memory, ${bundleLabel} (as 4c, measured as 4d)`,
-      direct: bareIdle,
-      via: bundleFailed ?? withSpread(of(bundled, idleRss), " MB"),
-      added: withSpread(minus(bundled, bare, idleRss), " MB"),
-      target: "< 50 MB",
-      result: bundleFailed ? "—" : below(of(bundled, idleRss), 50, " MB"),
-    },
+    bundleRow("4f", `Idle memory, ${bundleLabel} [STATE_PATH=off] (as 4c, measured as 4e)`, bundled, idleRss, " MB", IDLE_MB, idleTarget, bareIdle),
+    bundleRow("4g", `Idle memory, ${bundleLabel} [default state store: SQLite file] (as 4d, measured as 4e)`, bundledSqlite, idleRss, " MB", IDLE_MB, idleTarget, bareIdle),
   ];
-  const notes = ["Cold start: from just before spawn to the whole JSON body of the first completion; \"bare Bun.serve\" is a 15-line server making the same upstream call (the runtime's floor)."];
-  return { rows, notes, raw: { cold, coldNoCache, bundled, bare } };
+  const notes = [
+    "Cold start: from just before spawn to the whole JSON body of the first completion; \"bare Bun.serve\" is a 15-line server making the same upstream call (the runtime's floor). Every qwenplug here has API_MASTER_KEY set; [STATE_PATH=off] keeps state in memory, [default state store] is the SQLite file users deploy with, new and empty for each spawn.",
+    typeof bundle === "string" ? `The bundle could not be built: ${bundle}` : `The bundle (4c, 4d, 4f, 4g), ${bundle.how}: ${num(bundle.bytes / 1e3)} KB in ${bundle.files.length} file${bundle.files.length === 1 ? "" : "s"}, ${num(bundle.gzipBytes / 1e3)} KB gzip -6.`,
+  ];
+  return { rows, notes, raw: { cold, coldNoCache, bundled, bundledSqlite, bare, bundle: typeof bundle === "string" ? bundle : { ...bundle, dir: undefined } } };
 }
 
 async function runImage(ctx: Context): Promise<SectionResult> {
@@ -1722,7 +1859,7 @@ async function runImage(ctx: Context): Promise<SectionResult> {
     measure: `Image size estimate (no Docker engine here). FROM ${image.from}`,
     direct: `base ${PUBLISHED_ALPINE.tag}: ${PUBLISHED_ALPINE.compressedMb} MB compressed per ${PUBLISHED_ALPINE.source}; uncompressed ≈ ${binary} + alpine ≈ ${ALPINE_BASE_UNCOMPRESSED_MB} MB`,
     via:
-      `app layer: ${image.usesBundle ? `the bundle, ${num(image.bundleMb * 1000)} KB (${num(image.bundleGzipMb * 1000)} KB gzip), is all the Dockerfile copies` : "index.ts + production node_modules"}. ` +
+      `app layer: ${image.usesBundle ? `the bundle (${image.bundleFiles.join(" + ") || "not built"}, as ./Dockerfile's \`bun build\` writes it), ${num(image.bundleMb * 1000)} KB (${num(image.bundleGzipMb * 1000)} KB gzip), is all the Dockerfile copies` : "index.ts + production node_modules"}. ` +
       `For comparison: index.ts ${num(image.appSourceMb * 1000)} KB + production node_modules (zod) ${num(image.productionDepsMb)} MB on disk, ${num(image.productionDepsApparentMb)} MB apparent (du of a temporary \`bun install --production\`)`,
     added: `+${num(appMb)} MB (${num(appGzipMb)} MB gzip) → image ≈ ${num(PUBLISHED_ALPINE.compressedMb + appGzipMb)} MB compressed, ≈ ${num(image.bunBinaryMb + ALPINE_BASE_UNCOMPRESSED_MB + appMb)} MB uncompressed`,
     target: "(estimate)",
