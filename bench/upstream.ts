@@ -286,6 +286,9 @@ export type UpstreamMessage =
 
 export type ControlMessage = { type: "prepare"; events: number } | { type: "stats"; run: string };
 
+/** The INTL answer to `bench:ttft`: TTFT_INCREMENTS as an incremental stream, all in one body. */
+const intlShortReply = buildIncrementalStream(TTFT_INCREMENTS).body;
+
 /** The INTL server: just enough of chat.qwen.ai's v2 API for index.ts's INTL adapter. */
 function startIntlUpstream(stream: () => Uint8Array | undefined) {
   const json = (value: unknown) => Response.json(value);
@@ -312,6 +315,8 @@ function startIntlUpstream(stream: () => Uint8Array | undefined) {
         }
         const body = stream();
         if (prompt === "bench:transcode" && body !== undefined) return new Response(body, { headers: SSE_HEADERS });
+        // A short reply sent whole at once (bench/profile-intl.ts measures CPU per request with it).
+        if (prompt === "bench:ttft") return new Response(intlShortReply, { headers: SSE_HEADERS });
         return json({ success: false, request_id: "bench", data: { code: "Bad_Request", details: `bench INTL upstream has no reply for "${prompt.slice(0, 40)}"` } });
       }
       return new Response("not found", { status: 404 });
