@@ -1153,7 +1153,8 @@ export function createSseDataParser(
     eventName = "";
     if (dataLines.length === 0) return;
     const data = dataLines.length === 1 ? (dataLines[0] as string) : dataLines.join("\n");
-    dataLines = [];
+    // Emptied in place, not replaced: one array per stream instead of one per event.
+    dataLines.length = 0;
     dataChars = 0;
     onData(data, event);
   };
@@ -1163,9 +1164,10 @@ export function createSseDataParser(
     if (text.charCodeAt(0) === 58 /* : */) return;
     const colon = text.indexOf(":");
     // A line without a colon is a field with an empty value: a bare `data` is an empty data line.
-    const field = colon === -1 ? text : text.slice(0, colon);
+    const nameEnd = colon === -1 ? text.length : colon;
     const value = colon === -1 ? "" : text.charCodeAt(colon + 1) === 32 ? text.slice(colon + 2) : text.slice(colon + 1);
-    if (field === "data") {
+    // The field's name is compared in place, not sliced out: nearly every line is `data:`.
+    if (nameEnd === 4 && text.startsWith("data")) {
       dataChars += value.length + 1;
       if (dataChars > maxEventChars) {
         dataLines = [];
@@ -1173,7 +1175,7 @@ export function createSseDataParser(
         throw new SseLimitError(`upstream sent an event longer than ${maxEventChars} characters`);
       }
       dataLines.push(value);
-    } else if (field === "event") {
+    } else if (nameEnd === 5 && text.startsWith("event")) {
       eventName = value;
     }
     // Other fields (id:, retry:) carry nothing we use.
@@ -1242,7 +1244,9 @@ export function createSseDataParser(
  * of its chunk; the SSE parser strips the one BOM a stream may start with.
  */
 export function createUtf8ChunkDecoder() {
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  // Buffer's UTF-8 decoding gives what TextDecoder("utf-8", { ignoreBOM: true }) gives (a BOM kept, U+FFFD
+  // for the same invalid bytes, checked over random bytes) at about half the CPU in Bun 1.4.5.
+  const decode = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   let carry: Uint8Array | undefined;
   return {
     decode(chunk: Uint8Array): string {
@@ -1262,11 +1266,11 @@ export function createUtf8ChunkDecoder() {
         if (end - lead < length) end = lead;
       }
       if (end < bytes.length) carry = bytes.slice(end);
-      return decoder.decode(end === bytes.length ? bytes : bytes.subarray(0, end));
+      return decode(end === bytes.length ? bytes : bytes.subarray(0, end));
     },
     /** What an unfinished character at the very end becomes (U+FFFD, as TextDecoder does). */
     end(): string {
-      const rest = carry === undefined ? "" : decoder.decode(carry);
+      const rest = carry === undefined ? "" : decode(carry);
       carry = undefined;
       return rest;
     },
@@ -2776,6 +2780,8 @@ function errorFieldsText(json: Record<string, unknown>): string {
 /** Whether a body (non-JSON: whole; JSON: its error fields only) is an anti-bot answer; `FAIL_SYS_USER_VALIDATE` says it silently. */
 function antiBotIn(body: string, json: Record<string, unknown> | undefined): "silent" | "page" | undefined {
   const text = json === undefined ? body : errorFieldsText(json);
+  // Most JSON answers (every stream event) have no error fields at all.
+  if (text === "") return undefined;
   if (/fail_sys_user_validate/i.test(text)) return "silent";
   return looksLikeWaf(text) ? "page" : undefined;
 }
@@ -9810,8 +9816,9 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
       end("client_closed");
     }
   };
+  // Buffer.from writes the same bytes as TextEncoder (U+FFFD for a lone surrogate) in about a quarter of its CPU (Bun 1.4.5).
   const write = (text: string) => {
-    if (text !== "") enqueue(ENCODER.encode(text));
+    if (text !== "") enqueue(Buffer.from(text, "utf8"));
   };
   const end = (outcome: string, isAbrupt = false) => {
     if (isClosed) return;
