@@ -2382,6 +2382,10 @@ function errorName(err: unknown): string {
 
 async function readTextCapped(response: Response, maxChars: number): Promise<string> {
   if (response.body === null) return "";
+  // A body that says it fits (and is not compressed, where Content-Length counts the compressed bytes) is read
+  // whole: text() decodes as TextDecoder does, without a reader, its loop and its cancel (a few µs per answer).
+  const declared = response.headers.get("content-length");
+  if (declared !== null && Number(declared) <= maxChars && !response.headers.has("content-encoding")) return (await response.text()).slice(0, maxChars);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = "";
