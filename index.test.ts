@@ -67,6 +67,8 @@ import {
   routeOf,
   secondsUntilSiteMidnight,
   splitForDocument,
+  intlBodyBytesBound,
+  INTL_BODY_FRAME_BYTES,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -1068,6 +1070,21 @@ describe("chat completions over the INTL upstream", () => {
         thinking,
         mode: thinking ? "Thinking" : "Fast",
       });
+    }
+  });
+
+  test("intlBodyBytesBound is never under the completion body sent, even for a prompt that JSON escapes at 6 bytes a character", async () => {
+    const config = loadConfig({});
+    for (const content of ["fixture:plain", `fixture:plain ${"\u0001".repeat(3000)}"\\你好`]) {
+      const before = fake.calls.length;
+      expect((await rawPost(gw.url, { messages: [{ role: "user", content }], model: "qwen3.7-plus-thinking", reasoning_effort: "high" })).status).toBe(200);
+      const body = completionCalls(fake, before)[0]?.body as { model: string; messages: Array<{ content: string }> };
+      const sent = Buffer.byteLength(JSON.stringify(body));
+      const prompt = body.messages[0]?.content ?? "";
+      expect(sent).toBeLessThanOrEqual(intlBodyBytesBound(config, { prompt, upstreamModel: body.model } as Parameters<typeof intlBodyBytesBound>[1]));
+      // What is not the prompt or the model: well inside the frame the bound allows for it.
+      const frame = sent - Buffer.byteLength(JSON.stringify(prompt)) - 3 * Buffer.byteLength(JSON.stringify(body.model));
+      expect(frame).toBeLessThan(INTL_BODY_FRAME_BYTES * 0.75);
     }
   });
 
