@@ -645,8 +645,8 @@ async function streamOnce(target: Target, prompt: string, timeoutMs: number): Pr
 }
 
 /** A non-streaming chat completion; returns the assistant text, or throws. */
-async function completeOnce(url: string, prompt: string, timeoutMs: number): Promise<string> {
-  const response = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: VIA_HEADERS, body: viaBody(prompt, false), signal: AbortSignal.timeout(timeoutMs) });
+async function completeOnce(url: string, prompt: string, timeoutMs: number, model = MODEL): Promise<string> {
+  const response = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: VIA_HEADERS, body: viaBody(prompt, false, model), signal: AbortSignal.timeout(timeoutMs) });
   const body = await response.text();
   if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
   const content = (JSON.parse(body) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
@@ -1049,12 +1049,13 @@ async function manyThroughFreshQwenplug(what: string, plan: Plan, upstream: Upst
   // would report the peak of whatever it did before.
   const q = await spawnServer(protocol.upstreamUrl, { env: { ...protocol.env, ...env } });
   try {
-    await streamOnce({ kind: "via", url: q.url }, TTFT_PROMPT, 10_000);
-    await completeOnce(q.url, TTFT_PROMPT, 10_000);
+    const target: Target = { kind: "via", url: q.url, model: protocol.model };
+    await streamOnce(target, TTFT_PROMPT, 10_000);
+    await completeOnce(q.url, TTFT_PROMPT, 10_000, protocol.model);
     const startRssKb = readMemory(q.pid)?.rssKb ?? Number.NaN;
     let peakRssKb = 0;
     const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 20);
-    const outcome = await manyStreams(what, { kind: "via", url: q.url }, plan.streams, hold, upstream, failures);
+    const outcome = await manyStreams(what, target, plan.streams, hold, upstream, failures);
     clearInterval(sampler);
     const hwmKb = readMemory(q.pid)?.hwmKb ?? Number.NaN;
     return { ...outcome, hwmKb, peakRssKb, startRssKb, statsBefore };
@@ -1652,7 +1653,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
 
 async function runStreams(ctx: Context): Promise<SectionResult> {
   const { plan, upstream, failures } = ctx;
-  const protocols = mainlandProtocols(upstream);
+  const protocols = [...mainlandProtocols(upstream), intlProtocol(upstream)];
   const manyReps: Record<string, ManyRep[]> = Object.fromEntries(protocols.map((p) => [p.name, []]));
   const repsOf = (p: Protocol): ManyRep[] => manyReps[p.name] ?? [];
   for (let rep = 0; rep < plan.streamReps; rep++) {
