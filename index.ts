@@ -5807,10 +5807,9 @@ function newestOfFamily(live: UpstreamModel[], pattern: RegExp): string | undefi
   return best?.id;
 }
 
-/** `Tue Sep 22 2026 04:13:35 GMT+0800`, the browser's Date#toString without the zone name. */
 /**
- * The browser's `timezone` header: the current time as Date#toString writes it, without the zone's name.
- * Made once per second (it has no finer part), not per call: toString and the regex cost about 5 µs, three times a chat.
+ * The browser's `timezone` header: the current time as Date#toString writes it, without the zone's name
+ * (`Tue Sep 22 2026 04:13:35 GMT+0800`). Made once per second (it has no finer part), not per call: toString and the regex cost about 5 µs, three times a chat.
  */
 const browserTimezone = (() => {
   let second = Number.NaN;
