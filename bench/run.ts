@@ -961,7 +961,7 @@ interface TranscodeRep {
 }
 
 /** One long stream read directly and through qwenplug `q`, in alternating order per repetition; `upstreamPid` is the fakes' process. */
-async function transcodeRep(rep: number, events: number, expected: string, direct: Target, via: Target, q: Qwenplug, upstreamPid: number, failures: Failures): Promise<TranscodeRep> {
+async function transcodeRep(rep: number, events: number, expected: string, direct: Target, via: Target, q: Qwenplug, upstreamPid: number, failures: Failures, prompt = "bench:transcode"): Promise<TranscodeRep> {
   const rates = { direct: Number.NaN, via: Number.NaN };
   const fakeCpu = { direct: Number.NaN, via: Number.NaN };
   let cpuUsPerEvent = Number.NaN;
@@ -972,13 +972,13 @@ async function transcodeRep(rep: number, events: number, expected: string, direc
     const upstreamCpu = cpuClock(upstreamPid);
     const clientCpu = process.cpuUsage();
     const sampler = target.kind === "via" ? setInterval(() => (peakRssKb = Math.max(peakRssKb, readMemory(q.pid)?.rssKb ?? 0)), 25) : undefined;
-    const outcome = await streamOnce(target, "bench:transcode", 120_000);
+    const outcome = await streamOnce(target, prompt, 120_000);
     const upstreamCpuMs = upstreamCpu();
     const qCpuMs = qCpu();
     const clientCpuUs = process.cpuUsage(clientCpu);
     if (sampler !== undefined) clearInterval(sampler);
     if (!outcome.ok || outcome.text !== expected) {
-      failures.add(`transcode ${target.kind}${target.kind === "direct" && target.dialect ? ` ${target.dialect}` : ""}`, outcome);
+      failures.add(`${prompt.slice("bench:".length)} ${target.kind}${target.kind === "direct" && target.dialect ? ` ${target.dialect}` : ""}`, outcome);
       continue;
     }
     rates[target.kind] = (events * 1000) / outcome.totalMs;
@@ -1462,6 +1462,10 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   const transcodeReps: TranscodeRep[] = [];
   const intlReps: TranscodeRep[] = [];
   const chat2Reps: TranscodeRep[] = [];
+  // The same three against bench:transcode-live (each event built as it is sent).
+  const transcodeLiveReps: TranscodeRep[] = [];
+  const intlLiveReps: TranscodeRep[] = [];
+  const chat2LiveReps: TranscodeRep[] = [];
   const statsBefore = await askStats(upstream);
   try {
     for (const protocol of protocols) {
@@ -1489,20 +1493,20 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         log(`rep ${rep + 1}/${plan.reps} TTFT p50 ms: 1 stream ${p50(t.serial)}; ${plan.concurrency} streams ${p50(t.streams)}; saturation ${p50(t.burst)}`);
       }
       if (doTranscode) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.url }, { kind: "via", url: defaultsOf("dialog").url }, defaultsOf("dialog"), upstream.pid, failures);
-        transcodeReps.push(r);
-        log(`rep ${rep + 1}/${plan.reps} CN transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
-      }
-      if (doTranscode) {
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }, defaultsOf("chat2"), upstream.pid, failures);
-        chat2Reps.push(r);
-        log(`rep ${rep + 1}/${plan.reps} CN chat2 transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
-      }
-      if (doTranscode) {
         const intl = defaultsOf("intl");
-        const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: intl.url, model: "intl/qwen-max" }, intl, upstream.pid, failures);
-        intlReps.push(r);
-        log(`rep ${rep + 1}/${plan.reps} INTL transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s`);
+        const streams = [
+          { label: "CN", reps: transcodeReps, liveReps: transcodeLiveReps, direct: { kind: "direct", url: upstream.url }, via: { kind: "via", url: defaultsOf("dialog").url }, q: defaultsOf("dialog") },
+          { label: "CN chat2", reps: chat2Reps, liveReps: chat2LiveReps, direct: { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, via: { kind: "via", url: defaultsOf("chat2").url }, q: defaultsOf("chat2") },
+          { label: "INTL", reps: intlReps, liveReps: intlLiveReps, direct: { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, via: { kind: "via", url: intl.url, model: "intl/qwen-max" }, q: intl },
+        ] as const;
+        for (const one of streams) {
+          const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, one.direct, one.via, one.q, upstream.pid, failures);
+          one.reps.push(r);
+          // The same reply from a fake that builds each event as it sends it: CPU per event against a server's.
+          const live = await transcodeRep(rep, plan.transcodeEvents, transcodeText, one.direct, one.via, one.q, upstream.pid, failures, "bench:transcode-live");
+          one.liveReps.push(live);
+          log(`rep ${rep + 1}/${plan.reps} ${one.label} transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s; CPU per event, live fake: qwenplug ${num(live.cpuUsPerEvent)} µs, fake ${num(live.fakeCpuUsPerEventDirect)} µs`);
+        }
       }
     }
   } finally {
@@ -1511,7 +1515,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   const statsAfter = await askStats(upstream);
   const intlCalls = { completions: statsAfter.intl.completions - statsBefore.intl.completions, created: statsAfter.intl.chatsCreated - statsBefore.intl.chatsCreated, deleted: statsAfter.intl.chatsDeleted - statsBefore.intl.chatsDeleted };
   const intlCallsText = ` (the INTL fake over ${doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2"}: ${intlCalls.completions} chat/completions, ${intlCalls.created} chats created, ${intlCalls.deleted} deleted)`;
-  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
+  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, transcodeLiveReps, chat2LiveReps, intlLiveReps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
   const sections = doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2";
   if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of ${sections}: ${profileDir}/<${variants.map((v) => `${v.protocol.name}-${v.config}`).join("|")}> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
   result.notes.push(`The chat2 fake (bench/fake-chat2.ts) over ${sections}, all chat2 qwenplugs together: ${signingText(statsBefore, statsAfter)}.`);
@@ -1641,11 +1645,14 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     cpuPerEventRow("2d", "CN /dialog [defaults]", transcodeReps);
     cpuPerEventRow("2e", "CN chat2 [defaults + CN_PROTOCOL=chat2]", chat2Reps);
     cpuPerEventRow("2f", "INTL [INTL accounts]", intlReps);
+    cpuPerEventRow("2g", "CN /dialog [defaults], the fake building each event as it sends it (bench:transcode-live)", transcodeLiveReps);
+    cpuPerEventRow("2h", "CN chat2 [defaults + CN_PROTOCOL=chat2], the fake building each event as it sends it", chat2LiveReps);
+    cpuPerEventRow("2i", "INTL [INTL accounts], the fake building each event as it sends it", intlLiveReps);
     const perEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.cpuUsPerEvent)), " µs");
     const clientPerEvent = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => r.clientCpuUsPerEventDirect)), " µs");
     const peak = (reps: readonly TranscodeRep[]) => withSpread(spread(reps.map((r) => mb(r.peakRssKb))), " MB");
     result.notes.push(
-      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, CN chat2 ${perEvent(chat2Reps)}, INTL ${perEvent(intlReps)}; for comparison, this client's CPU per event reading the direct stream (it JSON-parses every event, as qwenplug does): CN ${clientPerEvent(transcodeReps)}, CN chat2 ${clientPerEvent(chat2Reps)}, INTL ${clientPerEvent(intlReps)}. Rows 2d–2f: the fake sends a stream built before the run as one buffer, so its own cost per event is mostly writing bytes to the socket (and the cumulative streams are O(events²) bytes). qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, CN chat2 ${peak(chat2Reps)}, INTL ${peak(intlReps)}. The CN chat2 row uses bench/fake-chat2.ts, which verifies qwenplug's signature on every request (the direct client sends none, which that fake allows when asked). The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
+      `Transcoding: events/s = upstream events ÷ (request sent → body ended); the direct client JSON-parses every event as qwenplug does. The whole stream is sent as fast as the socket takes it. qwenplug CPU per upstream event: CN ${perEvent(transcodeReps)}, CN chat2 ${perEvent(chat2Reps)}, INTL ${perEvent(intlReps)}; for comparison, this client's CPU per event reading the direct stream (it JSON-parses every event, as qwenplug does): CN ${clientPerEvent(transcodeReps)}, CN chat2 ${clientPerEvent(chat2Reps)}, INTL ${clientPerEvent(intlReps)}. Rows 2d–2f: the fake sends a stream built before the run as one buffer, so its own cost per event is mostly writing bytes to the socket (and the cumulative streams are O(events²) bytes). Rows 2g–2i: the same reply from a fake that builds each event (its JSON, the whole text so far for the cumulative protocols) and writes it as it goes out, one event per pull of its response stream, as a server does; that is the fake's own cost per event the issue-22 target compares with. qwenplug RSS peak during a via run: CN ${peak(transcodeReps)}, CN chat2 ${peak(chat2Reps)}, INTL ${peak(intlReps)}. The CN chat2 row uses bench/fake-chat2.ts, which verifies qwenplug's signature on every request (the direct client sends none, which that fake allows when asked). The INTL rows use bench/upstream.ts's own minimal chat.qwen.ai server (chats/new, chat/completions, deletion, models, auth probe) and a qwenplug with INTL_ACCOUNT_1/2_TOKEN, asked for model "intl/qwen-max".`,
     );
   }
   return result;

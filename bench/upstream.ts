@@ -11,6 +11,7 @@
 //   bench:stream                    a longer reply: first event at once, then one every
 //                                   STREAM_EVENT_GAP_MS (a stream that stays open a while)
 //   bench:transcode                 the long cumulative stream prepared by a "prepare" message
+//   bench:transcode-live            the same reply, each event built and written as it goes out
 //   bench:many:RUN:ID:N:HOLD        reply number ID of a run of N concurrent streams: the first
 //                                   event at once; with HOLD=1 the others are held until all N
 //                                   streams of RUN have arrived (or none arrived for a while),
@@ -366,6 +367,7 @@ function main() {
   const fake = startFakeCnUpstream({ port: 0 });
   const runs = new Map<string, ManyRun>();
   let transcode: Uint8Array | undefined;
+  let transcodePieces: string[] | undefined;
   let intlTranscode: Uint8Array | undefined;
   // The chat2 fake verifies qwenplug's signed requests in full; the direct client's requests carry no
   // signature, which it lets through, so both sides cost the fake the same apart from the check.
@@ -401,6 +403,12 @@ function main() {
     if (prompt === "bench:transcode") {
       if (transcodeBody === undefined) return new Response("transcode stream not prepared", { status: 500 });
       return new Response(transcodeBody, { headers: SSE_HEADERS });
+    }
+    // The same reply, each event built (JSON and all) and written as it goes out, as a server does: the
+    // yardstick for CPU per upstream event, where the prepared buffer above costs the fake only its writes.
+    if (prompt === "bench:transcode-live") {
+      if (transcodePieces === undefined) return new Response("transcode stream not prepared", { status: 500 });
+      return scriptedStream(transcodePieces, format(), () => Promise.resolve(), () => 0, () => {});
     }
     const many = /^bench:many:([\w-]+):(\d+):(\d+):([01])$/.exec(prompt);
     if (many) {
@@ -457,6 +465,7 @@ function main() {
     const message = raw as ControlMessage;
     if (message.type === "prepare") {
       const pieces = increments(TRANSCODE_SEED, message.events, 1, 3);
+      transcodePieces = pieces;
       const built = buildCumulativeStream(pieces);
       transcode = built.body;
       intlTranscode = buildIncrementalStream(pieces).body;
