@@ -16,6 +16,7 @@ import { FAKE_PUNISH_PATH, startFakeCnUpstream, startFakeIntlUpstream, type Fake
 import { AUTH_REFUSALS, sha256Hex, startFakeAuthHost, type FakeAuthHost } from "./bench/fake-auth";
 import { startFakeChat2Upstream, type FakeChat2Upstream } from "./bench/fake-chat2";
 import { FAKE_STS, startFakeOss, type FakeOss } from "./bench/fake-oss";
+import { buildBundle, readDockerRecipe } from "./bench/dockerfile";
 import { FAKE_T2I_PNG } from "./bench/fake-upstream";
 import {
   classifyAnswer,
@@ -2378,9 +2379,9 @@ function freePort(): number {
  * once its /health answers (killed if it never does): for signals, start-up, and loads one process
  * cannot drive against itself.
  */
-async function spawnGateway(env: Record<string, string>, entry = "index.ts"): Promise<{ child: Bun.Subprocess<"ignore", "pipe", "ignore">; url: string; stop(): void }> {
+async function spawnGateway(env: Record<string, string>, command: readonly string[] = ["index.ts"]): Promise<{ child: Bun.Subprocess<"ignore", "pipe", "ignore">; url: string; stop(): void }> {
   const port = freePort();
-  const child = Bun.spawn([process.execPath, entry], {
+  const child = Bun.spawn([process.execPath, ...command], {
     cwd: import.meta.dir,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, STATE_PATH: "off", ...env },
     stdout: "pipe",
@@ -8617,32 +8618,22 @@ describe("capture mode (issue 20)", () => {
 });
 
 describe("the Docker image's bundle", () => {
-  /** The Dockerfile's `RUN bun build …` and `CMD [...]`, read from the file, so this test follows it. */
-  const dockerfile = () => {
-    const text = readFileSync(join(import.meta.dir, "Dockerfile"), "utf8");
-    const build = /^RUN (bun build .+)$/m.exec(text)?.[1];
-    const cmd = /^CMD (\[.+\])$/m.exec(text)?.[1];
-    if (build === undefined || cmd === undefined) throw new Error("the Dockerfile has no RUN bun build or CMD line");
-    return { build: build.split(/\s+/), cmd: JSON.parse(cmd) as string[] };
-  };
-
   test(
     "built as the Dockerfile builds it and started as its CMD starts it (NODE_ENV=production, no transpiler cache): openai parses a completion, a stream and an error; SIGTERM exits 0",
     async () => {
-      const { build, cmd } = dockerfile();
+      // The Dockerfile's own RUN bun build, CMD and ENV (bench/dockerfile.ts, as the benchmark builds it), so this test follows it.
+      const recipe = readDockerRecipe(import.meta.dir);
+      if (typeof recipe === "string") throw new Error(recipe);
       const dir = mkdtempSync(join(tmpdir(), "qwenplug-bundle-"));
       const fake = startFakeChat2Upstream();
       try {
-        // The image's WORKDIR is this temporary directory: --outdir=dist becomes --outdir=<dir>/dist.
-        const args = build.slice(1).map((arg) => arg.replace(/^(--outdir=|--outfile=)(.+)$/, (_m, flag: string, path: string) => `${flag}${join(dir, path)}`));
-        const built = Bun.spawnSync([process.execPath, ...args], { cwd: import.meta.dir, env: { ...process.env }, stdout: "pipe", stderr: "pipe" });
-        expect(built.stderr.toString()).not.toContain("error");
-        expect(built.exitCode).toBe(0);
-        const entry = join(dir, cmd[cmd.length - 1] as string);
-        if (build.includes("--bytecode")) expect(existsSync(`${entry}.jsc`)).toBe(true);
+        const bundle = buildBundle(import.meta.dir, recipe, dir, { ...process.env } as Record<string, string>);
+        if (typeof bundle === "string") throw new Error(bundle);
+        expect(bundle.env).toMatchObject({ NODE_ENV: "production", BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" });
+        if (recipe.build.includes("--bytecode")) expect(existsSync(`${bundle.entry}.jsc`)).toBe(true);
         const gw = await spawnGateway(
-          { NODE_ENV: "production", BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
-          entry,
+          { ...bundle.env, CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, LOG_LEVEL: "silent" },
+          [...bundle.bunArgs, bundle.entry],
         );
         try {
           const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });

@@ -26,6 +26,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createHash } from "node:crypto";
 import { cpus, loadavg, tmpdir, release } from "node:os";
 import { join } from "node:path";
+import { buildBundle, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
   increments,
   manyIncrements,
@@ -1116,148 +1117,23 @@ const server = Bun.serve({
 console.log("listening on " + server.port);
 `;
 
-/**
- * The bundle ./Dockerfile builds and runs, built into a temporary directory so
- * its size and start-up can be measured.
- */
-interface Bundle {
-  /** The file the Dockerfile's CMD runs, and the `bun` options before it. */
-  entry: string;
-  bunArgs: string[];
-  /** The directory the build wrote into (the final stage's WORKDIR stands for it: the process runs there). */
-  dir: string;
-  /** The final stage's ENV (but PORT, HOST and HOME, which the benchmark sets), and the transpiler cache off, as the oven/bun images set it. */
-  env: Record<string, string>;
-  /** Every file the build wrote, relative to `dir`, and their bytes and gzip -6 bytes together. */
-  files: string[];
-  bytes: number;
-  gzipBytes: number;
-  /** How it was built and started, for the notes. */
-  how: string;
-}
-
-/** The Dockerfile's instructions, one per logical line (continuations joined, comments dropped), as [INSTRUCTION, rest]. */
-function dockerInstructions(text: string): Array<[string, string]> {
-  const lines = text.split(/\r?\n/).filter((line) => !/^\s*#/.test(line));
-  const logical: string[] = [];
-  let current = "";
-  for (const line of lines) {
-    if (/\\\s*$/.test(line)) current += `${line.replace(/\\\s*$/, "")} `;
-    else {
-      logical.push(current + line);
-      current = "";
-    }
-  }
-  if (current !== "") logical.push(current);
-  return logical.flatMap((line) => {
-    const match = /^\s*([A-Za-z]+)\s+(.*\S)\s*$/.exec(line);
-    return match ? [[(match[1] as string).toUpperCase(), match[2] as string] as [string, string]] : [];
-  });
-}
-
-/** Words of a shell-form instruction or of an exec-form JSON array; simple quotes only (no variables, no operators). */
-function dockerWords(rest: string): string[] {
-  if (rest.startsWith("[")) {
-    try {
-      const parsed: unknown = JSON.parse(rest);
-      if (Array.isArray(parsed) && parsed.every((w) => typeof w === "string")) return parsed as string[];
-    } catch {
-      // Not JSON: shell form after all.
-    }
-  }
-  return [...rest.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[3] ?? "")));
-}
-
-interface DockerRecipe {
-  /** The words after `bun build` of the last `RUN bun build …`. */
-  build: string[];
-  /** The final CMD's words. */
-  cmd: string[];
-  /** The final stage's ENV. */
-  env: Record<string, string>;
-}
-
-/** Reads ./Dockerfile's bundle recipe, or says why it cannot. */
-function readDockerRecipe(): DockerRecipe | string {
-  const path = join(ROOT, "Dockerfile");
-  if (!existsSync(path)) return "no ./Dockerfile";
-  let build: string[] | undefined;
-  let cmd: string[] | undefined;
-  let env: Record<string, string> = {};
-  for (const [instruction, rest] of dockerInstructions(readFileSync(path, "utf8"))) {
-    if (instruction === "FROM") env = {};
-    else if (instruction === "ENV") {
-      const words = dockerWords(rest);
-      if (words.length > 0 && !(words[0] as string).includes("=")) env[words[0] as string] = words.slice(1).join(" ");
-      else for (const word of words) env[word.slice(0, word.indexOf("="))] = word.slice(word.indexOf("=") + 1);
-    } else if (instruction === "RUN") {
-      const words = dockerWords(rest);
-      if (/^(\S*\/)?bun$/.test(words[0] ?? "") && words[1] === "build") build = words.slice(2);
-    } else if (instruction === "CMD") cmd = dockerWords(rest);
-  }
-  if (build === undefined) return "./Dockerfile has no `RUN bun build …` line";
-  if (cmd === undefined || !/^(\S*\/)?bun$/.test(cmd[0] ?? "")) return `./Dockerfile's CMD does not run bun (${cmd?.join(" ") ?? "no CMD"})`;
-  return { build, cmd, env };
-}
-
-/** Every file under `dir`, relative to it. */
-function filesUnder(dir: string, prefix = ""): string[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(dir, join(prefix, entry.name)) : [join(prefix, entry.name)]));
-}
+/** The bundle ./Dockerfile builds and runs (bench/dockerfile.ts), and how it was built, for the notes. */
+type MeasuredBundle = Bundle & { how: string };
 
 /**
- * Builds the bundle exactly as ./Dockerfile does (its `RUN bun build …`, with
- * the output path or directory moved into `dir`, run from the repository as
- * the build stage runs it from /app), and says what its CMD starts. Without a
- * readable recipe: `bun build index.ts --target=bun --minify --outfile=server.js`,
- * run as `bun server.js` with NODE_ENV=production.
+ * Builds the bundle exactly as ./Dockerfile does (bench/dockerfile.ts).
+ * Without a readable recipe: `bun build index.ts --target=bun --minify
+ * --outfile=server.js`, run as `bun server.js` with NODE_ENV=production.
  */
-function buildBundle(dir: string): Bundle | string {
-  const recipe = readDockerRecipe();
-  const fallback = typeof recipe === "string";
-  const build = fallback ? ["index.ts", "--target=bun", "--minify", "--outfile=server.js"] : recipe.build;
-  const cmd = fallback ? ["bun", "server.js"] : recipe.cmd;
-  let hasOutput = false;
-  const args = build.map((word, i) => {
-    const option = /^(--outfile|--outdir)=(.*)$/.exec(word);
-    if (option) {
-      hasOutput = true;
-      return `${option[1]}=${join(dir, option[2] as string)}`;
-    }
-    if (i > 0 && (build[i - 1] === "--outfile" || build[i - 1] === "--outdir")) {
-      hasOutput = true;
-      return join(dir, word);
-    }
-    return word;
-  });
-  if (!hasOutput) return `./Dockerfile's bun build has no --outfile or --outdir: ${build.join(" ")}`;
-  const result = Bun.spawnSync([process.execPath, "build", ...args], { cwd: ROOT, env: baseEnv(), stdout: "pipe", stderr: "pipe", timeout: 60_000 });
-  if (result.exitCode !== 0) {
-    const stderr = result.stderr.toString();
-    const errors = stderr.split("\n").filter((line) => /^error\b/i.test(line.trim()));
-    return `\`bun build ${build.join(" ")}\` (./Dockerfile's) failed: ${(errors.length > 0 ? errors.slice(0, 3).join("; ") : stderr).slice(0, 300)}`;
-  }
-  // CMD's first word after bun's own options is the entry, relative to the final stage's WORKDIR.
-  const entryIndex = cmd.findIndex((word, i) => i > 0 && !word.startsWith("-"));
-  const entryWord = cmd[entryIndex];
-  if (entryWord === undefined) return `./Dockerfile's CMD names no file: ${cmd.join(" ")}`;
-  const files = filesUnder(dir);
-  // The final stage may copy the build's output to another place: then find it by name.
-  const entry = existsSync(join(dir, entryWord)) ? join(dir, entryWord) : files.filter((f) => f.split("/").pop() === entryWord.split("/").pop()).map((f) => join(dir, f))[0];
-  if (entry === undefined) return `the build wrote no ${entryWord} (CMD ${cmd.join(" ")}); it wrote ${files.join(", ")}`;
-  const { PORT: _port, HOST: _host, HOME: _home, ...env } = fallback ? { NODE_ENV: "production" } : recipe.env;
-  const bytes = files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
-  const how = `${fallback ? `(${recipe}: the fallback) ` : "as ./Dockerfile: "}\`bun build ${build.join(" ")}\` (output moved to a temporary directory; it wrote ${files.join(", ")}), run as \`${cmd.join(" ")}\` in that directory with ${envText(env) || "no ENV"} BUN_RUNTIME_TRANSPILER_CACHE_PATH=0`;
-  return { entry, bunArgs: cmd.slice(1, entryIndex), dir, env: { ...env, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" }, files, bytes, gzipBytes: gzipSize(dir), how };
+function buildDockerBundle(dir: string): MeasuredBundle | string {
+  const read = readDockerRecipe(ROOT);
+  const recipe = typeof read === "string" ? FALLBACK_RECIPE : read;
+  const bundle = buildBundle(ROOT, recipe, dir, baseEnv());
+  if (typeof bundle === "string") return bundle;
+  const how = `${typeof read === "string" ? `(${read}: the fallback) ` : "as ./Dockerfile: "}\`bun build ${recipe.build.join(" ")}\` (output moved to a temporary directory; it wrote ${bundle.files.join(", ")}), run as \`${recipe.cmd.join(" ")}\` in that directory with ${envText(bundle.env)}`;
+  return { ...bundle, how };
 }
 
-/** Bytes after gzip -6 of a file, or of every file under a directory (about what a layer tarball compresses to). */
-function gzipSize(path: string): number {
-  if (!statSync(path).isDirectory()) return Bun.gzipSync(readFileSync(path), { level: 6 }).length;
-  let total = 0;
-  for (const entry of readdirSync(path)) total += gzipSize(join(path, entry));
-  return total;
-}
 
 async function coldRep(upstream: Upstream, options: SpawnOptions, settleMs: number | undefined): Promise<ColdRep> {
   const q = await spawnServer(upstream.url, options);
@@ -1755,7 +1631,7 @@ async function runCold(ctx: Context): Promise<SectionResult> {
   const bundled: ColdRep[] = [];
   const bundledSqlite: ColdRep[] = [];
   const bare: ColdRep[] = [];
-  const bundle = buildBundle(dir);
+  const bundle = buildDockerBundle(dir);
   try {
     // The Dockerfile's way: the bundle run as its CMD runs it, in the directory
     // it was built into, with its ENV and the transpiler cache off, as the
@@ -1850,7 +1726,7 @@ async function runImage(ctx: Context): Promise<SectionResult> {
   const dir = mkdtempSync(join(tmpdir(), "qwenplug-bundle-"));
   let image: ImageEstimate | string;
   try {
-    const bundle = buildBundle(dir);
+    const bundle = buildDockerBundle(dir);
     image = await estimateImage(ctx.plan, typeof bundle === "string" ? undefined : bundle);
   } catch (err) {
     image = `estimate failed: ${err instanceof Error ? err.message : String(err)}`;
