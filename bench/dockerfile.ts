@@ -37,7 +37,7 @@ export interface Bundle {
 }
 
 /** The Dockerfile's instructions, one per logical line (continuations joined, comments dropped), as [INSTRUCTION, rest]. */
-function dockerInstructions(text: string): Array<[string, string]> {
+export function dockerInstructions(text: string): Array<[string, string]> {
   const lines = text.split(/\r?\n/).filter((line) => !/^\s*#/.test(line));
   const logical: string[] = [];
   let current = "";

@@ -26,7 +26,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createHash } from "node:crypto";
 import { cpus, loadavg, tmpdir, release } from "node:os";
 import { join } from "node:path";
-import { buildBundle, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
+import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
   increments,
   manyIncrements,
@@ -1189,10 +1189,10 @@ interface ImageEstimate {
 function readDockerfile(): { from: string; usesBundle: boolean } {
   const path = join(ROOT, "Dockerfile");
   if (!existsSync(path)) return { from: "(no ./Dockerfile; assuming oven/bun:1-alpine)", usesBundle: false };
-  const text = readFileSync(path, "utf8");
-  const froms = [...text.matchAll(/^\s*FROM\s+(\S+)/gim)].map((m) => m[1] as string);
+  const instructions = dockerInstructions(readFileSync(path, "utf8"));
+  const froms = instructions.filter(([instruction]) => instruction === "FROM").map(([, rest]) => rest.split(/\s+/)[0] as string);
   const from = froms.length === 0 ? "(./Dockerfile has no FROM line)" : `${froms[froms.length - 1]}${froms.length > 1 ? ` (final stage of ${froms.length})` : ""}`;
-  return { from, usesBundle: /^\s*RUN\s+bun\s+build\b/im.test(text) };
+  return { from, usesBundle: typeof readDockerRecipe(ROOT) !== "string" };
 }
 
 async function estimateImage(plan: Plan, bundle: Bundle | undefined): Promise<ImageEstimate> {
