@@ -60,6 +60,12 @@ const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
  */
 const nodeFs = (): typeof import("node:fs") => require("node:fs");
 const bunSqlite = (): typeof import("bun:sqlite") => require("bun:sqlite");
+/** Makes `dir` (and its parents) if need be and leaves it 0700: capture mode's directory holds traffic. */
+const makePrivateDir = (dir: string): void => {
+  const fs = nodeFs();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+};
 /** The directory part of a POSIX path ("." when there is none), without node:path. */
 const dirOf = (path: string) => {
   const slash = path.replace(/\/+$/, "").lastIndexOf("/");
@@ -11370,9 +11376,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * log and never fails the request.
  */
 export function createCapture(dir: string, redact: (text: string) => string, log: (line: string) => void): Capture {
+  makePrivateDir(dir);
   const fs = nodeFs();
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
   let seq = 0;
   for (const name of fs.readdirSync(dir)) seq = Math.max(seq, Number(/^(\d+)-/.exec(name)?.[1] ?? 0));
   const pending = new Set<Promise<void>>();
@@ -12174,9 +12179,8 @@ function startupConfig(args: readonly string[]): Config {
 /** Capture mode's directory made (0700) and checked writable, or the process ends with one sentence. */
 function prepareCaptureDir(dir: string): void {
   try {
+    makePrivateDir(dir);
     const fs = nodeFs();
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.chmodSync(dir, 0o700);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
     console.error(`qwenplug: the capture directory ${dir} cannot be used (${errorName(err)}); give CAPTURE_DIR or --capture a directory you can write to.`);
