@@ -1169,7 +1169,7 @@ export function createSseDataParser(
   let pieces: string[] = [];
   let pieceChars = 0;
   let skipLeadingLf = false;
-  let dataLines: string[] = [];
+  const dataLines: string[] = [];
   let dataChars = 0;
   let eventName = "";
   let isStreamStart = true;
@@ -1196,7 +1196,7 @@ export function createSseDataParser(
     if (nameEnd === 4 && text.startsWith("data")) {
       dataChars += value.length + 1;
       if (dataChars > maxEventChars) {
-        dataLines = [];
+        dataLines.length = 0;
         dataChars = 0;
         throw new SseLimitError(`upstream sent an event longer than ${maxEventChars} characters`);
       }
@@ -9729,8 +9729,6 @@ interface Exchange {
   started: number;
 }
 
-const ENCODER = new TextEncoder();
-
 /**
  * A completion under way: its event batches after every stage, a promise
  * that settles once an account serves it, and the one clean-up path.
@@ -9922,7 +9920,7 @@ async function serveStream(app: App, ex: Exchange, run: CompletionRun, encoder: 
  */
 function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyEncoder, meter: ReplyMeter, firstRead: Promise<IteratorResult<EventBatch>>): ReadableStream<Uint8Array> {
   const { config } = app;
-  const heartbeatBytes = ENCODER.encode(encoder.heartbeat);
+  const heartbeatBytes = Buffer.from(encoder.heartbeat, "utf8");
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let isClosed = false;
   let lastWrite = 0;
