@@ -692,29 +692,27 @@ interface Protocol {
   model?: string;
 }
 
-function mainlandProtocols(upstream: Upstream): Protocol[] {
+/**
+ * The three protocols every section measures. chat.qwen.ai (v2: chats/new,
+ * chat/completions, then a delete of the chat) runs against bench/upstream.ts's
+ * INTL server; INTL accounts would make INTL the default upstream for bare
+ * model names, so qwenplug is asked for "intl/qwen-max".
+ */
+function benchProtocols(upstream: Upstream): Protocol[] {
   return [
     { name: "dialog", label: "/dialog", upstreamUrl: upstream.url, upstreamPort: upstream.port, direct: { kind: "direct", url: upstream.url }, env: {} },
     // Signed: bench/fake-chat2.ts verifies every signature qwenplug sends and hands out salts by registration and refill.
     { name: "chat2", label: "chat2 signed", upstreamUrl: upstream.chat2Url, upstreamPort: Number(new URL(upstream.chat2Url).port), direct: { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, env: { CN_PROTOCOL: "chat2" } },
+    {
+      name: "intl",
+      label: "chat.qwen.ai",
+      upstreamUrl: upstream.url,
+      upstreamPort: Number(new URL(upstream.intlUrl).port),
+      direct: { kind: "direct", url: upstream.intlUrl, dialect: "intl" },
+      env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" },
+      model: "intl/qwen-max",
+    },
   ];
-}
-
-/**
- * chat.qwen.ai (v2: chats/new, chat/completions, then a delete of the chat),
- * against bench/upstream.ts's INTL server. INTL accounts would make INTL the
- * default upstream for bare model names, so qwenplug is asked for "intl/qwen-max".
- */
-function intlProtocol(upstream: Upstream): Protocol {
-  return {
-    name: "intl",
-    label: "chat.qwen.ai",
-    upstreamUrl: upstream.url,
-    upstreamPort: Number(new URL(upstream.intlUrl).port),
-    direct: { kind: "direct", url: upstream.intlUrl, dialect: "intl" },
-    env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" },
-    model: "intl/qwen-max",
-  };
 }
 
 /** The key under which a protocol's direct samples are filed. */
@@ -1322,7 +1320,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     mkdirSync(join(profileDir, name), { recursive: true });
     return ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(profileDir, name)}`];
   };
-  const protocols = [...mainlandProtocols(upstream), intlProtocol(upstream)];
+  const protocols = benchProtocols(upstream);
   const transportEnv = knownSettings({ FAILOVER_HOLDBACK_CHARS: "0", ACCOUNT_MAX_IN_FLIGHT: String(plan.concurrency * 10) });
   const hasTransport = doLatency && Object.keys(transportEnv).length > 0;
   // Per protocol, a qwenplug with the defaults (which section 2 also
@@ -1342,6 +1340,13 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   const transcodeLiveReps: TranscodeRep[] = [];
   const intlLiveReps: TranscodeRep[] = [];
   const chat2LiveReps: TranscodeRep[] = [];
+  const transcodeRepsOf = {
+    dialog: { label: "CN", reps: transcodeReps, liveReps: transcodeLiveReps },
+    chat2: { label: "CN chat2", reps: chat2Reps, liveReps: chat2LiveReps },
+    intl: { label: "INTL", reps: intlReps, liveReps: intlLiveReps },
+  } satisfies Record<Protocol["name"], unknown>;
+  /** Through the protocol's qwenplug with the defaults, for the model its protocol is asked for. */
+  const viaDefaults = (protocol: Protocol): Target => ({ kind: "via", url: defaultsOf(protocol.name).url, model: protocol.model });
   const statsBefore = await askStats(upstream);
   try {
     for (const protocol of protocols) {
@@ -1353,12 +1358,9 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
       }
     }
     if (doTranscode) {
-      for (const target of [{ kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, { kind: "via", url: defaultsOf("chat2").url }] as const) {
-        await streamOnce(target, "bench:transcode", 60_000);
-      }
-      // The INTL stream takes only tens of ms: warm up (JIT, the model list, connections) unmeasured.
-      for (const target of [{ kind: "direct", url: upstream.intlUrl, dialect: "intl" }, { kind: "via", url: defaultsOf("intl").url, model: "intl/qwen-max" }] as const) {
-        await streamOnce(target, "bench:transcode", 60_000);
+      // chat2's and INTL's first stream (INTL's takes only tens of ms) would count the warm-up (JIT, the model list, connections): one unmeasured each.
+      for (const protocol of protocols.filter((p) => p.name !== "dialog")) {
+        for (const target of [protocol.direct, viaDefaults(protocol)]) await streamOnce(target, "bench:transcode", 60_000);
       }
     }
     for (let rep = 0; rep < plan.reps; rep++) {
@@ -1369,19 +1371,15 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         log(`rep ${rep + 1}/${plan.reps} TTFT p50 ms: 1 stream ${p50(t.serial)}; ${plan.concurrency} streams ${p50(t.streams)}; saturation ${p50(t.burst)}`);
       }
       if (doTranscode) {
-        const intl = defaultsOf("intl");
-        const streams = [
-          { label: "CN", reps: transcodeReps, liveReps: transcodeLiveReps, direct: { kind: "direct", url: upstream.url }, via: { kind: "via", url: defaultsOf("dialog").url }, q: defaultsOf("dialog") },
-          { label: "CN chat2", reps: chat2Reps, liveReps: chat2LiveReps, direct: { kind: "direct", url: upstream.chat2Url, dialect: "chat2" }, via: { kind: "via", url: defaultsOf("chat2").url }, q: defaultsOf("chat2") },
-          { label: "INTL", reps: intlReps, liveReps: intlLiveReps, direct: { kind: "direct", url: upstream.intlUrl, dialect: "intl" }, via: { kind: "via", url: intl.url, model: "intl/qwen-max" }, q: intl },
-        ] as const;
-        for (const one of streams) {
-          const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, one.direct, one.via, one.q, upstream.pid, failures);
-          one.reps.push(r);
+        for (const protocol of protocols) {
+          const { label, reps, liveReps } = transcodeRepsOf[protocol.name];
+          const q = defaultsOf(protocol.name);
+          const r = await transcodeRep(rep, plan.transcodeEvents, transcodeText, protocol.direct, viaDefaults(protocol), q, upstream.pid, failures);
+          reps.push(r);
           // The same reply from a fake that builds each event as it sends it: CPU per event against a server's.
-          const live = await transcodeRep(rep, plan.transcodeEvents, transcodeText, one.direct, one.via, one.q, upstream.pid, failures, "bench:transcode-live");
-          one.liveReps.push(live);
-          log(`rep ${rep + 1}/${plan.reps} ${one.label} transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s; CPU per event, live fake: qwenplug ${num(live.cpuUsPerEvent)} µs, fake ${num(live.fakeCpuUsPerEventDirect)} µs`);
+          const live = await transcodeRep(rep, plan.transcodeEvents, transcodeText, protocol.direct, viaDefaults(protocol), q, upstream.pid, failures, "bench:transcode-live");
+          liveReps.push(live);
+          log(`rep ${rep + 1}/${plan.reps} ${label} transcoding direct ${num(r.directEventsPerSec)} ev/s, via ${num(r.viaEventsPerSec)} ev/s; CPU per event, live fake: qwenplug ${num(live.cpuUsPerEvent)} µs, fake ${num(live.fakeCpuUsPerEventDirect)} µs`);
         }
       }
     }
@@ -1536,7 +1534,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
 
 async function runStreams(ctx: Context): Promise<SectionResult> {
   const { plan, upstream, failures } = ctx;
-  const protocols = [...mainlandProtocols(upstream), intlProtocol(upstream)];
+  const protocols = benchProtocols(upstream);
   const manyReps: Record<string, ManyRep[]> = Object.fromEntries(protocols.map((p) => [p.name, []]));
   const repsOf = (p: Protocol): ManyRep[] => manyReps[p.name] ?? [];
   for (let rep = 0; rep < plan.streamReps; rep++) {
