@@ -29,8 +29,8 @@
 // the Request, reading the reply); `--floor` measures that alone.
 
 import type { Subprocess } from "bun";
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { threadCpuNs } from "./threads.ts";
 import { increments, TRANSCODE_SEED, TTFT_INCREMENTS, type ControlMessage, type UpstreamMessage } from "./upstream.ts";
 
 interface Options {
@@ -61,21 +61,8 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
-/** Nanoseconds on CPU per thread of a process, keyed by "name/tid". */
-function threadCpu(pid: number | "self"): Map<string, number> {
-  const dir = `/proc/${pid}/task`;
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(dir)) {
-    try {
-      const name = readFileSync(join(dir, tid, "comm"), "utf8").trim();
-      const ns = Number(readFileSync(join(dir, tid, "schedstat"), "utf8").split(" ")[0]);
-      out.set(`${name}/${tid}`, ns);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
-}
+/** Nanoseconds on CPU per thread of a process, keyed by "name/tid" (empty where the kernel has no schedstat). */
+const threadCpu = (pid: number | "self"): Map<string, number> => threadCpuNs(pid) ?? new Map();
 
 /** µs per request by thread name (threads of one name summed), between two readings. */
 function perRequest(before: Map<string, number>, after: Map<string, number>, requests: number): Map<string, number> {

@@ -22,10 +22,11 @@
 // every loop is bounded in count and time; child processes are stopped on
 // exit, on error and on SIGINT/SIGTERM.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cpus, loadavg, tmpdir, release } from "node:os";
 import { join } from "node:path";
+import { threadCpuNs } from "./threads.ts";
 import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
   increments,
@@ -186,23 +187,6 @@ function cpuMs(pid: number): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return Number.NaN;
-  }
-}
-
-/** Each thread's time on a CPU in ns (/proc/<pid>/task/<tid>/schedstat), by thread id; undefined where schedstat is missing. */
-function threadCpuNs(pid: number): Map<string, number> | undefined {
-  try {
-    const threads = new Map<string, number>();
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        threads.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
-      } catch {
-        // The thread ended in between.
-      }
-    }
-    return threads.size > 0 && [...threads.values()].every(Number.isFinite) ? threads : undefined;
-  } catch {
-    return undefined;
   }
 }
 
