@@ -129,7 +129,8 @@ function useGateway(start: () => { gw?: Gateway; fake?: { stop(): Promise<void> 
 }
 
 /** Starts qwenplug on a free port; an env value of undefined removes that variable. */
-function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number, store?: StateStore): Gateway {
+/** `deps.fetch` stands in for qwenplug's upstream fetch (a relay that does not decode, a slow body). */
+function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?: number, deps: { store?: StateStore; fetch?: typeof fetch } = {}): Gateway {
   const logs: string[] = [];
   // Both upstreams default to a closed loopback port, so no test can reach a real host by omission.
   const config = loadConfig({
@@ -144,7 +145,7 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
     IMAGE_FETCH_ALLOW_PRIVATE: "1",
     ...env,
   });
-  const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec, store });
+  const { server, app } = startServer(config, { log: (line) => logs.push(line), idleTimeoutSec, ...deps });
   const url = `http://127.0.0.1:${server.port}`;
   const gw: Gateway = {
     url,
@@ -166,7 +167,7 @@ function launchGateway(env: Record<string, string | undefined>, idleTimeoutSec?:
 
 /** qwenplug with one CN account on the fake CN upstream. */
 const startGateway = (fake: FakeCnUpstream, env: Record<string, string | undefined> = {}, idleTimeoutSec?: number, store?: StateStore): Gateway =>
-  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec, store);
+  launchGateway({ QWEN_CN_BASE_URL: fake.url, CN_PROTOCOL: "dialog", CN_ACCOUNT_1_COOKIE: COOKIE_1, ...env }, idleTimeoutSec, { store });
 
 /** Runs `body` against a fresh fake upstream and a gateway on it, and stops both afterwards, whatever happens. */
 async function withGateway<F extends { stop(): Promise<void> }>(startFake: () => F, startGw: (fake: F) => Gateway, body: (fake: F, gw: Gateway) => Promise<void>): Promise<void> {
@@ -2783,7 +2784,7 @@ describe("one clean-up path: the defects of issue 9", () => {
 
 /** qwenplug on the INTL fake with its auth host on `auth`; the account's credentials come from `env`. */
 const startRenewingGateway = (fake: FakeIntlUpstream, auth: FakeAuthHost, env: Record<string, string | undefined>, store?: StateStore): Gateway =>
-  launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, LOG_LEVEL: "debug", ...env }, undefined, store);
+  launchGateway({ QWEN_INTL_BASE_URL: fake.url, QWEN_INTL_AUTH_BASE_URL: auth.url, LOG_LEVEL: "debug", ...env }, undefined, { store });
 
 const ask = (gw: Gateway, prompt = "fixture:plain") => gw.client.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: prompt }] });
 
@@ -4173,8 +4174,8 @@ const TICKET_HASH = "hash-one-0123456789abcdef";
 const CHAT2_COOKIE_1 = `${COOKIE_1}; tongyi_sso_ticket_hash=${TICKET_HASH}`;
 
 /** qwenplug speaking chat2, signed unless the env says otherwise, to a fake chat2 upstream; registrations unspaced unless a test spaces them. */
-const startChat2Gateway = (fake: FakeChat2Upstream, env: Record<string, string | undefined> = {}, store?: StateStore): Gateway =>
-  launchGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_REGISTER_INTERVAL_MS: "0", ...env }, undefined, store);
+const startChat2Gateway = (fake: FakeChat2Upstream, env: Record<string, string | undefined> = {}, deps: { store?: StateStore; fetch?: typeof fetch } = {}): Gateway =>
+  launchGateway({ CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, CN_REGISTER_INTERVAL_MS: "0", ...env }, undefined, deps);
 
 /** The error a client call ends with (bun's `expect().rejects` does not await the SDK's APIPromise). */
 async function rejectionOf(promise: PromiseLike<unknown>) {
@@ -4260,16 +4261,14 @@ describe("chat completions over CN chat2", () => {
   });
 
   test("a zstd body that reaches qwenplug still compressed (a relay, a fetch that does not decode) is decoded", async () => {
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1 });
     // Bun's `decompress: false` hands over the body as it came: compressed.
     const rawFetch = ((input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, decompress: false })) as typeof fetch;
-    const { server } = startServer(config, { fetch: rawFetch, log: () => {} });
+    const raw = startChat2Gateway(fake, {}, { fetch: rawFetch });
     try {
-      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
-      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain zstd:1" }] });
+      const reply = await raw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "fixture:plain zstd:1" }] });
       expect(reply.choices[0]?.message.content).toBe("你好！我是千问，很高兴见到你。");
     } finally {
-      await server.stop(true);
+      await raw.stop();
     }
   });
 
@@ -4483,7 +4482,7 @@ describe("CN chat2 signing", () => {
       try {
         for (const round of [1, 2]) {
           const refusals = fake.refusals.length;
-          const gw = startChat2Gateway(fake, {}, store);
+          const gw = startChat2Gateway(fake, {}, { store });
           try {
             for (let i = 0; i < 10; i++) {
               const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }] });
@@ -6006,7 +6005,7 @@ describe("chat2 signing state under load (issue 18)", () => {
     const store = createMemoryStore();
     try {
       for (const round of [1, 2, 3]) {
-        const gw = startChat2Gateway(fake, {}, store);
+        const gw = startChat2Gateway(fake, {}, { store });
         try {
           for (let i = 0; i < 5; i++) expect((await ask(gw)).choices[0]?.message.content).toBe(REPLY);
         } finally {
@@ -6018,7 +6017,7 @@ describe("chat2 signing state under load (issue 18)", () => {
       expect(new Set(fake.usedSalts).size).toBe(15);
       expect(fake.refusals).toEqual([]);
       // Another cookie is another credential: it starts afresh.
-      const other = startChat2Gateway(fake, { CN_ACCOUNT_1_COOKIE: `${CHAT2_COOKIE_1}; extra=1` }, store);
+      const other = startChat2Gateway(fake, { CN_ACCOUNT_1_COOKIE: `${CHAT2_COOKIE_1}; extra=1` }, { store });
       try {
         await ask(other);
       } finally {
@@ -6034,8 +6033,8 @@ describe("chat2 signing state under load (issue 18)", () => {
     const fake = startFakeChat2Upstream();
     fake.saltsPerRegistration = 20;
     const store = createMemoryStore();
-    const a = startChat2Gateway(fake, {}, store);
-    const b = startChat2Gateway(fake, {}, store);
+    const a = startChat2Gateway(fake, {}, { store });
+    const b = startChat2Gateway(fake, {}, { store });
     try {
       const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(i % 2 === 0 ? a : b)));
       expect(replies.every((r) => r.choices[0]?.message.content === REPLY)).toBe(true);
@@ -6437,17 +6436,12 @@ describe("bounded and clean (issue 21)", () => {
       await response.body?.cancel();
       return new Response(slowBody(init?.signal ?? new AbortController().signal), { headers: { "content-type": "text/event-stream", "content-encoding": "zstd" } });
     }) as typeof fetch;
-    const config = loadConfig({
-      PORT: "0", HOST: "127.0.0.1", API_MASTER_KEY: MASTER_KEY, QWEN_INTL_BASE_URL: "http://127.0.0.1:9", CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: fake.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1,
-      UPSTREAM_CONNECT_TIMEOUT_MS: "200", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "400",
-    });
-    const { server } = startServer(config, { fetch: slowFetch, log: () => {} });
+    const gw = startChat2Gateway(fake, { UPSTREAM_CONNECT_TIMEOUT_MS: "200", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "1000", UPSTREAM_IDLE_TIMEOUT_MS: "400" }, { fetch: slowFetch });
     try {
-      const client = new OpenAI({ apiKey: MASTER_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
-      const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hello" }] });
+      const reply = await gw.client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hello" }] });
       expect(reply.choices[0]?.message.content).toBe("压缩的回答");
     } finally {
-      await server.stop(true);
+      await gw.stop();
       await fake.stop();
     }
   });
@@ -6916,7 +6910,7 @@ describe.skipIf(REDIS_SERVER === null)("state store: Redis", () => {
     const intl = startFakeIntlUpstream({ validateToken: (token) => auth.isValid(token) });
     const stores = await Promise.all([open("gw:"), open("gw:")]);
     const env = { CN_PROTOCOL: "chat2", QWEN_CN_BASE_URL: chat2.url, CN_ACCOUNT_1_COOKIE: CHAT2_COOKIE_1, QWEN_INTL_BASE_URL: intl.url, QWEN_INTL_AUTH_BASE_URL: auth.url, INTL_ACCOUNT_1_REFRESH_TOKEN: auth.issueRefreshToken() };
-    const gws = stores.map((store) => launchGateway(env, undefined, store));
+    const gws = stores.map((store) => launchGateway(env, undefined, { store }));
     try {
       const cnReplies = await Promise.all(Array.from({ length: 60 }, (_, i) => (gws[i % 2] as Gateway).client.chat.completions.create({ model: "cn/qwen", messages: [{ role: "user", content: "hi" }] })));
       expect(cnReplies.every((r) => r.choices[0]?.message.content === "你好！我是千问，很高兴见到你。")).toBe(true);
@@ -7408,7 +7402,7 @@ describe("operators: the admin API", () => {
     const open = async () => openStateStore(loadConfig({ ...env, API_MASTER_KEY: MASTER_KEY }), () => {});
     try {
       const store1 = await open();
-      const gw1 = launchGateway(env, undefined, store1);
+      const gw1 = launchGateway(env, undefined, { store: store1 });
       let key = "";
       try {
         expect((await admin(gw1, "POST", "/admin/accounts", { upstream: "intl", token: ADDED_TOKEN })).status).toBe(201);
@@ -7433,7 +7427,7 @@ describe("operators: the admin API", () => {
       expect(raw).not.toContain(key);
 
       const store2 = await open();
-      const gw2 = launchGateway(env, undefined, store2);
+      const gw2 = launchGateway(env, undefined, { store: store2 });
       try {
         await gw2.app.ready();
         expect((await accountsOf(gw2)).map((a) => `${a.upstream}#${a.number}:${a.source}`)).toEqual(["intl#1:admin"]);
@@ -7451,7 +7445,7 @@ describe("operators: the admin API", () => {
         await store2.close();
       }
       const store3 = await open();
-      const gw3 = launchGateway(env, undefined, store3);
+      const gw3 = launchGateway(env, undefined, { store: store3 });
       try {
         await gw3.app.ready();
         expect(await accountsOf(gw3)).toEqual([]);
