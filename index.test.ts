@@ -70,6 +70,9 @@ import {
   splitForDocument,
   intlBodyBytesBound,
   INTL_BODY_FRAME_BYTES,
+  COMPILE_AFTER_PARSES,
+  hotSchema,
+  requestSchemas,
 } from "./index";
 
 // ── Helpers ─────────────────────────────────────────────────────────────────
@@ -747,6 +750,45 @@ describe("upstream failures reach the client as OpenAI errors", () => {
     expect(err.message).toContain("MODEL_BUSY");
     const streamErr = await expectApiError("fixture:finished-error", true);
     expect(streamErr).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+describe("request schemas switch to zod's compiled parser", () => {
+  // What each body parses to, or its first issue's code and path: the same before and after the switch.
+  const outcome = (schema: { safeParse(body: unknown): { success: boolean; data?: unknown; error?: { issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey> }> } } }, body: unknown) => {
+    const parsed = schema.safeParse(body);
+    return parsed.success ? { data: parsed.data } : { issues: parsed.error?.issues.map((issue) => [issue.code, issue.path.map(String).join(".")]) };
+  };
+  const bodies: Record<string, unknown[]> = {
+    chat: [
+      { model: "qwen-max", stream: true, extra: { kept: 1 }, messages: [{ role: "system", content: "be brief" }, { role: "user", content: [{ type: "text", text: "hi" }] }] },
+      { model: "qwen-max", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] }, { role: "tool", tool_call_id: "c1", content: "ok" }], tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }], tool_choice: { type: "function", function: { name: "f" } } },
+      { model: "", messages: [] },
+      { model: "qwen-max", messages: [{ role: "robot", content: 3 }] },
+      { model: "qwen-max", messages: [{ role: "user", content: "x" }], stream: "yes", n: 1.5 },
+      { messages: "hi" },
+    ],
+    messages: [
+      { model: "claude-x", max_tokens: 10, system: [{ type: "text", text: "s" }], messages: [{ role: "user", content: "hi" }] },
+      { model: "claude-x", messages: [{ role: "user", content: [{ type: "image" }] }] },
+      { model: "claude-x", max_tokens: "ten", messages: [] },
+    ],
+    countTokens: [{ model: "claude-x", messages: [{ role: "user", content: "hi" }] }, { model: 1 }],
+    responses: [{ model: "qwen-max", input: "hi", stream: true }, { model: "qwen-max", input: [{ role: "user", content: [{ type: "input_text", text: "hi" }] }] }, { model: "qwen-max", input: 5 }],
+    images: [{ prompt: "a cat", n: 2, size: "1024x1024" }, { prompt: "", n: 9 }, { prompt: "a cat", response_format: "png" }],
+  };
+
+  test("every request schema compiles, and parses and refuses every body as before", () => {
+    for (const [name, schema] of Object.entries(requestSchemas())) {
+      const cases = bodies[name] ?? [];
+      expect(cases.length).toBeGreaterThan(0);
+      const before = cases.map((body) => outcome(schema, body));
+      let used: typeof schema = schema;
+      for (let i = 0; i <= COMPILE_AFTER_PARSES; i++) used = hotSchema(schema);
+      // z.compile hands back the schema itself when it cannot compile it: a clone means the fast path is in use.
+      expect({ name, compiled: used !== schema }).toEqual({ name, compiled: true });
+      expect(cases.map((body) => outcome(used, body))).toEqual(before);
+    }
   });
 });
 
