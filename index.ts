@@ -8070,9 +8070,14 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     return undefined;
   } finally {
     signal.removeEventListener("abort", onAbort);
-    attemptAbort.abort(ATTEMPT_OVER);
+    // After a terminal event the adapter waits at a yield, with no read in progress: it finishes first, and its own
+    // clean-up takes its listeners and timers off the attempt's signal, so the abort wakes nothing (each woken
+    // listener aborted the next signal down, and armed a clean-up timer). Otherwise the abort comes first.
+    const isOver = outcome.kind !== "aborted";
+    if (!isOver) attemptAbort.abort(ATTEMPT_OVER);
     // As the wrapper this replaced: an adapter that throws while closing is already over.
     await upstream.return(undefined).catch(() => undefined);
+    if (isOver) attemptAbort.abort(ATTEMPT_OVER);
     gate.pool.release(slot, outcome, ttftMs);
   }
 }
@@ -9764,7 +9769,8 @@ interface CompletionRun {
   readonly isClientGone: boolean;
   /** Whether the shutdown grace ended it (`close("shutdown")`): the client hears that, not a truncated upstream. */
   readonly isShutDown: boolean;
-  close(reason?: "shutdown"): Promise<void>;
+  /** "ended": the reply's terminal event has been handled, so the stages wait at a yield and can finish before the abort. */
+  close(reason?: "shutdown" | "ended"): Promise<void>;
 }
 
 /** What a reply ended by the shutdown grace gets: a 503, in-stream once the stream had started (issue 21 #8). */
@@ -9794,10 +9800,12 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: 
   const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
   let isShutDown = false;
-  const close = (reason?: "shutdown") =>
+  const close = (reason?: "shutdown" | "ended") =>
     (closing ??= (async () => {
       isShutDown = reason === "shutdown";
       ex.request.signal.removeEventListener("abort", onClientGone);
+      // Aborting first stops a read in progress, which return() would wait behind; after the last event there is none.
+      if (reason === "ended") await batches.return(undefined).catch(() => undefined);
       abort.abort(REQUEST_OVER);
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
@@ -9892,7 +9900,8 @@ async function serveWhole(app: App, ex: Exchange, run: CompletionRun, encoder: R
       }
     }
   } finally {
-    await run.close();
+    // The loop ends at the end of the batches, or thrown out of by an error event: either way nothing is being read.
+    await run.close("ended");
   }
   if (run.isClientGone) throw new HttpError(499, "Client closed the request.", "invalid_request_error", "client_closed");
   if (run.isShutDown) throw shutdownCutError();
@@ -9912,7 +9921,7 @@ async function serveStream(app: App, ex: Exchange, run: CompletionRun, encoder: 
   const first = await Promise.race([firstRead, run.acquired.then(() => withDeadline(firstRead, app.config.heartbeatMs))]);
   const firstEvent = first === undefined || first.done ? undefined : first.value[0];
   if (firstEvent?.type === "error") {
-    await run.close();
+    await run.close("ended");
     throw httpErrorFromFailure(firstEvent.failure);
   }
   if (first?.done === true && run.isShutDown) throw shutdownCutError();
@@ -9961,7 +9970,8 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
   const write = (text: string) => {
     if (text !== "") enqueue(Buffer.from(text, "utf8"));
   };
-  const end = (outcome: string, isAbrupt = false) => {
+  /** `closeAs` "ended": called for the reply's terminal event (see CompletionRun.close). */
+  const end = (outcome: string, isAbrupt = false, closeAs?: "ended") => {
     if (isClosed) return;
     isClosed = true;
     if (heartbeat !== undefined) clearInterval(heartbeat);
@@ -9975,7 +9985,7 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
     ex.log.outcome = outcome;
     if (config.logLevel !== "silent") app.info(formatLogLine("POST", ex.log.path, ex.log, ex.started));
     recordTraffic(app, ex);
-    void run.close();
+    void run.close(closeAs);
   };
   /** Encodes a batch and writes it at once; ends the stream at a terminal event. */
   const handle = (batch: EventBatch) => {
@@ -9990,11 +10000,11 @@ function eventStream(app: App, ex: Exchange, run: CompletionRun, encoder: ReplyE
         if (text !== "") out += encoder.text(text);
       } else if (event.type === "done") {
         write(out + encoder.finish(event.reason, meter.total()));
-        return end(event.reason);
+        return end(event.reason, false, "ended");
       } else if (event.type === "error") {
         // The status is already 200: the error can only be an in-stream event.
         write(out + encoder.error(safeHttpError(app, event.failure)));
-        return end(`error:${event.failure.kind}`);
+        return end(`error:${event.failure.kind}`, false, "ended");
       }
     }
     write(out);
