@@ -18,7 +18,11 @@
 // be told apart. Sections 1 and 2 are measured for three protocols, mainland
 // /dialog, signed mainland chat2 (bench/fake-chat2.ts) and chat.qwen.ai (INTL),
 // section 3 for the two mainland ones, each against its own fake read directly
-// in its own dialect. Everything listens on 127.0.0.1;
+// in its own dialect. Section 1 also runs bench/floor.ts, a bare relay that
+// makes the same upstream calls as qwenplug for each protocol and nothing else
+// (the least this design can cost), and ends with a steady-state reading of
+// CPU per request by thread, after the JIT has compiled the request path.
+// Everything listens on 127.0.0.1;
 // every loop is bounded in count and time; child processes are stopped on
 // exit, on error and on SIGINT/SIGTERM.
 
@@ -75,11 +79,14 @@ interface Plan {
   settleMs: number;
   /** gzip the Bun binary to estimate the compressed image layer (a few seconds of CPU). */
   gzipBinary: boolean;
+  /** Steady state: requests each saturation process serves after the repetitions before CPU is measured again (the JIT settles), then measured requests. */
+  steadyWarmup: number;
+  steadyMeasure: number;
 }
 
 const PLANS: Record<Plan["name"], Plan> = {
-  full: { name: "full", reps: 5, serialRequests: 300, concurrency: 100, streamsPerWorker: 3, burstPerWorker: 10, transcodeEvents: 20_000, streams: 1000, streamReps: 3, coldReps: 6, settleMs: 1000, gzipBinary: true },
-  quick: { name: "quick", reps: 2, serialRequests: 100, concurrency: 100, streamsPerWorker: 1, burstPerWorker: 4, transcodeEvents: 8_000, streams: 1000, streamReps: 1, coldReps: 3, settleMs: 400, gzipBinary: false },
+  full: { name: "full", reps: 5, serialRequests: 300, concurrency: 100, streamsPerWorker: 3, burstPerWorker: 10, transcodeEvents: 20_000, streams: 1000, streamReps: 3, coldReps: 6, settleMs: 1000, gzipBinary: true, steadyWarmup: 20_000, steadyMeasure: 5_000 },
+  quick: { name: "quick", reps: 2, serialRequests: 100, concurrency: 100, streamsPerWorker: 1, burstPerWorker: 4, transcodeEvents: 8_000, streams: 1000, streamReps: 1, coldReps: 3, settleMs: 400, gzipBinary: false, steadyWarmup: 6_000, steadyMeasure: 2_000 },
 };
 
 interface Flags {
@@ -699,6 +706,17 @@ function benchProtocols(upstream: Upstream): Protocol[] {
   ];
 }
 
+/** What bench/floor.ts does per request for each protocol (the calls qwenplug makes for one chat). */
+const FLOOR_CALLS: Record<Protocol["name"], string> = {
+  dialog: "2 upstream calls (the reply, the session delete)",
+  chat2: "2 upstream calls (the reply unsigned, the session delete)",
+  intl: "3 upstream calls (chats/new, the reply, the chat's delete)",
+};
+
+/** bench/floor.ts, relaying to the three fakes. */
+const spawnFloor = (upstream: Upstream): Promise<Qwenplug> =>
+  spawnServer(upstream.url, { entry: join(import.meta.dir, "floor.ts"), env: { FLOOR_DIALOG_URL: upstream.url, FLOOR_CHAT2_URL: upstream.chat2Url, FLOOR_INTL_URL: upstream.intlUrl } });
+
 /** The key under which a protocol's direct samples are filed. */
 const directKey = (protocol: Protocol) => `${protocol.name} direct`;
 
@@ -823,12 +841,16 @@ async function closedLoop(key: string, target: Target, prompt: string, expected:
   return { ttfts, completed, requestsPerSec: (completed * 1000) / Math.max(1, measureEnd - measureStart) };
 }
 
-/** One qwenplug process measured in section 1: one protocol, one configuration. */
+/**
+ * One process measured in section 1: a qwenplug for one protocol in one
+ * configuration, or (config "floor") bench/floor.ts, the bare relay that makes
+ * the same upstream calls and is read in the fake's own dialect.
+ */
 interface Variant {
   /** `${protocol.name} ${config}` */
   key: string;
   protocol: Protocol;
-  config: "defaults" | "transport";
+  config: "defaults" | "transport" | "floor";
   q: Qwenplug;
   /** The environment added to the brief's (empty for the defaults). */
   env: Record<string, string>;
@@ -865,7 +887,7 @@ const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => 
 
 async function ttftRep(plan: Plan, rep: number, protocols: readonly Protocol[], variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<TtftRep> {
   const direct = (p: Protocol): Keyed => ({ key: directKey(p), target: p.direct });
-  const keyed = (v: Variant): Keyed => ({ key: v.key, target: { kind: "via", url: v.q.url, model: v.protocol.model } });
+  const keyed = (v: Variant): Keyed => ({ key: v.key, target: v.config === "floor" ? { ...v.protocol.direct, url: v.q.url } : { kind: "via", url: v.q.url, model: v.protocol.model } });
   const result: TtftRep = { serial: {}, streams: {}, burst: {} };
 
   // Concurrency 1. Warm-up first: JIT, and keep-alive connections that may have
@@ -923,6 +945,77 @@ async function ttftRep(plan: Plan, rep: number, protocols: readonly Protocol[], 
   ]);
   for (const phase of rotate(burstPhases, rep)) {
     result.burst[phase.keyed.key] = await loop(phase.keyed, phase.protocol, phase.q, TTFT_PROMPT, TTFT_TEXT, 2, plan.burstPerWorker, 0);
+  }
+  return result;
+}
+
+/** CPU per request by thread kind, µs. */
+type ThreadSplit = Record<"js" | "http" | "jit" | "gc" | "other", number>;
+
+/** Bun's thread names (/proc/<pid>/task/<tid>/comm) by kind. */
+function threadKind(name: string): keyof ThreadSplit {
+  if (name === "bun" || name === "bun.exe") return "js";
+  if (name === "HTTP Client") return "http";
+  if (/^JIT/.test(name)) return "jit";
+  if (/^(Heap|GC|.*ollector)/.test(name)) return "gc";
+  return "other";
+}
+
+/** Starts a per-thread CPU clock for `pid`; call the result for the µs per request by thread kind. */
+function threadSplitClock(pid: number): (requests: number) => ThreadSplit | undefined {
+  const start = threadCpuNs(pid);
+  return (requests) => {
+    const end = threadCpuNs(pid);
+    if (start === undefined || end === undefined) return undefined;
+    const split: ThreadSplit = { js: 0, http: 0, jit: 0, gc: 0, other: 0 };
+    for (const [key, ns] of end) split[threadKind(key.slice(0, key.lastIndexOf("/")))] += (ns - (start.get(key) ?? 0)) / 1000 / Math.max(1, requests);
+    return split;
+  };
+}
+
+interface SteadyPhase {
+  /** The process's CPU per request by thread kind (undefined for direct, or without schedstat). */
+  split?: ThreadSplit;
+  /** The fake upstreams' process CPU per request in the same phase, µs. */
+  upstreamCpuUsPerRequest: number;
+  requests: number;
+}
+
+/**
+ * Steady state, after the repetitions: each saturation process (qwenplug
+ * with the transport settings, the floor) serves `steadyWarmup` more short
+ * replies at 100 clients, then `steadyMeasure` measured ones, CPU read per
+ * thread; each protocol's fake is read directly the same way for its own.
+ * By then the JIT has compiled the request path, which the repetitions'
+ * few hundred requests per process still pay for.
+ */
+async function steadyState(plan: Plan, protocols: readonly Protocol[], variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<Record<string, SteadyPhase>> {
+  const result: Record<string, SteadyPhase> = {};
+  const perWorker = Math.max(1, Math.round(plan.steadyMeasure / plan.concurrency));
+  const run = async (key: string, target: Target, pid: number | undefined, warmupRequests: number) => {
+    let clock: ((requests: number) => ThreadSplit | undefined) | undefined;
+    let upstreamClock = () => Number.NaN;
+    let split: ThreadSplit | undefined;
+    let upstreamMs = Number.NaN;
+    const loop = await closedLoop(key, target, TTFT_PROMPT, TTFT_TEXT, plan.concurrency, Math.max(1, Math.round(warmupRequests / plan.concurrency)), perWorker, 0, failures, {
+      onMeasureStart() {
+        if (pid !== undefined) clock = threadSplitClock(pid);
+        upstreamClock = cpuClock(upstream.pid);
+      },
+      onMeasureEnd() {
+        upstreamMs = upstreamClock();
+      },
+    });
+    split = clock?.(loop.completed);
+    result[key] = { split, upstreamCpuUsPerRequest: (upstreamMs * 1000) / Math.max(1, loop.completed), requests: loop.completed };
+    const total = split === undefined ? Number.NaN : Object.values(split).reduce((a, b) => a + b, 0);
+    log(`  steady state ${key}: ${pid === undefined ? `fake ${num(result[key].upstreamCpuUsPerRequest)} µs` : `${num(total)} µs per request`}`);
+  };
+  for (const protocol of protocols) {
+    await run(directKey(protocol), protocol.direct, undefined, plan.concurrency * 2);
+    for (const v of variants.filter((x) => x.protocol === protocol && x.saturation)) {
+      await run(v.key, v.config === "floor" ? { ...protocol.direct, url: v.q.url } : { kind: "via", url: v.q.url, model: protocol.model }, v.q.pid, plan.steadyWarmup);
+    }
   }
   return result;
 }
@@ -1317,6 +1410,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     return variant.q;
   };
   const ttftReps: TtftRep[] = [];
+  let steady: Record<string, SteadyPhase> = {};
   const transcodeReps: TranscodeRep[] = [];
   const intlReps: TranscodeRep[] = [];
   const chat2Reps: TranscodeRep[] = [];
@@ -1340,6 +1434,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         const isTransport = doLatency && (config === "transport" || !hasTransport);
         variants.push({ key: `${protocol.name} ${config}`, protocol, config, q, env, warmup: isTransport ? 1 : 0, streamsPerWorker: isTransport ? plan.streamsPerWorker : 1, saturation: isTransport });
       }
+      if (doLatency) variants.push({ key: `${protocol.name} floor`, protocol, config: "floor", q: await spawnFloor(upstream), env: {}, warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
     }
     if (doTranscode) {
       // chat2's and INTL's first stream (INTL's takes only tens of ms) would count the warm-up (JIT, the model list, connections): one unmeasured each.
@@ -1367,13 +1462,14 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         }
       }
     }
+    if (doLatency) steady = await steadyState(plan, protocols, variants, upstream, failures);
   } finally {
     for (const variant of variants) await variant.q.stop();
   }
   const statsAfter = await askStats(upstream);
   const intlCalls = { completions: statsAfter.intl.completions - statsBefore.intl.completions, created: statsAfter.intl.chatsCreated - statsBefore.intl.chatsCreated, deleted: statsAfter.intl.chatsDeleted - statsBefore.intl.chatsDeleted };
   const intlCallsText = ` (the INTL fake over ${doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2"}: ${intlCalls.completions} chat/completions, ${intlCalls.created} chats created, ${intlCalls.deleted} deleted)`;
-  result.raw = { ttftReps, transcodeReps, intlReps, chat2Reps, transcodeLiveReps, chat2LiveReps, intlLiveReps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
+  result.raw = { ttftReps, steady, transcodeReps, intlReps, chat2Reps, transcodeLiveReps, chat2LiveReps, intlLiveReps, variants: variants.map((v) => ({ key: v.key, env: { ...v.protocol.env, ...v.env } })) };
   const sections = doLatency && doTranscode ? "sections 1 and 2" : doLatency ? "section 1" : "section 2";
   if (flags.profile) result.notes.push(`CPU profiles of the qwenplug processes of ${sections}: ${profileDir}/<${variants.map((v) => `${v.protocol.name}-${v.config}`).join("|")}> (.cpuprofile and .md; Bun credits idle gaps to the last sample, so compare sample counts, not times).`);
   result.notes.push(`The chat2 fake (bench/fake-chat2.ts) over ${sections}, all chat2 qwenplugs together: ${signingText(statsBefore, statsAfter)}.`);
@@ -1402,7 +1498,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
       const ratio = spread(ttftReps.map((r) => phaseOf(r.burst, v.key).cpuUsPerRequest / fakeOwn(r)));
       result.rows.push({
         id,
-        measure: `CPU per request, saturation [${config(v)}]: qwenplug vs the fake's own (its process over the direct phase; in parentheses, over the via phase)`,
+        measure: `CPU per request, saturation [${config(v)}]: ${v.config === "floor" ? "the relay" : "qwenplug"} vs the fake's own (its process over the direct phase; in parentheses, over the via phase)`,
         direct: withSpread(spread(ttftReps.map(fakeOwn)), " µs"),
         via: `${withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, v.key).cpuUsPerRequest)), " µs")} (fake ${withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, v.key).upstreamCpuUsPerRequest)), " µs")})`,
         added: `ratio ${withSpread(ratio, "×")}`,
@@ -1416,7 +1512,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     const burst: Pick = (r) => r.burst;
     const n = (pick: Pick, v: Variant) => (first ? phaseOf(pick(first), v.key).n : 0);
     const rps = (key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, key).requestsPerSec)), " req/s");
-    const config = (v: Variant) => `${v.protocol.label}, ${v.config === "defaults" ? "defaults" : envText(v.env)}`;
+    const config = (v: Variant) => `${v.protocol.label}, ${v.config === "defaults" ? "defaults" : v.config === "floor" ? `runtime floor: bench/floor.ts relaying, ${FLOOR_CALLS[v.protocol.name]}` : envText(v.env)}`;
     // Each measure for every protocol in turn, so that the chat2 rows stand beside the /dialog ones.
     // The issue-22 targets: 100 requests spread over half a second (the 100-stream phase) add ≤ 0.5 ms p50; a burst of 100 (saturation) ≤ 10 ms p50.
     const measures: Array<{ label: (v: Variant) => string; pick: Pick; stat: "p50" | "p99"; limit: number; isIssue22?: true; isSaturation?: true }> = [
@@ -1429,12 +1525,30 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     ];
     let next = 0;
     const id = () => `1${rowLetters(next++)}`;
-    for (const configName of ["defaults", "transport"] as const) {
-      for (const measure of measures) {
+    for (const configName of ["defaults", "transport", "floor"] as const) {
+      // The floor's rows: the p50s the issue-22 targets are about, and the 1-stream one.
+      for (const measure of configName === "floor" ? measures.filter((m) => m.stat === "p50") : measures) {
         for (const v of variants.filter((x) => x.config === configName && (x.saturation || !measure.isSaturation))) ttftRow(id(), measure.label(v), measure.pick, v, measure.stat, measure.limit, measure.isIssue22 === true);
       }
     }
     for (const v of variants.filter((x) => x.saturation)) cpuRow(id(), v);
+    /** The steady-state figure: CPU per request by thread after the JIT has settled, against the fake's own read the same way. */
+    const steadyRow = (v: Variant) => {
+      const split = steady[v.key]?.split;
+      const fakeOwn = steady[directKey(v.protocol)]?.upstreamCpuUsPerRequest ?? Number.NaN;
+      const total = split === undefined ? Number.NaN : Object.values(split).reduce((a, b) => a + b, 0);
+      const ratio = total / fakeOwn;
+      result.rows.push({
+        id: id(),
+        measure: `CPU per request, steady state (after ${plan.steadyWarmup.toLocaleString("en-US")} more requests; ${steady[v.key]?.requests ?? 0} measured) [${config(v)}]: ${v.config === "floor" ? "the relay" : "qwenplug"} by thread vs the fake's own`,
+        direct: `${num(fakeOwn)} µs`,
+        via: split === undefined ? "n/a (no schedstat)" : `${num(total)} µs: JS ${num(split.js)}, HTTP client ${num(split.http)}, GC ${num(split.gc)}, JIT ${num(split.jit)}, other ${num(split.other)} (fake ${num(steady[v.key]?.upstreamCpuUsPerRequest ?? Number.NaN)} µs)`,
+        added: `ratio ${num(ratio)}×`,
+        target: "≤ 2× the fake's own (issue 22)",
+        result: Number.isFinite(ratio) ? notAbove(spread([ratio]), 2, "×") : "—",
+      });
+    };
+    for (const v of variants.filter((x) => x.saturation)) steadyRow(v);
 
     const opensText = (pick: Pick, key: string) => {
       const opens = ttftReps.reduce((sum, r) => sum + phaseOf(pick(r), key).opens, 0);
@@ -1453,6 +1567,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     result.notes.push(
       `TTFT = time from just before fetch() to the first SSE event with text (qwenplug: choices[0].delta.content non-empty; direct /dialog: contents[0].content non-empty; direct chat2: data.messages[0].content non-empty; direct chat.qwen.ai: choices[0].delta.content non-empty in the answer phase). Replies: "1 stream" and saturation ${TTFT_INCREMENTS.length} events (${TTFT_INCREMENTS.map((t) => t.length).join("+")} chars; the first at once, the rest 2 ms later); "${plan.concurrency} concurrent streams" ${STREAM_INCREMENTS.length} events ${STREAM_EVENT_GAP_MS / 2}–${STREAM_EVENT_GAP_MS * 1.5} ms apart, each worker sending its next request when a reply ends, the workers' starts spread over ${num(STREAM_SECONDS)} s so streams are at all phases at once. Saturation is a throughput test: TTFT there is queueing (Little's law), i.e. mostly qwenplug's CPU per request.`,
       `[defaults] is qwenplug as the brief starts it. [${envText(transportEnv) || "none"}] switches off what holds text back (the failover gate's first FAILOVER_HOLDBACK_CHARS characters, up to FAILOVER_HOLDBACK_MS) and the per-account in-flight cap (ACCOUNT_MAX_IN_FLIGHT, 2 accounts here), leaving qwenplug's transport cost. With the defaults, the 100-stream TTFT is mostly time spent queued for an account slot (measured from a cold start of the loop, no warm-up). The chat2 rows run the same loads against bench/fake-chat2.ts (CN_PROTOCOL=chat2): every request qwenplug sends is signed with a single-use salt and verified by the fake; the direct client sends the same body unsigned, which that fake lets through. The chat.qwen.ai rows run them against bench/upstream.ts's INTL server, in its incremental frames, through a qwenplug with INTL_ACCOUNT_1/2_TOKEN asked for "intl/qwen-max": per request qwenplug makes three upstream calls (chats/new, chat/completions, the chat's delete) where the direct client makes the one chat/completions call${intlCallsText}.`,
+      `[runtime floor] is bench/floor.ts, not qwenplug: a bare Bun.serve relay that makes the calls qwenplug makes for one chat (${protocols.map((p) => `${p.label}: ${FLOOR_CALLS[p.name]}`).join("; ")}) and passes the fake's reply through unchanged, read by the direct client in the fake's own dialect. It has no validation, pool, signing, SSE parsing or re-encoding, so its rows are the least any gateway of this design (Bun.serve in front, fetch to the upstream, the protocols' calls) can cost on this machine: where the floor itself misses a target, qwenplug cannot meet it without fewer upstream calls or another runtime.`,
       `Warm connections — TCP connections opened while measuring ("via" counts both hops and qwenplug's session-delete calls), all reps: 1 stream, all targets interleaved: ${opensText(serial, directKeys[0] ?? "")}; ${plan.concurrency} streams: ${[...directKeys, ...variants.map((v) => v.key)].map((key) => `${key} ${opensText(streams, key)}`).join(", ")}; saturation: ${[...directKeys, ...variants.filter((v) => v.saturation).map((v) => v.key)].map((key) => `${key} ${opensText(burst, key)}`).join(", ")}. The [defaults] 100-stream loop starts cold (about 100 first connections per repetition); otherwise, Bun keeps at most 64 idle keep-alive sockets per process, so with 100 in flight some reconnects happen on every path.`,
       `CPU per request (all threads of the process): qwenplug's, and in parentheses the fake upstreams' process in the same phase (one process serves all three fakes, and each phase reaches one; under "direct" that is the fake's own cost per request, the figure qwenplug's is compared with in the "CPU per request, saturation" rows). Read per thread from /proc/<pid>/task/*/schedstat where present (ns), else /proc/<pid>/stat (10 ms ticks). ${protocols.map(cpuText).join(". ")}.`,
     );
