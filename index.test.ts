@@ -790,6 +790,40 @@ describe("request schemas switch to zod's compiled parser", () => {
       expect(cases.map((body) => outcome(used, body))).toEqual(before);
     }
   });
+
+  test("the bodies the openai and Anthropic SDKs send parse to the same values both ways", async () => {
+    // Each SDK call's JSON body, caught by a fetch that answers 400 at once (no retries).
+    const sent: Array<{ path: string; body: unknown }> = [];
+    const catcher = (async (input: string | URL | Request, init?: RequestInit) => {
+      sent.push({ path: new URL(String(input instanceof Request ? input.url : input)).pathname, body: JSON.parse(String(init?.body)) });
+      return Response.json({ error: { message: "caught", type: "invalid_request_error" } }, { status: 400 });
+    }) as typeof fetch;
+    const openai = new OpenAI({ apiKey: "k", baseURL: "http://127.0.0.1:9/v1", maxRetries: 0, fetch: catcher });
+    const anthropic = new Anthropic({ apiKey: "k", baseURL: "http://127.0.0.1:9", maxRetries: 0, fetch: catcher });
+    const Person = zc.object({ name: zc.string(), born: zc.number().int() });
+    const tool = { type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true } };
+    const calls: Array<Promise<unknown>> = [
+      openai.chat.completions.create({ model: "qwen-max", messages: [{ role: "developer", content: "Be brief." }, { role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] }], stream: true, stream_options: { include_usage: true }, temperature: 0.2, max_completion_tokens: 50, user: "u1", metadata: { a: "b" } }),
+      openai.chat.completions.create({ model: "qwen-max", messages: [{ role: "user", content: "weather?" }, { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] }, { role: "tool", tool_call_id: "call_1", content: "sunny" }], tools: [tool], tool_choice: "auto", parallel_tool_calls: false }),
+      openai.chat.completions.parse({ model: "qwen-max", messages: [{ role: "user", content: "Ada?" }], response_format: zodResponseFormat(Person, "person") }),
+      openai.responses.create({ model: "qwen-max", instructions: "Be brief.", input: [{ role: "user", content: [{ type: "input_text", text: "hi" }] }], tools: [{ type: "function", name: "get_weather", parameters: tool.function.parameters, strict: true }], stream: true, store: false, reasoning: { effort: "low" } }),
+      openai.responses.parse({ model: "qwen-max", input: "Ada?", text: { format: zodTextFormat(Person, "person") } }),
+      openai.images.generate({ model: "dall-e-3", prompt: "a cat", n: 1, size: "1024x1024", response_format: "b64_json" }),
+      anthropic.messages.create({ model: "claude-sonnet-4-6", max_tokens: 1024, system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: "weather?" }, { role: "assistant", content: [{ type: "tool_use", id: "tu_1", name: "get_weather", input: { city: "Paris" } }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "tu_1", content: "sunny" }] }], tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }], tool_choice: { type: "auto" }, thinking: { type: "enabled", budget_tokens: 2048 }, stream: true, metadata: { user_id: "u1" } }),
+      anthropic.messages.countTokens({ model: "claude-sonnet-4-6", messages: [{ role: "user", content: "hi" }], system: "Be brief." }),
+    ];
+    await Promise.allSettled(calls);
+    const schemaOf: Record<string, keyof ReturnType<typeof requestSchemas>> = { "/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/images/generations": "images", "/v1/messages": "messages", "/v1/messages/count_tokens": "countTokens" };
+    expect(sent.map((s) => s.path).sort()).toEqual(["/v1/chat/completions", "/v1/chat/completions", "/v1/chat/completions", "/v1/images/generations", "/v1/messages", "/v1/messages/count_tokens", "/v1/responses", "/v1/responses"]);
+    for (const { path, body } of sent) {
+      const schema = requestSchemas()[schemaOf[path] as keyof ReturnType<typeof requestSchemas>];
+      let compiled: typeof schema = schema;
+      for (let i = 0; i <= COMPILE_AFTER_PARSES; i++) compiled = hotSchema(schema);
+      const plain = outcome(schema, body);
+      expect({ path, ...plain }).toEqual({ path, data: expect.anything() });
+      expect({ path, ...outcome(compiled, body) }).toEqual({ path, ...plain });
+    }
+  });
 });
 
 describe("client errors", () => {
