@@ -6,6 +6,10 @@
 //   bun bench/run.ts --profile  also CPU-profile the qwenplug processes of sections 1–2
 //                               (bench/results/profile/, Bun's --cpu-prof and --cpu-prof-md)
 //   bun bench/run.ts --only=latency,transcode,streams,cold,image   some sections only
+//   bun bench/run.ts --only=latency --baseline=../old/index.ts
+//                               also an older copy of qwenplug in section 1, measured in the
+//                               same run, interleaved with this one (before and after from one
+//                               run; the copy needs a node_modules beside it, e.g. a git worktree)
 //
 // What runs: bench/upstream.ts (the fake Qwen upstreams, in a process of their
 // own), and qwenplug itself as separate `bun index.ts` processes, so that their
@@ -29,7 +33,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cpus, loadavg, tmpdir, release } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { threadCpuNs } from "./threads.ts";
 import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
@@ -95,6 +99,8 @@ interface Flags {
   profile: boolean;
   /** Run only these sections (`--only=latency,transcode,streams,cold,image`). */
   only?: Section[];
+  /** Another index.ts (an older commit's) that section 1 measures beside this one, with the transport settings. */
+  baseline?: string;
 }
 
 function parseFlags(argv: readonly string[]): Flags {
@@ -103,6 +109,11 @@ function parseFlags(argv: readonly string[]): Flags {
     if (arg === "--quick") flags.quick = true;
     else if (arg === "--json") flags.json = true;
     else if (arg === "--profile") flags.profile = true;
+    else if (arg.startsWith("--baseline=")) {
+      const path = resolve(arg.slice("--baseline=".length));
+      if (!existsSync(path)) usage(`--baseline: no file ${path}`);
+      flags.baseline = path;
+    }
     else if (arg.startsWith("--only=")) {
       const names = arg.slice("--only=".length).split(",");
       const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
@@ -844,13 +855,14 @@ async function closedLoop(key: string, target: Target, prompt: string, expected:
 /**
  * One process measured in section 1: a qwenplug for one protocol in one
  * configuration, or (config "floor") bench/floor.ts, the bare relay that makes
- * the same upstream calls and is read in the fake's own dialect.
+ * the same upstream calls and is read in the fake's own dialect, or (config
+ * "baseline") the older qwenplug of --baseline, with the transport settings.
  */
 interface Variant {
   /** `${protocol.name} ${config}` */
   key: string;
   protocol: Protocol;
-  config: "defaults" | "transport" | "floor";
+  config: "defaults" | "transport" | "floor" | "baseline";
   q: Qwenplug;
   /** The environment added to the brief's (empty for the defaults). */
   env: Record<string, string>;
@@ -859,6 +871,9 @@ interface Variant {
   streamsPerWorker: number;
   saturation: boolean;
 }
+
+/** Where a variant's requests go: the floor is read in the fake's own dialect, a qwenplug in OpenAI's. */
+const targetOf = (v: Variant): Target => (v.config === "floor" ? { ...v.protocol.direct, url: v.q.url } : { kind: "via", url: v.q.url, model: v.protocol.model });
 
 /** One measured phase for one target. */
 interface Phase {
@@ -887,7 +902,7 @@ const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => 
 
 async function ttftRep(plan: Plan, rep: number, protocols: readonly Protocol[], variants: readonly Variant[], upstream: Upstream, failures: Failures): Promise<TtftRep> {
   const direct = (p: Protocol): Keyed => ({ key: directKey(p), target: p.direct });
-  const keyed = (v: Variant): Keyed => ({ key: v.key, target: v.config === "floor" ? { ...v.protocol.direct, url: v.q.url } : { kind: "via", url: v.q.url, model: v.protocol.model } });
+  const keyed = (v: Variant): Keyed => ({ key: v.key, target: targetOf(v) });
   const result: TtftRep = { serial: {}, streams: {}, burst: {} };
 
   // Concurrency 1. Warm-up first: JIT, and keep-alive connections that may have
@@ -1014,7 +1029,7 @@ async function steadyState(plan: Plan, protocols: readonly Protocol[], variants:
   for (const protocol of protocols) {
     await run(directKey(protocol), protocol.direct, undefined, plan.concurrency * 2);
     for (const v of variants.filter((x) => x.protocol === protocol && x.saturation)) {
-      await run(v.key, v.config === "floor" ? { ...protocol.direct, url: v.q.url } : { kind: "via", url: v.q.url, model: protocol.model }, v.q.pid, plan.steadyWarmup);
+      await run(v.key, targetOf(v), v.q.pid, plan.steadyWarmup);
     }
   }
   return result;
@@ -1434,6 +1449,11 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
         const isTransport = doLatency && (config === "transport" || !hasTransport);
         variants.push({ key: `${protocol.name} ${config}`, protocol, config, q, env, warmup: isTransport ? 1 : 0, streamsPerWorker: isTransport ? plan.streamsPerWorker : 1, saturation: isTransport });
       }
+      if (doLatency && flags.baseline !== undefined) {
+        // The older copy runs from its own directory, so it resolves its own node_modules.
+        const q = await spawnServer(protocol.upstreamUrl, { entry: flags.baseline, cwd: dirname(flags.baseline), env: { ...protocol.env, ...transportEnv } });
+        variants.push({ key: `${protocol.name} baseline`, protocol, config: "baseline", q, env: transportEnv, warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
+      }
       if (doLatency) variants.push({ key: `${protocol.name} floor`, protocol, config: "floor", q: await spawnFloor(upstream), env: {}, warmup: 1, streamsPerWorker: plan.streamsPerWorker, saturation: true });
     }
     if (doTranscode) {
@@ -1512,7 +1532,8 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     const burst: Pick = (r) => r.burst;
     const n = (pick: Pick, v: Variant) => (first ? phaseOf(pick(first), v.key).n : 0);
     const rps = (key: string) => withSpread(spread(ttftReps.map((r) => phaseOf(r.burst, key).requestsPerSec)), " req/s");
-    const config = (v: Variant) => `${v.protocol.label}, ${v.config === "defaults" ? "defaults" : v.config === "floor" ? `runtime floor: bench/floor.ts relaying, ${FLOOR_CALLS[v.protocol.name]}` : envText(v.env)}`;
+    const config = (v: Variant) =>
+      `${v.protocol.label}, ${v.config === "defaults" ? "defaults" : v.config === "floor" ? `runtime floor: bench/floor.ts relaying, ${FLOOR_CALLS[v.protocol.name]}` : v.config === "baseline" ? `baseline ${flags.baseline === undefined ? "" : join(basename(dirname(flags.baseline)), basename(flags.baseline))}, ${envText(v.env)}` : envText(v.env)}`;
     // Each measure for every protocol in turn, so that the chat2 rows stand beside the /dialog ones.
     // The issue-22 targets: 100 requests spread over half a second (the 100-stream phase) add ≤ 0.5 ms p50; a burst of 100 (saturation) ≤ 10 ms p50.
     const measures: Array<{ label: (v: Variant) => string; pick: Pick; stat: "p50" | "p99"; limit: number; isIssue22?: true; isSaturation?: true }> = [
@@ -1525,9 +1546,9 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     ];
     let next = 0;
     const id = () => `1${rowLetters(next++)}`;
-    for (const configName of ["defaults", "transport", "floor"] as const) {
-      // The floor's rows: the p50s the issue-22 targets are about, and the 1-stream one.
-      for (const measure of configName === "floor" ? measures.filter((m) => m.stat === "p50") : measures) {
+    for (const configName of ["defaults", "transport", "baseline", "floor"] as const) {
+      // The floor's and the baseline's rows: the p50s the issue-22 targets are about, and the 1-stream one.
+      for (const measure of configName === "floor" || configName === "baseline" ? measures.filter((m) => m.stat === "p50") : measures) {
         for (const v of variants.filter((x) => x.config === configName && (x.saturation || !measure.isSaturation))) ttftRow(id(), measure.label(v), measure.pick, v, measure.stat, measure.limit, measure.isIssue22 === true);
       }
     }
@@ -1567,6 +1588,9 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     result.notes.push(
       `TTFT = time from just before fetch() to the first SSE event with text (qwenplug: choices[0].delta.content non-empty; direct /dialog: contents[0].content non-empty; direct chat2: data.messages[0].content non-empty; direct chat.qwen.ai: choices[0].delta.content non-empty in the answer phase). Replies: "1 stream" and saturation ${TTFT_INCREMENTS.length} events (${TTFT_INCREMENTS.map((t) => t.length).join("+")} chars; the first at once, the rest 2 ms later); "${plan.concurrency} concurrent streams" ${STREAM_INCREMENTS.length} events ${STREAM_EVENT_GAP_MS / 2}–${STREAM_EVENT_GAP_MS * 1.5} ms apart, each worker sending its next request when a reply ends, the workers' starts spread over ${num(STREAM_SECONDS)} s so streams are at all phases at once. Saturation is a throughput test: TTFT there is queueing (Little's law), i.e. mostly qwenplug's CPU per request.`,
       `[defaults] is qwenplug as the brief starts it. [${envText(transportEnv) || "none"}] switches off what holds text back (the failover gate's first FAILOVER_HOLDBACK_CHARS characters, up to FAILOVER_HOLDBACK_MS) and the per-account in-flight cap (ACCOUNT_MAX_IN_FLIGHT, 2 accounts here), leaving qwenplug's transport cost. With the defaults, the 100-stream TTFT is mostly time spent queued for an account slot (measured from a cold start of the loop, no warm-up). The chat2 rows run the same loads against bench/fake-chat2.ts (CN_PROTOCOL=chat2): every request qwenplug sends is signed with a single-use salt and verified by the fake; the direct client sends the same body unsigned, which that fake lets through. The chat.qwen.ai rows run them against bench/upstream.ts's INTL server, in its incremental frames, through a qwenplug with INTL_ACCOUNT_1/2_TOKEN asked for "intl/qwen-max": per request qwenplug makes three upstream calls (chats/new, chat/completions, the chat's delete) where the direct client makes the one chat/completions call${intlCallsText}.`,
+      ...(flags.baseline === undefined
+        ? []
+        : [`[baseline …] is another qwenplug, ${flags.baseline} (index.ts sha256 ${createHash("sha256").update(readFileSync(flags.baseline)).digest("hex").slice(0, 12)}), run from its own directory with the same environment as [${envText(transportEnv)}] and measured in the same repetitions, its phases rotating with the others': before and after from one run.`]),
       `[runtime floor] is bench/floor.ts, not qwenplug: a bare Bun.serve relay that makes the calls qwenplug makes for one chat (${protocols.map((p) => `${p.label}: ${FLOOR_CALLS[p.name]}`).join("; ")}) and passes the fake's reply through unchanged, read by the direct client in the fake's own dialect. It has no validation, pool, signing, SSE parsing or re-encoding, so its rows are the least any gateway of this design (Bun.serve in front, fetch to the upstream, the protocols' calls) can cost on this machine: where the floor itself misses a target, qwenplug cannot meet it without fewer upstream calls or another runtime.`,
       `Warm connections — TCP connections opened while measuring ("via" counts both hops and qwenplug's session-delete calls), all reps: 1 stream, all targets interleaved: ${opensText(serial, directKeys[0] ?? "")}; ${plan.concurrency} streams: ${[...directKeys, ...variants.map((v) => v.key)].map((key) => `${key} ${opensText(streams, key)}`).join(", ")}; saturation: ${[...directKeys, ...variants.filter((v) => v.saturation).map((v) => v.key)].map((key) => `${key} ${opensText(burst, key)}`).join(", ")}. The [defaults] 100-stream loop starts cold (about 100 first connections per repetition); otherwise, Bun keeps at most 64 idle keep-alive sockets per process, so with 100 in flight some reconnects happen on every path.`,
       `CPU per request (all threads of the process): qwenplug's, and in parentheses the fake upstreams' process in the same phase (one process serves all three fakes, and each phase reaches one; under "direct" that is the fake's own cost per request, the figure qwenplug's is compared with in the "CPU per request, saturation" rows). Read per thread from /proc/<pid>/task/*/schedstat where present (ns), else /proc/<pid>/stat (10 ms ticks). ${protocols.map(cpuText).join(". ")}.`,
