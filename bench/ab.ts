@@ -1,0 +1,128 @@
+// CPU per request of two qwenplugs side by side, interleaved: the steadiest
+// before/after figure for a change to the request path. One command:
+//
+//   bun bench/ab.ts --baseline=../old            old = ../old/index.ts (a worktree with a node_modules)
+//   bun bench/ab.ts --baseline=../old --protocol=chat2 --rounds=6 --requests=4000 --warmup=15000
+//
+// What runs: bench/upstream.ts (the fake upstreams, as bench/run.ts runs
+// them), and two qwenplugs on them, `bun index.ts` from the baseline's
+// directory and from this repository, with the same environment (state in
+// memory, the transport settings of bench/run.ts: no hold-back, no in-flight
+// cap). Each is warmed with --warmup short streamed replies at 100 clients
+// (the JIT settles), then --rounds rounds of --requests each, alternating
+// which goes first; every round's figure is the process's CPU (all threads,
+// /proc/<pid>/task/*/schedstat) per request. The host's drift hits both
+// alike, which two separate bench runs cannot promise.
+
+import { join, resolve } from "node:path";
+import { threadCpuNs } from "./threads.ts";
+import type { UpstreamMessage } from "./upstream.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const CLIENTS = 100;
+
+function option(name: string, fallback?: string): string {
+  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
+  const value = arg?.slice(name.length + 3) ?? fallback;
+  if (value === undefined) {
+    console.error(`bench/ab.ts needs --${name}=… (see the comment at the top of bench/ab.ts)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const baselineDir = resolve(option("baseline").replace(/\/index\.ts$/, ""));
+const protocol = option("protocol", "dialog");
+if (!["dialog", "chat2", "intl"].includes(protocol)) throw new Error(`--protocol is dialog, chat2 or intl, not ${protocol}`);
+const rounds = Number(option("rounds", "6"));
+const requests = Number(option("requests", "4000"));
+const warmup = Number(option("warmup", "15000"));
+
+/** The fake upstreams, and the URLs they listen on. */
+async function startUpstream() {
+  let ready: (message: Extract<UpstreamMessage, { type: "ready" }>) => void = () => {};
+  const isReady = new Promise<Extract<UpstreamMessage, { type: "ready" }>>((resolveReady) => (ready = resolveReady));
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upstream.ts")], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    serialization: "json",
+    ipc(message) {
+      if ((message as UpstreamMessage).type === "ready") ready(message as Extract<UpstreamMessage, { type: "ready" }>);
+    },
+  });
+  return { proc, urls: await isReady };
+}
+
+/** `bun index.ts` in `dir` on `port`, once it listens. */
+async function startQwenplug(dir: string, port: number, env: Record<string, string>) {
+  const proc = Bun.spawn([process.execPath, "index.ts"], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!out.includes("listening on")) {
+    const read = await reader.read();
+    if (read.done) throw new Error(`qwenplug in ${dir} did not start`);
+    out += new TextDecoder().decode(read.value);
+  }
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return { proc, port };
+}
+
+const upstream = await startUpstream();
+const { url, chat2Url, intlUrl } = upstream.urls;
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: process.env.HOME ?? "/tmp",
+  HOST: "127.0.0.1",
+  API_MASTER_KEY: "bench-key",
+  LOG_LEVEL: "silent",
+  STATE_PATH: "off",
+  FAILOVER_HOLDBACK_CHARS: "0",
+  ACCOUNT_MAX_IN_FLIGHT: "1000",
+  CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
+  CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
+  QWEN_CN_BASE_URL: protocol === "chat2" ? chat2Url : url,
+  CN_PROTOCOL: protocol === "chat2" ? "chat2" : "dialog",
+  ...(protocol === "intl" ? { QWEN_INTL_BASE_URL: intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } : {}),
+};
+const port = 19600 + Math.floor(Math.random() * 300);
+const sides = { old: await startQwenplug(baselineDir, port, env), new: await startQwenplug(ROOT, port + 1, env) };
+const body = JSON.stringify({ model: protocol === "intl" ? "intl/qwen-max" : "qwen-max", stream: true, messages: [{ role: "user", content: "bench:ttft" }] });
+
+/** `n` short streamed replies through the qwenplug on `toPort`, 100 clients back to back; each must end with [DONE]. */
+async function burst(toPort: number, n: number): Promise<void> {
+  let left = n;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (left-- > 0) {
+        const response = await fetch(`http://127.0.0.1:${toPort}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer bench-key", "content-type": "application/json" }, body });
+        const text = await response.text();
+        if (response.status !== 200 || !text.includes("[DONE]")) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+      }
+    }),
+  );
+}
+
+const cpuNs = (pid: number) => [...(threadCpuNs(pid) ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+try {
+  for (const side of Object.values(sides)) await burst(side.port, warmup);
+  const perRequest: Record<keyof typeof sides, number[]> = { old: [], new: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? (["old", "new"] as const) : (["new", "old"] as const)) {
+      const side = sides[name];
+      await burst(side.port, CLIENTS * 5); // connections warm again after the other side's round
+      const before = cpuNs(side.proc.pid);
+      await burst(side.port, requests);
+      perRequest[name].push((cpuNs(side.proc.pid) - before) / 1000 / requests);
+    }
+  }
+  console.log(`${protocol}: CPU per request (all threads, µs), ${rounds} rounds of ${requests} after ${warmup} warm-up requests, ${CLIENTS} clients; old = ${join(baselineDir, "index.ts")}`);
+  for (const name of ["old", "new"] as const) console.log(`  ${name}: ${perRequest[name].map((v) => v.toFixed(0)).join(" ")}  median ${median(perRequest[name]).toFixed(0)}`);
+} finally {
+  for (const side of Object.values(sides)) side.proc.kill();
+  upstream.proc.kill();
+  await Promise.all([...Object.values(sides).map((s) => s.proc.exited), upstream.proc.exited]);
+}
