@@ -3244,10 +3244,11 @@ function thinkText(raw: string): string {
 
 /** What the /dialog steps share: the adapter's options and each account's headers. */
 interface CnContext extends AdapterOptions {
-  /** Headers are fixed per account, so they are built once, on first use (dropped when the account leaves). */
-  headersByAccount: Map<number, Record<string, string>>;
-  /** The same with the session delete's `accept`, built once per account. */
-  deleteHeadersByAccount: Map<number, Record<string, string>>;
+  /**
+   * Headers are fixed per account, so they are built once, on first use, for each `accept` a call asks for
+   * ("" for the chat's own), and dropped when the account leaves.
+   */
+  headersByAccount: Map<number, Map<string, Record<string, string>>>;
 }
 
 const cnLabel = (n: number) => `CN account ${n}`;
@@ -3272,12 +3273,17 @@ function cnHeaders(config: Config, account: CnAccount): Record<string, string> {
   };
 }
 
-const cnHeadersFor = (ctx: CnContext, account: Account, accept?: string): Record<string, string> => {
-  let headers = ctx.headersByAccount.get(account.number);
+const cnHeadersFor = (ctx: CnContext, account: Account, accept = ""): Record<string, string> => {
+  let byAccept = ctx.headersByAccount.get(account.number);
+  const cached = byAccept?.get(accept);
+  if (cached !== undefined) return cached;
   const cn = ctx.accounts.cn.get(account.number);
-  if (headers === undefined && cn !== undefined) ctx.headersByAccount.set(account.number, (headers = cnHeaders(ctx.config, cn)));
-  headers ??= {};
-  return accept === undefined ? headers : { ...headers, accept };
+  if (cn === undefined) return accept === "" ? {} : { accept };
+  if (byAccept === undefined) ctx.headersByAccount.set(account.number, (byAccept = new Map()));
+  const own = byAccept.get("") ?? cnHeaders(ctx.config, cn);
+  const headers = accept === "" ? own : { ...own, accept };
+  byAccept.set("", own).set(accept, headers);
+  return headers;
 };
 
 /** Classifies a JSON object that carries an upstream error, or returns undefined. */
@@ -3303,13 +3309,11 @@ function cnFailureFromJson(ctx: CnContext, json: Record<string, unknown>, n: num
 }
 
 function cnDeleteSession(ctx: CnContext, account: Account, sessionId: string): Promise<void> {
-  let headers = ctx.deleteHeadersByAccount.get(account.number);
-  if (headers === undefined) ctx.deleteHeadersByAccount.set(account.number, (headers = cnHeadersFor(ctx, account, "application/json, text/plain, */*")));
   return ctx
     .fetch(`${ctx.config.cnBaseUrl}/dialog/session/delete`, {
       account,
       method: "POST",
-      headers,
+      headers: cnHeadersFor(ctx, account, "application/json, text/plain, */*"),
       body: JSON.stringify({ sessionId }),
       signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
     })
@@ -3594,11 +3598,8 @@ function cnAdapterBase(config: Config, accounts: AccountRegistries): Pick<Upstre
 
 export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
   const { config } = options;
-  const ctx: CnContext = { ...options, headersByAccount: new Map(), deleteHeadersByAccount: new Map() };
-  options.accounts.cn.onRemove((account) => {
-    ctx.headersByAccount.delete(account.number);
-    ctx.deleteHeadersByAccount.delete(account.number);
-  });
+  const ctx: CnContext = { ...options, headersByAccount: new Map() };
+  options.accounts.cn.onRemove((account) => ctx.headersByAccount.delete(account.number));
 
   return {
     ...cnAdapterBase(config, options.accounts),
@@ -5866,8 +5867,7 @@ export function secondsUntilSiteMidnight(now: number = Date.now()): number {
 /** What the INTL steps share: the adapter's options and its per-account and per-model state. */
 interface IntlContext extends AdapterOptions {
   credentials: Map<number, IntlCredentials>;
-  headersByAccount: Map<number, Record<string, string>>;
-  /** Each credentials answer's header templates (`intlHeaderTemplates`); gone with the answer. */
+  /** Each credentials answer's header templates (`intlHeaderTemplates`), the account's fixed headers included; gone with the answer. */
   headerTemplates: WeakMap<IntlAuth, IntlHeaderTemplates>;
   /** What the live model list says about thinking, per model id (UPSTREAMS-2026-11 §2.4). */
   thinkingRules: Map<string, { mustThink: boolean; maxBudget?: number }>;
@@ -5923,15 +5923,6 @@ function intlHeaders(config: Config, account: IntlAccount): Record<string, strin
 }
 
 /** An account's constant headers, built on first use (dropped when the account leaves). */
-function intlHeadersOf(ctx: IntlContext, account: Account): Record<string, string> {
-  let headers = ctx.headersByAccount.get(account.number);
-  if (headers === undefined) {
-    headers = intlHeaders(ctx.config, ctx.accounts.intl.get(account.number) ?? (account as IntlAccount));
-    ctx.headersByAccount.set(account.number, headers);
-  }
-  return headers;
-}
-
 /**
  * An account's headers with one token, in the order they are sent, for the three kinds of call:
  * `referer`, `timezone` and `x-request-id` hold their places and are set per call.
@@ -5952,7 +5943,8 @@ interface IntlHeaderTemplates {
 function intlHeaderTemplates(ctx: IntlContext, account: Account, auth: IntlAuth): IntlHeaderTemplates {
   let templates = ctx.headerTemplates.get(auth);
   if (templates === undefined) {
-    const plain: Record<string, string> = { ...intlHeadersOf(ctx, account), ...auth.headers, referer: "", timezone: "", "x-request-id": "" };
+    const fixed = intlHeaders(ctx.config, ctx.accounts.intl.get(account.number) ?? (account as IntlAccount));
+    const plain: Record<string, string> = { ...fixed, ...auth.headers, referer: "", timezone: "", "x-request-id": "" };
     const { authorization, ...withoutAuth } = plain;
     templates = {
       plain,
@@ -6617,15 +6609,11 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
   const ctx: IntlContext = {
     ...options,
     credentials,
-    headersByAccount: new Map(),
     headerTemplates: new WeakMap(),
     thinkingRules: new Map(),
   };
-  // A number used again is a new account: its credentials and headers start afresh.
-  options.accounts.intl.onRemove((account) => {
-    credentials.delete(account.number);
-    ctx.headersByAccount.delete(account.number);
-  });
+  // A number used again is a new account: its credentials (and with them its header templates) start afresh.
+  options.accounts.intl.onRemove((account) => credentials.delete(account.number));
 
   return {
     name: "intl",
