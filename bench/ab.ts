@@ -16,7 +16,7 @@
 
 import { join, resolve } from "node:path";
 import { threadCpuNs } from "./threads.ts";
-import type { UpstreamMessage } from "./upstream.ts";
+import { spawnUpstream } from "./upstream.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const CLIENTS = 100;
@@ -38,21 +38,6 @@ const rounds = Number(option("rounds", "6"));
 const requests = Number(option("requests", "4000"));
 const warmup = Number(option("warmup", "15000"));
 
-/** The fake upstreams, and the URLs they listen on. */
-async function startUpstream() {
-  let ready: (message: Extract<UpstreamMessage, { type: "ready" }>) => void = () => {};
-  const isReady = new Promise<Extract<UpstreamMessage, { type: "ready" }>>((resolveReady) => (ready = resolveReady));
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upstream.ts")], {
-    cwd: ROOT,
-    stdio: ["ignore", "inherit", "inherit"],
-    serialization: "json",
-    ipc(message) {
-      if ((message as UpstreamMessage).type === "ready") ready(message as Extract<UpstreamMessage, { type: "ready" }>);
-    },
-  });
-  return { proc, urls: await isReady };
-}
-
 /** `bun index.ts` in `dir` on `port`, once it listens. */
 async function startQwenplug(dir: string, port: number, env: Record<string, string>) {
   const proc = Bun.spawn([process.execPath, "index.ts"], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
@@ -69,8 +54,8 @@ async function startQwenplug(dir: string, port: number, env: Record<string, stri
   return { proc, port };
 }
 
-const upstream = await startUpstream();
-const { url, chat2Url, intlUrl } = upstream.urls;
+const upstream = await spawnUpstream({ cwd: ROOT });
+const { url, chat2Url, intlUrl } = upstream.ready;
 const env: Record<string, string> = {
   PATH: process.env.PATH ?? "/usr/bin:/bin",
   HOME: process.env.HOME ?? "/tmp",

@@ -28,10 +28,9 @@
 // JavaScript thread's figure includes this harness's client side (building
 // the Request, reading the reply); `--floor` measures that alone.
 
-import type { Subprocess } from "bun";
 import { join } from "node:path";
 import { threadCpuNs } from "./threads.ts";
-import { increments, TRANSCODE_SEED, TTFT_INCREMENTS, type ControlMessage, type UpstreamMessage } from "./upstream.ts";
+import { increments, spawnUpstream, TRANSCODE_SEED, TTFT_INCREMENTS } from "./upstream.ts";
 
 interface Options {
   requests: number;
@@ -73,36 +72,6 @@ function perRequest(before: Map<string, number>, after: Map<string, number>, req
     byName.set(group, (byName.get(group) ?? 0) + (ns - (before.get(key) ?? 0)) / 1000 / requests);
   }
   return byName;
-}
-
-interface Upstream {
-  proc: Subprocess;
-  intlUrl: string;
-  /** Asks the fake to build the transcode stream of `events` increments; resolves with its final text's length. */
-  prepare(events: number): Promise<number>;
-}
-
-async function startUpstream(): Promise<Upstream> {
-  let waiting: ((message: UpstreamMessage) => void) | undefined;
-  const next = () => new Promise<UpstreamMessage>((resolve) => (waiting = resolve));
-  let ready = next();
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "upstream.ts")], {
-    stdio: ["ignore", "inherit", "inherit"],
-    ipc: (message) => waiting?.(message as UpstreamMessage),
-  });
-  const message = await Promise.race([ready, Bun.sleep(10_000).then(() => undefined)]);
-  if (message?.type !== "ready") throw new Error("the fake upstream did not start within 10 s");
-  return {
-    proc,
-    intlUrl: message.intlUrl,
-    async prepare(events) {
-      ready = next();
-      proc.send({ type: "prepare", events } satisfies ControlMessage);
-      const prepared = await ready;
-      if (prepared.type !== "prepared") throw new Error("the fake upstream did not prepare the transcode stream");
-      return prepared.finalChars;
-    },
-  };
 }
 
 let EXPECTED = TTFT_INCREMENTS.join("");
@@ -192,12 +161,12 @@ async function measure(label: string, fetchApp: (req: Request) => Promise<Respon
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const { createApp, loadConfig } = (await import(options.app)) as typeof import("../index.ts");
-  const upstream = await startUpstream();
+  const upstream = await spawnUpstream();
   try {
     const config = loadConfig({
       API_MASTER_KEY: MASTER_KEY,
       HOST: "127.0.0.1",
-      QWEN_INTL_BASE_URL: upstream.intlUrl,
+      QWEN_INTL_BASE_URL: upstream.ready.intlUrl,
       QWEN_CN_BASE_URL: "http://127.0.0.1:9",
       INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one",
       INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two",
@@ -212,7 +181,7 @@ async function main() {
         if (mode === "transcode") {
           PROMPT = "bench:transcode";
           EXPECTED = increments(TRANSCODE_SEED, options.events, 1, 3).join("");
-          await upstream.prepare(options.events);
+          await upstream.ask({ type: "prepare", events: options.events }, "prepared");
           const few = { ...options, inflight: 1, warmup: Math.min(options.warmup, 5), requests: Math.min(options.requests, 20) };
           await measure(`qwenplug, transcode (${options.events} events per reply)`, (req) => app.fetch(req), few, true, upstream.proc.pid, () => app.settle(5000), "upstream event", options.events + 2);
           PROMPT = "bench:ttft";

@@ -44,6 +44,7 @@ import {
   STREAM_EVENT_GAP_MS,
   STREAM_INCREMENTS,
   TRANSCODE_SEED,
+  spawnUpstream,
   TTFT_INCREMENTS,
   type ControlMessage,
   type UpstreamMessage,
@@ -370,32 +371,8 @@ interface Upstream {
 }
 
 async function startUpstream(): Promise<Upstream> {
-  const waiting = new Map<string, (message: UpstreamMessage) => void>();
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "upstream.ts")], {
-    cwd: ROOT,
-    env: baseEnv(),
-    stdin: "ignore",
-    stdout: "inherit",
-    stderr: "inherit",
-    serialization: "json",
-    ipc(raw) {
-      const message = raw as UpstreamMessage;
-      const resolve = waiting.get(message.type);
-      waiting.delete(message.type);
-      resolve?.(message);
-    },
-  });
+  const { proc, ready, ask } = await spawnUpstream({ cwd: ROOT, env: baseEnv() });
   children.add(proc);
-  const ask = <T extends UpstreamMessage["type"]>(message: ControlMessage | undefined, reply: T, timeoutMs = 60_000) =>
-    withTimeout(
-      new Promise<Extract<UpstreamMessage, { type: T }>>((resolve) => {
-        waiting.set(reply, (m) => resolve(m as Extract<UpstreamMessage, { type: T }>));
-        if (message) proc.send(message);
-      }),
-      timeoutMs,
-      `upstream reply ${reply}`,
-    );
-  const ready = await ask(undefined, "ready", 15_000);
   return {
     url: ready.url,
     port: Number(new URL(ready.url).port),
@@ -1010,7 +987,6 @@ async function steadyState(plan: Plan, protocols: readonly Protocol[], variants:
   const run = async (key: string, target: Target, pid: number | undefined, warmupRequests: number) => {
     let clock: ((requests: number) => ThreadSplit | undefined) | undefined;
     let upstreamClock = () => Number.NaN;
-    let split: ThreadSplit | undefined;
     let upstreamMs = Number.NaN;
     const loop = await closedLoop(key, target, TTFT_PROMPT, TTFT_TEXT, plan.concurrency, Math.max(1, Math.round(warmupRequests / plan.concurrency)), perWorker, 0, failures, {
       onMeasureStart() {
@@ -1021,7 +997,7 @@ async function steadyState(plan: Plan, protocols: readonly Protocol[], variants:
         upstreamMs = upstreamClock();
       },
     });
-    split = clock?.(loop.completed);
+    const split = clock?.(loop.completed);
     result[key] = { split, upstreamCpuUsPerRequest: (upstreamMs * 1000) / Math.max(1, loop.completed), requests: loop.completed };
     const total = split === undefined ? Number.NaN : Object.values(split).reduce((a, b) => a + b, 0);
     log(`  steady state ${key}: ${pid === undefined ? `fake ${num(result[key].upstreamCpuUsPerRequest)} µs` : `${num(total)} µs per request`}`);
@@ -1506,7 +1482,6 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
   }
   return result;
 }
-
 
 /** What section 1 measured, as rows (1a, 1b, …) and notes. */
 function latencyResult(input: {
