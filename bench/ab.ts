@@ -1,8 +1,15 @@
 // CPU per request of two qwenplugs side by side, interleaved: the steadiest
-// before/after figure for a change to the request path. One command:
+// before/after figure for a change to the request path, or for a runtime
+// setting. One command:
 //
 //   bun bench/ab.ts --baseline=../old            old = ../old/index.ts (a worktree with a node_modules)
 //   bun bench/ab.ts --baseline=../old --protocol=chat2 --rounds=6 --requests=4000 --warmup=15000
+//   bun bench/ab.ts --baseline-env=BUN_JSC_useDFGJIT=0        old = this index.ts with that environment
+//
+// --baseline-env (KEY=VALUE, comma-separated) is added to the old side's
+// environment only; without --baseline, both sides run this checkout, so the
+// setting is the one difference (Bun's BUN_JSC_* options, say, or a qwenplug
+// setting).
 //
 // What runs: bench/upstream.ts (the fake upstreams, as bench/run.ts runs
 // them), and two qwenplugs on them, `bun index.ts` from the baseline's
@@ -31,7 +38,17 @@ function option(name: string, fallback?: string): string {
   return value;
 }
 
-const baselineDir = resolve(option("baseline").replace(/\/index\.ts$/, ""));
+const baselineEnv = Object.fromEntries(
+  option("baseline-env", "")
+    .split(",")
+    .filter((pair) => pair !== "")
+    .map((pair) => {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new Error(`--baseline-env takes KEY=VALUE pairs separated by commas, not ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+);
+const baselineDir = resolve(option("baseline", Object.keys(baselineEnv).length > 0 ? ROOT : undefined).replace(/\/index\.ts$/, ""));
 const protocol = option("protocol", "dialog");
 if (!["dialog", "chat2", "intl"].includes(protocol)) throw new Error(`--protocol is dialog, chat2 or intl, not ${protocol}`);
 const rounds = Number(option("rounds", "6"));
@@ -72,7 +89,7 @@ const env: Record<string, string> = {
   ...(protocol === "intl" ? { QWEN_INTL_BASE_URL: intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } : {}),
 };
 const port = 19600 + Math.floor(Math.random() * 300);
-const sides = { old: await startQwenplug(baselineDir, port, env), new: await startQwenplug(ROOT, port + 1, env) };
+const sides = { old: await startQwenplug(baselineDir, port, { ...env, ...baselineEnv }), new: await startQwenplug(ROOT, port + 1, env) };
 const body = JSON.stringify({ model: protocol === "intl" ? "intl/qwen-max" : "qwen-max", stream: true, messages: [{ role: "user", content: "bench:ttft" }] });
 
 /** `n` short streamed replies through the qwenplug on `toPort`, 100 clients back to back; each must end with [DONE]. */
@@ -104,7 +121,8 @@ try {
       perRequest[name].push((cpuNs(side.proc.pid) - before) / 1000 / requests);
     }
   }
-  console.log(`${protocol}: CPU per request (all threads, µs), ${rounds} rounds of ${requests} after ${warmup} warm-up requests, ${CLIENTS} clients; old = ${join(baselineDir, "index.ts")}`);
+  const oldText = `${join(baselineDir, "index.ts")}${Object.keys(baselineEnv).length > 0 ? ` with ${Object.entries(baselineEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`;
+  console.log(`${protocol}: CPU per request (all threads, µs), ${rounds} rounds of ${requests} after ${warmup} warm-up requests, ${CLIENTS} clients; old = ${oldText}`);
   for (const name of ["old", "new"] as const) console.log(`  ${name}: ${perRequest[name].map((v) => v.toFixed(0)).join(" ")}  median ${median(perRequest[name]).toFixed(0)}`);
 } finally {
   for (const side of Object.values(sides)) side.proc.kill();
