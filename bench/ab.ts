@@ -23,7 +23,7 @@
 
 import { join, resolve } from "node:path";
 import { threadCpuNs } from "./threads.ts";
-import { spawnUpstream } from "./upstream.ts";
+import { BENCH_CN_ACCOUNTS, BENCH_INTL_ACCOUNTS, spawnUpstream, transportSettings } from "./upstream.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const CLIENTS = 100;
@@ -80,13 +80,11 @@ const env: Record<string, string> = {
   API_MASTER_KEY: "bench-key",
   LOG_LEVEL: "silent",
   STATE_PATH: "off",
-  FAILOVER_HOLDBACK_CHARS: "0",
-  ACCOUNT_MAX_IN_FLIGHT: "1000",
-  CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
-  CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
+  ...transportSettings(CLIENTS),
+  ...BENCH_CN_ACCOUNTS,
   QWEN_CN_BASE_URL: protocol === "chat2" ? chat2Url : url,
   CN_PROTOCOL: protocol === "chat2" ? "chat2" : "dialog",
-  ...(protocol === "intl" ? { QWEN_INTL_BASE_URL: intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" } : {}),
+  ...(protocol === "intl" ? { QWEN_INTL_BASE_URL: intlUrl, ...BENCH_INTL_ACCOUNTS } : {}),
 };
 const port = 19600 + Math.floor(Math.random() * 300);
 const sides = { old: await startQwenplug(baselineDir, port, { ...env, ...baselineEnv }), new: await startQwenplug(ROOT, port + 1, env) };

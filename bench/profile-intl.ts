@@ -30,7 +30,7 @@
 
 import { join } from "node:path";
 import { threadCpuNs } from "./threads.ts";
-import { increments, spawnUpstream, TRANSCODE_SEED, TTFT_INCREMENTS } from "./upstream.ts";
+import { BENCH_INTL_ACCOUNTS, increments, spawnUpstream, TRANSCODE_SEED, TTFT_INCREMENTS } from "./upstream.ts";
 
 interface Options {
   requests: number;
@@ -168,8 +168,7 @@ async function main() {
       HOST: "127.0.0.1",
       QWEN_INTL_BASE_URL: upstream.ready.intlUrl,
       QWEN_CN_BASE_URL: "http://127.0.0.1:9",
-      INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one",
-      INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two",
+      ...BENCH_INTL_ACCOUNTS,
       STATE_PATH: "off",
       LOG_LEVEL: "silent",
     });

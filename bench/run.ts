@@ -37,6 +37,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { threadCpuNs } from "./threads.ts";
 import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
+  BENCH_CN_ACCOUNTS,
+  BENCH_INTL_ACCOUNTS,
   increments,
   manyIncrements,
   MANY_EVENT_GAP_MS,
@@ -45,6 +47,7 @@ import {
   STREAM_INCREMENTS,
   TRANSCODE_SEED,
   spawnUpstream,
+  transportSettings,
   TTFT_INCREMENTS,
   type ControlMessage,
   type UpstreamMessage,
@@ -414,8 +417,7 @@ async function spawnServer(upstreamUrl: string, options: SpawnOptions = {}): Pro
     QWEN_CN_BASE_URL: upstreamUrl,
     // The fake CN upstream speaks /dialog; the chat2 rows ask for chat2 in their own env.
     CN_PROTOCOL: "dialog",
-    CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
-    CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
+    ...BENCH_CN_ACCOUNTS,
     API_MASTER_KEY: MASTER_KEY,
     LOG_LEVEL: "silent",
     // In memory: a state file would carry cooldowns and stored replies from one run into the next. bench/state.ts measures the SQLite and Redis costs.
@@ -466,7 +468,7 @@ const DIRECT_HEADERS: Record<string, string> = {
   "x-platform": "pc_tongyi",
   "x-xsrf-token": "bench-xsrf-one",
   "x-deviceid": "00000000-0000-4000-8000-000000000000",
-  cookie: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
+  cookie: BENCH_CN_ACCOUNTS.CN_ACCOUNT_1_COOKIE ?? "",
   "sec-fetch-dest": "empty",
   "sec-fetch-mode": "cors",
   "sec-fetch-site": "same-site",
@@ -688,7 +690,7 @@ function benchProtocols(upstream: Upstream): Protocol[] {
       upstreamUrl: upstream.url,
       upstreamPort: Number(new URL(upstream.intlUrl).port),
       direct: { kind: "direct", url: upstream.intlUrl, dialect: "intl" },
-      env: { QWEN_INTL_BASE_URL: upstream.intlUrl, INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one", INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two" },
+      env: { QWEN_INTL_BASE_URL: upstream.intlUrl, ...BENCH_INTL_ACCOUNTS },
       model: "intl/qwen-max",
     },
   ];
@@ -1389,7 +1391,7 @@ async function runLatencyAndTranscoding(ctx: Context, doLatency: boolean, doTran
     return ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(profileDir, name)}`];
   };
   const protocols = benchProtocols(upstream);
-  const transportEnv = knownSettings({ FAILOVER_HOLDBACK_CHARS: "0", ACCOUNT_MAX_IN_FLIGHT: String(plan.concurrency * 10) });
+  const transportEnv = knownSettings(transportSettings(plan.concurrency));
   const hasTransport = doLatency && Object.keys(transportEnv).length > 0;
   // Per protocol, a qwenplug with the defaults (which section 2 also
   // reads) and, for latency, one with the transport settings; when this index.ts

@@ -497,6 +497,25 @@ function send(message: UpstreamMessage) {
   process.send?.(message);
 }
 
+/** The bench's two mainland accounts, as every benchmark gives them to a qwenplug on these fakes. */
+export const BENCH_CN_ACCOUNTS: Readonly<Record<string, string>> = {
+  CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
+  CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
+};
+
+/** The bench's two chat.qwen.ai accounts (tokens this file's INTL server accepts). */
+export const BENCH_INTL_ACCOUNTS: Readonly<Record<string, string>> = {
+  INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one",
+  INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two",
+};
+
+/**
+ * The settings that leave qwenplug's transport cost for `clients` at once:
+ * no text held back for failover, and an in-flight cap per account well
+ * above them (bench/run.ts's "transport" rows, bench/ab.ts).
+ */
+export const transportSettings = (clients: number): Record<string, string> => ({ FAILOVER_HOLDBACK_CHARS: "0", ACCOUNT_MAX_IN_FLIGHT: String(clients * 10) });
+
 /** This file run as a child process, as every benchmark uses it: its URLs once it is ready, and a way to ask it things. */
 export interface UpstreamProcess {
   proc: Subprocess;
