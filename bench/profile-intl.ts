@@ -29,7 +29,7 @@
 // the Request, reading the reply); `--floor` measures that alone.
 
 import { join } from "node:path";
-import { threadCpuNs } from "./threads.ts";
+import { threadCpuNs, usPerUnitByGroup } from "./threads.ts";
 import { BENCH_INTL_ACCOUNTS, increments, spawnUpstream, TRANSCODE_SEED, TTFT_INCREMENTS } from "./upstream.ts";
 
 interface Options {
@@ -64,15 +64,9 @@ function parseOptions(argv: readonly string[]): Options {
 const threadCpu = (pid: number | "self"): Map<string, number> => threadCpuNs(pid) ?? new Map();
 
 /** µs per request by thread name (threads of one name summed), between two readings. */
-function perRequest(before: Map<string, number>, after: Map<string, number>, requests: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const [key, ns] of after) {
-    const name = key.slice(0, key.lastIndexOf("/"));
-    const group = name.startsWith("Heap") ? "GC (Heap*)" : name.startsWith("JIT") ? "JIT" : name;
-    byName.set(group, (byName.get(group) ?? 0) + (ns - (before.get(key) ?? 0)) / 1000 / requests);
-  }
-  return byName;
-}
+/** Threads by name, Bun's GC helpers (Heap*) and JIT workers each folded into one. */
+const perRequest = (before: Map<string, number>, after: Map<string, number>, requests: number): Map<string, number> =>
+  usPerUnitByGroup(before, after, requests, (name) => (name.startsWith("Heap") ? "GC (Heap*)" : name.startsWith("JIT") ? "JIT" : name));
 
 let EXPECTED = TTFT_INCREMENTS.join("");
 let PROMPT = "bench:ttft";

@@ -34,7 +34,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { createHash } from "node:crypto";
 import { cpus, loadavg, tmpdir, release } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { threadCpuNs } from "./threads.ts";
+import { threadCpuNs, usPerUnitByGroup } from "./threads.ts";
 import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
   BENCH_CN_ACCOUNTS,
@@ -962,7 +962,7 @@ function threadSplitClock(pid: number): (requests: number) => ThreadSplit | unde
     const end = threadCpuNs(pid);
     if (start === undefined || end === undefined) return undefined;
     const split: ThreadSplit = { js: 0, http: 0, jit: 0, gc: 0, other: 0 };
-    for (const [key, ns] of end) split[threadKind(key.slice(0, key.lastIndexOf("/")))] += (ns - (start.get(key) ?? 0)) / 1000 / Math.max(1, requests);
+    for (const [kind, us] of usPerUnitByGroup(start, end, requests, threadKind)) split[kind] = us;
     return split;
   };
 }

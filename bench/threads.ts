@@ -25,3 +25,17 @@ export function threadCpuNs(pid: number | "self"): Map<string, number> | undefin
     return undefined;
   }
 }
+
+/**
+ * The CPU each group of threads used between two `threadCpuNs` readings, in
+ * µs per unit (a request, an event): `groupOf` names a thread's group from
+ * its name (a thread that started in between counts from zero).
+ */
+export function usPerUnitByGroup<G extends string>(before: Map<string, number>, after: Map<string, number>, units: number, groupOf: (name: string) => G): Map<G, number> {
+  const byGroup = new Map<G, number>();
+  for (const [key, ns] of after) {
+    const group = groupOf(key.slice(0, key.lastIndexOf("/")));
+    byGroup.set(group, (byGroup.get(group) ?? 0) + (ns - (before.get(key) ?? 0)) / 1000 / Math.max(1, units));
+  }
+  return byGroup;
+}
