@@ -5922,7 +5922,6 @@ function intlHeaders(config: Config, account: IntlAccount): Record<string, strin
   };
 }
 
-/** An account's constant headers, built on first use (dropped when the account leaves). */
 /**
  * An account's headers with one token, in the order they are sent, for the three kinds of call:
  * `referer`, `timezone` and `x-request-id` hold their places and are set per call.
