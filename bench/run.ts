@@ -468,7 +468,7 @@ const DIRECT_HEADERS: Record<string, string> = {
   "x-platform": "pc_tongyi",
   "x-xsrf-token": "bench-xsrf-one",
   "x-deviceid": "00000000-0000-4000-8000-000000000000",
-  cookie: BENCH_CN_ACCOUNTS.CN_ACCOUNT_1_COOKIE ?? "",
+  cookie: BENCH_CN_ACCOUNTS.CN_ACCOUNT_1_COOKIE,
   "sec-fetch-dest": "empty",
   "sec-fetch-mode": "cors",
   "sec-fetch-site": "same-site",

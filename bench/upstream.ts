@@ -498,16 +498,16 @@ function send(message: UpstreamMessage) {
 }
 
 /** The bench's two mainland accounts, as every benchmark gives them to a qwenplug on these fakes. */
-export const BENCH_CN_ACCOUNTS: Readonly<Record<string, string>> = {
+export const BENCH_CN_ACCOUNTS = {
   CN_ACCOUNT_1_COOKIE: "tongyi_sso_ticket=bench-ticket-one; XSRF-TOKEN=bench-xsrf-one",
   CN_ACCOUNT_2_COOKIE: "tongyi_sso_ticket=bench-ticket-two; XSRF-TOKEN=bench-xsrf-two",
-};
+} as const;
 
 /** The bench's two chat.qwen.ai accounts (tokens this file's INTL server accepts). */
-export const BENCH_INTL_ACCOUNTS: Readonly<Record<string, string>> = {
+export const BENCH_INTL_ACCOUNTS = {
   INTL_ACCOUNT_1_TOKEN: "bench-intl-token-one",
   INTL_ACCOUNT_2_TOKEN: "bench-intl-token-two",
-};
+} as const;
 
 /**
  * The settings that leave qwenplug's transport cost for `clients` at once:
