@@ -27,6 +27,7 @@ import {
   type EventBatch,
   type NeutralRequest,
   runWithFailover,
+  Stop,
   createUtf8ChunkDecoder,
   createSseDataParser,
   createToolCallParser,
@@ -397,6 +398,65 @@ describe("cumulative diff", () => {
     const long = run(1_600_000);
     const ratio = fastestMs(long) / Math.max(fastestMs(short), 0.05);
     expect(ratio).toBeLessThan(4); // about 1 measured
+  });
+});
+
+describe("Stop: the request path's cancellation", () => {
+  test("listeners run once, in order, after any taken off; one that throws is reported and the rest still run", () => {
+    const stop = new Stop();
+    const heard: string[] = [];
+    stop.onAbort(() => heard.push("a"));
+    const off = stop.onAbort(() => heard.push("b"));
+    stop.onAbort(() => {
+      throw new Error("listener broke");
+    });
+    stop.onAbort(() => heard.push("c"));
+    off();
+    const reported: unknown[] = [];
+    const report = globalThis.reportError;
+    globalThis.reportError = (err: unknown) => void reported.push(err);
+    try {
+      stop.abort("first");
+      stop.abort("second");
+    } finally {
+      globalThis.reportError = report;
+    }
+    expect(heard).toEqual(["a", "c"]);
+    expect(reported).toHaveLength(1);
+    expect(stop.reason).toBe("first");
+    let late = false;
+    stop.onAbort(() => (late = true));
+    expect(late).toBe(false);
+  });
+
+  test("a child follows its parent with the parent's reason until unlinked, at once if the parent is over; its signal, made late, is already aborted", () => {
+    const parent = new Stop();
+    const child = new Stop();
+    const unlinked = new Stop();
+    child.follow(parent);
+    unlinked.follow(parent)();
+    parent.abort("client left");
+    expect(child.aborted).toBe(true);
+    expect(child.reason).toBe("client left");
+    expect(unlinked.aborted).toBe(false);
+    expect(child.signal.aborted).toBe(true);
+    expect(child.signal.reason).toBe("client left");
+    const early = new Stop();
+    const { signal } = early;
+    early.abort("timeout");
+    expect(signal.aborted).toBe(true);
+    const afterwards = new Stop();
+    afterwards.follow(child);
+    expect(afterwards.reason).toBe("client left");
+  });
+
+  test("following an AbortSignal: aborts with it, or at once if it already has", () => {
+    const controller = new AbortController();
+    const stop = Stop.following(controller.signal);
+    expect(stop.aborted).toBe(false);
+    controller.abort("gone");
+    expect(stop.reason).toBe("gone");
+    expect(Stop.following(AbortSignal.abort("over")).reason).toBe("over");
   });
 });
 
@@ -2598,7 +2658,7 @@ function brokenBody(status: number, kind: "reset" | "stall"): Response {
 async function twoBusyAccounts() {
   const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
   const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 1, queueTimeoutMs: 20_000, reprobeMs: 60_000 });
-  const signal = new AbortController().signal;
+  const signal = new Stop();
   const one = await pool.acquire(new Set(), signal);
   const two = await pool.acquire(new Set(), signal);
   if (one === undefined || two === undefined) throw new Error("the pool gave no slot");
@@ -2686,7 +2746,7 @@ describe("one clean-up path: the defects of issue 9", () => {
   test("#4 an aborted attempt counts neither as a success nor as a failure; rests are finite", async () => {
     const accounts = [{ upstream: "intl" as const, number: 1 }];
     const pool = createPool({ name: "intl", accounts, credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
+    const signal = new Stop();
     const slot = await pool.acquire(new Set(), signal);
     pool.release(slot as NonNullable<typeof slot>, { kind: "aborted" }, undefined);
     expect(pool.snapshot()[0]).toMatchObject({ successes: 0, failures: {}, in_flight: 0, state: "healthy" });
@@ -2718,7 +2778,7 @@ describe("one clean-up path: the defects of issue 9", () => {
     const pool = createPool(adapter, { maxInFlight: 1, queueTimeoutMs: 0, reprobeMs: 60_000 });
     const req = { upstream: "cn" as const, clientModel: "m", upstreamModel: "m", thinking: false, search: false, turns: [], tooling: NO_TOOLS, stream: true, includeUsage: false, prompt: "hi" };
     const batches: EventBatch[] = [];
-    for await (const batch of runWithFailover(req, { adapter, pool, maxAttempts: 1, holdbackChars: 16, holdbackMs: 300, debug: () => {} }, new AbortController().signal)) batches.push(batch);
+    for await (const batch of runWithFailover(req, { adapter, pool, maxAttempts: 1, holdbackChars: 16, holdbackMs: 300, debug: () => {} }, new Stop())) batches.push(batch);
     expect(batches.flat()).toEqual([{ type: "error", failure: { kind: "upstream", message: "The Qwen CN adapter failed unexpectedly (TypeError); try again." } }]);
     expect(pool.snapshot()[0]).toMatchObject({ in_flight: 0, failures: { upstream: 1 }, successes: 0 });
   });
@@ -4863,7 +4923,7 @@ describe("fair use of accounts (issue 15)", () => {
   test("10 sequential requests over 3 accounts split 4/3/3, in turn", async () => {
     const accounts = [1, 2, 3].map((number) => ({ upstream: "cn" as const, number }));
     const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
+    const signal = new Stop();
     const order: number[] = [];
     for (let i = 0; i < 10; i++) {
       const slot = await pool.acquire(new Set(), signal);
@@ -4878,7 +4938,7 @@ describe("fair use of accounts (issue 15)", () => {
   test("load still comes first: a busy account is passed over even when it was used least recently", async () => {
     const accounts = [1, 2].map((number) => ({ upstream: "cn" as const, number }));
     const pool = createPool({ name: "cn", accounts, credentialVar: (n) => `CN_ACCOUNT_${n}_COOKIE`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000 });
-    const signal = new AbortController().signal;
+    const signal = new Stop();
     const first = await pool.acquire(new Set(), signal);
     const second = await pool.acquire(new Set(), signal);
     const third = await pool.acquire(new Set(), signal);
@@ -7241,7 +7301,7 @@ describe("state store: shared cooldowns and the traffic window", () => {
     const storeB = createSqliteStore({ path, keyMaterial: STATE_KEY_A, log: () => {} });
     const a = replicaPool(storeA, async () => "dead");
     const b = replicaPool(storeB);
-    const signal = new AbortController().signal;
+    const signal = new Stop();
     const slot = await a.acquire(new Set([2]), signal);
     a.release(slot as NonNullable<typeof slot>, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 120 } }, undefined);
     await waitFor(() => b.snapshot().find((s) => s.number === 1)?.state === "cooling", 3000);
@@ -7836,7 +7896,7 @@ describe("I3: anti-bot challenges rest the route, not the account", () => {
   const poolOf = (options: Partial<Parameters<typeof createPool>[1]> = {}) =>
     createPool({ name: "intl", accounts: poolAccounts, credentialVar: (n) => `INTL_ACCOUNT_${n}_TOKEN`, probe: async () => "alive" }, { maxInFlight: 4, queueTimeoutMs: 0, reprobeMs: 60_000, ...options });
   const challenge = { kind: "waf" as const, message: "challenged", retryAfterSec: 300 };
-  const never = new AbortController().signal;
+  const never = new Stop();
 
   test("routes: the direct one, or a proxy by a hash of its URL, shown by host only", () => {
     expect(routeOf({})).toEqual({ key: "direct", label: "direct" });

@@ -2265,11 +2265,11 @@ export interface UpstreamAdapter {
   prepare(req: NeutralRequest): UpstreamRequest;
   /**
    * One completion on one account, as neutral events. Yields exactly one
-   * terminal event (`done` or `error`) unless the signal aborts, in which case
+   * terminal event (`done` or `error`) unless `stop` aborts, in which case
    * it ends quietly. Never throws: whatever goes wrong becomes an `error`
    * event. Always cleans up the upstream chat it created.
    */
-  complete(req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch>;
+  complete(req: UpstreamRequest, account: Account, stop: Stop): AsyncGenerator<EventBatch>;
   /** The live model list, cached, one fetch in flight at a time; undefined if unreachable. */
   liveModels(): Promise<UpstreamModel[] | undefined>;
   /** Maps a client model name (suffixes stripped) to an upstream id, or undefined if unknown. */
@@ -2458,6 +2458,77 @@ export interface UpstreamLimits {
   maxBodyBytes: number;
 }
 
+/**
+ * Cancellation along the request path: the run, each attempt, its watchdog
+ * and the clean-up grace, each stopping when the one above it does. In Bun
+ * every AbortController, and every "abort" listener on its signal, is a
+ * native object that each garbage collection treats as a root to revisit:
+ * the chain of four controllers and six listeners a chat used to make cost
+ * it about 25 µs, most of it in the collector (docs/performance.md). A Stop
+ * is plain JavaScript, its listeners a list; it makes an AbortSignal only
+ * when something that takes one (fetch) asks for `signal`.
+ */
+export class Stop {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] | undefined;
+  private controller: AbortController | undefined;
+
+  /** A Stop that aborts when `signal` does: one listener on it, for a caller holding an AbortSignal. */
+  static following(signal: AbortSignal): Stop {
+    const stop = new Stop();
+    if (signal.aborted) stop.abort(signal.reason);
+    else signal.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+    return stop;
+  }
+
+  /** This Stop as an AbortSignal, made on first use. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners !== undefined) {
+      for (const listener of listeners) {
+        try {
+          listener();
+        } catch (err) {
+          reportError(err); // as an "abort" listener's exception: reported, and the others still run
+        }
+      }
+    }
+    this.controller?.abort(reason);
+  }
+
+  /** Calls `listener` once when this aborts (never, if it already has); the function returned takes it off. */
+  onAbort(listener: () => void): () => void {
+    if (this.aborted) return NOTHING_TO_UNDO;
+    (this.listeners ??= []).push(listener);
+    return () => {
+      const at = this.listeners?.indexOf(listener) ?? -1;
+      if (at >= 0) this.listeners?.splice(at, 1);
+    };
+  }
+
+  /** Aborts this Stop when `parent` does (now, if it has), with its reason; the function returned undoes the link. */
+  follow(parent: Stop): () => void {
+    if (!parent.aborted) return parent.onAbort(() => this.abort(parent.reason));
+    this.abort(parent.reason);
+    return NOTHING_TO_UNDO;
+  }
+}
+
+const NOTHING_TO_UNDO = () => {};
+
 const TIMEOUT_PHASES = {
   connect: { limit: "connectMs", variable: "UPSTREAM_CONNECT_TIMEOUT_MS", what: "did not answer" },
   firstByte: { limit: "firstByteMs", variable: "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", what: "accepted the request but sent nothing" },
@@ -2468,12 +2539,13 @@ const TIMEOUT_PHASES = {
  * One timer per upstream attempt, through three phases (connect, first
  * byte, idle), each with its own limit. `touch()` only records the time; the
  * timer re-arms itself lazily instead of being reset on every chunk.
- * Aborting the returned signal cancels the fetch. While `paused` (the
+ * Its `stop` aborts with a timeout (or with `parent`), and with it the fetch
+ * that was given its `signal`. While `paused` (the
  * consumer has not asked for more, so nothing is being read) the clock does
  * not run against the upstream: a slow client is not a silent upstream.
  */
-function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
-  const controller = new AbortController();
+function createWatchdog(parent: Stop, limits: UpstreamLimits) {
+  const stop = new Stop();
   let phase: keyof typeof TIMEOUT_PHASES = "connect";
   let limitMs = limits.connectMs;
   let lastActivity = Date.now();
@@ -2485,16 +2557,14 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
     timerDue = Date.now() + ms;
     timer = setTimeout(check, ms);
   };
-  const onParentAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener("abort", onParentAbort, { once: true });
+  const unfollow = stop.follow(parent);
   let isPaused = false;
   const check = () => {
     const idle = isPaused ? 0 : Date.now() - lastActivity;
     if (idle >= limitMs) {
       const { variable, what } = TIMEOUT_PHASES[phase];
       fired = { kind: "timeout", message: `Qwen ${what} within ${limitMs} ms (${variable}).` };
-      controller.abort(new Error("upstream timeout"));
+      stop.abort(new Error("upstream timeout"));
     } else {
       arm(limitMs - idle);
     }
@@ -2502,10 +2572,14 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
   arm(limitMs);
   const total = setTimeout(() => {
     fired ??= { kind: "timeout", message: `Qwen's reply did not finish within ${limits.totalMs} ms (REPLY_MAX_MS).` };
-    controller.abort(new Error("upstream timeout"));
+    stop.abort(new Error("upstream timeout"));
   }, limits.totalMs);
   return {
-    signal: controller.signal,
+    stop,
+    /** For fetch: made on first use. */
+    get signal(): AbortSignal {
+      return stop.signal;
+    },
     limits,
     touch() {
       lastActivity = Date.now();
@@ -2532,7 +2606,7 @@ function createWatchdog(parent: AbortSignal, limits: UpstreamLimits) {
     clear() {
       if (timer !== undefined) clearTimeout(timer);
       clearTimeout(total);
-      parent.removeEventListener("abort", onParentAbort);
+      unfollow();
     },
   };
 }
@@ -2547,33 +2621,35 @@ type Watchdog = ReturnType<typeof createWatchdog>;
  * finish in the background. `release()` once the result is known: the signal
  * then follows the watchdog again (aborting now if the attempt is already over).
  */
-function cleanupGrace(watchdog: Watchdog, abandoned: AbortSignal) {
-  const controller = new AbortController();
+function cleanupGrace(watchdog: Watchdog, abandoned: Stop) {
+  const stop = new Stop();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let isReleased = false;
   const onStop = () => {
-    if (isReleased || !abandoned.aborted) controller.abort(watchdog.signal.reason);
-    else timer ??= setTimeout(() => controller.abort(new Error("clean-up time over")), CLEANUP_TIMEOUT_MS);
+    if (isReleased || !abandoned.aborted) stop.abort(watchdog.stop.reason);
+    else timer ??= setTimeout(() => stop.abort(new Error("clean-up time over")), CLEANUP_TIMEOUT_MS);
   };
-  if (watchdog.signal.aborted) onStop();
-  else watchdog.signal.addEventListener("abort", onStop, { once: true });
+  if (watchdog.stop.aborted) onStop();
+  else watchdog.stop.onAbort(onStop);
   return {
-    signal: controller.signal,
+    /** For fetch: made on first use. */
+    get signal(): AbortSignal {
+      return stop.signal;
+    },
     release() {
       isReleased = true;
       clearTimeout(timer);
-      if (watchdog.signal.aborted) controller.abort(watchdog.signal.reason);
+      if (watchdog.stop.aborted) stop.abort(watchdog.stop.reason);
     },
   };
 }
 
-/** The promise's value, or undefined as soon as `signal` aborts (the promise runs on; whoever needs its result keeps it). */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
+/** The promise's value, or undefined as soon as `stop` aborts (the promise runs on; whoever needs its result keeps it). */
+function unlessAborted<T>(promise: Promise<T>, stop: Stop): Promise<T | undefined> {
+  if (stop.aborted) return Promise.resolve(undefined);
   return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    const off = stop.onAbort(() => resolve(undefined));
+    promise.then(resolve, reject).finally(off);
   });
 }
 
@@ -2655,13 +2731,13 @@ interface StreamDecoder {
  * Reads an SSE body through a decoder and yields its events a network chunk
  * at a time, as one batch per chunk; non-JSON payloads (`[DONE]`,
  * `[heartbeat]`) are skipped. Ends with exactly one terminal event, or
- * quietly when `signal` aborts.
+ * quietly when `stop` aborts.
  */
 async function* readUpstreamStream(
   body: ReadableStream<Uint8Array> | BodyReader,
   decoder: StreamDecoder,
   watchdog: Watchdog,
-  signal: AbortSignal,
+  stop: Stop,
   upstreamLabel: string,
   drift?: DriftLog,
 ): AsyncGenerator<EventBatch> {
@@ -2722,7 +2798,7 @@ async function* readUpstreamStream(
       try {
         chunk = await reader.read();
       } catch (err) {
-        if (signal.aborted) return;
+        if (stop.aborted) return;
         terminal = {
           type: "error",
           failure: watchdog.failure() ?? { kind: "truncated", message: `The ${upstreamLabel} stream broke off before the reply finished (${errorName(err)}).` },
@@ -2792,8 +2868,8 @@ async function* readUpstreamStream(
  * generator wrapped around the adapter did this before, at the cost of one
  * more async hop per batch.
  */
-function escapedFromAdapter(adapter: UpstreamAdapter, err: unknown, signal: AbortSignal): IteratorResult<EventBatch> {
-  if (signal.aborted) return { done: true, value: undefined };
+function escapedFromAdapter(adapter: UpstreamAdapter, err: unknown, stop: Stop): IteratorResult<EventBatch> {
+  if (stop.aborted) return { done: true, value: undefined };
   return { done: false, value: [{ type: "error", failure: { kind: "upstream", message: `The Qwen ${adapter.name.toUpperCase()} adapter failed unexpectedly (${errorName(err)}); try again.` } }] };
 }
 
@@ -3434,11 +3510,11 @@ function createCnDecoder(ctx: CnContext, req: NeutralRequest, n: number, onSessi
  * for the client only) runs on in the background within CLEANUP_TIMEOUT_MS,
  * until the id arrives and the session can be deleted.
  */
-async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Account, stop: Stop): AsyncGenerator<EventBatch> {
   const { config } = ctx;
   const n = account.number;
-  const watchdog = createWatchdog(signal, config.upstreamLimits);
-  const grace = cleanupGrace(watchdog, signal);
+  const watchdog = createWatchdog(stop, config.upstreamLimits);
+  const grace = cleanupGrace(watchdog, stop);
   let sessionId: string | undefined;
   let leftBehind: Promise<void> | undefined;
   try {
@@ -3451,7 +3527,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       signal: grace.signal,
     });
     try {
-      const answered = await unlessAborted(answering, signal);
+      const answered = await unlessAborted(answering, stop);
       if (answered === undefined) {
         leftBehind = answering.then((late) => {
           if (late.status !== 200 || late.body === null) return void late.body?.cancel().catch(() => {});
@@ -3461,7 +3537,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       }
       response = answered;
     } catch (err) {
-      if (signal.aborted) return;
+      if (stop.aborted) return;
       yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen CN at ${config.cnBaseUrl} (${errorName(err)}).` } }];
       return;
     }
@@ -3485,9 +3561,9 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     let isBodyOver = false;
     // One abort listener for the whole reply, waking the read in progress: a listener added and removed per read cost more than the read's own work.
     let wakeOnLeave: ((nothing: undefined) => void) | undefined;
-    signal.addEventListener("abort", () => wakeOnLeave?.(undefined), { once: true });
+    stop.onAbort(() => wakeOnLeave?.(undefined));
     const isLeftBehind = () => {
-      if (!signal.aborted || sessionId !== undefined) return false;
+      if (!stop.aborted || sessionId !== undefined) return false;
       sniffUnsniffed();
       return sniffer.isHungry;
     };
@@ -3496,7 +3572,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
     const forClient: BodyReader = {
       async read() {
         const reading = (pendingRead ??= reader.read());
-        const chunk = signal.aborted
+        const chunk = stop.aborted
           ? undefined
           : await new Promise<BodyRead | undefined>((resolve, reject) => {
               wakeOnLeave = resolve;
@@ -3521,7 +3597,7 @@ async function* cnComplete(ctx: CnContext, req: UpstreamRequest, account: Accoun
       unsniffed = [];
     });
     try {
-      yield* readUpstreamStream(forClient, decoder, watchdog, signal, "Qwen CN", ctx.drift);
+      yield* readUpstreamStream(forClient, decoder, watchdog, stop, "Qwen CN", ctx.drift);
     } finally {
       if (sessionId === undefined) sniffUnsniffed();
       sessionId ??= sniffer.found;
@@ -3603,7 +3679,7 @@ export function createCnAdapter(options: AdapterOptions): UpstreamAdapter {
 
   return {
     ...cnAdapterBase(config, options.accounts),
-    complete: (req, account, signal) => cnComplete(ctx, req, account, signal),
+    complete: (req, account, stop) => cnComplete(ctx, req, account, stop),
     liveModels: createModelCache(() => cnModelList(ctx)),
     resolveModel: (name, live) => findLiveModel(live, name.toLowerCase())?.id ?? config.aliases.get(name.toLowerCase()) ?? (/^tongyi-/i.test(name) ? name : undefined),
     aliasNames: () => [...config.aliases.keys()],
@@ -4342,11 +4418,11 @@ async function chat2OrderOf(ctx: Chat2Context, signer: Chat2Signer): Promise<Cha
  * most ACCOUNT_QUEUE_TIMEOUT_MS: running short under one's own load is a
  * wait, then a `busy` 503, never a failure that rests the account.
  */
-async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene, signal: AbortSignal): Promise<Chat2Taken | UpstreamFailure> {
+async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2Scene, stop: Stop): Promise<Chat2Taken | UpstreamFailure> {
   const signer = chat2SignerOf(ctx, account);
   const deadline = Date.now() + ctx.config.accountQueueTimeoutMs;
   let failure: UpstreamFailure | undefined;
-  while (!signal.aborted) {
+  while (!stop.aborted) {
     const device = (await chat2StoredDevice(ctx, signer))?.value.device;
     if (chat2CanSign(device, scene)) {
       const salt = await chat2NextSalt(ctx, signer, device, scene);
@@ -4363,7 +4439,7 @@ async function chat2TakeSalt(ctx: Chat2Context, account: CnAccount, scene: Chat2
     if (failure !== undefined && failure.kind !== "rate" && failure.kind !== "busy") return failure;
     const left = deadline - Date.now();
     if (left <= 0) break;
-    if (failure !== undefined) await unlessAborted(Bun.sleep(Math.min(left, Math.max(CHAT2_STORE_POLL_MS, (signer.pause?.until ?? 0) - Date.now()))), signal);
+    if (failure !== undefined) await unlessAborted(Bun.sleep(Math.min(left, Math.max(CHAT2_STORE_POLL_MS, (signer.pause?.until ?? 0) - Date.now()))), stop);
   }
   return {
     kind: "busy",
@@ -4411,7 +4487,7 @@ interface Chat2Prepared {
  * The URL and headers of one signed POST (§1.3): the common query (plus
  * `extraQuery` at its end), one salt of `scene`, both HMACs. Unsigned with CN_SIGNING=off.
  */
-async function chat2PrepareSigned(ctx: Chat2Context, account: CnAccount, endpoint: string, body: string, options: Chat2CallOptions, signal: AbortSignal): Promise<Chat2Prepared | UpstreamFailure> {
+async function chat2PrepareSigned(ctx: Chat2Context, account: CnAccount, endpoint: string, body: string, options: Chat2CallOptions, stop: Stop): Promise<Chat2Prepared | UpstreamFailure> {
   const { config } = ctx;
   const headers: Record<string, string> = {
     ...chat2BaseHeaders(config, account),
@@ -4422,7 +4498,7 @@ async function chat2PrepareSigned(ctx: Chat2Context, account: CnAccount, endpoin
   if (!config.cnSigning) {
     return { url: `${endpoint}?${queryString([...chat2CommonQuery(config, account, Date.now()), ...extra])}`, headers };
   }
-  const taken = await chat2TakeSalt(ctx, account, options.scene ?? "chat", signal);
+  const taken = await chat2TakeSalt(ctx, account, options.scene ?? "chat", stop);
   if ("kind" in taken) return taken;
   const { device, salt, order } = taken;
   // The query timestamp and `clt-acs-reqt` are the same server-clock instant.
@@ -4470,18 +4546,18 @@ async function chat2SignedCall<T>(
   endpoint: string,
   body: string,
   options: Chat2CallOptions,
-  signal: AbortSignal,
+  stop: Stop,
   send: (prepared: Chat2Prepared) => Promise<T>,
   verdictOf: (result: T) => Chat2Verdict,
 ): Promise<T | UpstreamFailure> {
   let hasTriedOtherOrder = false;
   let hasTriedNewDevice = false;
   for (;;) {
-    const prepared = await chat2PrepareSigned(ctx, account, endpoint, body, options, signal);
+    const prepared = await chat2PrepareSigned(ctx, account, endpoint, body, options, stop);
     if ("kind" in prepared) return prepared;
     const result = await send(prepared);
     const used = prepared.signedWith;
-    if (used === undefined || signal.aborted) return result;
+    if (used === undefined || stop.aborted) return result;
     const verdict = verdictOf(result);
     if (verdict === "accepted") await chat2SignatureAccepted(ctx, account, used.order);
     if (verdict !== "refused") return result;
@@ -4765,7 +4841,7 @@ async function chat2FailureFromAnswer(ctx: Chat2Context, response: Response, n: 
   }
 }
 
-async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
+async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: Account, stop: Stop): AsyncGenerator<EventBatch> {
   const { config } = ctx;
   const n = account.number;
   const cn = ctx.accounts.cn.get(account.number);
@@ -4773,13 +4849,13 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
     yield [{ type: "error", failure: { kind: "no_account", message: `${chat2Label(n)} is not configured (CN_ACCOUNT_${n}_COOKIE).` } }];
     return;
   }
-  const watchdog = createWatchdog(signal, config.upstreamLimits);
+  const watchdog = createWatchdog(stop, config.upstreamLimits);
   const sessionId = randomHex32();
   let mayHaveSession = false;
   let hasEnded = false;
   try {
-    const uploaded = await chat2UploadImages(ctx, cn, req.images ?? [], signal, watchdog);
-    if (signal.aborted) return;
+    const uploaded = await chat2UploadImages(ctx, cn, req.images ?? [], stop, watchdog);
+    if (stop.aborted) return;
     if ("kind" in uploaded) {
       hasEnded = true;
       yield [{ type: "error", failure: uploaded }];
@@ -4796,7 +4872,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       `${config.cnChatUrl}/api/v2/chat`,
       body,
       CHAT2_CHAT_OPTIONS,
-      signal,
+      stop,
       async (prepared): Promise<{ response: Response; stream: ReadableStream<Uint8Array> } | UpstreamFailure> => {
         watchdog.resume();
         let answer: Response;
@@ -4817,7 +4893,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       // A 200 stream proves nothing yet (M1: a wrong signature may get a fixed refusal with 200): the order is confirmed by a finished reply below.
       (result) => ("kind" in result ? chat2Verdict(result) : "unknown"),
     );
-    if (signal.aborted) return;
+    if (stop.aborted) return;
     if ("kind" in sent) {
       hasEnded = true;
       yield [{ type: "error", failure: sent }];
@@ -4829,14 +4905,14 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
       // Bun keeps the header after decoding, so only a zstd-labelled body is worth peeking into.
       if (/zstd/i.test(response.headers.get("content-encoding") ?? "")) stream = await decodeZstdIfNeeded(stream, watchdog);
     } catch (err) {
-      if (signal.aborted) return;
+      if (stop.aborted) return;
       hasEnded = true;
       yield [{ type: "error", failure: watchdog.failure() ?? { kind: "truncated", message: `The Qwen CN chat2 stream could not be read (${errorName(err)}).` } }];
       return;
     }
     const decoder = req.imageRatio === undefined ? createChat2Decoder(ctx, n) : createChat2ImageDecoder(ctx, n);
-    for await (const read of readUpstreamStream(stream, decoder, watchdog, signal, "Qwen CN chat2", ctx.drift)) {
-      const batch = req.imageRatio === undefined ? read : await chat2ImageBatchFromSnap(ctx, cn, read, body, signal);
+    for await (const read of readUpstreamStream(stream, decoder, watchdog, stop, "Qwen CN chat2", ctx.drift)) {
+      const batch = req.imageRatio === undefined ? read : await chat2ImageBatchFromSnap(ctx, cn, read, body, stop);
       const last = batch[batch.length - 1];
       if (last?.type === "done" || last?.type === "error") hasEnded = true;
       if (signedWith !== undefined && last?.type === "done") await chat2SignatureAccepted(ctx, cn, signedWith.order);
@@ -4845,7 +4921,7 @@ async function* chat2Complete(ctx: Chat2Context, req: UpstreamRequest, account: 
     }
   } catch (err) {
     // Adapters never throw (DESIGN.md): anything unforeseen ends the reply as an error event.
-    if (!hasEnded && !signal.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${ctx.redact(errorName(err))}).` } }];
+    if (!hasEnded && !stop.aborted) yield [{ type: "error", failure: { kind: "upstream", message: `The Qwen CN chat2 request failed (${ctx.redact(errorName(err))}).` } }];
   } finally {
     watchdog.clear();
     if (mayHaveSession) chat2DeleteSession(ctx, cn, sessionId);
@@ -4997,7 +5073,7 @@ export function createCnChat2Adapter(options: AdapterOptions): UpstreamAdapter {
 
   return {
     ...cnAdapterBase(config, options.accounts),
-    complete: (req, account, signal) => chat2Complete(ctx, req, account, signal),
+    complete: (req, account, stop) => chat2Complete(ctx, req, account, stop),
     liveModels: createModelCache(() => chat2ModelList(ctx)),
     resolveModel: (name, live) => chat2ResolveModel(userAliases, name, live),
     aliasNames: () => [...CHAT2_ALIASES.keys(), ...userAliases.keys()],
@@ -5062,19 +5138,19 @@ async function chat2ResAnswer(ctx: Chat2Context, response: Response, step: strin
 }
 
 /** One signed POST to the upload host, answered with `data`; a refused signature is handled as for chat (`chat2SignedCall`). */
-async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, signal: AbortSignal, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
+async function chat2ResPost(ctx: Chat2Context, account: CnAccount, path: string, body: unknown, step: string, stop: Stop, extraQuery: ReadonlyArray<[string, string]> = []): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   const text = JSON.stringify(body);
   const options: Chat2CallOptions = { accept: "application/json, text/plain, */*", scene: "workspace", extraQuery };
-  const result = await chat2SignedCall(ctx, account, `${ctx.config.cnResUrl}${path}`, text, options, signal, (prepared) => chat2ResSend(ctx, account, prepared, text, step, signal), (answer) =>
+  const result = await chat2SignedCall(ctx, account, `${ctx.config.cnResUrl}${path}`, text, options, stop, (prepared) => chat2ResSend(ctx, account, prepared, text, step, stop), (answer) =>
     chat2Verdict("failure" in answer ? answer.failure : undefined),
   );
   return "kind" in result ? { failure: result } : result;
 }
 
-async function chat2ResSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, text: string, step: string, signal: AbortSignal): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
+async function chat2ResSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, text: string, step: string, stop: Stop): Promise<{ data: Record<string, unknown> } | { failure: UpstreamFailure }> {
   let response: Response;
   try {
-    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body: text, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body: text, redirect: "manual", signal: AbortSignal.any([stop.signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
   } catch (err) {
     return { failure: { kind: "upstream", message: `Could not reach Qwen CN's upload host ${hostOf(ctx.config.cnResUrl)} for ${step} (${errorName(err)}); check QWEN_CN_RES_URL.` } };
   }
@@ -5088,14 +5164,14 @@ async function chat2ResSend(ctx: Chat2Context, account: CnAccount, prepared: Cha
 const stringField = (record: Record<string, unknown>, ...names: string[]) => names.map((name) => record[name]).find((value): value is string => typeof value === "string" && value !== "");
 
 /** Uploads one image through oss_token → PUT → callback (§3.3 steps 1–3); the chat item for it. */
-async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: LoadedImage, signal: AbortSignal): Promise<Chat2ImageItem | UpstreamFailure> {
+async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: LoadedImage, stop: Stop): Promise<Chat2ImageItem | UpstreamFailure> {
   const n = account.number;
   const format = IMAGE_MEDIA_TYPES.get(image.mediaType) ?? "png";
   const fileName = `${randomUUID()}.${format}`;
   const md5 = new Bun.CryptoHasher("md5").update(image.data);
   const md5Base64 = md5.copy().digest("base64");
   const md5Hex = md5.digest("hex");
-  const granted = await chat2ResPost(ctx, account, "/1/oss_token", { file_name: fileName, content_type: "application/octet-stream", content_md5: md5Base64, size: image.data.byteLength }, "the upload grant (oss_token)", signal);
+  const granted = await chat2ResPost(ctx, account, "/1/oss_token", { file_name: fileName, content_type: "application/octet-stream", content_md5: md5Base64, size: image.data.byteLength }, "the upload grant (oss_token)", stop);
   if ("failure" in granted) return granted.failure;
   const grant = granted.data;
   const host = stringField(grant, "host")?.replace(/\/+$/, "");
@@ -5116,7 +5192,7 @@ async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: Lo
   const putUrl = `${/^https?:\/\//i.test(host) ? host : `https://${host}`}/${ossEncodeKey(object)}?req_id=${reqId}&biz_id=ai_qwen`;
   let put: Response;
   try {
-    put = await ctx.fetch(putUrl, { account, method: "PUT", headers, body: image.data, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(OSS_TIMEOUT_MS)]) });
+    put = await ctx.fetch(putUrl, { account, method: "PUT", headers, body: image.data, redirect: "manual", signal: AbortSignal.any([stop.signal, AbortSignal.timeout(OSS_TIMEOUT_MS)]) });
   } catch (err) {
     return { kind: "upstream", message: `The image upload for ${image.label} to Qwen CN's storage failed (${errorName(err)}).` };
   }
@@ -5132,7 +5208,7 @@ async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: Lo
     "/1/oss/callback",
     { file_md5: md5Hex, file_name: fileName, file_type: format.toUpperCase(), bucket, endpoint, object, entry: "qwen_pc" },
     "the upload callback",
-    signal,
+    stop,
     [["req_id", reqId]],
   );
   if ("failure" in called) return called.failure;
@@ -5151,14 +5227,14 @@ async function chat2UploadImage(ctx: Chat2Context, account: CnAccount, image: Lo
 }
 
 /** Every image of the request, one after another; the first failure ends it. */
-async function chat2UploadImages(ctx: Chat2Context, account: CnAccount, images: readonly LoadedImage[], signal: AbortSignal, watchdog: Pick<Watchdog, "pause" | "resume">): Promise<Chat2ImageItem[] | UpstreamFailure> {
+async function chat2UploadImages(ctx: Chat2Context, account: CnAccount, images: readonly LoadedImage[], stop: Stop, watchdog: Pick<Watchdog, "pause" | "resume">): Promise<Chat2ImageItem[] | UpstreamFailure> {
   if (images.length === 0) return [];
   const items: Chat2ImageItem[] = [];
   // Uploads have their own limits; the connect timeout is meant for the chat request.
   watchdog.pause();
   try {
     for (const image of images) {
-      const item = await chat2UploadImage(ctx, account, image, signal);
+      const item = await chat2UploadImage(ctx, account, image, stop);
       if ("kind" in item) return item;
       items.push(item);
     }
@@ -5248,11 +5324,11 @@ function createChat2ImageDecoder(ctx: Chat2Context, n: number): StreamDecoder {
 
 /** One snap poll: its status and body, or a refused signature or unreachable host as a failure. */
 /** One snap poll, read by `classifyAnswer`: the answer's `data`, or what refused it (a refused signature is tagged, as for chat). */
-async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, body: string, signal: AbortSignal): Promise<{ data: unknown } | UpstreamFailure> {
+async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Chat2Prepared, body: string, stop: Stop): Promise<{ data: unknown } | UpstreamFailure> {
   const n = account.number;
   let response: Response;
   try {
-    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
+    response = await ctx.fetch(prepared.url, { account, method: "POST", headers: prepared.headers, body, redirect: "manual", signal: AbortSignal.any([stop.signal, AbortSignal.timeout(ctx.config.upstreamLimits.connectMs)]) });
   } catch (err) {
     return { kind: "upstream", message: `Qwen CN's image poll failed (${errorName(err)}).` };
   }
@@ -5267,11 +5343,11 @@ async function chat2SnapSend(ctx: Chat2Context, account: CnAccount, prepared: Ch
 }
 
 /** A generation batch that ended without a picture, completed by polling `POST {chat}/api/v1/chat/snap` with the same payload. */
-async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, signal: AbortSignal): Promise<EventBatch> {
+async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, batch: EventBatch, body: string, stop: Stop): Promise<EventBatch> {
   const last = batch[batch.length - 1];
   if (last?.type !== "error" || last.failure.tag !== "missing_image") return batch;
   const head = batch.slice(0, -1);
-  for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !signal.aborted; i++) {
+  for (let i = 0; i < CHAT2_IMAGE_POLL_TRIES && !stop.aborted; i++) {
     await Bun.sleep(ctx.config.cnImagePollMs);
     const answer = await chat2SignedCall(
       ctx,
@@ -5279,8 +5355,8 @@ async function chat2ImageBatchFromSnap(ctx: Chat2Context, account: CnAccount, ba
       `${ctx.config.cnChatUrl}/api/v1/chat/snap`,
       body,
       { accept: "application/json, text/plain, */*" },
-      signal,
-      (prepared) => chat2SnapSend(ctx, account, prepared, body, signal),
+      stop,
+      (prepared) => chat2SnapSend(ctx, account, prepared, body, stop),
       (result) => chat2Verdict("kind" in result ? result : undefined),
     );
     // A plain upstream failure may pass on the next poll; anything about the account or its signing ends the wait.
@@ -6381,7 +6457,7 @@ async function intlFitBody(
 }
 
 /** One create-chat + completion round; ends with a terminal event, or with a reason to run again. */
-async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Account, watchdog: Watchdog, signal: AbortSignal, chatIds: string[]): AsyncGenerator<EventBatch, IntlAttemptEnd> {
+async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Account, watchdog: Watchdog, stop: Stop, chatIds: string[]): AsyncGenerator<EventBatch, IntlAttemptEnd> {
   const base = ctx.config.intlBaseUrl;
   const n = account.number;
   const auth = await intlCredentialsOf(ctx, account).current();
@@ -6409,9 +6485,9 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
     }
     const sent = uploaded.req;
     // A client that leaves while the chat is being made does not wait for it: it is made (within CLEANUP_TIMEOUT_MS) and deleted in the background.
-    const grace = cleanupGrace(watchdog, signal);
+    const grace = cleanupGrace(watchdog, stop);
     const creating = intlCreateChat(ctx, req, account, auth, grace.signal);
-    const created = await unlessAborted(creating, signal).catch((err: unknown) => {
+    const created = await unlessAborted(creating, stop).catch((err: unknown) => {
       grace.release();
       throw err;
     });
@@ -6442,7 +6518,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
       signal: watchdog.signal,
     });
   } catch (err) {
-    if (signal.aborted) return undefined;
+    if (stop.aborted) return undefined;
     yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Could not reach Qwen INTL at ${base} (${errorName(err)}).` } }];
     return undefined;
   }
@@ -6450,7 +6526,7 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
   if (response.status === 200 && contentType.includes("text/event-stream") && response.body !== null) {
     let hasOutput = false;
     const decoder = req.imageRatio === undefined ? createIntlDecoder(ctx, n) : createIntlImageDecoder(imageContext.failureFromJson);
-    for await (const read of readUpstreamStream(response.body, decoder, watchdog, signal, "Qwen INTL", ctx.drift)) {
+    for await (const read of readUpstreamStream(response.body, decoder, watchdog, stop, "Qwen INTL", ctx.drift)) {
       const batch = req.imageRatio === undefined ? read : await imageBatchFromChat(read, chatId, imageContext);
       const last = batch[batch.length - 1];
       // A token refused as the first stream line: nothing reached the client yet, so the round can run again.
@@ -6486,14 +6562,14 @@ async function* intlAttempt(ctx: IntlContext, req: UpstreamRequest, account: Acc
  * A refused token is renewed and the request runs once more on the same
  * account; a chat that vanished between creation and use is recreated once.
  */
-async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Account, signal: AbortSignal): AsyncGenerator<EventBatch> {
-  const watchdog = createWatchdog(signal, ctx.config.upstreamLimits);
+async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Account, stop: Stop): AsyncGenerator<EventBatch> {
+  const watchdog = createWatchdog(stop, ctx.config.upstreamLimits);
   const chatIds: string[] = [];
   try {
     let hasRenewed = false;
     let hasRecreated = false;
     for (;;) {
-      const end = yield* intlAttempt(ctx, req, account, watchdog, signal, chatIds);
+      const end = yield* intlAttempt(ctx, req, account, watchdog, stop, chatIds);
       if (end === undefined) return;
       if (end.retry === "renew" && !hasRenewed && intlCredentialsOf(ctx, account).canRenew) {
         hasRenewed = true;
@@ -6510,7 +6586,7 @@ async function* intlComplete(ctx: IntlContext, req: UpstreamRequest, account: Ac
       return;
     }
   } catch (err) {
-    if (!signal.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
+    if (!stop.aborted) yield [{ type: "error", failure: watchdog.failure() ?? { kind: "upstream", message: `Qwen INTL failed unexpectedly (${errorName(err)}).` } }];
   } finally {
     watchdog.clear();
     for (const chatId of chatIds) intlDeleteChat(ctx, account, chatId);
@@ -6621,7 +6697,7 @@ export function createIntlAdapter(options: AdapterOptions): UpstreamAdapter {
     credentialVar: (n) =>
       credentials.get(n)?.variable ?? intlRecommendedVars(n),
     prepare: flattenedRequest(config.promptMaxChars),
-    complete: (req, account, signal) => intlComplete(ctx, req, account, signal),
+    complete: (req, account, stop) => intlComplete(ctx, req, account, stop),
     liveModels: createModelCache(() => intlModelList(ctx)),
     resolveModel(name, live) {
       const lower = name.toLowerCase();
@@ -7581,19 +7657,19 @@ function recordFailure(state: AccountState, failure: UpstreamFailure, t: number)
 function createWaitQueue() {
   const waiters: Array<{ exclude: ReadonlySet<number>; wake: () => void }> = [];
   return {
-    /** Resolves when woken, after `ms`, or when the signal aborts. */
-    wait(exclude: ReadonlySet<number>, ms: number, signal: AbortSignal): Promise<void> {
+    /** Resolves when woken, after `ms`, or when `stop` aborts. */
+    wait(exclude: ReadonlySet<number>, ms: number, stop: Stop): Promise<void> {
       return new Promise<void>((resolve) => {
         const waiter = { exclude, wake: () => done() };
         const done = () => {
           clearTimeout(timer);
-          signal.removeEventListener("abort", done);
+          off();
           const index = waiters.indexOf(waiter);
           if (index !== -1) waiters.splice(index, 1);
           resolve();
         };
         const timer = setTimeout(done, ms);
-        signal.addEventListener("abort", done, { once: true });
+        const off = stop.onAbort(done);
         waiters.push(waiter);
       });
     },
@@ -7840,7 +7916,7 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
       return new Promise<void>((resolve) => draining.set(state, resolve));
     },
     /** A healthy account with a free slot, waiting for one if all are busy; undefined if none can serve. */
-    async acquire(exclude: ReadonlySet<number>, signal: AbortSignal): Promise<AccountState | undefined> {
+    async acquire(exclude: ReadonlySet<number>, stop: Stop): Promise<AccountState | undefined> {
       const deadline = now() + options.queueTimeoutMs;
       for (;;) {
         refresh(now());
@@ -7850,8 +7926,8 @@ export function createPool(upstream: Pick<UpstreamAdapter, "name" | "accounts" |
           return state;
         }
         const wait = deadline - now();
-        if (!isFull || wait <= 0 || signal.aborted) return undefined;
-        await queue.wait(exclude, wait, signal);
+        if (!isFull || wait <= 0 || stop.aborted) return undefined;
+        await queue.wait(exclude, wait, stop);
       }
     },
     release(state: AccountState, outcome: AttemptOutcome, ttftMs: number | undefined): void {
@@ -7969,14 +8045,14 @@ function createHoldback(commitChars: number, holdMs: number) {
  * After an anti-bot challenge the next account comes from another route
  * (the pool skips the resting one); with none, the challenge is the answer,
  * saying which accounts wait for that route.
- * Ends with one terminal event, or quietly when `signal` aborts.
+ * Ends with one terminal event, or quietly when `stop` aborts.
  */
-export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, signal: AbortSignal): AsyncGenerator<EventBatch> {
+export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, stop: Stop): AsyncGenerator<EventBatch> {
   const maxAttempts = Math.min(gate.maxAttempts, Math.max(1, gate.pool.size));
   const tried = new Set<number>();
   let lastFailure: UpstreamFailure | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const state = await gate.pool.acquire(tried, signal);
+    const state = await gate.pool.acquire(tried, stop);
     if (state === undefined) {
       if (lastFailure !== undefined && isRouteLevel(lastFailure)) {
         const wall = gate.pool.unavailable();
@@ -7986,11 +8062,11 @@ export async function* runWithFailover(req: UpstreamRequest, gate: GateOptions, 
     }
     tried.add(state.account.number);
     gate.onAttempt?.(state.account);
-    const retryAfter = yield* runAttempt(req, gate, state, signal, attempt + 1 < maxAttempts);
+    const retryAfter = yield* runAttempt(req, gate, state, stop, attempt + 1 < maxAttempts);
     if (retryAfter === undefined) return;
     lastFailure = retryAfter;
   }
-  if (!signal.aborted) yield [{ type: "error", failure: lastFailure ?? gate.pool.unavailable() }];
+  if (!stop.aborted) yield [{ type: "error", failure: lastFailure ?? gate.pool.unavailable() }];
 }
 
 type AccountSlot = NonNullable<Awaited<ReturnType<Pool["acquire"]>>>;
@@ -8010,15 +8086,13 @@ type AccountSlot = NonNullable<Awaited<ReturnType<Pool["acquire"]>>>;
 /** The abort reason of every finished attempt (one instance, as REQUEST_OVER). */
 const ATTEMPT_OVER = new Error("attempt over");
 
-async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: AccountSlot, signal: AbortSignal, canRetry: boolean): AsyncGenerator<EventBatch, UpstreamFailure | undefined> {
-  const attemptAbort = new AbortController();
-  const onAbort = () => attemptAbort.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener("abort", onAbort, { once: true });
+async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: AccountSlot, stop: Stop, canRetry: boolean): AsyncGenerator<EventBatch, UpstreamFailure | undefined> {
+  const attemptStop = new Stop();
+  const unfollow = attemptStop.follow(stop);
   const isHoldingAll = canRetry && !req.stream;
   const isHolding = isHoldingAll || (canRetry && gate.adapter.canFailAfterText && gate.holdbackChars > 0 && gate.holdbackMs > 0);
   const hold = createHoldback(isHoldingAll ? Number.POSITIVE_INFINITY : isHolding ? gate.holdbackChars : 1, gate.holdbackMs);
-  const upstream = gate.adapter.complete(req, slot.account, attemptAbort.signal);
+  const upstream = gate.adapter.complete(req, slot.account, attemptStop);
   const started = performance.now();
   let outcome: AttemptOutcome = { kind: "aborted" };
   let ttftMs: number | undefined;
@@ -8031,7 +8105,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
       try {
         result = msLeft === undefined ? await pending : await withDeadline(pending, msLeft);
       } catch (err) {
-        result = escapedFromAdapter(gate.adapter, err, attemptAbort.signal);
+        result = escapedFromAdapter(gate.adapter, err, attemptStop);
       }
       if (result === undefined) {
         yield hold.commit(); // held long enough
@@ -8044,7 +8118,7 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
         else if (event.type === "done") outcome = { kind: "success" };
         else if (event.type === "text" || event.type === "reasoning") ttftMs ??= performance.now() - started;
       }
-      if (outcome.kind === "failure" && !hold.isCommitted && canRetry && isRetryable(outcome.failure) && !signal.aborted) {
+      if (outcome.kind === "failure" && !hold.isCommitted && canRetry && isRetryable(outcome.failure) && !stop.aborted) {
         gate.debug(`${req.upstream} account ${slot.account.number} failed with ${outcome.failure.kind} before the commit point; trying another account`);
         return outcome.failure;
       }
@@ -8056,15 +8130,15 @@ async function* runAttempt(req: UpstreamRequest, gate: GateOptions, slot: Accoun
     if (rest.length > 0) yield rest;
     return undefined;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    unfollow();
     // After a terminal event the adapter waits at a yield, with no read in progress: it finishes first, and its own
-    // clean-up takes its listeners and timers off the attempt's signal, so the abort wakes nothing (each woken
-    // listener aborted the next signal down, and armed a clean-up timer). Otherwise the abort comes first.
+    // clean-up takes its listeners and timers off the attempt's stop, so the abort wakes nothing (each woken
+    // listener aborted the next stop down, and armed a clean-up timer). Otherwise the abort comes first.
     const isOver = outcome.kind !== "aborted";
-    if (!isOver) attemptAbort.abort(ATTEMPT_OVER);
+    if (!isOver) attemptStop.abort(ATTEMPT_OVER);
     // As the wrapper this replaced: an adapter that throws while closing is already over.
     await upstream.return(undefined).catch(() => undefined);
-    if (isOver) attemptAbort.abort(ATTEMPT_OVER);
+    if (isOver) attemptStop.abort(ATTEMPT_OVER);
     gate.pool.release(slot, outcome, ttftMs);
   }
 }
@@ -9768,7 +9842,7 @@ const shutdownCutError = () =>
 const REQUEST_OVER = new Error("request over");
 
 function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: () => void = () => {}): CompletionRun {
-  const abort = new AbortController();
+  const stop = new Stop();
   let isClientGone = false;
   let markAcquired = () => {};
   const acquired = new Promise<void>((resolve) => (markAcquired = resolve));
@@ -9784,7 +9858,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: 
       markAcquired();
     },
   };
-  const batches = withStages(runWithFailover(req, gate, abort.signal), req, app.config.toolBlockMaxChars);
+  const batches = withStages(runWithFailover(req, gate, stop), req, app.config.toolBlockMaxChars);
   let closing: Promise<void> | undefined;
   let isShutDown = false;
   const close = (reason?: "shutdown" | "ended") =>
@@ -9793,7 +9867,7 @@ function startCompletion(app: App, ex: Exchange, req: UpstreamRequest, onClose: 
       ex.request.signal.removeEventListener("abort", onClientGone);
       // Aborting first stops a read in progress, which return() would wait behind; after the last event there is none.
       if (reason === "ended") await batches.return(undefined).catch(() => undefined);
-      abort.abort(REQUEST_OVER);
+      stop.abort(REQUEST_OVER);
       await batches.return(undefined).catch(() => undefined);
       app.runs.delete(run);
       onClose();
@@ -11625,8 +11699,8 @@ async function checkChat(adapter: UpstreamAdapter, account: Account): Promise<Up
     stream: true,
     includeUsage: false,
   };
-  const signal = AbortSignal.timeout(CHECK_CHAT_TIMEOUT_MS);
-  for await (const batch of adapter.complete(adapter.prepare(neutral), account, signal)) {
+  const stop = Stop.following(AbortSignal.timeout(CHECK_CHAT_TIMEOUT_MS));
+  for await (const batch of adapter.complete(adapter.prepare(neutral), account, stop)) {
     for (const event of batch) {
       if (event.type === "error") return event.failure;
       if (event.type === "done") return undefined;
