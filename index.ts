@@ -2464,7 +2464,8 @@ export interface UpstreamLimits {
  * every AbortController, and every "abort" listener on its signal, is a
  * native object that each garbage collection treats as a root to revisit:
  * the chain of four controllers and six listeners a chat used to make cost
- * it about 25 µs, most of it in the collector (docs/performance.md). A Stop
+ * a /dialog chat 25–45 µs, much of it in the collector (docs/performance.md,
+ * "The abort chain"). A Stop
  * is plain JavaScript, its listeners a list; it makes an AbortSignal only
  * when something that takes one (fetch) asks for `signal`.
  */
@@ -2539,10 +2540,10 @@ const TIMEOUT_PHASES = {
  * One timer per upstream attempt, through three phases (connect, first
  * byte, idle), each with its own limit. `touch()` only records the time; the
  * timer re-arms itself lazily instead of being reset on every chunk.
- * Its `stop` aborts with a timeout (or with `parent`), and with it the fetch
- * that was given its `signal`. While `paused` (the
- * consumer has not asked for more, so nothing is being read) the clock does
- * not run against the upstream: a slow client is not a silent upstream.
+ * Its `stop` aborts on a timeout (or with `parent`), and with it the fetch
+ * that was given its `signal`. While `paused` (the consumer has not asked
+ * for more, so nothing is being read) the clock does not run against the
+ * upstream: a slow client is not a silent upstream.
  */
 function createWatchdog(parent: Stop, limits: UpstreamLimits) {
   const stop = new Stop();
