@@ -2731,6 +2731,23 @@ describe("one clean-up path: the defects of issue 9", () => {
     await Promise.all([waiterA, waiterB]);
   });
 
+  test("#4 a waiter whose request stops (the client left) gives up its place at once; the freed slot goes to the next", async () => {
+    const { pool, signal, one, two } = await twoBusyAccounts();
+    const leaving = new Stop();
+    let left: unknown = "waiting";
+    const leaver = pool.acquire(new Set(), leaving).then((s) => (left = s));
+    let got: number | undefined;
+    const stayer = pool.acquire(new Set(), signal).then((s) => (got = s?.account.number));
+    leaving.abort(new Error("the client left"));
+    // Both accounts are still busy: only the abort can end this wait before ACCOUNT_QUEUE_TIMEOUT_MS (20 s here).
+    await leaver;
+    expect(left).toBeUndefined();
+    pool.release(one, { kind: "success" }, undefined);
+    await waitFor(() => got === 1, 3000);
+    await stayer;
+    pool.release(two, { kind: "success" }, undefined);
+  });
+
   test("#4 an ending cooldown wakes the waiters", async () => {
     const { pool, signal, one, two } = await twoBusyAccounts();
     pool.release(two, { kind: "failure", failure: { kind: "rate", message: "slow down", retryAfterSec: 1 } }, undefined);
