@@ -5,11 +5,14 @@
 //   bun bench/ab.ts --baseline=../old            old = ../old/index.ts (a worktree with a node_modules)
 //   bun bench/ab.ts --baseline=../old --protocol=chat2 --rounds=6 --requests=4000 --warmup=15000
 //   bun bench/ab.ts --baseline-env=BUN_JSC_useDFGJIT=0        old = this index.ts with that environment
+//   bun bench/ab.ts --floor --baseline-env=FLOOR_ABORT_CHAIN=1  both sides bench/floor.ts (the runtime floor), /dialog
 //
 // --baseline-env (KEY=VALUE, comma-separated) is added to the old side's
 // environment only; without --baseline, both sides run this checkout, so the
 // setting is the one difference (Bun's BUN_JSC_* options, say, or a qwenplug
-// setting).
+// setting). With --floor both sides are bench/floor.ts, sent the /dialog
+// fake's own requests, so a variant of the floor (one of its FLOOR_* settings)
+// can be weighed against the floor itself.
 //
 // What runs: bench/upstream.ts (the fake upstreams, as bench/run.ts runs
 // them), and two qwenplugs on them, `bun index.ts` from the baseline's
@@ -23,7 +26,7 @@
 
 import { join, resolve } from "node:path";
 import { threadCpuNs } from "./threads.ts";
-import { BENCH_CN_ACCOUNTS, BENCH_INTL_ACCOUNTS, spawnUpstream, transportSettings } from "./upstream.ts";
+import { BENCH_CN_ACCOUNTS, BENCH_INTL_ACCOUNTS, DIRECT_HEADERS, directBody, spawnUpstream, transportSettings, TTFT_INCREMENTS } from "./upstream.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const CLIENTS = 100;
@@ -48,16 +51,18 @@ const baselineEnv = Object.fromEntries(
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
 );
-const baselineDir = resolve(option("baseline", Object.keys(baselineEnv).length > 0 ? ROOT : undefined).replace(/\/index\.ts$/, ""));
+const isFloor = process.argv.includes("--floor");
+const baselineDir = resolve(option("baseline", Object.keys(baselineEnv).length > 0 || isFloor ? ROOT : undefined).replace(/\/index\.ts$/, ""));
 const protocol = option("protocol", "dialog");
 if (!["dialog", "chat2", "intl"].includes(protocol)) throw new Error(`--protocol is dialog, chat2 or intl, not ${protocol}`);
+if (isFloor && protocol !== "dialog") throw new Error("--floor measures the /dialog relay only");
 const rounds = Number(option("rounds", "6"));
 const requests = Number(option("requests", "4000"));
 const warmup = Number(option("warmup", "15000"));
 
-/** `bun index.ts` in `dir` on `port`, once it listens. */
+/** `bun index.ts` (or, with --floor, `bun bench/floor.ts`) in `dir` on `port`, once it listens. */
 async function startQwenplug(dir: string, port: number, env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, "index.ts"], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, isFloor ? "bench/floor.ts" : "index.ts"], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let out = "";
   while (!out.includes("listening on")) {
@@ -85,20 +90,23 @@ const env: Record<string, string> = {
   QWEN_CN_BASE_URL: protocol === "chat2" ? chat2Url : url,
   CN_PROTOCOL: protocol === "chat2" ? "chat2" : "dialog",
   ...(protocol === "intl" ? { QWEN_INTL_BASE_URL: intlUrl, ...BENCH_INTL_ACCOUNTS } : {}),
+  ...(isFloor ? { FLOOR_DIALOG_URL: url, FLOOR_CHAT2_URL: chat2Url, FLOOR_INTL_URL: intlUrl } : {}),
 };
 const port = 19600 + Math.floor(Math.random() * 300);
 const sides = { old: await startQwenplug(baselineDir, port, { ...env, ...baselineEnv }), new: await startQwenplug(ROOT, port + 1, env) };
 const body = JSON.stringify({ model: protocol === "intl" ? "intl/qwen-max" : "qwen-max", stream: true, messages: [{ role: "user", content: "bench:ttft" }] });
 
-/** `n` short streamed replies through the qwenplug on `toPort`, 100 clients back to back; each must end with [DONE]. */
+/** `n` short streamed replies through the qwenplug on `toPort`, 100 clients back to back; each must end with [DONE] (the floor's: hold the fake's last piece). */
 async function burst(toPort: number, n: number): Promise<void> {
   let left = n;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (left-- > 0) {
-        const response = await fetch(`http://127.0.0.1:${toPort}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer bench-key", "content-type": "application/json" }, body });
+        const response = isFloor
+          ? await fetch(`http://127.0.0.1:${toPort}/dialog/conversation`, { method: "POST", headers: DIRECT_HEADERS, body: directBody("bench:ttft") })
+          : await fetch(`http://127.0.0.1:${toPort}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer bench-key", "content-type": "application/json" }, body });
         const text = await response.text();
-        if (response.status !== 200 || !text.includes("[DONE]")) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+        if (response.status !== 200 || !text.includes(isFloor ? (TTFT_INCREMENTS.at(-1) ?? "") : "[DONE]")) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
       }
     }),
   );
@@ -119,7 +127,7 @@ try {
       perRequest[name].push((cpuNs(side.proc.pid) - before) / 1000 / requests);
     }
   }
-  const oldText = `${join(baselineDir, "index.ts")}${Object.keys(baselineEnv).length > 0 ? ` with ${Object.entries(baselineEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`;
+  const oldText = `${join(baselineDir, isFloor ? "bench/floor.ts" : "index.ts")}${Object.keys(baselineEnv).length > 0 ? ` with ${Object.entries(baselineEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`;
   console.log(`${protocol}: CPU per request (all threads, µs), ${rounds} rounds of ${requests} after ${warmup} warm-up requests, ${CLIENTS} clients; old = ${oldText}`);
   for (const name of ["old", "new"] as const) console.log(`  ${name}: ${perRequest[name].map((v) => v.toFixed(0)).join(" ")}  median ${median(perRequest[name]).toFixed(0)}`);
 } finally {

@@ -56,8 +56,45 @@ function relay(upstream: Response, after: () => Promise<unknown>): Response {
 const drain = (response: Promise<Response>) => response.then((r) => r.arrayBuffer());
 
 async function dialog(req: Request): Promise<Response> {
+  if (ABORT_CHAIN) return dialogWithAbortChain(req);
   const upstream = await fetch(`${dialogUrl}/dialog/conversation`, { method: "POST", headers: req.headers, body: await req.text() });
   return relay(upstream, () => drain(fetch(`${dialogUrl}/dialog/session/delete`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ sessionId: randomHex32() }) })));
+}
+
+/**
+ * FLOOR_ABORT_CHAIN=1 (/dialog only): the same calls with the abort plumbing
+ * a qwenplug chat had before 752bbba, an AbortController per stage (the
+ * run, the attempt, the watchdog, the clean-up grace, then the delete's),
+ * each aborting the next from an "abort" listener, the watchdog's two timers,
+ * and the fetches given the last signals. What that costs the runtime, A/B:
+ * `bun bench/ab.ts --floor --baseline-env=FLOOR_ABORT_CHAIN=1`.
+ */
+const ABORT_CHAIN = process.env.FLOOR_ABORT_CHAIN === "1";
+
+function linked(parent: AbortSignal) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  return { controller, signal: controller.signal, unlink: () => parent.removeEventListener("abort", onAbort) };
+}
+
+async function dialogWithAbortChain(req: Request): Promise<Response> {
+  const run = linked(req.signal);
+  const attempt = linked(run.signal);
+  const watchdog = linked(attempt.signal);
+  const grace = linked(watchdog.signal);
+  const phase = setTimeout(() => watchdog.controller.abort(), 60_000);
+  const total = setTimeout(() => watchdog.controller.abort(), 120_000);
+  const upstream = await fetch(`${dialogUrl}/dialog/conversation`, { method: "POST", headers: req.headers, body: await req.text(), signal: grace.signal });
+  return relay(upstream, async () => {
+    clearTimeout(phase);
+    clearTimeout(total);
+    for (const stage of [grace, watchdog, attempt]) stage.unlink();
+    const cleanup = linked(run.signal);
+    await drain(fetch(`${dialogUrl}/dialog/session/delete`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ sessionId: randomHex32() }), signal: cleanup.signal }));
+    cleanup.unlink();
+    run.unlink();
+  });
 }
 
 async function chat2(req: Request, search: string): Promise<Response> {

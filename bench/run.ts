@@ -38,6 +38,8 @@ import { threadCpuNs, usPerUnitByGroup } from "./threads.ts";
 import { buildBundle, dockerInstructions, FALLBACK_RECIPE, gzipSize, readDockerRecipe, type Bundle } from "./dockerfile.ts";
 import {
   BENCH_CN_ACCOUNTS,
+  DIRECT_HEADERS,
+  directBody,
   BENCH_INTL_ACCOUNTS,
   increments,
   manyIncrements,
@@ -456,36 +458,7 @@ type Target = { kind: "direct"; url: string; dialect?: "intl" | "chat2" } | { ki
 
 const hex32 = () => crypto.randomUUID().replaceAll("-", "");
 
-// The same header set qwenplug sends upstream, so the direct requests cost the
-// upstream the same to parse.
-const DIRECT_HEADERS: Record<string, string> = {
-  "content-type": "application/json",
-  accept: "text/event-stream",
-  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
-  origin: "https://www.qianwen.com",
-  referer: "https://www.qianwen.com/",
-  "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
-  "x-platform": "pc_tongyi",
-  "x-xsrf-token": "bench-xsrf-one",
-  "x-deviceid": "00000000-0000-4000-8000-000000000000",
-  cookie: BENCH_CN_ACCOUNTS.CN_ACCOUNT_1_COOKIE,
-  "sec-fetch-dest": "empty",
-  "sec-fetch-mode": "cors",
-  "sec-fetch-site": "same-site",
-};
-
 const VIA_HEADERS = { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" };
-
-/** The /dialog/conversation body qwenplug would send for this prompt. */
-function directBody(prompt: string): string {
-  const model = "tongyi-qwen3-max-model";
-  const ext = { deepThink: false, searchType: "", pptGenerate: false, deepResearch: false };
-  return JSON.stringify({
-    mode: "chat", model: "", action: "next", userAction: "chat", actionSource: "", requestId: hex32(), sessionId: "", sessionType: "text_chat", parentMsgId: "", topicId: hex32(),
-    params: { specifiedModel: model, lastUseModelList: [model], recordModelName: model, deepThink: false, deepResearch: false, searchType: "", pptGenerate: false, bizScene: "", bizSceneInfo: {}, agentId: "", fileUploadBatchId: "" },
-    contents: [{ role: "user", contentType: "text", content: prompt, ext }],
-  });
-}
 
 const viaBody = (prompt: string, stream: boolean, model = MODEL) => JSON.stringify({ model, stream, messages: [{ role: "user", content: prompt }] });
 

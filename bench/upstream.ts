@@ -510,6 +510,37 @@ export const BENCH_INTL_ACCOUNTS = {
 } as const;
 
 /**
+ * A direct client's headers to the /dialog fake: the header set qwenplug
+ * sends upstream, so a direct request costs the fake the same to parse.
+ */
+export const DIRECT_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  accept: "text/event-stream",
+  "accept-language": "zh-CN,zh;q=0.9,en;q=0.8",
+  origin: "https://www.qianwen.com",
+  referer: "https://www.qianwen.com/",
+  "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+  "x-platform": "pc_tongyi",
+  "x-xsrf-token": "bench-xsrf-one",
+  "x-deviceid": "00000000-0000-4000-8000-000000000000",
+  cookie: BENCH_CN_ACCOUNTS.CN_ACCOUNT_1_COOKIE,
+  "sec-fetch-dest": "empty",
+  "sec-fetch-mode": "cors",
+  "sec-fetch-site": "same-site",
+};
+
+/** The /dialog/conversation body qwenplug would send for this prompt. */
+export function directBody(prompt: string): string {
+  const model = "tongyi-qwen3-max-model";
+  const ext = { deepThink: false, searchType: "", pptGenerate: false, deepResearch: false };
+  return JSON.stringify({
+    mode: "chat", model: "", action: "next", userAction: "chat", actionSource: "", requestId: hex32(), sessionId: "", sessionType: "text_chat", parentMsgId: "", topicId: hex32(),
+    params: { specifiedModel: model, lastUseModelList: [model], recordModelName: model, deepThink: false, deepResearch: false, searchType: "", pptGenerate: false, bizScene: "", bizSceneInfo: {}, agentId: "", fileUploadBatchId: "" },
+    contents: [{ role: "user", contentType: "text", content: prompt, ext }],
+  });
+}
+
+/**
  * The settings that leave qwenplug's transport cost for `clients` at once:
  * no text held back for failover, and an in-flight cap per account well
  * above them (bench/run.ts's "transport" rows, bench/ab.ts).
