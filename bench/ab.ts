@@ -60,14 +60,15 @@ const rounds = Number(option("rounds", "6"));
 const requests = Number(option("requests", "4000"));
 const warmup = Number(option("warmup", "15000"));
 
-/** `bun index.ts` (or, with --floor, `bun bench/floor.ts`) in `dir` on `port`, once it listens. */
-async function startQwenplug(dir: string, port: number, env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, isFloor ? "bench/floor.ts" : "index.ts"], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
+/** One side: `bun index.ts` (with --floor, `bun bench/floor.ts`) in `dir` on `port`, once it listens. */
+async function startSide(dir: string, port: number, env: Record<string, string>) {
+  const entry = isFloor ? "bench/floor.ts" : "index.ts";
+  const proc = Bun.spawn([process.execPath, entry], { cwd: dir, env: { ...env, PORT: String(port) }, stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let out = "";
   while (!out.includes("listening on")) {
     const read = await reader.read();
-    if (read.done) throw new Error(`qwenplug in ${dir} did not start`);
+    if (read.done) throw new Error(`bun ${entry} in ${dir} did not start`);
     out += new TextDecoder().decode(read.value);
   }
   void (async () => {
@@ -93,7 +94,7 @@ const env: Record<string, string> = {
   ...(isFloor ? { FLOOR_DIALOG_URL: url, FLOOR_CHAT2_URL: chat2Url, FLOOR_INTL_URL: intlUrl } : {}),
 };
 const port = 19600 + Math.floor(Math.random() * 300);
-const sides = { old: await startQwenplug(baselineDir, port, { ...env, ...baselineEnv }), new: await startQwenplug(ROOT, port + 1, env) };
+const sides = { old: await startSide(baselineDir, port, { ...env, ...baselineEnv }), new: await startSide(ROOT, port + 1, env) };
 const body = JSON.stringify({ model: protocol === "intl" ? "intl/qwen-max" : "qwen-max", stream: true, messages: [{ role: "user", content: "bench:ttft" }] });
 
 /** `n` short streamed replies through the qwenplug on `toPort`, 100 clients back to back; each must end with [DONE] (the floor's: hold the fake's last piece). */

@@ -55,10 +55,13 @@ function relay(upstream: Response, after: () => Promise<unknown>): Response {
 /** An answer read to its end and dropped (a clean-up call's). */
 const drain = (response: Promise<Response>) => response.then((r) => r.arrayBuffer());
 
+/** The /dialog session delete, its answer drained. */
+const deleteDialogSession = (signal?: AbortSignal) => drain(fetch(`${dialogUrl}/dialog/session/delete`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ sessionId: randomHex32() }), signal }));
+
 async function dialog(req: Request): Promise<Response> {
   if (ABORT_CHAIN) return dialogWithAbortChain(req);
   const upstream = await fetch(`${dialogUrl}/dialog/conversation`, { method: "POST", headers: req.headers, body: await req.text() });
-  return relay(upstream, () => drain(fetch(`${dialogUrl}/dialog/session/delete`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ sessionId: randomHex32() }) })));
+  return relay(upstream, () => deleteDialogSession());
 }
 
 /**
@@ -91,7 +94,7 @@ async function dialogWithAbortChain(req: Request): Promise<Response> {
     clearTimeout(total);
     for (const stage of [grace, watchdog, attempt]) stage.unlink();
     const cleanup = linked(run.signal);
-    await drain(fetch(`${dialogUrl}/dialog/session/delete`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ sessionId: randomHex32() }), signal: cleanup.signal }));
+    await deleteDialogSession(cleanup.signal);
     cleanup.unlink();
     run.unlink();
   });
