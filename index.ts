@@ -2465,9 +2465,9 @@ export interface UpstreamLimits {
  * native object that each garbage collection treats as a root to revisit:
  * the chain of four controllers and six listeners a chat used to make cost
  * a /dialog chat 25–45 µs, much of it in the collector (docs/performance.md,
- * "The abort chain"). A Stop
- * is plain JavaScript, its listeners a list; it makes an AbortSignal only
- * when something that takes one (fetch) asks for `signal`.
+ * "The abort chain"). A Stop is plain JavaScript, its listeners a list; it
+ * makes an AbortSignal only when something that takes one (fetch) asks for
+ * `signal`.
  */
 export class Stop {
   aborted = false;
